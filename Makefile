@@ -1,0 +1,64 @@
+# Lathe — build, test and benchmark entry points. The README's quick start is
+# `make run` and `make test`; both set up everything they need.
+SHELL := /bin/bash
+SWIFT ?= swift
+# One optimised build serves the binary, the tests and the benchmarks: the
+# engine is numeric code that debug builds run 10-50x slower.
+BUILD_FLAGS := -c release -Xswiftc -enable-testing
+VENV := .venv
+PY := $(VENV)/bin/python
+DEB_PACKAGES := libopenblas-dev libncursesw5-dev pkg-config tmux protobuf-compiler
+BIN = $$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/lathe
+
+.PHONY: run test bench samples deps venv build proto clean
+
+## deps: install missing Debian packages (as root), or print the command to do so.
+deps:
+	@missing=""; \
+	for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	python3 -m venv --help >/dev/null 2>&1 || missing="$$missing python3-venv"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else \
+	    echo "error: missing Debian packages:$$missing"; \
+	    echo "run: sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+$(VENV)/.stamp: scripts/requirements.txt
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -r scripts/requirements.txt
+	touch $@
+
+## venv: the Python virtualenv with the independent references (numpy, onnx, onnxruntime).
+venv: deps $(VENV)/.stamp
+
+build: deps
+	$(SWIFT) build $(BUILD_FLAGS)
+
+## run: build and open the bundled sample in the terminal explorer.
+run: build
+	$(BIN)
+
+## test: Swift unit and end-to-end tests, then the live cross-checks against onnxruntime and numpy.
+test: build venv
+	$(SWIFT) test $(BUILD_FLAGS)
+	$(PY) scripts/crosscheck_engine.py --lathe "$(BIN)"
+
+## bench: whole-process time ratios lathe / onnxruntime on the samples.
+bench: build venv
+	$(PY) scripts/bench.py --lathe "$(BIN)"
+
+## samples: retrain the bundled sample models and regenerate their references.
+samples: venv
+	$(PY) -m pip install -q --disable-pip-version-check -r samples/requirements.txt
+	$(PY) samples/make_samples.py
+
+## proto: regenerate the committed Swift code for the ONNX subset schema.
+proto: deps
+	scripts/generate_proto.sh
+
+clean:
+	rm -rf .build $(VENV)

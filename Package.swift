@@ -1,0 +1,44 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "Lathe",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "lathe", targets: ["lathe"]),
+        .library(name: "LatheCore", targets: ["LatheCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+    ],
+    targets: [
+        .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw", pkgConfig: "ncursesw"),
+        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas"),
+        .target(
+            name: "LatheCore",
+            dependencies: [
+                "CBLAS",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            ],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        .target(name: "LatheUI", dependencies: ["LatheCore", "CNcursesw"]),
+        .executableTarget(
+            name: "lathe",
+            dependencies: [
+                "LatheCore", "LatheUI",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            resources: [.copy("Resources/sample")]
+        ),
+        .testTarget(name: "LatheCoreTests", dependencies: ["LatheCore"]),
+        .testTarget(name: "LatheUITests", dependencies: ["LatheUI", "LatheCore"]),
+        .testTarget(name: "CLITests", dependencies: ["LatheCore"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

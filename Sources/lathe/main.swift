@@ -1,0 +1,2 @@
+import LatheCore
+print("lathe")
