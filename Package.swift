@@ -37,8 +37,6 @@ let package = Package(
             resources: [.copy("Resources/sample")]
         ),
         .testTarget(name: "LatheCoreTests", dependencies: ["LatheCore"]),
-        .testTarget(name: "LatheUITests", dependencies: ["LatheUI", "LatheCore"]),
-        .testTarget(name: "CLITests", dependencies: ["LatheCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
