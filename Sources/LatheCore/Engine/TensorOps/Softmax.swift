@@ -23,7 +23,7 @@ enum Softmax {
             length = x.shape[axis]
             inner = x.shape[(axis + 1)...].reduce(1, *)
         } else {
-            let axis = try node.normalizedAxis(node.int("axis", default: 1), rank: rank, allowingEnd: true)
+            let axis = try node.normalizedAxis(node.int("axis", default: 1), rank: rank)
             outer = x.shape[..<axis].reduce(1, *)
             length = x.shape[axis...].reduce(1, *)
             inner = 1

@@ -265,6 +265,8 @@ def softmax():
         case(fam, f"{low}_opset13_axis_neg3", op, [x], {"axis": -3}, opset=13)
         case(fam, f"{low}_large_logits", op, [big], opset=13)
         case(fam, f"{low}_axis_out_of_range", op, [x], {"axis": 3}, opset=13, error=["axis 3"])
+        case(fam, f"{low}_opset11_rank1_default_axis", op, [f32(4)], opset=11, error=["axis 1"])
+        case(fam, f"{low}_opset11_rank1_axis0", op, [f32(4)], {"axis": 0}, opset=11)
 
 
 # ---------------------------------------------------------------- shape ops
@@ -298,6 +300,7 @@ def shape_ops():
     case(fam, "squeeze_opset13_input", "Squeeze", [s, i64(2)], opset=13)
     case(fam, "squeeze_opset13_negative", "Squeeze", [s, i64(-4, -2)], opset=13)
     case(fam, "squeeze_opset13_all", "Squeeze", [s], opset=13)
+    case(fam, "squeeze_opset13_empty_axes", "Squeeze", [s, np.zeros((0,), dtype=np.int64)], opset=13)
     case(fam, "squeeze_opset13_no_opset", "Squeeze", [s, i64(0)], opset=13, omit_opset=True)
     case(fam, "squeeze_opset11_no_opset", "Squeeze", [s], {"axes": [2]}, opset=11, omit_opset=True)
     case(fam, "squeeze_not_one", "Squeeze", [s, i64(1)], opset=13, error=["[1, 3, 1, 4]"])
