@@ -39,7 +39,7 @@ enum Activations {
         }
         func bound(_ index: Int, _ role: String) throws -> Tensor? {
             guard inputForm, index < inputs.count, let t = inputs[index] else { return nil }
-            let value = try node.scalarValue(t, role)
+            let value = try node.singleElement(t, role)
             guard value.isFloat == x.isFloat else {
                 throw node.failure("\(role) has type \(value.dtype.rawValue) but input has \(x.dtype.rawValue)")
             }

@@ -59,8 +59,8 @@ extension Node {
         return tensor.ints.map { Int($0) }
     }
 
-    /// A single number from a scalar (or one-element) tensor.
-    func scalarValue(_ tensor: Tensor, _ role: String) throws -> Tensor {
+    /// `tensor`, checked to hold exactly one element (a scalar operand).
+    func singleElement(_ tensor: Tensor, _ role: String) throws -> Tensor {
         guard tensor.count == 1 else {
             throw failure("\(role) must hold a single value, got shape \(tensor.shape)")
         }
