@@ -36,7 +36,7 @@ let package = Package(
             ],
             resources: [.copy("Resources/sample")]
         ),
-        .testTarget(name: "LatheCoreTests", dependencies: ["LatheCore"]),
+        .testTarget(name: "LatheCoreTests", dependencies: ["LatheCore"], exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v6]
 )
