@@ -21,11 +21,11 @@ public enum Pruner {
         var keep = [Bool](repeating: true, count: values.count)
         let removed = removedCount(ratio: ratio, of: values.count)
         guard removed > 0 else { return keep }
-        let order = values.indices.sorted { a, b in
-            let ma = abs(values[a]), mb = abs(values[b])
-            return ma < mb || (ma == mb && a < b)
-        }
-        for i in order.prefix(removed) { keep[i] = false }
+        // Sort keys (|w| bits, index): non-negative floats order like their bit patterns, and the
+        // index breaks ties, so one integer sort gives the stable order.
+        var keys = values.indices.map { UInt64(abs(values[$0]).bitPattern) << 32 | UInt64($0) }
+        keys.sort()
+        for key in keys.prefix(removed) { keep[Int(key & 0xFFFF_FFFF)] = false }
         return keep
     }
 

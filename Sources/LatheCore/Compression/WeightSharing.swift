@@ -53,13 +53,14 @@ public enum WeightSharing {
         let first = x[min(n - 1, Int(rng.nextUnit() * Double(n)))]
         var centres = [first]
         var d2 = x.map { ($0 - first) * ($0 - first) }
+        // Running sums of d², rebuilt in the same pass that lowers d² for each new centre.
+        var running = [Double](repeating: 0, count: n)
+        var total = 0.0
+        for i in 0..<n {
+            total += d2[i]
+            running[i] = total
+        }
         while centres.count < k {
-            var total = 0.0
-            var running = [Double](repeating: 0, count: n)
-            for i in 0..<n {
-                total += d2[i]
-                running[i] = total
-            }
             let target = rng.nextUnit() * total
             // First index whose running sum exceeds the target (binary search: sums are non-decreasing).
             var lo = 0, hi = n - 1
@@ -69,9 +70,12 @@ public enum WeightSharing {
             }
             let centre = x[lo]
             centres.append(centre)
+            total = 0
             for i in 0..<n {
                 let d = (x[i] - centre) * (x[i] - centre)
                 if d < d2[i] { d2[i] = d }
+                total += d2[i]
+                running[i] = total
             }
         }
         return centres.sorted()
