@@ -495,7 +495,7 @@ def main():
     fixtures = sub.add_parser("fixtures", help="regenerate the XCTest fixtures")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     fixtures.add_argument("--out", default=os.path.join(
-        root, "Tests/LatheCoreTests/Compression/Fixtures/compression_reference.json"))
+        root, "Tests/LatheCoreTests/Fixtures/compression/compression_reference.json"))
     args = parser.parse_args()
     if args.command == "fixtures":
         os.makedirs(os.path.dirname(args.out), exist_ok=True)
