@@ -20,6 +20,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 rng = np.random.default_rng(20240607)
 
 
+def reseed(family):
+    """Each op family draws from its own stream, so adding a case to one
+    family leaves the other files unchanged."""
+    global rng
+    rng = np.random.default_rng([20240607, sum(map(ord, family))])
+
+
 def rand(*shape, low=-1.0, high=1.0):
     return rng.uniform(low, high, size=shape).astype(np.float32)
 
@@ -147,6 +154,7 @@ def write(filename, cases):
 
 # --------------------------------------------------------------------------- Conv
 def conv_cases():
+    reseed("conv")
     c = []
     c.append(run_case("conv2d_batch1_nonsquare_bias", "Conv",
                       [rand(1, 3, 7, 6), rand(4, 3, 3, 3), rand(4)], {"pads": [1, 1, 1, 1]}, opset=11))
@@ -234,6 +242,7 @@ def conv_cases():
 
 # ------------------------------------------------------------------ ConvTranspose
 def conv_transpose_cases():
+    reseed("conv_transpose")
     c = []
     c.append(run_case("convT_basic_bias", "ConvTranspose",
                       [rand(1, 3, 4, 5), rand(3, 2, 3, 3), rand(2)], {}, opset=11))
@@ -275,6 +284,7 @@ def conv_transpose_cases():
 
 # --------------------------------------------------------------------------- Gemm
 def gemm_cases():
+    reseed("gemm")
     c = []
     c.append(run_case("gemm_basic_bias_vector", "Gemm", [rand(3, 4), rand(4, 5), rand(5)], {}, opset=13))
     c.append(run_case("gemm_trans_alpha_beta_full_c", "Gemm", [rand(4, 3), rand(5, 4), rand(3, 5)],
@@ -298,6 +308,7 @@ def gemm_cases():
 
 # ------------------------------------------------------------------------- MatMul
 def matmul_cases():
+    reseed("matmul")
     c = []
     c.append(run_case("matmul_2d", "MatMul", [rand(3, 4), rand(4, 5)], opset=13))
     c.append(run_case("matmul_1d_2d", "MatMul", [rand(4), rand(4, 3)], opset=13))
@@ -315,6 +326,7 @@ def matmul_cases():
 
 # -------------------------------------------------------------------------- Pools
 def pool_cases():
+    reseed("pool")
     c = []
     c.append(run_case("maxpool_2x2_s2", "MaxPool", [rand(2, 3, 6, 7)], {"kernel_shape": [2, 2], "strides": [2, 2]}, opset=12))
     c.append(run_case("maxpool_3x3_s2_pad1", "MaxPool", [rand(1, 2, 7, 8)],
@@ -325,6 +337,12 @@ def pool_cases():
                       {"kernel_shape": [2, 2], "strides": [2, 2], "pads": [1, 1, 1, 1], "ceil_mode": 1}, opset=12))
     c.append(run_case("maxpool_ceil_mode_window_in_pad_opset21", "MaxPool", [rand(1, 1, 6, 6)],
                       {"kernel_shape": [2, 2], "strides": [2, 2], "pads": [1, 1, 1, 1], "ceil_mode": 1}, opset=21))
+    c.append(run_case("maxpool_ceil_mode_drops_window_in_end_pad", "MaxPool", [rand(1, 2, 5, 5)],
+                      {"kernel_shape": [2, 2], "strides": [2, 2], "pads": [1, 1, 1, 1], "ceil_mode": 1}, opset=12))
+    c.append(run_case("maxpool_ceil_mode_same_upper", "MaxPool", [rand(1, 1, 7, 6)],
+                      {"kernel_shape": [3, 3], "strides": [2, 2], "auto_pad": "SAME_UPPER", "ceil_mode": 1}, opset=12))
+    c.append(run_case("maxpool_stride_larger_than_kernel", "MaxPool", [rand(1, 2, 8, 9)],
+                      {"kernel_shape": [2, 2], "strides": [3, 3]}, opset=12))
     c.append(run_case("maxpool_dilated", "MaxPool", [rand(1, 2, 8, 8)],
                       {"kernel_shape": [2, 3], "dilations": [2, 2], "pads": [1, 0, 0, 1]}, opset=12))
     c.append(run_case("maxpool_same_upper", "MaxPool", [rand(1, 2, 7, 6)],
@@ -353,6 +371,14 @@ def pool_cases():
     c.append(run_case("avgpool_ceil_opset19", "AveragePool", [rand(1, 1, 6, 6)],
                       {"kernel_shape": [2, 2], "strides": [2, 2], "pads": [1, 1, 1, 1], "ceil_mode": 1,
                        "count_include_pad": 1}, opset=19))
+    c.append(run_case("avgpool_ceil_drops_window_include_pad", "AveragePool", [rand(1, 2, 5, 5)],
+                      {"kernel_shape": [2, 2], "strides": [2, 2], "pads": [1, 1, 1, 1], "ceil_mode": 1,
+                       "count_include_pad": 1}, opset=11))
+    c.append(run_case("avgpool_ceil_window_past_pad_include", "AveragePool", [rand(1, 1, 6, 6)],
+                      {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [0, 0, 0, 0], "ceil_mode": 1,
+                       "count_include_pad": 1}, opset=11))
+    c.append(run_case("avgpool_dilated_include_pad_opset19", "AveragePool", [rand(1, 1, 7, 7)],
+                      {"kernel_shape": [3, 2], "dilations": [2, 3], "pads": [2, 1, 1, 1], "count_include_pad": 1}, opset=19))
     c.append(run_case("avgpool_same_upper", "AveragePool", [rand(1, 2, 7, 6)],
                       {"kernel_shape": [3, 2], "strides": [2, 2], "auto_pad": "SAME_UPPER"}, opset=11))
     c.append(run_case("avgpool_same_lower_include", "AveragePool", [rand(1, 2, 7, 6)],
@@ -372,6 +398,7 @@ def pool_cases():
 
 # ------------------------------------------------------------------ Normalisation
 def norm_cases():
+    reseed("norm")
     c = []
     def bn_inputs(shape):
         ch = shape[1]
@@ -394,6 +421,7 @@ def norm_cases():
 
 # ------------------------------------------------------------------------- Resize
 def resize_cases():
+    reseed("resize")
     c = []
     x = rand(1, 2, 3, 4)
     c.append(run_case("resize10_nearest_up", "Resize", [x, f32([1, 1, 2, 2])], {"mode": "nearest"}, opset=10))
@@ -445,6 +473,7 @@ def resize_cases():
 
 # ---------------------------------------------------------------------------- Pad
 def pad_cases():
+    reseed("pad")
     c = []
     x = rand(2, 3, 4)
     c.append(run_case("pad7_constant_value", "Pad", [x], {"pads": [0, 1, 2, 0, 2, 1], "value": 1.5}, opset=7))
