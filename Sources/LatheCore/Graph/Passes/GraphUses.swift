@@ -37,9 +37,6 @@ extension Node {
     /// True for the default ONNX domain, however the file spells it.
     var isDefaultDomain: Bool { domain.isEmpty || domain == "ai.onnx" }
 
-    /// The model's default-domain opset, stamped on every node by the session.
-    var opset: Int { int("lathe.opset", default: 0) }
-
     /// Input `index`, or nil when absent or omitted ("").
     func input(_ index: Int) -> String? {
         index < inputs.count && !inputs[index].isEmpty ? inputs[index] : nil

@@ -59,7 +59,6 @@ private struct Rule {
         return value.asInts.map { Int(clamping: $0) }
     }
     func hasInput(_ i: Int) -> Bool { node.input(i) != nil }
-    var opset: Int { node.opset }
 
     /// Axes given by attribute (older opsets) or by input `index` (newer ones).
     /// `.some(nil)` means "none given"; nil means "given but not constant".
