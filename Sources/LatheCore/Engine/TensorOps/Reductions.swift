@@ -20,8 +20,8 @@ enum Reductions {
                 if node.int("noop_with_empty_axes", default: 0) == 1 { return x }
                 requested = nil
             }
-        } else {
-            requested = node.ints("axes")
+        } else if let attribute = node.ints("axes"), !attribute.isEmpty {
+            requested = attribute
         }
         let axes = Set(try requested.map { try node.normalizedAxes($0, rank: x.rank) } ?? Array(0..<x.rank))
         let keptShape = x.shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }

@@ -83,7 +83,10 @@ enum ShapeOps {
     /// Squeeze: removes the given size-1 axes, or every size-1 axis.
     static let squeeze: Kernel = { node, inputs in
         let x = try node.input(0, of: inputs, "data")
-        guard let requested = try axes(node, inputs) else { return [x.reshaped(x.shape.filter { $0 != 1 })] }
+        // No axes (or an empty list, as onnxruntime reads it) squeezes every size-1 axis.
+        guard let requested = try axes(node, inputs), !requested.isEmpty else {
+            return [x.reshaped(x.shape.filter { $0 != 1 })]
+        }
         let axes = try node.normalizedAxes(requested, rank: x.rank)
         for axis in axes where x.shape[axis] != 1 {
             throw node.failure("cannot squeeze axis \(axis) of shape \(x.shape): its size is not 1")

@@ -23,7 +23,7 @@ enum Softmax {
             length = x.shape[axis]
             inner = x.shape[(axis + 1)...].reduce(1, *)
         } else {
-            let axis = try node.normalizedAxis(node.int("axis", default: 1), rank: rank, allowingEnd: true)
+            let axis = try node.normalizedAxis(node.int("axis", default: 1), rank: rank)
             outer = x.shape[..<axis].reduce(1, *)
             length = x.shape[axis...].reduce(1, *)
             inner = 1
@@ -38,7 +38,7 @@ enum Softmax {
                         for k in 0..<length { maximum = Swift.max(maximum, src[base + k * inner]) }
                         var sum: Float = 0
                         for k in 0..<length {
-                            let e = Foundation.exp(src[base + k * inner] - maximum)
+                            let e = FastExp.exp(src[base + k * inner] - maximum)
                             dst[base + k * inner] = e
                             sum += e
                         }
