@@ -237,6 +237,29 @@ def conv_cases():
     c.append(run_case("conv1d_fused_tanh", "Conv",
                       [rand(2, 3, 9), rand(2, 3, 3), rand(2)], {"pads": [1, 1]}, opset=14,
                       fused={"lathe.activation": "Tanh"}))
+    # Rows wide enough for the depthwise SIMD blocks (eight outputs at a time,
+    # last block shifted back), at strides 1 and 2, dilated, with multiplier.
+    c.append(run_case("conv2d_depthwise_wide_rows_stride1", "Conv",
+                      [rand(2, 3, 5, 29), rand(3, 1, 3, 3), rand(3)], {"group": 3, "pads": [1, 1, 1, 1]}, opset=13))
+    c.append(run_case("conv2d_depthwise_wide_rows_stride2", "Conv",
+                      [rand(1, 2, 6, 41), rand(2, 1, 3, 3), rand(2)],
+                      {"group": 2, "pads": [1, 1, 1, 1], "strides": [2, 2]}, opset=13))
+    c.append(run_case("conv2d_depthwise_wide_rows_stride2_even_width", "Conv",
+                      [rand(1, 2, 4, 32), rand(2, 1, 3, 3)], {"group": 2, "pads": [0, 0, 1, 1], "strides": [2, 2]}, opset=13))
+    c.append(run_case("conv2d_depthwise_wide_dilated_k5_multiplier2", "Conv",
+                      [rand(1, 2, 9, 37), rand(4, 1, 5, 5), rand(4)],
+                      {"group": 2, "pads": [4, 3, 4, 5], "dilations": [2, 2]}, opset=13,
+                      fused={"lathe.activation": "Clip", "lathe.min": 0.0, "lathe.max": 6.0}))
+    c.append(run_case("conv1d_depthwise_wide_stride2", "Conv",
+                      [rand(2, 3, 50), rand(3, 1, 4), rand(3)], {"group": 3, "pads": [1, 2], "strides": [2]}, opset=13))
+    c.append(run_case("conv2d_depthwise_stride3_wide", "Conv",
+                      [rand(1, 2, 7, 40), rand(2, 1, 3, 3)], {"group": 2, "pads": [1, 1, 1, 1], "strides": [3, 3]}, opset=13))
+    c.append(run_case("conv2d_depthwise_very_wide_stride1", "Conv",
+                      [rand(1, 2, 3, 75), rand(2, 1, 3, 3), rand(2)], {"group": 2, "pads": [1, 1, 1, 1]}, opset=13))
+    c.append(run_case("conv2d_depthwise_very_wide_stride2", "Conv",
+                      [rand(1, 2, 4, 90), rand(2, 1, 3, 3), rand(2)],
+                      {"group": 2, "pads": [1, 1, 1, 1], "strides": [2, 2]}, opset=14,
+                      fused={"lathe.activation": "HardSwish"}))
     return c
 
 
