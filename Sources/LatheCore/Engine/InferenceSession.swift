@@ -32,7 +32,7 @@ public final class InferenceSession: Sendable {
 
     /// `kernels` replaces the op registry (tests run hand-built graphs on minimal kernels).
     init(model: Model, sampleShape: [Int], output: String?, kernels: [String: Kernel]) throws {
-        Engine.configureBLAS()
+        Engine.prepare()
         let path = model.path
         var graph = model.graph
         let outputName = try ModelBinding.chooseOutput(graph, requested: output, path: path)
