@@ -107,35 +107,46 @@ static inline int lathe_mouse_modifiers(mmask_t b) {
 // of the termios saved before curses started. Crash handlers then hand the signal to the
 // previous handler (Swift's backtracer or the default action).
 //
-// The state below is `static`: Swift emits one copy per object file that uses these
+// The state below is `static`: Swift may emit one copy per object file that uses these
 // functions, so every call into this section must come from one Swift file
 // (Terminal/Curses/TerminalRestorer.swift).
 
-static struct termios lathe_saved_termios;
-static volatile sig_atomic_t lathe_saved_termios_valid = 0;
-static char lathe_reset_sequence[1024];
-static volatile sig_atomic_t lathe_reset_length = 0;
-static volatile sig_atomic_t lathe_terminal_armed = 0;
-static volatile sig_atomic_t lathe_interrupt_count = 0;
-static int lathe_signal_pipe_write = -1;
-static struct sigaction lathe_previous_actions[65];
-static int lathe_atexit_registered = 0;
+// All state lives in one function-local static: Swift's importer does not emit file-scope
+// static aggregates from headers, but it does emit the functions that own them.
+struct lathe_restore_state {
+    struct termios saved_termios;
+    volatile sig_atomic_t saved_termios_valid;
+    char reset_sequence[1024];
+    volatile sig_atomic_t reset_length;
+    volatile sig_atomic_t armed;
+    volatile sig_atomic_t interrupt_count;
+    int signal_pipe_write;
+    int atexit_registered;
+    struct sigaction previous_actions[65];
+};
+
+static inline struct lathe_restore_state *lathe_restore_state(void) {
+    static struct lathe_restore_state state;
+    return &state;
+}
 
 static inline void lathe_emergency_restore(void) {
-    if (!lathe_terminal_armed) return;
-    lathe_terminal_armed = 0;
-    if (lathe_reset_length > 0) {
-        ssize_t ignored = write(STDOUT_FILENO, lathe_reset_sequence, (size_t)lathe_reset_length);
+    struct lathe_restore_state *st = lathe_restore_state();
+    if (!st->armed) return;
+    st->armed = 0;
+    if (st->reset_length > 0) {
+        ssize_t ignored = write(STDOUT_FILENO, st->reset_sequence, (size_t)st->reset_length);
         (void)ignored;
     }
-    if (lathe_saved_termios_valid) tcsetattr(STDIN_FILENO, TCSANOW, &lathe_saved_termios);
+    if (st->saved_termios_valid) tcsetattr(STDIN_FILENO, TCSANOW, &st->saved_termios);
 }
 
 static void lathe_on_interrupt(int sig) {
+    struct lathe_restore_state *st = lathe_restore_state();
     int saved_errno = errno;
-    if (lathe_interrupt_count++ == 0 && lathe_signal_pipe_write >= 0) {
+    if (st->interrupt_count++ == 0 && st->signal_pipe_write >= 0) {
         unsigned char byte = (unsigned char)sig;
-        ssize_t ignored = write(lathe_signal_pipe_write, &byte, 1);
+        ssize_t ignored = write(st->signal_pipe_write, &byte, 1);
         (void)ignored;
     } else {
         lathe_emergency_restore();
@@ -147,7 +158,7 @@ static void lathe_on_interrupt(int sig) {
 static void lathe_on_crash(int sig, siginfo_t *info, void *context) {
     (void)context;
     lathe_emergency_restore();
-    if (sig > 0 && sig < 65) sigaction(sig, &lathe_previous_actions[sig], NULL);
+    if (sig > 0 && sig < 65) sigaction(sig, &lathe_restore_state()->previous_actions[sig], NULL);
     // Sent by kill/raise/abort: deliver it again to the previous handler on return.
     // A hardware fault re-executes the faulting instruction on return instead.
     if (info == NULL || info->si_code <= 0) raise(sig);
@@ -157,55 +168,62 @@ static void lathe_atexit_restore(void) { lathe_emergency_restore(); }
 
 /// Saves the terminal's modes; call before curses changes them.
 static inline void lathe_save_termios(void) {
-    lathe_saved_termios_valid = tcgetattr(STDIN_FILENO, &lathe_saved_termios) == 0;
+    struct lathe_restore_state *st = lathe_restore_state();
+    st->saved_termios_valid = tcgetattr(STDIN_FILENO, &st->saved_termios) == 0;
 }
 
 /// Installs the interrupt and crash handlers (before newterm, so ncurses keeps its hands
 /// off SIGINT/SIGTERM) and the atexit hook.
 static inline void lathe_install_signal_handlers(int signal_pipe_write) {
-    lathe_signal_pipe_write = signal_pipe_write;
-    lathe_interrupt_count = 0;
+    struct lathe_restore_state *st = lathe_restore_state();
+    st->signal_pipe_write = signal_pipe_write;
+    st->interrupt_count = 0;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
     sa.sa_handler = lathe_on_interrupt;
     int interrupts[] = { SIGINT, SIGTERM, SIGHUP };
     for (unsigned i = 0; i < sizeof interrupts / sizeof interrupts[0]; i++)
-        sigaction(interrupts[i], &sa, &lathe_previous_actions[interrupts[i]]);
+        sigaction(interrupts[i], &sa, &st->previous_actions[interrupts[i]]);
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
     sa.sa_sigaction = lathe_on_crash;
     sa.sa_flags = SA_SIGINFO | SA_ONSTACK;
     int crashes[] = { SIGSEGV, SIGABRT, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGQUIT };
     for (unsigned i = 0; i < sizeof crashes / sizeof crashes[0]; i++)
-        sigaction(crashes[i], &sa, &lathe_previous_actions[crashes[i]]);
-    if (!lathe_atexit_registered) {
-        lathe_atexit_registered = 1;
+        sigaction(crashes[i], &sa, &st->previous_actions[crashes[i]]);
+    if (!st->atexit_registered) {
+        st->atexit_registered = 1;
         atexit(lathe_atexit_restore);
     }
 }
 
 /// Puts back the handlers that were there before `lathe_install_signal_handlers`.
 static inline void lathe_uninstall_signal_handlers(void) {
+    struct lathe_restore_state *st = lathe_restore_state();
     int all[] = { SIGINT, SIGTERM, SIGHUP, SIGSEGV, SIGABRT, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGQUIT };
     for (unsigned i = 0; i < sizeof all / sizeof all[0]; i++)
-        sigaction(all[i], &lathe_previous_actions[all[i]], NULL);
-    lathe_signal_pipe_write = -1;
+        sigaction(all[i], &st->previous_actions[all[i]], NULL);
+    st->signal_pipe_write = -1;
 }
 
 /// Arms emergency restoration with the bytes that undo full-screen mode.
 static inline void lathe_arm_restore(const char *bytes, int length) {
-    lathe_terminal_armed = 0;
+    struct lathe_restore_state *st = lathe_restore_state();
+    st->armed = 0;
     if (length < 0) length = 0;
-    if (length > (int)sizeof lathe_reset_sequence) length = (int)sizeof lathe_reset_sequence;
-    memcpy(lathe_reset_sequence, bytes, (size_t)length);
-    lathe_reset_length = length;
-    lathe_terminal_armed = 1;
+    if (length > (int)sizeof st->reset_sequence) length = (int)sizeof st->reset_sequence;
+    if (length > 0) memcpy(st->reset_sequence, bytes, (size_t)length);
+    st->reset_length = length;
+    st->armed = 1;
 }
 
 /// Normal shutdown went through endwin: nothing left for the handlers to undo.
-static inline void lathe_disarm_restore(void) { lathe_terminal_armed = 0; }
+static inline void lathe_disarm_restore(void) { lathe_restore_state()->armed = 0; }
 
-/// For tests of the emergency path: restores now if armed.
+/// 1 while an emergency restore would do something (for tests).
+static inline int lathe_restore_is_armed(void) { return lathe_restore_state()->armed ? 1 : 0; }
+
+/// Restores now if armed (for tests of the emergency path).
 static inline void lathe_restore_now(void) { lathe_emergency_restore(); }
 #endif

@@ -18,7 +18,11 @@ public enum ColorDepth: Hashable, Sendable {
         guard hasColors, colors >= 8 else { return .monochrome }
         if colors >= 1 << 24 { return .direct }
         let colorterm = environment["COLORTERM"]?.lowercased() ?? ""
-        if colors >= 256, canChangeColor, colorterm == "truecolor" || colorterm == "24bit" { return .palette }
+        // tmux and screen do not pass palette changes through, whatever TERM claims.
+        let multiplexed = environment["TMUX"] != nil || environment["STY"] != nil
+        if colors >= 256, canChangeColor, !multiplexed, colorterm == "truecolor" || colorterm == "24bit" {
+            return .palette
+        }
         if colors >= 256 { return .xterm256 }
         if colors >= 16 { return .ansi16 }
         return .ansi8

@@ -23,7 +23,8 @@ public enum ColorQuantizer {
     static func distance(_ a: (r: UInt8, g: UInt8, b: UInt8), _ b: (r: UInt8, g: UInt8, b: UInt8)) -> Int {
         let rm = (Int(a.r) + Int(b.r)) / 2
         let dr = Int(a.r) - Int(b.r), dg = Int(a.g) - Int(b.g), db = Int(a.b) - Int(b.b)
-        return ((512 + rm) * dr * dr >> 8) + 4 * dg * dg + ((767 - rm) * db * db >> 8)
+        // Swift's >> binds tighter than *: parenthesise the products.
+        return (((512 + rm) * dr * dr) >> 8) + 4 * dg * dg + (((767 - rm) * db * db) >> 8)
     }
 
     /// The nearest of palette entries 16–255 (the system colours 0–15 are user-configurable
@@ -61,6 +62,12 @@ public enum ColorQuantizer {
             if d < bestDistance { best = i; bestDistance = d }
         }
         return UInt8(best)
+    }
+
+    /// Whether a palette entry is dark enough that light text reads best on it.
+    public static func isDark(index: UInt8) -> Bool {
+        let c = rgb(ofIndex: index)
+        return 299 * Int(c.r) + 587 * Int(c.g) + 114 * Int(c.b) < 128_000
     }
 
     /// Linear blend of two colours, `t` in 0...1.

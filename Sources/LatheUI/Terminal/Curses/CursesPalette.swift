@@ -34,8 +34,13 @@ final class CursesPalette {
     /// The colour pair number for a style (0 = terminal defaults).
     func pair(for style: Style) -> Int32 {
         guard !isMonochrome else { return 0 }
-        let fg = number(theme.color(for: style.foreground), background: false)
-        let bg = number(theme.color(for: style.background), background: true)
+        let fgColor = theme.color(for: style.foreground), bgColor = theme.color(for: style.background)
+        var fg = number(fgColor, background: false)
+        let bg = number(bgColor, background: true)
+        if fg == bg, fgColor != bgColor, fg >= 0, fg < 16 {
+            // Few colours merged distinct theme colours: keep the text readable.
+            fg = ColorQuantizer.isDark(index: UInt8(bg)) ? 7 : 0
+        }
         if fg == -1, bg == -1 { return 0 }
         let key = Int64(fg) << 32 | Int64(UInt32(bitPattern: bg))
         if let cached = pairs[key] { return cached }
