@@ -28,6 +28,8 @@ final class KernelBenchmarkTests: XCTestCase {
                   attributes: [:], macs: n * 56 * 56 * 128 * 128),
             Layer(name: "pointwise 1x1 512->512 14x14", input: [n, 512, 14, 14], weights: [512, 512, 1, 1],
                   attributes: [:], macs: n * 14 * 14 * 512 * 512),
+            Layer(name: "pointwise 1x1 1024->1024 7x7", input: [n, 1024, 7, 7], weights: [1024, 1024, 1, 1],
+                  attributes: [:], macs: n * 7 * 7 * 1024 * 1024),
             Layer(name: "conv 3x3 s1 64->64 28x28 (im2col)", input: [n, 64, 28, 28], weights: [64, 64, 3, 3],
                   attributes: ["pads": .ints([1, 1, 1, 1])], macs: n * 28 * 28 * 64 * 64 * 9),
         ]

@@ -260,6 +260,18 @@ def conv_cases():
                       [rand(1, 2, 4, 90), rand(2, 1, 3, 3), rand(2)],
                       {"group": 2, "pads": [1, 1, 1, 1], "strides": [2, 2]}, opset=14,
                       fused={"lathe.activation": "HardSwish"}))
+    # Feature maps of at least 2048 positions take one GEMM per image; smaller
+    # ones fold several images into one GEMM (here 2 + 1 for a batch of 3).
+    c.append(run_case("conv2d_large_map_gemm_per_image", "Conv",
+                      [rand(2, 1, 46, 46), rand(2, 1, 3, 3), rand(2)], {"pads": [1, 1, 1, 1]}, opset=13,
+                      fused={"lathe.activation": "Relu"}))
+    c.append(run_case("conv2d_pointwise_large_map_per_image", "Conv",
+                      [rand(1, 2, 46, 46), rand(1, 2, 1, 1), rand(1)], {}, opset=13))
+    c.append(run_case("conv2d_folded_batch_with_remainder", "Conv",
+                      [rand(3, 1, 30, 30), rand(1, 1, 3, 3), rand(1)], {"pads": [1, 1, 1, 1]}, opset=13))
+    c.append(run_case("conv2d_pointwise_folded_group2_remainder", "Conv",
+                      [rand(3, 2, 30, 30), rand(2, 1, 1, 1), rand(2)], {"group": 2}, opset=14,
+                      fused={"lathe.activation": "LeakyRelu", "lathe.alpha": 0.1}))
     return c
 
 
