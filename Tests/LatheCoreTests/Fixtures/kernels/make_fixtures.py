@@ -341,6 +341,10 @@ def gemm_cases():
                       {}, opset=14, fused={"lathe.activation": "HardSigmoid", "lathe.alpha": 0.25, "lathe.beta": 0.45}))
     c.append(run_case("gemm_fused_clip", "Gemm", [rand(3, 4, low=-3, high=3), rand(4, 5), rand(5)],
                       {}, opset=14, fused={"lathe.activation": "Clip", "lathe.min": -0.5, "lathe.max": 0.5}))
+    # transB with few rows (m < n) runs as (B·Aᵀ)ᵀ; more rows than columns does not.
+    c.append(run_case("gemm_transB_wide_alpha_c_column", "Gemm", [rand(2, 7), rand(9, 7), rand(2, 1)],
+                      {"transB": 1, "alpha": 1.5, "beta": 0.5}, opset=13))
+    c.append(run_case("gemm_transB_tall", "Gemm", [rand(6, 4), rand(3, 4), rand(3)], {"transB": 1}, opset=13))
     return c
 
 
