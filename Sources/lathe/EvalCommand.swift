@@ -36,6 +36,8 @@ struct EvalCommand: ParsableCommand {
     }
 
     func run() throws {
+        try InputFiles.checkReadable(model, what: "model")
+        try InputFiles.checkReadable(data, what: "data")
         if let saveOutputs { try InputFiles.checkWritable(saveOutputs, notOnto: [model, data]) }
         let loadedModel = try Loading.model(model)
         try Loading.checkOutput(output, of: loadedModel, path: model)
@@ -102,7 +104,8 @@ struct EvalResult {
             rows.append(["top-1", "- (the data has no labels)"])
         }
         rows.append(["agreement", TextFormatting.percent(m.agreement)])
-        rows.append(["size", "\(TextFormatting.bytes(report.sizeBytes)) (\(String(format: "%.2f", report.compressionRatio))x smaller than \(TextFormatting.bytes(report.baselineBytes)))"])
+        let ratio = String(format: "%.2f", report.compressionRatio)
+        rows.append(["size", "\(TextFormatting.bytes(report.sizeBytes)) (baseline \(TextFormatting.bytes(report.baselineBytes)), ratio \(ratio)x)"])
         rows.append(["time", String(format: "%.2f s", report.seconds)])
         return TextFormatting.table(rows)
     }

@@ -61,8 +61,9 @@ enum EvaluationRunner {
     private static func evaluate(session: InferenceSession, dataset: Dataset, options: RunOptions,
                                  batchSize: Int, threads: Int, phase: String,
                                  progress: Progress?) throws -> Tensor {
-        let report: (@Sendable (Int, Int) -> Void)? = progress.map { progress in
-            { done, total in progress(phase, done, total) }
+        var report: (@Sendable (Int, Int) -> Void)?
+        if let progress {
+            report = { @Sendable done, total in progress(phase, done, total) }
         }
         return try Evaluator.outputs(session: session, dataset: dataset, options: options,
                                      batchSize: batchSize, threads: threads, progress: report)

@@ -15,7 +15,8 @@ enum ExitStatus {
         do {
             command = try LatheCommand.parseAsRoot(arguments)
         } catch {
-            // --help and --version are "errors" that exit cleanly through the parser.
+            // --help and --version are "errors" that exit cleanly through the parser;
+            // every other parse failure is a usage error (ArgumentParser alone would exit 64).
             if LatheCommand.exitCode(for: error) == .success { LatheCommand.exit(withError: error) }
             report(usageMessage(for: error))
             exit(badInput)
@@ -38,13 +39,19 @@ enum ExitStatus {
         case let lathe as LatheError:
             report("error: internal: \(lathe.message)")
             exit(internalFailure)
-        case is ValidationError, is CleanExit, is ExitCode:
-            if LatheCommand.exitCode(for: error) == .success { exit(success) }
-            report(usageMessage(for: error))
-            exit(badInput)
         default:
-            report("error: internal: \(error)")
-            exit(internalFailure)
+            // Help requests and usage errors can also surface from run() (HelpCommand,
+            // ValidationError); ArgumentParser knows which is which by its exit code.
+            switch LatheCommand.exitCode(for: error) {
+            case .success:
+                LatheCommand.exit(withError: error)
+            case .validationFailure:
+                report(usageMessage(for: error))
+                exit(badInput)
+            default:
+                report("error: internal: \(error)")
+                exit(internalFailure)
+            }
         }
     }
 
@@ -63,6 +70,6 @@ enum ExitStatus {
     }
 
     private static func flushStandardOutput() {
-        fflush(stdout)
+        fflush(nil)  // every C stream: print() buffers in stdout
     }
 }

@@ -75,7 +75,7 @@ enum Loading {
         return shape
     }
 
-    static func describe(_ dims: [Dimension]) -> String {
+    static func describe(_ dims: [LatheCore.Dimension]) -> String {
         "[" + dims.map { dim in
             switch dim {
             case .fixed(let n): return String(n)

@@ -5,7 +5,7 @@ enum TextFormatting {
     /// Whether the user's locale encodes UTF-8 (otherwise output stays ASCII).
     static let localeIsUTF8: Bool = {
         setlocale(LC_CTYPE, "")
-        guard let codeset = nl_langinfo(CODESET) else { return false }
+        guard let codeset = nl_langinfo(nl_item(CODESET)) else { return false }
         let name = String(cString: codeset).uppercased()
         return name == "UTF-8" || name == "UTF8"
     }()
