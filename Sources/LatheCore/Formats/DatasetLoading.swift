@@ -6,11 +6,12 @@ extension Dataset {
     /// file's first bytes, whatever its extension. Inputs become float32 (`uint8` images keep their
     /// 0…255 values); labels must be integers (or floats with integral values), one per sample.
     public static func load(path: String) throws -> Dataset {
-        let head = try FileInput.contents(of: path).prefix(6)
+        let contents = try FileInput.contents(of: path)
+        let head = contents.prefix(6)
         let inputs: Tensor
         var labels: Tensor?
         if Array(head) == NPYHeader.magic {
-            inputs = try NPYFormat.read(path: path)
+            inputs = try NPYFormat.decode(contents) { LatheError.badInput(file: path, $0) }
         } else if head.starts(with: [0x50, 0x4B]) { // "PK": a ZIP archive
             let arrays = try NPZFormat.read(path: path)
             guard !arrays.isEmpty else { throw LatheError.badInput(file: path, "holds no arrays") }

@@ -44,11 +44,12 @@ enum ONNXModelEncoder {
             entry.version = Int64(version)
             return entry
         }
-        proto.graph = try encodeGraph(model.graph)
+        proto.graph = try encodeGraph(model.graph, listInitializersAsInputs: proto.irVersion < 4)
         return proto
     }
 
-    private static func encodeGraph(_ graph: Graph) throws -> Onnx_GraphProto {
+    /// Before IR version 4, ONNX required every initializer to be declared as a graph input too.
+    private static func encodeGraph(_ graph: Graph, listInitializersAsInputs: Bool) throws -> Onnx_GraphProto {
         var proto = Onnx_GraphProto()
         proto.name = "lathe"
         proto.node = try graph.nodes.map(encodeNode)
@@ -56,6 +57,11 @@ enum ONNXModelEncoder {
             try encodeTensor(tensor, name: name)
         }
         proto.input = graph.inputs.map(encodeValueInfo)
+        if listInitializersAsInputs {
+            proto.input += graph.initializers.sorted { $0.key < $1.key }.map { name, tensor in
+                encodeValueInfo(ValueInfo(name: name, dtype: tensor.dtype, dims: tensor.shape.map { .fixed($0) }))
+            }
+        }
         proto.output = graph.outputs.map(encodeValueInfo)
         return proto
     }
