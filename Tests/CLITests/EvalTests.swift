@@ -92,6 +92,9 @@ final class EvalTests: XCTestCase {
 
         let unknown = try LatheBinary.run(["eval", model, "--data", data, "--output", "no_such_output"])
         assertBadInput(unknown, mentions: [model, "no_such_output"])
+        // `label` needs an ai.onnx.ml op: a clear refusal naming the model and the op, not a crash.
+        let label = try LatheBinary.run(["eval", model, "--data", data, "--output", "label"])
+        assertBadInput(label, mentions: [model, "ArrayFeatureExtractor"])
     }
 
     func testSaveOutputsRefusesToOverwriteInputs() throws {
