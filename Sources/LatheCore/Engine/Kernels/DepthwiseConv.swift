@@ -71,33 +71,31 @@ enum DepthwiseConv {
             }
             var ow = p.interior.lowerBound
             let biasVector = SIMD8<Float>(repeating: bias)
-            if p.sw == 1 {
-                while ow + 8 <= p.vectorEnd {
-                    var acc = biasVector
-                    for ki in kiLo..<max(kiLo, kiHi) {
-                        let irow = input + (ihBase + ki * p.dh) * p.inW + ow - p.padLeft
-                        let wrow = w + ki * p.kw
-                        for kj in 0..<p.kw {
-                            let x = UnsafeRawPointer(irow + kj * p.dw).loadUnaligned(as: SIMD8<Float>.self)
-                            acc += SIMD8<Float>(repeating: wrow[kj]) * x
-                        }
+            if (p.sw == 1 || p.sw == 2) && p.vectorEnd - ow >= 8 {
+                // Thirty-two outputs at a time in four independent
+                // accumulators (one would serialise on the add latency),
+                // then blocks of eight; the last block is shifted back to end
+                // at vectorEnd (recomputing a few outputs) instead of leaving
+                // a scalar tail.
+                while ow + 32 <= p.vectorEnd {
+                    let rows = kiLo..<max(kiLo, kiHi)
+                    if p.sw == 1 {
+                        block32(input: input, w: w, at: ow, stride: 1, ihBase: ihBase, rows: rows, p: p, bias: biasVector,
+                                output: orow + ow)
+                    } else {
+                        block32(input: input, w: w, at: ow, stride: 2, ihBase: ihBase, rows: rows, p: p, bias: biasVector,
+                                output: orow + ow)
                     }
-                    UnsafeMutableRawPointer(orow + ow).storeBytes(of: acc, as: SIMD8<Float>.self)
-                    ow += 8
+                    ow += 32
                 }
-            } else if p.sw == 2 {
-                while ow + 8 <= p.vectorEnd {
-                    var acc = biasVector
-                    for ki in kiLo..<max(kiLo, kiHi) {
-                        let irow = input + (ihBase + ki * p.dh) * p.inW + ow * 2 - p.padLeft
-                        let wrow = w + ki * p.kw
-                        for kj in 0..<p.kw {
-                            let x = UnsafeRawPointer(irow + kj * p.dw).loadUnaligned(as: SIMD16<Float>.self).evenHalf
-                            acc += SIMD8<Float>(repeating: wrow[kj]) * x
-                        }
-                    }
-                    UnsafeMutableRawPointer(orow + ow).storeBytes(of: acc, as: SIMD8<Float>.self)
-                    ow += 8
+                while ow < p.vectorEnd {
+                    let start = min(ow, p.vectorEnd - 8)
+                    let acc = p.sw == 1
+                        ? block8Stride1(input: input, w: w, at: start, ihBase: ihBase, kiLo: kiLo, kiHi: kiHi, p: p, bias: biasVector)
+                        : block8Stride2(input: input, w: w, at: start, ihBase: ihBase, kiLo: kiLo, kiHi: kiHi, p: p, bias: biasVector)
+                    UnsafeMutableRawPointer(orow + start).storeBytes(of: acc, as: SIMD8<Float>.self)
+                    ow = start + 8
+                    if ow >= p.vectorEnd { break }
                 }
             }
             // Rest of the interior: every tap is inside, no tests.
@@ -117,6 +115,70 @@ enum DepthwiseConv {
             }
             if !activation.isIdentity { activation.addBiasAndApply(to: orow, count: p.outW, bias: 0) }
         }
+    }
+
+    @inline(__always)
+    static func block8Stride1(input: UnsafePointer<Float>, w: UnsafePointer<Float>, at ow: Int, ihBase: Int, kiLo: Int,
+                              kiHi: Int, p: RowPlan, bias: SIMD8<Float>) -> SIMD8<Float> {
+        var acc = bias
+        for ki in kiLo..<max(kiLo, kiHi) {
+            let irow = input + (ihBase + ki * p.dh) * p.inW + ow - p.padLeft
+            let wrow = w + ki * p.kw
+            for kj in 0..<p.kw {
+                let x = UnsafeRawPointer(irow + kj * p.dw).loadUnaligned(as: SIMD8<Float>.self)
+                acc += SIMD8<Float>(repeating: wrow[kj]) * x
+            }
+        }
+        return acc
+    }
+
+    /// Eight consecutive outputs' inputs for tap offset `offset`: contiguous
+    /// for stride 1; for stride 2 sixteen consecutive values, even lanes kept.
+    @inline(__always)
+    static func load8(_ p: UnsafePointer<Float>, stride: Int) -> SIMD8<Float> {
+        stride == 1
+            ? UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+            : UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self).evenHalf
+    }
+
+    @inline(__always)
+    static func block32(input: UnsafePointer<Float>, w: UnsafePointer<Float>, at ow: Int, stride: Int, ihBase: Int,
+                        rows: Range<Int>, p: RowPlan, bias: SIMD8<Float>, output: UnsafeMutablePointer<Float>) {
+        var a0 = bias, a1 = bias, a2 = bias, a3 = bias
+        let step = 8 * stride
+        for ki in rows {
+            let irow = input + (ihBase + ki * p.dh) * p.inW + ow * stride - p.padLeft
+            let wrow = w + ki * p.kw
+            for kj in 0..<p.kw {
+                let weight = SIMD8<Float>(repeating: wrow[kj])
+                let x = irow + kj * p.dw
+                a0 += weight * load8(x, stride: stride)
+                a1 += weight * load8(x + step, stride: stride)
+                a2 += weight * load8(x + 2 * step, stride: stride)
+                a3 += weight * load8(x + 3 * step, stride: stride)
+            }
+        }
+        let out = UnsafeMutableRawPointer(output)
+        out.storeBytes(of: a0, as: SIMD8<Float>.self)
+        out.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
+        out.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
+        out.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
+    }
+
+    /// Stride 2: load sixteen consecutive inputs and keep the even lanes.
+    @inline(__always)
+    static func block8Stride2(input: UnsafePointer<Float>, w: UnsafePointer<Float>, at ow: Int, ihBase: Int, kiLo: Int,
+                              kiHi: Int, p: RowPlan, bias: SIMD8<Float>) -> SIMD8<Float> {
+        var acc = bias
+        for ki in kiLo..<max(kiLo, kiHi) {
+            let irow = input + (ihBase + ki * p.dh) * p.inW + ow * 2 - p.padLeft
+            let wrow = w + ki * p.kw
+            for kj in 0..<p.kw {
+                let x = UnsafeRawPointer(irow + kj * p.dw).loadUnaligned(as: SIMD16<Float>.self).evenHalf
+                acc += SIMD8<Float>(repeating: wrow[kj]) * x
+            }
+        }
+        return acc
     }
 
     @inline(__always)

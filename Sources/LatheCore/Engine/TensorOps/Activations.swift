@@ -39,7 +39,7 @@ enum Activations {
         }
         func bound(_ index: Int, _ role: String) throws -> Tensor? {
             guard inputForm, index < inputs.count, let t = inputs[index] else { return nil }
-            let value = try node.scalarValue(t, role)
+            let value = try node.singleElement(t, role)
             guard value.isFloat == x.isFloat else {
                 throw node.failure("\(role) has type \(value.dtype.rawValue) but input has \(x.dtype.rawValue)")
             }
@@ -68,7 +68,7 @@ enum Activations {
     }
 
     static let sigmoid: Kernel = { node, inputs in
-        try Unary.floating(node, inputs) { 1 / (1 + Foundation.exp(-$0)) }
+        try Unary.floating(node, inputs) { FastExp.sigmoid($0) }
     }
 
     static let hardSigmoid: Kernel = { node, inputs in
@@ -82,7 +82,7 @@ enum Activations {
         return try Unary.floating(node, inputs) { $0 * Swift.max(0, Swift.min(1, alpha * $0 + 0.5)) }
     }
 
-    static let tanh: Kernel = { node, inputs in try Unary.floating(node, inputs) { Foundation.tanh($0) } }
+    static let tanh: Kernel = { node, inputs in try Unary.floating(node, inputs) { FastExp.tanh($0) } }
 
     /// Gelu (opset 20): exact with erf, or the tanh approximation.
     static let gelu: Kernel = { node, inputs in
@@ -93,7 +93,7 @@ enum Activations {
         case "tanh":
             let c = Float((2 / Double.pi).squareRoot())
             return try Unary.floating(node, inputs) { x in
-                0.5 * x * (1 + Foundation.tanh(c * (x + 0.044715 * x * x * x)))
+                0.5 * x * (1 + FastExp.tanh(c * (x + 0.044715 * x * x * x)))
             }
         case let other:
             throw node.failure("unsupported approximate '\(other)' (expected none or tanh)")

@@ -28,9 +28,9 @@ enum Generators {
     /// the previous plus delta (accumulated, as the ONNX definition and
     /// onnxruntime do).
     static let range: Kernel = { node, inputs in
-        let start = try node.scalarValue(try node.input(0, of: inputs, "start"), "start")
-        let limit = try node.scalarValue(try node.input(1, of: inputs, "limit"), "limit")
-        let delta = try node.scalarValue(try node.input(2, of: inputs, "delta"), "delta")
+        let start = try node.singleElement(try node.input(0, of: inputs, "start"), "start")
+        let limit = try node.singleElement(try node.input(1, of: inputs, "limit"), "limit")
+        let delta = try node.singleElement(try node.input(2, of: inputs, "delta"), "delta")
         let dtype = try Arithmetic.commonType(node, [start, limit, delta])
         if dtype.isFloatingPoint {
             let s = start.floats[0], l = limit.floats[0], d = delta.floats[0]

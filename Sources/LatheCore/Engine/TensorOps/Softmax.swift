@@ -38,7 +38,7 @@ enum Softmax {
                         for k in 0..<length { maximum = Swift.max(maximum, src[base + k * inner]) }
                         var sum: Float = 0
                         for k in 0..<length {
-                            let e = Foundation.exp(src[base + k * inner] - maximum)
+                            let e = FastExp.exp(src[base + k * inner] - maximum)
                             dst[base + k * inner] = e
                             sum += e
                         }

@@ -237,6 +237,41 @@ def conv_cases():
     c.append(run_case("conv1d_fused_tanh", "Conv",
                       [rand(2, 3, 9), rand(2, 3, 3), rand(2)], {"pads": [1, 1]}, opset=14,
                       fused={"lathe.activation": "Tanh"}))
+    # Rows wide enough for the depthwise SIMD blocks (eight outputs at a time,
+    # last block shifted back), at strides 1 and 2, dilated, with multiplier.
+    c.append(run_case("conv2d_depthwise_wide_rows_stride1", "Conv",
+                      [rand(2, 3, 5, 29), rand(3, 1, 3, 3), rand(3)], {"group": 3, "pads": [1, 1, 1, 1]}, opset=13))
+    c.append(run_case("conv2d_depthwise_wide_rows_stride2", "Conv",
+                      [rand(1, 2, 6, 41), rand(2, 1, 3, 3), rand(2)],
+                      {"group": 2, "pads": [1, 1, 1, 1], "strides": [2, 2]}, opset=13))
+    c.append(run_case("conv2d_depthwise_wide_rows_stride2_even_width", "Conv",
+                      [rand(1, 2, 4, 32), rand(2, 1, 3, 3)], {"group": 2, "pads": [0, 0, 1, 1], "strides": [2, 2]}, opset=13))
+    c.append(run_case("conv2d_depthwise_wide_dilated_k5_multiplier2", "Conv",
+                      [rand(1, 2, 9, 37), rand(4, 1, 5, 5), rand(4)],
+                      {"group": 2, "pads": [4, 3, 4, 5], "dilations": [2, 2]}, opset=13,
+                      fused={"lathe.activation": "Clip", "lathe.min": 0.0, "lathe.max": 6.0}))
+    c.append(run_case("conv1d_depthwise_wide_stride2", "Conv",
+                      [rand(2, 3, 50), rand(3, 1, 4), rand(3)], {"group": 3, "pads": [1, 2], "strides": [2]}, opset=13))
+    c.append(run_case("conv2d_depthwise_stride3_wide", "Conv",
+                      [rand(1, 2, 7, 40), rand(2, 1, 3, 3)], {"group": 2, "pads": [1, 1, 1, 1], "strides": [3, 3]}, opset=13))
+    c.append(run_case("conv2d_depthwise_very_wide_stride1", "Conv",
+                      [rand(1, 2, 3, 75), rand(2, 1, 3, 3), rand(2)], {"group": 2, "pads": [1, 1, 1, 1]}, opset=13))
+    c.append(run_case("conv2d_depthwise_very_wide_stride2", "Conv",
+                      [rand(1, 2, 4, 90), rand(2, 1, 3, 3), rand(2)],
+                      {"group": 2, "pads": [1, 1, 1, 1], "strides": [2, 2]}, opset=14,
+                      fused={"lathe.activation": "HardSwish"}))
+    # Feature maps of at least 2048 positions take one GEMM per image; smaller
+    # ones fold several images into one GEMM (here 2 + 1 for a batch of 3).
+    c.append(run_case("conv2d_large_map_gemm_per_image", "Conv",
+                      [rand(2, 1, 46, 46), rand(2, 1, 3, 3), rand(2)], {"pads": [1, 1, 1, 1]}, opset=13,
+                      fused={"lathe.activation": "Relu"}))
+    c.append(run_case("conv2d_pointwise_large_map_per_image", "Conv",
+                      [rand(1, 2, 46, 46), rand(1, 2, 1, 1), rand(1)], {}, opset=13))
+    c.append(run_case("conv2d_folded_batch_with_remainder", "Conv",
+                      [rand(3, 1, 30, 30), rand(1, 1, 3, 3), rand(1)], {"pads": [1, 1, 1, 1]}, opset=13))
+    c.append(run_case("conv2d_pointwise_folded_group2_remainder", "Conv",
+                      [rand(3, 2, 30, 30), rand(2, 1, 1, 1), rand(2)], {"group": 2}, opset=14,
+                      fused={"lathe.activation": "LeakyRelu", "lathe.alpha": 0.1}))
     return c
 
 
@@ -279,6 +314,9 @@ def conv_transpose_cases():
     c.append(run_case("convT_fused_sigmoid", "ConvTranspose",
                       [rand(1, 2, 3, 3), rand(2, 3, 3, 3), rand(3)], {"strides": [2, 2]}, opset=14,
                       fused={"lathe.activation": "Sigmoid"}))
+    c.append(run_case("convT_3d", "ConvTranspose",
+                      [rand(1, 2, 3, 3, 2), rand(2, 2, 2, 3, 2), rand(4)],
+                      {"strides": [2, 1, 2], "pads": [1, 0, 0, 0, 1, 1], "group": 2}, opset=11))
     return c
 
 
@@ -408,6 +446,9 @@ def norm_cases():
     c.append(run_case("batchnorm_3d_input", "BatchNormalization", bn_inputs((2, 4, 6)), {}, opset=14))
     c.append(run_case("batchnorm_opset9", "BatchNormalization", bn_inputs((1, 3, 3, 3)), {"epsilon": 1e-2}, opset=9))
     c.append(run_case("batchnorm_opset7", "BatchNormalization", bn_inputs((1, 2, 3, 3)), {}, opset=7))
+    c.append(run_case("batchnorm_opset7_spatial0", "BatchNormalization",
+                      [rand(2, 3, 2, 2), rand(3, 2, 2), rand(3, 2, 2), rand(3, 2, 2), rand(3, 2, 2, low=0.1, high=1.0)],
+                      {"spatial": 0}, opset=7))
     c.append(run_case("layernorm_last_axis", "LayerNormalization", [rand(2, 3, 8), rand(8), rand(8)], {}, opset=17))
     c.append(run_case("layernorm_axis1_all_outputs", "LayerNormalization", [rand(2, 3, 4, 5), rand(3, 4, 5), rand(3, 4, 5)],
                       {"axis": 1, "epsilon": 1e-3}, opset=17, n_outputs=3))

@@ -315,6 +315,8 @@ def shape_ops():
     case(fam, "expand_smaller_shape", "Expand", [f32(2, 3), i64(3)], opset=13)
     case(fam, "expand_ones", "Expand", [f32(2, 1, 4), i64(1, 1, 1, 1)], opset=8)
     case(fam, "expand_scalar", "Expand", [np.array(7, dtype=np.int64), i64(2, 2)], opset=13)
+    case(fam, "expand_to_empty", "Expand", [f32(1), i64(0)], opset=13)
+    case(fam, "expand_keeps_larger_input", "Expand", [f32(2, 3), i64(1, 1)], opset=13)
     case(fam, "expand_incompatible", "Expand", [f32(2, 3), i64(4, 4)], opset=13, error=["[2, 3]", "[4, 4]"])
     z = f32(2, 3, 4, 5)
     case(fam, "shape_default", "Shape", [z], opset=13)
@@ -336,6 +338,7 @@ def concat_split():
     case(fam, "concat_axis0", "Concat", [f32(1, 3), f32(2, 3)], {"axis": 0}, opset=7)
     case(fam, "concat_last", "Concat", [f32(2, 3), f32(2, 5)], {"axis": -1}, opset=13)
     case(fam, "concat_int64", "Concat", [i64(1, 2), i64(3), i64(-1, 5, 6)], {"axis": 0}, opset=13)
+    case(fam, "concat_int64_empty", "Concat", [np.zeros((0,), dtype=np.int64), i64(3, 4)], {"axis": 0}, opset=13)
     case(fam, "concat_empty_part", "Concat", [f32(2, 3), np.zeros((0, 3), dtype=np.float32)], {"axis": 0}, opset=13)
     case(fam, "concat_single", "Concat", [f32(2, 3)], {"axis": 1}, opset=13)
     case(fam, "concat_mismatch", "Concat", [f32(2, 3), f32(3, 3)], {"axis": 1}, opset=13, error=["[2, 3]", "[3, 3]"])
@@ -366,6 +369,7 @@ def slice_ops():
     case(fam, "opset10_axes", "Slice", [x, i64(1), i64(3), i64(2)], opset=10)
     case(fam, "opset11_negative_axes", "Slice", [x, i64(-3), i64(-1), i64(-2)], opset=11)
     case(fam, "steps2", "Slice", [x, i64(0, 1), i64(5, 6), i64(0, 1), i64(2, 2)], opset=13)
+    case(fam, "steps_without_axes", "Slice", [x, i64(0, 5), i64(5, 0), None, i64(2, -2)], opset=13)
     case(fam, "reverse", "Slice", [x, i64(-1), i64(INT64_MIN), i64(1), i64(-1)], opset=13)
     case(fam, "reverse_step2", "Slice", [x, i64(10), i64(-10), i64(0), i64(-2)], opset=13)
     case(fam, "reverse_partial", "Slice", [x, i64(4), i64(1), i64(1), i64(-1)], opset=13)
@@ -394,6 +398,7 @@ def gather():
     case(fam, "int32_indices", "Gather", [data, np.array([1, 3], dtype=np.int32)], opset=7)
     case(fam, "int64_data", "Gather", [i64(1, 3, 224, 224), np.array(0, dtype=np.int64)], opset=13)
     case(fam, "empty_indices", "Gather", [data, np.zeros((0,), dtype=np.int64)], opset=13)
+    case(fam, "empty_data_axis", "Gather", [np.zeros((0, 4), dtype=np.float32), i64(1, 3)], {"axis": 1}, opset=13)
     case(fam, "index_out_of_range", "Gather", [data, i64(0, 5)], opset=13, error=["index 5", "[5, 4, 3]"])
     case(fam, "negative_out_of_range", "Gather", [data, i64(-6)], opset=13, error=["index -6", "[5, 4, 3]"])
 
@@ -416,6 +421,7 @@ def reductions():
         case(fam, f"{low}_input_empty_axes", op, [x, np.zeros((0,), dtype=np.int64)], opset=since)
         case(fam, f"{low}_noop_empty_axes", op, [x], {"noop_with_empty_axes": 1}, opset=since)
         case(fam, f"{low}_int64", op, [ints, i64(1)], opset=since)
+        case(fam, f"{low}_int64_nokeep", op, [ints, i64(0)], {"keepdims": 0}, opset=since)
         case(fam, f"{low}_input_no_opset", op, [x, i64(1, 2)], opset=since, omit_opset=True)
         case(fam, f"{low}_attr_no_opset", op, [x], {"axes": [0]}, opset=old, omit_opset=True)
         case(fam, f"{low}_axis_out_of_range", op, [x, i64(4)], opset=since, error=["axis 4"])
@@ -428,6 +434,7 @@ def reductions():
         case(fam, f"{low}_ties_first", op, [ties], {"axis": 1}, opset=13)
         case(fam, f"{low}_ties_last", op, [ties], {"axis": 1, "select_last_index": 1}, opset=13)
         case(fam, f"{low}_int64", op, [ints], {"axis": 0, "keepdims": 0}, opset=13)
+        case(fam, f"{low}_rank1_nokeep", op, [f32(6)], {"keepdims": 0}, opset=13)
 
 
 # ---------------------------------------------------------------- cast
@@ -528,6 +535,7 @@ def comparison():
     case(fam, "where_same", "Where", [RNG.integers(0, 2, (2, 3)).astype(bool), f32(2, 3), f32(2, 3)], opset=9)
     case(fam, "where_int64", "Where", [cond.reshape(3, 1), i64(1, 2, 3), np.array(-1, dtype=np.int64)], opset=16)
     case(fam, "where_scalar_condition", "Where", [np.array(False), f32(2, 2), f32(2, 1)], opset=16)
+    case(fam, "where_empty", "Where", [np.zeros((0, 1), dtype=bool), f32(1, 3), f32(3)], opset=16)
     case(fam, "where_incompatible", "Where", [cond, f32(2, 2), f32(3)], opset=16, error=["[1, 3]", "[2, 2]"])
 
 

@@ -59,8 +59,8 @@ extension Node {
         return tensor.ints.map { Int($0) }
     }
 
-    /// A single number from a scalar (or one-element) tensor.
-    func scalarValue(_ tensor: Tensor, _ role: String) throws -> Tensor {
+    /// `tensor`, checked to hold exactly one element (a scalar operand).
+    func singleElement(_ tensor: Tensor, _ role: String) throws -> Tensor {
         guard tensor.count == 1 else {
             throw failure("\(role) must hold a single value, got shape \(tensor.shape)")
         }
@@ -128,13 +128,16 @@ enum HalfPrecision {
         }
     }
 
-    /// Round to nearest even at float16 precision (overflow → ±inf).
+    /// Round to nearest even at float16 precision (overflow → ±inf,
+    /// subnormals kept). Computed in Float arithmetic because Swift's
+    /// `Float16` is unavailable on some platforms (macOS on Intel).
     static func toFloat16(_ value: Float) -> Float {
-        #if arch(x86_64) || arch(arm64)
-        return Float(Float16(value))
-        #else
-        return value
-        #endif
+        guard value.isFinite, value != 0 else { return value }
+        // The spacing of float16 values around `value`: 2^(e−10), never
+        // finer than the subnormal step 2^−24. Scaling by it is exact.
+        let quantum = Float(sign: .plus, exponent: Swift.max(-24, Int(value.exponent) - 10), significand: 1)
+        let rounded = (value / quantum).rounded(.toNearestOrEven) * quantum
+        return Swift.abs(rounded) > 65504 ? (value < 0 ? -.infinity : .infinity) : rounded
     }
 
     /// Round to nearest even at bfloat16 precision (the top 16 bits of a Float).
