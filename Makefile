@@ -43,8 +43,9 @@ run: build
 	$(BIN)
 
 ## test: Swift unit and end-to-end tests, then the live cross-checks against onnxruntime and numpy.
-test: build venv
-	$(SWIFT) test $(BUILD_FLAGS)
+test: deps venv
+	$(SWIFT) build $(BUILD_FLAGS) --build-tests
+	$(SWIFT) test $(BUILD_FLAGS) --skip-build
 	$(PY) scripts/crosscheck_engine.py --lathe "$(BIN)"
 
 ## bench: whole-process time ratios lathe / onnxruntime on the samples.
