@@ -27,7 +27,7 @@ let package = Package(
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
-        .target(name: "LatheUI", dependencies: ["LatheCore", "CNcursesw"]),
+        .target(name: "LatheUI", dependencies: ["LatheCore", "CNcursesw", .product(name: "Yams", package: "Yams")]),
         .executableTarget(
             name: "lathe",
             dependencies: [
@@ -37,6 +37,7 @@ let package = Package(
             resources: [.copy("Resources/sample")]
         ),
         .testTarget(name: "LatheCoreTests", dependencies: ["LatheCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "LatheUITests", dependencies: ["LatheUI", "LatheCore"]),
     ],
     swiftLanguageModes: [.v6]
 )
