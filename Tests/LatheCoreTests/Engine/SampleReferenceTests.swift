@@ -55,6 +55,9 @@ final class SampleReferenceTests: XCTestCase {
                 .map { $0.isNaN ? Float.infinity : $0 }.max() ?? 0
             XCTAssertLessThanOrEqual(worst, 1e-4, "\(sample.name): max abs difference from onnxruntime")
             XCTAssertFalse(session.layers.isEmpty, "\(sample.name) has weight layers")
+            // Batches are independent work items: one thread gives the very same bits.
+            let serial = try Evaluator.outputs(session: session, dataset: data, batchSize: 32, threads: 1)
+            XCTAssertEqual(serial, outputs, "\(sample.name): 1 and 2 threads agree bit for bit")
         }
     }
 

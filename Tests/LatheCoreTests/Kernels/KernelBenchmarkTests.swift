@@ -56,7 +56,7 @@ final class KernelBenchmarkTests: XCTestCase {
             let node = Node(name: layer.name, opType: "Conv", inputs: ["x", "w", "b"], outputs: ["y"], attributes: attributes)
             _ = try kernel(node, [x, w, b])
             var best = Double.infinity
-            for _ in 0..<5 {
+            for _ in 0..<10 {
                 let start = DispatchTime.now().uptimeNanoseconds
                 _ = try kernel(node, [x, w, b])
                 best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)

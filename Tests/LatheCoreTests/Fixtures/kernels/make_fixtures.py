@@ -314,6 +314,9 @@ def conv_transpose_cases():
     c.append(run_case("convT_fused_sigmoid", "ConvTranspose",
                       [rand(1, 2, 3, 3), rand(2, 3, 3, 3), rand(3)], {"strides": [2, 2]}, opset=14,
                       fused={"lathe.activation": "Sigmoid"}))
+    c.append(run_case("convT_3d", "ConvTranspose",
+                      [rand(1, 2, 3, 3, 2), rand(2, 2, 2, 3, 2), rand(4)],
+                      {"strides": [2, 1, 2], "pads": [1, 0, 0, 0, 1, 1], "group": 2}, opset=11))
     return c
 
 
@@ -443,6 +446,9 @@ def norm_cases():
     c.append(run_case("batchnorm_3d_input", "BatchNormalization", bn_inputs((2, 4, 6)), {}, opset=14))
     c.append(run_case("batchnorm_opset9", "BatchNormalization", bn_inputs((1, 3, 3, 3)), {"epsilon": 1e-2}, opset=9))
     c.append(run_case("batchnorm_opset7", "BatchNormalization", bn_inputs((1, 2, 3, 3)), {}, opset=7))
+    c.append(run_case("batchnorm_opset7_spatial0", "BatchNormalization",
+                      [rand(2, 3, 2, 2), rand(3, 2, 2), rand(3, 2, 2), rand(3, 2, 2), rand(3, 2, 2, low=0.1, high=1.0)],
+                      {"spatial": 0}, opset=7))
     c.append(run_case("layernorm_last_axis", "LayerNormalization", [rand(2, 3, 8), rand(8), rand(8)], {}, opset=17))
     c.append(run_case("layernorm_axis1_all_outputs", "LayerNormalization", [rand(2, 3, 4, 5), rand(3, 4, 5), rand(3, 4, 5)],
                       {"axis": 1, "epsilon": 1e-3}, opset=17, n_outputs=3))
