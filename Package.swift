@@ -37,6 +37,7 @@ let package = Package(
             resources: [.copy("Resources/sample")]
         ),
         .testTarget(name: "LatheCoreTests", dependencies: ["LatheCore"], exclude: ["Fixtures"]),
+        .testTarget(name: "CLITests", dependencies: ["LatheCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

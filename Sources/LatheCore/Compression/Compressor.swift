@@ -1,0 +1,191 @@
+import Foundation
+
+/// Applies a `CompressionPlan` to weight tensors: low-rank → prune →
+/// share/quantize (DESIGN.md "Standard definitions"), returning fake-compressed
+/// float tensors of the original shapes for `RunOptions.weights`.
+///
+/// Pure and deterministic: the result depends only on the weights, layers and
+/// plan, never on thread count or call history. Independent layers (and share
+/// groups) are compressed in parallel.
+public enum Compressor {
+    /// Replacement tensors for every layer whose weights the plan changes.
+    /// - Parameter cache: reuse results computed earlier for the same tensor and settings.
+    public static func compress(weights: [String: Tensor], layers: [WeightLayer], plan: CompressionPlan,
+                                cache: CompressedWeightCache? = nil) throws -> [String: Tensor] {
+        try plan.validate(layers: layers)
+        let changed = layers.filter { plan.settings(for: $0.name).changesWeights }
+        for layer in changed where weights[layer.name]?.isFloat != true {
+            throw LatheError.badInput("layer \(layer.name): no floating-point weight tensor of that name")
+        }
+        // Units of work: a single layer, or all layers of one share group.
+        var units: [[WeightLayer]] = []
+        var groupIndex: [String: Int] = [:]
+        for layer in changed {
+            let settings = plan.settings(for: layer.name)
+            if settings.isShared, let group = settings.shareGroup {
+                if let index = groupIndex[group] {
+                    units[index].append(layer)
+                } else {
+                    groupIndex[group] = units.count
+                    units.append([layer])
+                }
+            } else {
+                units.append([layer])
+            }
+        }
+
+        let work = units
+        let results = ResultBox(count: work.count)
+        DispatchQueue.concurrentPerform(iterations: work.count) { index in
+            let unit = work[index]
+            let key = CompressedWeightCache.Key(layers: unit.map { ($0.name, plan.settings(for: $0.name)) })
+            do {
+                let tensors: [String: Tensor]
+                if let cached = cache?.value(for: key) {
+                    tensors = cached
+                } else {
+                    tensors = try compressUnit(unit, weights: weights, plan: plan)
+                    cache?.store(tensors, for: key)
+                }
+                results.set(index, .success(tensors))
+            } catch {
+                results.set(index, .failure(error))
+            }
+        }
+        var output: [String: Tensor] = [:]
+        for result in results.values {
+            guard let result else { throw LatheError.internalFailure("compression unit produced no result") }
+            for (name, tensor) in try result.get() { output[name] = tensor }
+        }
+        return output
+    }
+
+    /// One layer's compressed weight, with its own codebook when shared (`shareGroup` is not consulted).
+    public static func compress(_ weight: Tensor, layer: WeightLayer, settings: LayerSettings) throws -> Tensor {
+        if let problem = settings.problem(for: layer) {
+            throw LatheError.badInput("\(layer.name): \(problem.key): \(problem.message)")
+        }
+        let prepared = try prepare(weight, layer: layer, settings: settings)
+        var values = prepared.values
+        if let clusters = settings.clusters {
+            let codebook = WeightSharing.codebook(WeightSharing.clusteredValues(values, keep: prepared.keep),
+                                                  clusters: clusters)
+            values = WeightSharing.apply(codebook, to: values, keep: prepared.keep)
+        }
+        return finish(values, prepared: prepared, weight: weight, layer: layer, settings: settings)
+    }
+
+    /// A layer or a whole share group.
+    static func compressUnit(_ unit: [WeightLayer], weights: [String: Tensor],
+                             plan: CompressionPlan) throws -> [String: Tensor] {
+        guard unit.count > 1 || plan.settings(for: unit[0].name).shareGroup != nil else {
+            let layer = unit[0]
+            guard let weight = weights[layer.name] else { return [:] }
+            return [layer.name: try compress(weight, layer: layer, settings: plan.settings(for: layer.name))]
+        }
+        // Share group: one codebook fitted on the pooled non-zero surviving weights of every member.
+        var prepared: [(layer: WeightLayer, weight: Tensor, state: Prepared)] = []
+        var pooled: [Float] = []
+        for layer in unit {
+            guard let weight = weights[layer.name] else { continue }
+            let state = try prepare(weight, layer: layer, settings: plan.settings(for: layer.name))
+            pooled += WeightSharing.clusteredValues(state.values, keep: state.keep)
+            prepared.append((layer, weight, state))
+        }
+        let clusters = plan.settings(for: unit[0].name).clusters ?? 2
+        let codebook = WeightSharing.codebook(pooled, clusters: clusters)
+        var result: [String: Tensor] = [:]
+        for (layer, weight, state) in prepared {
+            let shared = WeightSharing.apply(codebook, to: state.values, keep: state.keep)
+            result[layer.name] = finish(shared, prepared: state, weight: weight, layer: layer,
+                                        settings: plan.settings(for: layer.name))
+        }
+        return result
+    }
+
+    struct Prepared {
+        var values: [Float]
+        var keep: [Bool]?
+        /// Whether the weight was replaced by a quantized low-rank product already.
+        var encoded: Bool
+    }
+
+    /// Low-rank (with its factors encoded) or pruning, before sharing/quantization.
+    static func prepare(_ weight: Tensor, layer: WeightLayer, settings: LayerSettings) throws -> Prepared {
+        guard weight.shape == layer.shape else {
+            throw LatheError.badInput("layer \(layer.name): weight shape \(weight.shape) differs from \(layer.shape)")
+        }
+        var values = weight.floats
+        if settings.isLowRank, let rank = settings.rank {
+            let (rows, columns) = LowRank.matrixShape(layer)
+            let k = LowRank.keptRank(fraction: rank, rows: rows, columns: columns)
+            if k < min(rows, columns) {
+                let layout = ChannelLayout(shape: layer.shape, axis: layer.channelAxis)
+                var (a, b) = try LowRank.factors(layout.gather(values), rows: rows, columns: columns, rank: k)
+                a = encodeDense(a, shape: [rows, k], channelAxis: 0, settings: settings)
+                b = encodeDense(b, shape: [k, columns], channelAxis: 0, settings: settings)
+                values = layout.scatter(LowRank.product(a, b, rows: rows, rank: k, columns: columns))
+                return Prepared(values: values, keep: nil, encoded: true)
+            }
+        }
+        guard settings.isPruned else { return Prepared(values: values, keep: nil, encoded: false) }
+        let keep = Pruner.mask(values, layer: layer, shape: layer.shape, settings: settings)
+        for i in values.indices where !keep[i] { values[i] = 0 }
+        return Prepared(values: values, keep: keep, encoded: false)
+    }
+
+    /// Quantization / float rounding of the survivors, then pruned weights forced back to exact zero.
+    static func finish(_ values: [Float], prepared: Prepared, weight: Tensor, layer: WeightLayer,
+                       settings: LayerSettings) -> Tensor {
+        var result = values
+        if !prepared.encoded && !settings.isShared {
+            switch settings.bits {
+            case .integer:
+                result = UniformQuantizer.quantize(result, shape: layer.shape, channelAxis: layer.channelAxis,
+                                                   settings: settings, keep: prepared.keep)
+            case .fp16, .bf16:
+                FloatFormats.round(&result, to: settings.bits)
+            case .float32:
+                break
+            }
+        }
+        if let keep = prepared.keep {
+            for i in result.indices where !keep[i] { result[i] = 0 }
+        }
+        return Tensor(shape: weight.shape, floats: result, dtype: weight.dtype)
+    }
+
+    /// A dense tensor encoded with the settings' weight format (used for low-rank factors).
+    static func encodeDense(_ values: [Float], shape: [Int], channelAxis: Int, settings: LayerSettings) -> [Float] {
+        switch settings.bits {
+        case .integer:
+            return UniformQuantizer.quantize(values, shape: shape, channelAxis: channelAxis, settings: settings)
+        case .fp16, .bf16:
+            var result = values
+            FloatFormats.round(&result, to: settings.bits)
+            return result
+        case .float32:
+            return values
+        }
+    }
+}
+
+/// Collects per-unit results written from concurrent iterations.
+private final class ResultBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var storage: [Result<[String: Tensor], Error>?]
+
+    init(count: Int) { storage = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ value: Result<[String: Tensor], Error>) {
+        lock.lock()
+        storage[index] = value
+        lock.unlock()
+    }
+
+    var values: [Result<[String: Tensor], Error>?] {
+        lock.lock()
+        defer { lock.unlock() }
+        return storage
+    }
+}

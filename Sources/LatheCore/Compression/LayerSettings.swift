@@ -1,0 +1,175 @@
+/// How a layer's weights are stored (config key `bits`).
+public enum WeightFormat: Sendable, Hashable {
+    /// Keep the weights as they are (`bits: 32`).
+    case float32
+    /// Uniform integer quantization with 1–16 bits.
+    case integer(Int)
+    /// IEEE half precision, round to nearest even (`bits: fp16`).
+    case fp16
+    /// bfloat16, round to nearest even (`bits: bf16`).
+    case bf16
+
+    /// Bits one stored weight occupies; `float32` means "the stored dtype" and is resolved by the size model.
+    public var bitsPerWeight: Int {
+        switch self {
+        case .float32: return 32
+        case .integer(let bits): return bits
+        case .fp16, .bf16: return 16
+        }
+    }
+
+    /// Spelling in a configuration file.
+    public var configValue: String {
+        switch self {
+        case .float32: return "32"
+        case .integer(let bits): return String(bits)
+        case .fp16: return "fp16"
+        case .bf16: return "bf16"
+        }
+    }
+}
+
+/// Uniform quantization scheme (config key `scheme`).
+public enum QuantizationScheme: String, Sendable, Hashable, CaseIterable {
+    case symmetric, asymmetric
+}
+
+/// Whether one scale covers an output channel or the whole tensor (config key `granularity`).
+public enum Granularity: String, Sendable, Hashable, CaseIterable {
+    case perChannel = "per-channel"
+    case perTensor = "per-tensor"
+}
+
+/// How the clipping range of uniform quantization is chosen (config key `range`).
+public enum RangeMethod: String, Sendable, Hashable, CaseIterable {
+    /// The standard definition: the full min/max of the surviving weights.
+    case minmax
+    /// The clipping ratio (100 candidates in [0.5, 1]) minimising the squared error.
+    case mse
+    /// Clip at a percentile of |w| (symmetric) or of w (asymmetric).
+    case percentile
+}
+
+/// Pruning structure (config key `structure`).
+public enum PruneStructure: String, Sendable, Hashable, CaseIterable {
+    /// The floor(p·n) smallest |w| of the layer.
+    case unstructured
+    /// The floor(p·C) output channels of smallest L1 norm.
+    case channel
+    /// Two of every four consecutive weights along the reduction axis.
+    case twoFour = "2:4"
+}
+
+/// Everything one layer's compression is made of. A value type used as a cache
+/// key, so two equal settings always produce the same compressed weights.
+///
+/// Fields that have no effect under the chosen format (e.g. `scheme` when
+/// `bits` is 32 or `clusters` is set) are kept as they are — a UI may toggle a
+/// format away and back — and ignored by the compressor and the size model;
+/// `canonical` resets them, and it is what configuration files store.
+public struct LayerSettings: Sendable, Hashable {
+    public var bits: WeightFormat
+    public var scheme: QuantizationScheme
+    public var granularity: Granularity
+    public var range: RangeMethod
+    /// The percentile for `range: percentile`, in (0, 100].
+    public var percentile: Double
+    /// Pruning ratio 0 ≤ p < 1 for unstructured and channel pruning; 2:4 always removes half.
+    public var prune: Double
+    public var structure: PruneStructure
+    /// Weight sharing with k clusters (2–256) instead of uniform quantization.
+    public var clusters: Int?
+    /// Layers naming the same group share one codebook fitted on their pooled weights.
+    public var shareGroup: String?
+    /// Low-rank fraction 0 < r ≤ 1 of the full rank; nil keeps the full rank.
+    public var rank: Double?
+    /// Activation bits of the layer's input (1–16); nil keeps float.
+    public var activationBits: Int?
+
+    public static let defaultPercentile = 99.99
+
+    public init(bits: WeightFormat = .float32, scheme: QuantizationScheme = .symmetric,
+                granularity: Granularity = .perChannel, range: RangeMethod = .minmax,
+                percentile: Double = LayerSettings.defaultPercentile, prune: Double = 0,
+                structure: PruneStructure = .unstructured, clusters: Int? = nil, shareGroup: String? = nil,
+                rank: Double? = nil, activationBits: Int? = nil) {
+        self.bits = bits
+        self.scheme = scheme
+        self.granularity = granularity
+        self.range = range
+        self.percentile = percentile
+        self.prune = prune
+        self.structure = structure
+        self.clusters = clusters
+        self.shareGroup = shareGroup
+        self.rank = rank
+        self.activationBits = activationBits
+    }
+
+    /// Settings that leave weights and activations exactly as they are.
+    public static let identity = LayerSettings()
+
+    /// Whether pruning removes anything (2:4 always does).
+    public var isPruned: Bool { structure == .twoFour || prune > 0 }
+
+    /// Whether the weights are replaced by codebook entries.
+    public var isShared: Bool { clusters != nil }
+
+    /// Whether uniform integer quantization applies (and so scheme, granularity and range matter).
+    public var isUniformlyQuantized: Bool {
+        if isShared { return false }
+        if case .integer = bits { return true }
+        return false
+    }
+
+    /// Whether a low-rank factorisation is requested at all (rank 1 keeps every singular value).
+    public var isLowRank: Bool { (rank ?? 1) < 1 }
+
+    /// Whether the weight tensor is changed.
+    public var changesWeights: Bool {
+        isPruned || isShared || isLowRank || bits != .float32
+    }
+
+    /// Whether nothing at all changes, weights nor activations.
+    public var isIdentity: Bool { !changesWeights && activationBits == nil }
+
+    /// The same compression with every field that has no effect reset to its default.
+    public var canonical: LayerSettings {
+        var result = self
+        if !isUniformlyQuantized {
+            result.scheme = .symmetric
+            result.granularity = .perChannel
+            result.range = .minmax
+        }
+        if result.range != .percentile { result.percentile = LayerSettings.defaultPercentile }
+        if isShared { result.bits = .float32 } else { result.shareGroup = nil }
+        switch structure {
+        case .twoFour: result.prune = 0.5
+        case .unstructured, .channel:
+            if prune <= 0 {
+                result.prune = 0
+                result.structure = .unstructured
+            }
+        }
+        if !isLowRank { result.rank = nil }
+        return result
+    }
+}
+
+extension LayerSettings {
+    /// A combination of fields that cannot be honoured, as a config key and a message (nil when consistent).
+    /// Low-rank layers are stored as two dense factors, so pruning or sharing them is refused
+    /// rather than silently sized and evaluated as something else.
+    public var conflict: (key: String, message: String)? {
+        if isLowRank && isPruned {
+            return ("rank", "cannot be combined with prune/structure: a low-rank layer is stored as two dense factors")
+        }
+        if isLowRank && isShared {
+            return ("rank", "cannot be combined with clusters: a low-rank layer is stored as two dense factors")
+        }
+        if shareGroup != nil && !isShared {
+            return ("share_group", "needs clusters: K (the group's shared codebook size)")
+        }
+        return nil
+    }
+}

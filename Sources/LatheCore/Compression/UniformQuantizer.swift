@@ -1,0 +1,106 @@
+/// Uniform integer quantization of weights (DESIGN.md "Standard definitions"),
+/// per output channel or per tensor, with the range chosen by `RangeMethod`.
+/// Statistics are taken over the weights that survive pruning (`keep`).
+public enum UniformQuantizer {
+    /// Clipping ratios tried by `range: mse`: 100 evenly spaced values in [0.5, 1].
+    public static let mseCandidates: [Float] = (0..<100).map { Float(0.5 + 0.5 * Double($0) / 99) }
+
+    /// Quantizes row-major `values` of `shape` with integer `settings`; per-channel
+    /// scales run along `channelAxis` (the layer's output-channel axis).
+    /// - Parameter keep: survivors of pruning (nil: every weight); the others are left untouched.
+    public static func quantize(_ values: [Float], shape: [Int], channelAxis: Int, settings: LayerSettings,
+                                keep: [Bool]? = nil) -> [Float] {
+        guard case .integer(let bits) = settings.bits else { return values }
+        if settings.granularity == .perTensor {
+            var result = values
+            quantizeBlock(&result, 0..<values.count, keep: keep, bits: bits, settings: settings)
+            return result
+        }
+        let layout = ChannelLayout(shape: shape, axis: channelAxis)
+        var block = layout.gather(values)
+        let keepBlock = keep.map { layout.gather($0) }
+        let size = layout.sliceSize
+        for c in 0..<layout.length {
+            quantizeBlock(&block, (c * size)..<((c + 1) * size), keep: keepBlock, bits: bits, settings: settings)
+        }
+        return layout.scatter(block)
+    }
+
+    /// Quantizes one channel (or the whole tensor) in place.
+    static func quantizeBlock(_ values: inout [Float], _ range: Range<Int>, keep: [Bool]?, bits: Int,
+                              settings: LayerSettings) {
+        let survivors = range.filter { keep?[$0] ?? true }
+        if bits == 1 && settings.scheme == .symmetric {
+            // sign(w)·mean|w|, sign(0) = +; the mean is accumulated in float64.
+            var sum = 0.0
+            for i in survivors { sum += Double(abs(values[i])) }
+            let mean = survivors.isEmpty ? 0 : Float(sum / Double(survivors.count))
+            for i in survivors { values[i] = values[i] < 0 ? -mean : mean }
+            return
+        }
+        let grid = chooseGrid(survivors.map { values[$0] }, bits: bits, settings: settings)
+        for i in survivors { values[i] = grid.apply(values[i]) }
+    }
+
+    /// The grid for one block of surviving weights under the settings' scheme and range method.
+    public static func chooseGrid(_ weights: [Float], bits: Int, settings: LayerSettings) -> QuantizationGrid {
+        let symmetric = settings.scheme == .symmetric
+        switch settings.range {
+        case .minmax:
+            return minmaxGrid(weights, bits: bits, symmetric: symmetric, ratio: 1)
+        case .percentile:
+            let q = settings.percentile
+            if symmetric {
+                return .symmetric(bits: bits, maxMagnitude: percentile(weights.map { abs($0) }, q))
+            }
+            return .asymmetric(bits: bits, lo: percentile(weights, 100 - q), hi: percentile(weights, q))
+        case .mse:
+            // Candidates from the largest ratio down; a later candidate must be strictly
+            // better, so ties keep the wider range.
+            var best = minmaxGrid(weights, bits: bits, symmetric: symmetric, ratio: 1)
+            var bestError = squaredError(weights, best)
+            for ratio in mseCandidates.reversed().dropFirst() {
+                let grid = minmaxGrid(weights, bits: bits, symmetric: symmetric, ratio: ratio)
+                let error = squaredError(weights, grid)
+                if error < bestError {
+                    best = grid
+                    bestError = error
+                }
+            }
+            return best
+        }
+    }
+
+    /// Min–max grid with the range scaled by `ratio` (float32 products, like numpy).
+    static func minmaxGrid(_ weights: [Float], bits: Int, symmetric: Bool, ratio: Float) -> QuantizationGrid {
+        if symmetric {
+            let m = weights.reduce(Float(0)) { max($0, abs($1)) }
+            return .symmetric(bits: bits, maxMagnitude: ratio == 1 ? m : m * ratio)
+        }
+        let lo = weights.min() ?? 0, hi = weights.max() ?? 0
+        return ratio == 1 ? .asymmetric(bits: bits, lo: lo, hi: hi)
+            : .asymmetric(bits: bits, lo: min(lo, 0) * ratio, hi: max(hi, 0) * ratio)
+    }
+
+    /// Sum of squared quantization errors, accumulated in float64 in element order.
+    static func squaredError(_ weights: [Float], _ grid: QuantizationGrid) -> Double {
+        var sum = 0.0
+        for w in weights {
+            let d = Double(grid.apply(w)) - Double(w)
+            sum += d * d
+        }
+        return sum
+    }
+
+    /// numpy's default ("linear") percentile, computed in float64 and rounded to float32:
+    /// with sorted v and h = (n-1)·q/100, `v[⌊h⌋] + (h-⌊h⌋)·(v[⌊h⌋+1] - v[⌊h⌋])`. 0 for no values.
+    public static func percentile(_ values: [Float], _ q: Double) -> Float {
+        guard !values.isEmpty else { return 0 }
+        let sorted = values.sorted()
+        let h = Double(sorted.count - 1) * q / 100
+        let lower = max(0, min(sorted.count - 1, Int(h.rounded(.down))))
+        guard lower + 1 < sorted.count else { return sorted[lower] }
+        let a = Double(sorted[lower]), b = Double(sorted[lower + 1])
+        return Float(a + (h - Double(lower)) * (b - a))
+    }
+}

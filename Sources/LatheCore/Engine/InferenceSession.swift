@@ -1,0 +1,153 @@
+import Foundation
+
+/// A model bound to a dataset's sample shape and optimised for inference:
+/// one output, its single input, the passes applied, plans compiled per batch
+/// size on first use. Thread-safe: `run` may be called from many threads.
+public final class InferenceSession: Sendable {
+    /// The output being scored.
+    public let outputName: String
+    /// The graph input the dataset feeds.
+    public let inputName: String
+    /// Per-sample input shape (the dataset's).
+    public let sampleShape: [Int]
+    /// Weight layers in graph order.
+    public let layers: [WeightLayer]
+    /// All initializers of the optimised graph: deployed (BN-folded) weights and biases by name.
+    public let weights: [String: Tensor]
+    /// Path of the model file (for messages).
+    public let modelPath: String
+
+    let graph: Graph
+    let kernels: [String: Kernel]
+    let bindings: [LayerDiscovery.Binding]
+    private let layerInputNames: [String: String]
+    /// Floating-point initializers: never folded into per-batch constants, so weight overrides reach their readers.
+    private let frozen: Set<String>
+    private let inputDType: DType?
+    private let plans = LockedBox<[Int: ExecutionPlan]>([:])
+
+    public convenience init(model: Model, sampleShape: [Int], output: String? = nil) throws {
+        try self.init(model: model, sampleShape: sampleShape, output: output, kernels: OpRegistry.table)
+    }
+
+    /// `kernels` replaces the op registry (tests run hand-built graphs on minimal kernels).
+    init(model: Model, sampleShape: [Int], output: String?, kernels: [String: Kernel]) throws {
+        Engine.configureBLAS()
+        let path = model.path
+        var graph = model.graph
+        let outputName = try ModelBinding.chooseOutput(graph, requested: output, path: path)
+        graph.outputs = graph.outputs.filter { $0.name == outputName }
+        try ConstantNodeLowering.apply(&graph, path: path)
+        DeadNodeElimination.apply(&graph, keeping: [outputName])
+        // Before validation, so a pass-through op needs no kernel.
+        IdentityElimination.apply(&graph)
+        try ModelBinding.validate(graph, outputName: outputName, kernels: kernels, path: path)
+        let binding = try ModelBinding.bind(graph, outputName: outputName, sampleShape: sampleShape, path: path)
+        for index in graph.nodes.indices { graph.nodes[index].attributes["lathe.opset"] = .int(model.opset) }
+
+        try GraphOptimizer.optimize(&graph, kernels: kernels)
+
+        self.outputName = outputName
+        self.inputName = binding.input.name
+        self.sampleShape = sampleShape
+        self.modelPath = path
+        self.graph = graph
+        self.kernels = kernels
+        self.weights = graph.initializers
+        self.frozen = Set(graph.initializers.filter { $0.value.isFloat }.keys)
+        self.inputDType = binding.input.dtype
+
+        // Layers, with MACs from the shapes of a one-sample specialisation.
+        let single = try ShapeSpecialisation.apply(graph, inputName: binding.input.name, inputShape: [1] + sampleShape,
+                                                   kernels: kernels, frozen: frozen)
+        var found = LayerDiscovery.find(in: graph, shapes: single.shapes)
+        self.bindings = found.bindings
+        var inputNames: [String: String] = [:]
+        for binding in found.bindings where inputNames[binding.layerName] == nil {
+            inputNames[binding.layerName] = binding.dataName
+        }
+        self.layerInputNames = inputNames
+        if !found.missingShapes.isEmpty {
+            found.layers = Self.layersMeasuringShapes(found.layers, graph: single.graph, shapes: single.shapes,
+                                                      binding: binding, kernels: kernels, bindings: found.bindings,
+                                                      optimised: graph)
+        }
+        self.layers = found.layers
+    }
+
+    /// The value feeding `layer`'s node as data (input 0 of Conv/Gemm, the
+    /// non-constant operand of MatMul); "" for a name that is not a layer here.
+    public func layerInputName(_ layer: WeightLayer) -> String {
+        layerInputNames[layer.name] ?? ""
+    }
+
+    /// Runs one batch `[B, ...sampleShape]`.
+    public func run(_ batch: Tensor, options: RunOptions = RunOptions()) throws -> RunResult {
+        guard batch.rank == sampleShape.count + 1, Array(batch.shape.dropFirst()) == sampleShape,
+              let batchSize = batch.shape.first, batchSize > 0 else {
+            throw LatheError.badInput("batch shape \(ModelBinding.describe(batch.shape)) does not match the session's "
+                + "sample shape \(ModelBinding.describe(sampleShape)) with a batch dimension first")
+        }
+        for (name, tensor) in options.weights {
+            guard let original = weights[name] else {
+                throw LatheError.badInput("cannot replace weight '\(name)': the model has no such initializer")
+            }
+            guard original.shape == tensor.shape else {
+                throw LatheError.badInput("replacement for weight '\(name)' has shape "
+                    + "\(ModelBinding.describe(tensor.shape)), expected \(ModelBinding.describe(original.shape))")
+            }
+        }
+        return try plan(batchSize: batchSize).run(input: converted(batch), options: options)
+    }
+
+    /// The plan for `batchSize`, compiled on first use. Compiling under the lock
+    /// makes concurrent first calls wait for one compilation instead of repeating it.
+    func plan(batchSize: Int) throws -> ExecutionPlan {
+        try plans.withLock { cache in
+            if let plan = cache[batchSize] { return plan }
+            let plan = try compile(batchSize: batchSize)
+            cache[batchSize] = plan
+            return plan
+        }
+    }
+
+    private func compile(batchSize: Int) throws -> ExecutionPlan {
+        let specialised = try ShapeSpecialisation.apply(graph, inputName: inputName,
+                                                        inputShape: [batchSize] + sampleShape,
+                                                        kernels: kernels, frozen: frozen)
+        var reduced = specialised.graph
+        DeadNodeElimination.apply(&reduced, keeping: [outputName])
+        return try ExecutionPlan(graph: reduced, batchSize: batchSize, inputName: inputName, outputName: outputName,
+                                 shapes: specialised.shapes, kernels: kernels, bindings: bindings)
+    }
+
+    /// Datasets are float32; a model declaring an integer input gets the values converted.
+    private func converted(_ batch: Tensor) -> Tensor { Self.converted(batch, to: inputDType) }
+
+    private static func converted(_ batch: Tensor, to dtype: DType?) -> Tensor {
+        guard let dtype, !dtype.isFloatingPoint, batch.isFloat else { return batch }
+        return Tensor(shape: batch.shape, ints: batch.floats.map { Int64($0.rounded()) }, dtype: dtype)
+    }
+
+    /// Fallback for layers whose shapes static inference could not reach: run
+    /// one zero sample through the one-sample graph and read the shapes of the
+    /// layers' data and outputs.
+    private static func layersMeasuringShapes(_ layers: [WeightLayer], graph single: Graph, shapes: [String: [Int]],
+                                              binding: ModelBinding, kernels: [String: Kernel],
+                                              bindings: [LayerDiscovery.Binding], optimised: Graph) -> [WeightLayer] {
+        var reduced = single
+        DeadNodeElimination.apply(&reduced, keeping: [binding.outputName])
+        guard let plan = try? ExecutionPlan(graph: reduced, batchSize: 1, inputName: binding.input.name,
+                                            outputName: binding.outputName, shapes: shapes, kernels: kernels,
+                                            bindings: bindings) else { return layers }
+        let wanted = Set(bindings.flatMap { [$0.dataName, $0.nodeKey] }).filter { plan.slotOfName[$0] != nil }
+        let zero = converted(Tensor.zeros([1] + binding.sampleShape), to: binding.input.dtype)
+        // A failure here is the model's, and evaluation reports it; MACs stay as far as inference got.
+        guard let captured = try? plan.run(input: zero, options: RunOptions(capture: wanted)).captured else {
+            return layers
+        }
+        var measured = shapes
+        for (name, tensor) in captured { measured[name] = tensor.shape }
+        return LayerDiscovery.find(in: optimised, shapes: measured).layers
+    }
+}

@@ -1,0 +1,140 @@
+import CBLAS
+
+/// ONNX ConvTranspose (1-D, 2-D, 3-D; groups, strides, dilations, pads,
+/// output_padding, output_shape, auto_pad, optional bias) with the fused
+/// activation. Per image and group: one GEMM `Wᵀ · X` gives every (output
+/// channel, kernel tap) contribution of every input position, and col2im
+/// scatter-adds them into the output.
+enum ConvTransposeKernel {
+    static func run(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
+        let x = try node.floatInput(inputs, 0, "X")
+        let w = try node.floatInput(inputs, 1, "W")
+        let b = node.optionalInput(inputs, 2)
+        let p = try ConvTransposeProblem(node: node, x: x, w: w, bias: b)
+        let activation = try FusedActivation(node: node)
+        let g = p.scatter.canonical()
+        let outShape = [p.batch, p.outChannels] + Array(p.scatter.input.suffix(p.scatter.rank))
+        let outCount = outShape.reduce(1, *)
+        let cg = p.inChannels / p.group
+        let mg = p.outChannels / p.group
+        let rows = mg * g.kernelCount
+        let positions = g.outputCount
+
+        let result = x.floats.withUnsafeBufferPointer { xBuf in
+            w.floats.withUnsafeBufferPointer { wBuf in
+                (b?.floats ?? []).withUnsafeBufferPointer { bBuf in
+                    [Float](unsafeUninitializedCapacity: outCount) { yBuf, initialized in
+                        defer { initialized = outCount }
+                        guard let yp = yBuf.baseAddress else { return }
+                        yp.initialize(repeating: 0, count: outCount)
+                        guard let xp = xBuf.baseAddress, let wp = wBuf.baseAddress, rows > 0, positions > 0 else { return }
+                        var columns = [Float](repeating: 0, count: rows * positions)
+                        columns.withUnsafeMutableBufferPointer { colBuf in
+                            guard let col = colBuf.baseAddress else { return }
+                            for n in 0..<p.batch {
+                                for group in 0..<p.group {
+                                    let xg = xp + (n * p.inChannels + group * cg) * positions
+                                    let wg = wp + group * cg * rows
+                                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+                                                Int32(rows), Int32(positions), Int32(cg),
+                                                1, wg, Int32(rows), xg, Int32(positions),
+                                                0, col, Int32(positions))
+                                    Im2Col.col2im(col, channels: mg, geometry: g,
+                                                  into: yp + (n * p.outChannels + group * mg) * g.inputCount)
+                                }
+                                let bias = bBuf.count == p.outChannels ? bBuf.baseAddress : nil
+                                ConvKernel.applyEpilogue(yp + n * p.outChannels * g.inputCount, channels: p.outChannels,
+                                                         spatial: g.inputCount, bias: bias, activation: activation)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return [Tensor(shape: outShape, floats: result, dtype: x.dtype)]
+    }
+}
+
+/// A validated ConvTranspose call. `scatter` is the geometry of the adjoint
+/// convolution: its `input` is this op's output image and its `output` the
+/// op's input image, so col2im can reuse the convolution's index ranges.
+struct ConvTransposeProblem {
+    let batch: Int
+    let inChannels: Int
+    let outChannels: Int
+    let group: Int
+    let scatter: SpatialGeometry
+
+    init(node: Node, x: Tensor, w: Tensor, bias: Tensor?) throws {
+        guard x.rank >= 3 else {
+            throw node.kernelError("input X has shape \(shapeText(x.shape)); rank 3 or more (N, C, spatial...) is needed")
+        }
+        guard w.rank == x.rank else {
+            throw node.kernelError("weights W have shape \(shapeText(w.shape)) (rank \(w.rank)) but X has rank \(x.rank)")
+        }
+        let group = node.int("group", default: 1)
+        guard group >= 1 else { throw node.kernelError("group \(group) must be positive") }
+        batch = x.shape[0]
+        inChannels = x.shape[1]
+        self.group = group
+        guard w.shape[0] == inChannels else {
+            throw node.kernelError("W has \(w.shape[0]) input channels (shape \(shapeText(w.shape))) but X has \(inChannels)")
+        }
+        guard inChannels % group == 0 else {
+            throw node.kernelError("group \(group) does not divide the \(inChannels) input channels")
+        }
+        outChannels = w.shape[1] * group
+        let kernel = Array(w.shape[2...])
+        let rank = kernel.count
+        if let declared = node.ints("kernel_shape"), !declared.isEmpty, declared != kernel {
+            throw node.kernelError("kernel_shape \(shapeText(declared)) disagrees with W's shape \(shapeText(w.shape))")
+        }
+        if let bias {
+            guard bias.isFloat, bias.count == outChannels else {
+                throw node.kernelError("bias B has shape \(shapeText(bias.shape)); \(outChannels) values expected")
+            }
+        }
+        let window = try WindowAttributes(node: node, kernel: kernel)
+        let outputPadding = try node.intsAttribute("output_padding", count: rank, default: 0)
+        var requested: [Int]? = nil
+        if let shape = node.ints("output_shape"), !shape.isEmpty {
+            guard shape.count == rank || shape.count == rank + 2 else {
+                throw node.kernelError("output_shape \(shapeText(shape)) should list \(rank) spatial sizes")
+            }
+            requested = Array(shape.suffix(rank))
+        }
+        let input = Array(x.shape[2...])
+        var padBegin = Array(window.pads[0..<rank])
+        var padEnd = Array(window.pads[rank...])
+        var output = [Int](repeating: 0, count: rank)
+        for axis in 0..<rank {
+            let extent = (kernel[axis] - 1) * window.dilations[axis] + 1
+            let full = window.strides[axis] * (input[axis] - 1) + outputPadding[axis] + extent
+            var target: Int? = requested?[axis]
+            if target == nil && (window.autoPad == .sameUpper || window.autoPad == .sameLower) {
+                target = input[axis] * window.strides[axis]
+            }
+            if let target {
+                // Padding that trims the full result to the target size; the
+                // odd pixel goes to the end for SAME_UPPER, to the start otherwise.
+                let total = max(0, full - target)
+                let head = window.autoPad == .sameUpper ? total / 2 : total - total / 2
+                padBegin[axis] = head
+                padEnd[axis] = total - head
+                output[axis] = target
+            } else if window.autoPad == .valid {
+                padBegin[axis] = 0
+                padEnd[axis] = 0
+                output[axis] = full
+            } else {
+                output[axis] = full - padBegin[axis] - padEnd[axis]
+            }
+        }
+        guard output.allSatisfy({ $0 >= 1 }) else {
+            throw node.kernelError("output size \(shapeText(output)) is not positive (input \(shapeText(input)), "
+                                   + "kernel \(shapeText(kernel)), pads \(shapeText(padBegin + padEnd)))")
+        }
+        scatter = SpatialGeometry(input: output, kernel: kernel, strides: window.strides, dilations: window.dilations,
+                                  padBegin: padBegin, padEnd: padEnd, output: input, rank: rank)
+    }
+}

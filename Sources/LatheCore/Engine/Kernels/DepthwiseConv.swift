@@ -1,0 +1,136 @@
+/// Direct depthwise convolution (group == input channels, any channel
+/// multiplier) for 1-D and 2-D inputs: im2col would multiply a 1-row matrix
+/// per channel, so a direct loop is many times faster.
+///
+/// Each output row is split into a border (taps may fall in the padding,
+/// tested per tap) and an interior where every tap is inside the input; the
+/// interior runs eight outputs at a time in SIMD registers across all taps,
+/// for strides 1 and 2. Bias starts the sums; the activation runs over the
+/// finished row while it is still in cache.
+enum DepthwiseConv {
+    /// - Parameters:
+    ///   - input: `batch × channels` planes of `g.inputCount` values.
+    ///   - weights: `channels · multiplier` filters of `g.kernelCount` values.
+    ///   - bias: `channels · multiplier` values, or nil.
+    ///   - g: canonical geometry with a unit depth axis.
+    ///   - output: `batch × channels · multiplier` planes of `g.outputCount` values.
+    static func run(input: UnsafePointer<Float>, batch: Int, channels: Int, multiplier: Int,
+                    weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, geometry g: SpatialGeometry,
+                    activation: FusedActivation, output: UnsafeMutablePointer<Float>) {
+        let plan = RowPlan(g)
+        let outChannels = channels * multiplier
+        for n in 0..<batch {
+            for oc in 0..<outChannels {
+                let ic = oc / multiplier
+                plane(input: input + (n * channels + ic) * g.inputCount,
+                      weights: weights + oc * g.kernelCount,
+                      bias: bias?[oc] ?? 0, plan: plan, activation: activation,
+                      output: output + (n * outChannels + oc) * g.outputCount)
+            }
+        }
+    }
+
+    /// Per-call constants of the row loop.
+    struct RowPlan {
+        let inH, inW, outH, outW: Int
+        let kh, kw, sh, sw, dh, dw, padTop, padLeft: Int
+        /// Output columns where every horizontal tap is inside the input.
+        let interior: Range<Int>
+        /// End of the interior part the SIMD loop may cover (its loads must stay inside the row).
+        let vectorEnd: Int
+
+        init(_ g: SpatialGeometry) {
+            inH = g.input[1]; inW = g.input[2]; outH = g.output[1]; outW = g.output[2]
+            kh = g.kernel[1]; kw = g.kernel[2]; sh = g.strides[1]; sw = g.strides[2]
+            dh = g.dilations[1]; dw = g.dilations[2]; padTop = g.padBegin[1]; padLeft = g.padBegin[2]
+            var lo = 0, hi = outW
+            for kj in 0..<kw {
+                let r = g.validOutputRange(axis: 2, tap: kj)
+                lo = max(lo, r.lowerBound)
+                hi = min(hi, r.upperBound)
+            }
+            interior = lo < hi ? lo..<hi : outW..<outW
+            // A stride-2 block loads 16 consecutive values: one past its last tap.
+            let overread = sw == 2 ? 1 : 0
+            let lastOffset = (kw - 1) * dw - padLeft
+            vectorEnd = min(interior.upperBound, floorDiv(inW - 1 - overread - lastOffset, sw) + 1)
+        }
+    }
+
+    @inline(__always)
+    static func plane(input: UnsafePointer<Float>, weights w: UnsafePointer<Float>, bias: Float, plan p: RowPlan,
+                      activation: FusedActivation, output: UnsafeMutablePointer<Float>) {
+        for oh in 0..<p.outH {
+            let orow = output + oh * p.outW
+            let ihBase = oh * p.sh - p.padTop
+            let kiLo = max(0, ceilDiv(-ihBase, p.dh))
+            let kiHi = min(p.kh, ceilDiv(p.inH - ihBase, p.dh))
+            // Left border.
+            for ow in 0..<p.interior.lowerBound {
+                orow[ow] = borderValue(ow: ow, input: input, w: w, bias: bias, ihBase: ihBase, kiLo: kiLo, kiHi: kiHi, p: p)
+            }
+            var ow = p.interior.lowerBound
+            let biasVector = SIMD8<Float>(repeating: bias)
+            if p.sw == 1 {
+                while ow + 8 <= p.vectorEnd {
+                    var acc = biasVector
+                    for ki in kiLo..<max(kiLo, kiHi) {
+                        let irow = input + (ihBase + ki * p.dh) * p.inW + ow - p.padLeft
+                        let wrow = w + ki * p.kw
+                        for kj in 0..<p.kw {
+                            let x = UnsafeRawPointer(irow + kj * p.dw).loadUnaligned(as: SIMD8<Float>.self)
+                            acc += SIMD8<Float>(repeating: wrow[kj]) * x
+                        }
+                    }
+                    UnsafeMutableRawPointer(orow + ow).storeBytes(of: acc, as: SIMD8<Float>.self)
+                    ow += 8
+                }
+            } else if p.sw == 2 {
+                while ow + 8 <= p.vectorEnd {
+                    var acc = biasVector
+                    for ki in kiLo..<max(kiLo, kiHi) {
+                        let irow = input + (ihBase + ki * p.dh) * p.inW + ow * 2 - p.padLeft
+                        let wrow = w + ki * p.kw
+                        for kj in 0..<p.kw {
+                            let x = UnsafeRawPointer(irow + kj * p.dw).loadUnaligned(as: SIMD16<Float>.self).evenHalf
+                            acc += SIMD8<Float>(repeating: wrow[kj]) * x
+                        }
+                    }
+                    UnsafeMutableRawPointer(orow + ow).storeBytes(of: acc, as: SIMD8<Float>.self)
+                    ow += 8
+                }
+            }
+            // Rest of the interior: every tap is inside, no tests.
+            while ow < p.interior.upperBound {
+                var sum = bias
+                for ki in kiLo..<max(kiLo, kiHi) {
+                    let irow = input + (ihBase + ki * p.dh) * p.inW + ow * p.sw - p.padLeft
+                    let wrow = w + ki * p.kw
+                    for kj in 0..<p.kw { sum += wrow[kj] * irow[kj * p.dw] }
+                }
+                orow[ow] = sum
+                ow += 1
+            }
+            // Right border.
+            for ow in max(p.interior.upperBound, p.interior.lowerBound)..<p.outW {
+                orow[ow] = borderValue(ow: ow, input: input, w: w, bias: bias, ihBase: ihBase, kiLo: kiLo, kiHi: kiHi, p: p)
+            }
+            if !activation.isIdentity { activation.addBiasAndApply(to: orow, count: p.outW, bias: 0) }
+        }
+    }
+
+    @inline(__always)
+    static func borderValue(ow: Int, input: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: Float,
+                            ihBase: Int, kiLo: Int, kiHi: Int, p: RowPlan) -> Float {
+        var sum = bias
+        let iwBase = ow * p.sw - p.padLeft
+        for ki in kiLo..<max(kiLo, kiHi) {
+            let irow = input + (ihBase + ki * p.dh) * p.inW
+            for kj in 0..<p.kw {
+                let iw = iwBase + kj * p.dw
+                if iw >= 0 && iw < p.inW { sum += w[ki * p.kw + kj] * irow[iw] }
+            }
+        }
+        return sum
+    }
+}

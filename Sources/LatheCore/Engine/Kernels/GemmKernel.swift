@@ -1,0 +1,81 @@
+import CBLAS
+
+/// ONNX Gemm: `Y = alpha · A' · B' + beta · C` with A' = transA ? Aᵀ : A,
+/// B' = transB ? Bᵀ : B, C optional (opset ≥ 11) and unidirectionally
+/// broadcast to [M, N], then the fused activation. C is written into Y first
+/// so OpenBLAS adds the product to it in the same pass.
+enum GemmKernel {
+    static func run(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
+        let a = try node.floatInput(inputs, 0, "A")
+        let b = try node.floatInput(inputs, 1, "B")
+        let c = node.optionalInput(inputs, 2)
+        guard a.rank == 2, b.rank == 2 else {
+            throw node.kernelError("A \(shapeText(a.shape)) and B \(shapeText(b.shape)) must both be matrices")
+        }
+        let transA = node.int("transA", default: 0) != 0
+        let transB = node.int("transB", default: 0) != 0
+        let alpha = node.float("alpha", default: 1)
+        let beta = node.float("beta", default: 1)
+        let m = transA ? a.shape[1] : a.shape[0]
+        let k = transA ? a.shape[0] : a.shape[1]
+        let kb = transB ? b.shape[1] : b.shape[0]
+        let n = transB ? b.shape[0] : b.shape[1]
+        guard k == kb else {
+            throw node.kernelError("inner dimensions differ: A' is \(m)×\(k), B' is \(kb)×\(n)")
+        }
+        if let c {
+            guard c.isFloat else { throw node.kernelError("C has type \(c.dtype.rawValue); a floating-point type is needed") }
+            guard Self.broadcastable(c.shape, to: [m, n]) else {
+                throw node.kernelError("C \(shapeText(c.shape)) does not broadcast to [\(m), \(n)]")
+            }
+        }
+        let activation = try FusedActivation(node: node)
+        let useC = c != nil && beta != 0
+        let result = a.floats.withUnsafeBufferPointer { aBuf in
+            b.floats.withUnsafeBufferPointer { bBuf in
+                [Float](unsafeUninitializedCapacity: m * n) { yBuf, initialized in
+                    defer { initialized = m * n }
+                    guard let y = yBuf.baseAddress else { return }
+                    if useC, let c {
+                        Self.fillBroadcast(c, beta: beta, rows: m, columns: n, into: y)
+                    } else {
+                        y.initialize(repeating: 0, count: m * n)
+                    }
+                    if k > 0, let ap = aBuf.baseAddress, let bp = bBuf.baseAddress {
+                        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                                    Int32(m), Int32(n), Int32(k), alpha, ap, Int32(a.shape[1]), bp, Int32(b.shape[1]),
+                                    useC ? 1 : 0, y, Int32(n))
+                    }
+                    if !activation.isIdentity { activation.addBiasAndApply(to: y, count: m * n, bias: 0) }
+                }
+            }
+        }
+        return [Tensor(shape: [m, n], floats: result, dtype: a.dtype)]
+    }
+
+    /// Whether `shape` broadcasts unidirectionally to `target` (numpy rules, no growth of `target`).
+    static func broadcastable(_ shape: [Int], to target: [Int]) -> Bool {
+        guard shape.count <= target.count else { return false }
+        for (dim, want) in zip(shape.reversed(), target.reversed()) where dim != want && dim != 1 { return false }
+        return true
+    }
+
+    /// `y[i, j] = beta · c[i, j]` with c broadcast from a scalar, [N], [1, N], [M, 1] or [M, N].
+    static func fillBroadcast(_ c: Tensor, beta: Float, rows: Int, columns: Int, into y: UnsafeMutablePointer<Float>) {
+        let shape = [Int](repeating: 1, count: 2 - c.rank) + c.shape
+        let rowStride = shape[0] == 1 ? 0 : shape[1]
+        let columnStride = shape[1] == 1 ? 0 : 1
+        c.floats.withUnsafeBufferPointer { cBuf in
+            guard let cp = cBuf.baseAddress else { return }
+            for i in 0..<rows {
+                let src = cp + i * rowStride
+                let dst = y + i * columns
+                if columnStride == 1 {
+                    for j in 0..<columns { dst[j] = beta * src[j] }
+                } else {
+                    dst.initialize(repeating: beta * src[0], count: columns)
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,68 @@
+/// Small helpers every compute kernel uses: reading inputs and attributes and
+/// reporting problems as `LatheError.badInput` naming the node.
+
+extension Node {
+    /// The model's default-domain opset, which the executor stamps on every
+    /// node as `lathe.opset`; nodes built by hand (tests) get the newest
+    /// semantics Lathe knows.
+    var opsetVersion: Int { int("lathe.opset") ?? 21 }
+
+    /// A user-facing error about this node's inputs or attributes.
+    func kernelError(_ problem: String) -> LatheError {
+        .badInput("\(opType) node '\(displayName)': \(problem)")
+    }
+
+    /// An input the op cannot do without.
+    func requiredInput(_ inputs: [Tensor?], _ index: Int, _ role: String) throws -> Tensor {
+        guard index < inputs.count, let tensor = inputs[index] else {
+            throw kernelError("missing required input \(index) (\(role))")
+        }
+        return tensor
+    }
+
+    /// An input that must hold floating-point data (the compute kernels work in Float).
+    func floatInput(_ inputs: [Tensor?], _ index: Int, _ role: String) throws -> Tensor {
+        let tensor = try requiredInput(inputs, index, role)
+        guard tensor.isFloat else {
+            throw kernelError("input \(index) (\(role)) has type \(tensor.dtype.rawValue); a floating-point type is needed")
+        }
+        return tensor
+    }
+
+    /// An optional input; nil when omitted or empty-named.
+    func optionalInput(_ inputs: [Tensor?], _ index: Int) -> Tensor? {
+        index < inputs.count ? inputs[index] : nil
+    }
+
+    /// An ints attribute that, when present, must have exactly `count` entries.
+    func intsAttribute(_ key: String, count: Int, default value: Int) throws -> [Int] {
+        guard let values = ints(key), !values.isEmpty else { return [Int](repeating: value, count: count) }
+        guard values.count == count else {
+            throw kernelError("attribute \(key) has \(values.count) values; \(count) expected")
+        }
+        return values
+    }
+}
+
+/// Floor division for possibly negative numerators (positive divisor).
+@inline(__always)
+func floorDiv(_ a: Int, _ b: Int) -> Int {
+    let q = a / b
+    return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+}
+
+/// Ceiling division for possibly negative numerators (positive divisor).
+@inline(__always)
+func ceilDiv(_ a: Int, _ b: Int) -> Int { -floorDiv(-a, b) }
+
+/// A float array of `count` elements whose every element the caller writes.
+@inline(__always)
+func uninitializedFloats(_ count: Int, _ fill: (UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows -> [Float] {
+    try [Float](unsafeUninitializedCapacity: count) { buffer, initialized in
+        try fill(buffer)
+        initialized = count
+    }
+}
+
+/// Shape formatted for messages: [1, 3, 224, 224].
+func shapeText(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }

@@ -1,0 +1,106 @@
+import Foundation
+
+/// numpy's `.npy` array files (format versions 1, 2 and 3), C order.
+/// Reading accepts little- and big-endian (converted) descriptors of the
+/// dtypes `DType` holds; writing produces version 1 files with numpy's
+/// 64-byte header alignment (version 2 only if the header needs it).
+public enum NPYFormat {
+    /// Reads the array in `path`.
+    public static func read(path: String) throws -> Tensor {
+        let data = try FileInput.contents(of: path)
+        return try decode(data) { LatheError.badInput(file: path, $0) }
+    }
+
+    /// Writes `tensor` to `path` atomically.
+    public static func write(_ tensor: Tensor, to path: String) throws {
+        try AtomicFile.write(try encode(tensor), to: path)
+    }
+
+    /// Decodes `.npy` bytes; `problem` turns a description of what is wrong into the error to throw.
+    static func decode(_ data: Data, problem: (String) -> LatheError) throws -> Tensor {
+        try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) throws -> Tensor in
+            guard bytes.count >= 10, Array(bytes.prefix(6)) == NPYHeader.magic else {
+                throw problem("not an NPY array (the file does not start with numpy's magic string)")
+            }
+            let major = bytes[6]
+            let headerLength: Int
+            let headerStart: Int
+            switch major {
+            case 1:
+                headerLength = Int(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt16.self)))
+                headerStart = 10
+            case 2, 3:
+                guard bytes.count >= 12 else { throw problem("truncated NPY header") }
+                headerLength = Int(UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: 8, as: UInt32.self)))
+                headerStart = 12
+            default:
+                throw problem("unsupported NPY format version \(major)")
+            }
+            let payloadStart = headerStart + headerLength
+            guard payloadStart <= bytes.count else {
+                throw problem("truncated NPY header (declares \(headerLength) bytes, file has \(bytes.count - headerStart))")
+            }
+            let headerBytes = UnsafeRawBufferPointer(rebasing: bytes[headerStart..<payloadStart])
+            // Versions 1 and 2 are latin-1; every byte numpy writes there is ASCII. Version 3 is UTF-8.
+            guard let text = String(bytes: headerBytes, encoding: major == 3 ? .utf8 : .isoLatin1) else {
+                throw problem("NPY header is not text")
+            }
+            let header: NPYHeader
+            do {
+                var parser = NPYHeaderParser(text)
+                header = try parser.parse()
+            } catch let error as NPYHeaderProblem {
+                throw problem(error.message)
+            }
+            guard !header.fortranOrder || header.shape.count <= 1 else {
+                throw problem("Fortran-order arrays are not supported; save with np.ascontiguousarray(...)")
+            }
+            guard let byteCount = ElementCount.bytes(header.shape, width: header.dtype.byteSize) else {
+                throw problem("shape \(header.shape) is too large")
+            }
+            let available = bytes.count - payloadStart
+            // numpy reads exactly the bytes the shape needs and ignores anything after them.
+            guard available >= byteCount else {
+                throw problem("truncated: shape \(header.shape) of \(header.dtype) needs \(byteCount) bytes of data, "
+                    + "found \(available)")
+            }
+            let payload = UnsafeRawBufferPointer(rebasing: bytes[payloadStart..<(payloadStart + byteCount)])
+            if header.bigEndian {
+                var swapped = Data(payload)
+                ElementCodec.swapByteOrder(&swapped, width: header.dtype.byteSize)
+                return swapped.withUnsafeBytes { ElementCodec.decode($0, dtype: header.dtype, shape: header.shape) }
+            }
+            return ElementCodec.decode(payload, dtype: header.dtype, shape: header.shape)
+        }
+    }
+
+    /// The `.npy` bytes of `tensor`.
+    static func encode(_ tensor: Tensor) throws -> Data {
+        guard tensor.count == (tensor.isFloat ? tensor.floats.count : tensor.ints.count) else {
+            throw LatheError.internalFailure("tensor of shape \(tensor.shape) holds the wrong number of elements")
+        }
+        var stored = tensor
+        if tensor.dtype == .bfloat16 { stored.dtype = .float32 } // numpy has no bfloat16; float32 holds it exactly
+        let header = NPYHeader(dtype: stored.dtype, bigEndian: false, fortranOrder: false, shape: stored.shape)
+        let dictionary = Array(header.dictionaryText.utf8)
+        // numpy pads with spaces and ends with a newline so the data starts on a 64-byte boundary;
+        // version 2 (a 4-byte length) only when the padded header outgrows version 1's 2-byte length.
+        func padded(prefixLength: Int) -> [UInt8] {
+            let unpadded = prefixLength + dictionary.count + 1
+            return dictionary + [UInt8](repeating: 0x20, count: (64 - unpadded % 64) % 64) + [0x0A]
+        }
+        var text = padded(prefixLength: 10)
+        var data = Data(NPYHeader.magic)
+        if text.count <= Int(UInt16.max) {
+            data.append(contentsOf: [1, 0])
+            withUnsafeBytes(of: UInt16(text.count).littleEndian) { data.append(contentsOf: $0) }
+        } else {
+            text = padded(prefixLength: 12)
+            data.append(contentsOf: [2, 0])
+            withUnsafeBytes(of: UInt32(text.count).littleEndian) { data.append(contentsOf: $0) }
+        }
+        data.append(contentsOf: text)
+        data.append(ElementCodec.encode(stored))
+        return data
+    }
+}

@@ -1,0 +1,65 @@
+import Foundation
+import ZIPFoundation
+
+/// numpy's `.npz` archives (`np.savez`, `np.savez_compressed`): a ZIP file of
+/// `.npy` members, stored or deflated. Array names are member names without
+/// the `.npy` suffix, in archive order.
+public enum NPZFormat {
+    /// Reads every array in `path`, in the order the archive lists them.
+    public static func read(path: String) throws -> [(name: String, tensor: Tensor)] {
+        _ = try FileInput.contents(of: path) // the same missing/empty/folder messages as every other reader
+        let archive: Archive
+        do {
+            archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
+        } catch {
+            throw LatheError.badInput(file: path, "not an NPZ archive (cannot be read as a ZIP file)")
+        }
+        var arrays: [(name: String, tensor: Tensor)] = []
+        for entry in archive where entry.type == .file {
+            let name = entry.path.hasSuffix(".npy") ? String(entry.path.dropLast(4)) : entry.path
+            var bytes = Data()
+            do {
+                _ = try archive.extract(entry, consumer: { bytes.append($0) })
+            } catch {
+                throw LatheError.badInput(file: path, "array '\(name)' cannot be extracted (corrupt archive: \(error))")
+            }
+            let tensor = try NPYFormat.decode(bytes) { LatheError.badInput(file: path, "array '\(name)': \($0)") }
+            arrays.append((name: name, tensor: tensor))
+        }
+        return arrays
+    }
+
+    /// Writes `arrays` to `path` atomically, as `np.savez` (stored) or `np.savez_compressed` (deflate) would.
+    public static func write(_ arrays: [(name: String, tensor: Tensor)], to path: String,
+                             compressed: Bool = false) throws {
+        var seen = Set<String>()
+        for (name, _) in arrays {
+            guard !name.isEmpty, seen.insert(name).inserted else {
+                throw LatheError.internalFailure("NPZ array names must be unique and non-empty, got '\(name)'")
+            }
+        }
+        let members = try arrays.map { (path: $0.name + ".npy", bytes: try NPYFormat.encode($0.tensor)) }
+        try AtomicFile.write(to: path) { temporary in
+            do {
+                let archive = try Archive(url: URL(fileURLWithPath: temporary), accessMode: .create)
+                for member in members {
+                    let bytes = member.bytes
+                    try archive.addEntry(
+                        with: member.path, type: .file, uncompressedSize: Int64(bytes.count),
+                        modificationDate: fixedTimestamp, compressionMethod: compressed ? .deflate : .none,
+                        provider: { position, size in
+                            let start = Int(position)
+                            return bytes.subdata(in: start..<min(start + size, bytes.count))
+                        })
+                }
+            } catch let error as LatheError {
+                throw error
+            } catch {
+                throw LatheError.badInput(file: path, "cannot write the archive: \(error)")
+            }
+        }
+    }
+
+    /// Members carry a fixed date so the same arrays always give the same file.
+    private static let fixedTimestamp = Date(timeIntervalSince1970: 946_684_800) // 2000-01-01
+}

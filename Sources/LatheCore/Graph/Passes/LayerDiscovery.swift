@@ -1,0 +1,110 @@
+/// Finds the weight layers of an optimised graph (DESIGN.md, Models): every
+/// Conv, ConvTranspose, Gemm or MatMul whose weight operand is a constant of
+/// rank ≥ 2. A weight read by several nodes (tied weights) is one layer.
+enum LayerDiscovery {
+    /// Where a layer's data enters one of its nodes.
+    struct Binding: Sendable, Equatable {
+        var layerName: String
+        /// Index of the consuming node in the optimised graph.
+        var nodeIndex: Int
+        /// The node's first output: identifies the node across per-batch specialisation.
+        var nodeKey: String
+        /// Which node input is the data (the other operand is the weight).
+        var dataPosition: Int
+        var dataName: String
+    }
+
+    struct Found {
+        var layers: [WeightLayer] = []
+        var bindings: [Binding] = []
+        /// Nodes whose MACs need shapes this analysis lacked (layer name, node index).
+        var missingShapes: [String] = []
+    }
+
+    /// `shapes` are per-sample shapes (the graph specialised to batch 1).
+    static func find(in graph: Graph, shapes: [String: [Int]]) -> Found {
+        var found = Found()
+        var indexOfLayer: [String: Int] = [:]
+        for (nodeIndex, node) in graph.nodes.enumerated() where node.isDefaultDomain {
+            guard let (weightPosition, dataPosition) = operands(of: node, constants: graph.initializers),
+                  let weightName = node.input(weightPosition), let dataName = node.input(dataPosition),
+                  let weight = graph.initializers[weightName], let output = node.outputs.first
+            else { continue }
+            let macs = macsPerSample(node: node, weight: weight, weightPosition: weightPosition,
+                                     dataShape: shapes[dataName], outputShape: shapes[output])
+            if macs == nil { found.missingShapes.append(weightName) }
+            found.bindings.append(Binding(layerName: weightName, nodeIndex: nodeIndex, nodeKey: output,
+                                          dataPosition: dataPosition, dataName: dataName))
+            if let existing = indexOfLayer[weightName] {
+                found.layers[existing].macs += macs ?? 0
+                continue
+            }
+            let axes = self.axes(of: node, weightRank: weight.rank, weightPosition: weightPosition)
+            let biasName = node.opType == "MatMul" ? nil : node.input(2)
+            indexOfLayer[weightName] = found.layers.count
+            found.layers.append(WeightLayer(
+                name: weightName, op: LayerOp(rawValue: node.opType) ?? .matMul, nodeName: node.name,
+                shape: weight.shape, channelAxis: axes.channel, reductionAxis: axes.reduction,
+                groups: node.opType.hasPrefix("Conv") ? node.int("group", default: 1) : 1,
+                biasName: biasName, macs: macs ?? 0))
+        }
+        return found
+    }
+
+    /// (weight input index, data input index) when `node` makes a layer.
+    static func operands(of node: Node, constants: [String: Tensor]) -> (Int, Int)? {
+        let isWeight = { (index: Int) -> Bool in
+            guard let name = node.input(index), let tensor = constants[name] else { return false }
+            return tensor.rank >= 2 && tensor.isFloat
+        }
+        let isData = { (index: Int) -> Bool in
+            guard let name = node.input(index) else { return false }
+            return constants[name] == nil
+        }
+        switch node.opType {
+        case "Conv", "ConvTranspose", "Gemm":
+            return isWeight(1) && isData(0) ? (1, 0) : nil
+        case "MatMul":
+            if isWeight(1) && isData(0) { return (1, 0) }
+            if isWeight(0) && isData(1) { return (0, 1) }
+            return nil
+        default:
+            return nil
+        }
+    }
+
+    /// Output-channel and reduction axes (WeightLayer's doc). A MatMul weight on
+    /// the left computes W·X, so its rows are the output channels.
+    static func axes(of node: Node, weightRank rank: Int, weightPosition: Int) -> (channel: Int, reduction: Int) {
+        switch node.opType {
+        case "Conv": return (0, 1)
+        case "ConvTranspose": return (1, 0)
+        case "Gemm": return node.int("transB", default: 0) != 0 ? (0, 1) : (1, 0)
+        default: return weightPosition == 1 ? (rank - 1, rank - 2) : (rank - 2, rank - 1)
+        }
+    }
+
+    /// Multiply-accumulates for one sample; nil when a needed shape is unknown.
+    static func macsPerSample(node: Node, weight: Tensor, weightPosition: Int, dataShape: [Int]?,
+                              outputShape: [Int]?) -> Int? {
+        let w = weight.shape
+        switch node.opType {
+        case "Conv":
+            // Each output element sums (C_in/group) × kernel-size products.
+            guard let outputShape, w[0] > 0 else { return nil }
+            return outputShape.reduce(1, *) * (weight.count / w[0])
+        case "ConvTranspose":
+            // Each input element scatters into (C_out/group) × kernel-size outputs.
+            guard let dataShape, w[0] > 0 else { return nil }
+            return dataShape.reduce(1, *) * (weight.count / w[0])
+        case "Gemm":
+            guard let outputShape else { return nil }
+            let k = node.int("transB", default: 0) != 0 ? w[1] : w[0]
+            return outputShape.reduce(1, *) * k
+        default:
+            guard let outputShape else { return nil }
+            let k = weightPosition == 1 ? w[w.count - 2] : w[w.count - 1]
+            return outputShape.reduce(1, *) * k
+        }
+    }
+}

@@ -1,0 +1,6 @@
+import XCTest
+@testable import LatheCore
+
+final class PoolKernelTests: XCTestCase {
+    func testPoolsMatchOnnxruntime() throws { try checkFixtures("pool.json") }
+}
