@@ -376,6 +376,47 @@ def compress_group(members):
             for (v, keep, enc), (_, lay, s) in zip(prepared, members)]
 
 
+# ----------------------------------------------------------------------------- plans (CompressionPlan.resolve)
+
+def resolve_plan(layer_names, config):
+    """Settings dict per layer from a parsed configuration (dict with defaults/layers):
+    an entry replaces the defaults whole; exact names win over globs, later globs over earlier."""
+    import fnmatch
+    defaults = dict(config.get("defaults") or {})
+    rules = list((config.get("layers") or {}).items())
+    plan = {}
+    for name in layer_names:
+        chosen = defaults
+        exact = [s for pattern, s in rules if pattern == name]
+        globs = [s for pattern, s in rules if any(c in pattern for c in "*?[") and fnmatch.fnmatchcase(name, pattern)]
+        if exact:
+            chosen = exact[-1]
+        elif globs:
+            chosen = globs[-1]
+        plan[name] = dict(chosen or {})
+    return plan
+
+
+def compress_model(weights, layers, plan):
+    """Compressed weights for every layer whose settings change them, share groups included.
+    weights: {name: array}; layers: [layer dicts]; plan: {name: settings}."""
+    out, groups = {}, {}
+    for lay in layers:
+        settings = plan.get(lay["name"], {})
+        changes = any(k in settings for k in ("clusters", "prune", "structure")) or \
+            float(settings.get("rank", 1)) < 1 or str(settings.get("bits", 32)) != "32"
+        if not changes:
+            continue
+        if "clusters" in settings and "share_group" in settings:
+            groups.setdefault(settings["share_group"], []).append((weights[lay["name"]], lay, settings))
+        else:
+            out[lay["name"]] = compress(weights[lay["name"]], lay, settings)
+    for members in groups.values():
+        for (_, lay, _), result in zip(members, compress_group(members)):
+            out[lay["name"]] = result
+    return out
+
+
 # ----------------------------------------------------------------------------- fixtures
 
 def hexfloats(values):
@@ -454,7 +495,7 @@ def main():
     fixtures = sub.add_parser("fixtures", help="regenerate the XCTest fixtures")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     fixtures.add_argument("--out", default=os.path.join(
-        root, "Tests/LatheCoreTests/Compression/Fixtures/compression_reference.json"))
+        root, "Tests/LatheCoreTests/Fixtures/compression/compression_reference.json"))
     args = parser.parse_args()
     if args.command == "fixtures":
         os.makedirs(os.path.dirname(args.out), exist_ok=True)

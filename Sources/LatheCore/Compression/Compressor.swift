@@ -120,7 +120,7 @@ public enum Compressor {
             let (rows, columns) = LowRank.matrixShape(layer)
             let k = LowRank.keptRank(fraction: rank, rows: rows, columns: columns)
             if k < min(rows, columns) {
-                let layout = ChannelLayout(shape: layer.shape, axis: layer.channelAxis)
+                let layout = AxisLayout(shape: layer.shape, axis: layer.channelAxis)
                 var (a, b) = try LowRank.factors(layout.gather(values), rows: rows, columns: columns, rank: k)
                 a = encodeDense(a, shape: [rows, k], channelAxis: 0, settings: settings)
                 b = encodeDense(b, shape: [k, columns], channelAxis: 0, settings: settings)

@@ -31,7 +31,7 @@ public enum Pruner {
 
     /// The floor(p·C) output channels of smallest L1 norm (float64 sums) are removed; ties go in channel order.
     public static func channel(_ values: [Float], shape: [Int], channelAxis: Int, ratio: Double) -> [Bool] {
-        let layout = ChannelLayout(shape: shape, axis: channelAxis)
+        let layout = AxisLayout(shape: shape, axis: channelAxis)
         let removed = removedCount(ratio: ratio, of: layout.length)
         var keep = [Bool](repeating: true, count: values.count)
         guard removed > 0 else { return keep }
@@ -44,7 +44,7 @@ public enum Pruner {
     }
 
     /// L1 norm of each slice along the layout's axis, summed in gather order in float64.
-    static func l1Norms(_ values: [Float], layout: ChannelLayout) -> [Double] {
+    static func l1Norms(_ values: [Float], layout: AxisLayout) -> [Double] {
         (0..<layout.length).map { c in
             var sum = 0.0
             for j in 0..<layout.sliceSize { sum += Double(abs(values[layout.index(slice: c, element: j)])) }
@@ -55,7 +55,7 @@ public enum Pruner {
     /// In every group of 4 consecutive weights along the reduction axis the 2 largest |w|
     /// are kept (a trailing group of r < 4 keeps min(r, 2)); equal magnitudes keep the lower index.
     public static func twoFour(_ values: [Float], shape: [Int], reductionAxis: Int) -> [Bool] {
-        let layout = ChannelLayout(shape: shape, axis: reductionAxis)
+        let layout = AxisLayout(shape: shape, axis: reductionAxis)
         var keep = [Bool](repeating: true, count: values.count)
         for o in 0..<layout.outer {
             for i in 0..<layout.inner {

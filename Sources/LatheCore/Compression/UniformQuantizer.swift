@@ -16,7 +16,7 @@ public enum UniformQuantizer {
             quantizeBlock(&result, 0..<values.count, keep: keep, bits: bits, settings: settings)
             return result
         }
-        let layout = ChannelLayout(shape: shape, axis: channelAxis)
+        let layout = AxisLayout(shape: shape, axis: channelAxis)
         var block = layout.gather(values)
         let keepBlock = keep.map { layout.gather($0) }
         let size = layout.sliceSize

@@ -6,8 +6,8 @@ import XCTest
 /// bit for bit, except low-rank, where LAPACK builds differ in the last bits.
 final class ReferenceFixtureTests: XCTestCase {
     static var fixtureURL: URL {
-        URL(fileURLWithPath: #filePath).deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/compression_reference.json")
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/compression/compression_reference.json")
     }
 
     struct Case {

@@ -1,7 +1,7 @@
 /// Views a row-major tensor as [outer, length, inner] around one axis, so the
 /// elements of one slice along that axis (one output channel, or one line along
 /// the reduction axis) can be gathered into a contiguous block and scattered back.
-struct ChannelLayout: Sendable {
+struct AxisLayout: Sendable {
     let outer: Int
     let length: Int
     let inner: Int
