@@ -13,9 +13,7 @@ public enum ONNXReader {
     public static func read(path: String) throws -> Model {
         let data = try FileInput.contents(of: path)
         let proto = try parse(data, path: path)
-        var model = try ONNXModelDecoder(path: path).model(from: proto)
-        model.path = path
-        return model
+        return try ONNXModelDecoder(path: path).model(from: proto)
     }
 
     /// Parses the protobuf, translating decoder failures into messages a user can act on.

@@ -1,0 +1,675 @@
+#!/usr/bin/env python3
+"""Cross-check the lathe binary against onnxruntime and numpy, live.
+
+For every bundled sample (samples/<name>/) and third-party-style export
+(samples/exports/<name>.onnx):
+  * onnxruntime (2 threads) reproduces the stored reference;
+  * `lathe eval MODEL --data DATA [--output NAME] --json --save-outputs OUT.npy`
+    agrees with onnxruntime to 1e-4, with equal top-1, and its JSON fields
+    (top1, agreement, samples, size_bytes, baseline_size_bytes, compression_ratio)
+    are present and consistent;
+  * `lathe inspect MODEL --json` reports, for every layer, the statistics and
+    histogram numpy computes on the deployed weights (BatchNormalization folded
+    into the preceding Conv/Gemm as w * gamma / sqrt(var + eps) per output channel).
+For every op-zoo case (samples/exports/zoo/): onnxruntime reproduces the stored
+outputs; cases with one batch input `x` go through `lathe eval`, output by output;
+every case goes through `lathe inspect`.
+Malformed inputs (truncated, empty, text-as-.onnx and missing models; data with the
+wrong sample shape; a label count mismatch) must exit 2 with stderr starting
+`error:` and naming the file.
+
+One line per check (PASS / FAIL / SKIP with the reason), then `N passed, M failed`.
+Exit status 1 if any check failed. `--reference-only` runs only the
+onnxruntime/numpy half (for use before a lathe binary exists); the lathe checks
+are then listed as skipped, not silently left out.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import helper, numpy_helper
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "samples"
+EXPORTS = SAMPLES / "exports"
+ZOO = EXPORTS / "zoo"
+
+OUTPUT_TOLERANCE = 1e-4        # lathe vs onnxruntime, max absolute difference
+REFERENCE_TOLERANCE = 1e-5     # live onnxruntime vs the stored reference
+EDGE_TOLERANCE = 1e-6          # histogram edges, relative to the weights' range
+STAT_TOLERANCE = 1e-5          # std, relative (mean: 1e-6 of max |w|)
+LAYER_OPS = ("Conv", "ConvTranspose", "Gemm", "MatMul")
+TIMEOUT = 900
+
+
+# --------------------------------------------------------------------------- reporting
+
+class Report:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+        self.skipped = 0
+
+    def check(self, name, ok, detail=""):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+        print(f"{'PASS' if ok else 'FAIL'} {name}" + (f": {detail}" if detail else ""), flush=True)
+        return ok
+
+    def fail(self, name, detail):
+        return self.check(name, False, detail)
+
+    def skip(self, name, reason):
+        self.skipped += 1
+        print(f"SKIP {name}: {reason}", flush=True)
+
+
+# --------------------------------------------------------------------------- targets
+
+@dataclass
+class Target:
+    name: str
+    model: Path
+    data: Path
+    reference: Path | None
+    output: str | None = None
+
+
+def sample_targets():
+    targets = []
+    for folder in sorted(p for p in SAMPLES.iterdir() if p.is_dir() and (p / "model.onnx").exists()):
+        targets.append(Target(f"samples/{folder.name}", folder / "model.onnx", folder / "data.npz",
+                              folder / "reference.npy"))
+    return targets
+
+
+def export_targets():
+    targets = []
+    for model in sorted(EXPORTS.glob("*.onnx")):
+        stem = model.name[:-len(".onnx")]
+        meta = onnx.load(str(model), load_external_data=False)
+        outputs = [o.name for o in meta.graph.output]
+        output = None
+        if len(outputs) > 1:
+            # Score the class probabilities (skl2onnx names them so; the label output is int64).
+            output = "probabilities" if "probabilities" in outputs else outputs[0]
+        targets.append(Target(f"exports/{stem}", model, EXPORTS / f"{stem}.npz", EXPORTS / f"{stem}.reference.npy",
+                              output=output))
+    return targets
+
+
+# --------------------------------------------------------------------------- onnxruntime and numpy side
+
+def ort_session(model):
+    """`model`: a path, or serialized bytes."""
+    import onnxruntime as ort
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = 2
+    opts.inter_op_num_threads = 1
+    opts.log_severity_level = 3
+    source = model if isinstance(model, bytes) else str(model)
+    return ort.InferenceSession(source, sess_options=opts, providers=["CPUExecutionProvider"])
+
+
+def data_input_names(model_proto):
+    inits = {t.name for t in model_proto.graph.initializer}
+    return [i.name for i in model_proto.graph.input if i.name not in inits]
+
+
+def ort_outputs(model, feeds, output_names=None):
+    sess = ort_session(model)
+    names = output_names or [o.name for o in sess.get_outputs()]
+    return dict(zip(names, sess.run(names, feeds)))
+
+
+def load_npz(path):
+    with np.load(path) as f:
+        return {k: f[k] for k in f.files}
+
+
+ONNX_TO_NP = {onnx.TensorProto.FLOAT: np.float32, onnx.TensorProto.FLOAT16: np.float16,
+              onnx.TensorProto.DOUBLE: np.float64, onnx.TensorProto.INT64: np.int64,
+              onnx.TensorProto.INT32: np.int32, onnx.TensorProto.INT8: np.int8, onnx.TensorProto.UINT8: np.uint8,
+              onnx.TensorProto.BOOL: np.bool_}
+
+
+def constant_value(node):
+    attr = node.attribute[0]
+    if attr.name == "value":
+        return numpy_helper.to_array(attr.t)
+    if attr.name == "value_float":
+        return np.array(attr.f, np.float32)
+    if attr.name == "value_floats":
+        return np.array(attr.floats, np.float32)
+    if attr.name == "value_int":
+        return np.array(attr.i, np.int64)
+    if attr.name == "value_ints":
+        return np.array(attr.ints, np.int64)
+    raise ValueError(f"Constant node {node.name!r}: unsupported attribute {attr.name}")
+
+
+@dataclass
+class ExpectedLayer:
+    name: str            # the tensor the layer op consumes
+    aliases: list        # that name and the stored tensors it comes from through Identity / Cast
+    op: str
+    weight: np.ndarray   # deployed (BN-folded) float32
+    bias: np.ndarray | None
+    source_dtype: np.dtype
+    folded: bool
+
+
+class ModelConstants:
+    """Every constant of a model: initializers, Constant nodes, and Identity/Cast of constants."""
+
+    def __init__(self, model_proto):
+        self.values, self.origin, self.stored = {}, {}, {}
+        for t in model_proto.graph.initializer:
+            value = numpy_helper.to_array(t)
+            self.values[t.name] = value
+            self.stored[t.name] = value
+            self.origin[t.name] = [t.name]
+        for node in model_proto.graph.node:
+            if node.op_type == "Constant" and node.domain in ("", "ai.onnx"):
+                value = constant_value(node)
+                self.values[node.output[0]] = value
+                self.stored[node.output[0]] = value
+                self.origin[node.output[0]] = [node.output[0]]
+            elif node.op_type in ("Identity", "Cast") and node.input and node.input[0] in self.values:
+                value = self.values[node.input[0]]
+                if node.op_type == "Cast":
+                    to = next(a.i for a in node.attribute if a.name == "to")
+                    value = value.astype(ONNX_TO_NP[to])
+                self.values[node.output[0]] = value
+                self.origin[node.output[0]] = [node.output[0]] + self.origin[node.input[0]]
+
+    def source_dtype(self, name):
+        return self.stored[self.origin[name][-1]].dtype
+
+
+def attribute(node, name, default):
+    for a in node.attribute:
+        if a.name == name:
+            return helper.get_attribute_value(a)
+    return default
+
+
+def expected_layers(model_proto):
+    """The layers the engine must report, with deployed weights computed in numpy."""
+    graph = model_proto.graph
+    consts = ModelConstants(model_proto)
+    consumers = {}
+    for node in graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+    graph_outputs = {o.name for o in graph.output}
+    layers = []
+    for node in graph.node:
+        if node.op_type not in LAYER_OPS or node.domain not in ("", "ai.onnx") or len(node.input) < 2:
+            continue
+        wname = node.input[1]
+        if wname not in consts.values or consts.values[wname].ndim < 2:
+            continue
+        weight = consts.values[wname].astype(np.float32)
+        bias = None
+        if node.op_type in ("Conv", "ConvTranspose", "Gemm") and len(node.input) > 2 and node.input[2] in consts.values:
+            bias = consts.values[node.input[2]].astype(np.float32)
+        folded = False
+        users = consumers.get(node.output[0], [])
+        if (node.op_type in ("Conv", "Gemm") and len(users) == 1 and users[0].op_type == "BatchNormalization"
+                and node.output[0] not in graph_outputs
+                and all(n in consts.values for n in users[0].input[1:5])):
+            bn = users[0]
+            gamma, beta, mean, var = (consts.values[n].astype(np.float32) for n in bn.input[1:5])
+            eps = np.float32(attribute(bn, "epsilon", 1e-5))
+            axis = 0 if node.op_type == "Conv" else (0 if attribute(node, "transB", 0) else 1)
+            shape = [1] * weight.ndim
+            shape[axis] = -1
+            # Exactly as the deployed model folds it: w * gamma / sqrt(var + eps), in float32.
+            weight = weight * gamma.reshape(shape) / np.sqrt(var + eps).reshape(shape)
+            b = bias if bias is not None else np.zeros_like(mean)
+            bias = (b - mean) * gamma / np.sqrt(var + eps) + beta
+            folded = True
+        layers.append(ExpectedLayer(wname, consts.origin[wname], node.op_type, weight.astype(np.float32), bias,
+                                    consts.source_dtype(wname), folded))
+    return layers, consts
+
+
+def folded_model(model_proto, layers):
+    """The model with each BatchNormalization replaced by the numpy fold (for an onnxruntime check
+    that the fold is the deployed model): the Conv/Gemm takes the folded weight and bias and
+    produces the BatchNormalization's output."""
+    model = onnx.ModelProto()
+    model.CopyFrom(model_proto)
+    graph = model.graph
+    by_weight = {layer.name: layer for layer in layers if layer.folded}
+    consumers = {}
+    for node in graph.node:
+        for name in node.input:
+            consumers.setdefault(name, []).append(node)
+    removed = []
+    for node in graph.node:
+        if node.op_type not in ("Conv", "Gemm") or len(node.input) < 2 or node.input[1] not in by_weight:
+            continue
+        layer = by_weight[node.input[1]]
+        bn = consumers[node.output[0]][0]
+        wname, bname = f"{layer.name}__folded", f"{layer.name}__folded_bias"
+        graph.initializer.extend([numpy_helper.from_array(layer.weight, wname),
+                                  numpy_helper.from_array(layer.bias.astype(np.float32), bname)])
+        del node.input[1:]
+        node.input.extend([wname, bname])
+        node.output[0] = bn.output[0]
+        removed.append(bn)
+    for bn in removed:
+        graph.node.remove(bn)
+    return model
+
+
+def baseline_candidates(layers, consts):
+    """Plausible readings of "every tensor at its stored dtype": all constants of the file,
+    or the layers' weights (and biases), stored or deployed."""
+    candidates = {"all constant tensors at stored dtype": sum(v.nbytes for v in consts.stored.values())}
+    weights_stored = sum(layer.weight.size * layer.source_dtype.itemsize for layer in layers)
+    weights_f32 = sum(layer.weight.size * 4 for layer in layers)
+    biases_f32 = sum(layer.bias.size * 4 for layer in layers if layer.bias is not None)
+    candidates["layer weights at stored dtype"] = weights_stored
+    candidates["layer weights + biases at stored dtype"] = weights_stored + sum(
+        layer.bias.size * layer.source_dtype.itemsize for layer in layers if layer.bias is not None)
+    candidates["deployed layer weights + biases, float32"] = weights_f32 + biases_f32
+    candidates["deployed layer weights, float32"] = weights_f32
+    return candidates
+
+
+# --------------------------------------------------------------------------- lathe side
+
+def run(cmd):
+    try:
+        proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        return None, "", f"timed out after {TIMEOUT} s"
+    except OSError as error:
+        return None, "", f"could not start: {error}"
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def short(text, limit=300):
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def parse_json(stdout):
+    try:
+        return json.loads(stdout), None
+    except json.JSONDecodeError as error:
+        return None, f"stdout is not JSON ({error}): {short(stdout)}"
+
+
+def top1(scores, labels):
+    scores = np.asarray(scores)
+    return float((scores.reshape(len(scores), -1).argmax(1) == labels).mean())
+
+
+def close(a, b, rel=1e-9, abs_=1e-12):
+    return abs(a - b) <= max(abs_, rel * max(abs(a), abs(b)))
+
+
+def check_eval_json(report, name, js, n, ort_top1, layers, consts, has_labels):
+    problems = []
+    required = ["agreement", "samples", "size_bytes", "baseline_size_bytes", "compression_ratio"]
+    required += ["top1"] if has_labels else []
+    missing = [k for k in required if k not in js]
+    if missing:
+        return report.fail(f"{name} eval JSON fields", f"missing {missing} in {sorted(js)}")
+    if js["samples"] != n:
+        problems.append(f"samples {js['samples']} != {n}")
+    if has_labels:
+        if not isinstance(js["top1"], (int, float)) or not close(float(js["top1"]), ort_top1, abs_=1e-9):
+            problems.append(f"top1 {js['top1']} != onnxruntime {ort_top1}")
+    elif js.get("top1") is not None:
+        problems.append(f"top1 {js['top1']} reported without labels")
+    agreement = js["agreement"]
+    if not isinstance(agreement, (int, float)) or not close(float(agreement), 1.0):
+        problems.append(f"agreement {agreement} != 1 for the uncompressed model")
+    size, base, ratio = js["size_bytes"], js["baseline_size_bytes"], js["compression_ratio"]
+    if not all(isinstance(v, (int, float)) for v in (size, base, ratio)) or size <= 0 or base <= 0:
+        problems.append(f"sizes not positive numbers: size {size}, baseline {base}, ratio {ratio}")
+    else:
+        if size != base:
+            problems.append(f"uncompressed size_bytes {size} != baseline_size_bytes {base}")
+        if not close(float(ratio), base / size, rel=1e-3):
+            problems.append(f"compression_ratio {ratio} != baseline/size {base / size:.6g}")
+        candidates = baseline_candidates(layers, consts)
+        matched = [k for k, v in candidates.items() if v == base]
+        if not matched:
+            problems.append(f"baseline_size_bytes {base} matches no reading of the model's tensors "
+                            f"({', '.join(f'{k} = {v}' for k, v in candidates.items())})")
+    detail = "; ".join(problems) if problems else (
+        f"samples {n}, top1 {js.get('top1')}, agreement {agreement}, size {size} B, ratio {ratio}")
+    return report.check(f"{name} eval JSON fields", not problems, detail)
+
+
+def check_outputs(report, name, saved_path, expected, labels=None):
+    if not saved_path.exists():
+        return report.fail(f"{name} outputs", "--save-outputs wrote no file")
+    try:
+        got = np.load(saved_path)
+    except Exception as error:  # noqa: BLE001 - report any unreadable file
+        return report.fail(f"{name} outputs", f"saved outputs unreadable: {error}")
+    if got.shape != expected.shape:
+        return report.fail(f"{name} outputs", f"shape {list(got.shape)} != onnxruntime {list(expected.shape)}")
+    if not np.all(np.isfinite(got.astype(np.float64))):
+        return report.fail(f"{name} outputs", "non-finite values")
+    diff = float(np.max(np.abs(got.astype(np.float64) - expected.astype(np.float64)))) if got.size else 0.0
+    ok = report.check(f"{name} outputs", diff <= OUTPUT_TOLERANCE,
+                      f"max |lathe - onnxruntime| = {diff:.3g} (tolerance {OUTPUT_TOLERANCE:g})")
+    if labels is not None:
+        a, b = top1(got, labels), top1(expected, labels)
+        ok = report.check(f"{name} top-1", a == b, f"lathe {a:.4f}, onnxruntime {b:.4f}") and ok
+    return ok
+
+
+def lathe_eval(lathe, model, data, output, tmp):
+    saved = Path(tmp) / "outputs.npy"
+    if saved.exists():
+        saved.unlink()
+    cmd = [lathe, "eval", model, "--data", data] + (["--output", output] if output else []) + [
+        "--json", "--save-outputs", saved]
+    code, out, err = run(cmd)
+    return code, out, err, saved, " ".join(str(c) for c in cmd)
+
+
+def histogram_check(values, hist):
+    counts = hist.get("counts")
+    if not isinstance(counts, list) or not counts:
+        return f"histogram has no counts ({sorted(hist)})"
+    np_counts, np_edges = np.histogram(values, bins=len(counts))
+    edges = hist.get("edges", hist.get("bin_edges"))
+    problems = []
+    if edges is None:
+        problems.append(f"histogram has no edges ({sorted(hist)})")
+    elif len(edges) != len(counts) + 1:
+        problems.append(f"{len(edges)} edges for {len(counts)} bins")
+    else:
+        scale = max(float(np.max(np.abs(values))), np.finfo(np.float32).tiny)
+        worst = float(np.max(np.abs(np.asarray(edges, np.float64) - np_edges.astype(np.float64)))) / scale
+        if worst > EDGE_TOLERANCE:
+            problems.append(f"edges differ by {worst:.3g} of the range (numpy {np_edges[:3]}…, lathe {edges[:3]}…)")
+    if list(map(int, counts)) != np_counts.tolist():
+        bad = [i for i, (a, b) in enumerate(zip(counts, np_counts)) if a != b]
+        problems.append(f"counts differ in bins {bad[:8]} (lathe {[counts[i] for i in bad[:4]]}, "
+                        f"numpy {[int(np_counts[i]) for i in bad[:4]]})")
+    return "; ".join(problems)
+
+
+def stats_check(values, stats):
+    v64 = values.astype(np.float64)
+    expected = {"min": float(values.min()), "max": float(values.max()), "mean": float(v64.mean()),
+                "std": float(v64.std(ddof=0)), "sparsity": float(np.count_nonzero(values == 0) / values.size)}
+    scale = max(abs(expected["min"]), abs(expected["max"]), 1e-30)
+    problems = []
+    for key, want in expected.items():
+        got = stats.get(key)
+        if not isinstance(got, (int, float)):
+            problems.append(f"{key} missing")
+            continue
+        if key in ("min", "max"):  # as precise as the histogram edges they define
+            ok = abs(got - want) <= EDGE_TOLERANCE * scale
+        elif key == "sparsity":
+            ok = abs(got - want) <= 1e-9
+        elif key == "mean":
+            ok = abs(got - want) <= 1e-6 * scale
+        else:
+            ok = abs(got - want) <= STAT_TOLERANCE * want + 1e-7 * scale
+        if not ok:
+            problems.append(f"{key} {got} != numpy {want}")
+    return "; ".join(problems)
+
+
+def check_inspect(report, lathe, name, model, layers):
+    code, out, err = run([lathe, "inspect", model, "--json"])
+    if code != 0:
+        return report.fail(f"{name} inspect", f"exit {code}: {short(err)}")
+    js, problem = parse_json(out)
+    if problem:
+        return report.fail(f"{name} inspect", problem)
+    reported = js.get("layers") if isinstance(js, dict) else js
+    if not isinstance(reported, list):
+        return report.fail(f"{name} inspect", f"no `layers` list in the JSON (keys {sorted(js) if isinstance(js, dict) else type(js)})")
+    by_name = {}
+    for entry in reported:
+        if not (isinstance(entry, dict) and isinstance(entry.get("name"), str)):
+            return report.fail(f"{name} inspect", f"a layer entry without a name: {short(json.dumps(entry), 160)}")
+        by_name.setdefault(entry["name"], []).append(entry)
+    matched, ok = set(), True
+    for layer in layers:
+        hits = [a for a in layer.aliases if a in by_name]
+        label = f"{name} layer {layer.name}"
+        if len(hits) != 1 or len(by_name[hits[0]]) != 1:
+            ok = report.fail(label, f"expected one entry named one of {layer.aliases}, found {hits}") and ok
+            continue
+        matched.add(hits[0])
+        entry = by_name[hits[0]][0]
+        problems = []
+        if "shape" in entry and list(entry["shape"]) != list(layer.weight.shape):
+            problems.append(f"shape {entry['shape']} != {list(layer.weight.shape)}")
+        stats = entry.get("stats")
+        problems.append(stats_check(layer.weight, stats) if isinstance(stats, dict) else "no `stats` object")
+        hist = entry.get("histogram")
+        problems.append(histogram_check(layer.weight, hist) if isinstance(hist, dict) else "no `histogram` object")
+        problems = [p for p in problems if p]
+        what = "BN-folded " if layer.folded else ""
+        ok = report.check(label, not problems, "; ".join(problems) if problems else
+                          f"{what}stats and {len(hist['counts'])}-bin histogram match numpy") and ok
+    extra = sorted(set(by_name) - matched)
+    found_all = len(matched) == len(layers)
+    report.check(f"{name} inspect layers", found_all and not extra,
+                 f"{len(layers)} expected, {len(reported)} reported"
+                 + (f"; unexpected {extra}" if extra else "") + ("" if found_all else "; some expected layers missing"))
+    return ok and found_all and not extra
+
+
+# --------------------------------------------------------------------------- the checks
+
+def check_target(report, target, lathe, tmp):
+    name = target.name
+    proto = onnx.load(str(target.model))
+    data = load_npz(target.data)
+    if "x" not in data:
+        return report.fail(f"{name} data", f"{target.data} has no `x`")
+    x = data["x"].astype(np.float32)
+    labels = data.get("y")
+    inputs = data_input_names(proto)
+    if len(inputs) != 1:
+        return report.fail(f"{name} model", f"expected one data input, found {inputs}")
+    output = target.output or proto.graph.output[0].name
+    live = ort_outputs(target.model, {inputs[0]: x}, [output])[output]
+    ref_top1 = top1(live, labels) if labels is not None else None
+    if target.reference is not None:
+        stored = np.load(target.reference)
+        diff = float(np.max(np.abs(stored.astype(np.float64) - live))) if stored.shape == live.shape else None
+        report.check(f"{name} reference", diff is not None and diff <= REFERENCE_TOLERANCE,
+                     f"stored {target.reference.name} vs live onnxruntime: "
+                     + (f"max |Δ| = {diff:.3g}" if diff is not None else f"shape {stored.shape} != {live.shape}")
+                     + (f", top-1 {ref_top1:.4f}" if ref_top1 is not None else ""))
+    layers, consts = expected_layers(proto)
+    report.check(f"{name} numpy layers", len(layers) > 0,
+                 f"{len(layers)} layers ({sum(l.folded for l in layers)} BN-folded): "
+                 + ", ".join(l.name for l in layers))
+    if any(layer.folded for layer in layers):
+        folded = folded_model(proto, layers).SerializeToString()
+        few = x[:200]
+        a = ort_outputs(folded, {inputs[0]: few}, [output])[output]
+        b = ort_outputs(target.model, {inputs[0]: few}, [output])[output]
+        diff = float(np.max(np.abs(a.astype(np.float64) - b)))
+        report.check(f"{name} numpy BN fold", diff <= OUTPUT_TOLERANCE,
+                     f"onnxruntime on the numpy-folded model vs the original: max |Δ| = {diff:.3g} on {len(few)} samples")
+    if lathe is None:
+        report.skip(f"{name} lathe eval/inspect", "--reference-only")
+        return
+    code, out, err, saved, cmd = lathe_eval(lathe, target.model, target.data, target.output, tmp)
+    if code != 0:
+        report.fail(f"{name} eval", f"`{cmd}` exit {code}: {short(err)}")
+    else:
+        js, problem = parse_json(out)
+        if problem:
+            report.fail(f"{name} eval JSON fields", problem)
+        else:
+            check_eval_json(report, name, js, len(x), ref_top1, layers, consts, labels is not None)
+        check_outputs(report, name, saved, live, labels)
+    check_inspect(report, lathe, name, target.model, layers)
+
+
+def check_zoo(report, lathe, tmp, only=""):
+    index_path = ZOO / "index.json"
+    if not index_path.exists():
+        return report.fail("zoo", f"{index_path} missing")
+    index = json.loads(index_path.read_text())
+    for case in index["cases"]:
+        name = f"zoo/{case['name']}"
+        if only not in name:
+            continue
+        try:
+            check_zoo_case(report, lathe, tmp, case, name)
+        except Exception as error:  # noqa: BLE001 - a crashed check is a failed check
+            report.fail(name, f"check crashed: {type(error).__name__}: {error}")
+
+
+def check_zoo_case(report, lathe, tmp, case, name):
+    model = ZOO / f"{case['name']}.onnx"
+    data = load_npz(ZOO / f"{case['name']}.npz")
+    feeds = {i["name"]: data[i["name"]] for i in case["inputs"]}
+    outputs = [o["name"] for o in case["outputs"]]
+    live = ort_outputs(model, feeds, outputs)
+    worst, problems = 0.0, []
+    for o in outputs:
+        want = data[f"expected_{o}"]
+        if want.shape != live[o].shape or want.dtype != live[o].dtype:
+            problems.append(f"{o}: {want.dtype}{list(want.shape)} vs live {live[o].dtype}{list(live[o].shape)}")
+            continue
+        worst = max(worst, float(np.max(np.abs(want.astype(np.float64) - live[o].astype(np.float64)))))
+    report.check(f"{name} reference", not problems and worst <= REFERENCE_TOLERANCE,
+                 "; ".join(problems) or f"{len(outputs)} outputs reproduce, max |Δ| = {worst:.3g}")
+    proto = onnx.load(str(model))
+    layers, _ = expected_layers(proto)
+    if lathe is None:
+        report.skip(f"{name} lathe eval/inspect", "--reference-only")
+        return
+    if case["eval"]:
+        x = feeds["x"]
+        data_path = Path(tmp) / f"{case['name']}.npz"
+        np.savez(data_path, x=x)  # the inputs alone: zoo cases have no labels
+        for o in outputs:
+            label = f"{name} [{o}]"
+            code, out, err, saved, cmd = lathe_eval(lathe, model, data_path, o, tmp)
+            if code != 0:
+                report.fail(f"{label} eval", f"`{cmd}` exit {code}: {short(err)}")
+                continue
+            js, problem = parse_json(out)
+            if problem:
+                report.fail(f"{label} eval JSON", problem)
+            elif not isinstance(js, dict) or js.get("samples") != len(x):
+                report.fail(f"{label} eval JSON", f"samples {js.get('samples') if isinstance(js, dict) else js} != {len(x)}")
+            else:
+                report.check(f"{label} eval JSON", True, f"samples {len(x)}")
+            check_outputs(report, label, saved, live[o])
+    else:
+        report.skip(f"{name} lathe eval", f"not runnable through `lathe eval` ({case.get('eval_note', '')}); "
+                    "its reference outputs are checked above")
+    check_inspect(report, lathe, name, model, layers)
+
+
+def expect_input_error(report, label, lathe, cmd, named_file):
+    code, out, err = run([lathe] + cmd)
+    problems = []
+    if code != 2:
+        problems.append(f"exit {code}, expected 2")
+    if not err.startswith("error:"):
+        problems.append(f"stderr does not start with `error:`: {short(err, 160)!r}")
+    if Path(named_file).name not in err:
+        problems.append(f"stderr does not name {Path(named_file).name}")
+    report.check(label, not problems, "; ".join(problems) or short(err.splitlines()[0] if err else "", 160))
+
+
+def check_malformed(report, lathe, tmp):
+    if lathe is None:
+        report.skip("malformed inputs", "--reference-only")
+        return
+    tmp = Path(tmp)
+    good_model = SAMPLES / "lenet5" / "model.onnx"
+    good_data = SAMPLES / "lenet5" / "data.npz"
+    raw = good_model.read_bytes()
+    truncated = tmp / "truncated.onnx"
+    truncated.write_bytes(raw[: int(len(raw) * 0.6)])
+    empty = tmp / "empty.onnx"
+    empty.write_bytes(b"")
+    text = tmp / "notes.onnx"
+    text.write_text("This is a text file, not an ONNX model.\nconv1.weight = [1, 2, 3]\n")
+    missing = tmp / "does_not_exist.onnx"
+    for path, what in ((truncated, "truncated model"), (empty, "empty file"), (text, "text file named .onnx"),
+                       (missing, "missing model")):
+        expect_input_error(report, f"malformed eval: {what}", lathe, ["eval", path, "--data", good_data, "--json"], path)
+        expect_input_error(report, f"malformed inspect: {what}", lathe, ["inspect", path, "--json"], path)
+    x = load_npz(good_data)["x"]
+    wrong_shape = tmp / "wrong_sample_shape.npz"
+    np.savez(wrong_shape, x=np.zeros((8, 1, 20, 20), np.float32), y=np.zeros(8, np.int64))
+    expect_input_error(report, "malformed data: sample shape [1,20,20] for a [1,28,28] model", lathe,
+                       ["eval", good_model, "--data", wrong_shape, "--json"], wrong_shape)
+    mlp_shape = tmp / "wrong_features.npz"
+    np.savez(mlp_shape, x=np.zeros((8, 50), np.float32), y=np.zeros(8, np.int64))
+    expect_input_error(report, "malformed data: 50 features for a 64-feature MLP", lathe,
+                       ["eval", SAMPLES / "digits_mlp" / "model.onnx", "--data", mlp_shape, "--json"], mlp_shape)
+    wrong_labels = tmp / "label_count.npz"
+    np.savez(wrong_labels, x=x[:8], y=np.zeros(7, np.int64))
+    expect_input_error(report, "malformed data: 8 samples, 7 labels", lathe,
+                       ["eval", good_model, "--data", wrong_labels, "--json"], wrong_labels)
+    missing_data = tmp / "no_such_data.npz"
+    expect_input_error(report, "malformed data: missing data file", lathe,
+                       ["eval", good_model, "--data", missing_data, "--json"], missing_data)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--lathe", help="path to the lathe binary")
+    parser.add_argument("--reference-only", action="store_true",
+                        help="run only the onnxruntime/numpy half (lathe checks listed as skipped)")
+    parser.add_argument("--only", default="", help="run only targets whose name contains this text")
+    args = parser.parse_args()
+    report = Report()
+    lathe = None
+    if not args.reference_only:
+        if not args.lathe:
+            parser.error("--lathe PATH is required (or --reference-only)")
+        lathe = Path(args.lathe)
+        if not (lathe.is_file() and os.access(lathe, os.X_OK)):
+            print(f"error: {lathe}: no executable lathe binary there", file=sys.stderr)
+            return 2
+        lathe = lathe.resolve()
+    with tempfile.TemporaryDirectory(prefix="lathe-crosscheck-") as tmp:
+        for target in sample_targets() + export_targets():
+            if args.only in target.name:
+                try:
+                    check_target(report, target, lathe, tmp)
+                except Exception as error:  # noqa: BLE001 - a crashed check is a failed check
+                    report.fail(target.name, f"check crashed: {type(error).__name__}: {error}")
+        if args.only in "zoo/" or args.only.startswith("zoo/"):
+            check_zoo(report, lathe, tmp, args.only)
+        if args.only in "malformed":
+            check_malformed(report, lathe, tmp)
+    if report.skipped:
+        print(f"({report.skipped} skipped, listed above)")
+    print(f"{report.passed} passed, {report.failed} failed")
+    return 1 if report.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
