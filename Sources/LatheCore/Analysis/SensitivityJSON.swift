@@ -60,52 +60,64 @@ extension SensitivityReport {
     /// Reads a report written by `renderJSON` (a shard file, a cache entry).
     public static func parse(_ data: Data, path: String) throws -> SensitivityReport {
         func bad(_ problem: String) -> LatheError { .badInput(file: path, "not a Lathe sensitivity report: \(problem)") }
-        guard let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw bad("expected a JSON object")
+        let document: JSONDocument
+        do {
+            document = try JSONDocument.parse([UInt8](data))
+        } catch let error as JSONDocument.SyntaxError {
+            throw bad("\(error.problem) at byte \(error.offset)")
         }
-        guard let base = root["baseline"] as? [String: Any] else { throw bad("missing \"baseline\"") }
-        guard let entries = root["layers"] as? [[String: Any]] else { throw bad("missing \"layers\"") }
-        func string(_ object: [String: Any], _ key: String) throws -> String {
-            guard let value = object[key] as? String else { throw bad("\"\(key)\" must be a string") }
+        guard let root = document.object else { throw bad("expected a JSON object") }
+        guard let base = root["baseline"]?.object else { throw bad("missing \"baseline\"") }
+        guard let entries = root["layers"]?.array else { throw bad("missing \"layers\"") }
+        func string(_ object: [String: JSONDocument], _ key: String) throws -> String {
+            guard let value = object[key]?.string else { throw bad("\"\(key)\" must be a string") }
             return value
         }
-        func numbers(_ object: [String: Any]?, _ key: String) throws -> [Double] {
-            guard let list = object?[key] as? [Any] else { throw bad("\"levels.\(key)\" must be a list") }
+        func numbers(_ object: [String: JSONDocument]?, _ key: String) throws -> [Double] {
+            guard let list = object?[key]?.array else { throw bad("\"levels.\(key)\" must be a list") }
             return try list.map { item in
-                guard let number = item as? NSNumber else { throw bad("\"levels.\(key)\" must hold numbers") }
-                return number.doubleValue
+                guard let number = item.number else { throw bad("\"levels.\(key)\" must hold numbers") }
+                return number
+            }
+        }
+        func integers(_ values: [Double], _ key: String) throws -> [Int] {
+            try values.map { value in
+                guard value == value.rounded(), abs(value) < 1e9 else { throw bad("\"levels.\(key)\" must hold integers") }
+                return Int(value)
             }
         }
         let metric: LiveMetric?
-        if let name = base["metric"] as? String {
+        if let name = base["metric"]?.string {
             guard let known = LiveMetric(rawValue: name) else { throw bad("unknown metric \"\(name)\"") }
             metric = known
         } else {
             metric = nil
         }
-        let levelsObject = base["levels"] as? [String: Any]
-        let levels = SensitivityLevels(bits: try numbers(levelsObject, "bits").map { Int($0) },
+        let levelsObject = base["levels"]?.object
+        let levels = SensitivityLevels(bits: try integers(numbers(levelsObject, "bits"), "bits"),
                                        prune: try numbers(levelsObject, "prune"),
-                                       clusters: try numbers(levelsObject, "clusters").map { Int($0) })
+                                       clusters: try integers(numbers(levelsObject, "clusters"), "clusters"))
+        let samples = base["samples"]?.number ?? 0
         let baseline = Baseline(
-            metric: metric, value: (base["value"] as? NSNumber)?.doubleValue,
-            samples: (base["samples"] as? NSNumber)?.intValue ?? 0,
+            metric: metric, value: base["value"]?.number,
+            samples: samples.isFinite && abs(samples) < 1e15 ? Int(samples) : 0,
             model: try string(base, "model"), modelHash: try string(base, "model_hash"),
-            data: base["data"] as? String, dataHash: base["data_hash"] as? String,
+            data: base["data"]?.string, dataHash: base["data_hash"]?.string,
             method: try string(base, "method"), levels: levels,
-            layerOrder: (base["layer_order"] as? [String]) ?? [], shard: base["shard"] as? String)
+            layerOrder: base["layer_order"]?.array?.compactMap(\.string) ?? [], shard: base["shard"]?.string)
 
-        func levelMap(_ object: [String: Any], _ key: String) throws -> [(String, Double)] {
+        func levelMap(_ object: [String: JSONDocument], _ key: String) throws -> [(String, Double)] {
             guard let map = object[key] else { return [] }
-            guard let dictionary = map as? [String: Any] else { throw bad("\"\(key)\" must be an object") }
+            guard let dictionary = map.object else { throw bad("\"\(key)\" must be an object") }
             return try dictionary.map { level, value in
-                if value is NSNull { return (level, Double.infinity) }
-                guard let number = value as? NSNumber else { throw bad("\"\(key)\".\"\(level)\" must be a number") }
-                return (level, number.doubleValue)
+                if value.isNull { return (level, Double.infinity) }
+                guard let number = value.number else { throw bad("\"\(key)\".\"\(level)\" must be a number") }
+                return (level, number)
             }
         }
         var layers: [Layer] = []
-        for entry in entries {
+        for item in entries {
+            guard let entry = item.object else { throw bad("\"layers\" must hold objects") }
             var layer = Layer(name: try string(entry, "name"))
             for (level, value) in try levelMap(entry, "bits") {
                 guard let b = Int(level) else { throw bad("bits level \"\(level)\" is not an integer") }
@@ -123,7 +135,7 @@ extension SensitivityReport {
                 guard let b = Int(level) else { throw bad("sqnr_db level \"\(level)\" is not an integer") }
                 layer.sqnrDB[b] = value
             }
-            layer.score = (entry["score"] as? NSNumber)?.doubleValue
+            layer.score = entry["score"]?.number
             layers.append(layer)
         }
         return SensitivityReport(baseline: baseline, layers: layers)
