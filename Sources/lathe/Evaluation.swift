@@ -61,9 +61,10 @@ enum EvaluationRunner {
     private static func evaluate(session: InferenceSession, dataset: Dataset, options: RunOptions,
                                  batchSize: Int, threads: Int, phase: String,
                                  progress: Progress?) throws -> Tensor {
-        var report: (@Sendable (Int, Int) -> Void)?
+        var report: (@Sendable (Int) -> Void)?
         if let progress {
-            report = { @Sendable done, total in progress(phase, done, total) }
+            let total = dataset.count
+            report = { @Sendable done in progress(phase, done, total) }
         }
         return try Evaluator.outputs(session: session, dataset: dataset, options: options,
                                      batchSize: batchSize, threads: threads, progress: report)

@@ -77,11 +77,11 @@ indirect enum JSONValue: Equatable {
     }
 
     /// Shortest representation that reads back to the same Double (Swift's
-    /// `description`), integral values without a fraction, never `nan`/`inf`.
+    /// `description`: 1.0, 0.1, 1e-05, 1.5e+20, all valid JSON and read back as
+    /// floats by every parser); never `nan`/`inf`.
     static func format(_ v: Double) -> String {
         guard v.isFinite else { return "null" }
-        if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
-        return v.description  // e.g. 0.1, 1e-05, 1.5e+20: all valid JSON
+        return v.description
     }
 
     private static func writeString(_ s: String, to out: inout String) {

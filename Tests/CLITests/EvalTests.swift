@@ -78,19 +78,23 @@ final class EvalTests: XCTestCase {
     }
 
     func testOutputFlagPicksTheScoredOutput() throws {
-        let dir = "samples/exports/sklearn_mlp"
-        let model = "\(dir)/model.onnx"
-        let data = "\(dir)/data.npz"
+        // samples/exports/sklearn_mlp.*: skl2onnx's MLPClassifier, whose first output `label`
+        // comes from ai.onnx.ml ops; scoring `probabilities` never runs them.
+        let model = "samples/exports/sklearn_mlp.onnx"
+        let data = "samples/exports/sklearn_mlp.npz"
         let json = try parseJSON(LatheBinary.run(["eval", model, "--data", data, "--output", "probabilities", "--json"]))
         XCTAssertEqual(json["output"] as? String, "probabilities")
         let dataset = try Dataset.load(path: Samples.absolute(data))
         let labels = try XCTUnwrap(dataset.labels)
-        let reference = try NPYFormat.read(path: Samples.absolute("\(dir)/reference.npy"))
+        let reference = try NPYFormat.read(path: Samples.absolute("samples/exports/sklearn_mlp.reference.npy"))
         let expected = Double(zip(Samples.argmax(reference), labels).filter { $0 == $1 }.count) / Double(labels.count)
         XCTAssertEqual(try XCTUnwrap(json["top1"] as? Double), expected, accuracy: 1e-12)
 
         let unknown = try LatheBinary.run(["eval", model, "--data", data, "--output", "no_such_output"])
         assertBadInput(unknown, mentions: [model, "no_such_output"])
+        // `label` needs an ai.onnx.ml op: a clear refusal naming the model and the op, not a crash.
+        let label = try LatheBinary.run(["eval", model, "--data", data, "--output", "label"])
+        assertBadInput(label, mentions: [model, "ArrayFeatureExtractor"])
     }
 
     func testSaveOutputsRefusesToOverwriteInputs() throws {

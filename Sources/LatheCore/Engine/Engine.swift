@@ -9,7 +9,19 @@ public enum Engine {
         _ = blasConfigured
     }
 
+    /// Everything the engine sets once per process: single-threaded BLAS and
+    /// an allocator that keeps freed activation buffers for reuse
+    /// (`KernelMemory.keepFreedBlocks`). Sessions and the evaluator call it.
+    public static func prepare() {
+        configureBLAS()
+        _ = allocatorConfigured
+    }
+
     private static let blasConfigured: Void = {
         openblas_set_num_threads(1)
+    }()
+
+    private static let allocatorConfigured: Void = {
+        KernelMemory.keepFreedBlocks()
     }()
 }

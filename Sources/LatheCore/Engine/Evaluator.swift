@@ -20,7 +20,7 @@ public enum Evaluator {
             throw LatheError.badInput(file: dataset.path, "sample shape \(ModelBinding.describe(dataset.sampleShape)) "
                 + "differs from the session's \(ModelBinding.describe(session.sampleShape))")
         }
-        Engine.configureBLAS()
+        Engine.prepare()
         let count = dataset.count
         let batchCount = (count + batchSize - 1) / batchSize
         guard batchCount > 0 else { throw LatheError.badInput(file: dataset.path, "the dataset has no samples") }

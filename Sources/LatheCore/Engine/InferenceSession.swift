@@ -32,7 +32,7 @@ public final class InferenceSession: Sendable {
 
     /// `kernels` replaces the op registry (tests run hand-built graphs on minimal kernels).
     init(model: Model, sampleShape: [Int], output: String?, kernels: [String: Kernel]) throws {
-        Engine.configureBLAS()
+        Engine.prepare()
         let path = model.path
         var graph = model.graph
         let outputName = try ModelBinding.chooseOutput(graph, requested: output, path: path)
@@ -57,9 +57,12 @@ public final class InferenceSession: Sendable {
         self.frozen = Set(graph.initializers.filter { $0.value.isFloat }.keys)
         self.inputDType = binding.input.dtype
 
-        // Layers, with MACs from the shapes of a one-sample specialisation.
-        let single = try ShapeSpecialisation.apply(graph, inputName: binding.input.name, inputShape: [1] + sampleShape,
-                                                   kernels: kernels, frozen: frozen)
+        // Layers, with MACs from the shapes of a one-sample specialisation. A
+        // graph that cannot be specialised to one sample (a shape subgraph that
+        // hard-codes another batch) still loads; running it reports the node.
+        let single = (try? ShapeSpecialisation.apply(graph, inputName: binding.input.name,
+                                                     inputShape: [1] + sampleShape, kernels: kernels, frozen: frozen))
+            ?? ShapeSpecialisation.Result(graph: graph, shapes: [binding.input.name: [1] + sampleShape])
         var found = LayerDiscovery.find(in: graph, shapes: single.shapes)
         self.bindings = found.bindings
         var inputNames: [String: String] = [:]

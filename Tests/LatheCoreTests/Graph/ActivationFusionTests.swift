@@ -36,8 +36,11 @@ final class ActivationFusionTests: XCTestCase {
 
             var rng = ExecutorSeededFloats(seed: 11)
             let x = rng.tensor([2, 2, 5, 5])
-            let reference = try ExecutorTestKernels.naiveRun(model.graph, input: ("x", x))["y"]!
+            let reference = try XCTUnwrap(try ExecutorTestKernels.naiveRun(model.graph, input: ("x", x))["y"])
             executorAssertClose(try session.run(x).output, reference, tolerance: 1e-5)
+            // The production kernels read the same fused attributes.
+            let production = try M.session(model, sampleShape: [2, 5, 5], kernels: OpRegistry.table)
+            executorAssertClose(try production.run(x).output, reference, tolerance: 1e-5)
         }
     }
 

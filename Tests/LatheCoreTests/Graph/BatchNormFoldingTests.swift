@@ -15,19 +15,22 @@ final class BatchNormFoldingTests: XCTestCase {
              outputs: [output], attributes: ["epsilon": .float(1e-3)])
     }
 
-    /// Runs the model optimised and unoptimised on the same input and compares.
+    /// Runs the model optimised (on the test kernels and on the production
+    /// registry) and unoptimised (test kernels, node by node) and compares.
     private func assertFoldedMatchesUnfolded(_ model: Model, sampleShape: [Int], batch: Int = 2,
                                              file: StaticString = #filePath, line: UInt = #line) throws -> InferenceSession {
-        let session = try M.session(model, sampleShape: sampleShape)
-        XCTAssertFalse(session.graph.nodes.contains { $0.opType == "BatchNormalization" }, "BN folded", file: file,
-                       line: line)
         var rng = ExecutorSeededFloats(seed: 99)
         let x = rng.tensor([batch] + sampleShape)
-        let reference = try ExecutorTestKernels.naiveRun(model.graph, input: ("x", x))["y"]
-        let folded = try session.run(x).output
-        guard let reference else { XCTFail("no reference", file: file, line: line); return session }
-        executorAssertClose(folded, reference, tolerance: 2e-5, file: file, line: line)
-        return session
+        let reference = try XCTUnwrap(try ExecutorTestKernels.naiveRun(model.graph, input: ("x", x))["y"])
+        var sessions: [InferenceSession] = []
+        for kernels in [ExecutorTestKernels.table, OpRegistry.table] {
+            let session = try M.session(model, sampleShape: sampleShape, kernels: kernels)
+            XCTAssertFalse(session.graph.nodes.contains { $0.opType == "BatchNormalization" }, "BN folded",
+                           file: file, line: line)
+            executorAssertClose(try session.run(x).output, reference, tolerance: 2e-5, file: file, line: line)
+            sessions.append(session)
+        }
+        return sessions[0]
     }
 
     func testConvWithBiasFoldsExactly() throws {

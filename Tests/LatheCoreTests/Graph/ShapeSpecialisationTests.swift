@@ -18,7 +18,12 @@ final class ShapeSpecialisationTests: XCTestCase {
     }
 
     func testShapeChainFoldsPerBatchSize() throws {
-        let session = try M.session(flattenModel(), sampleShape: [2, 3])
+        for kernels in [ExecutorTestKernels.table, OpRegistry.table] {
+            try checkShapeChainFolds(try M.session(flattenModel(), sampleShape: [2, 3], kernels: kernels))
+        }
+    }
+
+    private func checkShapeChainFolds(_ session: InferenceSession) throws {
         for batch in [5, 3] {
             let plan = try session.plan(batchSize: batch)
             XCTAssertEqual(plan.steps.map(\.node.opType), ["Relu", "Reshape"], "batch \(batch)")

@@ -3,11 +3,14 @@ import CBLAS
 /// ONNX Conv (1-D, 2-D, 3-D; groups, dilations, strides, pads, auto_pad,
 /// optional bias) with the fused activation of `FusedActivation`.
 ///
-/// Three paths, chosen by shape:
+/// Paths, chosen by shape:
 /// - depthwise (group == channels > 1, 1-D/2-D): `DepthwiseConv`, direct;
-/// - pointwise (1×1, stride 1, no padding): a plain GEMM per image and group;
-/// - otherwise: im2col per image and group, then GEMM (OpenBLAS).
-/// Bias and activation are applied in one pass over each output channel.
+/// - pointwise (1×1, stride 1, no padding): the input planes are the GEMM
+///   operand, no im2col;
+/// - otherwise: im2col, then GEMM (OpenBLAS).
+/// GEMMs run per image and group, or, for small feature maps, over several
+/// images side by side (`GemmPlan`). Bias and activation are applied in one
+/// pass over each output channel.
 enum ConvKernel {
     static func run(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
         let x = try node.floatInput(inputs, 0, "X")
@@ -24,7 +27,11 @@ enum ConvKernel {
                 (b?.floats ?? []).withUnsafeBufferPointer { bBuf in
                     uninitializedFloats(outCount) { yBuf in
                         guard outCount > 0, let xp = xBuf.baseAddress, let wp = wBuf.baseAddress,
-                              let yp = yBuf.baseAddress else { return }
+                              let yp = yBuf.baseAddress else {
+                            // Only zero input channels get here with outputs to fill: their sum is empty.
+                            yBuf.initialize(repeating: 0)
+                            return
+                        }
                         let bias = bBuf.count == problem.outChannels ? bBuf.baseAddress : nil
                         compute(problem, g, x: xp, w: wp, bias: bias, activation: activation, y: yp)
                     }
@@ -41,36 +48,109 @@ enum ConvKernel {
                               weights: w, bias: bias, geometry: g, activation: activation, output: y)
             return
         }
-        let cg = p.inChannels / p.group
-        let mg = p.outChannels / p.group
-        let reduction = cg * g.kernelCount
-        let spatialOut = g.outputCount
-        let pointwise = g.kernelCount == 1 && g.strides.allSatisfy { $0 == 1 }
-            && g.padBegin.allSatisfy { $0 == 0 } && g.padEnd.allSatisfy { $0 == 0 }
-        var columns = pointwise ? [] : [Float](repeating: 0, count: reduction * spatialOut)
-        columns.withUnsafeMutableBufferPointer { colBuf in
-            for n in 0..<p.batch {
-                for group in 0..<p.group {
-                    let xg = x + (n * p.inChannels + group * cg) * g.inputCount
-                    let wg = w + group * mg * reduction
-                    let yg = y + (n * p.outChannels + group * mg) * spatialOut
-                    let operand: UnsafePointer<Float>
-                    if pointwise {
-                        operand = xg
-                    } else if let col = colBuf.baseAddress {
-                        Im2Col.im2col(xg, channels: cg, geometry: g, into: col)
-                        operand = UnsafePointer(col)
-                    } else {
-                        return
-                    }
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                                Int32(mg), Int32(spatialOut), Int32(reduction),
-                                1, wg, Int32(reduction), operand, Int32(spatialOut),
-                                0, yg, Int32(spatialOut))
+        let plan = GemmPlan(p, g)
+        if plan.imagesPerGemm == 1 {
+            computePerImage(p, g, plan, x: x, w: w, bias: bias, activation: activation, y: y)
+        } else {
+            computeFolded(p, g, plan, x: x, w: w, bias: bias, activation: activation, y: y)
+        }
+    }
+
+    /// How the convolution maps onto GEMMs: `weights[mg, reduction] ×
+    /// operand[reduction, imagesPerGemm · spatial]` per group.
+    struct GemmPlan {
+        let cg, mg, reduction, spatial: Int
+        /// 1×1, stride 1, unpadded: the input planes are the operand, no im2col.
+        let pointwise: Bool
+        /// Small feature maps make thin GEMMs that OpenBLAS runs poorly, so
+        /// several images go side by side into one wider operand.
+        let imagesPerGemm: Int
+
+        /// Aim for operands at least this wide…
+        static let targetColumns = 2048
+        /// …without letting the folded operand outgrow the cache-friendly size.
+        static let maxOperandFloats = 2 << 20
+
+        init(_ p: ConvProblem, _ g: SpatialGeometry) {
+            cg = p.inChannels / p.group
+            mg = p.outChannels / p.group
+            reduction = cg * g.kernelCount
+            spatial = g.outputCount
+            pointwise = g.kernelCount == 1 && g.strides.allSatisfy { $0 == 1 }
+                && g.padBegin.allSatisfy { $0 == 0 } && g.padEnd.allSatisfy { $0 == 0 }
+            let wanted = max(1, Self.targetColumns / max(1, spatial))
+            let affordable = max(1, Self.maxOperandFloats / max(1, reduction * spatial))
+            imagesPerGemm = spatial >= Self.targetColumns ? 1 : min(p.batch, wanted, affordable)
+        }
+    }
+
+    /// One GEMM per image and group, written straight into the output.
+    static func computePerImage(_ p: ConvProblem, _ g: SpatialGeometry, _ plan: GemmPlan, x: UnsafePointer<Float>,
+                                w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, activation: FusedActivation,
+                                y: UnsafeMutablePointer<Float>) {
+        let columns = UnsafeMutablePointer<Float>.allocate(capacity: plan.pointwise ? 1 : plan.reduction * plan.spatial)
+        defer { columns.deallocate() }
+        for n in 0..<p.batch {
+            for group in 0..<p.group {
+                let xg = x + (n * p.inChannels + group * plan.cg) * g.inputCount
+                let operand: UnsafePointer<Float>
+                if plan.pointwise {
+                    operand = xg
+                } else {
+                    Im2Col.im2col(xg, channels: plan.cg, geometry: g, into: columns)
+                    operand = UnsafePointer(columns)
                 }
-                applyEpilogue(y + n * p.outChannels * spatialOut, channels: p.outChannels, spatial: spatialOut,
-                              bias: bias, activation: activation)
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                            Int32(plan.mg), Int32(plan.spatial), Int32(plan.reduction),
+                            1, w + group * plan.mg * plan.reduction, Int32(plan.reduction), operand, Int32(plan.spatial),
+                            0, y + (n * p.outChannels + group * plan.mg) * plan.spatial, Int32(plan.spatial))
             }
+            applyEpilogue(y + n * p.outChannels * plan.spatial, channels: p.outChannels, spatial: plan.spatial,
+                          bias: bias, activation: activation)
+        }
+    }
+
+    /// Several images per GEMM: their columns sit side by side in one operand,
+    /// and the product is scattered back to NCHW with bias and activation.
+    static func computeFolded(_ p: ConvProblem, _ g: SpatialGeometry, _ plan: GemmPlan, x: UnsafePointer<Float>,
+                              w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, activation: FusedActivation,
+                              y: UnsafeMutablePointer<Float>) {
+        let width = plan.imagesPerGemm * plan.spatial
+        let operand = UnsafeMutablePointer<Float>.allocate(capacity: plan.reduction * width)
+        let product = UnsafeMutablePointer<Float>.allocate(capacity: plan.mg * width)
+        defer {
+            operand.deallocate()
+            product.deallocate()
+        }
+        var first = 0
+        while first < p.batch {
+            let images = min(plan.imagesPerGemm, p.batch - first)
+            let columns = images * plan.spatial
+            for group in 0..<p.group {
+                for i in 0..<images {
+                    let xg = x + ((first + i) * p.inChannels + group * plan.cg) * g.inputCount
+                    if plan.pointwise {
+                        for c in 0..<plan.cg {
+                            (operand + c * columns + i * plan.spatial).update(from: xg + c * plan.spatial, count: plan.spatial)
+                        }
+                    } else {
+                        Im2Col.im2col(xg, channels: plan.cg, geometry: g, into: operand + i * plan.spatial, rowStride: columns)
+                    }
+                }
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+                            Int32(plan.mg), Int32(columns), Int32(plan.reduction),
+                            1, w + group * plan.mg * plan.reduction, Int32(plan.reduction), operand, Int32(columns),
+                            0, product, Int32(columns))
+                for i in 0..<images {
+                    for m in 0..<plan.mg {
+                        let channel = group * plan.mg + m
+                        let dst = y + ((first + i) * p.outChannels + channel) * plan.spatial
+                        dst.update(from: product + m * columns + i * plan.spatial, count: plan.spatial)
+                        activation.addBiasAndApply(to: dst, count: plan.spatial, bias: bias?[channel] ?? 0)
+                    }
+                }
+            }
+            first += images
         }
     }
 

@@ -71,34 +71,12 @@ enum DepthwiseConv {
             }
             var ow = p.interior.lowerBound
             let biasVector = SIMD8<Float>(repeating: bias)
-            if p.sw == 1 {
-                while ow + 8 <= p.vectorEnd {
-                    var acc = biasVector
-                    for ki in kiLo..<max(kiLo, kiHi) {
-                        let irow = input + (ihBase + ki * p.dh) * p.inW + ow - p.padLeft
-                        let wrow = w + ki * p.kw
-                        for kj in 0..<p.kw {
-                            let x = UnsafeRawPointer(irow + kj * p.dw).loadUnaligned(as: SIMD8<Float>.self)
-                            acc += SIMD8<Float>(repeating: wrow[kj]) * x
-                        }
-                    }
-                    UnsafeMutableRawPointer(orow + ow).storeBytes(of: acc, as: SIMD8<Float>.self)
-                    ow += 8
-                }
-            } else if p.sw == 2 {
-                while ow + 8 <= p.vectorEnd {
-                    var acc = biasVector
-                    for ki in kiLo..<max(kiLo, kiHi) {
-                        let irow = input + (ihBase + ki * p.dh) * p.inW + ow * 2 - p.padLeft
-                        let wrow = w + ki * p.kw
-                        for kj in 0..<p.kw {
-                            let x = UnsafeRawPointer(irow + kj * p.dw).loadUnaligned(as: SIMD16<Float>.self).evenHalf
-                            acc += SIMD8<Float>(repeating: wrow[kj]) * x
-                        }
-                    }
-                    UnsafeMutableRawPointer(orow + ow).storeBytes(of: acc, as: SIMD8<Float>.self)
-                    ow += 8
-                }
+            let rows = kiLo..<max(kiLo, kiHi)
+            // The literal strides let each call specialise its loads.
+            if p.sw == 1 && p.vectorEnd - ow >= 8 {
+                ow = vectorRun(input: input, w: w, from: ow, stride: 1, ihBase: ihBase, rows: rows, p: p, bias: biasVector, row: orow)
+            } else if p.sw == 2 && p.vectorEnd - ow >= 8 {
+                ow = vectorRun(input: input, w: w, from: ow, stride: 2, ihBase: ihBase, rows: rows, p: p, bias: biasVector, row: orow)
             }
             // Rest of the interior: every tap is inside, no tests.
             while ow < p.interior.upperBound {
@@ -117,6 +95,66 @@ enum DepthwiseConv {
             }
             if !activation.isIdentity { activation.addBiasAndApply(to: orow, count: p.outW, bias: 0) }
         }
+    }
+
+    /// Outputs `start..<vectorEnd` of one row (at least eight): thirty-two at
+    /// a time in four independent accumulators (one would serialise on the
+    /// add latency), then eight at a time; the last block is shifted back to
+    /// end at vectorEnd, recomputing a few outputs instead of leaving a scalar
+    /// tail. Returns vectorEnd.
+    @inline(__always)
+    static func vectorRun(input: UnsafePointer<Float>, w: UnsafePointer<Float>, from start: Int, stride: Int, ihBase: Int,
+                          rows: Range<Int>, p: RowPlan, bias: SIMD8<Float>, row: UnsafeMutablePointer<Float>) -> Int {
+        var ow = start
+        while ow + 32 <= p.vectorEnd {
+            block32(input: input, w: w, at: ow, stride: stride, ihBase: ihBase, rows: rows, p: p, bias: bias, output: row + ow)
+            ow += 32
+        }
+        while ow < p.vectorEnd {
+            let at = min(ow, p.vectorEnd - 8)
+            var acc = bias
+            for ki in rows {
+                let irow = input + (ihBase + ki * p.dh) * p.inW + at * stride - p.padLeft
+                let wrow = w + ki * p.kw
+                for kj in 0..<p.kw { acc += SIMD8<Float>(repeating: wrow[kj]) * load8(irow + kj * p.dw, stride: stride) }
+            }
+            UnsafeMutableRawPointer(row + at).storeBytes(of: acc, as: SIMD8<Float>.self)
+            ow = at + 8
+        }
+        return ow
+    }
+
+    /// The inputs of eight consecutive outputs for one tap: contiguous for
+    /// stride 1; for stride 2 sixteen consecutive values, even lanes kept.
+    @inline(__always)
+    static func load8(_ p: UnsafePointer<Float>, stride: Int) -> SIMD8<Float> {
+        stride == 1
+            ? UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+            : UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self).evenHalf
+    }
+
+    @inline(__always)
+    static func block32(input: UnsafePointer<Float>, w: UnsafePointer<Float>, at ow: Int, stride: Int, ihBase: Int,
+                        rows: Range<Int>, p: RowPlan, bias: SIMD8<Float>, output: UnsafeMutablePointer<Float>) {
+        var a0 = bias, a1 = bias, a2 = bias, a3 = bias
+        let step = 8 * stride
+        for ki in rows {
+            let irow = input + (ihBase + ki * p.dh) * p.inW + ow * stride - p.padLeft
+            let wrow = w + ki * p.kw
+            for kj in 0..<p.kw {
+                let weight = SIMD8<Float>(repeating: wrow[kj])
+                let x = irow + kj * p.dw
+                a0 += weight * load8(x, stride: stride)
+                a1 += weight * load8(x + step, stride: stride)
+                a2 += weight * load8(x + 2 * step, stride: stride)
+                a3 += weight * load8(x + 3 * step, stride: stride)
+            }
+        }
+        let out = UnsafeMutableRawPointer(output)
+        out.storeBytes(of: a0, as: SIMD8<Float>.self)
+        out.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
+        out.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
+        out.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
     }
 
     @inline(__always)

@@ -8,9 +8,12 @@
 enum Im2Col {
     /// - Parameters:
     ///   - source: `channels` planes of `g.inputCount` values.
-    ///   - columns: `channels · g.kernelCount` rows of `g.outputCount` values.
+    ///   - columns: `channels · g.kernelCount` rows of `g.outputCount` values,
+    ///     consecutive rows `rowStride` apart (wider when several images share
+    ///     one matrix side by side).
     static func im2col(_ source: UnsafePointer<Float>, channels: Int, geometry g: SpatialGeometry,
-                       into columns: UnsafeMutablePointer<Float>) {
+                       into columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
+        let rowStride = rowStride ?? g.outputCount
         let (inH, inW) = (g.input[1], g.input[2])
         let (outD, outH, outW) = (g.output[0], g.output[1], g.output[2])
         let outPlane = outH * outW
@@ -52,7 +55,7 @@ enum Im2Col {
                                 }
                             }
                         }
-                        row += g.outputCount
+                        row += rowStride
                     }
                 }
             }

@@ -237,6 +237,41 @@ def conv_cases():
     c.append(run_case("conv1d_fused_tanh", "Conv",
                       [rand(2, 3, 9), rand(2, 3, 3), rand(2)], {"pads": [1, 1]}, opset=14,
                       fused={"lathe.activation": "Tanh"}))
+    # Rows wide enough for the depthwise SIMD blocks (eight outputs at a time,
+    # last block shifted back), at strides 1 and 2, dilated, with multiplier.
+    c.append(run_case("conv2d_depthwise_wide_rows_stride1", "Conv",
+                      [rand(2, 3, 5, 29), rand(3, 1, 3, 3), rand(3)], {"group": 3, "pads": [1, 1, 1, 1]}, opset=13))
+    c.append(run_case("conv2d_depthwise_wide_rows_stride2", "Conv",
+                      [rand(1, 2, 6, 41), rand(2, 1, 3, 3), rand(2)],
+                      {"group": 2, "pads": [1, 1, 1, 1], "strides": [2, 2]}, opset=13))
+    c.append(run_case("conv2d_depthwise_wide_rows_stride2_even_width", "Conv",
+                      [rand(1, 2, 4, 32), rand(2, 1, 3, 3)], {"group": 2, "pads": [0, 0, 1, 1], "strides": [2, 2]}, opset=13))
+    c.append(run_case("conv2d_depthwise_wide_dilated_k5_multiplier2", "Conv",
+                      [rand(1, 2, 9, 37), rand(4, 1, 5, 5), rand(4)],
+                      {"group": 2, "pads": [4, 3, 4, 5], "dilations": [2, 2]}, opset=13,
+                      fused={"lathe.activation": "Clip", "lathe.min": 0.0, "lathe.max": 6.0}))
+    c.append(run_case("conv1d_depthwise_wide_stride2", "Conv",
+                      [rand(2, 3, 50), rand(3, 1, 4), rand(3)], {"group": 3, "pads": [1, 2], "strides": [2]}, opset=13))
+    c.append(run_case("conv2d_depthwise_stride3_wide", "Conv",
+                      [rand(1, 2, 7, 40), rand(2, 1, 3, 3)], {"group": 2, "pads": [1, 1, 1, 1], "strides": [3, 3]}, opset=13))
+    c.append(run_case("conv2d_depthwise_very_wide_stride1", "Conv",
+                      [rand(1, 2, 3, 75), rand(2, 1, 3, 3), rand(2)], {"group": 2, "pads": [1, 1, 1, 1]}, opset=13))
+    c.append(run_case("conv2d_depthwise_very_wide_stride2", "Conv",
+                      [rand(1, 2, 4, 90), rand(2, 1, 3, 3), rand(2)],
+                      {"group": 2, "pads": [1, 1, 1, 1], "strides": [2, 2]}, opset=14,
+                      fused={"lathe.activation": "HardSwish"}))
+    # Feature maps of at least 2048 positions take one GEMM per image; smaller
+    # ones fold several images into one GEMM (here 2 + 1 for a batch of 3).
+    c.append(run_case("conv2d_large_map_gemm_per_image", "Conv",
+                      [rand(2, 1, 46, 46), rand(2, 1, 3, 3), rand(2)], {"pads": [1, 1, 1, 1]}, opset=13,
+                      fused={"lathe.activation": "Relu"}))
+    c.append(run_case("conv2d_pointwise_large_map_per_image", "Conv",
+                      [rand(1, 2, 46, 46), rand(1, 2, 1, 1), rand(1)], {}, opset=13))
+    c.append(run_case("conv2d_folded_batch_with_remainder", "Conv",
+                      [rand(3, 1, 30, 30), rand(1, 1, 3, 3), rand(1)], {"pads": [1, 1, 1, 1]}, opset=13))
+    c.append(run_case("conv2d_pointwise_folded_group2_remainder", "Conv",
+                      [rand(3, 2, 30, 30), rand(2, 1, 1, 1), rand(2)], {"group": 2}, opset=14,
+                      fused={"lathe.activation": "LeakyRelu", "lathe.alpha": 0.1}))
     return c
 
 
@@ -279,6 +314,9 @@ def conv_transpose_cases():
     c.append(run_case("convT_fused_sigmoid", "ConvTranspose",
                       [rand(1, 2, 3, 3), rand(2, 3, 3, 3), rand(3)], {"strides": [2, 2]}, opset=14,
                       fused={"lathe.activation": "Sigmoid"}))
+    c.append(run_case("convT_3d", "ConvTranspose",
+                      [rand(1, 2, 3, 3, 2), rand(2, 2, 2, 3, 2), rand(4)],
+                      {"strides": [2, 1, 2], "pads": [1, 0, 0, 0, 1, 1], "group": 2}, opset=11))
     return c
 
 
@@ -303,6 +341,10 @@ def gemm_cases():
                       {}, opset=14, fused={"lathe.activation": "HardSigmoid", "lathe.alpha": 0.25, "lathe.beta": 0.45}))
     c.append(run_case("gemm_fused_clip", "Gemm", [rand(3, 4, low=-3, high=3), rand(4, 5), rand(5)],
                       {}, opset=14, fused={"lathe.activation": "Clip", "lathe.min": -0.5, "lathe.max": 0.5}))
+    # transB with few rows (m < n) runs as (B·Aᵀ)ᵀ; more rows than columns does not.
+    c.append(run_case("gemm_transB_wide_alpha_c_column", "Gemm", [rand(2, 7), rand(9, 7), rand(2, 1)],
+                      {"transB": 1, "alpha": 1.5, "beta": 0.5}, opset=13))
+    c.append(run_case("gemm_transB_tall", "Gemm", [rand(6, 4), rand(3, 4), rand(3)], {"transB": 1}, opset=13))
     return c
 
 
@@ -393,6 +435,18 @@ def pool_cases():
     c.append(run_case("global_avgpool_5d", "GlobalAveragePool", [rand(1, 2, 3, 4, 2)], opset=13))
     c.append(run_case("global_maxpool_4d", "GlobalMaxPool", [rand(2, 3, 5, 4)], opset=13))
     c.append(run_case("global_maxpool_3d", "GlobalMaxPool", [rand(2, 3, 7)], opset=13))
+    # Rows wide enough for the SIMD blocks of eight windows (strides 1 and 2).
+    c.append(run_case("maxpool_wide_rows_stride1", "MaxPool", [rand(1, 2, 4, 40)],
+                      {"kernel_shape": [3, 3], "pads": [1, 1, 1, 1]}, opset=12))
+    c.append(run_case("maxpool_wide_rows_stride2", "MaxPool", [rand(1, 2, 5, 50)],
+                      {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1]}, opset=12))
+    c.append(run_case("avgpool_wide_rows_stride2_ceil_include_pad", "AveragePool", [rand(1, 2, 5, 45)],
+                      {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1], "ceil_mode": 1,
+                       "count_include_pad": 1}, opset=11))
+    c.append(run_case("avgpool_wide_rows_dilated_exclude_pad", "AveragePool", [rand(1, 1, 6, 30)],
+                      {"kernel_shape": [2, 3], "dilations": [1, 2], "pads": [1, 2, 0, 2]}, opset=19))
+    c.append(run_case("maxpool_1d_wide_stride2", "MaxPool", [rand(2, 2, 41)],
+                      {"kernel_shape": [4], "strides": [2], "pads": [2, 1]}, opset=12))
     return c
 
 
@@ -408,6 +462,9 @@ def norm_cases():
     c.append(run_case("batchnorm_3d_input", "BatchNormalization", bn_inputs((2, 4, 6)), {}, opset=14))
     c.append(run_case("batchnorm_opset9", "BatchNormalization", bn_inputs((1, 3, 3, 3)), {"epsilon": 1e-2}, opset=9))
     c.append(run_case("batchnorm_opset7", "BatchNormalization", bn_inputs((1, 2, 3, 3)), {}, opset=7))
+    c.append(run_case("batchnorm_opset7_spatial0", "BatchNormalization",
+                      [rand(2, 3, 2, 2), rand(3, 2, 2), rand(3, 2, 2), rand(3, 2, 2), rand(3, 2, 2, low=0.1, high=1.0)],
+                      {"spatial": 0}, opset=7))
     c.append(run_case("layernorm_last_axis", "LayerNormalization", [rand(2, 3, 8), rand(8), rand(8)], {}, opset=17))
     c.append(run_case("layernorm_axis1_all_outputs", "LayerNormalization", [rand(2, 3, 4, 5), rand(3, 4, 5), rand(3, 4, 5)],
                       {"axis": 1, "epsilon": 1e-3}, opset=17, n_outputs=3))

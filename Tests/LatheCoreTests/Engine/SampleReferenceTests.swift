@@ -1,0 +1,109 @@
+import Foundation
+import XCTest
+@testable import LatheCore
+
+/// Every bundled sample and third-party-style export, evaluated end to end
+/// (reader → passes → kernels → evaluator) against the onnxruntime outputs
+/// stored beside it. Run in release: `swift test -c release -Xswiftc -enable-testing`.
+final class SampleReferenceTests: XCTestCase {
+    /// The repository's samples/, or `LATHE_SAMPLES_DIR` (to check a freshly regenerated set elsewhere).
+    static let samplesDirectory = ProcessInfo.processInfo.environment["LATHE_SAMPLES_DIR"]
+        .map { URL(fileURLWithPath: $0) }
+        ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent("samples")
+
+    struct Case {
+        var name: String
+        var model: String
+        var data: String
+        var reference: String
+    }
+
+    /// samples/<name>/{model.onnx, data.npz, reference.npy} and samples/exports/<name>.{onnx, npz, reference.npy}.
+    static func cases() -> [Case] {
+        let files = FileManager.default
+        let root = samplesDirectory.path
+        var found: [Case] = []
+        for name in ((try? files.contentsOfDirectory(atPath: root)) ?? []).sorted() {
+            let folder = root + "/" + name
+            let sample = Case(name: name, model: folder + "/model.onnx", data: folder + "/data.npz",
+                              reference: folder + "/reference.npy")
+            if [sample.model, sample.data, sample.reference].allSatisfy(files.fileExists) { found.append(sample) }
+        }
+        let exports = root + "/exports"
+        for file in ((try? files.contentsOfDirectory(atPath: exports)) ?? []).sorted() where file.hasSuffix(".onnx") {
+            let base = exports + "/" + file.dropLast(".onnx".count)
+            let export = Case(name: "exports/" + file, model: exports + "/" + file, data: base + ".npz",
+                              reference: base + ".reference.npy")
+            if files.fileExists(atPath: export.data), files.fileExists(atPath: export.reference) { found.append(export) }
+        }
+        return found
+    }
+
+    func testEverySampleMatchesOnnxruntime() throws {
+        let cases = Self.cases()
+        try XCTSkipIf(cases.isEmpty, "no samples in \(Self.samplesDirectory.path)")
+        for sample in cases {
+            let model = try ONNXReader.read(path: sample.model)
+            let data = try Dataset.load(path: sample.data)
+            let reference = try NPYFormat.read(path: sample.reference)
+            let session = try InferenceSession(model: model, sampleShape: data.sampleShape)
+            let outputs = try Evaluator.outputs(session: session, dataset: data, batchSize: 32, threads: 2)
+            XCTAssertEqual(outputs.shape, reference.shape, sample.name)
+            guard outputs.shape == reference.shape else { continue }
+            let worst = zip(outputs.asFloats, reference.asFloats).map { abs($0 - $1) }
+                .map { $0.isNaN ? Float.infinity : $0 }.max() ?? 0
+            XCTAssertLessThanOrEqual(worst, 1e-4, "\(sample.name): max abs difference from onnxruntime")
+            XCTAssertFalse(session.layers.isEmpty, "\(sample.name) has weight layers")
+            // Batches are independent work items: one thread gives the very same bits.
+            let serial = try Evaluator.outputs(session: session, dataset: data, batchSize: 32, threads: 1)
+            XCTAssertEqual(serial, outputs, "\(sample.name): 1 and 2 threads agree bit for bit")
+        }
+    }
+
+    /// samples/exports/zoo: one small graph per op family; every case `lathe eval` can run
+    /// (one batch-first input `x`) is evaluated per output in batches of 2 and compared with
+    /// the stored onnxruntime outputs (`expected_<output>`); the others must fail clearly.
+    func testOpZooMatchesOnnxruntime() throws {
+        let zoo = Self.samplesDirectory.appendingPathComponent("exports/zoo")
+        let indexData = try? Data(contentsOf: zoo.appendingPathComponent("index.json"))
+        try XCTSkipIf(indexData == nil, "no op zoo in \(zoo.path)")
+        let index = try JSONSerialization.jsonObject(with: indexData ?? Data()) as? [String: Any]
+        let cases = try XCTUnwrap(index?["cases"] as? [[String: Any]])
+        var evaluated = 0
+        for entry in cases {
+            let name = try XCTUnwrap(entry["name"] as? String)
+            let model = try ONNXReader.read(path: zoo.appendingPathComponent(name + ".onnx").path)
+            let arrays = try NPZFormat.read(path: zoo.appendingPathComponent(name + ".npz").path)
+            guard entry["eval"] as? Bool == true else {
+                // Several data inputs (or a fixed batch): the session says which inputs it needs.
+                if (entry["inputs"] as? [Any])?.count ?? 0 > 1 {
+                    XCTAssertThrowsError(try InferenceSession(model: model, sampleShape: [1]), name) {
+                        XCTAssertTrue(($0 as? LatheError)?.message.contains("inputs") == true, "\(name): \($0)")
+                    }
+                }
+                continue
+            }
+            let x = try XCTUnwrap(arrays.first { $0.name == "x" }?.tensor, name)
+            let data = Dataset(inputs: Tensor(shape: x.shape, floats: x.asFloats), labels: nil, path: name + ".npz")
+            for (arrayName, expected) in arrays where arrayName.hasPrefix("expected_") {
+                let output = String(arrayName.dropFirst("expected_".count))
+                let label = "\(name) output \(output)"
+                let session = try InferenceSession(model: model, sampleShape: data.sampleShape, output: output)
+                let result = try Evaluator.outputs(session: session, dataset: data, batchSize: 2, threads: 2)
+                XCTAssertEqual(result.shape, expected.shape, label)
+                guard result.shape == expected.shape else { continue }
+                if expected.isFloat {
+                    let worst = zip(result.asFloats, expected.floats).map { a, b -> Float in
+                        a.isNaN && b.isNaN ? 0 : a == b ? 0 : abs(a - b).isNaN ? .infinity : abs(a - b)
+                    }.max() ?? 0
+                    XCTAssertLessThanOrEqual(worst, 1e-4, label)
+                } else {
+                    XCTAssertEqual(result.asInts, expected.ints, label)
+                }
+                evaluated += 1
+            }
+        }
+        XCTAssertGreaterThan(evaluated, 0)
+    }
+}
