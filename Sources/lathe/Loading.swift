@@ -67,7 +67,7 @@ enum Loading {
             guard case .fixed(let n) = dim, n > 0 else {
                 throw LatheError.badInput(
                     file: path,
-                    "input '\(input.name)' has symbolic dimensions \(describe(dims)); "
+                    "input '\(input.name)' has dimensions \(describe(dims)) that are not all fixed; "
                         + "pass --data FILE to give a sample shape")
             }
             shape.append(n)

@@ -132,7 +132,8 @@ struct ClassScores {
             }
             samples = n
             given = outputs.ints.map { Int(truncatingIfNeeded: $0) }
-            classes = (given.max() ?? -1) + 1
+            // Highest predicted class + 1, without overflowing on a garbage Int.max.
+            classes = given.max().map { $0 == Int.max ? $0 : max(0, $0 + 1) } ?? 0
             scores = nil
             return
         }

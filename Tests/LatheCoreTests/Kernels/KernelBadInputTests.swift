@@ -93,5 +93,15 @@ final class KernelBadInputTests: XCTestCase {
                        mentions: "mirror")
         assertBadInput("Pad", [zeros([2, 3]), Tensor(shape: [4], ints: [0, -2, 0, -2])], mentions: "below zero")
         assertBadInput("Pad", [zeros([2, 3])], ["lathe.opset": .int(7)], mentions: "pads is missing")
+        assertBadInput("Pad", [zeros([2, 3]), Tensor(shape: [4], ints: [0, 0, 1 << 40, 0])], mentions: "too large")
+        assertBadInput("Resize", [x, nil, Tensor(shape: [4], floats: [1, 1, .infinity, 1])], mentions: "finite")
+        assertBadInput("Resize", [x, nil, Tensor(shape: [4], floats: [1, 1, 1e12, 1e12])], mentions: "too large")
+        assertBadInput("Resize", [x, nil, Tensor(shape: [4], floats: [1, 1, 1e30, 1])], mentions: "too large")
+        assertBadInput("Resize", [zeros([1, 0, 2, 2]), nil, nil, Tensor(shape: [4], ints: [1, 1, 4, 4])], mentions: "empty")
+        assertBadInput("Resize", [x, Tensor(shape: [8], floats: [0, 0, 0, .nan, 1, 1, 1, 1]), nil,
+                                  Tensor(shape: [4], ints: [1, 1, 4, 4])],
+                       ["coordinate_transformation_mode": .string("tf_crop_and_resize")], mentions: "finite")
+        assertBadInput("ConvTranspose", [zeros([1, 1, 2, 2]), zeros([1, 1, 1, 1])], ["output_shape": .ints([1 << 20, 1 << 20])],
+                       mentions: "too large")
     }
 }

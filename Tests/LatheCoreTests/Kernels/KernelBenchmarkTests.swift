@@ -35,6 +35,41 @@ final class KernelBenchmarkTests: XCTestCase {
         ]
     }
 
+    /// Other kernels of a ResNet/MobileNet forward pass, timed the same way.
+    func testOtherKernelTimes() throws {
+        try XCTSkipUnless(ProcessInfo.processInfo.environment["LATHE_KERNEL_BENCH"] == "1",
+                          "set LATHE_KERNEL_BENCH=1 to run the kernel benchmark")
+        openblas_set_num_threads(1)
+        KernelMemory.keepFreedBlocks()
+        var state: UInt32 = 777
+        func random(_ shape: [Int]) -> Tensor {
+            Tensor(shape: shape, floats: (0..<shape.reduce(1, *)).map { _ in
+                state = state &* 1_664_525 &+ 1_013_904_223
+                return Float(state >> 8) / Float(1 << 24) * 2 - 1
+            })
+        }
+        let cases: [(String, String, [Tensor?], [String: AttributeValue])] = [
+            ("maxpool 3x3 s2 64ch 112x112", "MaxPool", [random([32, 64, 112, 112])],
+             ["kernel_shape": .ints([3, 3]), "strides": .ints([2, 2]), "pads": .ints([1, 1, 1, 1])]),
+            ("global average pool 1024ch 7x7", "GlobalAveragePool", [random([32, 1024, 7, 7])], [:]),
+            ("gemm 1024->1000", "Gemm", [random([32, 1024]), random([1000, 1024]), random([1000])], ["transB": .int(1)]),
+            ("batchnorm 64ch 112x112", "BatchNormalization",
+             [random([32, 64, 112, 112]), random([64]), random([64]), random([64]), random([64]).absoluteValues], [:]),
+        ]
+        for (name, op, inputs, attributes) in cases {
+            let kernel = try XCTUnwrap(ComputeKernels.table[op])
+            let node = Node(name: name, opType: op, inputs: inputs.map { _ in "t" }, outputs: ["y"], attributes: attributes)
+            _ = try kernel(node, inputs)
+            var best = Double.infinity
+            for _ in 0..<10 {
+                let start = DispatchTime.now().uptimeNanoseconds
+                _ = try kernel(node, inputs)
+                best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+            }
+            print(String(format: "BENCH %-36@ %8.2f ms", name, best * 1e3))
+        }
+    }
+
     func testConvThroughput() throws {
         try XCTSkipUnless(ProcessInfo.processInfo.environment["LATHE_KERNEL_BENCH"] == "1",
                           "set LATHE_KERNEL_BENCH=1 to run the kernel benchmark")
@@ -65,4 +100,8 @@ final class KernelBenchmarkTests: XCTestCase {
             print(String(format: "BENCH %-36@ %8.2f ms  %7.2f GFLOP/s", layer.name, best * 1e3, gflops))
         }
     }
+}
+
+private extension Tensor {
+    var absoluteValues: Tensor { Tensor(shape: shape, floats: floats.map { abs($0) + 0.1 }) }
 }

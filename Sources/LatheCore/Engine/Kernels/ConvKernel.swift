@@ -3,11 +3,14 @@ import CBLAS
 /// ONNX Conv (1-D, 2-D, 3-D; groups, dilations, strides, pads, auto_pad,
 /// optional bias) with the fused activation of `FusedActivation`.
 ///
-/// Three paths, chosen by shape:
+/// Paths, chosen by shape:
 /// - depthwise (group == channels > 1, 1-D/2-D): `DepthwiseConv`, direct;
-/// - pointwise (1×1, stride 1, no padding): a plain GEMM per image and group;
-/// - otherwise: im2col per image and group, then GEMM (OpenBLAS).
-/// Bias and activation are applied in one pass over each output channel.
+/// - pointwise (1×1, stride 1, no padding): the input planes are the GEMM
+///   operand, no im2col;
+/// - otherwise: im2col, then GEMM (OpenBLAS).
+/// GEMMs run per image and group, or, for small feature maps, over several
+/// images side by side (`GemmPlan`). Bias and activation are applied in one
+/// pass over each output channel.
 enum ConvKernel {
     static func run(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
         let x = try node.floatInput(inputs, 0, "X")
@@ -24,7 +27,11 @@ enum ConvKernel {
                 (b?.floats ?? []).withUnsafeBufferPointer { bBuf in
                     uninitializedFloats(outCount) { yBuf in
                         guard outCount > 0, let xp = xBuf.baseAddress, let wp = wBuf.baseAddress,
-                              let yp = yBuf.baseAddress else { return }
+                              let yp = yBuf.baseAddress else {
+                            // Only zero input channels get here with outputs to fill: their sum is empty.
+                            yBuf.initialize(repeating: 0)
+                            return
+                        }
                         let bias = bBuf.count == problem.outChannels ? bBuf.baseAddress : nil
                         compute(problem, g, x: xp, w: wp, bias: bias, activation: activation, y: yp)
                     }

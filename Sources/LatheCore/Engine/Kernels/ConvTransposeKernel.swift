@@ -134,6 +134,7 @@ struct ConvTransposeProblem {
             throw node.kernelError("output size \(shapeText(output)) is not positive (input \(shapeText(input)), "
                                    + "kernel \(shapeText(kernel)), pads \(shapeText(padBegin + padEnd)))")
         }
+        _ = try node.checkedOutputShape([batch, outChannels] + output)
         scatter = SpatialGeometry(input: output, kernel: kernel, strides: window.strides, dilations: window.dilations,
                                   padBegin: padBegin, padEnd: padEnd, output: input, rank: rank)
     }

@@ -71,32 +71,12 @@ enum DepthwiseConv {
             }
             var ow = p.interior.lowerBound
             let biasVector = SIMD8<Float>(repeating: bias)
-            if (p.sw == 1 || p.sw == 2) && p.vectorEnd - ow >= 8 {
-                // Thirty-two outputs at a time in four independent
-                // accumulators (one would serialise on the add latency),
-                // then blocks of eight; the last block is shifted back to end
-                // at vectorEnd (recomputing a few outputs) instead of leaving
-                // a scalar tail.
-                while ow + 32 <= p.vectorEnd {
-                    let rows = kiLo..<max(kiLo, kiHi)
-                    if p.sw == 1 {
-                        block32(input: input, w: w, at: ow, stride: 1, ihBase: ihBase, rows: rows, p: p, bias: biasVector,
-                                output: orow + ow)
-                    } else {
-                        block32(input: input, w: w, at: ow, stride: 2, ihBase: ihBase, rows: rows, p: p, bias: biasVector,
-                                output: orow + ow)
-                    }
-                    ow += 32
-                }
-                while ow < p.vectorEnd {
-                    let start = min(ow, p.vectorEnd - 8)
-                    let acc = p.sw == 1
-                        ? block8Stride1(input: input, w: w, at: start, ihBase: ihBase, kiLo: kiLo, kiHi: kiHi, p: p, bias: biasVector)
-                        : block8Stride2(input: input, w: w, at: start, ihBase: ihBase, kiLo: kiLo, kiHi: kiHi, p: p, bias: biasVector)
-                    UnsafeMutableRawPointer(orow + start).storeBytes(of: acc, as: SIMD8<Float>.self)
-                    ow = start + 8
-                    if ow >= p.vectorEnd { break }
-                }
+            let rows = kiLo..<max(kiLo, kiHi)
+            // The literal strides let each call specialise its loads.
+            if p.sw == 1 && p.vectorEnd - ow >= 8 {
+                ow = vectorRun(input: input, w: w, from: ow, stride: 1, ihBase: ihBase, rows: rows, p: p, bias: biasVector, row: orow)
+            } else if p.sw == 2 && p.vectorEnd - ow >= 8 {
+                ow = vectorRun(input: input, w: w, from: ow, stride: 2, ihBase: ihBase, rows: rows, p: p, bias: biasVector, row: orow)
             }
             // Rest of the interior: every tap is inside, no tests.
             while ow < p.interior.upperBound {
@@ -117,23 +97,35 @@ enum DepthwiseConv {
         }
     }
 
+    /// Outputs `start..<vectorEnd` of one row (at least eight): thirty-two at
+    /// a time in four independent accumulators (one would serialise on the
+    /// add latency), then eight at a time; the last block is shifted back to
+    /// end at vectorEnd, recomputing a few outputs instead of leaving a scalar
+    /// tail. Returns vectorEnd.
     @inline(__always)
-    static func block8Stride1(input: UnsafePointer<Float>, w: UnsafePointer<Float>, at ow: Int, ihBase: Int, kiLo: Int,
-                              kiHi: Int, p: RowPlan, bias: SIMD8<Float>) -> SIMD8<Float> {
-        var acc = bias
-        for ki in kiLo..<max(kiLo, kiHi) {
-            let irow = input + (ihBase + ki * p.dh) * p.inW + ow - p.padLeft
-            let wrow = w + ki * p.kw
-            for kj in 0..<p.kw {
-                let x = UnsafeRawPointer(irow + kj * p.dw).loadUnaligned(as: SIMD8<Float>.self)
-                acc += SIMD8<Float>(repeating: wrow[kj]) * x
-            }
+    static func vectorRun(input: UnsafePointer<Float>, w: UnsafePointer<Float>, from start: Int, stride: Int, ihBase: Int,
+                          rows: Range<Int>, p: RowPlan, bias: SIMD8<Float>, row: UnsafeMutablePointer<Float>) -> Int {
+        var ow = start
+        while ow + 32 <= p.vectorEnd {
+            block32(input: input, w: w, at: ow, stride: stride, ihBase: ihBase, rows: rows, p: p, bias: bias, output: row + ow)
+            ow += 32
         }
-        return acc
+        while ow < p.vectorEnd {
+            let at = min(ow, p.vectorEnd - 8)
+            var acc = bias
+            for ki in rows {
+                let irow = input + (ihBase + ki * p.dh) * p.inW + at * stride - p.padLeft
+                let wrow = w + ki * p.kw
+                for kj in 0..<p.kw { acc += SIMD8<Float>(repeating: wrow[kj]) * load8(irow + kj * p.dw, stride: stride) }
+            }
+            UnsafeMutableRawPointer(row + at).storeBytes(of: acc, as: SIMD8<Float>.self)
+            ow = at + 8
+        }
+        return ow
     }
 
-    /// Eight consecutive outputs' inputs for tap offset `offset`: contiguous
-    /// for stride 1; for stride 2 sixteen consecutive values, even lanes kept.
+    /// The inputs of eight consecutive outputs for one tap: contiguous for
+    /// stride 1; for stride 2 sixteen consecutive values, even lanes kept.
     @inline(__always)
     static func load8(_ p: UnsafePointer<Float>, stride: Int) -> SIMD8<Float> {
         stride == 1
@@ -163,22 +155,6 @@ enum DepthwiseConv {
         out.storeBytes(of: a1, toByteOffset: 32, as: SIMD8<Float>.self)
         out.storeBytes(of: a2, toByteOffset: 64, as: SIMD8<Float>.self)
         out.storeBytes(of: a3, toByteOffset: 96, as: SIMD8<Float>.self)
-    }
-
-    /// Stride 2: load sixteen consecutive inputs and keep the even lanes.
-    @inline(__always)
-    static func block8Stride2(input: UnsafePointer<Float>, w: UnsafePointer<Float>, at ow: Int, ihBase: Int, kiLo: Int,
-                              kiHi: Int, p: RowPlan, bias: SIMD8<Float>) -> SIMD8<Float> {
-        var acc = bias
-        for ki in kiLo..<max(kiLo, kiHi) {
-            let irow = input + (ihBase + ki * p.dh) * p.inW + ow * 2 - p.padLeft
-            let wrow = w + ki * p.kw
-            for kj in 0..<p.kw {
-                let x = UnsafeRawPointer(irow + kj * p.dw).loadUnaligned(as: SIMD16<Float>.self).evenHalf
-                acc += SIMD8<Float>(repeating: wrow[kj]) * x
-            }
-        }
-        return acc
     }
 
     @inline(__always)

@@ -44,6 +44,25 @@ extension Node {
     }
 }
 
+/// Largest output Lathe allocates for one kernel call; attribute values that
+/// ask for more (a typo in pads or sizes) are refused rather than crashing.
+let maximumOutputElements = 1 << 32
+
+extension Node {
+    /// `shape` as an output shape, refused when absurdly large.
+    func checkedOutputShape(_ shape: [Int]) throws -> [Int] {
+        var count = 1
+        for dim in shape {
+            let (product, overflow) = count.multipliedReportingOverflow(by: max(dim, 0))
+            guard !overflow, product <= maximumOutputElements else {
+                throw kernelError("output shape \(shapeText(shape)) is too large")
+            }
+            count = product
+        }
+        return shape
+    }
+}
+
 /// Floor division for possibly negative numerators (positive divisor).
 @inline(__always)
 func floorDiv(_ a: Int, _ b: Int) -> Int {

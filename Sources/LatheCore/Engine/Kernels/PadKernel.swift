@@ -58,6 +58,7 @@ enum PadKernel {
                 throw node.kernelError("\(mode.rawValue) padding of the empty axis \(axis) is undefined")
             }
         }
+        _ = try node.checkedOutputShape(outShape)
         let maps = (0..<rank).map { axis in
             indexMap(length: x.shape[axis], before: before[axis], outLength: outShape[axis], mode: mode)
         }

@@ -1,121 +1,46 @@
 /// ONNX MaxPool (with the optional Indices output), AveragePool,
 /// GlobalAveragePool and GlobalMaxPool over 1 to 3 spatial axes, NCHW.
 ///
-/// Windows are computed on the canonical three-axis geometry; for every
-/// output position the range of kernel taps inside the input is precomputed
-/// per axis, so the inner loops carry no bounds tests.
+/// Windows are computed on the canonical three-axis geometry (`PoolLoop`);
+/// for every output position the range of kernel taps inside the input is
+/// precomputed per axis, so the inner loops carry no bounds tests, and the
+/// reduction is a static type so each loop nest is specialised.
 enum PoolKernels {
     static func maxPool(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
         let x = try node.floatInput(inputs, 0, "X")
-        let job = try PoolJob(node: node, x: x)
+        let loop = try PoolLoop(node: node, x: x)
         let wantIndices = node.outputs.count >= 2 && !node.outputs[1].isEmpty
-        let columnMajor = node.int("storage_order", default: 0) != 0
-        let g = job.geometry
-        let outCount = job.planes * g.outputCount
-        var indices = wantIndices ? [Int64](repeating: 0, count: outCount) : []
         let values = x.floats.withUnsafeBufferPointer { xBuf in
-            uninitializedFloats(outCount) { yBuf in
-                indices.withUnsafeMutableBufferPointer { iBuf in
-                    guard let xp = xBuf.baseAddress, let yp = yBuf.baseAddress else { return }
-                    let (inH, inW) = (g.input[1], g.input[2])
-                    let (inD, inHCol) = (g.input[0], g.input[1])
-                    var o = 0
-                    for plane in 0..<job.planes {
-                        let src = xp + plane * g.inputCount
-                        for od in 0..<g.output[0] {
-                            let rd = job.taps[0][od], sd = od * g.strides[0] - g.padBegin[0]
-                            for oh in 0..<g.output[1] {
-                                let rh = job.taps[1][oh], sh = oh * g.strides[1] - g.padBegin[1]
-                                for ow in 0..<g.output[2] {
-                                    let rw = job.taps[2][ow], sw = ow * g.strides[2] - g.padBegin[2]
-                                    var best = -Float.greatestFiniteMagnitude
-                                    var bestAt = (0, 0, 0)
-                                    for kd in rd {
-                                        let id = sd + kd * g.dilations[0]
-                                        for kh in rh {
-                                            let ih = sh + kh * g.dilations[1]
-                                            let row = src + (id * inH + ih) * inW + sw
-                                            for kw in rw {
-                                                let v = row[kw * g.dilations[2]]
-                                                if v > best {
-                                                    best = v
-                                                    bestAt = (id, ih, sw + kw * g.dilations[2])
-                                                }
-                                            }
-                                        }
-                                    }
-                                    yp[o] = best
-                                    if wantIndices, let ip = iBuf.baseAddress {
-                                        let (d, h, w) = bestAt
-                                        let within = columnMajor ? d + inD * (h + inHCol * w) : (d * inH + h) * inW + w
-                                        ip[o] = Int64(plane * g.inputCount + within)
-                                    }
-                                    o += 1
-                                }
-                            }
-                        }
-                    }
-                }
+            uninitializedFloats(loop.outputCount) { yBuf in
+                guard let xp = xBuf.baseAddress, let yp = yBuf.baseAddress else { return }
+                loop.reduce(MaxReduction.self, x: xp, y: yp)
             }
         }
-        var outputs = [Tensor(shape: job.outputShape, floats: values, dtype: x.dtype)]
+        var outputs = [Tensor(shape: loop.outputShape, floats: values, dtype: x.dtype)]
         if node.outputs.count >= 2 {
-            outputs.append(Tensor(shape: job.outputShape, ints: indices, dtype: .int64))
+            let columnMajor = node.int("storage_order", default: 0) != 0
+            let indices = wantIndices ? x.floats.withUnsafeBufferPointer { loop.argmax($0, columnMajor: columnMajor) }
+                                      : [Int64](repeating: 0, count: loop.outputCount)
+            outputs.append(Tensor(shape: loop.outputShape, ints: indices, dtype: .int64))
         }
         return outputs
     }
 
     static func averagePool(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
         let x = try node.floatInput(inputs, 0, "X")
-        let job = try PoolJob(node: node, x: x)
+        let loop = try PoolLoop(node: node, x: x)
         let includePad = node.int("count_include_pad", default: 0) != 0
-        let g = job.geometry
-        let outCount = job.planes * g.outputCount
-        // Divisor per axis and output position when padding counts: the taps
-        // that land inside the padded input (onnxruntime's convention).
-        let paddedTaps: [[Int]] = (0..<3).map { axis in
-            (0..<g.output[axis]).map { o in
-                let start = o * g.strides[axis] - g.padBegin[axis]
-                let lo = -g.padBegin[axis], hi = g.input[axis] + g.padEnd[axis]
-                return (0..<g.kernel[axis]).reduce(0) { count, k in
-                    let i = start + k * g.dilations[axis]
-                    return count + (i >= lo && i < hi ? 1 : 0)
-                }
-            }
-        }
         let values = x.floats.withUnsafeBufferPointer { xBuf in
-            uninitializedFloats(outCount) { yBuf in
+            uninitializedFloats(loop.outputCount) { yBuf in
                 guard let xp = xBuf.baseAddress, let yp = yBuf.baseAddress else { return }
-                let (inH, inW) = (g.input[1], g.input[2])
-                var o = 0
-                for plane in 0..<job.planes {
-                    let src = xp + plane * g.inputCount
-                    for od in 0..<g.output[0] {
-                        let rd = job.taps[0][od], sd = od * g.strides[0] - g.padBegin[0]
-                        for oh in 0..<g.output[1] {
-                            let rh = job.taps[1][oh], sh = oh * g.strides[1] - g.padBegin[1]
-                            for ow in 0..<g.output[2] {
-                                let rw = job.taps[2][ow], sw = ow * g.strides[2] - g.padBegin[2]
-                                var sum: Float = 0
-                                for kd in rd {
-                                    let id = sd + kd * g.dilations[0]
-                                    for kh in rh {
-                                        let row = src + (id * inH + sh + kh * g.dilations[1]) * inW + sw
-                                        for kw in rw { sum += row[kw * g.dilations[2]] }
-                                    }
-                                }
-                                let count = includePad
-                                    ? paddedTaps[0][od] * paddedTaps[1][oh] * paddedTaps[2][ow]
-                                    : rd.count * rh.count * rw.count
-                                yp[o] = count > 0 ? sum / Float(count) : 0
-                                o += 1
-                            }
-                        }
-                    }
+                if includePad {
+                    loop.reduce(AverageIncludingPad.self, x: xp, y: yp)
+                } else {
+                    loop.reduce(AverageExcludingPad.self, x: xp, y: yp)
                 }
             }
         }
-        return [Tensor(shape: job.outputShape, floats: values, dtype: x.dtype)]
+        return [Tensor(shape: loop.outputShape, floats: values, dtype: x.dtype)]
     }
 
     static func globalAveragePool(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
@@ -156,13 +81,59 @@ enum PoolKernels {
     }
 }
 
-/// A validated pooling call: geometry plus, per axis and output position,
-/// the kernel taps that fall inside the input.
-struct PoolJob {
+/// How a pooling window is reduced to one value.
+protocol WindowReduction {
+    static var initial: Float { get }
+    static func combine(_ accumulator: Float, _ value: Float) -> Float
+    static func combine(_ accumulator: SIMD8<Float>, _ value: SIMD8<Float>) -> SIMD8<Float>
+    /// `inside`: window taps inside the input; `padded`: taps inside the padded input.
+    static func finish(_ accumulator: Float, inside: Int, padded: Int) -> Float
+}
+
+enum MaxReduction: WindowReduction {
+    static var initial: Float { -.greatestFiniteMagnitude }
+    @inline(__always) static func combine(_ a: Float, _ v: Float) -> Float { v > a ? v : a }
+    @inline(__always) static func combine(_ a: SIMD8<Float>, _ v: SIMD8<Float>) -> SIMD8<Float> { a.replacing(with: v, where: v .> a) }
+    @inline(__always) static func finish(_ a: Float, inside: Int, padded: Int) -> Float { a }
+}
+
+enum AverageExcludingPad: WindowReduction {
+    static var initial: Float { 0 }
+    @inline(__always) static func combine(_ a: Float, _ v: Float) -> Float { a + v }
+    @inline(__always) static func combine(_ a: SIMD8<Float>, _ v: SIMD8<Float>) -> SIMD8<Float> { a + v }
+    @inline(__always) static func finish(_ a: Float, inside: Int, padded: Int) -> Float {
+        inside > 0 ? a / Float(inside) : 0
+    }
+}
+
+/// onnxruntime's count_include_pad: padding taps count, taps past the
+/// padding (ceil_mode's partial last window) do not.
+enum AverageIncludingPad: WindowReduction {
+    static var initial: Float { 0 }
+    @inline(__always) static func combine(_ a: Float, _ v: Float) -> Float { a + v }
+    @inline(__always) static func combine(_ a: SIMD8<Float>, _ v: SIMD8<Float>) -> SIMD8<Float> { a + v }
+    @inline(__always) static func finish(_ a: Float, inside: Int, padded: Int) -> Float {
+        padded > 0 ? a / Float(padded) : 0
+    }
+}
+
+/// A validated pooling call on the canonical three-axis geometry, as plain
+/// integers plus flat per-axis tables (output position → first and last
+/// kernel tap inside the input, and the tap count inside the padded input).
+struct PoolLoop {
     let planes: Int
-    let geometry: SpatialGeometry
     let outputShape: [Int]
-    let taps: [[Range<Int>]]
+    let inD, inH, inW, outD, outH, outW: Int
+    let strideD, strideH, strideW, dilationD, dilationH, dilationW, padD, padH, padW: Int
+    let kernelW: Int
+    /// Tables of length outD + outH + outW, axis after axis.
+    let tapLo: [Int]
+    let tapHi: [Int]
+    let paddedTaps: [Int]
+
+    var inputCount: Int { inD * inH * inW }
+    var spatialOut: Int { outD * outH * outW }
+    var outputCount: Int { planes * spatialOut }
 
     init(node: Node, x: Tensor) throws {
         guard x.rank >= 3 else {
@@ -177,15 +148,153 @@ struct PoolJob {
         planes = x.shape[0] * x.shape[1]
         outputShape = [x.shape[0], x.shape[1]] + real.outputShape
         let g = real.canonical()
-        geometry = g
-        taps = (0..<3).map { axis in
-            (0..<g.output[axis]).map { o in
+        (inD, inH, inW) = (g.input[0], g.input[1], g.input[2])
+        (outD, outH, outW) = (g.output[0], g.output[1], g.output[2])
+        (strideD, strideH, strideW) = (g.strides[0], g.strides[1], g.strides[2])
+        (dilationD, dilationH, dilationW) = (g.dilations[0], g.dilations[1], g.dilations[2])
+        (padD, padH, padW) = (g.padBegin[0], g.padBegin[1], g.padBegin[2])
+        kernelW = g.kernel[2]
+        var lo = [Int](), hi = [Int](), padded = [Int]()
+        for axis in 0..<3 {
+            for o in 0..<g.output[axis] {
                 let start = o * g.strides[axis] - g.padBegin[axis]
                 let d = g.dilations[axis]
-                let lo = max(0, ceilDiv(-start, d))
-                let hi = min(g.kernel[axis], ceilDiv(g.input[axis] - start, d))
-                return lo..<max(lo, hi)
+                let first = max(0, ceilDiv(-start, d))
+                let end = min(g.kernel[axis], ceilDiv(g.input[axis] - start, d))
+                lo.append(first)
+                hi.append(max(first, end))
+                let paddedEnd = g.input[axis] + g.padEnd[axis]
+                padded.append((0..<g.kernel[axis]).filter { k in
+                    let i = start + k * d
+                    return i >= -g.padBegin[axis] && i < paddedEnd
+                }.count)
             }
         }
+        tapLo = lo
+        tapHi = hi
+        paddedTaps = padded
+    }
+
+    /// Reduces every window of every plane. Along each output row, the
+    /// positions whose horizontal taps are all inside the input run eight at
+    /// a time in SIMD registers (strides 1 and 2); the rest one by one.
+    @inline(__always)
+    func reduce<R: WindowReduction>(_ reduction: R.Type, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        // Output columns whose windows are whole (first tap 0, last tap kernelW − 1) form one run.
+        var fullLo = outW, fullHi = outW
+        for ow in 0..<outW where tapLo[outD + outH + ow] == 0 && tapHi[outD + outH + ow] == kernelW {
+            if fullLo == outW { fullLo = ow }
+            fullHi = ow + 1
+        }
+        // A stride-2 block reads sixteen consecutive inputs: one past its last tap.
+        let overread = strideW == 2 ? 1 : 0
+        let lastOffset = (kernelW - 1) * dilationW - padW
+        let vectorEnd = (strideW == 1 || strideW == 2) && fullLo < fullHi
+            ? min(fullHi, floorDiv(inW - 1 - overread - lastOffset, strideW) + 1) : fullLo
+        tapLo.withUnsafeBufferPointer { loBuf in
+            tapHi.withUnsafeBufferPointer { hiBuf in
+                paddedTaps.withUnsafeBufferPointer { padBuf in
+                    guard let lo = loBuf.baseAddress, let hi = hiBuf.baseAddress, let pad = padBuf.baseAddress else { return }
+                    let (loH, hiH, padHt) = (lo + outD, hi + outD, pad + outD)
+                    let (loW, hiW, padWt) = (loH + outH, hiH + outH, padHt + outH)
+                    for plane in 0..<planes {
+                        let src = x + plane * inputCount
+                        for od in 0..<outD {
+                            let (kdLo, kdHi) = (lo[od], hi[od])
+                            let d0 = od * strideD - padD
+                            for oh in 0..<outH {
+                                let (khLo, khHi) = (loH[oh], hiH[oh])
+                                let h0 = oh * strideH - padH
+                                let paddedDH = pad[od] * padHt[oh]
+                                let insideDH = (kdHi - kdLo) * (khHi - khLo)
+                                let rowOut = y + ((plane * outD + od) * outH + oh) * outW
+
+                                @inline(__always) func scalar(_ ow: Int) {
+                                    let (kwLo, kwHi) = (loW[ow], hiW[ow])
+                                    let w0 = ow * strideW - padW
+                                    var acc = R.initial
+                                    for kd in kdLo..<kdHi {
+                                        let depth = src + (d0 + kd * dilationD) * inH * inW
+                                        for kh in khLo..<khHi {
+                                            let row = depth + (h0 + kh * dilationH) * inW + w0
+                                            for kw in kwLo..<kwHi { acc = R.combine(acc, row[kw * dilationW]) }
+                                        }
+                                    }
+                                    rowOut[ow] = R.finish(acc, inside: insideDH * (kwHi - kwLo), padded: paddedDH * padWt[ow])
+                                }
+
+                                @inline(__always) func block(_ ow: Int) {
+                                    var acc = SIMD8<Float>(repeating: R.initial)
+                                    let w0 = ow * strideW - padW
+                                    for kd in kdLo..<kdHi {
+                                        let depth = src + (d0 + kd * dilationD) * inH * inW
+                                        for kh in khLo..<khHi {
+                                            let row = depth + (h0 + kh * dilationH) * inW + w0
+                                            for kw in 0..<kernelW {
+                                                acc = R.combine(acc, DepthwiseConv.load8(row + kw * dilationW, stride: strideW))
+                                            }
+                                        }
+                                    }
+                                    let inside = insideDH * kernelW, padded = paddedDH * kernelW
+                                    for lane in 0..<8 { rowOut[ow + lane] = R.finish(acc[lane], inside: inside, padded: padded) }
+                                }
+
+                                for ow in 0..<fullLo { scalar(ow) }
+                                var ow = fullLo
+                                if vectorEnd - fullLo >= 8 {
+                                    // The last block shifts back to end at vectorEnd (recomputing a few outputs).
+                                    while ow < vectorEnd {
+                                        let start = min(ow, vectorEnd - 8)
+                                        block(start)
+                                        ow = start + 8
+                                    }
+                                }
+                                while ow < outW {
+                                    scalar(ow)
+                                    ow += 1
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// MaxPool's Indices output: the flat position of each window's maximum
+    /// in X (row-major, or column-major over the spatial axes when
+    /// storage_order is 1); the first maximum wins on ties.
+    func argmax(_ xBuf: UnsafeBufferPointer<Float>, columnMajor: Bool) -> [Int64] {
+        var indices = [Int64](repeating: 0, count: outputCount)
+        guard let x = xBuf.baseAddress else { return indices }
+        var o = 0
+        for plane in 0..<planes {
+            let src = x + plane * inputCount
+            for od in 0..<outD {
+                for oh in 0..<outH {
+                    for ow in 0..<outW {
+                        var best = -Float.greatestFiniteMagnitude
+                        var at = 0
+                        for kd in tapLo[od]..<tapHi[od] {
+                            let d = od * strideD - padD + kd * dilationD
+                            for kh in tapLo[outD + oh]..<tapHi[outD + oh] {
+                                let h = oh * strideH - padH + kh * dilationH
+                                for kw in tapLo[outD + outH + ow]..<tapHi[outD + outH + ow] {
+                                    let w = ow * strideW - padW + kw * dilationW
+                                    let v = src[(d * inH + h) * inW + w]
+                                    if v > best {
+                                        best = v
+                                        at = columnMajor ? d + inD * (h + inH * w) : (d * inH + h) * inW + w
+                                    }
+                                }
+                            }
+                        }
+                        indices[o] = Int64(plane * inputCount + at)
+                        o += 1
+                    }
+                }
+            }
+        }
+        return indices
     }
 }

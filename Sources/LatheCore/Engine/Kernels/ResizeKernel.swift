@@ -113,6 +113,7 @@ struct ResizeSpec {
     init(node: Node, inputs: [Tensor?], x: Tensor) throws {
         let rank = x.rank
         let opset = node.opsetVersion
+        guard x.count > 0 else { throw node.kernelError("input X \(shapeText(x.shape)) is empty") }
         let modeText = node.string("mode") ?? "nearest"
         switch modeText {
         case "nearest": mode = .nearest
@@ -173,7 +174,7 @@ struct ResizeSpec {
                 let scale = (policy == "not_larger" ? ratios.min() : ratios.max()) ?? 1
                 for axis in axes {
                     scales[axis] = scale
-                    outputShape[axis] = Int((scale * Float(x.shape[axis]) + 0.5).rounded(.down))
+                    outputShape[axis] = try Self.length((scale * Float(x.shape[axis]) + 0.5).rounded(.down), node: node)
                 }
             default:
                 throw node.kernelError("unknown keep_aspect_ratio_policy '\(policy)'")
@@ -184,10 +185,12 @@ struct ResizeSpec {
             guard given.count == axes.count else {
                 throw node.kernelError("scales has \(given.count) values; \(axes.count) expected for input \(shapeText(x.shape))")
             }
-            guard given.allSatisfy({ $0 > 0 }) else { throw node.kernelError("scales \(given) must be positive") }
+            guard given.allSatisfy({ $0 > 0 && $0.isFinite }) else {
+                throw node.kernelError("scales \(given) must be positive and finite")
+            }
             for (axis, scale) in zip(axes, given) {
                 scales[axis] = scale
-                outputShape[axis] = Int((scale * Float(x.shape[axis])).rounded(.down))
+                outputShape[axis] = try Self.length((scale * Float(x.shape[axis])).rounded(.down), node: node)
             }
         } else {
             throw node.kernelError("neither scales nor sizes is given")
@@ -195,6 +198,7 @@ struct ResizeSpec {
         guard outputShape.allSatisfy({ $0 >= 1 }) else {
             throw node.kernelError("output shape \(shapeText(outputShape)) has an empty axis")
         }
+        _ = try node.checkedOutputShape(outputShape)
         if mode == .linear && node.int("antialias", default: 0) != 0 && scales.contains(where: { $0 < 1 }) {
             throw node.kernelError("antialiased linear downsampling is not supported")
         }
@@ -204,8 +208,9 @@ struct ResizeSpec {
         var roiStart = [Float](repeating: 0, count: rank)
         var roiEnd = [Float](repeating: 1, count: rank)
         if transform == .tfCropAndResize {
-            guard let roi = node.optionalInput(inputs, 1), roi.isFloat, roi.count == 2 * axes.count else {
-                throw node.kernelError("tf_crop_and_resize needs roi with \(2 * axes.count) values")
+            guard let roi = node.optionalInput(inputs, 1), roi.isFloat, roi.count == 2 * axes.count,
+                  roi.floats.allSatisfy({ $0.isFinite }) else {
+                throw node.kernelError("tf_crop_and_resize needs roi with \(2 * axes.count) finite values")
             }
             for (i, axis) in axes.enumerated() {
                 roiStart[axis] = roi.floats[i]
@@ -214,6 +219,15 @@ struct ResizeSpec {
         }
         self.roiStart = roiStart
         self.roiEnd = roiEnd
+    }
+
+    /// An output length computed in Float (as onnxruntime does), refused
+    /// before conversion when absurdly large.
+    private static func length(_ value: Float, node: Node) throws -> Int {
+        guard value < Float(maximumOutputElements) else {
+            throw node.kernelError("an output length of \(value) is too large")
+        }
+        return Int(value)
     }
 
     /// Input coordinate of output position `x` along `axis`.

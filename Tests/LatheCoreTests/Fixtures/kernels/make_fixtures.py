@@ -341,6 +341,10 @@ def gemm_cases():
                       {}, opset=14, fused={"lathe.activation": "HardSigmoid", "lathe.alpha": 0.25, "lathe.beta": 0.45}))
     c.append(run_case("gemm_fused_clip", "Gemm", [rand(3, 4, low=-3, high=3), rand(4, 5), rand(5)],
                       {}, opset=14, fused={"lathe.activation": "Clip", "lathe.min": -0.5, "lathe.max": 0.5}))
+    # transB with few rows (m < n) runs as (B·Aᵀ)ᵀ; more rows than columns does not.
+    c.append(run_case("gemm_transB_wide_alpha_c_column", "Gemm", [rand(2, 7), rand(9, 7), rand(2, 1)],
+                      {"transB": 1, "alpha": 1.5, "beta": 0.5}, opset=13))
+    c.append(run_case("gemm_transB_tall", "Gemm", [rand(6, 4), rand(3, 4), rand(3)], {"transB": 1}, opset=13))
     return c
 
 
@@ -431,6 +435,18 @@ def pool_cases():
     c.append(run_case("global_avgpool_5d", "GlobalAveragePool", [rand(1, 2, 3, 4, 2)], opset=13))
     c.append(run_case("global_maxpool_4d", "GlobalMaxPool", [rand(2, 3, 5, 4)], opset=13))
     c.append(run_case("global_maxpool_3d", "GlobalMaxPool", [rand(2, 3, 7)], opset=13))
+    # Rows wide enough for the SIMD blocks of eight windows (strides 1 and 2).
+    c.append(run_case("maxpool_wide_rows_stride1", "MaxPool", [rand(1, 2, 4, 40)],
+                      {"kernel_shape": [3, 3], "pads": [1, 1, 1, 1]}, opset=12))
+    c.append(run_case("maxpool_wide_rows_stride2", "MaxPool", [rand(1, 2, 5, 50)],
+                      {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1]}, opset=12))
+    c.append(run_case("avgpool_wide_rows_stride2_ceil_include_pad", "AveragePool", [rand(1, 2, 5, 45)],
+                      {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1], "ceil_mode": 1,
+                       "count_include_pad": 1}, opset=11))
+    c.append(run_case("avgpool_wide_rows_dilated_exclude_pad", "AveragePool", [rand(1, 1, 6, 30)],
+                      {"kernel_shape": [2, 3], "dilations": [1, 2], "pads": [1, 2, 0, 2]}, opset=19))
+    c.append(run_case("maxpool_1d_wide_stride2", "MaxPool", [rand(2, 2, 41)],
+                      {"kernel_shape": [4], "strides": [2], "pads": [2, 1]}, opset=12))
     return c
 
 
