@@ -20,6 +20,8 @@ public enum Action: Sendable {
     /// The configuration of `plan` was written to `path`.
     case exported(path: String, plan: CompressionPlan)
     case exportFailed(path: String, message: String)
+    /// An effect could not start (a search request LatheCore refused, …).
+    case effectFailed(String)
 }
 
 /// Work the reducer asks the outside world to do; results come back as actions.

@@ -80,25 +80,28 @@ enum PromptHandling {
         return []
     }
 
-    /// The numbers the status bar shows, for the exported file's comments.
+    /// The numbers the status bar shows, for the exported file's comments (named as
+    /// `lathe search --out` names them: top1 or agreement, fp32_…, size_bytes, …).
     static func exportMetrics(_ state: AppState) -> [ExportMetric] {
         var metrics: [ExportMetric] = []
-        let label = state.session.metricLabel
+        let key = state.session.labelled ? "top1" : "agreement"
         if let engine = state.currentEngine {
             if let value = engine.value, engine.isFinal {
-                metrics.append(ExportMetric(label, String(format: "%.4f", value) + " (\(Format.percent(value)))"))
-                if let change = engine.change { metrics.append(ExportMetric("change vs fp32", Format.signedPoints(change) + " pt")) }
+                metrics.append(ExportMetric(key, String(format: "%.4f", value)))
+                if let baseline = engine.baselineValue {
+                    metrics.append(ExportMetric("fp32_" + key, String(format: "%.4f", baseline)))
+                }
             } else if let error = engine.error {
-                metrics.append(ExportMetric(label, "not measured (\(error))"))
+                metrics.append(ExportMetric(key, "not measured (\(error))"))
             } else {
-                metrics.append(ExportMetric(label, "not final (\(engine.samplesDone)/\(engine.samplesTotal) samples)"))
+                metrics.append(ExportMetric(key, "not final (\(engine.samplesDone)/\(engine.samplesTotal) samples)"))
             }
-            metrics.append(ExportMetric("size", "\(engine.sizeBytes) bytes (\(Format.bytes(engine.sizeBytes)))"))
-            metrics.append(ExportMetric("ratio", Format.ratio(engine.compressionRatio, unicode: false)))
+            metrics.append(ExportMetric("size_bytes", String(engine.sizeBytes)))
+            metrics.append(ExportMetric("compression_ratio", String(format: "%.2f", engine.compressionRatio)))
         } else {
-            metrics.append(ExportMetric(label, "not measured yet"))
+            metrics.append(ExportMetric(key, "not measured yet"))
         }
-        metrics.append(ExportMetric("data", "\(state.session.dataName) (\(state.session.samples) samples)"))
+        metrics.append(ExportMetric("samples", String(state.session.samples)))
         return metrics
     }
 }

@@ -62,6 +62,10 @@ public enum Explorer {
         case .exportFailed(_, let message):
             state.message = .init(message, .error)
             effects = []
+        case .effectFailed(let message):
+            state.message = .init(message, .error)
+            state.searchPending = false
+            effects = []
         }
         return effects + requestAnalysis(&state)
     }
