@@ -22,7 +22,8 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MODEL=$ROOT/samples/mobilenet/model.onnx
 DATA=$ROOT/samples/mobilenet/data.npz
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lathe-tui-e2e.XXXXXX")
-SESSION=lathe-e2e-$$
+BASE_SESSION=lathe-e2e-$$
+SESSION=$BASE_SESSION
 WIDTH=100
 HEIGHT=30
 # Evaluating 2000 samples takes a few seconds in release builds; debug builds and busy
@@ -35,7 +36,8 @@ pass() { passed=$((passed + 1)); echo "ok   - $1"; }
 fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
 
 cleanup() {
-    tmux kill-session -t "$SESSION" 2>/dev/null
+    tmux kill-session -t "$BASE_SESSION" 2>/dev/null
+    tmux kill-session -t "$BASE_SESSION-config" 2>/dev/null
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -204,6 +206,38 @@ if [ "$flags" = "0 1 0 0" ] && screen_has "LATHE-EXITED"; then
 else
     fail "terminal not restored (alternate cursor mouse keypad = $flags)"
 fi
+
+# --- starting from --config, and Ctrl-C ---------------------------------------------------
+# The exported file opens again in the explorer with the same numbers; Ctrl-C then quits
+# at once (status 130) and still gives the terminal back.
+SESSION=$SESSION-config
+rm -f "$WORK/exit"
+tmux new-session -d -s "$SESSION" -x $WIDTH -y $HEIGHT -c "$WORK" \
+    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BIN' '$MODEL' --data '$DATA' --config '$EXPORTED'; echo \"EXIT=\$?\" > '$WORK/exit'; echo LATHE-EXITED; sleep 600"
+if wait_until "a final top-1 from --config" final_top1_shown; then
+    again=$(top1_of "$(status_line)")
+    if [ "$again" = "$shown" ] && screen | grep -E "stem\.conv\.weight +Conv" | grep -q "int4"; then
+        pass "--config starts from the exported plan: int4 and top-1 $again% again"
+    else
+        fail "--config start shows top-1 '$again' (expected '$shown') or lacks int4"
+    fi
+else
+    fail "no final top-1 when starting from --config"
+fi
+tmux send-keys -t "$SESSION" C-c
+if wait_until "lathe to exit on Ctrl-C" test -s "$WORK/exit"; then
+    code=$(sed -n 's/^EXIT=//p' "$WORK/exit")
+    wait_until "the shell's line after exit" screen_has "LATHE-EXITED" >/dev/null 2>&1
+    flags=$(tmux display-message -p -t "$SESSION" '#{alternate_on} #{cursor_flag} #{mouse_any_flag} #{keypad_cursor_flag}')
+    if [ "$code" = "130" ] && [ "$flags" = "0 1 0 0" ]; then
+        pass "Ctrl-C exits (130) with the terminal restored"
+    else
+        fail "Ctrl-C: exit '$code', terminal flags '$flags' (want 130 and '0 1 0 0')"
+    fi
+else
+    fail "lathe did not exit on Ctrl-C"
+fi
+tmux kill-session -t "$SESSION" 2>/dev/null
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

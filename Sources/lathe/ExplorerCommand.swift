@@ -15,7 +15,9 @@ struct ExplorerCommand: ParsableCommand {
             Press ? inside for every key. Keys can be rebound in ~/.config/lathe/keys.yaml (or \
             $XDG_CONFIG_HOME/lathe/keys.yaml, or --keys FILE): a YAML mapping of command names \
             (shown in the help overlay) to a key or a list of keys, e.g. `quit: Q` or \
-            `more-bits: [Right, l, "+"]`. Needs a terminal; without one use `lathe eval` or `lathe inspect`.
+            `more-bits: [Right, l, "+"]`; keys are a character, or Up, Down, Left, Right, PgUp, PgDn, Home, \
+            End, Tab, Shift-Tab, Enter, Backspace, Esc, Space, F1-F12, with Ctrl- or Alt- before them. \
+            Needs a terminal; without one use `lathe eval` or `lathe inspect`.
             """
     )
 
@@ -45,6 +47,11 @@ struct ExplorerCommand: ParsableCommand {
 
     func validate() throws {
         try EngineCommandSupport.validate(batch: batch, threads: threads)
+        if let model, !FileManager.default.fileExists(atPath: model) {
+            // With the explorer as the default command, a mistyped command name lands here.
+            throw ValidationError("'\(model)' is neither a command (explore, eval, inspect, sensitivity, search, "
+                + "bench) nor a model file")
+        }
         if model != nil, data == nil {
             throw ValidationError("--data is required with a model: the explorer measures accuracy on it")
         }

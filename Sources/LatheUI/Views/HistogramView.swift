@@ -98,7 +98,14 @@ enum HistogramView {
         } else if settings.structure == .twoFour {
             parts.append(("2 of every 4 pruned", .bad))
         }
-        if parts.isEmpty { parts.append((settings.isIdentity ? "float32: no grid" : "no marks", .dim)) }
+        if parts.isEmpty {
+            let text: String
+            switch settings.bits {
+            case .fp16, .bf16: text = "\(settings.bits.configValue): half precision, no integer grid"
+            default: text = settings.isIdentity ? "float32: no grid" : "no marks"
+            }
+            parts.append((text, .dim))
+        }
         for (i, part) in parts.enumerated() {
             if i > 0 { line.add("  ", .fg) }
             line.add(part.0, part.1)
