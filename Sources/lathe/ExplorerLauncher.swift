@@ -10,17 +10,20 @@ struct ExplorerLauncher {
     var command: ExplorerCommand
 
     func run() throws {
+        // Problems with the user's files first (they are what to fix), then the terminal,
+        // then the slow part.
         let environment = ProcessInfo.processInfo.environment
+        let themes = try loadThemes()
+        let keymap = try loadKeymap(environment: environment)
+        let bundled = command.model == nil
+        let (modelPath, dataPath) = bundled ? try ExplorerSample.paths() : (command.model ?? "", command.data ?? "")
+        try InputFiles.checkReadable(modelPath, what: "model")
+        try InputFiles.checkReadable(dataPath, what: "data")
+        if let config = command.config { try InputFiles.checkReadable(config, what: "config") }
         if let reason = CursesBackend.unavailabilityReason(environment: environment, stdinIsTTY: isatty(0) == 1,
                                                            stdoutIsTTY: isatty(1) == 1) {
             throw LatheError.badInput(CursesBackend.unavailableMessage(reason))
         }
-        let themes = try loadThemes()
-        let keymap = try loadKeymap(environment: environment)
-
-        let bundled = command.model == nil
-        let (modelPath, dataPath) = bundled ? try ExplorerSample.paths() : (command.model ?? "", command.data ?? "")
-        if let config = command.config { try InputFiles.checkReadable(config, what: "config") }
         let loaded = try EngineCommandSupport.load(model: modelPath, data: dataPath, output: command.output,
                                                    batch: command.batch, threads: command.threads)
         let layers = loaded.session.layers
