@@ -67,7 +67,7 @@ struct DemoState {
             jobRunning = false
             jobsFinished += 1
         case .mouse(let mouse):
-            lastInput = "mouse \(mouse.action) at \(mouse.position.x),\(mouse.position.y)"
+            lastInput = "mouse \(mouse)"
         case .key(let key):
             lastInput = "key \(key)"
             switch key {

@@ -64,9 +64,21 @@ public enum MouseAction: Hashable, Sendable {
     case wheelUp, wheelDown
 }
 
-public enum MouseButton: Hashable, Sendable { case left, middle, right }
+public enum MouseButton: String, Hashable, Sendable { case left, middle, right }
 
-public struct MouseEvent: Hashable, Sendable {
+extension MouseAction: CustomStringConvertible {
+    /// "press left", "release left", "wheel up", "wheel down".
+    public var description: String {
+        switch self {
+        case .press(let button): return "press \(button.rawValue)"
+        case .release(let button): return "release \(button.rawValue)"
+        case .wheelUp: return "wheel up"
+        case .wheelDown: return "wheel down"
+        }
+    }
+}
+
+public struct MouseEvent: Hashable, Sendable, CustomStringConvertible {
     public var action: MouseAction
     public var position: Point
     public var modifiers: Modifiers
@@ -75,6 +87,8 @@ public struct MouseEvent: Hashable, Sendable {
         self.position = position
         self.modifiers = modifiers
     }
+    /// "press left at 4,9" (column, row from 0).
+    public var description: String { "\(action) at \(position.x),\(position.y)" }
 }
 
 /// What a backend reports.
