@@ -45,8 +45,12 @@ struct ExplorerCommand: ParsableCommand {
     @Option(help: "Worker threads (default: the number of cores).")
     var threads: Int?
 
+    @Flag(name: .customLong("ui-selftest"), help: .hidden)
+    var uiSelfTest = false
+
     func validate() throws {
         try EngineCommandSupport.validate(batch: batch, threads: threads)
+        if uiSelfTest { return }
         if let model, !FileManager.default.fileExists(atPath: model) {
             // With the explorer as the default command, a mistyped command name lands here.
             throw ValidationError("'\(model)' is neither a command (explore, eval, inspect, sensitivity, search, "
@@ -61,6 +65,8 @@ struct ExplorerCommand: ParsableCommand {
     }
 
     func run() throws {
+        // The terminal layer's own check screen (scripts/tui_smoke.sh), without a model.
+        if uiSelfTest { return try Demo.run(theme: theme) }
         try ExplorerLauncher(command: self).run()
     }
 }
