@@ -12,7 +12,9 @@ public final class InferenceSession: Sendable {
     public let sampleShape: [Int]
     /// Weight layers in graph order.
     public let layers: [WeightLayer]
-    /// All initializers of the optimised graph: deployed (BN-folded) weights and biases by name.
+    /// All initializers of the optimised graph: deployed (BN-folded) weights and biases by name,
+    /// each tagged with the dtype the file stores it at (a float16 weight widened by a
+    /// `Cast` is float16 here; the plans execute the widened float32 copy).
     public let weights: [String: Tensor]
     /// Path of the model file (for messages).
     public let modelPath: String
@@ -45,6 +47,7 @@ public final class InferenceSession: Sendable {
         let binding = try ModelBinding.bind(graph, outputName: outputName, sampleShape: sampleShape, path: path)
         for index in graph.nodes.indices { graph.nodes[index].attributes["lathe.opset"] = .int(model.opset) }
 
+        let storedTypes = StorageTypes.widenedInitializers(in: graph)
         try GraphOptimizer.optimize(&graph, kernels: kernels)
 
         self.outputName = outputName
@@ -53,7 +56,7 @@ public final class InferenceSession: Sendable {
         self.modelPath = path
         self.graph = graph
         self.kernels = kernels
-        self.weights = graph.initializers
+        self.weights = StorageTypes.tagging(graph.initializers, with: storedTypes)
         self.frozen = Set(graph.initializers.filter { $0.value.isFloat }.keys)
         self.inputDType = binding.input.dtype
 
