@@ -37,7 +37,7 @@ let package = Package(
             resources: [.copy("Resources/sample")]
         ),
         .testTarget(name: "LatheCoreTests", dependencies: ["LatheCore"], exclude: ["Fixtures"]),
-        .testTarget(name: "LatheUITests", dependencies: ["LatheUI", "LatheCore"]),
+        .testTarget(name: "LatheUITests", dependencies: ["LatheUI", "LatheCore"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["LatheCore"]),
     ],
     swiftLanguageModes: [.v6]

@@ -10,7 +10,9 @@ struct LatheCommand: ParsableCommand {
             Exit status: 0 on success, 2 for bad input or usage (the message names the file \
             and the problem), 1 for an internal failure.
             """,
-        subcommands: [EvalCommand.self, InspectCommand.self]
+        subcommands: [ExplorerCommand.self, EvalCommand.self, InspectCommand.self, SensitivityCommand.self, SearchCommand.self,
+                      BenchCommand.self],
+        defaultSubcommand: ExplorerCommand.self
     )
 
     func run() throws {

@@ -1,0 +1,51 @@
+import LatheCore
+
+/// Everything that can happen to the explorer.
+public enum Action: Sendable {
+    case key(KeyPress)
+    case mouse(MouseEvent)
+    case resize(TerminalSize)
+    /// About ten per second while busy (the spinner).
+    case tick
+    /// The engine's latest numbers.
+    case engine(EngineStatus)
+    /// Sweep results so far.
+    case sensitivity(SensitivityData)
+    /// The automatic search's answer: its plan and a one-line summary.
+    case searchFinished(plan: CompressionPlan, summary: String)
+    case layerAnalysis(name: String, analysis: LayerAnalysis)
+    /// Results of prompts' effects.
+    case configOpened(path: String, plan: CompressionPlan)
+    case configFailed(path: String, message: String)
+    /// The configuration of `plan` was written to `path`.
+    case exported(path: String, plan: CompressionPlan)
+    case exportFailed(path: String, message: String)
+    /// An effect could not start (a search request LatheCore refused, …).
+    case effectFailed(String)
+}
+
+/// Work the reducer asks the outside world to do; results come back as actions.
+public enum Effect: Sendable, Equatable {
+    /// Evaluate `plan` (size at once, accuracy streaming); reports carry `revision`.
+    case applyPlan(CompressionPlan, revision: Int)
+    /// Sensitivity sweep: every layer alone at each level, the others uncompressed.
+    case startSweep
+    case startSearch(SearchBudget)
+    case cancelJob
+    /// Write the v1 configuration of `plan` to `path` with `metrics` as comments.
+    case exportConfig(path: String, plan: CompressionPlan, metrics: [ExportMetric])
+    case openConfig(path: String)
+    /// Compute the histogram marks of a layer under `settings`.
+    case analyzeLayer(name: String, settings: LayerSettings)
+    case quit
+}
+
+/// A measured number written as a comment into an exported configuration.
+public struct ExportMetric: Sendable, Equatable {
+    public var name: String
+    public var value: String
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+}

@@ -1,0 +1,55 @@
+import Foundation
+import LatheCore
+
+/// The file work behind the export and open prompts: LatheCore's configuration
+/// reader and writer, with the result as an `Action` for the reducer. Called by
+/// the effect runner off the UI thread (never by `update`, which stays pure).
+public enum ConfigFiles {
+    /// Writes the v1 configuration of `plan` (YAML, or JSON for a .json path) with
+    /// the measured metrics as comments.
+    public static func export(path: String, plan: CompressionPlan, metrics: [ExportMetric],
+                              session: SessionInfo) -> Action {
+        let target = expandingTilde(path)
+        let config = CompressionConfig(plan: plan, model: session.isBundledSample ? "lathe bundled sample"
+                                                                                   : session.modelPath)
+        do {
+            try refuseDirectory(target)
+            try ConfigWriter.write(config, to: target,
+                                   modelDescription: session.modelPath + " (output \(session.output))",
+                                   metrics: metrics.map { (name: $0.name, value: $0.value) })
+            return .exported(path: target, plan: plan)
+        } catch {
+            return .exportFailed(path: target, message: "export failed: " + describe(error))
+        }
+    }
+
+    /// Reads a configuration and resolves it for the model's layers.
+    public static func open(path: String, layers: [WeightLayer]) -> Action {
+        let target = expandingTilde(path)
+        do {
+            let config = try CompressionConfig.read(path: target)
+            let plan = try config.plan(for: layers)
+            return .configOpened(path: target, plan: plan)
+        } catch {
+            return .configFailed(path: target, message: describe(error))
+        }
+    }
+
+    /// "~/x" → "$HOME/x" (a prompt is not a shell, but people type it anyway).
+    public static func expandingTilde(_ path: String, home: String? = ProcessInfo.processInfo.environment["HOME"])
+        -> String {
+        guard path == "~" || path.hasPrefix("~/"), let home, !home.isEmpty else { return path }
+        return home + path.dropFirst()
+    }
+
+    private static func refuseDirectory(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw LatheError.badInput(file: path, "is a directory; give a file name such as config.yaml")
+        }
+    }
+
+    private static func describe(_ error: Error) -> String {
+        (error as? LatheError)?.message ?? "\(error)"
+    }
+}

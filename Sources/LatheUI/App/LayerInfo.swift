@@ -1,0 +1,59 @@
+import LatheCore
+
+/// One weight layer as the explorer shows it: identity, shape and the statistics
+/// LatheCore computed from its (deployed, BatchNorm-folded) weights at load.
+public struct LayerInfo: Sendable, Equatable {
+    /// The weight tensor's name (the layer's identity everywhere).
+    public var name: String
+    public var op: String
+    public var shape: [Int]
+    public var params: Int
+    /// The weights' summary statistics (LatheCore `WeightStats`).
+    public var stats: WeightStats
+    /// The weights' histogram (LatheCore `Histogram`, numpy's bins).
+    public var histogram: Histogram
+    /// Bytes of the weight at its stored dtype (the layer's share of the baseline).
+    public var baselineBytes: Int
+
+    public init(name: String, op: String, shape: [Int], params: Int, stats: WeightStats, histogram: Histogram,
+                baselineBytes: Int) {
+        self.name = name
+        self.op = op
+        self.shape = shape
+        self.params = params
+        self.stats = stats
+        self.histogram = histogram
+        self.baselineBytes = baselineBytes
+    }
+}
+
+/// What was opened: shown in the header and written into exported configurations.
+public struct SessionInfo: Sendable, Equatable {
+    /// The model path as the user gave it (or the bundled sample's).
+    public var modelPath: String
+    /// A short name for the header ("mobilenet/model.onnx").
+    public var modelName: String
+    public var dataPath: String
+    public var dataName: String
+    public var samples: Int
+    public var labelled: Bool
+    /// The scored output's name.
+    public var output: String
+    /// True when the bundled sample was opened by a bare `lathe`.
+    public var isBundledSample: Bool
+
+    public init(modelPath: String, modelName: String, dataPath: String, dataName: String, samples: Int,
+                labelled: Bool, output: String, isBundledSample: Bool = false) {
+        self.modelPath = modelPath
+        self.modelName = modelName
+        self.dataPath = dataPath
+        self.dataName = dataName
+        self.samples = samples
+        self.labelled = labelled
+        self.output = output
+        self.isBundledSample = isBundledSample
+    }
+
+    /// "top-1" with labels, "agree" (agreement with the uncompressed model) without.
+    public var metricLabel: String { labelled ? "top-1" : "agree" }
+}

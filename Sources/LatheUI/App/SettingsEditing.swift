@@ -1,0 +1,157 @@
+import LatheCore
+
+/// The edits the explorer's keys make to one layer's settings. Each returns
+/// settings LatheCore accepts (`LayerSettings.conflict` is nil): a key whose
+/// meaning needs another field changed changes it (pressing `c` switches to
+/// weight sharing, which clears integer bits) and says so; an edit that cannot
+/// apply is refused with a message.
+public enum SettingsEdit: Sendable, Equatable {
+    case fewerBits, moreBits
+    case pruneLess, pruneMore
+    case cycleStructure, cycleClusters
+    case cycleGranularity, cycleScheme
+
+    /// The bit-width ladder ←/→ walk: float32 → fp16 → 8 → 7 → … → 1. The 16-bit step is
+    /// IEEE half precision (fp16), the common 16-bit deployment format.
+    public static let bitLadder: [WeightFormat] = [.float32, .fp16] + (1...8).reversed().map { .integer($0) }
+    /// The cluster counts `c` cycles through after "off".
+    public static let clusterCycle: [Int] = [256, 64, 16, 8, 4, 2]
+    /// Pruning steps of `[` and `]`.
+    public static let pruneStep = 0.05
+    /// The largest pruning ratio (a ratio must stay below 1).
+    public static let maxPrune = 0.95
+
+    /// The outcome of an edit: new settings and a note for the status line, or a refusal.
+    public enum Outcome: Sendable, Equatable {
+        case changed(LayerSettings, note: String?)
+        case refused(String)
+    }
+
+    public func apply(to settings: LayerSettings) -> Outcome {
+        var s = settings
+        switch self {
+        case .fewerBits, .moreBits:
+            return stepBits(s, down: self == .fewerBits)
+        case .pruneLess, .pruneMore:
+            if s.structure == .twoFour {
+                return .refused("2:4 always removes half of the weights; press p for another structure")
+            }
+            let target = Self.roundedRatio(s.prune + (self == .pruneMore ? Self.pruneStep : -Self.pruneStep))
+            let clamped = min(max(target, 0), Self.maxPrune)
+            if clamped == s.prune {
+                return .refused(self == .pruneMore ? "pruning is at its maximum (95%)" : "pruning is already off")
+            }
+            s.prune = clamped
+            var note: String?
+            if clamped > 0, s.isLowRank {
+                s.rank = nil
+                note = "low-rank removed: a low-rank layer cannot also be pruned"
+            }
+            return .changed(s, note: note)
+        case .cycleStructure:
+            let all = PruneStructure.allCases
+            let next = all[((all.firstIndex(of: s.structure) ?? 0) + 1) % all.count]
+            s.structure = next
+            var notes: [String] = []
+            if next == .twoFour {
+                s.prune = 0.5
+            } else if settings.structure == .twoFour {
+                s.prune = 0.5  // keep the amount 2:4 removed, now with the new structure
+            }
+            if s.isPruned, s.isLowRank {
+                s.rank = nil
+                notes.append("low-rank removed: a low-rank layer cannot also be pruned")
+            }
+            if !s.isPruned { notes.append("structure \(next.rawValue): set a ratio with ]") }
+            return .changed(s, note: notes.isEmpty ? nil : notes.joined(separator: "; "))
+        case .cycleClusters:
+            let cycle: [Int?] = [nil] + Self.clusterCycle.map { Optional($0) }
+            let index = cycle.firstIndex(of: s.clusters) ?? 0
+            let next = cycle[(index + 1) % cycle.count]
+            var notes: [String] = []
+            if let next {
+                if s.clusters == nil, s.bits != .float32 {
+                    notes.append("weight sharing replaces \(Self.bitsLabel(s.bits)) quantization")
+                }
+                s.clusters = next
+                s.bits = .float32
+                if s.isLowRank {
+                    s.rank = nil
+                    notes.append("low-rank removed: a low-rank layer cannot share weights")
+                }
+            } else {
+                s.clusters = nil
+                s.shareGroup = nil
+                notes.append("weight sharing off: weights stay float32")
+            }
+            return .changed(s, note: notes.isEmpty ? nil : notes.joined(separator: "; "))
+        case .cycleGranularity:
+            guard s.isUniformlyQuantized else {
+                return .refused("granularity applies to integer bits (1–8); press ← to quantize")
+            }
+            s.granularity = s.granularity == .perChannel ? .perTensor : .perChannel
+            return .changed(s, note: nil)
+        case .cycleScheme:
+            guard s.isUniformlyQuantized else {
+                return .refused("the scheme applies to integer bits (1–8); press ← to quantize")
+            }
+            s.scheme = s.scheme == .symmetric ? .asymmetric : .symmetric
+            return .changed(s, note: nil)
+        }
+    }
+
+    /// One step along the ladder from the layer's current effective bit-width.
+    private func stepBits(_ settings: LayerSettings, down: Bool) -> Outcome {
+        var s = settings
+        let ladder = Self.bitLadder
+        let current = Self.effectiveBits(settings)
+        // The ladder position is the first rung at or below the current width (going down
+        // from a width not on the ladder, e.g. 12 or bf16, lands on the next rung below).
+        let target: WeightFormat?
+        if down {
+            target = ladder.first { Self.width($0) < current }
+        } else {
+            target = ladder.last { Self.width($0) > current }
+        }
+        guard let target else {
+            return .refused(down ? "already at 1 bit, the fewest" : "already float32, the most bits")
+        }
+        var notes: [String] = []
+        if let k = s.clusters {
+            notes.append("weight sharing (\(k) clusters) off: now \(Self.bitsLabel(target))")
+            s.clusters = nil
+            s.shareGroup = nil
+        }
+        s.bits = target
+        return .changed(s, note: notes.isEmpty ? nil : notes.joined(separator: "; "))
+    }
+
+    /// Bits a stored weight takes: float32 32 (with bf16 just below fp16 so the ladder
+    /// still moves), integer b, sharing ceil(log2 k).
+    static func effectiveBits(_ s: LayerSettings) -> Double {
+        if let k = s.clusters { return Double(SizeModel.indexBits(clusters: k)) }
+        return width(s.bits)
+    }
+
+    static func width(_ format: WeightFormat) -> Double {
+        switch format {
+        case .float32: return 32
+        case .fp16: return 16
+        case .bf16: return 15.5
+        case .integer(let b): return Double(b)
+        }
+    }
+
+    /// "float32", "fp16", "bf16", "8-bit".
+    public static func bitsLabel(_ format: WeightFormat) -> String {
+        switch format {
+        case .float32: return "float32"
+        case .fp16: return "fp16"
+        case .bf16: return "bf16"
+        case .integer(let b): return "\(b)-bit"
+        }
+    }
+
+    /// Ratios kept on the 5% grid without binary drift (0.1 + 0.05 = 0.15000000000000002).
+    static func roundedRatio(_ value: Double) -> Double { (value * 100).rounded() / 100 }
+}

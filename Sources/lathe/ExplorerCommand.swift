@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import LatheCore
+import LatheUI
+
+/// `lathe MODEL --data D` and bare `lathe`: the terminal explorer (the root
+/// command's default subcommand, so `lathe explore …` works too).
+struct ExplorerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "explore",
+        abstract: "Open the terminal explorer (the default: `lathe MODEL --data FILE`, or bare `lathe` for the bundled sample).",
+        discussion: """
+            Inspect each weight layer, change its compression from the keyboard and watch accuracy \
+            and size update live; e exports the configuration (v1) for `lathe eval --config`. \
+            Press ? inside for every key. Keys can be rebound in ~/.config/lathe/keys.yaml (or \
+            $XDG_CONFIG_HOME/lathe/keys.yaml, or --keys FILE): a YAML mapping of command names \
+            (shown in the help overlay) to a key or a list of keys, e.g. `quit: Q` or \
+            `more-bits: [Right, l, "+"]`; keys are a character, or Up, Down, Left, Right, PgUp, PgDn, Home, \
+            End, Tab, Shift-Tab, Enter, Backspace, Esc, Space, F1-F12, with Ctrl- or Alt- before them. \
+            Needs a terminal; without one use `lathe eval` or `lathe inspect`.
+            """
+    )
+
+    @Argument(help: "The model (.onnx). Without it the bundled sample (MobileNet on MNIST digits) opens.")
+    var model: String?
+
+    @Option(help: "Evaluation data (.npz with x and optional integer labels y); required with a model.")
+    var data: String?
+
+    @Option(help: "Start from this configuration file (v1 YAML or JSON) instead of float32 everywhere.")
+    var config: String?
+
+    @Option(help: "Colour theme: default, light, high-contrast, mono, or the path of a theme .yaml file.")
+    var theme: String = "default"
+
+    @Option(help: "Name of the model output to score (default: the first output).")
+    var output: String?
+
+    @Option(help: "Key bindings file (default: ~/.config/lathe/keys.yaml when it exists).")
+    var keys: String?
+
+    @Option(help: "Samples per batch.")
+    var batch: Int = 64
+
+    @Option(help: "Worker threads (default: the number of cores).")
+    var threads: Int?
+
+    @Flag(name: .customLong("ui-selftest"), help: .hidden)
+    var uiSelfTest = false
+
+    func validate() throws {
+        try EngineCommandSupport.validate(batch: batch, threads: threads)
+        if uiSelfTest { return }
+        if let model, !FileManager.default.fileExists(atPath: model) {
+            // With the explorer as the default command, a mistyped command name lands here.
+            throw ValidationError("'\(model)' is neither a command (explore, eval, inspect, sensitivity, search, "
+                + "bench) nor a model file")
+        }
+        if model != nil, data == nil {
+            throw ValidationError("--data is required with a model: the explorer measures accuracy on it")
+        }
+        if model == nil, data != nil {
+            throw ValidationError("--data needs a model: lathe MODEL --data FILE (bare `lathe` opens the bundled sample)")
+        }
+    }
+
+    func run() throws {
+        // The terminal layer's own check screen (scripts/tui_smoke.sh), without a model.
+        if uiSelfTest { return try Demo.run(theme: theme) }
+        try ExplorerLauncher(command: self).run()
+    }
+}

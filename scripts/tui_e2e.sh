@@ -1,0 +1,248 @@
+#!/usr/bin/env bash
+# End-to-end test of the terminal explorer: runs the real binary in tmux.
+#
+#   scripts/tui_e2e.sh LATHE_BIN
+#
+# Opens the bundled sample with bare `lathe` from an empty directory, waits for the
+# first final `top-1 NN.N%`, lowers the selected layer's bits by keys, waits for the
+# new final number, exports the configuration with `e` + Enter, checks that
+# `lathe eval --config` of the exported file reports the same top-1 (to the shown
+# precision), opens and closes help, resizes to 30×8 and back, quits with q and
+# checks the exit status and that the terminal was given back. Also checks that
+# TERM=dumb and a missing terminal are refused with a pointer to the CLI commands.
+# Prints "N passed, M failed"; exits non-zero on any failure.
+set -u
+
+if [ $# -ne 1 ] || [ ! -x "$1" ]; then
+    echo "usage: $0 LATHE_BIN (the built lathe executable)" >&2
+    exit 2
+fi
+BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+MODEL=$ROOT/samples/mobilenet/model.onnx
+DATA=$ROOT/samples/mobilenet/data.npz
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/lathe-tui-e2e.XXXXXX")
+BASE_SESSION=lathe-e2e-$$
+SESSION=$BASE_SESSION
+WIDTH=100
+HEIGHT=30
+# Evaluating 2000 samples takes a few seconds in release builds; debug builds and busy
+# machines are slower.
+TIMEOUT=${LATHE_E2E_TIMEOUT:-180}
+
+passed=0
+failed=0
+pass() { passed=$((passed + 1)); echo "ok   - $1"; }
+fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
+
+cleanup() {
+    tmux kill-session -t "$BASE_SESSION" 2>/dev/null
+    tmux kill-session -t "$BASE_SESSION-config" 2>/dev/null
+    rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+command -v tmux >/dev/null || { echo "error: tmux is not installed (make deps installs it)" >&2; exit 2; }
+
+screen() { tmux capture-pane -p -t "$SESSION" 2>/dev/null; }
+# The status bar is the second-to-last row, the hint/prompt/message line the last.
+status_line() { screen | sed -n "$((HEIGHT - 1))p"; }
+bottom_line() { screen | sed -n "${HEIGHT}p"; }
+
+# wait_until DESCRIPTION COMMAND...: polls until COMMAND succeeds or TIMEOUT seconds pass.
+wait_until() {
+    local what=$1
+    shift
+    local deadline=$((SECONDS + TIMEOUT))
+    while [ $SECONDS -lt $deadline ]; do
+        if "$@"; then return 0; fi
+        sleep 0.2
+    done
+    echo "     timed out after ${TIMEOUT}s waiting for: $what" >&2
+    echo "     screen was:" >&2
+    screen | sed 's/^/     | /' >&2
+    return 1
+}
+
+# A final number: "top-1 NN.N%" without the streaming "eval done/total" or the pending "…".
+final_top1_shown() {
+    local line
+    line=$(status_line)
+    [[ $line =~ top-1\ [0-9]+\.[0-9]% ]] && [[ ! $line =~ eval\ [0-9]+/ ]] && [[ $line == *"vs fp32"* ]]
+}
+top1_of() { sed -nE 's/.*top-1 ([0-9]+\.[0-9])%.*/\1/p' <<<"$1"; }
+size_of() { sed -nE 's/.*(size [0-9.]+ [KMG]?B \([0-9.]+×\)).*/\1/p' <<<"$1"; }
+screen_has() { screen | grep -qF -- "$1"; }
+screen_lacks() { ! screen | grep -qF -- "$1"; }
+
+# --- refusing to run without a usable terminal ----------------------------------------
+out=$(cd "$WORK" && TERM=dumb "$BIN" "$MODEL" --data "$DATA" 2>&1 </dev/null)
+status=$?
+if [ $status -eq 2 ] && [[ $out == error:*terminal*"lathe eval"*"lathe inspect"* ]]; then
+    pass "no terminal: exit 2 with a pointer to lathe eval / lathe inspect"
+else
+    fail "no terminal: expected exit 2 and an error naming the CLI commands, got $status: $out"
+fi
+if command -v script >/dev/null; then
+    # script(1) gives lathe a real terminal, so only TERM=dumb stands in the way.
+    out=$(script -qec "env TERM=dumb '$BIN'" /dev/null 2>&1)
+    status=$?
+    if [[ $out == *"error:"*"TERM=dumb"* ]]; then
+        pass "TERM=dumb on a real terminal is refused"
+    else
+        fail "TERM=dumb: expected an error mentioning TERM=dumb, got $status: $out"
+    fi
+else
+    echo "skip - TERM=dumb on a real terminal (script(1) from util-linux is not installed)"
+fi
+
+# --- the explorer on the bundled sample, from an empty directory ------------------------
+tmux new-session -d -s "$SESSION" -x $WIDTH -y $HEIGHT -c "$WORK" \
+    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BIN'; echo \"EXIT=\$?\" > '$WORK/exit'; echo LATHE-EXITED; sleep 600"
+tmux set-option -t "$SESSION" remain-on-exit on >/dev/null 2>&1
+
+if wait_until "the first final top-1" final_top1_shown; then
+    first=$(status_line)
+    pass "opens the bundled sample and shows a final $(grep -oE 'top-1 [0-9.]+%' <<<"$first")"
+else
+    fail "no final top-1 in the status bar"
+fi
+if screen_has "bundled sample: mobilenet/model.onnx" && screen_has "stem.conv.weight"; then
+    pass "header names the bundled sample; the first layer is listed"
+else
+    fail "header or layer table missing"
+fi
+initial_size=$(size_of "$(status_line)")
+
+# Six steps down the ladder: fp16, 8, 7, 6, 5, 4 bits on the first (selected) layer.
+tmux send-keys -t "$SESSION" h h h h h h
+sleep 0.5
+size_changed() { final_top1_shown && [ "$(size_of "$(status_line)")" != "$initial_size" ]; }
+if wait_until "a final top-1 for the 4-bit layer" size_changed; then
+    edited=$(status_line)
+    shown=$(top1_of "$edited")
+    pass "after the edit: $(grep -oE 'top-1 [0-9.]+%' <<<"$edited"), $(size_of "$edited") (was $initial_size)"
+else
+    shown=""
+    fail "no new final top-1 after changing bits"
+fi
+if screen | grep -E "stem\.conv\.weight +Conv" | grep -q "int4"; then
+    pass "the layer table shows int4 for the edited layer"
+else
+    fail "the table does not show int4 for stem.conv.weight"
+fi
+
+# Export: e opens a prompt with a default path; Ctrl-U clears it; Enter writes.
+EXPORTED=$WORK/exported.yaml
+tmux send-keys -t "$SESSION" e
+if wait_until "the export prompt" screen_has "Export configuration to: mobilenet.lathe.yaml"; then
+    pass "e opens the export prompt prefilled with a default path"
+else
+    fail "no export prompt"
+fi
+tmux send-keys -t "$SESSION" C-u
+tmux send-keys -t "$SESSION" -l "$EXPORTED"
+tmux send-keys -t "$SESSION" Enter
+if wait_until "the export message" screen_has "exported the configuration to $EXPORTED" && [ -s "$EXPORTED" ]; then
+    pass "Enter wrote the configuration and said where"
+else
+    fail "the configuration was not exported to $EXPORTED"
+fi
+if grep -q "^version: 1" "$EXPORTED" 2>/dev/null && grep -q "stem.conv.weight.*bits: 4" "$EXPORTED" 2>/dev/null \
+    && grep -q "^# measured: top1 " "$EXPORTED" 2>/dev/null; then
+    pass "the export is a v1 configuration with the 4-bit layer and the measured metrics"
+else
+    fail "unexpected export: $(cat "$EXPORTED" 2>/dev/null)"
+fi
+
+# The status bar's number must be what `lathe eval --config` measures.
+eval_json=$("$BIN" eval "$MODEL" --data "$DATA" --config "$EXPORTED" --json 2>"$WORK/eval.err")
+eval_status=$?
+eval_top1=$(python3 -c 'import json,sys; print("%.1f" % (json.load(sys.stdin)["top1"] * 100))' <<<"$eval_json" 2>/dev/null)
+if [ $eval_status -eq 0 ] && [ -n "$shown" ] && [ "$eval_top1" = "$shown" ]; then
+    pass "lathe eval --config of the export: top-1 $eval_top1% = the status bar's $shown%"
+else
+    fail "lathe eval --config gave '$eval_top1' (exit $eval_status: $(head -c 300 "$WORK/eval.err")), status bar '$shown'"
+fi
+
+# Help opens and closes.
+tmux send-keys -t "$SESSION" '?'
+if wait_until "the help overlay" screen_has "Keys (Esc closes)"; then
+    pass "? opens the help overlay"
+else
+    fail "? did not open help"
+fi
+tmux send-keys -t "$SESSION" Escape
+if wait_until "help to close" screen_lacks "Keys (Esc closes)"; then
+    pass "Esc closes help"
+else
+    fail "Esc did not close help"
+fi
+
+# Too small, then back.
+tmux resize-window -t "$SESSION" -x 30 -y 8
+if wait_until "the too-small screen" screen_has "Terminal too small"; then
+    pass "at 30×8 the explorer says the terminal is too small"
+else
+    fail "no too-small screen at 30×8"
+fi
+tmux resize-window -t "$SESSION" -x $WIDTH -y $HEIGHT
+recovered() { screen_lacks "Terminal too small" && screen_has "stem.conv.weight" && final_top1_shown; }
+if wait_until "the explorer to come back at ${WIDTH}x${HEIGHT}" recovered; then
+    pass "back at ${WIDTH}×${HEIGHT} the explorer is whole again"
+else
+    fail "the explorer did not recover from the resize"
+fi
+
+# Quit (answering y if it asks) and check the terminal was restored.
+tmux send-keys -t "$SESSION" q
+sleep 0.5
+if screen_has "Quit anyway?"; then tmux send-keys -t "$SESSION" y; fi
+if wait_until "lathe to exit" test -s "$WORK/exit"; then
+    code=$(sed -n 's/^EXIT=//p' "$WORK/exit")
+    if [ "$code" = "0" ]; then pass "q quits with exit status 0"; else fail "exit status $code after q"; fi
+else
+    fail "lathe did not exit after q"
+fi
+wait_until "the shell's line after exit" screen_has "LATHE-EXITED" >/dev/null 2>&1
+flags=$(tmux display-message -p -t "$SESSION" '#{alternate_on} #{cursor_flag} #{mouse_any_flag} #{keypad_cursor_flag}')
+if [ "$flags" = "0 1 0 0" ] && screen_has "LATHE-EXITED"; then
+    pass "terminal restored: main screen, cursor visible, mouse and keypad modes off"
+else
+    fail "terminal not restored (alternate cursor mouse keypad = $flags)"
+fi
+
+# --- starting from --config, and Ctrl-C ---------------------------------------------------
+# The exported file opens again in the explorer with the same numbers; Ctrl-C then quits
+# at once (status 130) and still gives the terminal back.
+SESSION=$SESSION-config
+rm -f "$WORK/exit"
+tmux new-session -d -s "$SESSION" -x $WIDTH -y $HEIGHT -c "$WORK" \
+    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BIN' '$MODEL' --data '$DATA' --config '$EXPORTED'; echo \"EXIT=\$?\" > '$WORK/exit'; echo LATHE-EXITED; sleep 600"
+if wait_until "a final top-1 from --config" final_top1_shown; then
+    again=$(top1_of "$(status_line)")
+    if [ "$again" = "$shown" ] && screen | grep -E "stem\.conv\.weight +Conv" | grep -q "int4"; then
+        pass "--config starts from the exported plan: int4 and top-1 $again% again"
+    else
+        fail "--config start shows top-1 '$again' (expected '$shown') or lacks int4"
+    fi
+else
+    fail "no final top-1 when starting from --config"
+fi
+tmux send-keys -t "$SESSION" C-c
+if wait_until "lathe to exit on Ctrl-C" test -s "$WORK/exit"; then
+    code=$(sed -n 's/^EXIT=//p' "$WORK/exit")
+    wait_until "the shell's line after exit" screen_has "LATHE-EXITED" >/dev/null 2>&1
+    flags=$(tmux display-message -p -t "$SESSION" '#{alternate_on} #{cursor_flag} #{mouse_any_flag} #{keypad_cursor_flag}')
+    if [ "$code" = "130" ] && [ "$flags" = "0 1 0 0" ]; then
+        pass "Ctrl-C exits (130) with the terminal restored"
+    else
+        fail "Ctrl-C: exit '$code', terminal flags '$flags' (want 130 and '0 1 0 0')"
+    fi
+else
+    fail "lathe did not exit on Ctrl-C"
+fi
+tmux kill-session -t "$SESSION" 2>/dev/null
+
+echo "$passed passed, $failed failed"
+[ $failed -eq 0 ]
