@@ -14,8 +14,19 @@ final class UsageTests: XCTestCase {
         }
     }
 
-    func testBareLatheShowsUsage() throws {
+    /// Bare `lathe` opens the explorer on the bundled sample; with no terminal
+    /// (as here) it must refuse clearly and point to the plain commands.
+    func testBareLatheWithoutTerminalPointsToCommands() throws {
         let run = try LatheBinary.run([])
+        XCTAssertEqual(run.status, 2, run.stderr)
+        XCTAssertTrue(run.stderr.hasPrefix("error:"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("terminal"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("lathe eval"), run.stderr)
+        XCTAssertTrue(run.stderr.contains("lathe inspect"), run.stderr)
+    }
+
+    func testHelpListsCommands() throws {
+        let run = try LatheBinary.run(["--help"])
         XCTAssertEqual(run.status, 0, run.stderr)
         XCTAssertTrue(run.stdout.contains("eval"))
         XCTAssertTrue(run.stdout.contains("inspect"))
