@@ -38,6 +38,7 @@ let package = Package(
         ),
         .testTarget(name: "LatheCoreTests", dependencies: ["LatheCore"], exclude: ["Fixtures"]),
         .testTarget(name: "LatheUITests", dependencies: ["LatheUI", "LatheCore"]),
+        .testTarget(name: "CLITests", dependencies: ["LatheCore"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,2 +1,1 @@
-import LatheCore
-print("lathe")
+ExitStatus.run()

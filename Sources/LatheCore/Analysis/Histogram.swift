@@ -1,0 +1,71 @@
+/// A histogram with equal-width bins, computed exactly as `np.histogram(w, bins=B)`
+/// does on `w.astype(np.float64)`: edges are `linspace(min, max, B + 1)` in Double,
+/// every bin is half-open `[e_i, e_{i+1})` except the last, which is closed.
+/// A constant tensor gets numpy's range `(v - 0.5, v + 0.5)`; an empty one `(0, 1)`.
+///
+/// Non-finite values (NaN, ±inf), for which numpy refuses to autodetect a range,
+/// are left out of both the range and the counts, so a damaged tensor still shows
+/// the shape of its finite part.
+public struct Histogram: Sendable, Equatable {
+    public static let defaultBins = 64
+
+    /// `bins + 1` ascending edges.
+    public var edges: [Double]
+    /// `bins` counts; their sum is the number of finite values.
+    public var counts: [Int]
+
+    public init(edges: [Double], counts: [Int]) {
+        self.edges = edges
+        self.counts = counts
+    }
+
+    public var bins: Int { counts.count }
+
+    /// Histogram of `values` in `bins` equal-width bins (`bins` is clamped to at least 1).
+    public init(_ values: [Float], bins: Int = Histogram.defaultBins) {
+        let bins = Swift.max(1, bins)
+        var lo = Double.infinity
+        var hi = -Double.infinity
+        for v in values where v.isFinite {
+            let d = Double(v)
+            if d < lo { lo = d }
+            if d > hi { hi = d }
+        }
+        if lo > hi {  // no finite values
+            lo = 0
+            hi = 1
+        } else if lo == hi {
+            lo -= 0.5
+            hi += 0.5
+        }
+        let edges = Histogram.linspace(lo, hi, count: bins + 1)
+        var counts = [Int](repeating: 0, count: bins)
+        let width = hi - lo
+        let scale = Double(bins)
+        for v in values where v.isFinite {
+            let x = Double(v)
+            // numpy's fast path: a first guess from the linear map, then corrected
+            // against the actual edges so the result agrees with the edges to the last ulp.
+            var index = Int(((x - lo) / width) * scale)
+            if index >= bins { index = bins - 1 }
+            if index < 0 { index = 0 }
+            if x < edges[index], index > 0 { index -= 1 }
+            if index != bins - 1, x >= edges[index + 1] { index += 1 }
+            counts[index] += 1
+        }
+        self.init(edges: edges, counts: counts)
+    }
+
+    public init(_ tensor: Tensor, bins: Int = Histogram.defaultBins) {
+        self.init(tensor.asFloats, bins: bins)
+    }
+
+    /// numpy's `linspace(start, stop, count)` (endpoint included, last element exactly `stop`).
+    static func linspace(_ start: Double, _ stop: Double, count: Int) -> [Double] {
+        guard count > 1 else { return [start] }
+        let step = (stop - start) / Double(count - 1)
+        var result = (0..<count).map { Double($0) * step + start }
+        result[count - 1] = stop
+        return result
+    }
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import Foundation
+import LatheCore
+
+/// `lathe inspect`: every weight layer with its shape, size, MACs, statistics and histogram.
+struct InspectCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "inspect",
+        abstract: "List a model's weight layers: shape, parameters, MACs, statistics and histogram."
+    )
+
+    @Argument(help: "The model (.onnx).")
+    var model: String
+
+    @Option(help: "Evaluation data whose sample shape sizes the MACs (needed when the model input has symbolic dimensions).")
+    var data: String?
+
+    @Option(help: "Name of the model output the graph is built for (default: the first output).")
+    var output: String?
+
+    @Option(help: "Histogram bins per layer.")
+    var bins: Int = Histogram.defaultBins
+
+    @Flag(help: "Print the results as JSON.")
+    var json = false
+
+    func validate() throws {
+        guard (1...100_000).contains(bins) else { throw ValidationError("--bins must be between 1 and 100000, got \(bins)") }
+    }
+
+    func run() throws {
+        let loadedModel = try Loading.model(model)
+        try Loading.checkOutput(output, of: loadedModel, path: model)
+        let sampleShape: [Int]
+        if let data {
+            let dataset = try Loading.dataset(data)
+            try Loading.checkSampleShape(dataset, modelPath: model, model: loadedModel)
+            sampleShape = dataset.sampleShape
+        } else {
+            sampleShape = try Loading.declaredSampleShape(of: loadedModel, path: model)
+        }
+        let session = try Loading.naming(model) {
+            try InferenceSession(model: loadedModel, sampleShape: sampleShape, output: output)
+        }
+        let summary = try ModelSummary(session: session, bins: bins)
+        print(json ? summary.json(model: model).rendered() : summary.text(model: model))
+    }
+}
+
+/// Per-layer facts of a loaded model, as `lathe inspect` reports them.
+struct ModelSummary {
+    struct Layer {
+        var layer: WeightLayer
+        var stats: WeightStats
+        var histogram: Histogram
+    }
+
+    var layers: [Layer]
+    /// Elements of every deployed floating-point weight and bias tensor.
+    var totalParams: Int
+    /// MACs per sample summed over the weight layers.
+    var totalMACs: Int
+    /// Uncompressed deployment size (`SizeModel.baselineBytes`).
+    var sizeBytes: Int
+
+    init(session: InferenceSession, bins: Int) throws {
+        layers = try session.layers.map { layer in
+            guard let weight = session.weights[layer.name] else {
+                throw LatheError.internalFailure("layer \(layer.name) has no deployed weight tensor")
+            }
+            return Layer(layer: layer, stats: WeightStats(weight), histogram: Histogram(weight, bins: bins))
+        }
+        totalParams = session.weights.values.filter(\.isFloat).reduce(0) { $0 + $1.count }
+        totalMACs = session.layers.reduce(0) { $0 + $1.macs }
+        sizeBytes = SizeModel.baselineBytes(of: session.weights)
+    }
+
+    func json(model: String) -> JSONValue {
+        .object([
+            ("model", .string(model)),
+            ("layers", .array(layers.map { entry in
+                let s = entry.stats
+                return .object([
+                    ("name", .string(entry.layer.name)),
+                    ("op", .string(entry.layer.op.rawValue)),
+                    ("shape", .array(entry.layer.shape.map { .int($0) })),
+                    ("params", .int(entry.layer.params)),
+                    ("macs", .int(entry.layer.macs)),
+                    ("stats", .object([
+                        ("min", .double(s.min)),
+                        ("max", .double(s.max)),
+                        ("mean", .double(s.mean)),
+                        ("std", .double(s.std)),
+                        ("sparsity", .double(s.sparsity)),
+                        ("outlier_ratio", .double(s.outlierRatio)),
+                    ])),
+                    ("histogram", .object([
+                        ("edges", .array(entry.histogram.edges.map { .double($0) })),
+                        ("counts", .array(entry.histogram.counts.map { .int($0) })),
+                    ])),
+                ])
+            })),
+            ("total_params", .int(totalParams)),
+            ("total_macs", .int(totalMACs)),
+            ("size_bytes", .int(sizeBytes)),
+        ])
+    }
+
+    func text(model: String) -> String {
+        var rows: [[String]] = [["layer", "op", "shape", "params", "MACs", "min", "max", "std", "zeros", "outliers", "histogram"]]
+        for entry in layers {
+            let s = entry.stats
+            rows.append([
+                entry.layer.name, entry.layer.op.rawValue, TextFormatting.shape(entry.layer.shape),
+                TextFormatting.grouped(entry.layer.params), TextFormatting.grouped(entry.layer.macs),
+                TextFormatting.decimal(s.min), TextFormatting.decimal(s.max), TextFormatting.decimal(s.std),
+                TextFormatting.percent(s.sparsity), TextFormatting.percent(s.outlierRatio),
+                TextFormatting.sparkline(entry.histogram.counts),
+            ])
+        }
+        let table = TextFormatting.table(rows, rightAligned: [3, 4, 5, 6, 7, 8, 9])
+        let totals = TextFormatting.table([
+            ["layers", String(layers.count)],
+            ["total params", TextFormatting.grouped(totalParams)],
+            ["total MACs", TextFormatting.grouped(totalMACs) + " per sample"],
+            ["size", "\(TextFormatting.bytes(sizeBytes)) (\(TextFormatting.grouped(sizeBytes)) bytes)"],
+        ])
+        return "\(model)\n\n\(table)\n\n\(totals)"
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import LatheCore
+import XCTest
+
+/// Bad files and mismatched inputs: exit 2, `error:` naming the file, never a crash.
+final class BadInputTests: XCTestCase {
+    let model = Samples.path("lenet5", "model.onnx")
+    let data = Samples.path("lenet5", "data.npz")
+
+    func testMissingFiles() throws {
+        assertBadInput(try LatheBinary.run(["eval", "no/such/model.onnx", "--data", data]),
+                       mentions: ["no/such/model.onnx", "not found"])
+        assertBadInput(try LatheBinary.run(["eval", model, "--data", "no/such/data.npz"]),
+                       mentions: ["no/such/data.npz", "not found"])
+        assertBadInput(try LatheBinary.run(["inspect", "no/such/model.onnx"]), mentions: ["no/such/model.onnx"])
+        assertBadInput(try LatheBinary.run(["eval", "samples", "--data", data]), mentions: ["samples", "directory"])
+    }
+
+    func testUnreadableModels() throws {
+        let scratch = try ScratchDirectory()
+        let empty = try scratch.write("empty.onnx", Data())
+        let text = try scratch.write("notes.onnx", Data("This is a text file, not an ONNX model.\n".utf8))
+        let full = try Data(contentsOf: URL(fileURLWithPath: Samples.absolute(model)))
+        let truncated = try scratch.write("truncated.onnx", full.prefix(full.count / 2))
+        for bad in [empty, text, truncated] {
+            assertBadInput(try LatheBinary.run(["eval", bad, "--data", data]), mentions: [bad])
+            assertBadInput(try LatheBinary.run(["inspect", bad, "--json"]), mentions: [bad])
+        }
+        assertBadInput(try LatheBinary.run(["inspect", empty]), mentions: [empty, "empty"])
+    }
+
+    func testUnreadableData() throws {
+        let scratch = try ScratchDirectory()
+        let text = try scratch.write("data.npz", Data("x,y\n1,2\n".utf8))
+        assertBadInput(try LatheBinary.run(["eval", model, "--data", text]), mentions: [text])
+        let empty = try scratch.write("empty.npz", Data())
+        assertBadInput(try LatheBinary.run(["eval", model, "--data", empty]), mentions: [empty])
+    }
+
+    func testDataOfTheWrongSampleShape() throws {
+        // The digits MLP's samples are flat vectors; LeNet-5 wants images.
+        let other = Samples.path("digits_mlp", "data.npz")
+        assertBadInput(try LatheBinary.run(["eval", model, "--data", other]), mentions: [other, "shape"])
+        assertBadInput(try LatheBinary.run(["inspect", model, "--data", other]), mentions: [other, "shape"])
+    }
+
+    func testLabelCountMismatch() throws {
+        let scratch = try ScratchDirectory()
+        let real = try Dataset.load(path: Samples.absolute(data))
+        let x = real.batch(0..<4)
+        let y = Tensor(shape: [3], ints: [1, 2, 3])
+        let path = scratch.path("mismatch.npz")
+        try NPZFormat.write([(name: "x", tensor: x), (name: "y", tensor: y)], to: path)
+        assertBadInput(try LatheBinary.run(["eval", model, "--data", path]), mentions: [path])
+    }
+
+    func testUnknownOutputName() throws {
+        assertBadInput(try LatheBinary.run(["eval", model, "--data", data, "--output", "nope"]),
+                       mentions: [model, "nope"])
+        assertBadInput(try LatheBinary.run(["inspect", model, "--output", "nope"]), mentions: [model, "nope"])
+    }
+
+    /// A model whose input has a symbolic feature dimension cannot be sized without data.
+    func testInspectNeedsDataForSymbolicDimensions() throws {
+        let scratch = try ScratchDirectory()
+        let w = Tensor(shape: [3, 2], floats: [1, 2, 3, 4, 5, 6])
+        let graph = Graph(
+            nodes: [Node(opType: "MatMul", inputs: ["x", "w"], outputs: ["y"])],
+            initializers: ["w": w],
+            inputs: [ValueInfo(name: "x", dtype: .float32, dims: [.symbolic("batch"), .symbolic("features")])],
+            outputs: [ValueInfo(name: "y", dtype: .float32, dims: [.symbolic("batch"), .fixed(2)])])
+        let path = scratch.path("symbolic.onnx")
+        try ONNXWriter.write(Model(graph: graph, opset: 17), to: path)
+        assertBadInput(try LatheBinary.run(["inspect", path]), mentions: [path, "--data"])
+
+        let dataPath = scratch.path("x.npz")
+        try NPZFormat.write([(name: "x", tensor: Tensor(shape: [2, 3], floats: [1, 0, 0, 0, 1, 0]))], to: dataPath)
+        let json = try parseJSON(LatheBinary.run(["inspect", path, "--data", dataPath, "--json"]))
+        XCTAssertEqual(json["total_macs"] as? Int, 6)
+        XCTAssertEqual(json["total_params"] as? Int, 6)
+
+        // Without labels, eval still reports agreement, and the accuracy metrics are null.
+        let eval = try parseJSON(LatheBinary.run(["eval", path, "--data", dataPath, "--json"]))
+        XCTAssertTrue(eval["top1"] is NSNull)
+        XCTAssertEqual(eval["agreement"] as? Double, 1.0)
+        XCTAssertEqual(eval["classes"] as? Int, 2)
+    }
+}
