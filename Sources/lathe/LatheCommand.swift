@@ -10,7 +10,7 @@ struct LatheCommand: ParsableCommand {
             Exit status: 0 on success, 2 for bad input or usage (the message names the file \
             and the problem), 1 for an internal failure.
             """,
-        subcommands: [EvalCommand.self, InspectCommand.self]
+        subcommands: [EvalCommand.self, InspectCommand.self, SensitivityCommand.self, SearchCommand.self, BenchCommand.self]
     )
 
     func run() throws {

@@ -1,0 +1,105 @@
+import Foundation
+
+/// Timings of the live engine on one model and dataset (`lathe bench`).
+public struct BenchResult: Sendable, Equatable {
+    public var samples: Int
+    public var layers: Int
+    public var batchSize: Int
+    public var threads: Int
+    /// A plain full pass of the uncompressed model (`Evaluator.outputs`, no cache).
+    public var plainEvalSeconds: Double
+    /// The live engine's first full pass (uncompressed, cold cache, filling it).
+    public var fullEvalSeconds: Double
+    /// Re-evaluation after changing the last / first weight layer's bits, warm cache.
+    public var reevalLastLayerSeconds: Double
+    public var reevalFirstLayerSeconds: Double
+    /// From `LiveSession.apply` (first layer changed, warm cache) to the first snapshot with a metric.
+    public var firstUpdateMilliseconds: Double
+    /// The same after changing the last layer.
+    public var firstUpdateLastLayerMilliseconds: Double
+    /// Activation cache held after these runs.
+    public var cacheBytes: Int
+    /// A 3-level bits sweep (2, 4, 8) of every layer, cold, if measured.
+    public var sweepSeconds: Double?
+
+    /// reeval_last_layer / full_eval.
+    public var reevalLastLayerRatio: Double { reevalLastLayerSeconds / fullEvalSeconds }
+    /// Sweep time / (layers × 3 full evaluations).
+    public var sweepCostRatio: Double? { sweepSeconds.map { $0 / (Double(layers) * 3 * fullEvalSeconds) } }
+}
+
+/// Measures the live engine in one process (see `BenchResult` for each figure).
+public enum Bench {
+    public static func run(session: InferenceSession, dataset: Dataset, options: EvaluatorOptions = EvaluatorOptions(),
+                           includeSweep: Bool = false) throws -> BenchResult {
+        let layers = session.layers
+        guard let first = layers.first, let last = layers.last else {
+            throw LatheError.badInput(file: session.modelPath, "the model has no weight layers to change")
+        }
+        let plainStart = now()
+        _ = try Evaluator.outputs(session: session, dataset: dataset, batchSize: options.batchSize,
+                                  threads: options.threads)
+        let plain = now() - plainStart
+
+        let evaluator = try PlanEvaluator(session: session, dataset: dataset, options: options)
+        let context = JobContext.direct(scorer: PlanScorer(evaluator: evaluator))
+        func timed(_ plan: CompressionPlan) throws -> Double {
+            let start = now()
+            _ = try context.evaluate(plan, true)
+            return now() - start
+        }
+        let full = try timed(.identity(layers: layers))
+        let changeLast = CompressionPlan(layers: layers, settings: [last.name: LayerSettings(bits: .integer(4))])
+        let changeFirst = CompressionPlan(layers: layers, settings: [first.name: LayerSettings(bits: .integer(4))])
+        // Compress outside the timings: they measure evaluation, and weights are cached per settings anyway.
+        _ = try evaluator.prepare(changeLast)
+        _ = try evaluator.prepare(changeFirst)
+        let reevalLast = try timed(changeLast)
+        let reevalFirst = try timed(changeFirst)
+
+        let live = LiveSession(evaluator: evaluator)
+        live.waitUntilIdle()
+        let firstUpdate = firstUpdateTime(live, CompressionPlan(layers: layers,
+                                                               settings: [first.name: LayerSettings(bits: .integer(3))]))
+        let lastUpdate = firstUpdateTime(live, CompressionPlan(layers: layers,
+                                                              settings: [last.name: LayerSettings(bits: .integer(3))]))
+        live.close()
+        live.waitUntilIdle()
+        let cacheBytes = evaluator.cacheBytes
+
+        var sweep: Double?
+        if includeSweep {
+            let cold = try PlanEvaluator(session: session, dataset: dataset, options: options)
+            let start = now()
+            _ = try SensitivitySweep.run(evaluator: cold, request: SensitivityRequest(
+                levels: SensitivityLevels(bits: [2, 4, 8]), model: session.modelPath, modelHash: "bench"))
+            sweep = now() - start
+        }
+        return BenchResult(samples: dataset.count, layers: layers.count, batchSize: evaluator.schedule.batchSize,
+                           threads: options.threads, plainEvalSeconds: plain, fullEvalSeconds: full,
+                           reevalLastLayerSeconds: reevalLast, reevalFirstLayerSeconds: reevalFirst,
+                           firstUpdateMilliseconds: firstUpdate * 1000,
+                           firstUpdateLastLayerMilliseconds: lastUpdate * 1000, cacheBytes: cacheBytes,
+                           sweepSeconds: sweep)
+    }
+
+    /// Seconds from `apply` to the first snapshot of that generation with a metric, then waits for the final.
+    static func firstUpdateTime(_ live: LiveSession, _ plan: CompressionPlan) -> Double {
+        let start = now()
+        let generation = live.apply(plan)
+        var elapsed = Double.infinity
+        while true {
+            let snapshot = live.latest()
+            if snapshot.generation == generation, snapshot.hasMetric || snapshot.error != nil {
+                elapsed = now() - start
+                break
+            }
+            if snapshot.generation != generation { break }
+            usleep(100)
+        }
+        live.waitUntilIdle()
+        return elapsed
+    }
+
+    static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
+}

@@ -1,0 +1,116 @@
+/// What the automatic search must satisfy.
+public enum SearchConstraint: Sendable, Equatable {
+    /// Smallest size whose metric is at least the fp32 baseline minus this (a fraction: 0.01 = 1 point).
+    case maxDrop(Double)
+    /// Best metric with size at most baseline bytes / ratio.
+    case targetRatio(Double)
+    /// Best metric with size at most this many bytes.
+    case targetSize(Int)
+
+    /// The size budget in bytes, for the size-constrained forms.
+    func budget(baselineBytes: Int) -> Int? {
+        switch self {
+        case .maxDrop: return nil
+        case .targetRatio(let ratio): return Int((Double(baselineBytes) / ratio).rounded(.down))
+        case .targetSize(let bytes): return bytes
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .maxDrop(let drop): return "max drop \(drop)"
+        case .targetRatio(let ratio): return "target ratio \(ratio)"
+        case .targetSize(let bytes): return "target size \(bytes) bytes"
+        }
+    }
+}
+
+/// A search's inputs: the constraint, the candidate levels per layer, and the
+/// sweep that seeds it (identified as for `lathe sensitivity`, sharing its disk cache).
+public struct SearchRequest: Sendable {
+    public var constraint: SearchConstraint
+    /// Candidate bit-widths per layer (symmetric, per-channel).
+    public var bits: [Int]
+    /// Candidate unstructured pruning ratios besides 0.
+    public var prune: [Double]
+    /// Cap on real evaluations after the sweep (the baseline and the start plan included).
+    public var maxEvaluations: Int
+    public var model: String
+    public var modelHash: String
+    public var data: String?
+    public var dataHash: String?
+    public var cache: SensitivityCache?
+
+    public init(constraint: SearchConstraint, bits: [Int] = [2, 3, 4, 5, 6, 8], prune: [Double] = [],
+                maxEvaluations: Int = 40, model: String, modelHash: String, data: String? = nil,
+                dataHash: String? = nil, cache: SensitivityCache? = nil) {
+        self.constraint = constraint
+        self.bits = bits
+        self.prune = prune
+        self.maxEvaluations = maxEvaluations
+        self.model = model
+        self.modelHash = modelHash
+        self.data = data
+        self.dataHash = dataHash
+        self.cache = cache
+    }
+
+    public func validate() throws {
+        guard !bits.isEmpty else { throw LatheError.badInput("--bits needs at least one bit-width") }
+        for b in bits where !(1...16).contains(b) && b != 32 {
+            throw LatheError.badInput("--bits: \(b) is out of range (1–16, or 32 for float)")
+        }
+        for p in prune where !(p > 0 && p < 1) {
+            throw LatheError.badInput("--prune: \(p) is out of range (0 < p < 1)")
+        }
+        switch constraint {
+        case .maxDrop(let drop):
+            guard drop >= 0, drop < 1 else { throw LatheError.badInput("--max-drop: \(drop) must be in [0, 1)") }
+        case .targetRatio(let ratio):
+            guard ratio >= 1, ratio.isFinite else { throw LatheError.badInput("--target-ratio: \(ratio) must be ≥ 1") }
+        case .targetSize(let bytes):
+            guard bytes > 0 else { throw LatheError.badInput("--target-size: \(bytes) must be positive") }
+        }
+        guard maxEvaluations >= 2 else { throw LatheError.badInput("the search needs at least 2 evaluations") }
+    }
+}
+
+/// A plan the search evaluated.
+public struct SearchPoint: Sendable, Equatable {
+    public var sizeBytes: Int
+    /// Measured metric (top-1, or agreement).
+    public var value: Double
+    /// Which moves of the path it holds, e.g. "start", "path 12", "path 12 + blocks.3.pointwise.weight bits 3".
+    public var label: String
+    public var plan: CompressionPlan
+}
+
+/// The search's answer.
+public struct SearchOutcome: Sendable, Equatable {
+    public var plan: CompressionPlan
+    public var sizeBytes: Int
+    public var baselineBytes: Int
+    /// Size of the same model with every layer at 8 bits (symmetric, per-channel).
+    public var int8Bytes: Int
+    public var metric: LiveMetric
+    public var value: Double
+    public var baselineValue: Double
+    /// Whether the plan meets the constraint (measured).
+    public var satisfied: Bool
+    public var constraint: SearchConstraint
+    public var visited: [SearchPoint]
+    /// Real evaluations run (the sweep's not counted).
+    public var evaluations: Int
+
+    public var compressionRatio: Double { sizeBytes > 0 ? Double(baselineBytes) / Double(sizeBytes) : 1 }
+
+    /// Visited points no other beats on both size (smaller) and metric (higher), by size.
+    public var paretoFront: [SearchPoint] {
+        let sorted = visited.sorted { ($0.sizeBytes, -$0.value) < ($1.sizeBytes, -$1.value) }
+        var front: [SearchPoint] = []
+        for point in sorted where front.last.map({ point.value > $0.value }) ?? true {
+            front.append(point)
+        }
+        return front
+    }
+}

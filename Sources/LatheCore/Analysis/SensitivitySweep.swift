@@ -1,0 +1,224 @@
+import Foundation
+
+/// Which layers one process sweeps when a big model is spread over machines:
+/// shard `index` of `count` (1-based) takes the layers whose graph-order
+/// position p satisfies p mod count = index − 1. Deterministic, so shards
+/// never overlap and together cover every layer.
+public struct SensitivityShard: Sendable, Equatable {
+    public var index: Int
+    public var count: Int
+
+    public init(index: Int, count: Int) throws {
+        guard count >= 1, (1...count).contains(index) else {
+            throw LatheError.badInput("--shard \(index)/\(count): expected i/n with 1 ≤ i ≤ n")
+        }
+        self.index = index
+        self.count = count
+    }
+
+    /// Parses "i/n".
+    public init(parsing text: String) throws {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        guard parts.count == 2, let i = Int(parts[0]), let n = Int(parts[1]) else {
+            throw LatheError.badInput("--shard \(text): expected i/n, e.g. 1/4")
+        }
+        try self.init(index: i, count: n)
+    }
+
+    public func selects(position: Int) -> Bool { position % count == index - 1 }
+
+    public var text: String { "\(index)/\(count)" }
+}
+
+/// What to sweep and where its results live.
+public struct SensitivityRequest: Sendable {
+    public var levels: SensitivityLevels
+    /// Every other layer's settings during the sweep (nil: the uncompressed model).
+    public var base: CompressionPlan?
+    public var shard: SensitivityShard?
+    /// Paths as the user gave them (informative) and fingerprints of the files' bytes.
+    public var model: String
+    public var modelHash: String
+    public var data: String?
+    public var dataHash: String?
+    /// Where results are kept between runs (nil: not kept).
+    public var cache: SensitivityCache?
+
+    public init(levels: SensitivityLevels, base: CompressionPlan? = nil, shard: SensitivityShard? = nil,
+                model: String, modelHash: String, data: String? = nil, dataHash: String? = nil,
+                cache: SensitivityCache? = nil) {
+        self.levels = levels
+        self.base = base
+        self.shard = shard
+        self.model = model
+        self.modelHash = modelHash
+        self.data = data
+        self.dataHash = dataHash
+        self.cache = cache
+    }
+}
+
+/// Per-layer sensitivity analysis (see `SensitivityReport` for what is measured).
+///
+/// With data, each (layer, level) entry is the metric of the base plan with
+/// only that layer replaced by the level, evaluated exactly as `lathe eval
+/// --config` would. The base plan's activations are computed once and cached,
+/// so an entry re-runs only what lies downstream of its layer's input; the
+/// entries' own activations are not kept (no later entry shares them), which
+/// leaves the cache to the base plan's.
+public enum SensitivitySweep {
+    /// SQNR in dB of `weight` quantized symmetric per-channel to `bits`:
+    /// 10·log10(Σw² / Σ(w − w')²); +inf when the quantization is exact.
+    public static func sqnr(weight: Tensor, layer: WeightLayer, bits: Int,
+                            cache: CompressedWeightCache? = nil) throws -> Double {
+        let settings = SensitivityLevels.settings(bits: bits)
+        guard settings.changesWeights else { return .infinity }
+        let key = CompressedWeightCache.Key(layers: [(layer.name, settings)])
+        let quantized: Tensor
+        if let cached = cache?.value(for: key)?[layer.name] {
+            quantized = cached
+        } else {
+            quantized = try Compressor.compress(weight, layer: layer, settings: settings)
+            cache?.store([layer.name: quantized], for: key)
+        }
+        var signal = 0.0, noise = 0.0
+        for (w, q) in zip(weight.floats, quantized.floats) {
+            signal += Double(w) * Double(w)
+            let e = Double(w) - Double(q)
+            noise += e * e
+        }
+        guard noise > 0, signal > 0 else { return .infinity }
+        return 10 * log10(signal / noise)
+    }
+
+    /// Fingerprint of everything besides model and data that the numbers depend on.
+    static func method(levels: SensitivityLevels, base: CompressionPlan?, evaluator: PlanEvaluator?,
+                       outputName: String) -> String {
+        var parts = ["lathe-sensitivity-1", "output=\(outputName)",
+                     "bits=\(levels.bits)", "prune=\(levels.prune)", "clusters=\(levels.clusters)"]
+        if let evaluator {
+            parts.append("batch=\(evaluator.schedule.batchSize)")
+            parts.append("calibration=\(evaluator.options.calibrationSamples)")
+            if let base, !base.isIdentity {
+                parts.append("base=" + ConfigWriter.renderJSON(CompressionConfig(plan: base)))
+            }
+        } else {
+            parts.append("data-free")
+        }
+        return ContentHash.hex(of: parts.joined(separator: "\n"))
+    }
+
+    /// Data-free analysis: SQNR per bit-width for every selected layer.
+    public static func dataFree(session: InferenceSession, request: SensitivityRequest) throws -> SensitivityReport {
+        try request.levels.validate()
+        let method = self.method(levels: request.levels, base: nil, evaluator: nil, outputName: session.outputName)
+        var report = start(request, layers: session.layers, method: method, metric: nil, samples: 0)
+        try fillSQNR(&report, session: session, levels: request.levels, cache: nil)
+        report.updateScores()
+        request.cache?.save(report)
+        return report
+    }
+
+    /// A sweep with data run straight through (the command line's).
+    public static func run(evaluator: PlanEvaluator, request: SensitivityRequest,
+                           progress: (@Sendable (_ phase: String, _ done: Int, _ total: Int) -> Void)? = nil,
+                           isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> SensitivityReport {
+        let context = JobContext.direct(scorer: PlanScorer(evaluator: evaluator),
+                                        report: progress ?? { _, _, _ in }, isCancelled: isCancelled)
+        return try run(request, context: context)
+    }
+
+    /// The sweep as a job: resumes from the disk cache, reports progress per
+    /// entry and hands each partial report to `onUpdate`.
+    static func run(_ request: SensitivityRequest, context: JobContext,
+                    onUpdate: (SensitivityReport) -> Void = { _ in }) throws -> SensitivityReport {
+        try request.levels.validate()
+        let evaluator = context.evaluator
+        let session = evaluator.session
+        let layers = session.layers
+        let base = request.base ?? CompressionPlan.identity(layers: layers)
+        try base.validate(layers: layers)
+        let method = self.method(levels: request.levels, base: request.base, evaluator: evaluator,
+                                 outputName: session.outputName)
+        var report = start(request, layers: layers, method: method, metric: context.scorer.metric,
+                           samples: evaluator.schedule.sampleCount)
+
+        try fillSQNR(&report, session: session, levels: request.levels, cache: evaluator.weightCache)
+        onUpdate(report)
+
+        // Work left: entries missing from the cache, except levels equal to the base settings.
+        var work: [(layer: Int, level: SensitivityLevel)] = []
+        for (position, entry) in report.layers.enumerated() {
+            for level in request.levels.entries where entry.value(at: level) == nil {
+                work.append((position, level))
+            }
+        }
+        let total = work.count + 1
+        context.report("baseline", 0, total)
+        if report.baseline.value == nil || !work.isEmpty {
+            // Also warms the activation cache that every entry starts from.
+            let tally = try context.evaluate(base, true)
+            report.baseline.value = tally.value
+        }
+        onUpdate(report)
+        var done = 1
+        for (index, item) in work.enumerated() {
+            try context.checkCancellation()
+            let name = report.layers[item.layer].name
+            context.report("\(name) \(item.level.label)", done, total)
+            let settings = item.level.settings
+            let value: Double?
+            if settings.canonical == base.settings(for: name).canonical {
+                value = report.baseline.value
+            } else {
+                var plan = base
+                plan.set(settings, for: name)
+                value = try context.evaluate(plan, false).value
+            }
+            if let value { report.layers[item.layer].set(value, at: item.level) }
+            done += 1
+            let layerFinished = index + 1 == work.count || work[index + 1].layer != item.layer
+            if layerFinished {
+                report.updateScores()
+                request.cache?.save(report)
+                onUpdate(report)
+            }
+        }
+        report.updateScores()
+        request.cache?.save(report)
+        context.report("done", total, total)
+        onUpdate(report)
+        return report
+    }
+
+    /// A report for the selected layers, filled with whatever the disk cache holds.
+    static func start(_ request: SensitivityRequest, layers: [WeightLayer], method: String, metric: LiveMetric?,
+                      samples: Int) -> SensitivityReport {
+        let selected = layers.enumerated().filter { request.shard?.selects(position: $0.offset) ?? true }.map(\.element)
+        let baseline = SensitivityReport.Baseline(
+            metric: metric, value: nil, samples: samples, model: request.model, modelHash: request.modelHash,
+            data: request.data, dataHash: request.dataHash, method: method, levels: request.levels,
+            layerOrder: layers.map(\.name), shard: request.shard?.text)
+        var report = SensitivityReport(baseline: baseline, layers: selected.map { SensitivityReport.Layer(name: $0.name) })
+        if let cached = request.cache?.load(modelHash: request.modelHash, dataHash: request.dataHash, method: method) {
+            report.baseline.value = cached.baseline.value
+            for index in report.layers.indices {
+                if let old = cached.layer(named: report.layers[index].name) { report.layers[index].fill(from: old) }
+            }
+        }
+        report.updateScores()
+        return report
+    }
+
+    static func fillSQNR(_ report: inout SensitivityReport, session: InferenceSession, levels: SensitivityLevels,
+                         cache: CompressedWeightCache?) throws {
+        let byName = Dictionary(session.layers.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+        for index in report.layers.indices {
+            guard let layer = byName[report.layers[index].name], let weight = session.weights[layer.name],
+                  weight.isFloat else { continue }
+            for bits in levels.bits where report.layers[index].sqnrDB[bits] == nil {
+                report.layers[index].sqnrDB[bits] = try sqnr(weight: weight, layer: layer, bits: bits, cache: cache)
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import Foundation
+
+/// Activations at weight layers' inputs, per batch, keyed by the states of the
+/// layers upstream of the value (see `LayerAncestry`): an entry is reused by
+/// any plan that agrees on those layers, whatever it does downstream.
+/// Memory-capped with least-recently-used eviction. Thread-safe.
+final class ActivationCache: @unchecked Sendable {
+    struct Key: Hashable, Sendable {
+        /// Index into `LayerAncestry.cached`.
+        var value: Int
+        var batch: Int
+        /// State ids (`LayerStateTable`) of the upstream layers, in layer order.
+        var signature: [Int32]
+    }
+
+    let capacityBytes: Int
+    private let lock = NSLock()
+    private var slots: [Slot] = []
+    private var slotOfKey: [Key: Int] = [:]
+    private var freeSlots: [Int] = []
+    /// Most and least recently used slots (-1 when empty).
+    private var head = -1
+    private var tail = -1
+    private var totalBytes = 0
+    private var hitCount = 0
+    private var missCount = 0
+
+    private struct Slot {
+        var key: Key
+        var tensor: Tensor?
+        var bytes: Int
+        var previous: Int
+        var next: Int
+    }
+
+    init(capacityBytes: Int) { self.capacityBytes = max(0, capacityBytes) }
+
+    /// Default capacity: a quarter of physical memory.
+    static var defaultCapacity: Int { Int(ProcessInfo.processInfo.physicalMemory / 4) }
+
+    func value(for key: Key) -> Tensor? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let slot = slotOfKey[key] else {
+            missCount += 1
+            return nil
+        }
+        hitCount += 1
+        moveToFront(slot)
+        return slots[slot].tensor
+    }
+
+    func store(_ tensor: Tensor, for key: Key) {
+        let bytes = Self.bytes(of: tensor, key: key)
+        guard bytes <= capacityBytes else { return }
+        lock.lock()
+        defer { lock.unlock() }
+        if let existing = slotOfKey[key] {
+            totalBytes += bytes - slots[existing].bytes
+            slots[existing].tensor = tensor
+            slots[existing].bytes = bytes
+            moveToFront(existing)
+        } else {
+            let slot: Int
+            let fresh = Slot(key: key, tensor: tensor, bytes: bytes, previous: -1, next: -1)
+            if let reused = freeSlots.popLast() {
+                slot = reused
+                slots[slot] = fresh
+            } else {
+                slot = slots.count
+                slots.append(fresh)
+            }
+            slotOfKey[key] = slot
+            linkAtFront(slot)
+            totalBytes += bytes
+        }
+        while totalBytes > capacityBytes, tail >= 0 { evict(tail) }
+    }
+
+    var bytes: Int { lock.withLock { totalBytes } }
+    var count: Int { lock.withLock { slotOfKey.count } }
+    var statistics: (hits: Int, misses: Int) { lock.withLock { (hitCount, missCount) } }
+
+    func removeAll() {
+        lock.withLock {
+            slots = []
+            slotOfKey = [:]
+            freeSlots = []
+            head = -1
+            tail = -1
+            totalBytes = 0
+        }
+    }
+
+    /// Element storage plus the key's signature and bookkeeping.
+    static func bytes(of tensor: Tensor, key: Key) -> Int {
+        tensor.floats.count * MemoryLayout<Float>.size + tensor.ints.count * MemoryLayout<Int64>.size
+            + key.signature.count * MemoryLayout<Int32>.size + 96
+    }
+
+    // MARK: recency list (under the lock)
+
+    private func evict(_ slot: Int) {
+        unlink(slot)
+        slotOfKey[slots[slot].key] = nil
+        totalBytes -= slots[slot].bytes
+        slots[slot].tensor = nil
+        slots[slot].key.signature = []
+        freeSlots.append(slot)
+    }
+
+    private func moveToFront(_ slot: Int) {
+        guard head != slot else { return }
+        unlink(slot)
+        linkAtFront(slot)
+    }
+
+    private func linkAtFront(_ slot: Int) {
+        slots[slot].previous = -1
+        slots[slot].next = head
+        if head >= 0 { slots[head].previous = slot }
+        head = slot
+        if tail < 0 { tail = slot }
+    }
+
+    private func unlink(_ slot: Int) {
+        let previous = slots[slot].previous, next = slots[slot].next
+        if previous >= 0 { slots[previous].next = next } else { head = next }
+        if next >= 0 { slots[next].previous = previous } else { tail = previous }
+        slots[slot].previous = -1
+        slots[slot].next = -1
+    }
+}

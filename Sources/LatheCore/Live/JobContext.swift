@@ -1,0 +1,32 @@
+/// What a long job (sensitivity sweep, search) needs from the engine: score a
+/// plan on every sample, report progress, learn it was cancelled. The live
+/// session provides one that pauses the job whenever the user applies a plan;
+/// the command line provides a direct one.
+struct JobContext: Sendable {
+    let scorer: PlanScorer
+    /// Scores a plan on every sample. `store` keeps the activations it computes
+    /// for later plans (worth it only when later plans share its upstream
+    /// settings). Throws `CancellationError` when the job is cancelled.
+    let evaluate: @Sendable (_ plan: CompressionPlan, _ store: Bool) throws -> ScoreTally
+    let report: @Sendable (_ phase: String, _ done: Int, _ total: Int) -> Void
+    let isCancelled: @Sendable () -> Bool
+
+    var evaluator: PlanEvaluator { scorer.evaluator }
+
+    /// Runs plans straight through on the calling thread (and the evaluator's workers).
+    static func direct(scorer: PlanScorer, report: @escaping @Sendable (String, Int, Int) -> Void = { _, _, _ in },
+                       isCancelled: @escaping @Sendable () -> Bool = { false }) -> JobContext {
+        JobContext(scorer: scorer, evaluate: { plan, store in
+            let prepared = try scorer.evaluator.prepare(plan)
+            let tally = LockedBox(ScoreTally())
+            guard try scorer.score(prepared, store: store, tally: tally, shouldStop: isCancelled) else {
+                throw CancellationError()
+            }
+            return tally.withLock { $0 }
+        }, report: report, isCancelled: isCancelled)
+    }
+
+    func checkCancellation() throws {
+        if isCancelled() { throw CancellationError() }
+    }
+}

@@ -1,0 +1,126 @@
+/// The data flow of a session's optimised graph as far as caching needs it:
+/// which values are cached (the data inputs of weight layers), which layers
+/// lie upstream of each of them (so a cached value is valid exactly while the
+/// settings of those layers are unchanged — right for DAGs with residual or
+/// gating branches, where "layers before k in graph order" would be wrong), and
+/// which steps a batch must run given the values found in the cache.
+struct LayerAncestry: Sendable {
+    /// A value kept in the activation cache.
+    struct CachedValue: Sendable {
+        var name: String
+        /// Value id in the graph analysis.
+        var id: Int
+        /// Indices (into the session's layers) of the layers whose nodes are ancestors of the value.
+        var upstream: [Int]
+    }
+
+    let cached: [CachedValue]
+    /// Layers upstream of the scored output: all that can change it.
+    let outputUpstream: [Int]
+    /// Per layer: the layers upstream of the input its activation calibration observes.
+    let calibrationUpstream: [[Int]]
+
+    private let nodeInputs: [[Int]]
+    private let nodeOutputs: [[Int]]
+    private let valueCount: Int
+    private let outputID: Int
+    /// Cached index by value id (-1 for values that are not cached).
+    private let cachedIndexOfValue: [Int]
+
+    init(session: InferenceSession) {
+        let graph = session.graph
+        var ids: [String: Int] = [:]
+        func id(_ name: String) -> Int {
+            if let existing = ids[name] { return existing }
+            ids[name] = ids.count
+            return ids.count - 1
+        }
+        _ = id(session.inputName)
+        var nodeInputs: [[Int]] = []
+        var nodeOutputs: [[Int]] = []
+        for node in graph.nodes {
+            nodeInputs.append(node.inputs.filter { !$0.isEmpty && graph.initializers[$0] == nil }.map(id))
+            nodeOutputs.append(node.outputs.filter { !$0.isEmpty }.map(id))
+        }
+        let outputID = id(session.outputName)
+        let valueCount = ids.count
+
+        var layerIndex: [String: Int] = [:]
+        for (index, layer) in session.layers.enumerated() { layerIndex[layer.name] = index }
+        var layersOfNode = [[Int]](repeating: [], count: graph.nodes.count)
+        for binding in session.bindings {
+            if let index = layerIndex[binding.layerName], binding.nodeIndex < layersOfNode.count {
+                layersOfNode[binding.nodeIndex].append(index)
+            }
+        }
+
+        // Upstream layer sets as bitsets, propagated in topological (node) order.
+        let words = (session.layers.count + 63) / 64
+        var upstream = [[UInt64]](repeating: [UInt64](repeating: 0, count: words), count: valueCount)
+        for (node, outputs) in nodeOutputs.enumerated() {
+            var bits = [UInt64](repeating: 0, count: words)
+            for input in nodeInputs[node] {
+                for w in 0..<words { bits[w] |= upstream[input][w] }
+            }
+            for layer in layersOfNode[node] { bits[layer / 64] |= 1 << UInt64(layer % 64) }
+            for output in outputs {
+                for w in 0..<words { upstream[output][w] |= bits[w] }
+            }
+        }
+        func members(_ bits: [UInt64]) -> [Int] {
+            var result: [Int] = []
+            for w in 0..<words where bits[w] != 0 {
+                for b in 0..<64 where bits[w] & (1 << UInt64(b)) != 0 { result.append(w * 64 + b) }
+            }
+            return result
+        }
+
+        var cached: [CachedValue] = []
+        var cachedIndexOfValue = [Int](repeating: -1, count: valueCount)
+        var seen = Set<String>()
+        for binding in session.bindings.sorted(by: { $0.nodeIndex < $1.nodeIndex }) {
+            let name = binding.dataName
+            guard name != session.inputName, let value = ids[name], seen.insert(name).inserted else { continue }
+            cachedIndexOfValue[value] = cached.count
+            cached.append(CachedValue(name: name, id: value, upstream: members(upstream[value])))
+        }
+        self.cached = cached
+        self.outputUpstream = members(upstream[outputID])
+        self.calibrationUpstream = session.layers.map { layer in
+            guard let value = ids[session.layerInputName(layer)] else { return [] }
+            return members(upstream[value])
+        }
+        self.nodeInputs = nodeInputs
+        self.nodeOutputs = nodeOutputs
+        self.valueCount = valueCount
+        self.outputID = outputID
+        self.cachedIndexOfValue = cachedIndexOfValue
+    }
+
+    /// What one batch needs, walking back from the output: a cached value that
+    /// is needed is looked up (`lookup` returns whether it is available); found
+    /// ones cut the walk there, like the executor's own analysis of seeds.
+    /// Returns the cached indices that will be computed (needed but not found),
+    /// which is what is worth capturing for the cache.
+    func computedCachedValues(lookup: (Int) -> Bool) -> [Int] {
+        var needed = [Bool](repeating: false, count: valueCount)
+        var available = [Bool](repeating: false, count: valueCount)
+        needed[outputID] = true
+        var computed: [Int] = []
+        for node in nodeOutputs.indices.reversed() {
+            var active = false
+            for output in nodeOutputs[node] where needed[output] {
+                let cachedIndex = cachedIndexOfValue[output]
+                if cachedIndex >= 0, !available[output], lookup(cachedIndex) { available[output] = true }
+                if !available[output] { active = true }
+            }
+            guard active else { continue }
+            for output in nodeOutputs[node] where needed[output] && !available[output] {
+                let cachedIndex = cachedIndexOfValue[output]
+                if cachedIndex >= 0 { computed.append(cachedIndex) }
+            }
+            for input in nodeInputs[node] { needed[input] = true }
+        }
+        return computed
+    }
+}

@@ -1,0 +1,362 @@
+import Foundation
+
+/// The background engine behind the explorer: evaluates compression plans as
+/// the user changes them, and runs sensitivity sweeps and searches as jobs.
+///
+/// - `apply(plan)` returns at once with a generation number. The plan's size
+///   and BOPs are published immediately; its metric then streams batch by
+///   batch (running value, 95% Wilson interval, samples done) and ends with a
+///   final snapshot. Applying a newer plan stops older work at its next batch
+///   boundary; at most one plan is evaluated at a time, so no work leaks.
+/// - Final numbers are those of `PlanEvaluator` (the same as
+///   `lathe eval --config`), whatever the cancellations and thread count.
+/// - Snapshots go to a mailbox (newest wins): `latest()` reads it, `onUpdate`
+///   is called (on an engine thread) after each change, to wake the UI.
+/// - Jobs (sweeps, searches) run when no plan is pending and pause at a batch
+///   boundary whenever one is applied, so the UI's numbers always come first.
+///
+/// Generation 0 is the uncompressed model, evaluated at start: it computes the
+/// baseline predictions and fills the activation cache.
+public final class LiveSession: Sendable {
+    public let evaluator: PlanEvaluator
+    let scorer: PlanScorer
+    private let mailbox: SnapshotMailbox
+    private let control = LockedBox(Control())
+    private let finals = LockedBox(FinalScores())
+    private let queue = DispatchQueue(label: "lathe.live.runner", qos: .userInitiated)
+    let jobResults = LockedBox(JobResults())
+
+    struct Pending: Sendable {
+        var generation: Int
+        var plan: CompressionPlan
+    }
+
+    struct Job: Sendable {
+        var id: Int
+        var kind: JobProgress.Kind
+        var body: @Sendable (JobContext) throws -> Void
+    }
+
+    private struct Control {
+        var generation = 0
+        var pending: Pending?
+        var queuedJob: Job?
+        var runningJob: Int?
+        var lastJobID = 0
+        var cancelledJobs = Set<Int>()
+        var runnerActive = false
+        var closed = false
+        var baselineValue: Double?
+    }
+
+    private enum Work {
+        case plan(Pending)
+        case job(Job)
+    }
+
+    public init(evaluator: PlanEvaluator, onUpdate: @escaping @Sendable () -> Void = {}) {
+        self.evaluator = evaluator
+        scorer = PlanScorer(evaluator: evaluator)
+        let identity = CompressionPlan.identity(layers: evaluator.layers)
+        mailbox = SnapshotMailbox(initial: Self.sizeSnapshot(identity, generation: 0, evaluator: evaluator,
+                                                             metric: scorer.metric), onUpdate: onUpdate)
+        enqueue(Pending(generation: 0, plan: identity))
+    }
+
+    public convenience init(session: InferenceSession, dataset: Dataset, options: EvaluatorOptions = EvaluatorOptions(),
+                            onUpdate: @escaping @Sendable () -> Void = {}) throws {
+        self.init(evaluator: try PlanEvaluator(session: session, dataset: dataset, options: options),
+                  onUpdate: onUpdate)
+    }
+
+    deinit { close() }
+
+    /// The metric this session reports ("top-1" with labels, "agree" without).
+    public var metric: LiveMetric { scorer.metric }
+
+    /// The newest snapshot.
+    public func latest() -> LiveSnapshot { mailbox.latest() }
+
+    /// The generation of the newest applied plan.
+    public var generation: Int { control.withLock { $0.generation } }
+
+    /// Starts evaluating `plan`; returns its generation at once. Its size is in
+    /// `latest()` before this returns.
+    @discardableResult
+    public func apply(_ plan: CompressionPlan) -> Int {
+        let generation = control.withLock { control -> Int in
+            control.generation += 1
+            return control.generation
+        }
+        mailbox.replace(with: Self.sizeSnapshot(plan, generation: generation, evaluator: evaluator,
+                                                metric: scorer.metric, baselineValue: knownBaselineValue))
+        if (try? plan.validate(layers: evaluator.layers)) != nil {
+            enqueue(Pending(generation: generation, plan: plan))
+        }
+        return generation
+    }
+
+    /// Stops all work at the next batch boundary; later calls are ignored.
+    public func close() {
+        control.withLock { control in
+            control.closed = true
+            control.generation += 1
+            control.pending = nil
+            control.queuedJob = nil
+            if let running = control.runningJob { control.cancelledJobs.insert(running) }
+        }
+    }
+
+    /// Whether no plan or job is being evaluated or waiting.
+    public var isIdle: Bool {
+        control.withLock { !$0.runnerActive && $0.pending == nil && $0.queuedJob == nil }
+    }
+
+    /// Blocks until idle (or until `timeout` seconds passed); returns whether idle.
+    @discardableResult
+    public func waitUntilIdle(timeout: Double = .infinity) -> Bool {
+        let deadline = Date().addingTimeInterval(timeout)
+        while !isIdle {
+            if Date() >= deadline { return false }
+            usleep(1000)
+        }
+        return true
+    }
+
+    /// Batches being computed right now (0 when idle).
+    public var runningBatches: Int { evaluator.runningBatches }
+
+    // MARK: jobs
+
+    /// Queues a job, cancelling the one running or queued; returns its id.
+    func startJob(kind: JobProgress.Kind, body: @escaping @Sendable (JobContext) throws -> Void) -> Int {
+        let id = control.withLock { control -> Int in
+            control.lastJobID += 1
+            if let running = control.runningJob { control.cancelledJobs.insert(running) }
+            if let queued = control.queuedJob { control.cancelledJobs.insert(queued.id) }
+            control.queuedJob = Job(id: control.lastJobID, kind: kind, body: body)
+            return control.lastJobID
+        }
+        mailbox.modify { $0.job = JobProgress(id: id, kind: kind, phase: "queued", done: 0, total: 0) }
+        startRunnerIfNeeded()
+        return id
+    }
+
+    /// Cancels the running or queued job (it stops at its next batch boundary).
+    public func cancelJob() {
+        let cancelled = control.withLock { control -> (Int, Bool)? in
+            if let queued = control.queuedJob {
+                control.queuedJob = nil
+                control.cancelledJobs.insert(queued.id)
+                return (queued.id, true)
+            }
+            if let running = control.runningJob {
+                control.cancelledJobs.insert(running)
+                return (running, false)
+            }
+            return nil
+        }
+        if let (id, wasQueued) = cancelled, wasQueued {
+            mailbox.modify { if $0.job?.id == id { $0.job?.state = .cancelled } }
+        }
+    }
+
+    // MARK: the runner
+
+    private func enqueue(_ pending: Pending) {
+        let accepted = control.withLock { control -> Bool in
+            guard !control.closed, control.generation == pending.generation else { return false }
+            control.pending = pending
+            return true
+        }
+        if accepted { startRunnerIfNeeded() }
+    }
+
+    private func startRunnerIfNeeded() {
+        let start = control.withLock { control -> Bool in
+            guard !control.runnerActive, control.pending != nil || control.queuedJob != nil else { return false }
+            control.runnerActive = true
+            return true
+        }
+        if start { queue.async { self.runLoop() } }
+    }
+
+    private func runLoop() {
+        while let work = nextWork() {
+            switch work {
+            case .plan(let pending): evaluate(pending)
+            case .job(let job): run(job)
+            }
+        }
+    }
+
+    private func nextWork() -> Work? {
+        control.withLock { control in
+            if let pending = control.pending {
+                control.pending = nil
+                return .plan(pending)
+            }
+            if let job = control.queuedJob {
+                control.queuedJob = nil
+                control.runningJob = job.id
+                return .job(job)
+            }
+            control.runnerActive = false
+            return nil
+        }
+    }
+
+    private func takePending() -> Pending? {
+        control.withLock { control in
+            defer { control.pending = nil }
+            return control.pending
+        }
+    }
+
+    /// Evaluates one generation's plan, unless a newer one supersedes it.
+    private func evaluate(_ pending: Pending) {
+        let generation = pending.generation
+        let control = self.control
+        let isStale: @Sendable () -> Bool = { control.withLock { $0.generation != generation } }
+        let mailbox = self.mailbox
+        do {
+            let prepared = try evaluator.prepare(pending.plan)
+            if isStale() { return }
+            if let known = finals.withLock({ $0.lookup(prepared.outputSignature) }) {
+                mailbox.update(generation: generation) { $0.record(known, isFinal: true) }
+                return
+            }
+            let tally = LockedBox(ScoreTally())
+            let finished = try scorer.score(prepared, store: true, tally: tally, shouldStop: isStale) { running in
+                mailbox.update(generation: generation) { $0.record(running, isFinal: false) }
+            }
+            guard finished else { return }
+            let result = tally.withLock { $0 }
+            finals.withLock { $0.store(result, for: prepared.outputSignature) }
+            let baseline = updateBaselineValue()
+            mailbox.update(generation: generation) { snapshot in
+                snapshot.record(result, isFinal: true)
+                snapshot.baselineValue = baseline
+            }
+        } catch {
+            if isStale() { return }
+            mailbox.update(generation: generation) { $0.error = Self.describe(error) }
+        }
+    }
+
+    private func run(_ job: Job) {
+        let context = jobContext(job)
+        let mailbox = self.mailbox
+        let state: JobProgress.State
+        do {
+            try job.body(context)
+            state = .finished
+        } catch is CancellationError {
+            state = .cancelled
+        } catch {
+            state = context.isCancelled() ? .cancelled : .failed(Self.describe(error))
+        }
+        control.withLock { control in
+            control.runningJob = nil
+            control.cancelledJobs.remove(job.id)
+        }
+        mailbox.modify { snapshot in
+            guard var progress = snapshot.job, progress.id == job.id else { return }
+            progress.state = state
+            if state == .finished { progress.done = progress.total }
+            snapshot.job = progress
+        }
+    }
+
+    /// A job's view of the engine: plan scores that pause for the user's plans.
+    private func jobContext(_ job: Job) -> JobContext {
+        let control = self.control
+        let id = job.id
+        let isCancelled: @Sendable () -> Bool = {
+            control.withLock { $0.closed || $0.cancelledJobs.contains(id) }
+        }
+        let shouldPause: @Sendable () -> Bool = {
+            control.withLock { $0.closed || $0.cancelledJobs.contains(id) || $0.pending != nil }
+        }
+        let scorer = self.scorer
+        let mailbox = self.mailbox
+        return JobContext(scorer: scorer, evaluate: { [weak self] plan, store in
+            let prepared = try scorer.evaluator.prepare(plan)
+            let tally = LockedBox(ScoreTally())
+            while true {
+                if isCancelled() { throw CancellationError() }
+                if try scorer.score(prepared, store: store, tally: tally, shouldStop: shouldPause) {
+                    return tally.withLock { $0 }
+                }
+                // Paused for a plan the user applied: evaluate it first, then resume.
+                while let pending = self?.takePending() { self?.evaluate(pending) }
+            }
+        }, report: { phase, done, total in
+            mailbox.modify { snapshot in
+                guard (snapshot.job?.id ?? 0) <= id else { return }
+                snapshot.job = JobProgress(id: id, kind: job.kind, phase: phase, done: done, total: total)
+            }
+        }, isCancelled: isCancelled)
+    }
+
+    // MARK: helpers
+
+    private var knownBaselineValue: Double? { control.withLock { $0.baselineValue } }
+
+    /// The baseline's metric once every batch's baseline is known (remembered).
+    private func updateBaselineValue() -> Double? {
+        if let known = knownBaselineValue { return known }
+        guard let value = scorer.baselineValue else { return nil }
+        control.withLock { $0.baselineValue = value }
+        mailbox.modify { $0.baselineValue = value }
+        return value
+    }
+
+    static func sizeSnapshot(_ plan: CompressionPlan, generation: Int, evaluator: PlanEvaluator,
+                             metric: LiveMetric, baselineValue: Double? = nil) -> LiveSnapshot {
+        let total = evaluator.schedule.sampleCount
+        do {
+            try plan.validate(layers: evaluator.layers)
+        } catch {
+            var snapshot = LiveSnapshot(generation: generation, sizeBytes: evaluator.baselineBytes,
+                                        baselineBytes: evaluator.baselineBytes, bops: 0, metric: metric,
+                                        samplesTotal: total)
+            snapshot.error = describe(error)
+            snapshot.baselineValue = baselineValue
+            return snapshot
+        }
+        let report = evaluator.sizeReport(plan)
+        var snapshot = LiveSnapshot(generation: generation, sizeBytes: report.totalBytes,
+                                    baselineBytes: report.baselineBytes, bops: report.totalBOPs, size: report,
+                                    metric: metric, samplesTotal: total)
+        snapshot.baselineValue = baselineValue
+        return snapshot
+    }
+
+    static func describe(_ error: Error) -> String {
+        (error as? LatheError)?.message ?? "\(error)"
+    }
+}
+
+/// Final scores of recently evaluated plans by output signature, so returning
+/// to a plan (undo, redo) shows its final numbers at once.
+struct FinalScores {
+    private var scores: [[Int32]: ScoreTally] = [:]
+    private var order: [[Int32]] = []
+    static let capacity = 512
+
+    func lookup(_ signature: [Int32]) -> ScoreTally? { scores[signature] }
+
+    mutating func store(_ tally: ScoreTally, for signature: [Int32]) {
+        if scores.updateValue(tally, forKey: signature) == nil { order.append(signature) }
+        if order.count > Self.capacity {
+            scores[order.removeFirst()] = nil
+        }
+    }
+}
+
+/// Results of the session's jobs, for the UI to read when a job reports progress.
+struct JobResults: Sendable {
+    var sensitivity: SensitivityReport?
+    var search: SearchOutcome?
+}

@@ -1,0 +1,345 @@
+import Foundation
+
+/// Settings of plan evaluation.
+public struct EvaluatorOptions: Sendable, Equatable {
+    /// Samples per batch. Batches are fixed by `EvaluationSchedule`, so results at a
+    /// given batch size never depend on threads, order or cancellations.
+    public var batchSize: Int
+    /// Worker threads running batches in parallel (BLAS itself stays single-threaded).
+    public var threads: Int
+    /// Memory cap of the activation cache (0 disables it).
+    public var cacheCapacityBytes: Int
+    /// Memory cap of the compressed-weight cache.
+    public var weightCacheBytes: Int
+    /// Samples (the first ones, in dataset order) calibrating `abits` ranges.
+    public var calibrationSamples: Int
+
+    public init(batchSize: Int = 64, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                cacheCapacityBytes: Int = Int(ProcessInfo.processInfo.physicalMemory / 4),
+                weightCacheBytes: Int = 1 << 30, calibrationSamples: Int = 256) {
+        self.batchSize = batchSize
+        self.threads = threads
+        self.cacheCapacityBytes = cacheCapacityBytes
+        self.weightCacheBytes = weightCacheBytes
+        self.calibrationSamples = calibrationSamples
+    }
+}
+
+/// The result of evaluating one plan on the whole dataset.
+public struct PlanEvaluation: Sendable {
+    /// The plan's outputs `[N, ...]` in dataset order.
+    public var outputs: Tensor
+    /// Top-1/top-5/F1 against the labels, agreement against the uncompressed model.
+    public var metrics: Metrics
+    public var size: SizeReport
+    /// Wall time of the plan's own evaluation (the reference's not counted).
+    public var seconds: Double
+}
+
+/// Evaluates compression plans on a dataset, batch by batch, reusing cached
+/// activations and compressed weights between plans. This is the one
+/// evaluation path of Lathe: the live session, sensitivity sweeps, the search,
+/// `lathe bench` and `lathe eval --config` all run plans through it, so their
+/// numbers are the same for the same plan and batch size.
+///
+/// A plan's outputs for a batch are bitwise those of a plain
+/// `InferenceSession.run` on that batch with the plan's weights and transforms:
+/// seeds are exact values computed earlier for the same batch under the same
+/// upstream settings, and the kernels are deterministic.
+public final class PlanEvaluator: Sendable {
+    public let session: InferenceSession
+    public let dataset: Dataset
+    public let schedule: EvaluationSchedule
+    public let options: EvaluatorOptions
+    /// Compressed weights per tensor and settings.
+    public let weightCache: CompressedWeightCache
+    /// Deployed size of the uncompressed model.
+    public let baselineBytes: Int
+
+    let ancestry: LayerAncestry
+    let stateTable = LayerStateTable()
+    let activations: ActivationCache
+    private let calibrations = LockedBox<[CalibrationKey: ActivationRange]>([:])
+    private let running = LockedBox<Int>(0)
+    private let identityPlan: LockedBox<PreparedPlan?> = LockedBox(nil)
+
+    public init(session: InferenceSession, dataset: Dataset, options: EvaluatorOptions = EvaluatorOptions()) throws {
+        guard options.batchSize >= 1 else {
+            throw LatheError.badInput("batch size must be at least 1, got \(options.batchSize)")
+        }
+        guard options.threads >= 1 else { throw LatheError.badInput("threads must be at least 1, got \(options.threads)") }
+        guard dataset.count > 0 else { throw LatheError.badInput(file: dataset.path, "the dataset has no samples") }
+        guard dataset.sampleShape == session.sampleShape else {
+            throw LatheError.badInput(file: dataset.path, "sample shape \(ModelBinding.describe(dataset.sampleShape)) "
+                + "differs from the session's \(ModelBinding.describe(session.sampleShape))")
+        }
+        if let labels = dataset.labels, labels.count != dataset.count {
+            throw LatheError.badInput(file: dataset.path, "has \(labels.count) labels for \(dataset.count) samples")
+        }
+        Engine.configureBLAS()
+        self.session = session
+        self.dataset = dataset
+        self.options = options
+        self.schedule = .interleaved(labels: dataset.labels, count: dataset.count,
+                                     batchSize: min(options.batchSize, dataset.count))
+        self.weightCache = CompressedWeightCache(capacityBytes: options.weightCacheBytes)
+        self.baselineBytes = SizeModel.baselineBytes(of: session.weights)
+        self.ancestry = LayerAncestry(session: session)
+        self.activations = ActivationCache(capacityBytes: options.cacheCapacityBytes)
+    }
+
+    public var layers: [WeightLayer] { session.layers }
+
+    /// Bytes held by the activation cache.
+    public var cacheBytes: Int { activations.bytes }
+
+    /// Batches being run right now on all threads (0 when idle): no work outlives its evaluation.
+    public var runningBatches: Int { running.withLock { $0 } }
+
+    /// Size, MACs and BOPs of a plan (instant; no data needed).
+    public func sizeReport(_ plan: CompressionPlan) -> SizeReport {
+        SizeModel.report(tensors: session.weights, layers: session.layers, plan: plan)
+    }
+
+    // MARK: preparing plans
+
+    /// Validates `plan`, compresses its weights (cached per tensor and settings)
+    /// and calibrates its activation quantizers (cached per layer and upstream weights).
+    func prepare(_ plan: CompressionPlan) throws -> PreparedPlan {
+        let layers = session.layers
+        try plan.validate(layers: layers)
+        let canonical = plan.canonical
+        let states = LayerState.states(of: canonical, layers: layers)
+        let ids = states.map(stateTable.id(of:))
+        let isIdentity = states.allSatisfy { $0.settings.isIdentity }
+        if isIdentity, let cached = identityPlan.withLock({ $0 }) { return cached }
+
+        var runOptions = RunOptions()
+        runOptions.weights = try Compressor.compress(weights: session.weights, layers: layers, plan: canonical,
+                                                     cache: weightCache)
+        runOptions.inputTransforms = try activationTransforms(canonical, states: states, weights: runOptions.weights)
+        let prepared = PreparedPlan(
+            plan: canonical, runOptions: runOptions,
+            valueSignatures: ancestry.cached.map { value in value.upstream.map { ids[$0] } },
+            outputSignature: ancestry.outputUpstream.map { ids[$0] }, isIdentity: isIdentity)
+        if isIdentity { identityPlan.withLock { $0 = prepared } }
+        return prepared
+    }
+
+    /// Quantizers for the layers with `abits`, their ranges calibrated by min–max
+    /// over the first `calibrationSamples` samples (dataset order) run with the
+    /// plan's compressed weights and float activations.
+    private func activationTransforms(_ plan: CompressionPlan, states: [LayerState],
+                                      weights: [String: Tensor]) throws -> [String: @Sendable (Tensor) -> Tensor] {
+        let layers = session.layers
+        let wanted = layers.indices.filter { states[$0].settings.activationBits != nil }
+        guard !wanted.isEmpty else { return [:] }
+        let weightIDs = states.map { stateTable.id(of: $0.withoutActivationBits) }
+        let keys = wanted.map { CalibrationKey(layer: $0, signature: ancestry.calibrationUpstream[$0].map { weightIDs[$0] }) }
+        var ranges = calibrations.withLock { table in keys.map { table[$0] } }
+        let missing = wanted.indices.filter { ranges[$0] == nil }
+        if !missing.isEmpty {
+            var calibrator = ActivationCalibrator(plan: plan, sampleLimit: options.calibrationSamples)
+            let names = Set(missing.map { session.layerInputName(layers[wanted[$0]]) })
+            let limit = min(options.calibrationSamples, dataset.count)
+            var start = 0
+            while start < limit {
+                let end = min(start + schedule.batchSize, limit)
+                let result = try session.run(dataset.batch(start..<end),
+                                             options: RunOptions(weights: weights, capture: names))
+                for position in missing {
+                    let layer = layers[wanted[position]]
+                    if let input = result.captured[session.layerInputName(layer)] {
+                        calibrator.observe(layer: layer.name, input: input)
+                    }
+                }
+                start = end
+            }
+            for position in missing {
+                let range = calibrator.ranges[layers[wanted[position]].name] ?? ActivationRange()
+                ranges[position] = range
+                calibrations.withLock { $0[keys[position]] = range }
+            }
+        }
+        var transforms: [String: @Sendable (Tensor) -> Tensor] = [:]
+        for (position, index) in wanted.enumerated() {
+            guard let bits = states[index].settings.activationBits else { continue }
+            let quantizer = ActivationQuantizer(bits: bits, range: ranges[position] ?? ActivationRange())
+            transforms[layers[index].name] = quantizer.transform
+        }
+        return transforms
+    }
+
+    // MARK: running batches
+
+    /// The plan's output for batch `b` of the schedule, starting from the
+    /// deepest cached activations valid under the plan. With `store`, the
+    /// cacheable values this run computes are kept for later plans.
+    func output(ofBatch b: Int, prepared: PreparedPlan, store: Bool) throws -> Tensor {
+        var options = prepared.runOptions
+        let cacheOn = activations.capacityBytes > 0
+        var seeds: [String: Tensor] = [:]
+        var computed: [Int] = []
+        if cacheOn {
+            computed = ancestry.computedCachedValues { index in
+                let key = ActivationCache.Key(value: index, batch: b, signature: prepared.valueSignatures[index])
+                guard let tensor = activations.value(for: key) else { return false }
+                seeds[ancestry.cached[index].name] = tensor
+                return true
+            }
+            options.seeds = seeds
+            if store { options.capture = Set(computed.map { ancestry.cached[$0].name }) }
+        }
+        let result = try session.run(schedule.input(ofBatch: b, from: dataset), options: options)
+        if cacheOn && store {
+            for index in computed {
+                if let tensor = result.captured[ancestry.cached[index].name] {
+                    activations.store(tensor, for: ActivationCache.Key(
+                        value: index, batch: b, signature: prepared.valueSignatures[index]))
+                }
+            }
+        }
+        let expected = schedule.positions(ofBatch: b).count
+        guard result.output.shape.first == expected else {
+            throw LatheError.badInput(file: session.modelPath, "output '\(session.outputName)' has shape "
+                + "\(ModelBinding.describe(result.output.shape)) for a batch of \(expected): its first "
+                + "dimension is not the batch")
+        }
+        return result.output
+    }
+
+    /// Runs `body` for each of `batches` on `threads` workers taking batches
+    /// from a shared counter. `shouldStop` is checked before each batch; the
+    /// result says whether every batch ran. An error stops the other workers
+    /// and is rethrown (the earliest batch's when several fail). Returns only
+    /// when every worker has finished, so no work outlives the call.
+    func forEachBatch(_ batches: [Int], threads: Int? = nil, shouldStop: @Sendable () -> Bool = { false },
+                      body: @Sendable (Int) throws -> Void) throws -> Bool {
+        guard !batches.isEmpty else { return true }
+        let state = LockedBox(BatchQueue(batches: batches))
+        let workers = max(1, min(threads ?? options.threads, batches.count))
+        DispatchQueue.concurrentPerform(iterations: workers) { _ in
+            while true {
+                if shouldStop() {
+                    state.withLock { $0.stopped = true }
+                    return
+                }
+                guard let (position, batch) = state.withLock({ $0.take() }) else { return }
+                running.withLock { $0 += 1 }
+                defer { running.withLock { $0 -= 1 } }
+                do {
+                    try body(batch)
+                    state.withLock { $0.done += 1 }
+                } catch {
+                    state.withLock { $0.fail(position: position, error) }
+                    return
+                }
+            }
+        }
+        return try state.withLock { queue in
+            if let failure = queue.failure { throw failure.error }
+            return queue.finishedAll
+        }
+    }
+
+    // MARK: whole-dataset evaluation (`lathe eval --config`)
+
+    /// Evaluates `plan` on every sample: outputs in dataset order, metrics (with
+    /// agreement against the uncompressed model), size. `progress` receives a
+    /// phase ("reference", "evaluating"), samples done and the total.
+    public func evaluate(_ plan: CompressionPlan,
+                         progress: (@Sendable (_ phase: String, _ done: Int, _ total: Int) -> Void)? = nil,
+                         isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> PlanEvaluation {
+        let size = sizeReport(plan)
+        let identity = try prepare(CompressionPlan.identity(layers: session.layers))
+        let reference = try outputs(identity, phase: "reference", progress: progress, isCancelled: isCancelled)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let prepared = try prepare(plan)
+        let outputs = prepared.isIdentity
+            ? reference
+            : try self.outputs(prepared, phase: "evaluating", progress: progress, isCancelled: isCancelled)
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let metrics = try Metrics(outputs: outputs, labels: dataset.labels, reference: reference)
+        return PlanEvaluation(outputs: outputs, metrics: metrics, size: size, seconds: seconds)
+    }
+
+    /// Outputs of a prepared plan for every sample, in dataset order.
+    func outputs(_ prepared: PreparedPlan, phase: String,
+                 progress: (@Sendable (String, Int, Int) -> Void)?,
+                 isCancelled: @escaping @Sendable () -> Bool) throws -> Tensor {
+        let results = LockedBox(BatchOutputs(batchCount: schedule.batchCount))
+        let total = schedule.sampleCount
+        let schedule = self.schedule
+        let finished = try forEachBatch(Array(0..<schedule.batchCount), shouldStop: isCancelled) { batch in
+            let output = try self.output(ofBatch: batch, prepared: prepared, store: true)
+            let done = results.withLock { results -> Int in
+                results.outputs[batch] = output
+                results.samplesDone += schedule.positions(ofBatch: batch).count
+                return results.samplesDone
+            }
+            progress?(phase, done, total)
+        }
+        guard finished else { throw CancellationError() }
+        return try results.withLock { try $0.assemble(schedule: schedule) }
+    }
+}
+
+/// Batches handed out to workers, under a lock.
+private struct BatchQueue {
+    let batches: [Int]
+    var next = 0
+    var done = 0
+    var stopped = false
+    var failure: (position: Int, error: any Error)?
+
+    init(batches: [Int]) { self.batches = batches }
+
+    var finishedAll: Bool { done == batches.count }
+
+    mutating func take() -> (Int, Int)? {
+        guard failure == nil, !stopped, next < batches.count else { return nil }
+        defer { next += 1 }
+        return (next, batches[next])
+    }
+
+    mutating func fail(position: Int, _ error: any Error) {
+        if let failure, failure.position <= position { return }
+        failure = (position, error)
+    }
+}
+
+/// Per-batch outputs of one plan, assembled into dataset order.
+struct BatchOutputs {
+    var outputs: [Tensor?]
+    var samplesDone = 0
+
+    init(batchCount: Int) { outputs = [Tensor?](repeating: nil, count: batchCount) }
+
+    func assemble(schedule: EvaluationSchedule) throws -> Tensor {
+        guard let first = outputs.first ?? nil else { throw LatheError.internalFailure("no batch was evaluated") }
+        let rowShape = Array(first.shape.dropFirst())
+        let per = rowShape.reduce(1, *)
+        let count = schedule.sampleCount
+        var floats = first.isFloat ? [Float](repeating: 0, count: count * per) : []
+        var ints = first.isFloat ? [] : [Int64](repeating: 0, count: count * per)
+        for (batch, output) in outputs.enumerated() {
+            guard let output else { throw LatheError.internalFailure("batch \(batch) has no output") }
+            guard Array(output.shape.dropFirst()) == rowShape, output.dtype == first.dtype else {
+                throw LatheError.badInput("the output changes shape between batches: "
+                    + "\(ModelBinding.describe(first.shape)) and \(ModelBinding.describe(output.shape))")
+            }
+            for (row, sample) in schedule.samples(ofBatch: batch).enumerated() {
+                if first.isFloat {
+                    floats.replaceSubrange((sample * per)..<((sample + 1) * per),
+                                           with: output.floats[(row * per)..<((row + 1) * per)])
+                } else {
+                    ints.replaceSubrange((sample * per)..<((sample + 1) * per),
+                                         with: output.ints[(row * per)..<((row + 1) * per)])
+                }
+            }
+        }
+        let shape = [count] + rowShape
+        return first.isFloat ? Tensor(shape: shape, floats: floats, dtype: first.dtype)
+            : Tensor(shape: shape, ints: ints, dtype: first.dtype)
+    }
+}

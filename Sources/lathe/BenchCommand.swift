@@ -1,0 +1,96 @@
+import ArgumentParser
+import Foundation
+import LatheCore
+
+/// `lathe bench`: how fast the live engine answers, in one process.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Time the live engine: full pass, re-evaluation after a layer change, first update.",
+        discussion: """
+            full_eval_s: the engine's first full pass (uncompressed, cold cache); \
+            reeval_last_layer_s / reeval_first_layer_s: evaluation after setting the last / first \
+            weight layer to 4 bits, warm cache; first_update_ms: from apply to the first snapshot with \
+            accuracy after changing the first layer (first_update_last_layer_ms: the last layer); \
+            cache_bytes: activation cache held afterwards; plain_eval_s: a cache-free full pass. \
+            --sweep adds a cold 3-level (2, 4, 8 bits) sensitivity sweep and its cost relative to \
+            layers × 3 full passes.
+            """
+    )
+
+    @Argument(help: "The model (.onnx).")
+    var model: String
+
+    @Option(help: "Evaluation data (.npz with x and optional labels y).")
+    var data: String
+
+    @Option(help: "Name of the model output to score (default: the first output).")
+    var output: String?
+
+    @Option(help: "Samples per batch.")
+    var batch: Int = 64
+
+    @Option(help: "Worker threads (default: the number of cores).")
+    var threads: Int?
+
+    @Flag(help: "Also time a 3-level bits sweep of every layer.")
+    var sweep = false
+
+    @Flag(help: "Print the results as JSON.")
+    var json = false
+
+    func validate() throws {
+        try EngineCommandSupport.validate(batch: batch, threads: threads)
+    }
+
+    func run() throws {
+        let loaded = try EngineCommandSupport.load(model: model, data: data, output: output, batch: batch,
+                                                   threads: threads)
+        let result = try Loading.naming(model) {
+            try Bench.run(session: loaded.session, dataset: loaded.dataset, options: loaded.evaluator.options,
+                          includeSweep: sweep)
+        }
+        print(json ? Self.json(result, model: model, data: data).rendered() : Self.text(result))
+    }
+
+    static func json(_ r: BenchResult, model: String, data: String) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("model", .string(model)),
+            ("data", .string(data)),
+            ("samples", .int(r.samples)),
+            ("layers", .int(r.layers)),
+            ("batch", .int(r.batchSize)),
+            ("threads", .int(r.threads)),
+            ("full_eval_s", .double(r.fullEvalSeconds)),
+            ("reeval_last_layer_s", .double(r.reevalLastLayerSeconds)),
+            ("reeval_first_layer_s", .double(r.reevalFirstLayerSeconds)),
+            ("first_update_ms", .double(r.firstUpdateMilliseconds)),
+            ("first_update_last_layer_ms", .double(r.firstUpdateLastLayerMilliseconds)),
+            ("cache_bytes", .int(r.cacheBytes)),
+            ("plain_eval_s", .double(r.plainEvalSeconds)),
+            ("reeval_last_layer_ratio", .double(r.reevalLastLayerRatio)),
+        ]
+        if let sweep = r.sweepSeconds, let ratio = r.sweepCostRatio {
+            members.append(("sweep_3_bits_s", .double(sweep)))
+            members.append(("sweep_cost_ratio", .double(ratio)))
+        }
+        return .object(members)
+    }
+
+    static func text(_ r: BenchResult) -> String {
+        var rows = [
+            ["samples", "\(TextFormatting.grouped(r.samples)) (batch \(r.batchSize), \(r.threads) threads, \(r.layers) layers)"],
+            ["full pass (cold)", String(format: "%.3f s (cache-free pass %.3f s)", r.fullEvalSeconds, r.plainEvalSeconds)],
+            ["last layer changed", String(format: "%.3f s (%.1f%% of a full pass)", r.reevalLastLayerSeconds,
+                                          100 * r.reevalLastLayerRatio)],
+            ["first layer changed", String(format: "%.3f s", r.reevalFirstLayerSeconds)],
+            ["first update", String(format: "%.1f ms (last layer changed: %.1f ms)", r.firstUpdateMilliseconds,
+                                    r.firstUpdateLastLayerMilliseconds)],
+            ["activation cache", TextFormatting.bytes(r.cacheBytes)],
+        ]
+        if let sweep = r.sweepSeconds, let ratio = r.sweepCostRatio {
+            rows.append(["3-level bits sweep", String(format: "%.2f s (%.2f of layers × 3 full passes)", sweep, ratio)])
+        }
+        return TextFormatting.table(rows)
+    }
+}

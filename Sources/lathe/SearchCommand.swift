@@ -1,0 +1,176 @@
+import ArgumentParser
+import Foundation
+import LatheCore
+
+/// `lathe search`: automatic mixed-precision search under an accuracy or size constraint.
+struct SearchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "search",
+        abstract: "Find per-layer bit-widths (and pruning) that minimise size under an accuracy constraint.",
+        discussion: """
+            Seeded by a sensitivity sweep over the candidate levels (shared with `lathe sensitivity` \
+            through its cache), moves are ordered by predicted accuracy loss per byte saved; real \
+            evaluations pick the point on that path and repair it until the constraint holds. \
+            Prints the Pareto front (size vs accuracy) of the plans evaluated and, with --out, writes \
+            the chosen configuration (v1) with its measured numbers in a comment.
+            """
+    )
+
+    @Argument(help: "The model (.onnx).")
+    var model: String
+
+    @Option(help: "Evaluation data (.npz with x and optional labels y).")
+    var data: String
+
+    @Option(name: .customLong("max-drop"), help: "Largest allowed drop of top-1 (or agreement) below fp32, e.g. 0.01.")
+    var maxDrop: Double?
+
+    @Option(name: .customLong("target-ratio"), help: "Best accuracy with size at most baseline / RATIO.")
+    var targetRatio: Double?
+
+    @Option(name: .customLong("target-size"), help: "Best accuracy with size at most BYTES.")
+    var targetSize: Int?
+
+    @Option(help: "Candidate bit-widths per layer, comma-separated.")
+    var bits: String = "2,3,4,5,6,8"
+
+    @Option(help: "Candidate unstructured pruning ratios, comma-separated (none by default).")
+    var prune: String?
+
+    @Option(name: .customLong("max-evals"), help: "Most real evaluations after the sweep.")
+    var maxEvals: Int = 40
+
+    @Option(help: "Write the chosen configuration here (YAML, or JSON for a .json path).")
+    var out: String?
+
+    @Option(help: "Name of the model output to score (default: the first output).")
+    var output: String?
+
+    @Option(help: "Samples per batch.")
+    var batch: Int = 64
+
+    @Option(help: "Worker threads (default: the number of cores).")
+    var threads: Int?
+
+    @Flag(name: .customLong("no-cache"), help: "Neither read nor write the sensitivity cache.")
+    var noCache = false
+
+    @Flag(help: "Print the results as JSON.")
+    var json = false
+
+    func validate() throws {
+        try EngineCommandSupport.validate(batch: batch, threads: threads)
+        let given = [maxDrop != nil, targetRatio != nil, targetSize != nil].filter { $0 }.count
+        guard given == 1 else {
+            throw ValidationError("give exactly one of --max-drop, --target-ratio, --target-size")
+        }
+    }
+
+    var constraint: SearchConstraint {
+        if let maxDrop { return .maxDrop(maxDrop) }
+        if let targetRatio { return .targetRatio(targetRatio) }
+        return .targetSize(targetSize ?? 0)
+    }
+
+    func run() throws {
+        try InputFiles.checkReadable(model, what: "model")
+        try InputFiles.checkReadable(data, what: "data")
+        if let out { try InputFiles.checkWritable(out, notOnto: [model, data]) }
+        var request = SearchRequest(constraint: constraint,
+                                    bits: try EngineCommandSupport.integers(bits, option: "--bits") ?? [],
+                                    prune: try EngineCommandSupport.ratios(prune, option: "--prune") ?? [],
+                                    maxEvaluations: maxEvals, model: model, modelHash: "", data: data,
+                                    cache: noCache ? nil : SensitivityCache())
+        try request.validate()
+        let loaded = try EngineCommandSupport.load(model: model, data: data, output: output, batch: batch,
+                                                   threads: threads)
+        request.modelHash = loaded.modelHash
+        request.dataHash = loaded.dataHash
+        let bar = ProgressBar()
+        let outcome = try Loading.naming(model) {
+            try Search.run(evaluator: loaded.evaluator, request: request) { phase, done, total in
+                bar.update(phase, done: done, total: total)
+            }
+        }
+        bar.finish()
+        if let out {
+            let metricKey = outcome.metric == .top1 ? "top1" : "agreement"
+            try ConfigWriter.write(
+                CompressionConfig(plan: outcome.plan, model: model), to: out,
+                modelDescription: "\(model) (searched by lathe search, \(outcome.constraint.description))",
+                metrics: [(metricKey, String(format: "%.4f", outcome.value)),
+                          ("fp32_" + metricKey, String(format: "%.4f", outcome.baselineValue)),
+                          ("size_bytes", String(outcome.sizeBytes)),
+                          ("compression_ratio", String(format: "%.2f", outcome.compressionRatio)),
+                          ("int8_size_bytes", String(outcome.int8Bytes)),
+                          ("samples", String(loaded.dataset.count))])
+        }
+        print(json ? Self.json(outcome, model: model, data: data, out: out).rendered() : Self.text(outcome, out: out))
+    }
+
+    static func json(_ outcome: SearchOutcome, model: String, data: String, out: String?) -> JSONValue {
+        func point(_ p: SearchPoint) -> JSONValue {
+            .object([("size_bytes", .int(p.sizeBytes)), ("value", .double(p.value)), ("label", .string(p.label))])
+        }
+        let constraint: JSONValue
+        switch outcome.constraint {
+        case .maxDrop(let drop): constraint = .object([("max_drop", .double(drop))])
+        case .targetRatio(let ratio): constraint = .object([("target_ratio", .double(ratio))])
+        case .targetSize(let bytes): constraint = .object([("target_size", .int(bytes))])
+        }
+        let layers = outcome.plan.layerNames.map { name -> (String, JSONValue) in
+            let pairs = ConfigWriter.keyValues(outcome.plan.settings(for: name))
+            return (name, .string(pairs.map { "\($0.key): \($0.value)" }.joined(separator: ", ")))
+        }
+        return .object([
+            ("model", .string(model)),
+            ("data", .string(data)),
+            ("metric", .string(outcome.metric.rawValue)),
+            ("constraint", constraint),
+            ("baseline", .object([("value", .double(outcome.baselineValue)),
+                                  ("size_bytes", .int(outcome.baselineBytes))])),
+            ("result", .object([
+                ("value", .double(outcome.value)),
+                ("drop", .double(outcome.baselineValue - outcome.value)),
+                ("size_bytes", .int(outcome.sizeBytes)),
+                ("compression_ratio", .double(outcome.compressionRatio)),
+                ("int8_size_bytes", .int(outcome.int8Bytes)),
+                ("size_vs_int8", .double(Double(outcome.sizeBytes) / Double(max(1, outcome.int8Bytes)))),
+                ("satisfied", .bool(outcome.satisfied)),
+                ("config", out.map { .string($0) } ?? .null),
+                ("layers", .object(layers)),
+            ])),
+            ("pareto_front", .array(outcome.paretoFront.map(point))),
+            ("evaluations", .int(outcome.evaluations)),
+        ])
+    }
+
+    static func text(_ outcome: SearchOutcome, out: String?) -> String {
+        let name = outcome.metric.rawValue
+        var lines = ["Pareto front of the \(outcome.evaluations) plans evaluated (size vs \(name)):"]
+        var rows = [["size", "ratio", name, "plan"]]
+        for point in outcome.paretoFront {
+            rows.append([TextFormatting.bytes(point.sizeBytes),
+                         String(format: "%.2fx", Double(outcome.baselineBytes) / Double(max(1, point.sizeBytes))),
+                         TextFormatting.percent(point.value), point.label])
+        }
+        lines.append(TextFormatting.table(rows, rightAligned: [0, 1, 2]))
+        lines.append("")
+        var settings: [[String]] = []
+        for layer in outcome.plan.layerNames {
+            let pairs = ConfigWriter.keyValues(outcome.plan.settings(for: layer))
+            settings.append([layer, pairs.isEmpty ? "float" : pairs.map { "\($0.key) \($0.value)" }.joined(separator: ", ")])
+        }
+        lines.append(TextFormatting.table(settings))
+        lines.append("")
+        let verdict = outcome.satisfied ? "meets \(outcome.constraint.description)"
+                                        : "does NOT meet \(outcome.constraint.description)"
+        lines.append("chosen: \(name) \(TextFormatting.percent(outcome.value)) (fp32 "
+            + "\(TextFormatting.percent(outcome.baselineValue))), size \(TextFormatting.bytes(outcome.sizeBytes)) "
+            + String(format: "(%.2fx; %.2f of uniform int8)", outcome.compressionRatio,
+                     Double(outcome.sizeBytes) / Double(max(1, outcome.int8Bytes)))
+            + "; \(verdict)")
+        if let out { lines.append("wrote \(out)") }
+        return lines.joined(separator: "\n")
+    }
+}

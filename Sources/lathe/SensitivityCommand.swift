@@ -1,0 +1,157 @@
+import ArgumentParser
+import Foundation
+import LatheCore
+
+/// `lathe sensitivity`: per-layer sensitivity sweeps, data-free SQNR, shards and merging.
+struct SensitivityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sensitivity",
+        abstract: "Per-layer sensitivity: the metric with each layer alone compressed at each level, and SQNR.",
+        discussion: """
+            With --data, every weight layer is compressed alone at each level (bits: symmetric \
+            per-channel; prune: unstructured; clusters: weight sharing) while the others stay float, \
+            and top-1 (or agreement with the uncompressed model, without labels) is measured. Without \
+            --data only the data-free SQNR per bit-width is computed. Results are cached under \
+            $XDG_CACHE_HOME/lathe (or ~/.cache/lathe), keyed by the model, the data and the method, \
+            so running again is instant. --shard i/n computes every n-th layer starting at the i-th; \
+            `lathe sensitivity --merge shard1.json shard2.json ...` combines the JSON of all shards.
+            """
+    )
+
+    @Argument(help: "The model (.onnx); with --merge, the shard reports (JSON) to combine.")
+    var files: [String] = []
+
+    @Option(help: "Evaluation data (.npz with x and optional labels y). Without it: data-free SQNR only.")
+    var data: String?
+
+    @Option(help: "Bit-widths to try, comma-separated (1–16, 32 = float).")
+    var bits: String = "2,4,8"
+
+    @Option(help: "Unstructured pruning ratios to try, comma-separated (0 ≤ p < 1).")
+    var prune: String?
+
+    @Option(help: "Weight-sharing cluster counts to try, comma-separated (2–256).")
+    var clusters: String?
+
+    @Option(help: "Compute only shard i of n (every n-th layer from the i-th), e.g. 1/4.")
+    var shard: String?
+
+    @Flag(help: "Combine shard reports given as arguments.")
+    var merge = false
+
+    @Option(help: "Name of the model output to score (default: the first output).")
+    var output: String?
+
+    @Option(help: "Samples per batch.")
+    var batch: Int = 64
+
+    @Option(help: "Worker threads (default: the number of cores).")
+    var threads: Int?
+
+    @Flag(name: .customLong("no-cache"), help: "Neither read nor write the results cache.")
+    var noCache = false
+
+    @Flag(help: "Print the results as JSON.")
+    var json = false
+
+    func validate() throws {
+        try EngineCommandSupport.validate(batch: batch, threads: threads)
+        if merge {
+            guard !files.isEmpty else { throw ValidationError("--merge needs the shard report files as arguments") }
+            guard data == nil, shard == nil else { throw ValidationError("--merge takes only report files (and --json)") }
+        } else {
+            guard files.count == 1 else {
+                throw ValidationError(files.isEmpty ? "missing the model argument"
+                                                    : "expected one model, got \(files.count) arguments")
+            }
+        }
+    }
+
+    func run() throws {
+        let report: SensitivityReport
+        if merge {
+            for file in files { try InputFiles.checkReadable(file, what: "sensitivity report") }
+            report = try SensitivityReport.merge(try files.map { ($0, try SensitivityReport.read(path: $0)) })
+        } else {
+            report = try sweep(model: files[0])
+        }
+        if json { print(report.renderJSON(), terminator: "") } else { print(Self.text(report)) }
+    }
+
+    private func sweep(model: String) throws -> SensitivityReport {
+        let levels = SensitivityLevels(
+            bits: try EngineCommandSupport.integers(bits, option: "--bits") ?? [],
+            prune: try EngineCommandSupport.ratios(prune, option: "--prune") ?? [],
+            clusters: try EngineCommandSupport.integers(clusters, option: "--clusters") ?? [])
+        try levels.validate()
+        let shard = try shard.map { try SensitivityShard(parsing: $0) }
+        let cache = noCache ? nil : SensitivityCache()
+        guard let data else {
+            try InputFiles.checkReadable(model, what: "model")
+            let loadedModel = try Loading.model(model)
+            try Loading.checkOutput(output, of: loadedModel, path: model)
+            let shape = try Loading.declaredSampleShape(of: loadedModel, path: model)
+            let session = try Loading.naming(model) {
+                try InferenceSession(model: loadedModel, sampleShape: shape, output: output)
+            }
+            return try SensitivitySweep.dataFree(session: session, request: SensitivityRequest(
+                levels: levels, shard: shard, model: model, modelHash: try ContentHash.hex(ofFile: model),
+                cache: cache))
+        }
+        let loaded = try EngineCommandSupport.load(model: model, data: data, output: output, batch: batch,
+                                                   threads: threads)
+        let bar = ProgressBar()
+        defer { bar.finish() }
+        return try Loading.naming(model) {
+            try SensitivitySweep.run(evaluator: loaded.evaluator, request: SensitivityRequest(
+                levels: levels, shard: shard, model: model, modelHash: loaded.modelHash, data: data,
+                dataHash: loaded.dataHash, cache: cache), progress: { phase, done, total in
+                    bar.update(phase, done: done, total: total)
+                })
+        }
+    }
+
+    /// One row per layer: score, the metric per level, SQNR per bit-width.
+    static func text(_ report: SensitivityReport) -> String {
+        let levels = report.baseline.levels
+        let dataFree = report.baseline.metric == nil
+        var header = ["layer", "score"]
+        if !dataFree {
+            header += levels.bits.map { "\($0)b" } + levels.prune.map { "p\(SensitivityReportKey.text($0))" }
+                + levels.clusters.map { "k\($0)" }
+        }
+        header += levels.bits.map { "SQNR \($0)b" }
+        var rows = [header]
+        for layer in report.layers {
+            var row = [layer.name, TextFormatting.decimal(layer.score, digits: 3)]
+            if !dataFree {
+                row += levels.bits.map { EngineCommandSupport.metric(layer.bits[$0]) }
+                row += levels.prune.map { EngineCommandSupport.metric(layer.prune[$0]) }
+                row += levels.clusters.map { EngineCommandSupport.metric(layer.clusters[$0]) }
+            }
+            row += levels.bits.map { bits in
+                guard let db = layer.sqnrDB[bits] else { return "-" }
+                return db.isInfinite ? "exact" : String(format: "%.1f dB", db)
+            }
+            rows.append(row)
+        }
+        var lines: [String] = []
+        if let metric = report.baseline.metric {
+            lines.append("baseline \(metric.rawValue) \(EngineCommandSupport.metric(report.baseline.value)) "
+                + "on \(TextFormatting.grouped(report.baseline.samples)) samples")
+        } else {
+            lines.append("data-free: SQNR only (pass --data for the metric per level)")
+        }
+        if let shard = report.baseline.shard { lines.append("shard \(shard)") }
+        lines.append(TextFormatting.table(rows, rightAligned: Set(1..<header.count)))
+        lines.append("score: " + SensitivityReport.scoreDefinition)
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// Level labels for text output ("0.5").
+enum SensitivityReportKey {
+    static func text(_ value: Double) -> String {
+        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : "\(value)"
+    }
+}

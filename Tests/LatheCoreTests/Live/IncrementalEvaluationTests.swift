@@ -1,0 +1,103 @@
+import XCTest
+@testable import LatheCore
+
+/// The activation cache on a residual DAG: ancestry, exact reuse, and that a
+/// seeded run really skips the work upstream of the changed layer.
+final class IncrementalEvaluationTests: XCTestCase {
+    typealias F = LiveFixtures
+
+    func testAncestryFollowsTheGraphNotTheLayerOrder() throws {
+        let session = try F.residualSession()
+        let ancestry = LayerAncestry(session: session)
+        let names = session.layers.map(\.name)
+        XCTAssertEqual(names, ["a.weight", "b.weight", "c.weight", "fc.weight"])
+        let upstream = Dictionary(uniqueKeysWithValues: ancestry.cached.map { ($0.name, $0.upstream.map { names[$0] }) })
+        XCTAssertEqual(upstream["a"], ["a.weight"])           // conv_b's input (also the residual's)
+        XCTAssertEqual(upstream["c"], ["a.weight", "b.weight"])  // conv_c's input: both residual branches
+        XCTAssertEqual(upstream["f"], ["a.weight", "b.weight", "c.weight"])
+        XCTAssertEqual(ancestry.outputUpstream.map { names[$0] }, names)
+    }
+
+    /// Every batch's output under a sequence of plans, with the cache warm from
+    /// the previous ones, equals a cold run of the same batch, bit for bit.
+    func testCachedOutputsEqualColdRunsOnAResidualDAG() throws {
+        let session = try F.residualSession()
+        let data = F.residualData(count: 50)
+        let evaluator = try PlanEvaluator(session: session, dataset: data,
+                                          options: EvaluatorOptions(batchSize: 8, threads: 2))
+        let plans: [[String: LayerSettings]] = [
+            [:], ["b.weight": F.bits(2)], ["c.weight": F.bits(3)], ["b.weight": F.bits(2), "c.weight": F.bits(3)],
+            ["a.weight": F.bits(4)], ["fc.weight": F.bits(2)], ["b.weight": F.bits(2)],
+            ["c.weight": LayerSettings(bits: .integer(4), activationBits: 4)], [:],
+        ]
+        for changes in plans {
+            let plan = F.plan(session, changes)
+            let prepared = try evaluator.prepare(plan)
+            for batch in 0..<evaluator.schedule.batchCount {
+                let cached = try evaluator.output(ofBatch: batch, prepared: prepared, store: true)
+                let cold = try session.run(evaluator.schedule.input(ofBatch: batch, from: data),
+                                           options: prepared.runOptions)
+                XCTAssertEqual(cached, cold.output, "plan \(changes), batch \(batch)")
+            }
+        }
+        XCTAssertGreaterThan(evaluator.activations.statistics.hits, 0)
+    }
+
+    /// After the cache is warm, changing the last conv runs neither earlier conv;
+    /// changing the middle one re-runs it but not the first.
+    func testSeededRunsSkipUpstreamSteps() throws {
+        let counts = LockedBox<[String: Int]>([:])
+        var kernels = OpRegistry.table
+        if let conv = kernels["Conv"] {
+            kernels["Conv"] = { node, inputs in
+                counts.withLock { $0[node.displayName, default: 0] += 1 }
+                return try conv(node, inputs)
+            }
+        }
+        let session = try F.residualSession(kernels: kernels)
+        let data = F.residualData(count: 16)
+        let evaluator = try PlanEvaluator(session: session, dataset: data,
+                                          options: EvaluatorOptions(batchSize: 8, threads: 1))
+        func runAll(_ changes: [String: LayerSettings]) throws -> [String: Int] {
+            counts.withLock { $0 = [:] }
+            let prepared = try evaluator.prepare(F.plan(session, changes))
+            for batch in 0..<2 { _ = try evaluator.output(ofBatch: batch, prepared: prepared, store: true) }
+            return counts.withLock { $0 }
+        }
+        XCTAssertEqual(try runAll([:]), ["conv_a": 2, "conv_b": 2, "conv_c": 2])
+        XCTAssertEqual(try runAll(["c.weight": F.bits(4)]), ["conv_c": 2])
+        XCTAssertEqual(try runAll(["b.weight": F.bits(4)]), ["conv_b": 2, "conv_c": 2])
+        // Back to the first plan: everything cached up to the classifier's input.
+        XCTAssertEqual(try runAll([:]), [:])
+    }
+
+    func testCacheDisabledGivesTheSameOutputs() throws {
+        let session = try F.residualSession()
+        let data = F.residualData(count: 20)
+        let cold = try PlanEvaluator(session: session, dataset: data,
+                                     options: EvaluatorOptions(batchSize: 8, threads: 1, cacheCapacityBytes: 0))
+        let warm = try PlanEvaluator(session: session, dataset: data, options: EvaluatorOptions(batchSize: 8))
+        let plan = F.plan(session, ["b.weight": F.bits(2)])
+        _ = try warm.evaluate(CompressionPlan.identity(layers: session.layers))
+        XCTAssertEqual(try cold.evaluate(plan).outputs, try warm.evaluate(plan).outputs)
+        XCTAssertEqual(cold.cacheBytes, 0)
+        XCTAssertGreaterThan(warm.cacheBytes, 0)
+    }
+
+    /// `PlanEvaluator.evaluate` (what `lathe eval --config` calls) equals a plain
+    /// cache-free evaluation with the session's own evaluator, in dataset order.
+    func testWholeEvaluationMatchesThePlainEvaluator() throws {
+        let session = try F.residualSession()
+        let data = F.residualData(count: 45)
+        let evaluator = try PlanEvaluator(session: session, dataset: data, options: EvaluatorOptions(batchSize: 8))
+        let plan = F.plan(session, ["b.weight": F.bits(2), "fc.weight": LayerSettings(bits: .integer(3), prune: 0.5)])
+        let result = try evaluator.evaluate(plan)
+        let weights = try Compressor.compress(weights: session.weights, layers: session.layers, plan: plan)
+        let plain = try Evaluator.outputs(session: session, dataset: data, options: RunOptions(weights: weights),
+                                          batchSize: 8)
+        XCTAssertEqual(result.outputs, plain)
+        let reference = try Evaluator.outputs(session: session, dataset: data, batchSize: 8)
+        XCTAssertEqual(result.metrics, try Metrics(outputs: plain, labels: data.labels, reference: reference))
+        XCTAssertEqual(result.size, SizeModel.report(tensors: session.weights, layers: session.layers, plan: plan))
+    }
+}

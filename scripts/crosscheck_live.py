@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""Cross-check `lathe sensitivity` and `lathe search` against onnxruntime, live.
+
+On the MobileNet sample (BatchNormalization folded in numpy as the engine
+deploys it, weights quantized by scripts/compression_reference.py, the model
+run by onnxruntime):
+  * sensitivity sweep entries (bits 2 and 4, every third layer) give the top-1
+    onnxruntime gives for the model with only that layer quantized, within
+    one sample;
+  * `lathe search --max-drop 0.01` chooses a configuration whose size is at most
+    0.75x uniform int8 and whose onnxruntime top-1 is within one point of fp32
+    and within one sample of lathe's own measurement;
+  * when `lathe eval` accepts --config, it reports exactly the search's top-1
+    for the written configuration.
+
+One line per check (PASS / FAIL / SKIP), then `N passed, M failed`; exit 1 on
+any failure. Results go to a private XDG cache so nothing of the user's is read.
+"""
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import numpy_helper
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import compression_reference as cr  # noqa: E402
+import crosscheck_engine as ce  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLE = ROOT / "samples" / "mobilenet"
+BATCH = 64
+
+
+class Report:
+    def __init__(self):
+        self.passed = 0
+        self.failed = 0
+
+    def check(self, ok, label, detail=""):
+        print(f"{'PASS' if ok else 'FAIL'} {label}{': ' + detail if detail else ''}")
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+
+    def skip(self, label, reason):
+        print(f"SKIP {label}: {reason}")
+
+
+def layer_dict(layer, node_op, trans_b):
+    axis = 0 if node_op == "Conv" else (0 if trans_b else 1)
+    reduction = 1 if node_op == "Conv" else (1 if trans_b else 0)
+    return {"name": layer.name, "op": node_op, "shape": list(layer.weight.shape), "channelAxis": axis,
+            "reductionAxis": reduction, "groups": 1}
+
+
+class Reference:
+    """The sample with BN folded; top-1 of any plan of per-layer settings, by onnxruntime."""
+
+    def __init__(self):
+        self.proto = onnx.load(str(SAMPLE / "model.onnx"))
+        self.layers, _ = ce.expected_layers(self.proto)
+        self.folded = ce.folded_model(self.proto, self.layers)
+        trans = {}
+        for node in self.proto.graph.node:
+            if node.op_type in ("Conv", "Gemm") and len(node.input) > 1:
+                trans[node.input[1]] = (node.op_type, ce.attribute(node, "transB", 0))
+        self.dicts = {l.name: layer_dict(l, *trans[l.name]) for l in self.layers}
+        data = ce.load_npz(SAMPLE / "data.npz")
+        self.x = data["x"].astype(np.float32)
+        self.y = data["y"]
+        self.input = ce.data_input_names(self.proto)[0]
+
+    def top1(self, plan):
+        model = onnx.ModelProto()
+        model.CopyFrom(self.folded)
+        by_name = {t.name: t for t in model.graph.initializer}
+        for layer in self.layers:
+            settings = plan.get(layer.name)
+            if not settings:
+                continue
+            stored = f"{layer.name}__folded" if layer.folded else layer.name
+            weight = cr.compress(layer.weight, self.dicts[layer.name], settings)
+            by_name[stored].CopyFrom(numpy_helper.from_array(weight.astype(np.float32), stored))
+        session = ce.ort_session(model.SerializeToString())
+        name = session.get_outputs()[0].name
+        out = np.concatenate([session.run([name], {self.input: self.x[i:i + BATCH]})[0]
+                              for i in range(0, len(self.x), BATCH)])
+        return float((out.argmax(1) == self.y).mean())
+
+
+def lathe(binary, *args, env=None):
+    proc = subprocess.run([str(binary), *map(str, args)], capture_output=True, text=True, env=env, timeout=1800)
+    if proc.returncode != 0:
+        raise RuntimeError(f"lathe {' '.join(map(str, args))} exited {proc.returncode}: {proc.stderr.strip()[:400]}")
+    return proc.stdout
+
+
+def parse_settings(text):
+    """"bits: 5, prune: 0.5, structure: unstructured" → dict (numbers converted)."""
+    settings = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, value = (s.strip().strip('"') for s in part.split(":", 1))
+        try:
+            settings[key] = int(value)
+        except ValueError:
+            try:
+                settings[key] = float(value)
+            except ValueError:
+                settings[key] = value
+    return settings
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--lathe", required=True, help="path to the lathe binary")
+    args = parser.parse_args()
+    report = Report()
+    reference = Reference()
+    samples = len(reference.y)
+    one_sample = 1.0 / samples + 1e-12
+    model, data = SAMPLE / "model.onnx", SAMPLE / "data.npz"
+
+    with tempfile.TemporaryDirectory() as tmp:
+        env = dict(os.environ, XDG_CACHE_HOME=tmp)
+
+        sweep = json.loads(lathe(args.lathe, "sensitivity", model, "--data", data, "--bits", "2,4",
+                                 "--shard", "1/3", "--json", env=env))
+        fp32_ort = reference.top1({})
+        report.check(abs(sweep["baseline"]["value"] - fp32_ort) <= one_sample, "sensitivity baseline vs onnxruntime",
+                     f"lathe {sweep['baseline']['value']:.4f}, onnxruntime {fp32_ort:.4f}")
+        for entry in sweep["layers"]:
+            for bits, value in entry["bits"].items():
+                ort_top1 = reference.top1({entry["name"]: {"bits": int(bits)}})
+                report.check(abs(value - ort_top1) <= one_sample, f"sweep {entry['name']} bits {bits}",
+                             f"lathe {value:.4f}, onnxruntime {ort_top1:.4f}")
+
+        out = Path(tmp) / "best.yaml"
+        result = json.loads(lathe(args.lathe, "search", model, "--data", data, "--max-drop", "0.01",
+                                  "--out", out, "--json", env=env))
+        chosen = result["result"]
+        plan = {name: parse_settings(text) for name, text in chosen["layers"].items()}
+        ort_top1 = reference.top1(plan)
+        report.check(chosen["satisfied"], "search meets --max-drop 0.01 (lathe's measurement)")
+        report.check(chosen["size_vs_int8"] <= 0.75, "search size <= 0.75x uniform int8",
+                     f"{chosen['size_bytes']} vs {chosen['int8_size_bytes']} bytes ({chosen['size_vs_int8']:.3f})")
+        report.check(abs(chosen["value"] - ort_top1) <= one_sample, "search top-1 vs onnxruntime",
+                     f"lathe {chosen['value']:.4f}, onnxruntime {ort_top1:.4f}")
+        report.check(ort_top1 >= fp32_ort - 0.01 - 1e-12, "search top-1 within 1 point of fp32 (onnxruntime)",
+                     f"{ort_top1:.4f} vs fp32 {fp32_ort:.4f}")
+        report.check(out.exists() and "measured:" in out.read_text(), "search wrote the config with measured numbers")
+
+        help_text = subprocess.run([str(args.lathe), "eval", "--help"], capture_output=True, text=True).stdout
+        if "--config" in help_text:
+            evaluated = json.loads(lathe(args.lathe, "eval", model, "--data", data, "--config", out, "--json", env=env))
+            report.check(evaluated["top1"] == chosen["value"], "lathe eval --config equals the search's top-1",
+                         f"eval {evaluated['top1']}, search {chosen['value']}")
+        else:
+            report.skip("lathe eval --config equals the search's top-1", "this lathe eval has no --config")
+
+    print(f"{report.passed} passed, {report.failed} failed")
+    return 1 if report.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
