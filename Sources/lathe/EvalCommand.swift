@@ -33,8 +33,8 @@ struct EvalCommand: ParsableCommand {
     var config: String?
 
     @Option(name: .customLong("calib-samples"),
-            help: "Samples (the first ones) calibrating the activation ranges of `abits` layers.")
-    var calibSamples: Int = EvaluatorOptions().calibrationSamples
+            help: "Samples (the first ones) calibrating the activation ranges of `abits` layers (default: 256).")
+    var calibSamples: Int?
 
     @Option(name: .customLong("save-outputs"), help: "Write the raw outputs [N, C] to this .npy file.")
     var saveOutputs: String?
@@ -45,7 +45,10 @@ struct EvalCommand: ParsableCommand {
     func validate() throws {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
-        guard calibSamples >= 1 else { throw ValidationError("--calib-samples must be at least 1, got \(calibSamples)") }
+        if let calibSamples {
+            guard calibSamples >= 1 else { throw ValidationError("--calib-samples must be at least 1, got \(calibSamples)") }
+            guard config != nil else { throw ValidationError("--calib-samples needs --config (it calibrates the config's abits)") }
+        }
     }
 
     func run() throws {
@@ -72,7 +75,7 @@ struct EvalCommand: ParsableCommand {
                 if let plan {
                     return try ConfigApplication.evaluate(
                         session: session, dataset: dataset, plan: plan, batchSize: batchSize, threads: threads,
-                        calibrationSamples: calibSamples, progress: progress)
+                        calibrationSamples: calibSamples ?? EvaluatorOptions().calibrationSamples, progress: progress)
                 }
                 return try EvaluationRunner.run(session: session, dataset: dataset, plan: .uncompressed,
                                                 batchSize: batchSize, threads: threads, progress: progress)
