@@ -32,7 +32,7 @@ public struct PlanEvaluation: Sendable {
     /// Top-1/top-5/F1 against the labels, agreement against the uncompressed model.
     public var metrics: Metrics
     public var size: SizeReport
-    /// Wall time of the plan's own evaluation (the reference's not counted).
+    /// Wall time of the evaluation (the uncompressed reference included).
     public var seconds: Double
 }
 
@@ -245,27 +245,63 @@ public final class PlanEvaluator: Sendable {
     // MARK: whole-dataset evaluation (`lathe eval --config`)
 
     /// Evaluates `plan` on every sample: outputs in dataset order, metrics (with
-    /// agreement against the uncompressed model), size. `progress` receives a
-    /// phase ("reference", "evaluating"), samples done and the total.
+    /// agreement against the uncompressed model), size, and the wall time of
+    /// the pass (reference included). `progress` receives a phase
+    /// ("evaluating"), samples done and the total.
+    ///
+    /// One pass: each batch runs the uncompressed model, keeping the layer
+    /// inputs the plan leaves unchanged, then the plan from those. Nothing
+    /// goes to the shared activation cache, so memory stays at a few batches.
     public func evaluate(_ plan: CompressionPlan,
                          progress: (@Sendable (_ phase: String, _ done: Int, _ total: Int) -> Void)? = nil,
                          isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> PlanEvaluation {
         let size = sizeReport(plan)
-        let identity = try prepare(CompressionPlan.identity(layers: session.layers))
-        let reference = try outputs(identity, phase: "reference", progress: progress, isCancelled: isCancelled)
         let start = DispatchTime.now().uptimeNanoseconds
+        let identity = try prepare(CompressionPlan.identity(layers: session.layers))
         let prepared = try prepare(plan)
-        let outputs = prepared.isIdentity
-            ? reference
-            : try self.outputs(prepared, phase: "evaluating", progress: progress, isCancelled: isCancelled)
+        // Values the two plans compute identically: the reference's copy seeds the plan's run.
+        let shared = ancestry.cached.indices.filter { identity.valueSignatures[$0] == prepared.valueSignatures[$0] }
+            .map { ancestry.cached[$0].name }
+        let references = LockedBox(BatchOutputs(batchCount: schedule.batchCount))
+        let results = LockedBox(BatchOutputs(batchCount: schedule.batchCount))
+        let total = schedule.sampleCount
+        let schedule = self.schedule
+        let finished = try forEachBatch(Array(0..<schedule.batchCount), shouldStop: isCancelled) { batch in
+            let input = schedule.input(ofBatch: batch, from: self.dataset)
+            var options = identity.runOptions
+            options.capture = prepared.isIdentity ? [] : Set(shared)
+            let reference = try self.session.run(input, options: options)
+            var output = reference.output
+            if !prepared.isIdentity {
+                options = prepared.runOptions
+                options.seeds = reference.captured
+                output = try self.session.run(input, options: options).output
+            }
+            let expected = schedule.positions(ofBatch: batch).count
+            guard output.shape.first == expected, reference.output.shape.first == expected else {
+                throw LatheError.badInput(file: self.session.modelPath, "output '\(self.session.outputName)' has "
+                    + "shape \(ModelBinding.describe(output.shape)) for a batch of \(expected): its first "
+                    + "dimension is not the batch")
+            }
+            references.withLock { $0.outputs[batch] = reference.output }
+            let done = results.withLock { results -> Int in
+                results.outputs[batch] = output
+                results.samplesDone += expected
+                return results.samplesDone
+            }
+            progress?("evaluating", done, total)
+        }
+        guard finished else { throw CancellationError() }
+        let outputs = try results.withLock { try $0.assemble(schedule: schedule) }
+        let reference = try references.withLock { try $0.assemble(schedule: schedule) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let metrics = try Metrics(outputs: outputs, labels: dataset.labels, reference: reference)
         return PlanEvaluation(outputs: outputs, metrics: metrics, size: size, seconds: seconds)
     }
 
-    /// Outputs of a prepared plan for every sample, in dataset order.
-    func outputs(_ prepared: PreparedPlan, phase: String,
-                 progress: (@Sendable (String, Int, Int) -> Void)?,
+    /// Outputs of a prepared plan for every sample in dataset order, through the
+    /// shared activation cache (seeding from it and storing what it computes).
+    func outputs(_ prepared: PreparedPlan, phase: String, progress: (@Sendable (String, Int, Int) -> Void)?,
                  isCancelled: @escaping @Sendable () -> Bool) throws -> Tensor {
         let results = LockedBox(BatchOutputs(batchCount: schedule.batchCount))
         let total = schedule.sampleCount

@@ -77,11 +77,19 @@ final class IncrementalEvaluationTests: XCTestCase {
         let cold = try PlanEvaluator(session: session, dataset: data,
                                      options: EvaluatorOptions(batchSize: 8, threads: 1, cacheCapacityBytes: 0))
         let warm = try PlanEvaluator(session: session, dataset: data, options: EvaluatorOptions(batchSize: 8))
+        let identity = CompressionPlan.identity(layers: session.layers)
         let plan = F.plan(session, ["b.weight": F.bits(2)])
-        _ = try warm.evaluate(CompressionPlan.identity(layers: session.layers))
-        XCTAssertEqual(try cold.evaluate(plan).outputs, try warm.evaluate(plan).outputs)
-        XCTAssertEqual(cold.cacheBytes, 0)
+        func outputs(_ evaluator: PlanEvaluator, _ plan: CompressionPlan) throws -> Tensor {
+            try evaluator.outputs(evaluator.prepare(plan), phase: "", progress: nil, isCancelled: { false })
+        }
+        _ = try outputs(warm, identity)
         XCTAssertGreaterThan(warm.cacheBytes, 0)
+        let warmOutputs = try outputs(warm, plan)
+        XCTAssertGreaterThan(warm.activations.statistics.hits, 0)
+        XCTAssertEqual(try outputs(cold, plan), warmOutputs)
+        XCTAssertEqual(cold.cacheBytes, 0)
+        // The one-pass whole evaluation (no shared cache) gives the same outputs too.
+        XCTAssertEqual(try cold.evaluate(plan).outputs, warmOutputs)
     }
 
     /// `PlanEvaluator.evaluate` (what `lathe eval --config` calls) equals a plain

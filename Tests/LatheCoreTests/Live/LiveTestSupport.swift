@@ -35,19 +35,23 @@ enum LiveFixtures {
     }
 
     /// The plain, cache-free reference: weights compressed by `Compressor`,
-    /// activations calibrated as documented, `Evaluator.outputs` over the
-    /// dataset in its own order and batching. Returns the top-1 or agreement.
+    /// activations calibrated as documented (first samples, dataset order),
+    /// then `InferenceSession.run` on the evaluation schedule's batches (the
+    /// samples every Lathe evaluation groups together, so outputs are
+    /// comparable bit for bit whatever the kernels do across a batch).
+    /// Returns the top-1, or the agreement without labels.
     static func directMetric(_ session: InferenceSession, _ dataset: Dataset, _ plan: CompressionPlan,
                              batchSize: Int = 64, calibrationSamples: Int = 256) throws -> Double {
         let weights = try Compressor.compress(weights: session.weights, layers: session.layers, plan: plan)
         var calibrator = ActivationCalibrator(plan: plan, sampleLimit: calibrationSamples)
+        let batch = min(batchSize, dataset.count)
         if !calibrator.layersToCalibrate.isEmpty {
             let byName = Dictionary(uniqueKeysWithValues: session.layers.map { ($0.name, $0) })
             let names = calibrator.layersToCalibrate.compactMap { byName[$0].map(session.layerInputName) }
             var start = 0
             let limit = min(calibrationSamples, dataset.count)
             while start < limit {
-                let end = min(start + batchSize, limit)
+                let end = min(start + batch, limit)
                 let result = try session.run(dataset.batch(start..<end),
                                              options: RunOptions(weights: weights, capture: Set(names)))
                 for layer in calibrator.layersToCalibrate {
@@ -58,13 +62,17 @@ enum LiveFixtures {
                 start = end
             }
         }
+        let schedule = EvaluationSchedule.interleaved(labels: dataset.labels, count: dataset.count, batchSize: batch)
         let options = RunOptions(weights: weights, inputTransforms: calibrator.transforms())
-        let outputs = try Evaluator.outputs(session: session, dataset: dataset, options: options, batchSize: batchSize)
-        let predictions = try Metrics.predictions(outputs)
-        if let labels = dataset.labels { return Metrics.accuracy(predictions: predictions, labels: labels) }
-        let reference = try Metrics.predictions(Evaluator.outputs(session: session, dataset: dataset,
-                                                                  batchSize: batchSize))
-        return Metrics.accuracy(predictions: predictions, labels: reference)
+        var hits = 0
+        for b in 0..<schedule.batchCount {
+            let input = schedule.input(ofBatch: b, from: dataset)
+            let predictions = try Metrics.predictions(session.run(input, options: options).output)
+            let truth = try dataset.labels.map { schedule.labels(ofBatch: b, from: $0) }
+                ?? Metrics.predictions(session.run(input).output)
+            hits += zip(predictions, truth).filter { $0 == $1 }.count
+        }
+        return Double(hits) / Double(dataset.count)  // as Metrics.accuracy computes it
     }
 
     /// `plan` with `settings` on the named layers.
