@@ -47,6 +47,7 @@ test: deps venv
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build
 	$(PY) scripts/crosscheck_engine.py --lathe "$(BIN)"
+	$(PY) scripts/crosscheck_compression.py --lathe "$(BIN)"
 	scripts/tui_e2e.sh "$(BIN)"
 
 ## bench: whole-process time ratios lathe / onnxruntime on the samples.

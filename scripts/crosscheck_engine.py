@@ -7,13 +7,19 @@ For every bundled sample (samples/<name>/) and third-party-style export
   * `lathe eval MODEL --data DATA [--output NAME] --json --save-outputs OUT.npy`
     agrees with onnxruntime to 1e-4, with equal top-1, and its JSON fields
     (top1, agreement, samples, size_bytes, baseline_size_bytes, compression_ratio)
-    are present and consistent;
+    are present and consistent, with `baseline_size_bytes` equal to the deployed
+    model's size (scripts/deployed_model.py: every tensor of the deployed graph for
+    the scored output at its stored dtype — dead branches dropped, BatchNormalization
+    folded into the weight and a bias, fused Clip bounds dropped, float16 weights
+    widened by a Cast at 2 bytes);
   * `lathe inspect MODEL --json` reports, for every layer, the statistics and
     histogram numpy computes on the deployed weights (BatchNormalization folded
-    into the preceding Conv/Gemm as w * gamma / sqrt(var + eps) per output channel).
+    into the preceding Conv/Gemm as w * gamma / sqrt(var + eps) per output channel),
+    and the same deployed `size_bytes`.
 For every op-zoo case (samples/exports/zoo/): onnxruntime reproduces the stored
 outputs; cases with one batch input `x` go through `lathe eval`, output by output;
-every case goes through `lathe inspect`.
+every case goes through `lathe inspect` — those whose output needs several data
+inputs must be refused (exit 2, `error:` naming the file: Lathe feeds one dataset input).
 Malformed inputs (truncated, empty, text-as-.onnx and missing models; data with the
 wrong sample shape; a label count mismatch) must exit 2 with stderr starting
 `error:` and naming the file.
@@ -36,6 +42,9 @@ from pathlib import Path
 import numpy as np
 import onnx
 from onnx import helper, numpy_helper
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import deployed_model  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -275,19 +284,15 @@ def folded_model(model_proto, layers):
     return model
 
 
-def baseline_candidates(layers, consts):
-    """Plausible readings of "every tensor at its stored dtype": all constants of the file,
-    or the layers' weights (and biases), stored or deployed."""
-    candidates = {"all constant tensors at stored dtype": sum(v.nbytes for v in consts.stored.values())}
-    weights_stored = sum(layer.weight.size * layer.source_dtype.itemsize for layer in layers)
-    weights_f32 = sum(layer.weight.size * 4 for layer in layers)
-    biases_f32 = sum(layer.bias.size * 4 for layer in layers if layer.bias is not None)
-    candidates["layer weights at stored dtype"] = weights_stored
-    candidates["layer weights + biases at stored dtype"] = weights_stored + sum(
-        layer.bias.size * layer.source_dtype.itemsize for layer in layers if layer.bias is not None)
-    candidates["deployed layer weights + biases, float32"] = weights_f32 + biases_f32
-    candidates["deployed layer weights, float32"] = weights_f32
-    return candidates
+def deployed_baseline(model_proto, output=None):
+    """DESIGN.md "Size model" for the uncompressed model: every tensor of the deployed graph for
+    the scored output at its stored dtype (scripts/deployed_model.py: dead branches dropped,
+    BatchNormalization folded into the layer's weight and a bias, fused Clip bounds dropped,
+    Cast-widened float16 weights at 2 bytes)."""
+    deployed = deployed_model.deploy(model_proto, output)
+    detail = (f"{len(deployed.tensors)} deployed tensors ({deployed.folded_batchnorms} BN folded, "
+              f"{deployed.fused_activations} activations fused)")
+    return deployed.baseline_bytes, detail
 
 
 # --------------------------------------------------------------------------- lathe side
@@ -323,7 +328,7 @@ def close(a, b, rel=1e-9, abs_=1e-12):
     return abs(a - b) <= max(abs_, rel * max(abs(a), abs(b)))
 
 
-def check_eval_json(report, name, js, n, ort_top1, layers, consts, has_labels):
+def check_eval_json(report, name, js, n, ort_top1, baseline, has_labels):
     problems = []
     required = ["agreement", "samples", "size_bytes", "baseline_size_bytes", "compression_ratio"]
     required += ["top1"] if has_labels else []
@@ -348,11 +353,9 @@ def check_eval_json(report, name, js, n, ort_top1, layers, consts, has_labels):
             problems.append(f"uncompressed size_bytes {size} != baseline_size_bytes {base}")
         if not close(float(ratio), base / size, rel=1e-3):
             problems.append(f"compression_ratio {ratio} != baseline/size {base / size:.6g}")
-        candidates = baseline_candidates(layers, consts)
-        matched = [k for k, v in candidates.items() if v == base]
-        if not matched:
-            problems.append(f"baseline_size_bytes {base} matches no reading of the model's tensors "
-                            f"({', '.join(f'{k} = {v}' for k, v in candidates.items())})")
+        expected, how = baseline
+        if base != expected:
+            problems.append(f"baseline_size_bytes {base} != {expected}, the deployed model's tensors ({how})")
     detail = "; ".join(problems) if problems else (
         f"samples {n}, top1 {js.get('top1')}, agreement {agreement}, size {size} B, ratio {ratio}")
     return report.check(f"{name} eval JSON fields", not problems, detail)
@@ -435,13 +438,26 @@ def stats_check(values, stats):
     return "; ".join(problems)
 
 
-def check_inspect(report, lathe, name, model, layers):
+def check_inspect(report, lathe, name, model, layers, proto):
     code, out, err = run([lathe, "inspect", model, "--json"])
+    inputs = deployed_model.data_inputs(proto)
+    if len(inputs) > 1:
+        # Lathe feeds one dataset input: such a model is refused as bad input, naming the file.
+        problems = [] if code == 2 else [f"exit {code}, expected 2"]
+        if not err.startswith("error:") or err.startswith("error: internal"):
+            problems.append(f"stderr does not start with `error:` (bad input): {short(err, 160)!r}")
+        if str(model) not in err or "one dataset input" not in err:
+            problems.append(f"stderr does not name {model} and say Lathe feeds one dataset input")
+        return report.check(f"{name} inspect refuses {len(inputs)} data inputs ({', '.join(inputs)})", not problems,
+                            "; ".join(problems) or short(err, 200))
     if code != 0:
         return report.fail(f"{name} inspect", f"exit {code}: {short(err)}")
     js, problem = parse_json(out)
     if problem:
         return report.fail(f"{name} inspect", problem)
+    expected, how = deployed_baseline(proto)
+    report.check(f"{name} inspect size_bytes", js.get("size_bytes") == expected,
+                 f"lathe {js.get('size_bytes')}, deployed model {expected} ({how})")
     reported = js.get("layers") if isinstance(js, dict) else js
     if not isinstance(reported, list):
         return report.fail(f"{name} inspect", f"no `layers` list in the JSON (keys {sorted(js) if isinstance(js, dict) else type(js)})")
@@ -501,7 +517,7 @@ def check_target(report, target, lathe, tmp):
                      f"stored {target.reference.name} vs live onnxruntime: "
                      + (f"max |Δ| = {diff:.3g}" if diff is not None else f"shape {stored.shape} != {live.shape}")
                      + (f", top-1 {ref_top1:.4f}" if ref_top1 is not None else ""))
-    layers, consts = expected_layers(proto)
+    layers, _ = expected_layers(proto)
     report.check(f"{name} numpy layers", len(layers) > 0,
                  f"{len(layers)} layers ({sum(l.folded for l in layers)} BN-folded): "
                  + ", ".join(l.name for l in layers))
@@ -524,9 +540,10 @@ def check_target(report, target, lathe, tmp):
         if problem:
             report.fail(f"{name} eval JSON fields", problem)
         else:
-            check_eval_json(report, name, js, len(x), ref_top1, layers, consts, labels is not None)
+            check_eval_json(report, name, js, len(x), ref_top1, deployed_baseline(proto, output),
+                            labels is not None)
         check_outputs(report, name, saved, live, labels)
-    check_inspect(report, lathe, name, target.model, layers)
+    check_inspect(report, lathe, name, target.model, layers, proto)
 
 
 def check_zoo(report, lathe, tmp, only=""):
@@ -585,7 +602,7 @@ def check_zoo_case(report, lathe, tmp, case, name):
     else:
         report.skip(f"{name} lathe eval", f"not runnable through `lathe eval` ({case.get('eval_note', '')}); "
                     "its reference outputs are checked above")
-    check_inspect(report, lathe, name, model, layers)
+    check_inspect(report, lathe, name, model, layers, proto)
 
 
 def expect_input_error(report, label, lathe, cmd, named_file):

@@ -33,6 +33,10 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Worker threads (default: the number of cores).")
     var threads: Int?
 
+    @Option(name: .customLong("cache-mb"),
+            help: "Memory cap of the activation cache in MB (default: a quarter of RAM; 0 disables it).")
+    var cacheMB: Int?
+
     @Flag(help: "Also time a 3-level bits sweep of every layer.")
     var sweep = false
 
@@ -40,12 +44,12 @@ struct BenchCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        try EngineCommandSupport.validate(batch: batch, threads: threads)
+        try EngineCommandSupport.validate(batch: batch, threads: threads, cacheMB: cacheMB)
     }
 
     func run() throws {
         let loaded = try EngineCommandSupport.load(model: model, data: data, output: output, batch: batch,
-                                                   threads: threads)
+                                                   threads: threads, cacheMB: cacheMB)
         let result = try Loading.naming(model) {
             try Bench.run(session: loaded.session, dataset: loaded.dataset, options: loaded.evaluator.options,
                           includeSweep: sweep)

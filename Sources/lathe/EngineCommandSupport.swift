@@ -36,7 +36,8 @@ enum EngineCommandSupport {
     }
 
     /// Loads model and data, checks them against each other, and builds the evaluator.
-    static func load(model: String, data: String, output: String?, batch: Int, threads: Int?) throws -> Loaded {
+    static func load(model: String, data: String, output: String?, batch: Int, threads: Int?,
+                     cacheMB: Int? = nil) throws -> Loaded {
         try InputFiles.checkReadable(model, what: "model")
         try InputFiles.checkReadable(data, what: "data")
         let loadedModel = try Loading.model(model)
@@ -47,15 +48,17 @@ enum EngineCommandSupport {
         let session = try Loading.naming(model) {
             try InferenceSession(model: loadedModel, sampleShape: dataset.sampleShape, output: output)
         }
-        let options = EvaluatorOptions(batchSize: min(batch, dataset.count),
+        var options = EvaluatorOptions(batchSize: min(batch, dataset.count),
                                        threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        if let cacheMB { options.cacheCapacityBytes = cacheMB * 1_000_000 }
         let evaluator = try Loading.naming(data) { try PlanEvaluator(session: session, dataset: dataset, options: options) }
         return Loaded(session: session, dataset: dataset, evaluator: evaluator,
                       modelHash: try ContentHash.hex(ofFile: model), dataHash: try ContentHash.hex(ofFile: data))
     }
 
-    static func validate(batch: Int, threads: Int?) throws {
+    static func validate(batch: Int, threads: Int?, cacheMB: Int? = nil) throws {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
+        if let cacheMB, cacheMB < 0 { throw ValidationError("--cache-mb must be at least 0, got \(cacheMB)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 

@@ -6,7 +6,12 @@ import LatheCore
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Evaluate a model on a dataset: top-1/top-5 accuracy, macro F1, agreement and size."
+        abstract: "Evaluate a model on a dataset: top-1/top-5 accuracy, macro F1, agreement and size.",
+        discussion: """
+            With --config, the configuration's compression (quantization, pruning, sharing, low-rank, \
+            activation bits) is applied first: agreement is then measured against the uncompressed \
+            model, and size_bytes / compression_ratio follow the size model.
+            """
     )
 
     @Argument(help: "The model (.onnx).")
@@ -24,6 +29,13 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Worker threads (default: the number of cores).")
     var threads: Int?
 
+    @Option(help: "Compression configuration (v1, YAML or JSON) to apply before evaluating.")
+    var config: String?
+
+    @Option(name: .customLong("calib-samples"),
+            help: "Samples (the first ones) calibrating the activation ranges of `abits` layers (default: 256).")
+    var calibSamples: Int?
+
     @Option(name: .customLong("save-outputs"), help: "Write the raw outputs [N, C] to this .npy file.")
     var saveOutputs: String?
 
@@ -33,12 +45,18 @@ struct EvalCommand: ParsableCommand {
     func validate() throws {
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        if let calibSamples {
+            guard calibSamples >= 1 else { throw ValidationError("--calib-samples must be at least 1, got \(calibSamples)") }
+            guard config != nil else { throw ValidationError("--calib-samples needs --config (it calibrates the config's abits)") }
+        }
     }
 
     func run() throws {
         try InputFiles.checkReadable(model, what: "model")
         try InputFiles.checkReadable(data, what: "data")
-        if let saveOutputs { try InputFiles.checkWritable(saveOutputs, notOnto: [model, data]) }
+        if let saveOutputs { try InputFiles.checkWritable(saveOutputs, notOnto: [model, data] + (config.map { [$0] } ?? [])) }
+        // The configuration is checked before the (slower) model and data loading.
+        let compression = try config.map(ConfigApplication.read)
         let loadedModel = try Loading.model(model)
         try Loading.checkOutput(output, of: loadedModel, path: model)
         let dataset = try Loading.dataset(data)
@@ -46,15 +64,21 @@ struct EvalCommand: ParsableCommand {
         let session = try Loading.naming(model) {
             try InferenceSession(model: loadedModel, sampleShape: dataset.sampleShape, output: output)
         }
+        let plan = try compression.map { try ConfigApplication.plan($0, for: session) }
+        let batchSize = min(batch, dataset.count)
+        let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
         let bar = ProgressBar()
+        let progress: EvaluationRunner.Progress = { phase, done, total in bar.update(phase, done: done, total: total) }
         let report: EvaluationReport
         do {
-            report = try Loading.naming(model, or: [data], foreign: .internalFailure) {
-                try EvaluationRunner.run(
-                    session: session, dataset: dataset, plan: .uncompressed,
-                    batchSize: min(batch, dataset.count),
-                    threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
-                    progress: { phase, done, total in bar.update(phase, done: done, total: total) })
+            report = try Loading.naming(model, or: [data] + (config.map { [$0] } ?? []), foreign: .internalFailure) {
+                if let plan {
+                    return try ConfigApplication.evaluate(
+                        session: session, dataset: dataset, plan: plan, batchSize: batchSize, threads: threads,
+                        calibrationSamples: calibSamples ?? EvaluatorOptions().calibrationSamples, progress: progress)
+                }
+                return try EvaluationRunner.run(session: session, dataset: dataset, plan: .uncompressed,
+                                                batchSize: batchSize, threads: threads, progress: progress)
             }
         } catch {
             bar.finish()  // the error message starts on a clean line
@@ -62,7 +86,7 @@ struct EvalCommand: ParsableCommand {
         }
         bar.finish()
         if let saveOutputs { try OutputFiles.writeNPY(report.outputs, to: saveOutputs) }
-        let result = EvalResult(model: model, data: data, output: session.outputName, report: report)
+        let result = EvalResult(model: model, data: data, output: session.outputName, config: config, report: report)
         print(json ? result.json.rendered() : result.text)
     }
 }
@@ -72,6 +96,8 @@ struct EvalResult {
     var model: String
     var data: String
     var output: String
+    /// The applied configuration file (nil: the model as loaded).
+    var config: String?
     var report: EvaluationReport
 
     /// Keys in a fixed order; unavailable metrics (no labels, fewer than 5 classes) are null.
@@ -81,6 +107,7 @@ struct EvalResult {
             ("model", .string(model)),
             ("data", .string(data)),
             ("output", .string(output)),
+            ("config", config.map { .string($0) } ?? .null),
             ("samples", .int(m.samples)),
             ("classes", .int(m.classes)),
             ("top1", .number(m.top1)),
@@ -101,6 +128,7 @@ struct EvalResult {
             ["data", "\(data) (\(TextFormatting.grouped(m.samples)) samples, \(m.classes) classes)"],
             ["output", output],
         ]
+        if let config { rows.append(["config", config]) }
         if m.top1 != nil {
             rows.append(["top-1", TextFormatting.percent(m.top1)])
             if m.top5 != nil { rows.append(["top-5", TextFormatting.percent(m.top5)]) }

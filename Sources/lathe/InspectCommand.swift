@@ -6,7 +6,12 @@ import LatheCore
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "List a model's weight layers: shape, parameters, MACs, statistics and histogram."
+        abstract: "List a model's weight layers: shape, parameters, MACs, statistics and histogram.",
+        discussion: """
+            With --config, every layer also shows the settings the configuration gives it and its \
+            size under them (payload, scales, zero-points, codebook, sparse index), with the totals \
+            and the compression ratio.
+            """
     )
 
     @Argument(help: "The model (.onnx).")
@@ -17,6 +22,9 @@ struct InspectCommand: ParsableCommand {
 
     @Option(help: "Name of the model output the graph is built for (default: the first output).")
     var output: String?
+
+    @Option(help: "Compression configuration (v1, YAML or JSON) whose per-layer settings and sizes to show.")
+    var config: String?
 
     @Option(help: "Histogram bins per layer.")
     var bins: Int = Histogram.defaultBins
@@ -29,6 +37,9 @@ struct InspectCommand: ParsableCommand {
     }
 
     func run() throws {
+        try InputFiles.checkReadable(model, what: "model")
+        // The configuration is checked before the (slower) model loading.
+        let compression = try config.map(ConfigApplication.read)
         let loadedModel = try Loading.model(model)
         try Loading.checkOutput(output, of: loadedModel, path: model)
         let sampleShape: [Int]
@@ -43,7 +54,13 @@ struct InspectCommand: ParsableCommand {
             try InferenceSession(model: loadedModel, sampleShape: sampleShape, output: output)
         }
         let summary = try ModelSummary(session: session, bins: bins)
-        print(json ? summary.json(model: model).rendered() : summary.text(model: model))
+        if let config, let compression {
+            let plan = try ConfigApplication.plan(compression, for: session)
+            let sizes = ConfigSizeSummary(config: config, plan: plan, session: session, model: summary)
+            print(json ? sizes.json(model: model).rendered() : sizes.text(model: model))
+        } else {
+            print(json ? summary.json(model: model).rendered() : summary.text(model: model))
+        }
     }
 }
 
@@ -78,31 +95,34 @@ struct ModelSummary {
     func json(model: String) -> JSONValue {
         .object([
             ("model", .string(model)),
-            ("layers", .array(layers.map { entry in
-                let s = entry.stats
-                return .object([
-                    ("name", .string(entry.layer.name)),
-                    ("op", .string(entry.layer.op.rawValue)),
-                    ("shape", .array(entry.layer.shape.map { .int($0) })),
-                    ("params", .int(entry.layer.params)),
-                    ("macs", .int(entry.layer.macs)),
-                    ("stats", .object([
-                        ("min", .double(s.min)),
-                        ("max", .double(s.max)),
-                        ("mean", .double(s.mean)),
-                        ("std", .double(s.std)),
-                        ("sparsity", .double(s.sparsity)),
-                        ("outlier_ratio", .double(s.outlierRatio)),
-                    ])),
-                    ("histogram", .object([
-                        ("edges", .array(entry.histogram.edges.map { .double($0) })),
-                        ("counts", .array(entry.histogram.counts.map { .int($0) })),
-                    ])),
-                ])
-            })),
+            ("layers", .array(layers.map(layerJSON))),
             ("total_params", .int(totalParams)),
             ("total_macs", .int(totalMACs)),
             ("size_bytes", .int(sizeBytes)),
+        ])
+    }
+
+    /// One layer's entry: name, op, shape, params, MACs, statistics and histogram.
+    func layerJSON(_ entry: Layer) -> JSONValue {
+        let s = entry.stats
+        return .object([
+            ("name", .string(entry.layer.name)),
+            ("op", .string(entry.layer.op.rawValue)),
+            ("shape", .array(entry.layer.shape.map { .int($0) })),
+            ("params", .int(entry.layer.params)),
+            ("macs", .int(entry.layer.macs)),
+            ("stats", .object([
+                ("min", .double(s.min)),
+                ("max", .double(s.max)),
+                ("mean", .double(s.mean)),
+                ("std", .double(s.std)),
+                ("sparsity", .double(s.sparsity)),
+                ("outlier_ratio", .double(s.outlierRatio)),
+            ])),
+            ("histogram", .object([
+                ("edges", .array(entry.histogram.edges.map { .double($0) })),
+                ("counts", .array(entry.histogram.counts.map { .int($0) })),
+            ])),
         ])
     }
 

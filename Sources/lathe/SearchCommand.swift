@@ -52,6 +52,10 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Worker threads (default: the number of cores).")
     var threads: Int?
 
+    @Option(name: .customLong("cache-mb"),
+            help: "Memory cap of the activation cache in MB (default: a quarter of RAM; 0 disables it).")
+    var cacheMB: Int?
+
     @Flag(name: .customLong("no-cache"), help: "Neither read nor write the sensitivity cache.")
     var noCache = false
 
@@ -59,7 +63,7 @@ struct SearchCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        try EngineCommandSupport.validate(batch: batch, threads: threads)
+        try EngineCommandSupport.validate(batch: batch, threads: threads, cacheMB: cacheMB)
         let given = [maxDrop != nil, targetRatio != nil, targetSize != nil].filter { $0 }.count
         guard given == 1 else {
             throw ValidationError("give exactly one of --max-drop, --target-ratio, --target-size")
@@ -83,7 +87,7 @@ struct SearchCommand: ParsableCommand {
                                     cache: noCache ? nil : SensitivityCache())
         try request.validate()
         let loaded = try EngineCommandSupport.load(model: model, data: data, output: output, batch: batch,
-                                                   threads: threads)
+                                                   threads: threads, cacheMB: cacheMB)
         request.modelHash = loaded.modelHash
         request.dataHash = loaded.dataHash
         let bar = ProgressBar()

@@ -48,6 +48,10 @@ struct SensitivityCommand: ParsableCommand {
     @Option(help: "Worker threads (default: the number of cores).")
     var threads: Int?
 
+    @Option(name: .customLong("cache-mb"),
+            help: "Memory cap of the activation cache in MB (default: a quarter of RAM; 0 disables it).")
+    var cacheMB: Int?
+
     @Flag(name: .customLong("no-cache"), help: "Neither read nor write the results cache.")
     var noCache = false
 
@@ -55,7 +59,7 @@ struct SensitivityCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        try EngineCommandSupport.validate(batch: batch, threads: threads)
+        try EngineCommandSupport.validate(batch: batch, threads: threads, cacheMB: cacheMB)
         if merge {
             guard !files.isEmpty else { throw ValidationError("--merge needs the shard report files as arguments") }
             guard data == nil, shard == nil else { throw ValidationError("--merge takes only report files (and --json)") }
@@ -99,7 +103,7 @@ struct SensitivityCommand: ParsableCommand {
                 cache: cache))
         }
         let loaded = try EngineCommandSupport.load(model: model, data: data, output: output, batch: batch,
-                                                   threads: threads)
+                                                   threads: threads, cacheMB: cacheMB)
         let bar = ProgressBar()
         defer { bar.finish() }
         return try Loading.naming(model) {
