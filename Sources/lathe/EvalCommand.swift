@@ -47,12 +47,18 @@ struct EvalCommand: ParsableCommand {
             try InferenceSession(model: loadedModel, sampleShape: dataset.sampleShape, output: output)
         }
         let bar = ProgressBar()
-        let report = try Loading.naming(model) {
-            try EvaluationRunner.run(
-                session: session, dataset: dataset, plan: .uncompressed,
-                batchSize: min(batch, dataset.count),
-                threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
-                progress: { phase, done, total in bar.update(phase, done: done, total: total) })
+        let report: EvaluationReport
+        do {
+            report = try Loading.naming(model, or: [data], foreign: .internalFailure) {
+                try EvaluationRunner.run(
+                    session: session, dataset: dataset, plan: .uncompressed,
+                    batchSize: min(batch, dataset.count),
+                    threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                    progress: { phase, done, total in bar.update(phase, done: done, total: total) })
+            }
+        } catch {
+            bar.finish()  // the error message starts on a clean line
+            throw error
         }
         bar.finish()
         if let saveOutputs { try OutputFiles.writeNPY(report.outputs, to: saveOutputs) }

@@ -84,16 +84,19 @@ enum Loading {
         }.joined(separator: ", ") + "]"
     }
 
-    /// Runs a loader so that whatever it throws names `path`: bad input keeps its
-    /// kind, and a foreign error (a decoder's) is reported as unreadable input.
-    static func naming<T>(_ path: String, _ body: () throws -> T) throws -> T {
+    /// Runs a loader so that whatever it throws names `path` (or one of `others`,
+    /// when the problem lies there): a LatheError keeps its kind, and a foreign
+    /// error (a decoder's) is reported as `foreign`, by default unreadable input.
+    static func naming<T>(_ path: String, or others: [String] = [], foreign: LatheError.Kind = .badInput,
+                          _ body: () throws -> T) throws -> T {
         do {
             return try body()
         } catch let error as LatheError {
-            guard !error.message.contains(path) else { throw error }
+            guard !([path] + others).contains(where: { error.message.contains($0) }) else { throw error }
             throw LatheError(error.kind, "\(path): \(error.message)")
         } catch {
-            throw LatheError.badInput(file: path, "cannot be read: \(error)")
+            throw foreign == .badInput ? LatheError.badInput(file: path, "cannot be read: \(error)")
+                : LatheError.internalFailure("\(path): \(error)")
         }
     }
 }

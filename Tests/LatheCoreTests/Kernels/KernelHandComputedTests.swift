@@ -22,6 +22,12 @@ final class KernelHandComputedTests: XCTestCase {
         XCTAssertEqual(y[0].floats, [10, 20, 20, 20])
     }
 
+    func testResizeNearestCopiesInfinitiesExactly() throws {
+        let x = Tensor(shape: [1, 1, 1, 3], floats: [.infinity, 1, -.infinity])
+        let y = try run("Resize", [x, nil, Tensor(shape: [4], floats: [1, 1, 1, 2])], ["mode": .string("nearest")])
+        XCTAssertEqual(y[0].floats, [.infinity, .infinity, 1, 1, -.infinity, -.infinity])
+    }
+
     func testFusedActivationParsingAndDefaults() throws {
         func parse(_ attrs: [String: AttributeValue]) throws -> FusedActivation {
             try FusedActivation(node: Node(opType: "Conv", inputs: [], outputs: ["y"], attributes: attrs))

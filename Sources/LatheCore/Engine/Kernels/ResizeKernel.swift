@@ -32,6 +32,31 @@ enum ResizeKernel {
         let result = data.withUnsafeBufferPointer { srcBuf in
             uninitializedFloats(total) { dstBuf in
                 guard let src = srcBuf.baseAddress, let dst = dstBuf.baseAddress else { return }
+                if inner == 1 {
+                    // Along the last axis one output is one element: flat
+                    // tables instead of a switch per element.
+                    let table = map.table
+                    table.lo.withUnsafeBufferPointer { lo in
+                        table.hi.withUnsafeBufferPointer { hi in
+                            table.weight.withUnsafeBufferPointer { weight in
+                                for o in 0..<outer {
+                                    let row = src + o * inLength, out = dst + o * outLength
+                                    if table.nearest {
+                                        // A pure gather: copies infinities exactly (0 · ∞ would be NaN).
+                                        for i in 0..<outLength { out[i] = row[lo[i]] }
+                                    } else {
+                                        for i in 0..<outLength {
+                                            let w = weight[i]
+                                            out[i] = row[lo[i]] * (1 - w) + row[hi[i]] * w
+                                        }
+                                    }
+                                    for i in table.outside { out[i] = extrapolation }
+                                }
+                            }
+                        }
+                    }
+                    return
+                }
                 for o in 0..<outer {
                     let block = src + o * inLength * inner
                     for (i, tap) in map.taps.enumerated() {
@@ -64,6 +89,22 @@ enum ResizeKernel {
 
     struct AxisMap {
         var taps: [Tap]
+
+        /// The taps as `(1 − weight) · x[lo] + weight · x[hi]` tables (nearest:
+        /// lo = hi, weight 0), the positions outside the crop, and whether
+        /// every tap is a plain copy.
+        var table: (lo: [Int], hi: [Int], weight: [Float], outside: [Int], nearest: Bool) {
+            var lo = [Int](), hi = [Int](), weight = [Float](), outside = [Int]()
+            var nearest = true
+            for (i, tap) in taps.enumerated() {
+                switch tap {
+                case .nearest(let index): lo.append(index); hi.append(index); weight.append(0)
+                case .linear(let l, let h, let w): lo.append(l); hi.append(h); weight.append(w); nearest = false
+                case .outside: lo.append(0); hi.append(0); weight.append(0); outside.append(i)
+                }
+            }
+            return (lo, hi, weight, outside, nearest)
+        }
 
         func isIdentity(length: Int) -> Bool {
             guard taps.count == length else { return false }
