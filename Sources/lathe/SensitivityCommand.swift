@@ -121,7 +121,7 @@ struct SensitivityCommand: ParsableCommand {
         let dataFree = report.baseline.metric == nil
         var header = ["layer", "score"]
         if !dataFree {
-            header += levels.bits.map { "\($0)b" } + levels.prune.map { "p\(SensitivityReportKey.text($0))" }
+            header += levels.bits.map { "\($0)b" } + levels.prune.map { "p\(SensitivityReport.key($0))" }
                 + levels.clusters.map { "k\($0)" }
         }
         header += levels.bits.map { "SQNR \($0)b" }
@@ -150,12 +150,5 @@ struct SensitivityCommand: ParsableCommand {
         lines.append(TextFormatting.table(rows, rightAligned: Set(1..<header.count)))
         lines.append("score: " + SensitivityReport.scoreDefinition)
         return lines.joined(separator: "\n")
-    }
-}
-
-/// Level labels for text output ("0.5").
-enum SensitivityReportKey {
-    static func text(_ value: Double) -> String {
-        value == value.rounded() && abs(value) < 1e15 ? String(Int(value)) : "\(value)"
     }
 }

@@ -191,7 +191,7 @@ public struct SensitivityReport: Sendable, Equatable {
     }
 
     /// A level as a JSON key: integers plainly, ratios in their shortest form ("0.5").
-    static func key(_ value: Double) -> String {
+    public static func key(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
         return "\(value)"
     }

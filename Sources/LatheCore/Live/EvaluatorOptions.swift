@@ -1,0 +1,37 @@
+import Foundation
+
+/// Settings of plan evaluation.
+public struct EvaluatorOptions: Sendable, Equatable {
+    /// Samples per batch. Batches are fixed by `EvaluationSchedule`, so results at a
+    /// given batch size never depend on threads, order or cancellations.
+    public var batchSize: Int
+    /// Worker threads running batches in parallel (BLAS itself stays single-threaded).
+    public var threads: Int
+    /// Memory cap of the activation cache (0 disables it).
+    public var cacheCapacityBytes: Int
+    /// Memory cap of the compressed-weight cache.
+    public var weightCacheBytes: Int
+    /// Samples (the first ones, in dataset order) calibrating `abits` ranges.
+    public var calibrationSamples: Int
+
+    public init(batchSize: Int = 64, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                cacheCapacityBytes: Int = Int(ProcessInfo.processInfo.physicalMemory / 4),
+                weightCacheBytes: Int = 1 << 30, calibrationSamples: Int = 256) {
+        self.batchSize = batchSize
+        self.threads = threads
+        self.cacheCapacityBytes = cacheCapacityBytes
+        self.weightCacheBytes = weightCacheBytes
+        self.calibrationSamples = calibrationSamples
+    }
+}
+
+/// The result of evaluating one plan on the whole dataset.
+public struct PlanEvaluation: Sendable {
+    /// The plan's outputs `[N, ...]` in dataset order.
+    public var outputs: Tensor
+    /// Top-1/top-5/F1 against the labels, agreement against the uncompressed model.
+    public var metrics: Metrics
+    public var size: SizeReport
+    /// Wall time of the evaluation (the uncompressed reference included).
+    public var seconds: Double
+}

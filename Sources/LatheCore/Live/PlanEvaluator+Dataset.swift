@@ -1,0 +1,115 @@
+import Foundation
+
+/// Whole-dataset evaluation: what `lathe eval --config` calls.
+extension PlanEvaluator {
+    /// Evaluates `plan` on every sample: outputs in dataset order, metrics (with
+    /// agreement against the uncompressed model), size, and the wall time of
+    /// the pass (reference included). `progress` receives a phase
+    /// ("evaluating"), samples done and the total.
+    ///
+    /// One pass: each batch runs the uncompressed model, keeping the layer
+    /// inputs the plan leaves unchanged, then the plan from those. Nothing
+    /// goes to the shared activation cache, so memory stays at a few batches.
+    public func evaluate(_ plan: CompressionPlan,
+                         progress: (@Sendable (_ phase: String, _ done: Int, _ total: Int) -> Void)? = nil,
+                         isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> PlanEvaluation {
+        let size = sizeReport(plan)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let identity = try prepare(CompressionPlan.identity(layers: session.layers))
+        let prepared = try prepare(plan)
+        // Values the two plans compute identically: the reference's copy seeds the plan's run.
+        let shared = ancestry.cached.indices.filter { identity.valueSignatures[$0] == prepared.valueSignatures[$0] }
+            .map { ancestry.cached[$0].name }
+        let references = LockedBox(BatchOutputs(batchCount: schedule.batchCount))
+        let results = LockedBox(BatchOutputs(batchCount: schedule.batchCount))
+        let total = schedule.sampleCount
+        let schedule = self.schedule
+        let finished = try forEachBatch(Array(0..<schedule.batchCount), shouldStop: isCancelled) { batch in
+            let input = schedule.input(ofBatch: batch, from: self.dataset)
+            var options = identity.runOptions
+            options.capture = prepared.isIdentity ? [] : Set(shared)
+            let reference = try self.session.run(input, options: options)
+            var output = reference.output
+            if !prepared.isIdentity {
+                options = prepared.runOptions
+                options.seeds = reference.captured
+                output = try self.session.run(input, options: options).output
+            }
+            let expected = schedule.positions(ofBatch: batch).count
+            guard output.shape.first == expected, reference.output.shape.first == expected else {
+                throw LatheError.badInput(file: self.session.modelPath, "output '\(self.session.outputName)' has "
+                    + "shape \(ModelBinding.describe(output.shape)) for a batch of \(expected): its first "
+                    + "dimension is not the batch")
+            }
+            references.withLock { $0.outputs[batch] = reference.output }
+            let done = results.withLock { results -> Int in
+                results.outputs[batch] = output
+                results.samplesDone += expected
+                return results.samplesDone
+            }
+            progress?("evaluating", done, total)
+        }
+        guard finished else { throw CancellationError() }
+        let outputs = try results.withLock { try $0.assemble(schedule: schedule) }
+        let reference = try references.withLock { try $0.assemble(schedule: schedule) }
+        let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let metrics = try Metrics(outputs: outputs, labels: dataset.labels, reference: reference)
+        return PlanEvaluation(outputs: outputs, metrics: metrics, size: size, seconds: seconds)
+    }
+
+    /// Outputs of a prepared plan for every sample in dataset order, through the
+    /// shared activation cache (seeding from it and storing what it computes).
+    func outputs(_ prepared: PreparedPlan, phase: String, progress: (@Sendable (String, Int, Int) -> Void)?,
+                 isCancelled: @escaping @Sendable () -> Bool) throws -> Tensor {
+        let results = LockedBox(BatchOutputs(batchCount: schedule.batchCount))
+        let total = schedule.sampleCount
+        let schedule = self.schedule
+        let finished = try forEachBatch(Array(0..<schedule.batchCount), shouldStop: isCancelled) { batch in
+            let output = try self.output(ofBatch: batch, prepared: prepared, store: true)
+            let done = results.withLock { results -> Int in
+                results.outputs[batch] = output
+                results.samplesDone += schedule.positions(ofBatch: batch).count
+                return results.samplesDone
+            }
+            progress?(phase, done, total)
+        }
+        guard finished else { throw CancellationError() }
+        return try results.withLock { try $0.assemble(schedule: schedule) }
+    }
+}
+
+/// Per-batch outputs of one plan, assembled into dataset order.
+struct BatchOutputs {
+    var outputs: [Tensor?]
+    var samplesDone = 0
+
+    init(batchCount: Int) { outputs = [Tensor?](repeating: nil, count: batchCount) }
+
+    func assemble(schedule: EvaluationSchedule) throws -> Tensor {
+        guard let first = outputs.first ?? nil else { throw LatheError.internalFailure("no batch was evaluated") }
+        let rowShape = Array(first.shape.dropFirst())
+        let per = rowShape.reduce(1, *)
+        let count = schedule.sampleCount
+        var floats = first.isFloat ? [Float](repeating: 0, count: count * per) : []
+        var ints = first.isFloat ? [] : [Int64](repeating: 0, count: count * per)
+        for (batch, output) in outputs.enumerated() {
+            guard let output else { throw LatheError.internalFailure("batch \(batch) has no output") }
+            guard Array(output.shape.dropFirst()) == rowShape, output.dtype == first.dtype else {
+                throw LatheError.badInput("the output changes shape between batches: "
+                    + "\(ModelBinding.describe(first.shape)) and \(ModelBinding.describe(output.shape))")
+            }
+            for (row, sample) in schedule.samples(ofBatch: batch).enumerated() {
+                if first.isFloat {
+                    floats.replaceSubrange((sample * per)..<((sample + 1) * per),
+                                           with: output.floats[(row * per)..<((row + 1) * per)])
+                } else {
+                    ints.replaceSubrange((sample * per)..<((sample + 1) * per),
+                                         with: output.ints[(row * per)..<((row + 1) * per)])
+                }
+            }
+        }
+        let shape = [count] + rowShape
+        return first.isFloat ? Tensor(shape: shape, floats: floats, dtype: first.dtype)
+            : Tensor(shape: shape, ints: ints, dtype: first.dtype)
+    }
+}
