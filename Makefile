@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 DEB_PACKAGES := libopenblas-dev libncursesw5-dev pkg-config tmux protobuf-compiler
 BIN = $$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/lathe
 
-.PHONY: run test bench samples deps venv build proto clean
+.PHONY: run test bench samples deps venv build proto tsan clean
 
 ## deps: install missing Debian packages (as root), or print the command to do so.
 deps:
@@ -48,11 +48,13 @@ test: deps venv
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build
 	$(PY) scripts/crosscheck_engine.py --lathe "$(BIN)"
 	$(PY) scripts/crosscheck_compression.py --lathe "$(BIN)"
+	$(PY) scripts/crosscheck_live.py --lathe "$(BIN)"
 	scripts/tui_e2e.sh "$(BIN)"
 
 ## bench: whole-process time ratios lathe / onnxruntime on the samples.
 bench: build venv
 	$(PY) scripts/bench.py --lathe "$(BIN)"
+	$(BIN) bench samples/mobilenet/model.onnx --data samples/mobilenet/data.npz --sweep
 
 ## samples: retrain the bundled sample models and regenerate their references.
 samples: venv
@@ -62,6 +64,10 @@ samples: venv
 ## proto: regenerate the committed Swift code for the ONNX subset schema.
 proto: deps
 	scripts/generate_proto.sh
+
+## tsan: the live engine's tests under the thread sanitizer (own build folder).
+tsan: deps
+	$(SWIFT) test --sanitize=thread --scratch-path .build/tsan --filter 'LiveSessionTests|LiveJobTests|ActivationCacheTests|IncrementalEvaluationTests|EvaluationScheduleTests'
 
 clean:
 	rm -rf .build $(VENV)
