@@ -17,6 +17,11 @@ enum DepthwiseConv {
     static func run(input: UnsafePointer<Float>, batch: Int, channels: Int, multiplier: Int,
                     weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, geometry g: SpatialGeometry,
                     activation: FusedActivation, output: UnsafeMutablePointer<Float>) {
+        if DepthwiseConv3x3.applies(g) {
+            DepthwiseConv3x3.run(input: input, batch: batch, channels: channels, multiplier: multiplier,
+                                 weights: weights, bias: bias, geometry: g, activation: activation, output: output)
+            return
+        }
         let plan = RowPlan(g)
         let outChannels = channels * multiplier
         for n in 0..<batch {
