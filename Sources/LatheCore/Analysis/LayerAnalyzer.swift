@@ -1,4 +1,3 @@
-import LatheCore
 
 /// Computes a layer's histogram marks with LatheCore's own compression code (the
 /// same calls `lathe eval --config` makes), so what the detail pane marks is what

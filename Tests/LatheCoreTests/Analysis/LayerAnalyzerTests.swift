@@ -1,6 +1,5 @@
-import LatheCore
+@testable import LatheCore
 import Testing
-@testable import LatheUI
 
 /// Histogram marks come from LatheCore's compression of the weights; checked against
 /// hand-computed values.

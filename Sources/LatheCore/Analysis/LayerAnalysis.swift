@@ -1,4 +1,3 @@
-import LatheCore
 
 /// Where the selected layer's current compression puts its marks on the weight
 /// histogram, computed by LatheCore in the background for one settings value
