@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-from onnx import helper, numpy_helper
+from onnx import numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import deployed_model  # noqa: E402
@@ -152,21 +152,6 @@ ONNX_TO_NP = {onnx.TensorProto.FLOAT: np.float32, onnx.TensorProto.FLOAT16: np.f
               onnx.TensorProto.BOOL: np.bool_}
 
 
-def constant_value(node):
-    attr = node.attribute[0]
-    if attr.name == "value":
-        return numpy_helper.to_array(attr.t)
-    if attr.name == "value_float":
-        return np.array(attr.f, np.float32)
-    if attr.name == "value_floats":
-        return np.array(attr.floats, np.float32)
-    if attr.name == "value_int":
-        return np.array(attr.i, np.int64)
-    if attr.name == "value_ints":
-        return np.array(attr.ints, np.int64)
-    raise ValueError(f"Constant node {node.name!r}: unsupported attribute {attr.name}")
-
-
 @dataclass
 class ExpectedLayer:
     name: str            # the tensor the layer op consumes
@@ -190,7 +175,7 @@ class ModelConstants:
             self.origin[t.name] = [t.name]
         for node in model_proto.graph.node:
             if node.op_type == "Constant" and node.domain in ("", "ai.onnx"):
-                value = constant_value(node)
+                value = deployed_model.constant_value(node)
                 self.values[node.output[0]] = value
                 self.stored[node.output[0]] = value
                 self.origin[node.output[0]] = [node.output[0]]
@@ -204,13 +189,6 @@ class ModelConstants:
 
     def source_dtype(self, name):
         return self.stored[self.origin[name][-1]].dtype
-
-
-def attribute(node, name, default):
-    for a in node.attribute:
-        if a.name == name:
-            return helper.get_attribute_value(a)
-    return default
 
 
 def expected_layers(model_proto):
@@ -240,8 +218,8 @@ def expected_layers(model_proto):
                 and all(n in consts.values for n in users[0].input[1:5])):
             bn = users[0]
             gamma, beta, mean, var = (consts.values[n].astype(np.float32) for n in bn.input[1:5])
-            eps = np.float32(attribute(bn, "epsilon", 1e-5))
-            axis = 0 if node.op_type == "Conv" else (0 if attribute(node, "transB", 0) else 1)
+            eps = np.float32(deployed_model.attribute(bn, "epsilon", 1e-5))
+            axis = 0 if node.op_type == "Conv" else (0 if deployed_model.attribute(node, "transB", 0) else 1)
             shape = [1] * weight.ndim
             shape[axis] = -1
             # Exactly as the deployed model folds it: w * gamma / sqrt(var + eps), in float32.

@@ -18,24 +18,13 @@ struct BenchCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The model (.onnx).")
-    var model: String
+    @OptionGroup var inputs: ModelDataOptions
 
-    @Option(help: "Evaluation data (.npz with x and optional labels y).")
-    var data: String
+    @OptionGroup var scored: ScoredOutputOption
 
-    @Option(help: "Name of the model output to score (default: the first output).")
-    var output: String?
+    @OptionGroup var batching: BatchOptions
 
-    @Option(help: "Samples per batch.")
-    var batch: Int = 64
-
-    @Option(help: "Worker threads (default: the number of cores).")
-    var threads: Int?
-
-    @Option(name: .customLong("cache-mb"),
-            help: "Memory cap of the activation cache in MB (default: a quarter of RAM; 0 disables it).")
-    var cacheMB: Int?
+    @OptionGroup var activationCache: ActivationCacheOption
 
     @Flag(help: "Also time a 3-level bits sweep of every layer.")
     var sweep = false
@@ -44,12 +33,15 @@ struct BenchCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        try EngineCommandSupport.validate(batch: batch, threads: threads, cacheMB: cacheMB)
+        try EngineCommandSupport.validate(batch: batching.batch, threads: batching.threads,
+                                          cacheMB: activationCache.cacheMB)
     }
 
     func run() throws {
-        let loaded = try EngineCommandSupport.load(model: model, data: data, output: output, batch: batch,
-                                                   threads: threads, cacheMB: cacheMB)
+        let model = inputs.model, data = inputs.data
+        let loaded = try EngineCommandSupport.load(model: model, data: data, output: scored.output,
+                                                   batch: batching.batch, threads: batching.threads,
+                                                   cacheMB: activationCache.cacheMB)
         let result = try Loading.naming(model) {
             try Bench.run(session: loaded.session, dataset: loaded.dataset, options: loaded.evaluator.options,
                           includeSweep: sweep)

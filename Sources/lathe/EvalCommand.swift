@@ -20,14 +20,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Evaluation data (.npz with x and optional integer labels y, or .npy).")
     var data: String
 
-    @Option(help: "Name of the model output to score (default: the first output).")
-    var output: String?
+    @OptionGroup var scored: ScoredOutputOption
 
-    @Option(help: "Samples per batch.")
-    var batch: Int = 64
-
-    @Option(help: "Worker threads (default: the number of cores).")
-    var threads: Int?
+    @OptionGroup var batching: BatchOptions
 
     @Option(help: "Compression configuration (v1, YAML or JSON) to apply before evaluating.")
     var config: String?
@@ -43,8 +38,7 @@ struct EvalCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
+        try EngineCommandSupport.validate(batch: batching.batch, threads: batching.threads)
         if let calibSamples {
             guard calibSamples >= 1 else { throw ValidationError("--calib-samples must be at least 1, got \(calibSamples)") }
             guard config != nil else { throw ValidationError("--calib-samples needs --config (it calibrates the config's abits)") }
@@ -58,15 +52,15 @@ struct EvalCommand: ParsableCommand {
         // The configuration is checked before the (slower) model and data loading.
         let compression = try config.map(ConfigApplication.read)
         let loadedModel = try Loading.model(model)
-        try Loading.checkOutput(output, of: loadedModel, path: model)
+        try Loading.checkOutput(scored.output, of: loadedModel, path: model)
         let dataset = try Loading.dataset(data)
         try Loading.checkSampleShape(dataset, modelPath: model, model: loadedModel)
         let session = try Loading.naming(model) {
-            try InferenceSession(model: loadedModel, sampleShape: dataset.sampleShape, output: output)
+            try InferenceSession(model: loadedModel, sampleShape: dataset.sampleShape, output: scored.output)
         }
         let plan = try compression.map { try ConfigApplication.plan($0, for: session) }
-        let batchSize = min(batch, dataset.count)
-        let threads = self.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let batchSize = min(batching.batch, dataset.count)
+        let threads = batching.threads ?? ProcessInfo.processInfo.activeProcessorCount
         let bar = ProgressBar()
         let progress: EvaluationRunner.Progress = { phase, done, total in bar.update(phase, done: done, total: total) }
         let report: EvaluationReport

@@ -33,23 +33,18 @@ struct ExplorerCommand: ParsableCommand {
     @Option(help: "Colour theme: default, light, high-contrast, mono, or the path of a theme .yaml file.")
     var theme: String = "default"
 
-    @Option(help: "Name of the model output to score (default: the first output).")
-    var output: String?
+    @OptionGroup var scored: ScoredOutputOption
 
     @Option(help: "Key bindings file (default: ~/.config/lathe/keys.yaml when it exists).")
     var keys: String?
 
-    @Option(help: "Samples per batch.")
-    var batch: Int = 64
-
-    @Option(help: "Worker threads (default: the number of cores).")
-    var threads: Int?
+    @OptionGroup var batching: BatchOptions
 
     @Flag(name: .customLong("ui-selftest"), help: .hidden)
     var uiSelfTest = false
 
     func validate() throws {
-        try EngineCommandSupport.validate(batch: batch, threads: threads)
+        try EngineCommandSupport.validate(batch: batching.batch, threads: batching.threads)
         if uiSelfTest { return }
         if let model, !FileManager.default.fileExists(atPath: model) {
             // With the explorer as the default command, a mistyped command name lands here.

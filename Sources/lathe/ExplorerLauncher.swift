@@ -24,8 +24,8 @@ struct ExplorerLauncher {
                                                            stdoutIsTTY: isatty(1) == 1) {
             throw LatheError.badInput(CursesBackend.unavailableMessage(reason))
         }
-        let loaded = try EngineCommandSupport.load(model: modelPath, data: dataPath, output: command.output,
-                                                   batch: command.batch, threads: command.threads)
+        let loaded = try EngineCommandSupport.load(model: modelPath, data: dataPath, output: command.scored.output,
+                                                   batch: command.batching.batch, threads: command.batching.threads)
         let layers = loaded.session.layers
         var plan = CompressionPlan.identity(layers: layers)
         if let config = command.config {

@@ -16,11 +16,7 @@ struct SearchCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The model (.onnx).")
-    var model: String
-
-    @Option(help: "Evaluation data (.npz with x and optional labels y).")
-    var data: String
+    @OptionGroup var inputs: ModelDataOptions
 
     @Option(name: .customLong("max-drop"), help: "Largest allowed drop of top-1 (or agreement) below fp32, e.g. 0.01.")
     var maxDrop: Double?
@@ -43,18 +39,11 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Write the chosen configuration here (YAML, or JSON for a .json path).")
     var out: String?
 
-    @Option(help: "Name of the model output to score (default: the first output).")
-    var output: String?
+    @OptionGroup var scored: ScoredOutputOption
 
-    @Option(help: "Samples per batch.")
-    var batch: Int = 64
+    @OptionGroup var batching: BatchOptions
 
-    @Option(help: "Worker threads (default: the number of cores).")
-    var threads: Int?
-
-    @Option(name: .customLong("cache-mb"),
-            help: "Memory cap of the activation cache in MB (default: a quarter of RAM; 0 disables it).")
-    var cacheMB: Int?
+    @OptionGroup var activationCache: ActivationCacheOption
 
     @Flag(name: .customLong("no-cache"), help: "Neither read nor write the sensitivity cache.")
     var noCache = false
@@ -63,7 +52,8 @@ struct SearchCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        try EngineCommandSupport.validate(batch: batch, threads: threads, cacheMB: cacheMB)
+        try EngineCommandSupport.validate(batch: batching.batch, threads: batching.threads,
+                                          cacheMB: activationCache.cacheMB)
         let given = [maxDrop != nil, targetRatio != nil, targetSize != nil].filter { $0 }.count
         guard given == 1 else {
             throw ValidationError("give exactly one of --max-drop, --target-ratio, --target-size")
@@ -77,6 +67,7 @@ struct SearchCommand: ParsableCommand {
     }
 
     func run() throws {
+        let model = inputs.model, data = inputs.data
         try InputFiles.checkReadable(model, what: "model")
         try InputFiles.checkReadable(data, what: "data")
         if let out { try InputFiles.checkWritable(out, notOnto: [model, data]) }
@@ -86,8 +77,9 @@ struct SearchCommand: ParsableCommand {
                                     maxEvaluations: maxEvals, model: model, modelHash: "", data: data,
                                     cache: noCache ? nil : SensitivityCache())
         try request.validate()
-        let loaded = try EngineCommandSupport.load(model: model, data: data, output: output, batch: batch,
-                                                   threads: threads, cacheMB: cacheMB)
+        let loaded = try EngineCommandSupport.load(model: model, data: data, output: scored.output,
+                                                   batch: batching.batch, threads: batching.threads,
+                                                   cacheMB: activationCache.cacheMB)
         request.modelHash = loaded.modelHash
         request.dataHash = loaded.dataHash
         let bar = ProgressBar()

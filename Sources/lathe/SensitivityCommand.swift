@@ -39,18 +39,11 @@ struct SensitivityCommand: ParsableCommand {
     @Flag(help: "Combine shard reports given as arguments.")
     var merge = false
 
-    @Option(help: "Name of the model output to score (default: the first output).")
-    var output: String?
+    @OptionGroup var scored: ScoredOutputOption
 
-    @Option(help: "Samples per batch.")
-    var batch: Int = 64
+    @OptionGroup var batching: BatchOptions
 
-    @Option(help: "Worker threads (default: the number of cores).")
-    var threads: Int?
-
-    @Option(name: .customLong("cache-mb"),
-            help: "Memory cap of the activation cache in MB (default: a quarter of RAM; 0 disables it).")
-    var cacheMB: Int?
+    @OptionGroup var activationCache: ActivationCacheOption
 
     @Flag(name: .customLong("no-cache"), help: "Neither read nor write the results cache.")
     var noCache = false
@@ -59,7 +52,8 @@ struct SensitivityCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
-        try EngineCommandSupport.validate(batch: batch, threads: threads, cacheMB: cacheMB)
+        try EngineCommandSupport.validate(batch: batching.batch, threads: batching.threads,
+                                          cacheMB: activationCache.cacheMB)
         if merge {
             guard !files.isEmpty else { throw ValidationError("--merge needs the shard report files as arguments") }
             guard data == nil, shard == nil else { throw ValidationError("--merge takes only report files (and --json)") }
@@ -93,17 +87,18 @@ struct SensitivityCommand: ParsableCommand {
         guard let data else {
             try InputFiles.checkReadable(model, what: "model")
             let loadedModel = try Loading.model(model)
-            try Loading.checkOutput(output, of: loadedModel, path: model)
+            try Loading.checkOutput(scored.output, of: loadedModel, path: model)
             let shape = try Loading.declaredSampleShape(of: loadedModel, path: model)
             let session = try Loading.naming(model) {
-                try InferenceSession(model: loadedModel, sampleShape: shape, output: output)
+                try InferenceSession(model: loadedModel, sampleShape: shape, output: scored.output)
             }
             return try SensitivitySweep.dataFree(session: session, request: SensitivityRequest(
                 levels: levels, shard: shard, model: model, modelHash: try ContentHash.hex(ofFile: model),
                 cache: cache))
         }
-        let loaded = try EngineCommandSupport.load(model: model, data: data, output: output, batch: batch,
-                                                   threads: threads, cacheMB: cacheMB)
+        let loaded = try EngineCommandSupport.load(model: model, data: data, output: scored.output,
+                                                   batch: batching.batch, threads: batching.threads,
+                                                   cacheMB: activationCache.cacheMB)
         let bar = ProgressBar()
         defer { bar.finish() }
         return try Loading.naming(model) {

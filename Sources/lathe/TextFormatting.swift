@@ -1,4 +1,5 @@
 import Foundation
+import LatheUI
 
 /// Plain-text rendering helpers for the human-readable output.
 enum TextFormatting {
@@ -40,17 +41,8 @@ enum TextFormatting {
         return String(format: "%.\(digits)g", value)
     }
 
-    /// 1234567 → "1.2 MB" (decimal units, as file managers show sizes).
-    static func bytes(_ count: Int) -> String {
-        let units = ["B", "KB", "MB", "GB", "TB"]
-        var value = Double(count)
-        var unit = 0
-        while value >= 1000, unit < units.count - 1 {
-            value /= 1000
-            unit += 1
-        }
-        return unit == 0 ? "\(count) B" : String(format: "%.1f", value) + " " + units[unit]
-    }
+    /// 1234567 → "1.2 MB": the explorer's formatting, so CLI and UI show sizes alike.
+    static func bytes(_ count: Int) -> String { Format.bytes(count) }
 
     /// 1234567 → "1,234,567".
     static func grouped(_ n: Int) -> String {
