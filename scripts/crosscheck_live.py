@@ -32,6 +32,7 @@ from onnx import numpy_helper
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compression_reference as cr  # noqa: E402
 import crosscheck_engine as ce  # noqa: E402
+import deployed_model  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "samples" / "mobilenet"
@@ -71,7 +72,7 @@ class Reference:
         trans = {}
         for node in self.proto.graph.node:
             if node.op_type in ("Conv", "Gemm") and len(node.input) > 1:
-                trans[node.input[1]] = (node.op_type, ce.attribute(node, "transB", 0))
+                trans[node.input[1]] = (node.op_type, deployed_model.attribute(node, "transB", 0))
         self.dicts = {l.name: layer_dict(l, *trans[l.name]) for l in self.layers}
         data = ce.load_npz(SAMPLE / "data.npz")
         self.x = data["x"].astype(np.float32)
