@@ -176,14 +176,7 @@ struct ConvProblem {
     var isDepthwise: Bool { group == inChannels && group > 1 }
 
     init(node: Node, x: Tensor, w: Tensor, bias: Tensor?) throws {
-        guard x.rank >= 3 else {
-            throw node.kernelError("input X has shape \(shapeText(x.shape)); rank 3 or more (N, C, spatial...) is needed")
-        }
-        guard w.rank == x.rank else {
-            throw node.kernelError("weights W have shape \(shapeText(w.shape)) (rank \(w.rank)) but X has rank \(x.rank)")
-        }
-        let group = node.int("group", default: 1)
-        guard group >= 1 else { throw node.kernelError("group \(group) must be positive") }
+        let group = try node.convolutionGroup(x: x, w: w)
         batch = x.shape[0]
         inChannels = x.shape[1]
         outChannels = w.shape[0]

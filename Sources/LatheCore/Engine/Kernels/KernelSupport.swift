@@ -85,3 +85,19 @@ func uninitializedFloats(_ count: Int, _ fill: (UnsafeMutableBufferPointer<Float
 
 /// Shape formatted for messages: [1, 3, 224, 224].
 func shapeText(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }
+
+extension Node {
+    /// The checks Conv and ConvTranspose share: X is (N, C, spatial...), W has
+    /// X's rank, and `group` is positive. Returns `group`.
+    func convolutionGroup(x: Tensor, w: Tensor) throws -> Int {
+        guard x.rank >= 3 else {
+            throw kernelError("input X has shape \(shapeText(x.shape)); rank 3 or more (N, C, spatial...) is needed")
+        }
+        guard w.rank == x.rank else {
+            throw kernelError("weights W have shape \(shapeText(w.shape)) (rank \(w.rank)) but X has rank \(x.rank)")
+        }
+        let group = int("group", default: 1)
+        guard group >= 1 else { throw kernelError("group \(group) must be positive") }
+        return group
+    }
+}
