@@ -352,3 +352,228 @@ def train(model, x, y, epochs, batch, lr, rng, augment=None, log=print, lr_decay
 
 def predict(model, x, batch=500):
     return np.concatenate([model.forward(x[s:s + batch], train=False) for s in range(0, len(x), batch)])
+
+
+# --------------------------------------------------------------------------- recurrent layers
+#
+# Time-major ([T, N, I] in, [T, N, H] out) single-direction cells in the ONNX
+# gate layouts, so their weights export as-is: LSTM gates i, o, f, c; GRU gates
+# z, r, h with linear_before_reset=1; RNN tanh. `reverse=True` runs the
+# sequence backwards (the second half of a bidirectional layer). Backward is
+# plain BPTT over the whole sequence; `dh0` is the gradient of the initial state.
+
+def sigmoid(z):
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+class _Recurrent(Layer):
+    gates = 1
+
+    def __init__(self, rng, nin, hidden, reverse=False, dtype=np.float32):
+        super().__init__()
+        self.hidden, self.reverse = hidden, reverse
+        scale = 1.0 / np.sqrt(hidden)
+        g = self.gates * hidden
+        self.params["W"] = rng.uniform(-scale, scale, (g, nin)).astype(dtype)
+        self.params["R"] = rng.uniform(-scale, scale, (g, hidden)).astype(dtype)
+        self.params["Wb"] = np.zeros(g, dtype)
+        self.params["Rb"] = np.zeros(g, dtype)
+
+    def onnx_tensors(self):
+        """(W [1,G*H,I], R [1,G*H,H], B [1,2*G*H]) for one direction of the ONNX op."""
+        p = self.params
+        return p["W"][None], p["R"][None], np.concatenate([p["Wb"], p["Rb"]])[None]
+
+    def forward(self, x, train=False, h0=None):
+        """x [T, N, I] → Y [T, N, H]; the final state is `self.h_last` (and `self.c_last` for LSTM)."""
+        if self.reverse:
+            x = x[::-1]
+        T, N, _ = x.shape
+        H = self.hidden
+        h = np.zeros((N, H), x.dtype) if h0 is None else np.broadcast_to(h0, (N, H)).astype(x.dtype)
+        xw = (x.reshape(T * N, -1) @ self.params["W"].T + self.params["Wb"]).reshape(T, N, -1)
+        ys, caches = [], []
+        state = self._init_state(N, x.dtype)
+        for t in range(T):
+            h, state, cache = self._step(xw[t], h, state)
+            ys.append(h)
+            caches.append(cache)
+        self.cache = (x, caches, h0 is not None and np.shape(h0)[0] == 1 and N > 1)
+        self.h_last = h
+        self.c_last = state
+        y = np.stack(ys)
+        return y[::-1] if self.reverse else y
+
+    def backward(self, dy, dh_last=None):
+        x, caches, h0_shared = self.cache
+        if self.reverse:
+            dy = dy[::-1]
+        T, N, _ = x.shape
+        p = self.params
+        dxw = np.zeros((T, N, p["W"].shape[0]), x.dtype)
+        for k in ("R", "Rb"):
+            self.grads[k] = np.zeros_like(p[k])
+        dh = np.zeros((N, self.hidden), x.dtype) if dh_last is None else dh_last.astype(x.dtype)
+        dstate = None
+        for t in reversed(range(T)):
+            dh = dh + dy[t]
+            dxw[t], dh, dstate = self._step_back(caches[t], dh, dstate)
+        self.grads["W"] = dxw.reshape(T * N, -1).T @ x.reshape(T * N, -1)
+        self.grads["Wb"] = dxw.sum((0, 1))
+        self.dh0 = dh.sum(0, keepdims=True) if h0_shared else dh
+        dx = (dxw.reshape(T * N, -1) @ p["W"]).reshape(x.shape)
+        return dx[::-1] if self.reverse else dx
+
+    def _init_state(self, n, dtype):
+        return None
+
+
+class RNN(_Recurrent):
+    """h = tanh(x W^T + h R^T + Wb + Rb) (ONNX RNN, activation Tanh)."""
+    gates = 1
+
+    def _step(self, xw, h_prev, state):
+        h = np.tanh(xw + h_prev @ self.params["R"].T + self.params["Rb"])
+        return h, None, (h_prev, h)
+
+    def _step_back(self, cache, dh, dstate):
+        h_prev, h = cache
+        da = dh * (1 - h * h)
+        self.grads["R"] += da.T @ h_prev
+        self.grads["Rb"] += da.sum(0)
+        return da, da @ self.params["R"], None
+
+
+class LSTM(_Recurrent):
+    """ONNX LSTM, one direction, gates i, o, f, c; no peepholes; zero initial cell."""
+    gates = 4
+
+    def _init_state(self, n, dtype):
+        return np.zeros((n, self.hidden), dtype)
+
+    def _step(self, xw, h_prev, c_prev):
+        H = self.hidden
+        a = xw + h_prev @ self.params["R"].T + self.params["Rb"]
+        i, o, f = sigmoid(a[:, :H]), sigmoid(a[:, H:2 * H]), sigmoid(a[:, 2 * H:3 * H])
+        g = np.tanh(a[:, 3 * H:])
+        c = f * c_prev + i * g
+        tc = np.tanh(c)
+        h = o * tc
+        return h, c, (h_prev, c_prev, i, o, f, g, tc)
+
+    def _step_back(self, cache, dh, dc):
+        h_prev, c_prev, i, o, f, g, tc = cache
+        dc = dh * o * (1 - tc * tc) + (0 if dc is None else dc)
+        da = np.concatenate([dc * g * i * (1 - i), dh * tc * o * (1 - o),
+                             dc * c_prev * f * (1 - f), dc * i * (1 - g * g)], axis=1)
+        self.grads["R"] += da.T @ h_prev
+        self.grads["Rb"] += da.sum(0)
+        return da, da @ self.params["R"], dc * f
+
+
+class GRU(_Recurrent):
+    """ONNX GRU, one direction, gates z, r, h, linear_before_reset=1 (the PyTorch form)."""
+    gates = 3
+
+    def _step(self, xw, h_prev, state):
+        H = self.hidden
+        hr = h_prev @ self.params["R"].T + self.params["Rb"]
+        z = sigmoid(xw[:, :H] + hr[:, :H])
+        r = sigmoid(xw[:, H:2 * H] + hr[:, H:2 * H])
+        n = np.tanh(xw[:, 2 * H:] + r * hr[:, 2 * H:])
+        h = (1 - z) * n + z * h_prev
+        return h, None, (h_prev, hr, z, r, n)
+
+    def _step_back(self, cache, dh, dstate):
+        h_prev, hr, z, r, n = cache
+        H = self.hidden
+        dan = dh * (1 - z) * (1 - n * n)
+        daz = dh * (h_prev - n) * z * (1 - z)
+        dar = dan * hr[:, 2 * H:] * r * (1 - r)
+        dxw = np.concatenate([daz, dar, dan], axis=1)
+        dhr = np.concatenate([daz, dar, dan * r], axis=1)
+        self.grads["R"] += dhr.T @ h_prev
+        self.grads["Rb"] += dhr.sum(0)
+        return dxw, dh * z + dhr @ self.params["R"], None
+
+
+class Bidirectional(Layer):
+    """Forward and reverse copies of a cell, outputs concatenated on the feature axis
+    ([T, N, 2H]); ONNX `direction="bidirectional"` with the forward direction first."""
+
+    def __init__(self, rng, cell, nin, hidden, dtype=np.float32):
+        super().__init__()
+        self.fw = cell(rng, nin, hidden, dtype=dtype)
+        self.bw = cell(rng, nin, hidden, reverse=True, dtype=dtype)
+        self.hidden = hidden
+        for name, layer in (("fw", self.fw), ("bw", self.bw)):
+            for k in layer.params:
+                self.params[f"{name}.{k}"] = layer.params[k]
+
+    def onnx_tensors(self):
+        parts = [self.fw.onnx_tensors(), self.bw.onnx_tensors()]
+        return tuple(np.concatenate([p[i] for p in parts]) for i in range(3))
+
+    def forward(self, x, train=False):
+        return np.concatenate([self.fw.forward(x, train), self.bw.forward(x, train)], axis=2)
+
+    def backward(self, dy):
+        H = self.hidden
+        dx = self.fw.backward(dy[:, :, :H]) + self.bw.backward(dy[:, :, H:])
+        for name, layer in (("fw", self.fw), ("bw", self.bw)):
+            for k in layer.params:
+                self.grads[f"{name}.{k}"] = layer.grads[k]
+        return dx
+
+
+def check_recurrent_gradients(rng, eps=1e-6):
+    """Central differences against BPTT on tiny float64 cases (every cell, both
+    directions, a shared [1,H] initial state, the bidirectional wrapper).
+    Returns the largest relative error over all parameters, inputs and h0."""
+    worst = 0.0
+
+    def rel(a, b):
+        return float(np.abs(a - b).max() / max(np.abs(a).max(), np.abs(b).max(), 1e-12))
+
+    cases = [(cls, rev, shared) for cls in (RNN, LSTM, GRU) for rev in (False, True) for shared in (False, True)]
+    for cls, rev, shared in cases + [("bi", False, False)]:
+        T, N, I, H = 4, 3, 5, 3
+        if cls == "bi":
+            layer = Bidirectional(rng, LSTM, I, H, dtype=np.float64)
+            H2 = 2 * H
+        else:
+            layer = cls(rng, I, H, reverse=rev, dtype=np.float64)
+            for k in layer.params:  # non-zero biases exercise every term
+                layer.params[k] += rng.normal(0, 0.3, layer.params[k].shape)
+            H2 = H
+        x = rng.standard_normal((T, N, I))
+        h0 = rng.standard_normal((1 if shared else N, H)) if cls != "bi" else None
+        gy = rng.standard_normal((T, N, H2))
+        gh = rng.standard_normal((N, H))
+
+        def loss():
+            if cls == "bi":
+                return float((layer.forward(x) * gy).sum())
+            y = layer.forward(x, h0=h0)
+            return float((y * gy).sum() + (layer.h_last * gh).sum())
+
+        loss()
+        if cls == "bi":
+            dx = layer.backward(gy)
+        else:
+            dx = layer.backward(gy, gh)
+        checks = [(x, dx)] + [(layer.params[k], layer.grads[k]) for k in layer.params]
+        if cls != "bi":
+            checks.append((h0, layer.dh0))
+        for value, analytic in checks:
+            numeric = np.zeros_like(value)
+            for idx in np.ndindex(value.shape):
+                old = value[idx]
+                value[idx] = old + eps
+                up = loss()
+                value[idx] = old - eps
+                down = loss()
+                value[idx] = old
+                numeric[idx] = (up - down) / (2 * eps)
+            worst = max(worst, rel(numeric, analytic))
+    return worst

@@ -91,3 +91,38 @@ def data_input_names(model):
     """Graph inputs that are not initializers (old exporters list weights as inputs too)."""
     inits = {t.name for t in model.graph.initializer}
     return [i.name for i in model.graph.input if i.name not in inits]
+
+
+def ort_outputs_batched(path, feeds, batched, batch=500, out_axes=None, fixed_batch=None, threads=1):
+    """Every output of a (possibly several-input) model, run in chunks.
+
+    `feeds` maps input names to arrays; inputs named in `batched` are split along
+    axis 0 (the others — shared states, masks — are fed unchanged to every chunk).
+    `out_axes` maps an output to its batch axis (default 0; e.g. 1 for [T, N, C]);
+    chunks are joined along it. `fixed_batch` forces the chunk size (e.g. 1 for a
+    model that declares a batch of 1). Outputs keep their dtypes."""
+    sess = ort_session(str(path), threads)
+    names = [o.name for o in sess.get_outputs()]
+    out_axes = out_axes or {}
+    step = fixed_batch or batch
+    n = len(next(iter(feeds[b] for b in batched)))
+    parts = {name: [] for name in names}
+    for s in range(0, n, step):
+        chunk = {k: (v[s:s + step] if k in batched else v) for k, v in feeds.items()}
+        for name, value in zip(names, sess.run(names, chunk)):
+            parts[name].append(value)
+    return {name: np.concatenate(parts[name], axis=out_axes.get(name, 0)) for name in names}
+
+
+def recurrent_node(g, op, layer, x, outputs, prefix, **attrs):
+    """An ONNX LSTM/GRU/RNN node for a numpy_nn recurrent layer (or Bidirectional):
+    W, R, B become initializers `<prefix>.W/.R/.B`; extra inputs (sequence_lens,
+    initial_h) and attributes are passed through."""
+    W, R, B = layer.onnx_tensors()
+    g.weight(f"{prefix}.W", W.astype(np.float32))
+    g.weight(f"{prefix}.R", R.astype(np.float32))
+    g.weight(f"{prefix}.B", B.astype(np.float32))
+    inputs = [x, f"{prefix}.W", f"{prefix}.R", f"{prefix}.B"] + list(attrs.pop("extra_inputs", []))
+    while inputs and inputs[-1] == "":
+        inputs.pop()
+    return g.node(op, inputs, outputs, name=f"/{prefix}/{op}", hidden_size=layer.hidden, **attrs)
