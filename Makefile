@@ -56,10 +56,12 @@ bench: build venv
 	$(PY) scripts/bench.py --lathe "$(BIN)"
 	$(BIN) bench samples/mobilenet/model.onnx --data samples/mobilenet/data.npz --sweep
 
-## samples: retrain the bundled sample models and regenerate their references.
+## samples: retrain the bundled sample models and regenerate their references
+## (then the recurrent, control-flow, fixed-batch and pre-quantized samples, which add to summary.json).
 samples: venv
 	$(PY) -m pip install -q --disable-pip-version-check -r samples/requirements.txt
 	$(PY) samples/make_samples.py
+	$(PY) samples/make_sequence_samples.py
 
 ## proto: regenerate the committed Swift code for the ONNX subset schema.
 proto: deps

@@ -80,6 +80,24 @@ def ops_from_binary(lathe):
             ops = parse_op_list(m.group(1))
             if ops:
                 return ops, f"`{' '.join(['lathe'] + args)}`"
+    # No help text lists them: `lathe inspect` of a model with an op it lacks names the op and lists the supported.
+    probe = onnx.helper.make_model(onnx.helper.make_graph(
+        [onnx.helper.make_node("Det", ["x"], ["y"], name="probe")], "probe",
+        [onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 2, 2])],
+        [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1])]),
+        opset_imports=[onnx.helper.make_opsetid("", 13)], ir_version=8)
+    with tempfile.TemporaryDirectory(prefix="lathe-ops-probe-") as tmp:
+        path = Path(tmp) / "probe.onnx"
+        onnx.save_model(probe, str(path))
+        try:
+            r = subprocess.run([lathe, "inspect", str(path)], capture_output=True, text=True, timeout=30)
+        except (OSError, subprocess.TimeoutExpired):
+            return None, None
+        m = re.search(r"Supported ops:(.*)", r.stderr, re.S)
+        if m:
+            ops = parse_op_list(m.group(1)) - {"Det"}
+            if ops:
+                return ops, "`lathe inspect` error for an unsupported op (Det)"
     return None, None
 
 
