@@ -1,3 +1,5 @@
+import LatheCore
+
 /// Keys and clicks while the sensitivity heatmap is open: ↑/↓ pick the layer (the
 /// table selection), ←/→ the level, Enter applies that level to the layer.
 enum Heatmap {
