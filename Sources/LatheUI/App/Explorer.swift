@@ -331,11 +331,8 @@ public enum Explorer {
     }
 
     static func keepSelectionVisible(_ state: inout AppState) {
-        let visible = state.layout.visibleRows
-        let row = state.selectedRow
-        if row < state.tableScroll { state.tableScroll = row }
-        if row >= state.tableScroll + visible { state.tableScroll = row - visible + 1 }
-        state.tableScroll = min(max(0, state.tableScroll), max(0, state.layers.count - visible))
+        state.tableScroll = ExplorerLayout.scroll(state.tableScroll, keeping: state.selectedRow,
+                                                  visible: state.layout.visibleRows, count: state.layers.count)
     }
 
     /// Selects the next (or previous) layer whose name contains `query` (ignoring case),
