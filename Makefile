@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 DEB_PACKAGES := libopenblas-dev libncursesw5-dev pkg-config tmux protobuf-compiler
 BIN = $$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/lathe
 
-.PHONY: run test bench samples deps venv build proto tsan clean
+.PHONY: run test test-ui bench samples deps venv build proto tsan clean
 
 ## deps: install missing Debian packages (as root), or print the command to do so.
 deps:
@@ -51,13 +51,19 @@ test: deps venv
 	$(PY) scripts/crosscheck_live.py --lathe "$(BIN)"
 	scripts/tui_e2e.sh "$(BIN)"
 
+## test-ui: the terminal front end's tests only, from a debug build in its own folder (the fast inner loop).
+test-ui: deps
+	$(SWIFT) build --scratch-path .build-debug --build-tests
+	$(SWIFT) test --scratch-path .build-debug --skip-build --filter LatheUITests
+
 ## bench: whole-process time ratios lathe / onnxruntime on the samples.
 bench: build venv
 	$(PY) scripts/bench.py --lathe "$(BIN)"
 	$(BIN) bench samples/mobilenet/model.onnx --data samples/mobilenet/data.npz --sweep
 
-## samples: retrain the bundled sample models and regenerate their references
-## (then the recurrent, control-flow, fixed-batch and pre-quantized samples, which add to summary.json).
+## samples: retrain the bundled sample models and regenerate their references, then the recurrent,
+## control-flow, fixed-batch and pre-quantized samples (samples/mobilenet's model and data are links
+## into Sources/lathe/Resources/sample, so the binary's copy follows).
 samples: venv
 	$(PY) -m pip install -q --disable-pip-version-check -r samples/requirements.txt
 	$(PY) samples/make_samples.py
@@ -72,4 +78,4 @@ tsan: deps
 	$(SWIFT) test --sanitize=thread --scratch-path .build/tsan --filter 'LiveSessionTests|LiveJobTests|ActivationCacheTests|IncrementalEvaluationTests|EvaluationScheduleTests'
 
 clean:
-	rm -rf .build $(VENV)
+	rm -rf .build .build-debug $(VENV)

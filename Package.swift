@@ -27,7 +27,11 @@ let package = Package(
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
-        .target(name: "LatheUI", dependencies: ["LatheCore", "CNcursesw", .product(name: "Yams", package: "Yams")]),
+        .target(
+            name: "LatheUI",
+            dependencies: ["LatheCore", "CNcursesw", .product(name: "Yams", package: "Yams")],
+            resources: [.copy("Resources/themes")]
+        ),
         .executableTarget(
             name: "lathe",
             dependencies: [

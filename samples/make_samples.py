@@ -425,6 +425,8 @@ def ops_of(model):
 def write_sample(name, model, x, y, description):
     folder = HERE / name
     folder.mkdir(exist_ok=True)
+    # samples/mobilenet/{model.onnx,data.npz} are links to Sources/lathe/Resources/sample (what bare
+    # `lathe` opens): writing through them keeps a single copy.
     save_model(model, folder / "model.onnx")
     write_npz(folder / "data.npz", x=x, y=y)
     ref = ort_outputs_float32(folder / "model.onnx", x)
@@ -488,7 +490,8 @@ MOBILENET_README = (
     "running mean and variance (recomputed exactly over the training set after training), for the engine to fold. "
     "Trained with numpy only (Adam, cosine learning rate, 20 epochs, ±2-pixel random shifts) on the same 3,000 "
     "training images as the LeNet; `data.npz` holds the same {n} held-out images (uint8 `x`, int64 `y`), "
-    "`reference.npy` the onnxruntime outputs. onnxruntime top-1 on the hold-out: {acc:.2f}%.")
+    "`reference.npy` the onnxruntime outputs. onnxruntime top-1 on the hold-out: {acc:.2f}%. `model.onnx` and "
+    "`data.npz` are links to `Sources/lathe/Resources/sample`, the copy bare `lathe` opens.")
 
 DIGITS_README = (
     "# MLP on scikit-learn digits\n\n"

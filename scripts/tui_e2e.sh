@@ -9,7 +9,8 @@
 # `lathe eval --config` of the exported file reports the same top-1 (to the shown
 # precision), opens and closes help, resizes to 30×8 and back, quits with q and
 # checks the exit status and that the terminal was given back. Also checks that
-# TERM=dumb and a missing terminal are refused with a pointer to the CLI commands.
+# TERM=dumb and a missing terminal are refused with a pointer to the CLI commands,
+# and that Ctrl-C, SIGTERM and a crash still give the terminal back.
 # Prints "N passed, M failed"; exits non-zero on any failure.
 set -u
 
@@ -38,6 +39,8 @@ fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
 cleanup() {
     tmux kill-session -t "$BASE_SESSION" 2>/dev/null
     tmux kill-session -t "$BASE_SESSION-config" 2>/dev/null
+    tmux kill-session -t "$BASE_SESSION-sigterm" 2>/dev/null
+    tmux kill-session -t "$BASE_SESSION-crash" 2>/dev/null
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -243,6 +246,40 @@ else
     fail "lathe did not exit on Ctrl-C"
 fi
 tmux kill-session -t "$SESSION" 2>/dev/null
+
+# --- SIGTERM and a crash -----------------------------------------------------------------
+# kill_and_check NAME SIGNAL EXPECTED_STATUS [ENV=VALUE...]: opens bare lathe, sends the
+# signal once the explorer is up, then checks the exit status and the terminal's modes.
+kill_and_check() {
+    local name=$1 signal=$2 expected=$3
+    shift 3
+    SESSION=$BASE_SESSION-$name
+    rm -f "$WORK/exit" "$WORK/pid"
+    tmux new-session -d -s "$SESSION" -x $WIDTH -y $HEIGHT -c "$WORK" \
+        "env LANG=C.UTF-8 LC_ALL=C.UTF-8 $* bash -c 'echo \$\$ > \"$WORK/pid\"; exec \"$BIN\"'; echo \"EXIT=\$?\" > '$WORK/exit'; echo LATHE-EXITED; sleep 600"
+    if ! wait_until "the explorer before $signal" screen_has "stem.conv.weight"; then
+        fail "$signal: the explorer did not open"
+        tmux kill-session -t "$SESSION" 2>/dev/null
+        return
+    fi
+    kill -"$signal" "$(cat "$WORK/pid")"
+    if wait_until "lathe to exit on $signal" test -s "$WORK/exit"; then
+        code=$(sed -n 's/^EXIT=//p' "$WORK/exit")
+        wait_until "the shell's line after exit" screen_has "LATHE-EXITED" >/dev/null 2>&1
+        flags=$(tmux display-message -p -t "$SESSION" '#{alternate_on} #{cursor_flag} #{mouse_any_flag} #{keypad_cursor_flag}')
+        if [[ $code == $expected ]] && [ "$flags" = "0 1 0 0" ]; then
+            pass "$signal: exit $code with the terminal restored"
+        else
+            fail "$signal: exit '$code', terminal flags '$flags' (want $expected and '0 1 0 0')"
+        fi
+    else
+        fail "lathe did not exit on $signal"
+    fi
+    tmux kill-session -t "$SESSION" 2>/dev/null
+}
+kill_and_check sigterm TERM 143
+# A crash dies by a signal (the shell reports 128 + its number) after restoring the terminal.
+kill_and_check crash SEGV '1[0-9][0-9]' SWIFT_BACKTRACE=enable=no
 
 echo "$passed passed, $failed failed"
 [ $failed -eq 0 ]

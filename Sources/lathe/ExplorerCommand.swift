@@ -40,12 +40,8 @@ struct ExplorerCommand: ParsableCommand {
 
     @OptionGroup var batching: BatchOptions
 
-    @Flag(name: .customLong("ui-selftest"), help: .hidden)
-    var uiSelfTest = false
-
     func validate() throws {
         try EngineCommandSupport.validate(batch: batching.batch, threads: batching.threads)
-        if uiSelfTest { return }
         if let model, !FileManager.default.fileExists(atPath: model) {
             // With the explorer as the default command, a mistyped command name lands here.
             throw ValidationError("'\(model)' is neither a command (explore, eval, inspect, sensitivity, search, "
@@ -60,8 +56,6 @@ struct ExplorerCommand: ParsableCommand {
     }
 
     func run() throws {
-        // The terminal layer's own check screen (scripts/tui_smoke.sh), without a model.
-        if uiSelfTest { return try Demo.run(theme: theme) }
         try ExplorerLauncher(command: self).run()
     }
 }

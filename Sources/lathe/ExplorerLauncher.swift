@@ -38,29 +38,26 @@ struct ExplorerLauncher {
             samples: loaded.dataset.count, labelled: loaded.dataset.labels != nil, output: loaded.session.outputName,
             isBundledSample: bundled)
         var state = AppState(
-            session: session, layers: Self.layerInfos(loaded.session), plan: plan, keymap: keymap,
+            session: session, layers: LayerInfo.all(in: loaded.session), plan: plan, keymap: keymap,
             themeNames: themes.names, themeIndex: 0,
-            exportPath: command.config ?? Self.defaultExportPath(model: modelPath, bundled: bundled),
+            exportPath: command.config ?? ConfigFiles.defaultExportPath(model: modelPath, bundled: bundled),
             configPath: command.config)
         let initialEffects = Explorer.initialEffects(&state)
 
         let backend = CursesBackend(theme: themes.byName[themes.names[0]] ?? .defaultTheme)
         let glyphs = GlyphSet.forCurrentLocale()
-        let holder = RunnerHolder()
-        let loop = TerminalRunLoop<AppState, ExplorerMessage, Effect>(
-            backend: backend, initialState: state,
-            update: { state, event in holder.runner?.update(&state, event) ?? [] },
+        let mailbox = UIMailbox<Action>(wakeSignal: backend.wakeSignal)
+        let bridge = EngineBridge(evaluator: loaded.evaluator, mailbox: mailbox,
+                                  source: .init(session: session, modelHash: loaded.modelHash, dataHash: loaded.dataHash))
+        let loop = TerminalRunLoop<AppState, Action, Effect>(
+            backend: backend, mailbox: mailbox, initialState: state, action: Action.init, tick: .tick,
+            update: Explorer.update,
             render: { state, buffer in ExplorerView.render(state, into: &buffer, glyphs: glyphs) },
-            perform: { effect, _ in holder.runner?.perform(effect) },
+            perform: bridge.perform,
             theme: { themes.byName[$0.themeName] ?? .defaultTheme },
             isBusy: { $0.isBusy },
             shouldQuit: { $0.shouldQuit })
-        let mailbox = loop.mailbox
-        let live = LiveSession(evaluator: loaded.evaluator) { mailbox.post(.engineUpdated, slot: "engine") }
-        holder.runner = ExplorerEffectRunner(
-            live: live, mailbox: mailbox, session: session, weights: loaded.session.weights, layers: layers,
-            modelHash: loaded.modelHash, dataHash: loaded.dataHash)
-        defer { live.close() }
+        defer { bridge.live.close() }
         try loop.run(initialEffects: initialEffects)
     }
 
@@ -94,49 +91,9 @@ struct ExplorerLauncher {
         return .standard
     }
 
-    /// Layers as the explorer lists them, with LatheCore's statistics and histogram of the
-    /// deployed (BatchNorm-folded) weights.
-    static func layerInfos(_ session: InferenceSession) -> [LayerInfo] {
-        session.layers.map { layer in
-            let weight = session.weights[layer.name]
-            let values = weight?.asFloats ?? []
-            // Roughly 4 weights per bin, between 16 and 128 bins, so small layers are not all gaps.
-            let bins = min(128, max(16, values.count / 4))
-            return LayerInfo(name: layer.name, op: layer.op.rawValue, shape: layer.shape, params: layer.params,
-                             stats: WeightStats(values), histogram: Histogram(values, bins: bins),
-                             baselineBytes: weight?.storedBytes ?? layer.params * 4)
-        }
-    }
-
     /// "…/mobilenet/model.onnx" → "mobilenet/model.onnx".
     static func shortName(_ path: String) -> String {
         let parts = path.split(separator: "/")
         return parts.suffix(2).joined(separator: "/")
     }
-
-    /// "<name>.lathe.yaml" in the current directory, the name being the model file's, or its
-    /// directory's when the file is the generic "model.onnx".
-    static func defaultExportPath(model: String, bundled: Bool) -> String {
-        let url = URL(fileURLWithPath: model)
-        var name = url.deletingPathExtension().lastPathComponent
-        if bundled || name == "model" {
-            let parent = url.deletingLastPathComponent().lastPathComponent
-            name = bundled || parent.isEmpty || parent == "." ? "mobilenet" : parent
-        }
-        return name + ".lathe.yaml"
-    }
-}
-
-/// Messages other threads leave for the UI thread.
-enum ExplorerMessage: Sendable {
-    /// The result of an effect, for the reducer.
-    case action(Action)
-    /// The live session has a newer snapshot (read on the UI thread, newest wins).
-    case engineUpdated
-}
-
-/// The runner is made after the loop (it needs the loop's mailbox); the loop's closures
-/// reach it through this box. Used on the UI thread only.
-final class RunnerHolder {
-    var runner: ExplorerEffectRunner?
 }

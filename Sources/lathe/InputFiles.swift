@@ -16,7 +16,9 @@ enum InputFiles {
         guard FileManager.default.isReadableFile(atPath: path) else {
             throw LatheError.badInput(file: path, "\(what) file is not readable (permission denied)")
         }
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.intValue
+        // attributesOfItem describes a symbolic link itself, not the file it names.
+        let target = URL(fileURLWithPath: path).resolvingSymlinksInPath().path
+        let size = (try? FileManager.default.attributesOfItem(atPath: target)[.size] as? NSNumber)?.intValue
         if size == 0 {
             throw LatheError.badInput(file: path, "\(what) file is empty")
         }

@@ -1,7 +1,7 @@
 import ArgumentParser
 
-/// The root command. `lathe` with no subcommand is where the terminal explorer
-/// will open (see `openExplorer`); until then it prints the usage.
+/// The root command. Bare `lathe` (or `lathe MODEL …`) runs its default
+/// subcommand, the terminal explorer.
 struct LatheCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lathe",
@@ -14,13 +14,4 @@ struct LatheCommand: ParsableCommand {
                       BenchCommand.self],
         defaultSubcommand: ExplorerCommand.self
     )
-
-    func run() throws {
-        try openExplorer()
-    }
-
-    /// Hook for the terminal UI: bare `lathe` (optionally with a model) will open it here.
-    func openExplorer() throws {
-        print(LatheCommand.helpMessage())
-    }
 }

@@ -34,7 +34,8 @@ final class EvalTests: XCTestCase {
             XCTAssertTrue((0...1).contains(f1), name)
             let size = try XCTUnwrap(json["size_bytes"] as? Int, name)
             let fileSize = try XCTUnwrap(
-                FileManager.default.attributesOfItem(atPath: Samples.absolute(model))[.size] as? Int)
+                FileManager.default.attributesOfItem(
+                    atPath: URL(fileURLWithPath: Samples.absolute(model)).resolvingSymlinksInPath().path)[.size] as? Int)
             XCTAssertEqual(json["baseline_size_bytes"] as? Int, size, name)
             XCTAssertGreaterThan(size, 0, name)
             XCTAssertLessThanOrEqual(size, fileSize, "\(name): weights cannot outweigh the file holding them")

@@ -36,21 +36,22 @@ public struct SensitivityLevels: Sendable, Equatable {
 
     public static func settings(clusters: Int) -> LayerSettings { LayerSettings(clusters: clusters) }
 
-    /// Every (family, level, settings) in sweep order.
-    var entries: [SensitivityLevel] {
+    /// Every level in sweep order.
+    public var entries: [SensitivityLevel] {
         bits.map { .bits($0) } + prune.map { .prune($0) } + clusters.map { .clusters($0) }
     }
 
     var isEmpty: Bool { bits.isEmpty && prune.isEmpty && clusters.isEmpty }
 }
 
-/// One level of one family.
-enum SensitivityLevel: Hashable, Sendable {
+/// One level of one family (a column of the explorer's heatmap).
+public enum SensitivityLevel: Hashable, Sendable {
     case bits(Int)
     case prune(Double)
     case clusters(Int)
 
-    var settings: LayerSettings {
+    /// The settings the sweep gives the layer at this level (a whole config entry).
+    public var settings: LayerSettings {
         switch self {
         case .bits(let b): return SensitivityLevels.settings(bits: b)
         case .prune(let p): return SensitivityLevels.settings(prune: p)
@@ -58,7 +59,8 @@ enum SensitivityLevel: Hashable, Sendable {
         }
     }
 
-    var label: String {
+    /// The job phase's words for this level ("bits 4").
+    var phaseLabel: String {
         switch self {
         case .bits(let b): return "bits \(b)"
         case .prune(let p): return "prune \(SensitivityReport.key(p))"

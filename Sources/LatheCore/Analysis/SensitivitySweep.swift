@@ -165,7 +165,7 @@ public enum SensitivitySweep {
         for (index, item) in work.enumerated() {
             try context.checkCancellation()
             let name = report.layers[item.layer].name
-            context.report("\(name) \(item.level.label)", done, total)
+            context.report("\(name) \(item.level.phaseLabel)", done, total)
             let settings = item.level.settings
             let value: Double?
             if settings.canonical == base.settings(for: name).canonical {

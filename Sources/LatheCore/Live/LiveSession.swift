@@ -3,7 +3,7 @@ import Foundation
 /// The background engine behind the explorer: evaluates compression plans as
 /// the user changes them, and runs sensitivity sweeps and searches as jobs.
 ///
-/// - `apply(plan)` returns at once with a generation number. The plan's size
+/// - `apply(plan, tag:)` returns at once with a generation number. The plan's size
 ///   and BOPs are published immediately; its metric then streams batch by
 ///   batch (running value, 95% Wilson interval, samples done) and ends with a
 ///   final snapshot. Applying a newer plan stops older work at its next batch
@@ -11,12 +11,14 @@ import Foundation
 /// - Final numbers are those of `PlanEvaluator` (the same as
 ///   `lathe eval --config`), whatever the cancellations and thread count.
 /// - Snapshots go to a mailbox (newest wins): `latest()` reads it, `onUpdate`
-///   is called (on an engine thread) after each change, to wake the UI.
+///   receives it (on an engine thread, or the caller's for `apply`) after each
+///   change. Every snapshot carries the `tag` its plan was applied with, so a
+///   caller can tell its own requests apart without keeping generation numbers.
 /// - Jobs (sweeps, searches) run when no plan is pending and pause at a batch
 ///   boundary whenever one is applied, so the UI's numbers always come first.
 ///
-/// Generation 0 is the uncompressed model, evaluated at start: it computes the
-/// baseline predictions and fills the activation cache.
+/// Generation 0 is the uncompressed model (untagged), evaluated at start: it
+/// computes the baseline predictions and fills the activation cache.
 public final class LiveSession: Sendable {
     public let evaluator: PlanEvaluator
     let scorer: PlanScorer
@@ -54,7 +56,7 @@ public final class LiveSession: Sendable {
         case job(Job)
     }
 
-    public init(evaluator: PlanEvaluator, onUpdate: @escaping @Sendable () -> Void = {}) {
+    public init(evaluator: PlanEvaluator, onUpdate: @escaping @Sendable (LiveSnapshot) -> Void = { _ in }) {
         self.evaluator = evaluator
         scorer = PlanScorer(evaluator: evaluator)
         let identity = CompressionPlan.identity(layers: evaluator.layers)
@@ -64,7 +66,7 @@ public final class LiveSession: Sendable {
     }
 
     public convenience init(session: InferenceSession, dataset: Dataset, options: EvaluatorOptions = EvaluatorOptions(),
-                            onUpdate: @escaping @Sendable () -> Void = {}) throws {
+                            onUpdate: @escaping @Sendable (LiveSnapshot) -> Void = { _ in }) throws {
         self.init(evaluator: try PlanEvaluator(session: session, dataset: dataset, options: options),
                   onUpdate: onUpdate)
     }
@@ -81,14 +83,14 @@ public final class LiveSession: Sendable {
     public var generation: Int { control.withLock { $0.generation } }
 
     /// Starts evaluating `plan`; returns its generation at once. Its size is in
-    /// `latest()` before this returns.
+    /// `latest()` before this returns. Its snapshots carry `tag`.
     @discardableResult
-    public func apply(_ plan: CompressionPlan) -> Int {
+    public func apply(_ plan: CompressionPlan, tag: Int? = nil) -> Int {
         let generation = control.withLock { control -> Int in
             control.generation += 1
             return control.generation
         }
-        mailbox.replace(with: Self.sizeSnapshot(plan, generation: generation, evaluator: evaluator,
+        mailbox.replace(with: Self.sizeSnapshot(plan, generation: generation, tag: tag, evaluator: evaluator,
                                                 metric: scorer.metric, baselineValue: knownBaselineValue))
         if (try? plan.validate(layers: evaluator.layers)) != nil {
             enqueue(Pending(generation: generation, plan: plan))
@@ -312,13 +314,13 @@ public final class LiveSession: Sendable {
         return value
     }
 
-    static func sizeSnapshot(_ plan: CompressionPlan, generation: Int, evaluator: PlanEvaluator,
+    static func sizeSnapshot(_ plan: CompressionPlan, generation: Int, tag: Int? = nil, evaluator: PlanEvaluator,
                              metric: LiveMetric, baselineValue: Double? = nil) -> LiveSnapshot {
         let total = evaluator.schedule.sampleCount
         do {
             try plan.validate(layers: evaluator.layers)
         } catch {
-            var snapshot = LiveSnapshot(generation: generation, sizeBytes: evaluator.baselineBytes,
+            var snapshot = LiveSnapshot(generation: generation, tag: tag, sizeBytes: evaluator.baselineBytes,
                                         baselineBytes: evaluator.baselineBytes, bops: 0, metric: metric,
                                         samplesTotal: total)
             snapshot.error = describe(error)
@@ -326,7 +328,7 @@ public final class LiveSession: Sendable {
             return snapshot
         }
         let report = evaluator.sizeReport(plan)
-        var snapshot = LiveSnapshot(generation: generation, sizeBytes: report.totalBytes,
+        var snapshot = LiveSnapshot(generation: generation, tag: tag, sizeBytes: report.totalBytes,
                                     baselineBytes: report.baselineBytes, bops: report.totalBOPs, size: report,
                                     metric: metric, samplesTotal: total)
         snapshot.baselineValue = baselineValue

@@ -31,6 +31,8 @@ public struct JobProgress: Sendable, Equatable {
     }
 
     public var fraction: Double { total > 0 ? min(1, Double(done) / Double(total)) : 0 }
+
+    public var isRunning: Bool { state == .running }
 }
 
 /// What a live session knows about the latest applied plan, as one value for
@@ -38,6 +40,9 @@ public struct JobProgress: Sendable, Equatable {
 public struct LiveSnapshot: Sendable, Equatable {
     /// The generation `apply` returned for the plan these numbers describe.
     public var generation: Int
+    /// The caller's tag for that plan, as given to `apply`; nil for generation 0,
+    /// which the session started itself, and for untagged plans.
+    public var tag: Int?
 
     /// Deployed size of the plan, of the uncompressed model, and their ratio (baseline / size).
     public var sizeBytes: Int
@@ -67,9 +72,10 @@ public struct LiveSnapshot: Sendable, Equatable {
     /// The background job, if one runs or has run.
     public var job: JobProgress?
 
-    public init(generation: Int, sizeBytes: Int, baselineBytes: Int, bops: Int, size: SizeReport? = nil,
+    public init(generation: Int, tag: Int? = nil, sizeBytes: Int, baselineBytes: Int, bops: Int, size: SizeReport? = nil,
                 metric: LiveMetric, samplesTotal: Int) {
         self.generation = generation
+        self.tag = tag
         self.sizeBytes = sizeBytes
         self.baselineBytes = baselineBytes
         self.compressionRatio = sizeBytes > 0 ? Double(baselineBytes) / Double(sizeBytes) : 1

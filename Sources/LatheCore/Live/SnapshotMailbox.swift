@@ -1,14 +1,19 @@
-/// The newest snapshot of a live session, behind a lock, plus a wake-up.
+/// The newest snapshot of a live session, behind a lock, handed to a listener
+/// after every change.
 ///
-/// Engine threads write; the UI thread reads `latest()` whenever `onUpdate`
-/// has woken it (the callback typically writes a byte to a pipe the UI's run
-/// loop polls with stdin). Only the newest state is kept: a slow reader skips
-/// intermediate snapshots, never sees an older generation after a newer one.
+/// Engine threads write; `onUpdate` receives the snapshot (typically to post
+/// it to the UI's mailbox). Only the newest state is kept: a slow listener
+/// may skip intermediate snapshots, never hears an older generation after a
+/// newer one.
 final class SnapshotMailbox: Sendable {
     private let current: LockedBox<LiveSnapshot>
-    private let onUpdate: @Sendable () -> Void
+    private let onUpdate: @Sendable (LiveSnapshot) -> Void
+    /// Announcements take turns and each reads the snapshot current at its turn: two
+    /// writers can finish their edits in one order and reach `announce` in the other,
+    /// and handing over each writer's own copy would then deliver the older one last.
+    private let announcing = LockedBox(())
 
-    init(initial: LiveSnapshot, onUpdate: @escaping @Sendable () -> Void) {
+    init(initial: LiveSnapshot, onUpdate: @escaping @Sendable (LiveSnapshot) -> Void) {
         current = LockedBox(initial)
         self.onUpdate = onUpdate
     }
@@ -24,7 +29,7 @@ final class SnapshotMailbox: Sendable {
             value = next
             return true
         }
-        if changed { onUpdate() }
+        if changed { announce() }
     }
 
     /// Edits the snapshot if it still describes `generation` (work of an older
@@ -44,6 +49,10 @@ final class SnapshotMailbox: Sendable {
             body(&value)
             return value != before
         }
-        if changed { onUpdate() }
+        if changed { announce() }
+    }
+
+    private func announce() {
+        announcing.withLock { _ in onUpdate(latest()) }
     }
 }

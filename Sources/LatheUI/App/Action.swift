@@ -24,13 +24,26 @@ public enum Action: Sendable {
     case effectFailed(String)
 }
 
+extension Action {
+    /// The action for a terminal input event; nil for wake-ups, which the run loop
+    /// turns into the mailbox's actions itself.
+    public init?(_ event: TerminalEvent) {
+        switch event {
+        case .key(let key): self = .key(key)
+        case .mouse(let mouse): self = .mouse(mouse)
+        case .resize(let size): self = .resize(size)
+        case .wake: return nil
+        }
+    }
+}
+
 /// Work the reducer asks the outside world to do; results come back as actions.
 public enum Effect: Sendable, Equatable {
     /// Evaluate `plan` (size at once, accuracy streaming); reports carry `revision`.
     case applyPlan(CompressionPlan, revision: Int)
     /// Sensitivity sweep: every layer alone at each level, the others uncompressed.
     case startSweep
-    case startSearch(SearchBudget)
+    case startSearch(SearchConstraint)
     case cancelJob
     /// Write the v1 configuration of `plan` to `path` with `metrics` as comments.
     case exportConfig(path: String, plan: CompressionPlan, metrics: [ExportMetric])

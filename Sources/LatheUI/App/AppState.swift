@@ -135,7 +135,7 @@ public struct AppState: Sendable, Equatable {
         return engine
     }
 
-    public var runningJob: JobStatus? { engine?.job.flatMap { $0.isRunning ? $0 : nil } }
+    public var runningJob: JobProgress? { engine?.job.flatMap { $0.isRunning ? $0 : nil } }
 
     /// Whether anything is in flight: the spinner turns while true.
     public var isBusy: Bool {

@@ -3,7 +3,7 @@ import LatheCore
 
 /// The file work behind the export and open prompts: LatheCore's configuration
 /// reader and writer, with the result as an `Action` for the reducer. Called by
-/// the effect runner off the UI thread (never by `update`, which stays pure).
+/// the engine bridge off the UI thread (never by `update`, which stays pure).
 public enum ConfigFiles {
     /// Writes the v1 configuration of `plan` (YAML, or JSON for a .json path) with
     /// the measured metrics as comments.
@@ -21,6 +21,18 @@ public enum ConfigFiles {
         } catch {
             return .exportFailed(path: target, message: "export failed: " + describe(error))
         }
+    }
+
+    /// "<name>.lathe.yaml" in the current directory, the name being the model file's, or its
+    /// directory's when the file is the generic "model.onnx".
+    public static func defaultExportPath(model: String, bundled: Bool) -> String {
+        let url = URL(fileURLWithPath: model)
+        var name = url.deletingPathExtension().lastPathComponent
+        if bundled || name == "model" {
+            let parent = url.deletingLastPathComponent().lastPathComponent
+            name = bundled || parent.isEmpty || parent == "." ? "mobilenet" : parent
+        }
+        return name + ".lathe.yaml"
     }
 
     /// Reads a configuration and resolves it for the model's layers.

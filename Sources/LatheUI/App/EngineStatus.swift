@@ -1,7 +1,8 @@
 import LatheCore
 
-/// What the live engine last reported about a plan, as plain data: the binary
-/// translates LatheCore's snapshots into this, and views only format it.
+/// What the live engine last reported about a plan, in the terms the explorer shows:
+/// the change against fp32 rather than two values, sizes by layer name. Views only
+/// format it; `init(_:)` is the one translation from LatheCore's `LiveSnapshot`.
 public struct EngineStatus: Sendable, Equatable {
     /// The plan revision (see `AppState.planRevision`) these numbers describe.
     public var revision: Int
@@ -25,12 +26,12 @@ public struct EngineStatus: Sendable, Equatable {
     /// Why the plan cannot be evaluated.
     public var error: String?
     /// The running (or last) background job.
-    public var job: JobStatus?
+    public var job: JobProgress?
 
     public init(revision: Int, value: Double? = nil, change: Double? = nil, changeInterval: ClosedRange<Double>? = nil,
                 samplesDone: Int = 0, samplesTotal: Int = 0, isFinal: Bool = false, baselineValue: Double? = nil,
                 sizeBytes: Int, baselineBytes: Int, compressionRatio: Double, layerSizes: [String: TensorSize] = [:],
-                error: String? = nil, job: JobStatus? = nil) {
+                error: String? = nil, job: JobProgress? = nil) {
         self.revision = revision
         self.value = value
         self.change = change
@@ -51,30 +52,27 @@ public struct EngineStatus: Sendable, Equatable {
     public var isStreaming: Bool { error == nil && !isFinal }
 }
 
-/// A sensitivity sweep or automatic search running in the engine.
-public struct JobStatus: Sendable, Equatable {
-    public enum Kind: String, Sendable, Equatable { case sweep, search }
-    public enum State: Sendable, Equatable {
-        case running, finished, cancelled
-        case failed(String)
+extension EngineStatus {
+    /// A live snapshot as the explorer's status: its tag is the plan revision it describes;
+    /// nil for an untagged snapshot (the session's own start, which no revision asked for).
+    public init?(_ snapshot: LiveSnapshot) {
+        guard let revision = snapshot.tag else { return nil }
+        var change: Double?
+        var interval: ClosedRange<Double>?
+        if let value = snapshot.value {
+            // The baseline on the same samples: the change is then an early estimate of the final one.
+            if let reference = snapshot.isFinal ? (snapshot.baselineValue ?? snapshot.baselineOnDone)
+                                                : snapshot.baselineOnDone {
+                change = value - reference
+                if let i = snapshot.interval { interval = (i.lowerBound - reference)...(i.upperBound - reference) }
+            }
+        }
+        var sizes: [String: TensorSize] = [:]
+        for cost in snapshot.size?.layers ?? [] { sizes[cost.name] = cost.size }
+        self.init(revision: revision, value: snapshot.value, change: change, changeInterval: interval,
+                  samplesDone: snapshot.samplesDone, samplesTotal: snapshot.samplesTotal, isFinal: snapshot.isFinal,
+                  baselineValue: snapshot.baselineValue, sizeBytes: snapshot.sizeBytes,
+                  baselineBytes: snapshot.baselineBytes, compressionRatio: snapshot.compressionRatio,
+                  layerSizes: sizes, error: snapshot.error, job: snapshot.job)
     }
-
-    public var id: Int
-    public var kind: Kind
-    public var phase: String
-    public var done: Int
-    public var total: Int
-    public var state: State
-
-    public init(id: Int, kind: Kind, phase: String, done: Int, total: Int, state: State) {
-        self.id = id
-        self.kind = kind
-        self.phase = phase
-        self.done = done
-        self.total = total
-        self.state = state
-    }
-
-    public var isRunning: Bool { state == .running }
-    public var fraction: Double { total > 0 ? min(1, max(0, Double(done) / Double(total))) : 0 }
 }

@@ -47,4 +47,13 @@ public struct ExplorerLayout: Equatable, Sendable {
 
     /// Layer rows visible at once.
     public var visibleRows: Int { max(1, tableBody.height) }
+
+    /// The first visible row of a list of `count` rows showing `visible` at once, moved as
+    /// little as possible from `scroll` so that `row` is in view.
+    public static func scroll(_ scroll: Int, keeping row: Int, visible: Int, count: Int) -> Int {
+        var first = scroll
+        if row < first { first = row }
+        if row >= first + visible { first = row - visible + 1 }
+        return min(max(0, first), max(0, count - visible))
+    }
 }

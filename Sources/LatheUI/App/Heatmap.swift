@@ -1,3 +1,5 @@
+import LatheCore
+
 /// Keys and clicks while the sensitivity heatmap is open: ↑/↓ pick the layer (the
 /// table selection), ←/→ the level, Enter applies that level to the layer.
 enum Heatmap {
@@ -82,13 +84,9 @@ public struct HeatmapGeometry: Sendable, Equatable {
         levelCount = levels
         let longest = state.layers.map { DisplayWidth.of($0.name) }.max() ?? 8
         nameWidth = max(8, min(longest + 1, frame.width - 2 - levels * Self.cellWidth))
-        let visible = max(1, rows.height)
-        let row = state.selectedRow
-        // Keep the selection visible, as the table does.
-        var first = state.tableScroll
-        if row < first { first = row }
-        if row >= first + visible { first = row - visible + 1 }
-        firstRow = min(max(0, first), max(0, state.layers.count - visible))
+        // The selection stays in view, as in the table (whose rows may be more or fewer).
+        firstRow = ExplorerLayout.scroll(state.tableScroll, keeping: state.selectedRow, visible: max(1, rows.height),
+                                         count: state.layers.count)
     }
 
     public func cellRect(row: Int, column: Int) -> Rect {

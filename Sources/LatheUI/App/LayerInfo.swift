@@ -27,6 +27,22 @@ public struct LayerInfo: Sendable, Equatable {
     }
 }
 
+extension LayerInfo {
+    /// The session's weight layers as the explorer lists them, with LatheCore's statistics
+    /// and histogram of the deployed (BatchNorm-folded) weights.
+    public static func all(in session: InferenceSession) -> [LayerInfo] {
+        session.layers.map { layer in
+            let weight = session.weights[layer.name]
+            let values = weight?.asFloats ?? []
+            // Roughly 4 weights per bin, between 16 and 128 bins, so small layers are not all gaps.
+            let bins = min(128, max(16, values.count / 4))
+            return LayerInfo(name: layer.name, op: layer.op.rawValue, shape: layer.shape, params: layer.params,
+                             stats: WeightStats(values), histogram: Histogram(values, bins: bins),
+                             baselineBytes: weight?.storedBytes ?? layer.params * 4)
+        }
+    }
+}
+
 /// What was opened: shown in the header and written into exported configurations.
 public struct SessionInfo: Sendable, Equatable {
     /// The model path as the user gave it (or the bundled sample's).

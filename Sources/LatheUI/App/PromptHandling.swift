@@ -57,13 +57,13 @@ enum PromptHandling {
             state.message = .init("opening \(text)…")
             return [.openConfig(path: text)]
         case .searchBudget:
-            switch SearchBudget.parse(text) {
+            switch SearchConstraint.parse(text) {
             case .failure(let error):
                 return reject(&state, error.message)
             case .success(let budget):
                 state.prompt = nil
                 state.searchPending = true
-                state.message = .init("automatic search for \(budget.description) started (Esc cancels)")
+                state.message = .init("automatic search for \(budget.budgetText) started (Esc cancels)")
                 return [.startSearch(budget)]
             }
         case .layerSearch:

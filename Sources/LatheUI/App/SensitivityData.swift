@@ -1,27 +1,13 @@
 import LatheCore
 
-/// One column of the sensitivity heatmap: a level a sweep tried on each layer alone.
-public enum SensitivityLevel: Hashable, Sendable {
-    case bits(Int)
-    case prune(Double)
-    case clusters(Int)
-
+/// The heatmap's words for LatheCore's sweep levels.
+extension SensitivityLevel {
     /// Short column heading ("b4", "p50", "k16").
     public var shortLabel: String {
         switch self {
         case .bits(let b): return "b\(b)"
         case .prune(let p): return "p\(Int((p * 100).rounded()))"
         case .clusters(let k): return "k\(k)"
-        }
-    }
-
-    /// The settings the sweep gave the layer at this level (a whole config entry:
-    /// `bits: b` symmetric per-channel, `prune: p` unstructured, `clusters: k`).
-    public var settings: LayerSettings {
-        switch self {
-        case .bits(let b): return LayerSettings(bits: b >= 32 ? .float32 : .integer(b))
-        case .prune(let p): return LayerSettings(prune: p)
-        case .clusters(let k): return LayerSettings(clusters: k)
         }
     }
 
@@ -35,9 +21,10 @@ public enum SensitivityLevel: Hashable, Sendable {
     }
 }
 
-/// Results of a sensitivity sweep as plain data (translated from LatheCore's
-/// `SensitivityReport`): for each layer, the metric with only that layer
-/// compressed at each level, its change against the baseline, and a score.
+/// Results of a sensitivity sweep as the heatmap reads them (translated from
+/// LatheCore's `SensitivityReport` by `init(_:layers:)`): for each layer, the
+/// metric with only that layer compressed at each level, its change against
+/// the baseline, and a score.
 public struct SensitivityData: Sendable, Equatable {
     public struct Cell: Sendable, Equatable {
         public var value: Double
@@ -82,5 +69,28 @@ public struct SensitivityData: Sendable, Equatable {
     /// The largest drop in any cell (scales the heat colours), at least a tiny positive number.
     public var maxDrop: Double {
         max(1e-9, layers.values.flatMap { $0.cells.values.map { -$0.change } }.max() ?? 0)
+    }
+}
+
+extension SensitivityData {
+    /// LatheCore's sweep report: each level's metric and its change from the baseline;
+    /// complete when every one of `layers` has every level.
+    public init(_ report: SensitivityReport, layers: [String]) {
+        let levels = report.baseline.levels
+        let baseline = report.baseline.value
+        var result: [String: Layer] = [:]
+        for layer in report.layers {
+            var cells: [SensitivityLevel: Cell] = [:]
+            func add(_ level: SensitivityLevel, _ value: Double?) {
+                guard let value else { return }
+                cells[level] = .init(value: value, change: value - (baseline ?? value))
+            }
+            for b in levels.bits { add(.bits(b), layer.bits[b]) }
+            for p in levels.prune { add(.prune(p), layer.prune[p]) }
+            for k in levels.clusters { add(.clusters(k), layer.clusters[k]) }
+            result[layer.name] = .init(cells: cells, score: layer.score)
+        }
+        self.init(baseline: baseline, levels: levels.entries, layers: result,
+                  isComplete: report.isComplete(for: layers))
     }
 }

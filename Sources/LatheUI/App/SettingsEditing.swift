@@ -11,6 +11,21 @@ public enum SettingsEdit: Sendable, Equatable {
     case cycleStructure, cycleClusters
     case cycleGranularity, cycleScheme
 
+    /// The edit a key-table command makes; nil for commands that are not settings edits.
+    public init?(_ command: Command) {
+        switch command {
+        case .fewerBits: self = .fewerBits
+        case .moreBits: self = .moreBits
+        case .pruneLess: self = .pruneLess
+        case .pruneMore: self = .pruneMore
+        case .cycleStructure: self = .cycleStructure
+        case .cycleClusters: self = .cycleClusters
+        case .cycleGranularity: self = .cycleGranularity
+        case .cycleScheme: self = .cycleScheme
+        default: return nil
+        }
+    }
+
     /// The bit-width ladder ←/→ walk: float32 → fp16 → 8 → 7 → … → 1. The 16-bit step is
     /// IEEE half precision (fp16), the common 16-bit deployment format.
     public static let bitLadder: [WeightFormat] = [.float32, .fp16] + (1...8).reversed().map { .integer($0) }

@@ -3,19 +3,19 @@ import LatheCore
 import Yams
 
 extension Theme {
-    /// The themes shipped with Lathe, by name, in cycling order.
-    public static var bundledNames: [String] { BundledThemes.sources.map(\.name) }
+    /// The themes shipped with Lathe (Resources/themes/NAME.yaml), in cycling order.
+    public static let bundledNames = ["default", "light", "high-contrast", "mono"]
 
     /// A bundled theme (`default`, `light`, `high-contrast`, `mono`) by bare name, or a
     /// theme file by path (anything with a `/` or a .yaml/.yml extension).
     public static func load(nameOrPath: String) throws -> Theme {
         let looksLikePath = nameOrPath.contains("/") || nameOrPath.hasSuffix(".yaml") || nameOrPath.hasSuffix(".yml")
         if !looksLikePath {
-            guard let source = BundledThemes.sources.first(where: { $0.name == nameOrPath }) else {
+            guard bundledNames.contains(nameOrPath) else {
                 throw LatheError.badInput("unknown theme '\(nameOrPath)'; bundled themes: "
                     + bundledNames.joined(separator: ", ") + " (or give the path of a .yaml theme file)")
             }
-            return try parse(yaml: source.yaml, file: "themes/\(source.name).yaml")
+            return try parse(yaml: bundledYAML(nameOrPath), file: "themes/\(nameOrPath).yaml")
         }
         let text: String
         do {
@@ -24,6 +24,15 @@ extension Theme {
             throw LatheError.badInput(file: nameOrPath, "cannot read theme file")
         }
         return try parse(yaml: text, file: nameOrPath)
+    }
+
+    /// A bundled theme's text, from the target's resources (found from any directory).
+    static func bundledYAML(_ name: String) throws -> String {
+        guard let url = Bundle.module.url(forResource: name, withExtension: "yaml", subdirectory: "themes"),
+              let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw LatheError.internalFailure("the bundled theme '\(name)' is missing from the LatheUI resources")
+        }
+        return text
     }
 
     /// The bundled default theme (which a test guarantees parses).

@@ -36,12 +36,11 @@ enum TooSmallView {
     static func draw(_ state: AppState, into buffer: inout Buffer, glyphs: GlyphSet) {
         let screen = buffer.bounds
         let need = ExplorerLayout.minimumSize
-        var lines = [
+        let lines = [
             ("Terminal too small", Style.warn.bolded()),
             ("\(screen.width)×\(screen.height), needs \(need.width)×\(need.height)", Style.fg),
             (state.prompt?.kind == .confirmQuit ? "Quit without exporting? y/n" : "enlarge it, or q quits", Style.dim),
         ]
-        if !glyphs.isUnicode { lines[1].0 = "\(screen.width)x\(screen.height), needs \(need.width)x\(need.height)" }
         let top = max(0, (screen.height - lines.count) / 2)
         for (i, line) in lines.enumerated() where top + i < screen.height {
             let text = DisplayWidth.truncate(line.0, to: screen.width, ellipsis: glyphs.ellipsis)

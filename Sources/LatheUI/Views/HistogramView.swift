@@ -87,6 +87,7 @@ enum HistogramView {
             parts.append(((marked ? "\(glyphs.teeUp) " : "") + "\(what): \(analysis.gridLevels) levels\(step)", .fg))
         }
         if let threshold = analysis.pruneThreshold {
+            // Spelled here: AsciiFallback keeps each cell's width, so it could only write ≤ as "<".
             parts.append(("\(glyphs.arrowUp) pruned |w| \(glyphs.isUnicode ? "≤" : "<=") \(Format.number(threshold))",
                           .bad))
         }

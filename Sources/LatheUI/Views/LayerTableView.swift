@@ -1,10 +1,16 @@
 /// The layer table: one row per weight layer with its shape, settings,
 /// sensitivity and size under the current plan.
 enum LayerTableView {
-    struct Column {
-        var title: String
+    enum Field: String, CaseIterable {
+        case name, op, shape, params, settings, sensitivity, size
+    }
+
+    struct Column: Equatable {
+        var field: Field
         var width: Int
         var alignRight: Bool
+        /// The heading: the field's name.
+        var title: String { field.rawValue }
     }
 
     static func draw(_ state: AppState, layout: ExplorerLayout, into buffer: inout Buffer, glyphs: GlyphSet) {
@@ -15,7 +21,7 @@ enum LayerTableView {
         var title = "Layers (\(state.layers.count))"
         if state.layers.count > body.height, body.height > 0 {
             let last = min(state.layers.count, state.tableScroll + body.height)
-            title = "Layers \(state.tableScroll + 1)\(glyphs.isUnicode ? "–" : "-")\(last) of \(state.layers.count)"
+            title = "Layers \(state.tableScroll + 1)–\(last) of \(state.layers.count)"
         }
         if !state.marks.isEmpty { title += " \(glyphs.bullet) \(state.marks.count) marked" }
         buffer.titleRule(area.row(0), title: title, glyphs: glyphs,
@@ -62,48 +68,47 @@ enum LayerTableView {
     /// params are dropped first on narrow screens.
     static func columns(width: Int) -> [Column] {
         var fixed: [Column] = [
-            Column(title: "op", width: 6, alignRight: false),
-            Column(title: "shape", width: 11, alignRight: false),
-            Column(title: "params", width: 6, alignRight: true),
-            Column(title: "settings", width: 15, alignRight: false),
-            Column(title: "sensitivity", width: 11, alignRight: false),
-            Column(title: "size", width: 8, alignRight: true),
+            Column(field: .op, width: 6, alignRight: false),
+            Column(field: .shape, width: 11, alignRight: false),
+            Column(field: .params, width: 6, alignRight: true),
+            Column(field: .settings, width: 15, alignRight: false),
+            Column(field: .sensitivity, width: 11, alignRight: false),
+            Column(field: .size, width: 8, alignRight: true),
         ]
         // Names are what tell layers apart: the shape (also in the detail pane) goes first.
         let minimumName = 26
         func nameWidth(_ cols: [Column]) -> Int { width - 2 - cols.reduce(0) { $0 + $1.width + 1 } }
-        for drop in ["shape", "params", "op"] where nameWidth(fixed) < minimumName {
-            fixed.removeAll { $0.title == drop }
+        for drop: Field in [.shape, .params, .op] where nameWidth(fixed) < minimumName {
+            fixed.removeAll { $0.field == drop }
         }
         let name = max(4, min(nameWidth(fixed), 40))
         // Extra room goes to the settings column.
         let spare = nameWidth(fixed) - name
-        if spare > 0, let i = fixed.firstIndex(where: { $0.title == "settings" }) { fixed[i].width += min(spare, 10) }
-        return [Column(title: "name", width: name, alignRight: false)] + fixed
+        if spare > 0, let i = fixed.firstIndex(where: { $0.field == .settings }) { fixed[i].width += min(spare, 10) }
+        return [Column(field: .name, width: name, alignRight: false)] + fixed
     }
 
     static func cells(for layer: LayerInfo, state: AppState, maxScore: Double?, glyphs: GlyphSet,
                       columns: [Column]) -> [(String, Style)] {
         let settings = state.settings(of: layer)
         return columns.map { column in
-            switch column.title {
-            case "name": return (layer.name, .fg)
-            case "op": return (layer.op, .dim)
-            case "shape": return (Format.shape(layer.shape, unicode: glyphs.isUnicode), .dim)
-            case "params": return (Format.count(layer.params), .fg)
-            case "settings":
+            switch column.field {
+            case .name: return (layer.name, .fg)
+            case .op: return (layer.op, .dim)
+            case .shape: return (Format.shape(layer.shape, unicode: glyphs.isUnicode), .dim)
+            case .params: return (Format.count(layer.params), .fg)
+            case .settings:
                 return (Format.settings(settings), settings.isIdentity ? .dim : .accent)
-            case "sensitivity":
+            case .sensitivity:
                 guard let score = state.sensitivity?.layers[layer.name]?.score else {
                     return (state.runningJob?.kind == .sweep ? glyphs.ellipsis : "-", .dim)
                 }
                 let level = maxScore.map { $0 > 0 ? min(1, max(0, score / $0)) : 0 } ?? 0
                 let bar = glyphs.horizontalBar(level, width: 4)
                 return (bar + " " + String(format: "%.1f", score * 100), .heat(level))
-            case "size":
+            case .size:
                 let bytes = state.engine?.layerSizes[layer.name]?.total ?? layer.baselineBytes
                 return (Format.bytes(bytes), bytes < layer.baselineBytes ? .good : .fg)
-            default: return ("", .fg)
             }
         }
     }

@@ -35,7 +35,6 @@ enum StatusBarView {
         let strong = Style.header.bolded()
         var segments: [Segment] = []
         let label = state.session.metricLabel
-        let delta = glyphs.isUnicode ? "Δ" : "d"
         segments.append(Segment(line: StyledLine(state.isBusy ? glyphs.spinnerFrame(state.ticks) : " ", header),
                                 priority: 1))
         if let engine = state.currentEngine {
@@ -45,10 +44,10 @@ enum StatusBarView {
                 segments.append(Segment(line: StyledLine("\(label) \(Format.percent(value))", strong), priority: 1))
                 if let change = engine.change {
                     if engine.isFinal {
-                        segments.append(Segment(line: StyledLine("\(delta)\(Format.signedPoints(change)) vs fp32", header),
+                        segments.append(Segment(line: StyledLine("Δ\(Format.signedPoints(change)) vs fp32", header),
                                                 priority: 2))
                     } else {
-                        segments.append(Segment(line: StyledLine("\(delta)\(Format.signedPoints(change))", header),
+                        segments.append(Segment(line: StyledLine("Δ\(Format.signedPoints(change))", header),
                                                 priority: 3))
                         if let interval = engine.changeInterval {
                             let text = "95% [\(Format.signedPoints(interval.lowerBound)), "

@@ -55,7 +55,7 @@ final class SensitivitySweepTests: XCTestCase {
             for level in levels.entries {
                 let expected = try F.directMetric(session, data, F.plan(session, [layer.name: level.settings]),
                                                   batchSize: 8)
-                XCTAssertEqual(entry.value(at: level), expected, "\(layer.name) \(level.label)")
+                XCTAssertEqual(entry.value(at: level), expected, "\(layer.name) \(level.phaseLabel)")
             }
             XCTAssertEqual(Set(entry.sqnrDB.keys), [2, 3])
             let reference = try XCTUnwrap(report.baseline.value)

@@ -15,7 +15,6 @@ final class LiveJobTests: XCTestCase {
         let options = EvaluatorOptions(batchSize: 8, threads: 2)
         let recorder = SnapshotRecorder()
         let live = try LiveSession(session: session, dataset: data, options: options, onUpdate: recorder.callback)
-        recorder.attach(live)
         let levels = SensitivityLevels(bits: [2, 4], prune: [0.5])
         let id = live.startSweep(request(levels))
         XCTAssertTrue(live.waitUntilIdle(timeout: 120))

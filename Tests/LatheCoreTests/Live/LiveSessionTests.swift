@@ -7,12 +7,11 @@ final class LiveSessionTests: XCTestCase {
 
     private func liveSession(_ session: InferenceSession, _ data: Dataset, batchSize: Int = 16, threads: Int = 2,
                              recorder: SnapshotRecorder? = nil) throws -> LiveSession {
-        var onUpdate: @Sendable () -> Void = {}
+        var onUpdate: @Sendable (LiveSnapshot) -> Void = { _ in }
         if let recorder { onUpdate = recorder.callback }
         let live = try LiveSession(session: session, dataset: data,
                                    options: EvaluatorOptions(batchSize: batchSize, threads: threads),
                                    onUpdate: onUpdate)
-        recorder?.attach(live)
         return live
     }
 
@@ -138,6 +137,25 @@ final class LiveSessionTests: XCTestCase {
         XCTAssertTrue(live.waitUntilIdle(timeout: 120))
         XCTAssertEqual(live.latest().value, before.value)
         XCTAssertTrue(live.latest().isFinal)
+    }
+
+    /// Every snapshot of a plan, from its size to its final, carries the tag it was applied with,
+    /// and what `onUpdate` hands over is never older than what it handed before.
+    func testSnapshotsEchoTheTagOfTheirPlan() throws {
+        let (session, data) = try F.sample("digits_mlp", limit: 128)
+        let recorder = SnapshotRecorder()
+        let live = try liveSession(session, data, recorder: recorder)
+        XCTAssertNil(live.latest().tag)
+        let generation = live.apply(F.plan(session, [session.layers[0].name: F.bits(3)]), tag: 41)
+        XCTAssertEqual(live.latest().tag, 41)
+        XCTAssertTrue(live.waitUntilIdle(timeout: 60))
+        XCTAssertEqual(live.latest().tag, 41)
+        XCTAssertTrue(live.latest().isFinal)
+        let mine = recorder.snapshots.filter { $0.generation == generation }
+        XCTAssertFalse(mine.isEmpty)
+        XCTAssertTrue(mine.allSatisfy { $0.tag == 41 })
+        XCTAssertTrue(recorder.snapshots.filter { $0.generation == 0 }.allSatisfy { $0.tag == nil })
+        XCTAssertEqual(recorder.snapshots.last, live.latest())
     }
 
     func testInvalidPlanReportsAnErrorAndRunsNothing() throws {

@@ -131,16 +131,9 @@ enum LiveFixtures {
 /// Collects every snapshot a session's `onUpdate` announces.
 final class SnapshotRecorder: Sendable {
     private let box = LockedBox<[LiveSnapshot]>([])
-    private let session = LockedBox<LiveSession?>(nil)
 
-    func attach(_ live: LiveSession) { session.withLock { $0 = live } }
-
-    var callback: @Sendable () -> Void {
-        { [self] in
-            guard let live = session.withLock({ $0 }) else { return }
-            let snapshot = live.latest()
-            box.withLock { $0.append(snapshot) }
-        }
+    var callback: @Sendable (LiveSnapshot) -> Void {
+        { [self] snapshot in box.withLock { $0.append(snapshot) } }
     }
 
     var snapshots: [LiveSnapshot] { box.withLock { $0 } }

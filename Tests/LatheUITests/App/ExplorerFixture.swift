@@ -64,7 +64,7 @@ enum ExplorerFixture {
 
     /// An engine report for the state's current plan: sizes from LatheCore's size model.
     static func engine(for state: AppState, value: Double?, done: Int, final: Bool, baseline: Double = 0.9615,
-                       job: JobStatus? = nil) -> EngineStatus {
+                       job: JobProgress? = nil) -> EngineStatus {
         let tensors = Dictionary(uniqueKeysWithValues: state.layers.map {
             ($0.name, Tensor(shape: $0.shape, floats: [Float](repeating: 0, count: $0.params)))
         })

@@ -9,7 +9,19 @@ import Testing
         #expect(Set(keymap.entries.map(\.command)) == Set(Command.allCases))
         let keys = keymap.entries.flatMap(\.keys)
         #expect(keys.count == Set(keys).count)
-        #expect(keymap.entries.allSatisfy { !$0.keys.isEmpty && !$0.help.isEmpty && !$0.label.isEmpty })
+        #expect(keymap.entries.allSatisfy { !$0.keys.isEmpty && !$0.help.isEmpty && $0.hint?.label.isEmpty != true })
+    }
+
+    /// The hint line is derived from the key table's hints, in table order.
+    @Test func hintGroupsComeFromTheTable() {
+        let groups = Keymap.hintGroups.map {
+            "\($0.commands.map(\.rawValue).joined(separator: "+")) \($0.label) \($0.priority)"
+        }
+        #expect(groups == [
+            "move-up+move-down move 1", "fewer-bits+more-bits bits 1", "prune-less+prune-more prune 2",
+            "structure struct 4", "clusters share 3", "mark mark 5", "undo undo 3",
+            "sweep sweep 3", "heatmap heatmap 6", "export export 1", "help help 1", "quit quit 1",
+        ])
     }
 
     @Test func theIssuesDefaultKeys() {

@@ -1,3 +1,4 @@
+import LatheCore
 import Testing
 @testable import LatheUI
 
@@ -48,20 +49,20 @@ import Testing
     }
 }
 
-@Suite struct SearchBudgetTests {
+@Suite struct SearchConstraintParsingTests {
     @Test func parsesDropsRatiosAndSizes() throws {
-        #expect(try SearchBudget.parse("1%").get() == .maxDrop(0.01))
-        #expect(try SearchBudget.parse(" drop 0.5 % ").get() == .maxDrop(0.005))
-        #expect(try SearchBudget.parse("4x").get() == .ratio(4))
-        #expect(try SearchBudget.parse("2.5×").get() == .ratio(2.5))
-        #expect(try SearchBudget.parse("20KB").get() == .size(20_000))
-        #expect(try SearchBudget.parse("1.5 mb").get() == .size(1_500_000))
-        #expect(try SearchBudget.parse("500b").get() == .size(500))
+        #expect(try SearchConstraint.parse("1%").get() == .maxDrop(0.01))
+        #expect(try SearchConstraint.parse(" drop 0.5 % ").get() == .maxDrop(0.005))
+        #expect(try SearchConstraint.parse("4x").get() == .targetRatio(4))
+        #expect(try SearchConstraint.parse("2.5×").get() == .targetRatio(2.5))
+        #expect(try SearchConstraint.parse("20KB").get() == .targetSize(20_000))
+        #expect(try SearchConstraint.parse("1.5 mb").get() == .targetSize(1_500_000))
+        #expect(try SearchConstraint.parse("500b").get() == .targetSize(500))
     }
 
     @Test func rejectsWhatIsNotABudget() {
         for text in ["", "fast", "0.5x", "-1%", "100%", "0KB", "x", "%"] {
-            guard case .failure = SearchBudget.parse(text) else {
+            guard case .failure = SearchConstraint.parse(text) else {
                 Issue.record("'\(text)' should be rejected")
                 continue
             }

@@ -304,7 +304,7 @@ import Testing
     @Test func sweepStartsOnceAndEscapeCancels() {
         var state = F.state()
         #expect(F.run(&state, F.keys("s")) == [.startSweep])
-        let job = JobStatus(id: 1, kind: .sweep, phase: "stem.conv.weight bits 4", done: 3, total: 60, state: .running)
+        let job = JobProgress(id: 1, kind: .sweep, phase: "stem.conv.weight bits 4", done: 3, total: 60, state: .running)
         F.run(&state, [.engine(F.engine(for: state, value: 0.96, done: 2000, final: true, job: job))])
         #expect(F.run(&state, F.keys("s")).isEmpty)
         #expect(state.message?.text.contains("sweep is running") == true)
@@ -321,7 +321,7 @@ import Testing
         F.run(&state, F.keys("a"))
         #expect(state.prompt?.editor.text == "1%")
         F.run(&state, F.keys("{Ctrl-U}3x"))
-        #expect(F.run(&state, F.keys("{Enter}")) == [.startSearch(.ratio(3))])
+        #expect(F.run(&state, F.keys("{Enter}")) == [.startSearch(.targetRatio(3))])
         var found = state.plan
         for layer in state.layers { found.set(LayerSettings(bits: .integer(4)), for: layer.name) }
         let effects = F.run(&state, [.searchFinished(plan: found, summary: "4.0× at top-1 95.0%")])

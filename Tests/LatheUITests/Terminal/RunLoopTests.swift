@@ -12,13 +12,32 @@ private struct Toy {
     var quit = false
 }
 
+private enum ToyAction: Sendable {
+    case key(KeyPress)
+    case mouse(MouseEvent)
+    case resize(TerminalSize)
+    case tick
+    case message(String)
+
+    init?(_ event: TerminalEvent) {
+        switch event {
+        case .key(let key): self = .key(key)
+        case .mouse(let mouse): self = .mouse(mouse)
+        case .resize(let size): self = .resize(size)
+        case .wake: return nil
+        }
+    }
+}
+
 private enum ToyEffect { case startWorker(values: [String], slot: String?) }
 
 @Suite struct RunLoopTests {
     private func makeLoop(_ backend: MemoryBackend, busy: Bool = false,
-                          timing: LoopTiming = LoopTiming()) -> TerminalRunLoop<Toy, String, ToyEffect> {
-        TerminalRunLoop<Toy, String, ToyEffect>(
-            backend: backend, initialState: Toy(busy: busy), timing: timing,
+                          timing: LoopTiming = LoopTiming()) -> TerminalRunLoop<Toy, ToyAction, ToyEffect> {
+        let mailbox = UIMailbox<ToyAction>(wakeSignal: backend.wakeSignal)
+        return TerminalRunLoop<Toy, ToyAction, ToyEffect>(
+            backend: backend, mailbox: mailbox, initialState: Toy(busy: busy), timing: timing,
+            action: ToyAction.init, tick: .tick,
             update: { state, event in
                 switch event {
                 case .key(.char("+")): state.count += 1
@@ -40,12 +59,12 @@ private enum ToyEffect { case startWorker(values: [String], slot: String?) }
                 buffer.write("count \(state.count) size \(state.size)", at: Point(x: 0, y: 0))
                 buffer.write("got \(state.received.joined(separator: ","))", at: Point(x: 0, y: 1))
             },
-            perform: { effect, mailbox in
+            perform: { effect in
                 switch effect {
                 case .startWorker(let values, let slot):
                     let thread = Thread {
-                        for v in values { mailbox.post(v, slot: slot) }
-                        mailbox.post("stop")
+                        for v in values { mailbox.post(.message(v), slot: slot) }
+                        mailbox.post(.message("stop"))
                     }
                     thread.start()
                 }
@@ -105,19 +124,19 @@ private enum ToyEffect { case startWorker(values: [String], slot: String?) }
     @Test func newestValueWinsPerSlotAndUnslottedValuesAllArrive() throws {
         let backend = MemoryBackend(width: 30, height: 2)
         let loop = makeLoop(backend, timing: LoopTiming(frameInterval: .zero))
-        loop.mailbox.post("gen1", slot: "metrics")
-        loop.mailbox.post("file-written")
-        loop.mailbox.post("gen2", slot: "metrics")
-        loop.mailbox.post("sweep50", slot: "sweep")
-        loop.mailbox.post("gen3", slot: "metrics")
-        loop.mailbox.post("stop")
+        loop.mailbox.post(.message("gen1"), slot: "metrics")
+        loop.mailbox.post(.message("file-written"))
+        loop.mailbox.post(.message("gen2"), slot: "metrics")
+        loop.mailbox.post(.message("sweep50"), slot: "sweep")
+        loop.mailbox.post(.message("gen3"), slot: "metrics")
+        loop.mailbox.post(.message("stop"))
         let final = try loop.run()
         #expect(final.received == ["file-written", "sweep50", "gen3", "stop"])
     }
 
     @Test func mailboxIsSafeUnderConcurrentPosting() {
         let signal = WakeSignal()
-        let mailbox = Mailbox<Int>(wakeSignal: signal)
+        let mailbox = UIMailbox<Int>(wakeSignal: signal)
         DispatchQueue.concurrentPerform(iterations: 8) { worker in
             for i in 0..<500 { mailbox.post(worker * 1000 + i, slot: "w\(worker)") }
             mailbox.post(-1)

@@ -42,7 +42,7 @@ import Testing
     @Test func streamingWithASweepRunning80x24() throws {
         var state = F.state()
         F.run(&state, F.keys("jjh"))
-        let job = JobStatus(id: 1, kind: .sweep, phase: "blocks.1.pointwise.weight bits 3", done: 23, total: 60,
+        let job = JobProgress(id: 1, kind: .sweep, phase: "blocks.1.pointwise.weight bits 3", done: 23, total: 60,
                             state: .running)
         F.run(&state, [.engine(F.engine(for: state, value: 0.9563, done: 640, final: false, job: job))])
         state.ticks = 3
@@ -124,7 +124,7 @@ import Testing
         state.session.labelled = false
         #expect(statusLine(state).contains("agree 95.0%"))
         // A job's progress bar.
-        let job = JobStatus(id: 2, kind: .search, phase: "path 3", done: 5, total: 20, state: .running)
+        let job = JobProgress(id: 2, kind: .search, phase: "path 3", done: 5, total: 20, state: .running)
         F.run(&state, [.engine(F.engine(for: state, value: 0.95, done: 2000, final: true, job: job))])
         line = statusLine(state, width: 120)
         #expect(line.contains("search [██▌       ] 5/20"), "\(line)")

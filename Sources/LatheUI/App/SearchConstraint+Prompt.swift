@@ -1,18 +1,12 @@
 import Foundation
+import LatheCore
 
 /// The automatic search's budget as the user types it at the `a` prompt:
 /// `1%` or `drop 0.5%` (largest accuracy drop), `4x` (compression ratio),
 /// `20KB`, `1.5MB` or `50000B` (largest size; decimal units).
-public enum SearchBudget: Sendable, Equatable {
-    /// Largest drop of the metric from fp32, as a fraction (0.01 = 1 point).
-    case maxDrop(Double)
-    /// Smallest compression ratio.
-    case ratio(Double)
-    /// Largest size in bytes.
-    case size(Int)
-
-    /// Parses the prompt's text; nil with an explanation when it is not a budget.
-    public static func parse(_ input: String) -> Result<SearchBudget, BudgetError> {
+extension SearchConstraint {
+    /// Parses the prompt's text; an explanation when it is not a budget.
+    public static func parse(_ input: String) -> Result<SearchConstraint, BudgetError> {
         var text = input.trimmingCharacters(in: .whitespaces).lowercased()
         if text.hasPrefix("drop") { text = String(text.dropFirst(4)).trimmingCharacters(in: .whitespaces) }
         text = text.replacingOccurrences(of: " ", with: "")
@@ -27,23 +21,24 @@ public enum SearchBudget: Sendable, Equatable {
             guard let ratio = Double(text.dropLast()), ratio >= 1, ratio.isFinite else {
                 return .failure(BudgetError("a ratio is at least 1, e.g. 4x"))
             }
-            return .success(.ratio(ratio))
+            return .success(.targetRatio(ratio))
         }
         let units: [(String, Double)] = [("gb", 1e9), ("mb", 1e6), ("kb", 1e3), ("b", 1)]
         for (suffix, scale) in units where text.hasSuffix(suffix) {
             guard let amount = Double(text.dropLast(suffix.count)), amount > 0, amount * scale < 1e15 else {
                 return .failure(BudgetError("a size is a positive number of bytes, e.g. 20KB"))
             }
-            return .success(.size(Int((amount * scale).rounded(.down))))
+            return .success(.targetSize(Int((amount * scale).rounded(.down))))
         }
         return .failure(BudgetError("'\(input)' is not a budget: write 1% (max drop), 4x (ratio) or 20KB (size)"))
     }
 
-    public var description: String {
+    /// As the explorer's messages spell it ("drop ≤ 1.0 pt", "ratio ≥ 4.0×").
+    public var budgetText: String {
         switch self {
         case .maxDrop(let d): return "drop ≤ " + Format.points(d)
-        case .ratio(let r): return "ratio ≥ " + Format.ratio(r)
-        case .size(let b): return "size ≤ " + Format.bytes(b)
+        case .targetRatio(let r): return "ratio ≥ " + Format.ratio(r)
+        case .targetSize(let b): return "size ≤ " + Format.bytes(b)
         }
     }
 }

@@ -137,14 +137,10 @@ public enum Explorer {
             var text = "sorted by \(state.sort.rawValue)"
             if state.sort == .sensitivity, state.sensitivity == nil { text += " (no sweep yet: press s)" }
             state.message = .init(text)
-        case .fewerBits: return edit(&state, .fewerBits)
-        case .moreBits: return edit(&state, .moreBits)
-        case .pruneLess: return edit(&state, .pruneLess)
-        case .pruneMore: return edit(&state, .pruneMore)
-        case .cycleStructure: return edit(&state, .cycleStructure)
-        case .cycleClusters: return edit(&state, .cycleClusters)
-        case .cycleGranularity: return edit(&state, .cycleGranularity)
-        case .cycleScheme: return edit(&state, .cycleScheme)
+        case .fewerBits, .moreBits, .pruneLess, .pruneMore, .cycleStructure, .cycleClusters, .cycleGranularity,
+             .cycleScheme:
+            guard let settingsEdit = SettingsEdit(command) else { return [] }
+            return edit(&state, settingsEdit)
         case .toggleMark:
             guard let layer = state.selectedLayer else { return [] }
             if state.marks.remove(layer.name) == nil { state.marks.insert(layer.name) }
@@ -335,11 +331,8 @@ public enum Explorer {
     }
 
     static func keepSelectionVisible(_ state: inout AppState) {
-        let visible = state.layout.visibleRows
-        let row = state.selectedRow
-        if row < state.tableScroll { state.tableScroll = row }
-        if row >= state.tableScroll + visible { state.tableScroll = row - visible + 1 }
-        state.tableScroll = min(max(0, state.tableScroll), max(0, state.layers.count - visible))
+        state.tableScroll = ExplorerLayout.scroll(state.tableScroll, keeping: state.selectedRow,
+                                                  visible: state.layout.visibleRows, count: state.layers.count)
     }
 
     /// Selects the next (or previous) layer whose name contains `query` (ignoring case),

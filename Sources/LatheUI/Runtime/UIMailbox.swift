@@ -1,9 +1,9 @@
 import Foundation
 
-/// Where other threads leave values for the UI thread. Values posted under a `slot`
+/// Where other threads leave values (the app's actions) for the UI thread. Values posted under a `slot`
 /// replace any still-undelivered value of that slot (newest metrics win); values posted
 /// without a slot are all delivered in order. Every post wakes the UI thread.
-public final class Mailbox<Value: Sendable>: @unchecked Sendable {
+public final class UIMailbox<Value: Sendable>: @unchecked Sendable {
     // @unchecked: all mutable state is guarded by `lock`.
     private let lock = NSLock()
     private var pending: [(slot: String?, value: Value)] = []
