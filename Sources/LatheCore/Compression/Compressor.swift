@@ -143,8 +143,10 @@ public enum Compressor {
             case .integer:
                 result = UniformQuantizer.quantize(result, shape: layer.shape, channelAxis: layer.channelAxis,
                                                    settings: settings, keep: prepared.keep)
-            case .fp16, .bf16:
-                FloatFormats.round(&result, to: settings.bits)
+            case .fp16:
+                HalfPrecision.round(&result, to: .float16)
+            case .bf16:
+                HalfPrecision.round(&result, to: .bfloat16)
             case .float32:
                 break
             }
@@ -160,10 +162,10 @@ public enum Compressor {
         switch settings.bits {
         case .integer:
             return UniformQuantizer.quantize(values, shape: shape, channelAxis: channelAxis, settings: settings)
-        case .fp16, .bf16:
-            var result = values
-            FloatFormats.round(&result, to: settings.bits)
-            return result
+        case .fp16:
+            return HalfPrecision.rounded(values, to: .float16)
+        case .bf16:
+            return HalfPrecision.rounded(values, to: .bfloat16)
         case .float32:
             return values
         }

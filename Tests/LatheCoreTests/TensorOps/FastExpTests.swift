@@ -35,32 +35,3 @@ final class FastExpTests: XCTestCase {
         XCTAssertTrue(FastExp.exp(1000).isFinite)
     }
 }
-
-final class HalfPrecisionTests: XCTestCase {
-    #if !(os(macOS) && arch(x86_64))
-    /// The portable float16 rounding agrees with the hardware/stdlib
-    /// conversion over random bit patterns of every magnitude.
-    func testFloat16RoundingMatchesFloat16() {
-        var generator = SplitMix(seed: 11)
-        for _ in 0..<200_000 {
-            let bits = UInt32(truncatingIfNeeded: generator.next(Int.max))
-            let value = Float(bitPattern: bits)
-            guard !value.isNaN else { continue }
-            let want = Float(Float16(value))
-            let got = HalfPrecision.toFloat16(value)
-            XCTAssertEqual(got.bitPattern, want.bitPattern, "\(value): \(got) != \(want)")
-            if got.bitPattern != want.bitPattern { return }
-        }
-    }
-    #endif
-
-    func testFloat16Boundaries() {
-        XCTAssertEqual(HalfPrecision.toFloat16(65519), 65504)
-        XCTAssertEqual(HalfPrecision.toFloat16(65520), .infinity)
-        XCTAssertEqual(HalfPrecision.toFloat16(-70000), -.infinity)
-        XCTAssertEqual(HalfPrecision.toFloat16(0x1p-25), 0)              // tie to even: 0
-        XCTAssertEqual(HalfPrecision.toFloat16(0x1.8p-25), 0x1p-24)      // above the tie: smallest subnormal
-        XCTAssertEqual(HalfPrecision.toFloat16(1 + 0x1p-11), 1)          // tie to even
-        XCTAssertEqual(HalfPrecision.toFloat16(1 + 0x1.8p-11), 1 + 0x1p-10)
-    }
-}

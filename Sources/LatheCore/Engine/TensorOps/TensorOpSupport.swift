@@ -118,38 +118,6 @@ enum IntegerWidth {
     }
 }
 
-/// Rounding of Float values to float16 / bfloat16 precision.
-enum HalfPrecision {
-    static func rounded(_ values: [Float], to dtype: DType) -> [Float] {
-        switch dtype {
-        case .float16: return values.map(toFloat16)
-        case .bfloat16: return values.map(toBFloat16)
-        default: return values
-        }
-    }
-
-    /// Round to nearest even at float16 precision (overflow → ±inf,
-    /// subnormals kept). Computed in Float arithmetic because Swift's
-    /// `Float16` is unavailable on some platforms (macOS on Intel).
-    static func toFloat16(_ value: Float) -> Float {
-        guard value.isFinite, value != 0 else { return value }
-        // The spacing of float16 values around `value`: 2^(e−10), never
-        // finer than the subnormal step 2^−24. Scaling by it is exact.
-        let quantum = Float(sign: .plus, exponent: Swift.max(-24, Int(value.exponent) - 10), significand: 1)
-        let rounded = (value / quantum).rounded(.toNearestOrEven) * quantum
-        return Swift.abs(rounded) > 65504 ? (value < 0 ? -.infinity : .infinity) : rounded
-    }
-
-    /// Round to nearest even at bfloat16 precision (the top 16 bits of a Float).
-    static func toBFloat16(_ value: Float) -> Float {
-        if value.isNaN { return value }
-        let bits = value.bitPattern
-        let lsb = (bits >> 16) & 1
-        let rounded = bits &+ 0x7FFF &+ lsb
-        return Float(bitPattern: rounded & 0xFFFF_0000)
-    }
-}
-
 extension Node {
     /// Largest element count a data-dependent shape may ask for; beyond it
     /// the request is a malformed model rather than something to allocate.

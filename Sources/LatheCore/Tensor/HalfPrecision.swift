@@ -1,8 +1,10 @@
-/// Conversions between `Float` and the 16-bit float formats ONNX stores
-/// (IEEE binary16 "float16" and bfloat16), done on bit patterns so they are
-/// exact and identical on every platform (Swift's `Float16` is missing on
-/// some). Narrowing rounds to nearest, ties to even, as numpy and onnx do.
-public enum HalfFloat {
+/// The one conversion between `Float` and the 16-bit float formats (IEEE
+/// binary16 "float16" and bfloat16), used by the file formats, the kernels
+/// (float16 results) and compression (fp16/bf16 weights). Done on bit
+/// patterns rather than with Swift's `Float16`, which macOS on Intel lacks,
+/// so every platform rounds alike. Narrowing rounds to nearest, ties to even,
+/// as numpy and onnx do; overflow becomes ±infinity; NaN stays NaN.
+public enum HalfPrecision {
     /// The `Float` a binary16 bit pattern denotes (every binary16 value is exactly representable).
     public static func float(fromFloat16Bits bits: UInt16) -> Float {
         let sign: UInt32 = UInt32(bits & 0x8000) << 16
@@ -60,13 +62,32 @@ public enum HalfFloat {
         return UInt16(truncatingIfNeeded: (bits &+ rounding) >> 16)
     }
 
-    /// `value` rounded to the nearest float16 value, as a `Float`.
+    /// `value` rounded to the nearest float16 value, as a `Float`: what storing
+    /// it as float16 and reading it back gives.
+    @inline(__always)
     public static func roundedToFloat16(_ value: Float) -> Float {
         float(fromFloat16Bits: float16Bits(from: value))
     }
 
     /// `value` rounded to the nearest bfloat16 value, as a `Float`.
+    @inline(__always)
     public static func roundedToBFloat16(_ value: Float) -> Float {
         float(fromBFloat16Bits: bfloat16Bits(from: value))
+    }
+
+    /// Rounds `values` to `dtype`'s precision in place; other dtypes are left alone.
+    public static func round(_ values: inout [Float], to dtype: DType) {
+        switch dtype {
+        case .float16: for i in values.indices { values[i] = roundedToFloat16(values[i]) }
+        case .bfloat16: for i in values.indices { values[i] = roundedToBFloat16(values[i]) }
+        default: break
+        }
+    }
+
+    /// `values` rounded to `dtype`'s precision; other dtypes are returned unchanged.
+    public static func rounded(_ values: [Float], to dtype: DType) -> [Float] {
+        var result = values
+        round(&result, to: dtype)
+        return result
     }
 }
