@@ -3,13 +3,13 @@ import XCTest
 
 final class BroadcastPlanTests: XCTestCase {
     func testBroadcastShape() {
-        XCTAssertEqual(BroadcastPlan.broadcastShape([[2, 3, 4], [4]]), [2, 3, 4])
-        XCTAssertEqual(BroadcastPlan.broadcastShape([[3, 1], [1, 4]]), [3, 4])
-        XCTAssertEqual(BroadcastPlan.broadcastShape([[], [2, 3]]), [2, 3])
-        XCTAssertEqual(BroadcastPlan.broadcastShape([[1, 0], [3, 1]]), [3, 0])
-        XCTAssertEqual(BroadcastPlan.broadcastShape([[2, 1, 4], [3, 1], [5, 1, 1, 1]]), [5, 2, 3, 4])
-        XCTAssertNil(BroadcastPlan.broadcastShape([[2, 3], [4]]))
-        XCTAssertNil(BroadcastPlan.broadcastShape([[0], [2]]))
+        XCTAssertEqual(broadcastShape([[2, 3, 4], [4]]), [2, 3, 4])
+        XCTAssertEqual(broadcastShape([[3, 1], [1, 4]]), [3, 4])
+        XCTAssertEqual(broadcastShape([[], [2, 3]]), [2, 3])
+        XCTAssertEqual(broadcastShape([[1, 0], [3, 1]]), [3, 0])
+        XCTAssertEqual(broadcastShape([[2, 1, 4], [3, 1], [5, 1, 1, 1]]), [5, 2, 3, 4])
+        XCTAssertNil(broadcastShape([[2, 3], [4]]))
+        XCTAssertNil(broadcastShape([[0], [2]]))
     }
 
     /// [N,C,H,W] + [C,1,1] merges H and W into one inner axis where the

@@ -24,7 +24,7 @@ enum MatMulKernel {
             throw node.kernelError("inner dimensions differ: \(shapeText(a.shape)) × \(shapeText(b.shape))")
         }
         let aBatch = Array(aShape.dropLast(2)), bBatch = Array(bShape.dropLast(2))
-        guard let batch = broadcastShape(aBatch, bBatch) else {
+        guard let batch = broadcastShape([aBatch, bBatch]) else {
             throw node.kernelError("batch axes \(shapeText(aBatch)) and \(shapeText(bBatch)) do not broadcast")
         }
         var outShape = batch
@@ -67,18 +67,6 @@ enum MatMulKernel {
                       m: Int, k: Int, n: Int) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
                     1, a, Int32(k), b, Int32(n), 0, y, Int32(n))
-    }
-
-    /// numpy broadcast of two shapes, or nil when they are incompatible.
-    static func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int]? {
-        let rank = max(a.count, b.count)
-        let pa = [Int](repeating: 1, count: rank - a.count) + a
-        let pb = [Int](repeating: 1, count: rank - b.count) + b
-        var out = [Int]()
-        for (x, y) in zip(pa, pb) {
-            if x == y || y == 1 { out.append(x) } else if x == 1 { out.append(y) } else { return nil }
-        }
-        return out
     }
 
     /// Element offset of each operand matrix for every index of the broadcast batch.

@@ -13,25 +13,10 @@ struct BroadcastPlan {
     /// Per input: element stride along each merged axis (0 where broadcast).
     let strides: [[Int]]
 
-    /// The broadcast shape of `shapes`, or nil when they are incompatible.
-    static func broadcastShape(_ shapes: [[Int]]) -> [Int]? {
-        let rank = shapes.map(\.count).max() ?? 0
-        var out = [Int](repeating: 1, count: rank)
-        for shape in shapes {
-            let offset = rank - shape.count
-            for (i, d) in shape.enumerated() {
-                let current = out[offset + i]
-                if current == d || d == 1 { continue }
-                if current == 1 { out[offset + i] = d } else { return nil }
-            }
-        }
-        return out
-    }
-
     /// Plans iterating `inputShapes` broadcast to their common shape (or to
     /// `target`, which must then be that common shape); nil when incompatible.
     init?(_ inputShapes: [[Int]]) {
-        guard let out = BroadcastPlan.broadcastShape(inputShapes) else { return nil }
+        guard let out = broadcastShape(inputShapes) else { return nil }
         self.init(inputShapes, to: out)
     }
 

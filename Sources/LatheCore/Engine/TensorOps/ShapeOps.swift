@@ -120,7 +120,7 @@ enum ShapeOps {
         let x = try node.input(0, of: inputs, "input")
         let requested = try node.integerList(try node.input(1, of: inputs, "shape"), "shape")
         _ = try node.checkedCount(requested, "shape")
-        guard let shape = BroadcastPlan.broadcastShape([x.shape, requested]),
+        guard let shape = broadcastShape([x.shape, requested]),
               let plan = BroadcastPlan([x.shape], to: shape) else {
             throw node.failure("cannot expand shape \(x.shape) to \(requested)")
         }
