@@ -40,7 +40,7 @@ public final class PlanEvaluator: Sendable {
         if let labels = dataset.labels, labels.count != dataset.count {
             throw LatheError.badInput(file: dataset.path, "has \(labels.count) labels for \(dataset.count) samples")
         }
-        Engine.configureBLAS()
+        Engine.prepare()
         self.session = session
         self.dataset = dataset
         self.options = options
