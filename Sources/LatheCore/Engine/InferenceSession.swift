@@ -29,10 +29,11 @@ public final class InferenceSession: Sendable {
     private let plans = LockedBox<[Int: ExecutionPlan]>([:])
 
     public convenience init(model: Model, sampleShape: [Int], output: String? = nil) throws {
-        try self.init(model: model, sampleShape: sampleShape, output: output, kernels: OpRegistry.table)
+        try self.init(model: model, sampleShape: sampleShape, output: output, kernels: OpRegistry.kernels(opset: model.opset))
     }
 
-    /// `kernels` replaces the op registry (tests run hand-built graphs on minimal kernels).
+    /// `kernels`: the op table resolved for the model's opset; tests pass
+    /// minimal kernels to run hand-built graphs.
     init(model: Model, sampleShape: [Int], output: String?, kernels: [String: Kernel]) throws {
         Engine.prepare()
         let path = model.path
@@ -45,7 +46,6 @@ public final class InferenceSession: Sendable {
         IdentityElimination.apply(&graph)
         try ModelBinding.validate(graph, outputName: outputName, kernels: kernels, path: path)
         let binding = try ModelBinding.bind(graph, outputName: outputName, sampleShape: sampleShape, path: path)
-        for index in graph.nodes.indices { graph.nodes[index].attributes["lathe.opset"] = .int(model.opset) }
 
         let storedTypes = StorageTypes.widenedInitializers(in: graph)
         try GraphOptimizer.optimize(&graph, kernels: kernels)

@@ -256,12 +256,11 @@ enum ExecutorTestKernels {
 
     /// Runs `graph` node by node with no passes at all: the reference the
     /// optimised execution must reproduce.
-    static func naiveRun(_ graph: Graph, input: (String, Tensor), kernels: [String: Kernel] = table,
-                         opset: Int = 17) throws -> [String: Tensor] {
+    static func naiveRun(_ graph: Graph, input: (String, Tensor),
+                         kernels: [String: Kernel] = table) throws -> [String: Tensor] {
         var values = graph.initializers
         values[input.0] = input.1
-        for var node in graph.nodes {
-            node.attributes["lathe.opset"] = .int(opset)
+        for node in graph.nodes {
             guard let kernel = kernels[node.opType] else { throw Failure() }
             let outputs = try kernel(node, node.inputs.map { $0.isEmpty ? nil : values[$0] })
             for (name, value) in zip(node.outputs, outputs) { values[name] = value }

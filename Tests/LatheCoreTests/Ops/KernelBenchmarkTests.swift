@@ -57,7 +57,7 @@ final class KernelBenchmarkTests: XCTestCase {
              [random([32, 64, 112, 112]), random([64]), random([64]), random([64]), random([64]).absoluteValues], [:]),
         ]
         for (name, op, inputs, attributes) in cases {
-            let kernel = try XCTUnwrap(OpRegistry.table[op])
+            let kernel = try XCTUnwrap(OpRegistry.kernel(op))
             let node = Node(name: name, opType: op, inputs: inputs.map { _ in "t" }, outputs: ["y"], attributes: attributes)
             _ = try kernel(node, inputs)
             var best = Double.infinity
@@ -83,7 +83,7 @@ final class KernelBenchmarkTests: XCTestCase {
                 return Float(state >> 8) / Float(1 << 24) * 2 - 1
             })
         }
-        let kernel = try XCTUnwrap(OpRegistry.table["Conv"])
+        let kernel = try XCTUnwrap(OpRegistry.kernel("Conv"))
         for layer in Self.layers(batch: 32) {
             let x = random(layer.input), w = random(layer.weights), b = random([layer.weights[0]])
             var attributes = layer.attributes

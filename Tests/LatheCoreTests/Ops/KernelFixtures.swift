@@ -45,7 +45,7 @@ struct KernelFixture: Decodable {
 
     /// The node as the executor would hand it to a kernel.
     var node: Node {
-        var attrs: [String: AttributeValue] = ["lathe.opset": .int(opset)]
+        var attrs: [String: AttributeValue] = [:]
         for (key, attribute) in attributes.merging(fused ?? [:], uniquingKeysWith: { a, _ in a }) {
             attrs[key] = Self.convert(attribute)
         }
@@ -86,7 +86,7 @@ extension XCTestCase {
         XCTAssertFalse(cases.isEmpty, "no cases in \(file)", file: fileID, line: line)
         if let expectedCases { XCTAssertEqual(cases.count, expectedCases, "case count of \(file)", file: fileID, line: line) }
         for fixture in cases {
-            guard let kernel = OpRegistry.table[fixture.op] else {
+            guard let kernel = OpRegistry.kernel(fixture.op, opset: fixture.opset) else {
                 XCTFail("\(fixture.name): no kernel for \(fixture.op)", file: fileID, line: line)
                 continue
             }

@@ -5,10 +5,11 @@ import XCTest
 /// tf_half_pixel_for_nearest; fused activations are Lathe's own attributes),
 /// checked against values worked out by hand.
 final class KernelHandComputedTests: XCTestCase {
-    private func run(_ op: String, _ inputs: [Tensor?], _ attributes: [String: AttributeValue], outputs: Int = 1) throws -> [Tensor] {
+    private func run(_ op: String, _ inputs: [Tensor?], _ attributes: [String: AttributeValue], outputs: Int = 1,
+                     opset: Int = OpRegistry.newestOpset) throws -> [Tensor] {
         let node = Node(name: "n", opType: op, inputs: inputs.map { $0 == nil ? "" : "t" },
                         outputs: (0..<outputs).map { "y\($0)" }, attributes: attributes)
-        return try XCTUnwrap(OpRegistry.table[op])(node, inputs)
+        return try XCTUnwrap(OpRegistry.kernel(op, opset: opset))(node, inputs)
     }
 
     func testResizeTfHalfPixelForNearest() throws {
@@ -16,8 +17,8 @@ final class KernelHandComputedTests: XCTestCase {
         // round_prefer_floor gives 0, 1, 1, 2→clamped to 1.
         let x = Tensor(shape: [1, 1, 1, 2], floats: [10, 20])
         let y = try run("Resize", [x, Tensor(shape: [0], floats: []), Tensor(shape: [4], floats: [1, 1, 1, 2])],
-                        ["mode": .string("nearest"), "coordinate_transformation_mode": .string("tf_half_pixel_for_nearest"),
-                         "lathe.opset": .int(11)])
+                        ["mode": .string("nearest"), "coordinate_transformation_mode": .string("tf_half_pixel_for_nearest")],
+                        opset: 11)
         XCTAssertEqual(y[0].shape, [1, 1, 1, 4])
         XCTAssertEqual(y[0].floats, [10, 20, 20, 20])
     }

@@ -44,7 +44,7 @@ final class KernelReferenceTests: XCTestCase {
 
     func testConvAgainstReferenceOnRandomShapes() throws {
         var random = Random(state: 42)
-        let conv = try XCTUnwrap(OpRegistry.table["Conv"])
+        let conv = try XCTUnwrap(OpRegistry.kernel("Conv"))
         var checked = 0
         while checked < 300 {
             let oneD = random.int(0...4) == 0

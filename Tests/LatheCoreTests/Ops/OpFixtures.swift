@@ -8,6 +8,8 @@ import XCTest
 struct OpFixtureCase {
     var name: String
     var node: Node
+    /// The opset whose form of the op the case runs (its model's opset).
+    var opset: Int
     var inputs: [Tensor?]
     var expected: [Tensor]?
     var errorMentions: [String]
@@ -39,13 +41,12 @@ enum OpFixtures {
         for (key, value) in c["attributes"] as? [String: [String: Any]] ?? [:] {
             attributes[key] = try parseAttribute(value, in: name)
         }
-        if !((c["omitOpset"] as? Bool) ?? false) { attributes["lathe.opset"] = .int(opset) }
         let inputs: [Tensor?] = try rawInputs.map { $0 is NSNull ? nil : try parseTensor($0, in: name) }
         let node = Node(name: name, opType: op,
                         inputs: inputs.enumerated().map { $0.element == nil ? "" : "in\($0.offset)" },
                         outputs: (0..<outputs).map { "out\($0)" }, attributes: attributes)
         let expected = try (c["expected"] as? [Any]).map { try $0.map { try parseTensor($0, in: name) } }
-        return OpFixtureCase(name: name, node: node, inputs: inputs, expected: expected,
+        return OpFixtureCase(name: name, node: node, opset: opset, inputs: inputs, expected: expected,
                              errorMentions: c["errorMentions"] as? [String] ?? [])
     }
 
@@ -88,14 +89,14 @@ enum OpFixtures {
         return Tensor(shape: shape, ints: ints, dtype: dtype)
     }
 
-    /// Runs every case of a family through `OpRegistry.table`, reporting
+    /// Runs every case of a family through the op table at the case's opset, reporting
     /// each mismatch with the case's name. Returns the number of cases.
     @discardableResult
     static func check(_ family: String, file: StaticString = #filePath, line: UInt = #line) throws -> Int {
         let cases = try load(family)
         XCTAssertFalse(cases.isEmpty, "\(family): no cases", file: file, line: line)
         for c in cases {
-            guard let kernel = OpRegistry.table[c.node.opType] else {
+            guard let kernel = OpRegistry.kernel(c.node.opType, opset: c.opset) else {
                 XCTFail("\(c.name): no kernel for \(c.node.opType)", file: file, line: line)
                 continue
             }

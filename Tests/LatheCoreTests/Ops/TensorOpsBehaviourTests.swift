@@ -5,21 +5,27 @@ import XCTest
 /// leaves undefined or crashes on, Lathe-specific conventions, and bad inputs
 /// that must become `badInput` errors naming the node.
 final class TensorOpsBehaviourTests: XCTestCase {
-    func node(_ op: String, inputs: Int = 1, outputs: Int = 1, opset: Int? = 13,
-              _ attributes: [String: AttributeValue] = [:]) -> Node {
-        var attrs = attributes
-        if let opset { attrs["lathe.opset"] = .int(opset) }
-        return Node(name: "my_\(op.lowercased())", opType: op, inputs: (0..<inputs).map { "in\($0)" },
-                    outputs: (0..<outputs).map { "out\($0)" }, attributes: attrs)
+    /// A node and the opset whose form of its op runs it (nil: the newest).
+    struct OpCall {
+        var node: Node
+        var opset: Int
+        var displayName: String { node.displayName }
     }
 
-    func run(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
-        let kernel = try XCTUnwrap(OpRegistry.table[node.opType])
-        return try kernel(node, inputs)
+    func node(_ op: String, inputs: Int = 1, outputs: Int = 1, opset: Int? = 13,
+              _ attributes: [String: AttributeValue] = [:]) -> OpCall {
+        OpCall(node: Node(name: "my_\(op.lowercased())", opType: op, inputs: (0..<inputs).map { "in\($0)" },
+                          outputs: (0..<outputs).map { "out\($0)" }, attributes: attributes),
+               opset: opset ?? OpRegistry.newestOpset)
+    }
+
+    func run(_ call: OpCall, _ inputs: [Tensor?]) throws -> [Tensor] {
+        let kernel = try XCTUnwrap(OpRegistry.kernel(call.node.opType, opset: call.opset))
+        return try kernel(call.node, inputs)
     }
 
     /// Asserts a badInput error whose message names the node and `words`.
-    func assertBadInput(_ node: Node, _ inputs: [Tensor?], mentions words: [String] = [],
+    func assertBadInput(_ node: OpCall, _ inputs: [Tensor?], mentions words: [String] = [],
                         file: StaticString = #filePath, line: UInt = #line) {
         do {
             let out = try run(node, inputs)
@@ -154,8 +160,7 @@ final class TensorOpsBehaviourTests: XCTestCase {
         XCTAssertEqual(try run(node("Dropout", outputs: 1, opset: 13), [x]).count, 1)
     }
 
-    /// Without `lathe.opset` the input count decides the form; Softmax, whose
-    /// forms share inputs, follows opset 13+.
+    /// Nodes built without a model get the newest form: Softmax follows opset 13+.
     func testFormsWithoutOpset() throws {
         let x = floats([2, 2], [0, 0, 0, 100])
         let perRow = try run(node("Softmax", opset: nil), [x])[0].floats
@@ -199,13 +204,14 @@ final class TensorOpsBehaviourTests: XCTestCase {
             "noop_with_empty_axes": [.int(1)],
             "select_last_index": [.int(1)],
         ]
-        for (op, kernel) in OpRegistry.table.sorted(by: { $0.key < $1.key }) {
+        for op in OpRegistry.supportedOps {
             for trial in 0..<300 {
                 var attributes: [String: AttributeValue] = [:]
                 for (key, choices) in attributeChoices where generator.next(3) == 0 {
                     attributes[key] = choices[generator.next(choices.count)]
                 }
-                if generator.next(4) != 0 { attributes["lathe.opset"] = .int([7, 11, 13, 18, 21][generator.next(5)]) }
+                let opset = generator.next(4) != 0 ? [7, 11, 13, 18, 21][generator.next(5)] : OpRegistry.newestOpset
+                guard let kernel = OpRegistry.kernel(op, opset: opset) else { return XCTFail("no kernel \(op)") }
                 let inputs = (0..<generator.next(5)).map { _ in randomTensor() }
                 let n = Node(name: "fuzz_\(trial)", opType: op, inputs: inputs.map { $0 == nil ? "" : "x" },
                              outputs: (0..<(1 + generator.next(3))).map { "y\($0)" }, attributes: attributes)

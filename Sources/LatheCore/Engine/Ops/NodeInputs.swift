@@ -1,24 +1,8 @@
 /// The one vocabulary every kernel uses to read its node: inputs by position
-/// and role, attributes, axes, opset-dependent forms, and errors that name
-/// the node (`LatheError.badInput`) so a user can find the offending op in
-/// their model.
+/// and role, attributes, axes, and errors that name the node
+/// (`LatheError.badInput`) so a user can find the offending op in their model.
 
 extension Node {
-    /// The model's default-domain opset, which the executor stamps on every
-    /// node as `lathe.opset`; nil on nodes built by hand (tests).
-    var opset: Int? { int("lathe.opset") }
-
-    /// The opset, or the newest semantics Lathe knows when none is stamped.
-    var opsetVersion: Int { opset ?? 21 }
-
-    /// Whether the opset-dependent form of an attribute that became an input
-    /// in `inputSince` is the input form. Without `lathe.opset`, the form is
-    /// implied by whether the input is present.
-    func usesInputForm(since inputSince: Int, inputIndex: Int, of inputs: [Tensor?]) -> Bool {
-        if let opset { return opset >= inputSince }
-        return inputIndex < inputs.count && inputs[inputIndex] != nil
-    }
-
     /// A user-facing error about this node's inputs or attributes.
     func kernelError(_ problem: String) -> LatheError {
         .badInput("\(opType) node '\(displayName)': \(problem)")

@@ -28,15 +28,9 @@ enum Activations {
     }
 
     /// Clip: bounds are attributes before opset 11 and optional scalar inputs
-    /// from 11 on; a missing bound does not clip.
-    static let clip: Kernel = { node, inputs in
+    /// from 11 on (`inputForm`); a missing bound does not clip.
+    static func clip(inputForm: Bool) -> Kernel { { node, inputs in
         let x = try node.input(0, of: inputs, "input")
-        let inputForm: Bool
-        if let opset = node.opset {
-            inputForm = opset >= 11
-        } else {
-            inputForm = inputs.count > 1 || (node.attributes["min"] == nil && node.attributes["max"] == nil)
-        }
         func bound(_ index: Int, _ role: String) throws -> Tensor? {
             guard inputForm, index < inputs.count, let t = inputs[index] else { return nil }
             let value = try node.singleElement(t, role)
@@ -65,7 +59,7 @@ enum Activations {
         let low = lowTensor?.ints[0] ?? .min, high = highTensor?.ints[0] ?? .max
         let out = Unary.map(x.ints) { v -> Int64 in Swift.min(Swift.max(v, low), high) }
         return [.integer(shape: x.shape, out, dtype: x.dtype)]
-    }
+    } }
 
     static let sigmoid: Kernel = { node, inputs in
         try Unary.floating(node, inputs) { FastExp.sigmoid($0) }

@@ -5,14 +5,19 @@ import Foundation
 /// along `axis` alone (default −1). Both subtract the maximum first so large
 /// logits do not overflow.
 enum Softmax {
-    static let softmax: Kernel = { node, inputs in [try normalize(node, inputs, log: false)] }
-    static let logSoftmax: Kernel = { node, inputs in [try normalize(node, inputs, log: true)] }
+    /// `perAxis`: the opset-13 form; false coerces to 2-D (opsets 1–12).
+    static func softmax(perAxis: Bool) -> Kernel {
+        { node, inputs in [try normalize(node, inputs, log: false, perAxis: perAxis)] }
+    }
 
-    static func normalize(_ node: Node, _ inputs: [Tensor?], log: Bool) throws -> Tensor {
+    static func logSoftmax(perAxis: Bool) -> Kernel {
+        { node, inputs in [try normalize(node, inputs, log: true, perAxis: perAxis)] }
+    }
+
+    static func normalize(_ node: Node, _ inputs: [Tensor?], log: Bool, perAxis: Bool) throws -> Tensor {
         let x = try node.input(0, of: inputs, "input")
         guard x.isFloat else { throw node.kernelError("expects a floating-point input, got \(x.dtype.rawValue)") }
         let rank = x.rank
-        let perAxis = (node.opset ?? 13) >= 13
         // (outer, length, inner): rows of `length` values `inner` apart.
         let outer: Int, length: Int, inner: Int
         if rank == 0 {

@@ -3,13 +3,13 @@
 enum PassThrough {
     static let identity: Kernel = { node, inputs in [try node.input(0, of: inputs, "input")] }
 
-    static let dropout: Kernel = { node, inputs in
+    /// The mask is bool from opset 10 (`boolMask`); before, it had the input's type.
+    static func dropout(boolMask: Bool) -> Kernel { { node, inputs in
         let x = try node.input(0, of: inputs, "data")
         guard node.outputs.count > 1, !node.outputs[1].isEmpty else { return [x] }
-        // The mask is bool from opset 10; before, it had the input's type.
-        if let opset = node.opset, opset < 10, x.isFloat {
+        if !boolMask, x.isFloat {
             return [x, Tensor(shape: x.shape, floats: [Float](repeating: 1, count: x.count), dtype: x.dtype)]
         }
         return [x, .boolean(shape: x.shape, [Int64](repeating: 1, count: x.count))]
-    }
+    } }
 }

@@ -1,20 +1,19 @@
 /// ReduceSum, ReduceMean, ReduceMax, ReduceMin, ArgMax, ArgMin.
 ///
 /// `axes` is an attribute until the op's input form arrives (ReduceSum at
-/// opset 13, the others at 18). With no axes every axis is reduced, unless
+/// opset 13, the others at 18; `inputForm`). With no axes every axis is reduced, unless
 /// `noop_with_empty_axes` asks for the input back unchanged.
 enum Reductions {
     enum Kind { case sum, mean, max, min }
 
-    static let reduceSum: Kernel = { node, inputs in [try reduce(node, inputs, .sum, inputSince: 13)] }
-    static let reduceMean: Kernel = { node, inputs in [try reduce(node, inputs, .mean, inputSince: 18)] }
-    static let reduceMax: Kernel = { node, inputs in [try reduce(node, inputs, .max, inputSince: 18)] }
-    static let reduceMin: Kernel = { node, inputs in [try reduce(node, inputs, .min, inputSince: 18)] }
+    static func reduce(_ kind: Kind, inputForm: Bool) -> Kernel {
+        { node, inputs in [try reduce(node, inputs, kind, inputForm: inputForm)] }
+    }
 
-    static func reduce(_ node: Node, _ inputs: [Tensor?], _ kind: Kind, inputSince: Int) throws -> Tensor {
+    static func reduce(_ node: Node, _ inputs: [Tensor?], _ kind: Kind, inputForm: Bool) throws -> Tensor {
         let x = try node.input(0, of: inputs, "data")
         var requested: [Int]?
-        if node.usesInputForm(since: inputSince, inputIndex: 1, of: inputs) {
+        if inputForm {
             if inputs.count > 1, let t = inputs[1] { requested = try node.integerList(t, "axes") }
             if requested?.isEmpty ?? true {
                 if node.int("noop_with_empty_axes", default: 0) == 1 { return x }

@@ -7,9 +7,15 @@
 /// whose mapping is not the identity; each pass moves whole inner rows, which
 /// keeps it vectorisable.
 enum ResizeKernel {
-    static func run(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
+    /// `opset10`: the first form (inputs X and scales, asymmetric coordinates,
+    /// legacy rounding); false for the opset-11 form and later.
+    static func kernel(opset10: Bool) -> Kernel {
+        { node, inputs in try run(node, inputs, opset10: opset10) }
+    }
+
+    static func run(_ node: Node, _ inputs: [Tensor?], opset10: Bool) throws -> [Tensor] {
         let x = try node.floatInput(inputs, 0, "X")
-        let spec = try ResizeSpec(node: node, inputs: inputs, x: x)
+        let spec = try ResizeSpec(node: node, inputs: inputs, x: x, opset10: opset10)
         var shape = x.shape
         var data = x.floats
         for axis in 0..<x.rank {
@@ -151,9 +157,8 @@ struct ResizeSpec {
     let roiStart: [Float]
     let roiEnd: [Float]
 
-    init(node: Node, inputs: [Tensor?], x: Tensor) throws {
+    init(node: Node, inputs: [Tensor?], x: Tensor, opset10: Bool) throws {
         let rank = x.rank
-        let opset = node.opsetVersion
         guard x.count > 0 else { throw node.kernelError("input X \(shapeText(x.shape)) is empty") }
         let modeText = node.string("mode") ?? "nearest"
         switch modeText {
@@ -162,7 +167,7 @@ struct ResizeSpec {
         case "cubic", "bicubic": throw node.kernelError("mode '\(modeText)' is not supported (nearest and linear are)")
         default: throw node.kernelError("unknown mode '\(modeText)'")
         }
-        if opset < 11 {
+        if opset10 {
             transform = .asymmetric
             rounding = .legacy
         } else {
@@ -192,9 +197,9 @@ struct ResizeSpec {
             guard Set(axes).count == axes.count else { throw node.kernelError("axes \(shapeText(given)) repeat an axis") }
         }
 
-        let scalesIndex = opset < 11 ? 1 : 2
+        let scalesIndex = opset10 ? 1 : 2
         let scalesInput = node.optionalInput(inputs, scalesIndex).flatMap { $0.count > 0 ? $0 : nil }
-        let sizesInput = opset < 11 ? nil : node.optionalInput(inputs, 3).flatMap { $0.count > 0 ? $0 : nil }
+        let sizesInput = opset10 ? nil : node.optionalInput(inputs, 3).flatMap { $0.count > 0 ? $0 : nil }
         var scales = [Float](repeating: 1, count: rank)
         var outputShape = x.shape
         if let sizesInput {

@@ -37,15 +37,15 @@ enum ConcatSplit {
         return out
     }
 
-    /// Split: sizes from the `split` attribute (< 13) or input (≥ 13), else
+    /// Split: sizes from the `split` attribute (< 13) or input (≥ 13, `inputForm`), else
     /// `num_outputs` (opset 18, last chunk smaller), else equal parts, one
     /// per output.
-    static let split: Kernel = { node, inputs in
+    static func split(inputForm: Bool) -> Kernel { { node, inputs in
         let x = try node.input(0, of: inputs, "input")
         let axis = try node.normalizedAxis(node.int("axis", default: 0), rank: x.rank)
         let length = x.shape[axis]
         var sizes: [Int]?
-        if node.usesInputForm(since: 13, inputIndex: 1, of: inputs) {
+        if inputForm {
             if inputs.count > 1, let t = inputs[1] { sizes = try node.integerList(t, "split") }
         } else {
             sizes = node.ints("split")
@@ -91,7 +91,7 @@ enum ConcatSplit {
             start += size
         }
         return results
-    }
+    } }
 
     /// `chunk` elements from `begin` in each of `outer` blocks `stride` apart.
     static func cut<T>(_ values: [T], begin: Int, chunk: Int, stride: Int, outer: Int) -> [T] {

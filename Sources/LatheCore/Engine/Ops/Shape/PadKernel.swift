@@ -8,7 +8,12 @@
 enum PadKernel {
     enum Mode: String { case constant, reflect, edge, wrap }
 
-    static func run(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
+    /// `inputForm`: pads (and constant, axes) are inputs, from opset 11.
+    static func kernel(inputForm: Bool) -> Kernel {
+        { node, inputs in try run(node, inputs, inputForm: inputForm) }
+    }
+
+    static func run(_ node: Node, _ inputs: [Tensor?], inputForm: Bool) throws -> [Tensor] {
         let x = try node.input(0, of: inputs, "data")
         let rank = x.rank
         let modeText = node.string("mode") ?? "constant"
@@ -17,7 +22,7 @@ enum PadKernel {
         var pads: [Int]
         var constant: Tensor? = nil
         var axes = Array(0..<rank)
-        if node.opsetVersion < 11 {
+        if !inputForm {
             guard let given = node.ints("pads") ?? node.ints("paddings") else {
                 throw node.kernelError("attribute pads is missing")
             }

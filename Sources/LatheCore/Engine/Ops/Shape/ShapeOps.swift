@@ -71,9 +71,9 @@ enum ShapeOps {
                              int: { ElementCopy.strided($0, offset: 0, shape: shape, strides: strides) })]
     }
 
-    /// Axes of Squeeze/Unsqueeze: an attribute before opset 13, an input from 13.
-    static func axes(_ node: Node, _ inputs: [Tensor?]) throws -> [Int]? {
-        if node.usesInputForm(since: 13, inputIndex: 1, of: inputs) {
+    /// Axes of Squeeze/Unsqueeze: an attribute before opset 13, an input from 13 (`inputForm`).
+    static func axes(_ node: Node, _ inputs: [Tensor?], inputForm: Bool) throws -> [Int]? {
+        if inputForm {
             guard inputs.count > 1, let t = inputs[1] else { return nil }
             return try node.integerList(t, "axes")
         }
@@ -81,10 +81,10 @@ enum ShapeOps {
     }
 
     /// Squeeze: removes the given size-1 axes, or every size-1 axis.
-    static let squeeze: Kernel = { node, inputs in
+    static func squeeze(inputForm: Bool) -> Kernel { { node, inputs in
         let x = try node.input(0, of: inputs, "data")
         // No axes (or an empty list, as onnxruntime reads it) squeezes every size-1 axis.
-        guard let requested = try axes(node, inputs), !requested.isEmpty else {
+        guard let requested = try axes(node, inputs, inputForm: inputForm), !requested.isEmpty else {
             return [x.reshaped(x.shape.filter { $0 != 1 })]
         }
         let axes = try node.normalizedAxes(requested, rank: x.rank)
@@ -93,12 +93,12 @@ enum ShapeOps {
         }
         let removed = Set(axes)
         return [x.reshaped(x.shape.enumerated().filter { !removed.contains($0.offset) }.map(\.element))]
-    }
+    } }
 
     /// Unsqueeze: inserts size-1 axes at the given positions of the output.
-    static let unsqueeze: Kernel = { node, inputs in
+    static func unsqueeze(inputForm: Bool) -> Kernel { { node, inputs in
         let x = try node.input(0, of: inputs, "data")
-        guard let requested = try axes(node, inputs) else { throw node.kernelError("missing axes") }
+        guard let requested = try axes(node, inputs, inputForm: inputForm) else { throw node.kernelError("missing axes") }
         let outRank = x.rank + requested.count
         let inserted = Set(try node.normalizedAxes(requested, rank: outRank))
         var shape: [Int] = []
@@ -112,7 +112,7 @@ enum ShapeOps {
             }
         }
         return [x.reshaped(shape)]
-    }
+    } }
 
     /// Expand: broadcasts the input with the given shape (bidirectionally, so
     /// the result may be larger than either).

@@ -1,13 +1,13 @@
-/// Slice: starts/ends/axes attributes before opset 10; from 10 on, inputs
+/// Slice: starts/ends/axes attributes before opset 10; from 10 on (`inputForm`), inputs
 /// starts, ends and optional axes and steps (negative steps walk backwards).
 /// Out-of-range starts and ends — including the INT64_MAX "to the end"
 /// idiom — are clamped as ONNX specifies.
 enum Slice {
-    static let slice: Kernel = { node, inputs in
+    static func slice(inputForm: Bool) -> Kernel { { node, inputs in
         let x = try node.input(0, of: inputs, "data")
         let starts: [Int], ends: [Int]
         var axes: [Int]?, steps: [Int]?
-        if node.usesInputForm(since: 10, inputIndex: 1, of: inputs) {
+        if inputForm {
             starts = try node.integerList(try node.input(1, of: inputs, "starts"), "starts")
             ends = try node.integerList(try node.input(2, of: inputs, "ends"), "ends")
             if inputs.count > 3, let t = inputs[3] { axes = try node.integerList(t, "axes") }
@@ -49,7 +49,7 @@ enum Slice {
         return [x.rearranged(shape: shape,
                              float: { ElementCopy.strided($0, offset: offset, shape: shape, strides: strides) },
                              int: { ElementCopy.strided($0, offset: offset, shape: shape, strides: strides) })]
-    }
+    } }
 
     /// First index and element count of a slice of one axis, with ONNX's
     /// clamping: positive steps clamp to [0, dim], negative ones to
