@@ -1,7 +1,7 @@
 import Foundation
 
 /// A model bound to a dataset's sample shape and optimised for inference:
-/// one output, its single input, the passes applied, plans compiled per batch
+/// one output, its single input, the passes applied, graphs compiled per batch
 /// size on first use. Thread-safe: `run` may be called from many threads.
 public final class InferenceSession: Sendable {
     /// The output being scored.
@@ -14,7 +14,7 @@ public final class InferenceSession: Sendable {
     public let layers: [WeightLayer]
     /// All initializers of the optimised graph: deployed (BN-folded) weights and biases by name,
     /// each tagged with the dtype the file stores it at (a float16 weight widened by a
-    /// `Cast` is float16 here; the plans execute the widened float32 copy).
+    /// `Cast` is float16 here; the compiled graphs execute the widened float32 copy).
     public let weights: [String: Tensor]
     /// Path of the model file (for messages).
     public let modelPath: String
@@ -26,7 +26,7 @@ public final class InferenceSession: Sendable {
     /// Floating-point initializers: never folded into per-batch constants, so weight overrides reach their readers.
     private let frozen: Set<String>
     private let inputDType: DType?
-    private let plans = LockedBox<[Int: ExecutionPlan]>([:])
+    private let compiledGraphs = LockedBox<[Int: CompiledGraph]>([:])
 
     public convenience init(model: Model, sampleShape: [Int], output: String? = nil) throws {
         try self.init(model: model, sampleShape: sampleShape, output: output, kernels: OpRegistry.kernels(opset: model.opset))
@@ -103,27 +103,27 @@ public final class InferenceSession: Sendable {
                     + "\(ModelBinding.describe(tensor.shape)), expected \(ModelBinding.describe(original.shape))")
             }
         }
-        return try plan(batchSize: batchSize).run(input: converted(batch), options: options)
+        return try compiled(batchSize: batchSize).run(input: converted(batch), options: options)
     }
 
-    /// The plan for `batchSize`, compiled on first use. Compiling under the lock
+    /// The graph compiled for `batchSize`, on first use. Compiling under the lock
     /// makes concurrent first calls wait for one compilation instead of repeating it.
-    func plan(batchSize: Int) throws -> ExecutionPlan {
-        try plans.withLock { cache in
-            if let plan = cache[batchSize] { return plan }
-            let plan = try compile(batchSize: batchSize)
-            cache[batchSize] = plan
-            return plan
+    func compiled(batchSize: Int) throws -> CompiledGraph {
+        try compiledGraphs.withLock { cache in
+            if let compiled = cache[batchSize] { return compiled }
+            let compiled = try compile(batchSize: batchSize)
+            cache[batchSize] = compiled
+            return compiled
         }
     }
 
-    private func compile(batchSize: Int) throws -> ExecutionPlan {
+    private func compile(batchSize: Int) throws -> CompiledGraph {
         let specialised = try ShapeSpecialisation.apply(graph, inputName: inputName,
                                                         inputShape: [batchSize] + sampleShape,
                                                         kernels: kernels, frozen: frozen)
         var reduced = specialised.graph
         DeadNodeElimination.apply(&reduced, keeping: [outputName])
-        return try ExecutionPlan(graph: reduced, batchSize: batchSize, inputName: inputName, outputName: outputName,
+        return try CompiledGraph(graph: reduced, batchSize: batchSize, inputName: inputName, outputName: outputName,
                                  shapes: specialised.shapes, kernels: kernels, bindings: bindings)
     }
 
@@ -143,13 +143,13 @@ public final class InferenceSession: Sendable {
                                               bindings: [LayerDiscovery.Binding], optimised: Graph) -> [WeightLayer] {
         var reduced = single
         DeadNodeElimination.apply(&reduced, keeping: [binding.outputName])
-        guard let plan = try? ExecutionPlan(graph: reduced, batchSize: 1, inputName: binding.input.name,
-                                            outputName: binding.outputName, shapes: shapes, kernels: kernels,
-                                            bindings: bindings) else { return layers }
-        let wanted = Set(bindings.flatMap { [$0.dataName, $0.nodeKey] }).filter { plan.slotOfName[$0] != nil }
+        guard let compiled = try? CompiledGraph(graph: reduced, batchSize: 1, inputName: binding.input.name,
+                                                outputName: binding.outputName, shapes: shapes, kernels: kernels,
+                                                bindings: bindings) else { return layers }
+        let wanted = Set(bindings.flatMap { [$0.dataName, $0.nodeKey] }).filter { compiled.slotOfName[$0] != nil }
         let zero = converted(Tensor.zeros([1] + binding.sampleShape), to: binding.input.dtype)
         // A failure here is the model's, and evaluation reports it; MACs stay as far as inference got.
-        guard let captured = try? plan.run(input: zero, options: RunOptions(capture: wanted)).captured else {
+        guard let captured = try? compiled.run(input: zero, options: RunOptions(capture: wanted)).captured else {
             return layers
         }
         var measured = shapes

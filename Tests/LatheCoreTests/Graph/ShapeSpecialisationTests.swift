@@ -25,11 +25,11 @@ final class ShapeSpecialisationTests: XCTestCase {
 
     private func checkShapeChainFolds(_ session: InferenceSession) throws {
         for batch in [5, 3] {
-            let plan = try session.plan(batchSize: batch)
-            XCTAssertEqual(plan.steps.map(\.node.opType), ["Relu", "Reshape"], "batch \(batch)")
-            let target = plan.slotOfName["target"].flatMap { plan.constants[$0] }
+            let compiled = try session.compiled(batchSize: batch)
+            XCTAssertEqual(compiled.steps.map(\.node.opType), ["Relu", "Reshape"], "batch \(batch)")
+            let target = compiled.slotOfName["target"].flatMap { compiled.constants[$0] }
             XCTAssertEqual(target?.ints, [Int64(batch), -1], "batch \(batch)")
-            XCTAssertEqual(plan.shapes["r"], [batch, 2, 3])
+            XCTAssertEqual(compiled.shapes["r"], [batch, 2, 3])
 
             var rng = ExecutorSeededFloats(seed: UInt64(batch))
             let x = rng.tensor([batch, 2, 3])
@@ -46,8 +46,8 @@ final class ShapeSpecialisationTests: XCTestCase {
         var model = flattenModel()
         model.graph.nodes[0].opType = "Mystery"
         let session = try M.session(model, sampleShape: [2, 3], kernels: kernels)
-        let plan = try session.plan(batchSize: 4)
-        XCTAssertTrue(plan.steps.contains { $0.node.opType == "Shape" })
+        let compiled = try session.compiled(batchSize: 4)
+        XCTAssertTrue(compiled.steps.contains { $0.node.opType == "Shape" })
         XCTAssertEqual(try session.run(Tensor.zeros([4, 2, 3])).output.shape, [4, 6])
     }
 

@@ -1,5 +1,5 @@
-extension ExecutionPlan {
-    /// Executes the plan on one batch. `options.weights` must already be
+extension CompiledGraph {
+    /// Executes the compiled graph on one batch. `options.weights` must already be
     /// validated against the session's weights (names and shapes).
     func run(input: Tensor, options: RunOptions) throws -> RunResult {
         var values = constants

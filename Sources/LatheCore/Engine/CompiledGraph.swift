@@ -1,7 +1,7 @@
 /// A graph compiled for one batch size: values live in numbered slots, each
 /// step has its kernel resolved and its inputs/outputs as slot indices, so a
 /// run does no name lookups per step.
-struct ExecutionPlan: Sendable {
+struct CompiledGraph: Sendable {
     struct Step: Sendable {
         let node: Node
         let kernel: Kernel
