@@ -1,7 +1,9 @@
-/// A compression plan made ready to run on a session: compressed weights and
-/// calibrated activation quantizers as `RunOptions`, plus the cache signature
-/// of every cached value and of the output under this plan.
-struct PreparedPlan: Sendable {
+/// The session's model under one compression plan, ready to run: compressed
+/// weights and calibrated activation quantizers as `RunOptions`, plus the
+/// cache signature of every cached value and of the output, which say what it
+/// shares with other compressed models. (Not "plan": that is the user's
+/// `CompressionPlan`, kept here in canonical form.)
+struct CompressedModel: Sendable {
     /// The plan, every layer's settings in canonical form.
     let plan: CompressionPlan
     /// Weights and input transforms (no seeds, no captures).

@@ -59,7 +59,7 @@ extension PlanEvaluator {
 
     /// Outputs of a prepared plan for every sample in dataset order, through the
     /// shared activation cache (seeding from it and storing what it computes).
-    func outputs(_ prepared: PreparedPlan, phase: String, progress: (@Sendable (String, Int, Int) -> Void)?,
+    func outputs(_ prepared: CompressedModel, phase: String, progress: (@Sendable (String, Int, Int) -> Void)?,
                  isCancelled: @escaping @Sendable () -> Bool) throws -> Tensor {
         let results = LockedBox(BatchOutputs(batchCount: schedule.batchCount))
         let total = schedule.sampleCount
