@@ -29,56 +29,53 @@ public final class InferenceSession: Sendable {
     private let compiledGraphs = LockedBox<[Int: CompiledGraph]>([:])
 
     public convenience init(model: Model, sampleShape: [Int], output: String? = nil) throws {
-        try self.init(model: model, sampleShape: sampleShape, output: output, kernels: OpRegistry.kernels(opset: model.opset))
+        try self.init(model: model, sampleShape: sampleShape, output: output,
+                      kernels: OpRegistry.kernels(opset: model.opset))
     }
 
     /// `kernels`: the op table resolved for the model's opset; tests pass
     /// minimal kernels to run hand-built graphs.
     init(model: Model, sampleShape: [Int], output: String?, kernels: [String: Kernel]) throws {
         Engine.prepare()
-        let path = model.path
-        var graph = model.graph
-        let outputName = try ModelBinding.chooseOutput(graph, requested: output, path: path)
-        graph.outputs = graph.outputs.filter { $0.name == outputName }
-        try ConstantNodeLowering.apply(&graph, path: path)
-        DeadNodeElimination.apply(&graph, keeping: [outputName])
-        // Before validation, so a pass-through op needs no kernel.
-        IdentityElimination.apply(&graph)
-        try ModelBinding.validate(graph, outputName: outputName, kernels: kernels, path: path)
-        let binding = try ModelBinding.bind(graph, outputName: outputName, sampleShape: sampleShape, path: path)
-
-        let storedTypes = StorageTypes.widenedInitializers(in: graph)
-        try GraphOptimizer.optimize(&graph, kernels: kernels)
-
-        self.outputName = outputName
+        let optimized = try GraphOptimizer.optimize(model, sampleShape: sampleShape, output: output, kernels: kernels)
+        let graph = optimized.graph
+        let binding = optimized.binding
+        self.outputName = binding.outputName
         self.inputName = binding.input.name
         self.sampleShape = sampleShape
-        self.modelPath = path
+        self.modelPath = model.path
         self.graph = graph
         self.kernels = kernels
-        self.weights = StorageTypes.tagging(graph.initializers, with: storedTypes)
-        self.frozen = Set(graph.initializers.filter { $0.value.isFloat }.keys)
+        self.weights = StorageTypes.tagging(graph.initializers, with: optimized.storedTypes)
+        let frozen = Set(graph.initializers.filter { $0.value.isFloat }.keys)
+        self.frozen = frozen
         self.inputDType = binding.input.dtype
-
-        // Layers, with MACs from the shapes of a one-sample specialisation. A
-        // graph that cannot be specialised to one sample (a shape subgraph that
-        // hard-codes another batch) still loads; running it reports the node.
-        let single = (try? ShapeSpecialisation.apply(graph, inputName: binding.input.name,
-                                                     inputShape: [1] + sampleShape, kernels: kernels, frozen: frozen))
-            ?? ShapeSpecialisation.Result(graph: graph, shapes: [binding.input.name: [1] + sampleShape])
-        var found = LayerDiscovery.find(in: graph, shapes: single.shapes)
+        let found = Self.discoverLayers(graph, binding: binding, kernels: kernels, frozen: frozen)
         self.bindings = found.bindings
         var inputNames: [String: String] = [:]
         for binding in found.bindings where inputNames[binding.layerName] == nil {
             inputNames[binding.layerName] = binding.dataName
         }
         self.layerInputNames = inputNames
-        if !found.missingShapes.isEmpty {
-            found.layers = Self.layersMeasuringShapes(found.layers, graph: single.graph, shapes: single.shapes,
-                                                      binding: binding, kernels: kernels, bindings: found.bindings,
-                                                      optimised: graph)
-        }
         self.layers = found.layers
+    }
+
+    /// Layers, with MACs from the shapes of a one-sample specialisation. A
+    /// graph that cannot be specialised to one sample (a shape subgraph that
+    /// hard-codes another batch) still loads; running it reports the node.
+    private static func discoverLayers(_ graph: Graph, binding: ModelBinding, kernels: [String: Kernel],
+                                       frozen: Set<String>) -> LayerDiscovery.Found {
+        let sampleShape = binding.sampleShape
+        let single = (try? ShapeSpecialisation.apply(graph, inputName: binding.input.name,
+                                                     inputShape: [1] + sampleShape, kernels: kernels, frozen: frozen))
+            ?? ShapeSpecialisation.Result(graph: graph, shapes: [binding.input.name: [1] + sampleShape])
+        var found = LayerDiscovery.find(in: graph, shapes: single.shapes)
+        if !found.missingShapes.isEmpty {
+            found.layers = layersMeasuringShapes(found.layers, graph: single.graph, shapes: single.shapes,
+                                                 binding: binding, kernels: kernels, bindings: found.bindings,
+                                                 optimised: graph)
+        }
+        return found
     }
 
     /// The value feeding `layer`'s node as data (input 0 of Conv/Gemm, the
