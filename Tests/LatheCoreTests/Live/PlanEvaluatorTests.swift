@@ -1,8 +1,19 @@
 import XCTest
 @testable import LatheCore
 
-final class EvaluatorTests: XCTestCase {
+/// The batch-parallel driver every evaluation runs on (`PlanEvaluator`'s
+/// `forEachBatch`), seen through whole-dataset outputs of the identity plan.
+final class PlanEvaluatorTests: XCTestCase {
     typealias M = ExecutorTestModels
+
+    /// The model's outputs for every sample, in dataset order, with no activation cache.
+    private func outputs(session: InferenceSession, dataset: Dataset, batchSize: Int = 32, threads: Int = 2,
+                         progress: (@Sendable (String, Int, Int) -> Void)? = nil,
+                         isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> Tensor {
+        let options = EvaluatorOptions(batchSize: batchSize, threads: threads, cacheCapacityBytes: 0)
+        return try PlanEvaluator(session: session, dataset: dataset, options: options)
+            .outputs(of: .identity(layers: session.layers), progress: progress, isCancelled: isCancelled)
+    }
 
     private func session(kernels: [String: Kernel] = ExecutorTestKernels.table) throws -> InferenceSession {
         var rng = ExecutorSeededFloats(seed: 31)
@@ -26,8 +37,7 @@ final class EvaluatorTests: XCTestCase {
         for i in 0..<37 { perSample += try session.run(data.batch(i..<(i + 1))).output.floats }
         for threads in [1, 2] {
             for batchSize in [1, 4, 32, 64] {
-                let outputs = try Evaluator.outputs(session: session, dataset: data, batchSize: batchSize,
-                                                    threads: threads)
+                let outputs = try outputs(session: session, dataset: data, batchSize: batchSize, threads: threads)
                 XCTAssertEqual(outputs.shape, [37, 3])
                 XCTAssertEqual(outputs.floats, perSample, "threads \(threads), batch \(batchSize)")
             }
@@ -36,8 +46,8 @@ final class EvaluatorTests: XCTestCase {
 
     func testProgressCountsSamplesInOrder() throws {
         let seen = LockedBox<[Int]>([])
-        _ = try Evaluator.outputs(session: try session(), dataset: dataset(37), batchSize: 8, threads: 2,
-                                  progress: { done in seen.withLock { $0.append(done) } })
+        _ = try outputs(session: try session(), dataset: dataset(37), batchSize: 8, threads: 2,
+                        progress: { _, done, _ in seen.withLock { $0.append(done) } })
         let values = seen.withLock { $0 }
         XCTAssertEqual(values.count, 5)
         XCTAssertEqual(values.last, 37)
@@ -53,9 +63,9 @@ final class EvaluatorTests: XCTestCase {
             batches.withLock { $0 += 1 }
             return try matMul(node, inputs)
         }
-        XCTAssertThrowsError(try Evaluator.outputs(session: try session(kernels: kernels), dataset: dataset(100),
-                                                   batchSize: 10, threads: 1,
-                                                   isCancelled: { checks.withLock { $0 += 1; return $0 > 3 } })) {
+        XCTAssertThrowsError(try outputs(session: try session(kernels: kernels), dataset: dataset(100),
+                                         batchSize: 10, threads: 1,
+                                         isCancelled: { checks.withLock { $0 += 1; return $0 > 3 } })) {
             XCTAssertTrue($0 is CancellationError, "\($0)")
         }
         XCTAssertEqual(batches.withLock { $0 }, 3)
@@ -69,11 +79,11 @@ final class EvaluatorTests: XCTestCase {
         }
         var data = dataset(40)
         data.inputs.floats[33 * 5] = .nan
-        XCTAssertThrowsError(try Evaluator.outputs(session: try session(kernels: kernels), dataset: data, batchSize: 4,
-                                                   threads: 2)) {
+        XCTAssertThrowsError(try outputs(session: try session(kernels: kernels), dataset: data, batchSize: 4,
+                                         threads: 2)) {
             XCTAssertEqual(($0 as? LatheError)?.message, "NaN in 'y'")
         }
-        XCTAssertThrowsError(try Evaluator.outputs(session: try session(), dataset: dataset(3), batchSize: 0)) {
+        XCTAssertThrowsError(try outputs(session: try session(), dataset: dataset(3), batchSize: 0)) {
             XCTAssertEqual(($0 as? LatheError)?.kind, .badInput)
         }
     }
