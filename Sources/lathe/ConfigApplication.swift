@@ -1,10 +1,8 @@
 import Foundation
 import LatheCore
 
-/// `--config CFG` for `eval` and `inspect`: reading the file, resolving it
-/// against the loaded model's layers, and evaluating the plan through
-/// `PlanEvaluator` — the same entry point the live session, sensitivity and
-/// search use, so `lathe eval --config` reproduces the numbers the explorer shows.
+/// `--config CFG` for `eval` and `inspect`: reading the file and resolving it
+/// against the loaded model's layers into a `CompressionPlan`.
 enum ConfigApplication {
     /// Reads and schema-checks a configuration file. Its errors already read
     /// `file:line: key: problem (suggestion)` and are passed on verbatim.
@@ -18,25 +16,6 @@ enum ConfigApplication {
     /// cannot take are errors at the config's file and line.
     static func plan(_ config: CompressionConfig, for session: InferenceSession) throws -> CompressionPlan {
         try config.plan(for: session.layers)
-    }
-
-    /// Evaluates `plan` on every sample: metrics (agreement against the
-    /// uncompressed model), outputs in dataset order and the size model's totals.
-    static func evaluate(session: InferenceSession, dataset: Dataset, plan: CompressionPlan, batchSize: Int,
-                         threads: Int, calibrationSamples: Int,
-                         progress: EvaluationRunner.Progress?) throws -> EvaluationReport {
-        let options = EvaluatorOptions(batchSize: batchSize, threads: threads, calibrationSamples: calibrationSamples)
-        let evaluator = try PlanEvaluator(session: session, dataset: dataset, options: options)
-        let evaluation: PlanEvaluation
-        do {
-            evaluation = try evaluator.evaluate(plan, progress: progress)
-        } catch let error as LatheError where error.kind == .badInput && error.message.contains("[samples, classes]") {
-            // Metrics refuse outputs they cannot score; say which output, and how to pick another.
-            throw LatheError.badInput(
-                "output '\(session.outputName)': \(error.message) (pass --output NAME to score another output)")
-        }
-        return EvaluationReport(metrics: evaluation.metrics, outputs: evaluation.outputs, seconds: evaluation.seconds,
-                                sizeBytes: evaluation.size.totalBytes, baselineBytes: evaluation.size.baselineBytes)
     }
 
     // MARK: presenting settings

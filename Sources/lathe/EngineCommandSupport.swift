@@ -44,7 +44,6 @@ enum EngineCommandSupport {
         try Loading.checkOutput(output, of: loadedModel, path: model)
         let dataset = try Loading.dataset(data)
         try Loading.checkSampleShape(dataset, modelPath: model, model: loadedModel)
-        Engine.configureBLAS()
         let session = try Loading.naming(model) {
             try InferenceSession(model: loadedModel, sampleShape: dataset.sampleShape, output: output)
         }

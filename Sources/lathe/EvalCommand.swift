@@ -59,20 +59,18 @@ struct EvalCommand: ParsableCommand {
             try InferenceSession(model: loadedModel, sampleShape: dataset.sampleShape, output: scored.output)
         }
         let plan = try compression.map { try ConfigApplication.plan($0, for: session) }
-        let batchSize = min(batching.batch, dataset.count)
-        let threads = batching.threads ?? ProcessInfo.processInfo.activeProcessorCount
+            ?? .identity(layers: session.layers)
+        let options = EvaluatorOptions(batchSize: min(batching.batch, dataset.count),
+                                       threads: batching.threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                                       cacheCapacityBytes: 0,
+                                       calibrationSamples: calibSamples ?? EvaluatorOptions().calibrationSamples)
         let bar = ProgressBar()
-        let progress: EvaluationRunner.Progress = { phase, done, total in bar.update(phase, done: done, total: total) }
-        let report: EvaluationReport
+        let report: PlanEvaluation
         do {
             report = try Loading.naming(model, or: [data] + (config.map { [$0] } ?? []), foreign: .internalFailure) {
-                if let plan {
-                    return try ConfigApplication.evaluate(
-                        session: session, dataset: dataset, plan: plan, batchSize: batchSize, threads: threads,
-                        calibrationSamples: calibSamples ?? EvaluatorOptions().calibrationSamples, progress: progress)
+                try Self.evaluate(plan, session: session, dataset: dataset, options: options) { phase, done, total in
+                    bar.update(phase, done: done, total: total)
                 }
-                return try EvaluationRunner.run(session: session, dataset: dataset, plan: .uncompressed,
-                                                batchSize: batchSize, threads: threads, progress: progress)
             }
         } catch {
             bar.finish()  // the error message starts on a clean line
@@ -85,6 +83,26 @@ struct EvalCommand: ParsableCommand {
     }
 }
 
+extension EvalCommand {
+    /// Evaluates `plan` on every sample through `PlanEvaluator`, the evaluation
+    /// path of the live session, sensitivity, search and `lathe bench`, so
+    /// `lathe eval` reproduces the numbers the explorer shows: metrics (agreement
+    /// against the uncompressed model), outputs in dataset order and the size
+    /// model's totals. Without `--config`, `plan` is the identity plan.
+    static func evaluate(_ plan: CompressionPlan, session: InferenceSession, dataset: Dataset,
+                         options: EvaluatorOptions,
+                         progress: @escaping @Sendable (String, Int, Int) -> Void) throws -> PlanEvaluation {
+        let evaluator = try PlanEvaluator(session: session, dataset: dataset, options: options)
+        do {
+            return try evaluator.evaluate(plan, progress: progress)
+        } catch let error as LatheError where error.kind == .badInput && error.message.contains("[samples, classes]") {
+            // Metrics refuse outputs they cannot score; say which output, and how to pick another.
+            throw LatheError.badInput(
+                "output '\(session.outputName)': \(error.message) (pass --output NAME to score another output)")
+        }
+    }
+}
+
 /// The numbers `lathe eval` reports, in JSON and as text.
 struct EvalResult {
     var model: String
@@ -92,7 +110,7 @@ struct EvalResult {
     var output: String
     /// The applied configuration file (nil: the model as loaded).
     var config: String?
-    var report: EvaluationReport
+    var report: PlanEvaluation
 
     /// Keys in a fixed order; unavailable metrics (no labels, fewer than 5 classes) are null.
     var json: JSONValue {
@@ -108,9 +126,9 @@ struct EvalResult {
             ("top5", .number(m.top5)),
             ("macro_f1", .number(m.macroF1)),
             ("agreement", .number(m.agreement)),
-            ("size_bytes", .int(report.sizeBytes)),
-            ("baseline_size_bytes", .int(report.baselineBytes)),
-            ("compression_ratio", .double(report.compressionRatio)),
+            ("size_bytes", .int(report.size.totalBytes)),
+            ("baseline_size_bytes", .int(report.size.baselineBytes)),
+            ("compression_ratio", .double(report.size.compressionRatio)),
             ("seconds", .double(report.seconds)),
         ])
     }
@@ -131,8 +149,8 @@ struct EvalResult {
             rows.append(["top-1", "- (the data has no labels)"])
         }
         rows.append(["agreement", TextFormatting.percent(m.agreement)])
-        let ratio = String(format: "%.2f", report.compressionRatio)
-        rows.append(["size", "\(TextFormatting.bytes(report.sizeBytes)) (baseline \(TextFormatting.bytes(report.baselineBytes)), ratio \(ratio)x)"])
+        let ratio = String(format: "%.2f", report.size.compressionRatio)
+        rows.append(["size", "\(TextFormatting.bytes(report.size.totalBytes)) (baseline \(TextFormatting.bytes(report.size.baselineBytes)), ratio \(ratio)x)"])
         rows.append(["time", String(format: "%.2f s", report.seconds)])
         return TextFormatting.table(rows)
     }

@@ -6,8 +6,8 @@ public struct BenchResult: Sendable, Equatable {
     public var layers: Int
     public var batchSize: Int
     public var threads: Int
-    /// A full pass of the data: the uncompressed model through `Evaluator.outputs`
-    /// (what `lathe eval` costs), the reference of every ratio below.
+    /// A full pass of the data: the uncompressed model through `PlanEvaluator.evaluate`
+    /// with no activation cache (what `lathe eval` costs), the reference of every ratio below.
     public var fullEvalSeconds: Double
     /// The live engine's first pass (uncompressed, cold cache, filling it).
     public var coldEnginePassSeconds: Double
@@ -37,9 +37,10 @@ public enum Bench {
         guard let first = layers.first, let last = layers.last else {
             throw LatheError.badInput(file: session.modelPath, "the model has no weight layers to change")
         }
+        var plainOptions = options
+        plainOptions.cacheCapacityBytes = 0
         let plainStart = now()
-        _ = try Evaluator.outputs(session: session, dataset: dataset, batchSize: options.batchSize,
-                                  threads: options.threads)
+        _ = try PlanEvaluator(session: session, dataset: dataset, options: plainOptions).evaluate(.identity(layers: layers))
         let full = now() - plainStart
 
         let evaluator = try PlanEvaluator(session: session, dataset: dataset, options: options)

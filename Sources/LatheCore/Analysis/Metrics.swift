@@ -84,7 +84,8 @@ public struct Metrics: Sendable, Equatable {
         let classes = Set(predicted.keys).union(actual.keys)
         guard !classes.isEmpty else { return 0 }
         var total = 0.0
-        for c in classes {
+        // In class order: a Set's order changes from run to run, and so would the sum's last bit.
+        for c in classes.sorted() {
             let tp = Double(truePositives[c] ?? 0)
             let fp = Double(predicted[c] ?? 0) - tp
             let fn = Double(actual[c] ?? 0) - tp

@@ -35,7 +35,7 @@ public enum Compressor {
         }
 
         let work = units
-        let results = ResultBox(count: work.count)
+        let results = LockedBox([Result<[String: Tensor], Error>?](repeating: nil, count: work.count))
         DispatchQueue.concurrentPerform(iterations: work.count) { index in
             let unit = work[index]
             let key = CompressedWeightCache.Key(layers: unit.map { ($0.name, plan.settings(for: $0.name)) })
@@ -47,13 +47,13 @@ public enum Compressor {
                     tensors = try compressUnit(unit, weights: weights, plan: plan)
                     cache?.store(tensors, for: key)
                 }
-                results.set(index, .success(tensors))
+                results.withLock { $0[index] = .success(tensors) }
             } catch {
-                results.set(index, .failure(error))
+                results.withLock { $0[index] = .failure(error) }
             }
         }
         var output: [String: Tensor] = [:]
-        for result in results.values {
+        for result in results.withLock({ $0 }) {
             guard let result else { throw LatheError.internalFailure("compression unit produced no result") }
             for (name, tensor) in try result.get() { output[name] = tensor }
         }
@@ -143,8 +143,10 @@ public enum Compressor {
             case .integer:
                 result = UniformQuantizer.quantize(result, shape: layer.shape, channelAxis: layer.channelAxis,
                                                    settings: settings, keep: prepared.keep)
-            case .fp16, .bf16:
-                FloatFormats.round(&result, to: settings.bits)
+            case .fp16:
+                HalfPrecision.round(&result, to: .float16)
+            case .bf16:
+                HalfPrecision.round(&result, to: .bfloat16)
             case .float32:
                 break
             }
@@ -160,32 +162,12 @@ public enum Compressor {
         switch settings.bits {
         case .integer:
             return UniformQuantizer.quantize(values, shape: shape, channelAxis: channelAxis, settings: settings)
-        case .fp16, .bf16:
-            var result = values
-            FloatFormats.round(&result, to: settings.bits)
-            return result
+        case .fp16:
+            return HalfPrecision.rounded(values, to: .float16)
+        case .bf16:
+            return HalfPrecision.rounded(values, to: .bfloat16)
         case .float32:
             return values
         }
-    }
-}
-
-/// Collects per-unit results written from concurrent iterations.
-private final class ResultBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var storage: [Result<[String: Tensor], Error>?]
-
-    init(count: Int) { storage = Array(repeating: nil, count: count) }
-
-    func set(_ index: Int, _ value: Result<[String: Tensor], Error>) {
-        lock.lock()
-        storage[index] = value
-        lock.unlock()
-    }
-
-    var values: [Result<[String: Tensor], Error>?] {
-        lock.lock()
-        defer { lock.unlock() }
-        return storage
     }
 }

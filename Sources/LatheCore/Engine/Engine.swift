@@ -2,26 +2,17 @@ import CBLAS
 
 /// Process-wide engine settings.
 public enum Engine {
-    /// Keeps OpenBLAS single-threaded: the engine parallelises over batches
-    /// itself (Evaluator), and BLAS threads on top of that only contend for the
-    /// same cores. Idempotent; the first call does the work.
-    public static func configureBLAS() {
-        _ = blasConfigured
-    }
-
-    /// Everything the engine sets once per process: single-threaded BLAS and
-    /// an allocator that keeps freed activation buffers for reuse
-    /// (`KernelMemory.keepFreedBlocks`). Sessions and the evaluator call it.
+    /// Everything the engine sets once per process: single-threaded BLAS (the
+    /// engine runs batches on several threads itself, and BLAS threads on top
+    /// of that only contend for the same cores) and an allocator that keeps
+    /// freed activation buffers for reuse (`KernelMemory.keepFreedBlocks`).
+    /// Sessions and evaluators call it; idempotent, the first call does the work.
     public static func prepare() {
-        configureBLAS()
-        _ = allocatorConfigured
+        _ = configured
     }
 
-    private static let blasConfigured: Void = {
+    private static let configured: Void = {
         openblas_set_num_threads(1)
-    }()
-
-    private static let allocatorConfigured: Void = {
         KernelMemory.keepFreedBlocks()
     }()
 }

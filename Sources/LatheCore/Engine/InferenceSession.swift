@@ -1,7 +1,7 @@
 import Foundation
 
 /// A model bound to a dataset's sample shape and optimised for inference:
-/// one output, its single input, the passes applied, plans compiled per batch
+/// one output, its single input, the passes applied, graphs compiled per batch
 /// size on first use. Thread-safe: `run` may be called from many threads.
 public final class InferenceSession: Sendable {
     /// The output being scored.
@@ -14,7 +14,7 @@ public final class InferenceSession: Sendable {
     public let layers: [WeightLayer]
     /// All initializers of the optimised graph: deployed (BN-folded) weights and biases by name,
     /// each tagged with the dtype the file stores it at (a float16 weight widened by a
-    /// `Cast` is float16 here; the plans execute the widened float32 copy).
+    /// `Cast` is float16 here; the compiled graphs execute the widened float32 copy).
     public let weights: [String: Tensor]
     /// Path of the model file (for messages).
     public let modelPath: String
@@ -26,59 +26,56 @@ public final class InferenceSession: Sendable {
     /// Floating-point initializers: never folded into per-batch constants, so weight overrides reach their readers.
     private let frozen: Set<String>
     private let inputDType: DType?
-    private let plans = LockedBox<[Int: ExecutionPlan]>([:])
+    private let compiledGraphs = LockedBox<[Int: CompiledGraph]>([:])
 
     public convenience init(model: Model, sampleShape: [Int], output: String? = nil) throws {
-        try self.init(model: model, sampleShape: sampleShape, output: output, kernels: OpRegistry.table)
+        try self.init(model: model, sampleShape: sampleShape, output: output,
+                      kernels: OpRegistry.kernels(opset: model.opset))
     }
 
-    /// `kernels` replaces the op registry (tests run hand-built graphs on minimal kernels).
+    /// `kernels`: the op table resolved for the model's opset; tests pass
+    /// minimal kernels to run hand-built graphs.
     init(model: Model, sampleShape: [Int], output: String?, kernels: [String: Kernel]) throws {
         Engine.prepare()
-        let path = model.path
-        var graph = model.graph
-        let outputName = try ModelBinding.chooseOutput(graph, requested: output, path: path)
-        graph.outputs = graph.outputs.filter { $0.name == outputName }
-        try ConstantNodeLowering.apply(&graph, path: path)
-        DeadNodeElimination.apply(&graph, keeping: [outputName])
-        // Before validation, so a pass-through op needs no kernel.
-        IdentityElimination.apply(&graph)
-        try ModelBinding.validate(graph, outputName: outputName, kernels: kernels, path: path)
-        let binding = try ModelBinding.bind(graph, outputName: outputName, sampleShape: sampleShape, path: path)
-        for index in graph.nodes.indices { graph.nodes[index].attributes["lathe.opset"] = .int(model.opset) }
-
-        let storedTypes = StorageTypes.widenedInitializers(in: graph)
-        try GraphOptimizer.optimize(&graph, kernels: kernels)
-
-        self.outputName = outputName
+        let optimized = try GraphOptimizer.optimize(model, sampleShape: sampleShape, output: output, kernels: kernels)
+        let graph = optimized.graph
+        let binding = optimized.binding
+        self.outputName = binding.outputName
         self.inputName = binding.input.name
         self.sampleShape = sampleShape
-        self.modelPath = path
+        self.modelPath = model.path
         self.graph = graph
         self.kernels = kernels
-        self.weights = StorageTypes.tagging(graph.initializers, with: storedTypes)
-        self.frozen = Set(graph.initializers.filter { $0.value.isFloat }.keys)
+        self.weights = StorageTypes.tagging(graph.initializers, with: optimized.storedTypes)
+        let frozen = Set(graph.initializers.filter { $0.value.isFloat }.keys)
+        self.frozen = frozen
         self.inputDType = binding.input.dtype
-
-        // Layers, with MACs from the shapes of a one-sample specialisation. A
-        // graph that cannot be specialised to one sample (a shape subgraph that
-        // hard-codes another batch) still loads; running it reports the node.
-        let single = (try? ShapeSpecialisation.apply(graph, inputName: binding.input.name,
-                                                     inputShape: [1] + sampleShape, kernels: kernels, frozen: frozen))
-            ?? ShapeSpecialisation.Result(graph: graph, shapes: [binding.input.name: [1] + sampleShape])
-        var found = LayerDiscovery.find(in: graph, shapes: single.shapes)
+        let found = Self.discoverLayers(graph, binding: binding, kernels: kernels, frozen: frozen)
         self.bindings = found.bindings
         var inputNames: [String: String] = [:]
         for binding in found.bindings where inputNames[binding.layerName] == nil {
             inputNames[binding.layerName] = binding.dataName
         }
         self.layerInputNames = inputNames
-        if !found.missingShapes.isEmpty {
-            found.layers = Self.layersMeasuringShapes(found.layers, graph: single.graph, shapes: single.shapes,
-                                                      binding: binding, kernels: kernels, bindings: found.bindings,
-                                                      optimised: graph)
-        }
         self.layers = found.layers
+    }
+
+    /// Layers, with MACs from the shapes of a one-sample specialisation. A
+    /// graph that cannot be specialised to one sample (a shape subgraph that
+    /// hard-codes another batch) still loads; running it reports the node.
+    private static func discoverLayers(_ graph: Graph, binding: ModelBinding, kernels: [String: Kernel],
+                                       frozen: Set<String>) -> LayerDiscovery.Found {
+        let sampleShape = binding.sampleShape
+        let single = (try? ShapeSpecialisation.apply(graph, inputName: binding.input.name,
+                                                     inputShape: [1] + sampleShape, kernels: kernels, frozen: frozen))
+            ?? ShapeSpecialisation.Result(graph: graph, shapes: [binding.input.name: [1] + sampleShape])
+        var found = LayerDiscovery.find(in: graph, shapes: single.shapes)
+        if !found.missingShapes.isEmpty {
+            found.layers = layersMeasuringShapes(found.layers, graph: single.graph, shapes: single.shapes,
+                                                 binding: binding, kernels: kernels, bindings: found.bindings,
+                                                 optimised: graph)
+        }
+        return found
     }
 
     /// The value feeding `layer`'s node as data (input 0 of Conv/Gemm, the
@@ -103,27 +100,27 @@ public final class InferenceSession: Sendable {
                     + "\(ModelBinding.describe(tensor.shape)), expected \(ModelBinding.describe(original.shape))")
             }
         }
-        return try plan(batchSize: batchSize).run(input: converted(batch), options: options)
+        return try compiled(batchSize: batchSize).run(input: converted(batch), options: options)
     }
 
-    /// The plan for `batchSize`, compiled on first use. Compiling under the lock
+    /// The graph compiled for `batchSize`, on first use. Compiling under the lock
     /// makes concurrent first calls wait for one compilation instead of repeating it.
-    func plan(batchSize: Int) throws -> ExecutionPlan {
-        try plans.withLock { cache in
-            if let plan = cache[batchSize] { return plan }
-            let plan = try compile(batchSize: batchSize)
-            cache[batchSize] = plan
-            return plan
+    func compiled(batchSize: Int) throws -> CompiledGraph {
+        try compiledGraphs.withLock { cache in
+            if let compiled = cache[batchSize] { return compiled }
+            let compiled = try compile(batchSize: batchSize)
+            cache[batchSize] = compiled
+            return compiled
         }
     }
 
-    private func compile(batchSize: Int) throws -> ExecutionPlan {
+    private func compile(batchSize: Int) throws -> CompiledGraph {
         let specialised = try ShapeSpecialisation.apply(graph, inputName: inputName,
                                                         inputShape: [batchSize] + sampleShape,
                                                         kernels: kernels, frozen: frozen)
         var reduced = specialised.graph
         DeadNodeElimination.apply(&reduced, keeping: [outputName])
-        return try ExecutionPlan(graph: reduced, batchSize: batchSize, inputName: inputName, outputName: outputName,
+        return try CompiledGraph(graph: reduced, batchSize: batchSize, inputName: inputName, outputName: outputName,
                                  shapes: specialised.shapes, kernels: kernels, bindings: bindings)
     }
 
@@ -143,13 +140,13 @@ public final class InferenceSession: Sendable {
                                               bindings: [LayerDiscovery.Binding], optimised: Graph) -> [WeightLayer] {
         var reduced = single
         DeadNodeElimination.apply(&reduced, keeping: [binding.outputName])
-        guard let plan = try? ExecutionPlan(graph: reduced, batchSize: 1, inputName: binding.input.name,
-                                            outputName: binding.outputName, shapes: shapes, kernels: kernels,
-                                            bindings: bindings) else { return layers }
-        let wanted = Set(bindings.flatMap { [$0.dataName, $0.nodeKey] }).filter { plan.slotOfName[$0] != nil }
+        guard let compiled = try? CompiledGraph(graph: reduced, batchSize: 1, inputName: binding.input.name,
+                                                outputName: binding.outputName, shapes: shapes, kernels: kernels,
+                                                bindings: bindings) else { return layers }
+        let wanted = Set(bindings.flatMap { [$0.dataName, $0.nodeKey] }).filter { compiled.slotOfName[$0] != nil }
         let zero = converted(Tensor.zeros([1] + binding.sampleShape), to: binding.input.dtype)
         // A failure here is the model's, and evaluation reports it; MACs stay as far as inference got.
-        guard let captured = try? plan.run(input: zero, options: RunOptions(capture: wanted)).captured else {
+        guard let captured = try? compiled.run(input: zero, options: RunOptions(capture: wanted)).captured else {
             return layers
         }
         var measured = shapes

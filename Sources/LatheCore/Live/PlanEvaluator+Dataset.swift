@@ -1,11 +1,13 @@
 import Foundation
 
-/// Whole-dataset evaluation: what `lathe eval --config` calls.
+/// Whole-dataset evaluation: what `lathe eval` calls (with the identity plan
+/// when there is no `--config`), and `lathe bench`'s full pass.
 extension PlanEvaluator {
     /// Evaluates `plan` on every sample: outputs in dataset order, metrics (with
     /// agreement against the uncompressed model), size, and the wall time of
     /// the pass (reference included). `progress` receives a phase
-    /// ("evaluating"), samples done and the total.
+    /// ("evaluating"), samples done and the total; its calls are serialised
+    /// and `done` increases.
     ///
     /// One pass: each batch runs the uncompressed model, keeping the layer
     /// inputs the plan leaves unchanged, then the plan from those. Nothing
@@ -42,12 +44,11 @@ extension PlanEvaluator {
                     + "dimension is not the batch")
             }
             references.withLock { $0.outputs[batch] = reference.output }
-            let done = results.withLock { results -> Int in
+            results.withLock { results in
                 results.outputs[batch] = output
                 results.samplesDone += expected
-                return results.samplesDone
+                progress?("evaluating", results.samplesDone, total)
             }
-            progress?("evaluating", done, total)
         }
         guard finished else { throw CancellationError() }
         let outputs = try results.withLock { try $0.assemble(schedule: schedule) }
@@ -57,21 +58,29 @@ extension PlanEvaluator {
         return PlanEvaluation(outputs: outputs, metrics: metrics, size: size, seconds: seconds)
     }
 
-    /// Outputs of a prepared plan for every sample in dataset order, through the
+    /// Outputs of `plan` for every sample in dataset order, unscored (any
+    /// output shape), through the shared activation cache when it has room.
+    /// `progress` and cancellation as in `evaluate`.
+    public func outputs(of plan: CompressionPlan,
+                        progress: (@Sendable (_ phase: String, _ done: Int, _ total: Int) -> Void)? = nil,
+                        isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> Tensor {
+        try outputs(prepare(plan), phase: "evaluating", progress: progress, isCancelled: isCancelled)
+    }
+
+    /// Outputs of a compressed model for every sample in dataset order, through the
     /// shared activation cache (seeding from it and storing what it computes).
-    func outputs(_ prepared: PreparedPlan, phase: String, progress: (@Sendable (String, Int, Int) -> Void)?,
+    func outputs(_ prepared: CompressedModel, phase: String, progress: (@Sendable (String, Int, Int) -> Void)?,
                  isCancelled: @escaping @Sendable () -> Bool) throws -> Tensor {
         let results = LockedBox(BatchOutputs(batchCount: schedule.batchCount))
         let total = schedule.sampleCount
         let schedule = self.schedule
         let finished = try forEachBatch(Array(0..<schedule.batchCount), shouldStop: isCancelled) { batch in
             let output = try self.output(ofBatch: batch, prepared: prepared, store: true)
-            let done = results.withLock { results -> Int in
+            results.withLock { results in
                 results.outputs[batch] = output
                 results.samplesDone += schedule.positions(ofBatch: batch).count
-                return results.samplesDone
+                progress?(phase, results.samplesDone, total)
             }
-            progress?(phase, done, total)
         }
         guard finished else { throw CancellationError() }
         return try results.withLock { try $0.assemble(schedule: schedule) }

@@ -25,7 +25,7 @@ public final class PlanEvaluator: Sendable {
     let activations: ActivationCache
     private let calibrations = LockedBox<[CalibrationKey: ActivationRange]>([:])
     private let running = LockedBox<Int>(0)
-    private let identityPlan: LockedBox<PreparedPlan?> = LockedBox(nil)
+    private let identityModel: LockedBox<CompressedModel?> = LockedBox(nil)
 
     public init(session: InferenceSession, dataset: Dataset, options: EvaluatorOptions = EvaluatorOptions()) throws {
         guard options.batchSize >= 1 else {
@@ -40,7 +40,7 @@ public final class PlanEvaluator: Sendable {
         if let labels = dataset.labels, labels.count != dataset.count {
             throw LatheError.badInput(file: dataset.path, "has \(labels.count) labels for \(dataset.count) samples")
         }
-        Engine.configureBLAS()
+        Engine.prepare()
         self.session = session
         self.dataset = dataset
         self.options = options
@@ -69,24 +69,24 @@ public final class PlanEvaluator: Sendable {
 
     /// Validates `plan`, compresses its weights (cached per tensor and settings)
     /// and calibrates its activation quantizers (cached per layer and upstream weights).
-    func prepare(_ plan: CompressionPlan) throws -> PreparedPlan {
+    func prepare(_ plan: CompressionPlan) throws -> CompressedModel {
         let layers = session.layers
         try plan.validate(layers: layers)
         let canonical = plan.canonical
         let states = LayerState.states(of: canonical, layers: layers)
         let ids = states.map(stateTable.id(of:))
         let isIdentity = states.allSatisfy { $0.settings.isIdentity }
-        if isIdentity, let cached = identityPlan.withLock({ $0 }) { return cached }
+        if isIdentity, let cached = identityModel.withLock({ $0 }) { return cached }
 
         var runOptions = RunOptions()
         runOptions.weights = try Compressor.compress(weights: session.weights, layers: layers, plan: canonical,
                                                      cache: weightCache)
         runOptions.inputTransforms = try activationTransforms(canonical, states: states, weights: runOptions.weights)
-        let prepared = PreparedPlan(
+        let prepared = CompressedModel(
             plan: canonical, runOptions: runOptions,
             valueSignatures: ancestry.cached.map { value in value.upstream.map { ids[$0] } },
             outputSignature: ancestry.outputUpstream.map { ids[$0] }, isIdentity: isIdentity)
-        if isIdentity { identityPlan.withLock { $0 = prepared } }
+        if isIdentity { identityModel.withLock { $0 = prepared } }
         return prepared
     }
 
@@ -139,7 +139,7 @@ public final class PlanEvaluator: Sendable {
     /// The plan's output for batch `b` of the schedule, starting from the
     /// deepest cached activations valid under the plan. With `store`, the
     /// cacheable values this run computes are kept for later plans.
-    func output(ofBatch b: Int, prepared: PreparedPlan, store: Bool) throws -> Tensor {
+    func output(ofBatch b: Int, prepared: CompressedModel, store: Bool) throws -> Tensor {
         var options = prepared.runOptions
         let cacheOn = activations.capacityBytes > 0
         var seeds: [String: Tensor] = [:]

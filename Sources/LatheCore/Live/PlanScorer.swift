@@ -61,7 +61,7 @@ final class PlanScorer: Sendable {
     var batchCount: Int { evaluator.schedule.batchCount }
     var sampleCount: Int { evaluator.schedule.sampleCount }
 
-    func identity() throws -> PreparedPlan {
+    func identity() throws -> CompressedModel {
         try evaluator.prepare(CompressionPlan.identity(layers: evaluator.layers))
     }
 
@@ -92,7 +92,7 @@ final class PlanScorer: Sendable {
 
     /// Scores batch `b` under `prepared`: baseline first (so the plan can start
     /// from its cached activations), then the plan.
-    func score(batch b: Int, prepared: PreparedPlan, store: Bool) throws -> BatchScore {
+    func score(batch b: Int, prepared: CompressedModel, store: Bool) throws -> BatchScore {
         let reference = try baselinePredictions(batch: b)
         let predictions = prepared.isIdentity
             ? reference
@@ -112,7 +112,7 @@ final class PlanScorer: Sendable {
     /// Scores the batches of `prepared` missing from `tally`, in parallel; stops
     /// at a batch boundary when `shouldStop` says so (returns false).
     /// `onBatch` sees the tally after each batch.
-    func score(_ prepared: PreparedPlan, store: Bool, tally: LockedBox<ScoreTally>,
+    func score(_ prepared: CompressedModel, store: Bool, tally: LockedBox<ScoreTally>,
                shouldStop: @Sendable () -> Bool = { false },
                onBatch: @Sendable (ScoreTally) -> Void = { _ in }) throws -> Bool {
         let missing = tally.withLock { t in (0..<batchCount).filter { t.byBatch[$0] == nil } }

@@ -113,13 +113,13 @@ final class QuantizationTests: XCTestCase {
 
     func testFloatFormatsRoundToNearestEven() {
         // fp16 has 10 fraction bits: 1 + 2^-11 is halfway to 1 + 2^-10 → even (1); 1 + 3·2^-11 → 1 + 2^-9.
-        XCTAssertEqual(FloatFormats.roundToFP16(1 + 0x1p-11), 1)
-        XCTAssertEqual(FloatFormats.roundToFP16(1 + 3 * 0x1p-11), 1 + 0x1p-9)
-        XCTAssertEqual(FloatFormats.roundToFP16(70000), .infinity)
+        XCTAssertEqual(HalfPrecision.roundedToFloat16(1 + 0x1p-11), 1)
+        XCTAssertEqual(HalfPrecision.roundedToFloat16(1 + 3 * 0x1p-11), 1 + 0x1p-9)
+        XCTAssertEqual(HalfPrecision.roundedToFloat16(70000), .infinity)
         // bf16 has 7 fraction bits.
-        XCTAssertEqual(FloatFormats.roundToBF16(1 + 0x1p-8), 1)
-        XCTAssertEqual(FloatFormats.roundToBF16(1 + 3 * 0x1p-8), 1 + 0x1p-6)
-        XCTAssertEqual(FloatFormats.roundToBF16(-2.5), -2.5)
-        XCTAssertTrue(FloatFormats.roundToBF16(.nan).isNaN)
+        XCTAssertEqual(HalfPrecision.roundedToBFloat16(1 + 0x1p-8), 1)
+        XCTAssertEqual(HalfPrecision.roundedToBFloat16(1 + 3 * 0x1p-8), 1 + 0x1p-6)
+        XCTAssertEqual(HalfPrecision.roundedToBFloat16(-2.5), -2.5)
+        XCTAssertTrue(HalfPrecision.roundedToBFloat16(.nan).isNaN)
     }
 }

@@ -15,7 +15,7 @@ enum ExecutorTestKernels {
 
     /// numpy broadcasting, elementwise over floats.
     static func broadcast(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) throws -> Tensor {
-        guard let shape = ShapeInference.broadcast(a.shape, b.shape) else { throw Failure() }
+        guard let shape = broadcastShape([a.shape, b.shape]) else { throw Failure() }
         let rank = shape.count
         let aShape = [Int](repeating: 1, count: rank - a.rank) + a.shape
         let bShape = [Int](repeating: 1, count: rank - b.rank) + b.shape
@@ -145,7 +145,7 @@ enum ExecutorTestKernels {
     static let matMul: Kernel = { _, inputs in
         let a = try float(inputs, 0), b = try float(inputs, 1)
         guard a.rank >= 2, b.rank >= 2, a.shape[a.rank - 1] == b.shape[b.rank - 2],
-              let batch = ShapeInference.broadcast(Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2)))
+              let batch = broadcastShape([Array(a.shape.dropLast(2)), Array(b.shape.dropLast(2))])
         else { throw Failure() }
         let m = a.shape[a.rank - 2], k = a.shape[a.rank - 1], n = b.shape[b.rank - 1]
         let batchCount = batch.reduce(1, *)
@@ -256,12 +256,11 @@ enum ExecutorTestKernels {
 
     /// Runs `graph` node by node with no passes at all: the reference the
     /// optimised execution must reproduce.
-    static func naiveRun(_ graph: Graph, input: (String, Tensor), kernels: [String: Kernel] = table,
-                         opset: Int = 17) throws -> [String: Tensor] {
+    static func naiveRun(_ graph: Graph, input: (String, Tensor),
+                         kernels: [String: Kernel] = table) throws -> [String: Tensor] {
         var values = graph.initializers
         values[input.0] = input.1
-        for var node in graph.nodes {
-            node.attributes["lathe.opset"] = .int(opset)
+        for node in graph.nodes {
             guard let kernel = kernels[node.opType] else { throw Failure() }
             let outputs = try kernel(node, node.inputs.map { $0.isEmpty ? nil : values[$0] })
             for (name, value) in zip(node.outputs, outputs) { values[name] = value }

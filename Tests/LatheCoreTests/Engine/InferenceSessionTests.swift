@@ -92,10 +92,15 @@ final class InferenceSessionTests: XCTestCase {
         }
     }
 
-    func testEveryNodeCarriesTheOpset() throws {
-        let session = try M.session(M.model([Node(opType: "Relu", inputs: ["x"], outputs: ["y"])], opset: 11),
-                                    sampleShape: [2])
-        XCTAssertEqual(session.graph.nodes.map { $0.int("lathe.opset") }, [11])
+    /// The model's opset picks each op's form once, at load: Softmax before
+    /// opset 13 normalises the flattened sample, from 13 on each last-axis row.
+    func testTheModelsOpsetPicksTheOpsForm() throws {
+        func softmax(opset: Int) throws -> [Float] {
+            let model = M.model([Node(opType: "Softmax", inputs: ["x"], outputs: ["y"])], opset: opset)
+            return try InferenceSession(model: model, sampleShape: [2, 2]).run(Tensor.zeros([1, 2, 2])).output.floats
+        }
+        XCTAssertEqual(try softmax(opset: 11), [0.25, 0.25, 0.25, 0.25])
+        XCTAssertEqual(try softmax(opset: 13), [0.5, 0.5, 0.5, 0.5])
     }
 }
 

@@ -40,6 +40,13 @@ final class SampleReferenceTests: XCTestCase {
         return found
     }
 
+    /// Whole-dataset outputs in dataset order, through the evaluation path `lathe eval` takes.
+    static func outputs(_ session: InferenceSession, _ data: Dataset, batchSize: Int, threads: Int) throws -> Tensor {
+        let options = EvaluatorOptions(batchSize: batchSize, threads: threads, cacheCapacityBytes: 0)
+        return try PlanEvaluator(session: session, dataset: data, options: options)
+            .outputs(of: .identity(layers: session.layers))
+    }
+
     func testEverySampleMatchesOnnxruntime() throws {
         let cases = Self.cases()
         try XCTSkipIf(cases.isEmpty, "no samples in \(Self.samplesDirectory.path)")
@@ -48,7 +55,7 @@ final class SampleReferenceTests: XCTestCase {
             let data = try Dataset.load(path: sample.data)
             let reference = try NPYFormat.read(path: sample.reference)
             let session = try InferenceSession(model: model, sampleShape: data.sampleShape)
-            let outputs = try Evaluator.outputs(session: session, dataset: data, batchSize: 32, threads: 2)
+            let outputs = try Self.outputs(session, data, batchSize: 32, threads: 2)
             XCTAssertEqual(outputs.shape, reference.shape, sample.name)
             guard outputs.shape == reference.shape else { continue }
             let worst = zip(outputs.asFloats, reference.asFloats).map { abs($0 - $1) }
@@ -56,7 +63,7 @@ final class SampleReferenceTests: XCTestCase {
             XCTAssertLessThanOrEqual(worst, 1e-4, "\(sample.name): max abs difference from onnxruntime")
             XCTAssertFalse(session.layers.isEmpty, "\(sample.name) has weight layers")
             // Batches are independent work items: one thread gives the very same bits.
-            let serial = try Evaluator.outputs(session: session, dataset: data, batchSize: 32, threads: 1)
+            let serial = try Self.outputs(session, data, batchSize: 32, threads: 1)
             XCTAssertEqual(serial, outputs, "\(sample.name): 1 and 2 threads agree bit for bit")
         }
     }
@@ -90,7 +97,7 @@ final class SampleReferenceTests: XCTestCase {
                 let output = String(arrayName.dropFirst("expected_".count))
                 let label = "\(name) output \(output)"
                 let session = try InferenceSession(model: model, sampleShape: data.sampleShape, output: output)
-                let result = try Evaluator.outputs(session: session, dataset: data, batchSize: 2, threads: 2)
+                let result = try Self.outputs(session, data, batchSize: 2, threads: 2)
                 XCTAssertEqual(result.shape, expected.shape, label)
                 guard result.shape == expected.shape else { continue }
                 if expected.isFloat {

@@ -116,7 +116,7 @@ enum LiveFixtures {
                           outputs: [ValueInfo(name: "y", dtype: .float32, dims: nil)])
         let model = Model(graph: graph, opset: 17, path: "residual.onnx")
         return try InferenceSession(model: model, sampleShape: [1, 6, 6], output: nil,
-                                    kernels: kernels ?? OpRegistry.table)
+                                    kernels: kernels ?? OpRegistry.kernels(opset: 17))
     }
 
     /// Random inputs for the residual network, labelled by a rule so classes interleave.

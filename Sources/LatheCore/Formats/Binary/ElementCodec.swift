@@ -15,11 +15,11 @@ enum ElementCodec {
             return Tensor(shape: shape, floats: decodeFloat32(bytes, count: count), dtype: dtype)
         case .float16:
             return Tensor(shape: shape, floats: mapFloats(bytes, count: count, as: UInt16.self) {
-                HalfFloat.float(fromFloat16Bits: UInt16(littleEndian: $0))
+                HalfPrecision.float(fromFloat16Bits: UInt16(littleEndian: $0))
             }, dtype: dtype)
         case .bfloat16:
             return Tensor(shape: shape, floats: mapFloats(bytes, count: count, as: UInt16.self) {
-                HalfFloat.float(fromBFloat16Bits: UInt16(littleEndian: $0))
+                HalfPrecision.float(fromBFloat16Bits: UInt16(littleEndian: $0))
             }, dtype: dtype)
         case .float64:
             return Tensor(shape: shape, floats: mapFloats(bytes, count: count, as: UInt64.self) {
@@ -81,11 +81,11 @@ enum ElementCodec {
                 }
             case .float16:
                 for (i, v) in tensor.floats.enumerated() {
-                    out.storeBytes(of: HalfFloat.float16Bits(from: v).littleEndian, toByteOffset: i * 2, as: UInt16.self)
+                    out.storeBytes(of: HalfPrecision.float16Bits(from: v).littleEndian, toByteOffset: i * 2, as: UInt16.self)
                 }
             case .bfloat16:
                 for (i, v) in tensor.floats.enumerated() {
-                    out.storeBytes(of: HalfFloat.bfloat16Bits(from: v).littleEndian, toByteOffset: i * 2, as: UInt16.self)
+                    out.storeBytes(of: HalfPrecision.bfloat16Bits(from: v).littleEndian, toByteOffset: i * 2, as: UInt16.self)
                 }
             case .float64:
                 for (i, v) in tensor.floats.enumerated() {

@@ -111,12 +111,12 @@ struct ONNXTensorDecoder {
         case .float16:
             try check(proto.int32Data.count, "int32_data")
             return Tensor(shape: shape, floats: proto.int32Data.map {
-                HalfFloat.float(fromFloat16Bits: UInt16(truncatingIfNeeded: $0))
+                HalfPrecision.float(fromFloat16Bits: UInt16(truncatingIfNeeded: $0))
             }, dtype: dtype)
         case .bfloat16:
             try check(proto.int32Data.count, "int32_data")
             return Tensor(shape: shape, floats: proto.int32Data.map {
-                HalfFloat.float(fromBFloat16Bits: UInt16(truncatingIfNeeded: $0))
+                HalfPrecision.float(fromBFloat16Bits: UInt16(truncatingIfNeeded: $0))
             }, dtype: dtype)
         case .int8, .uint8, .int16, .uint16, .int32:
             try check(proto.int32Data.count, "int32_data")

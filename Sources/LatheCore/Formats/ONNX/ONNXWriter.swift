@@ -23,8 +23,8 @@ enum ONNXModelEncoder {
     /// protobuf messages cannot exceed 2 GiB; larger models need external data, which the writer does not produce.
     static let protobufLimit = Int(Int32.max)
 
-    /// Attributes the executor adds to its own copy of a graph. `lathe.opset` is bookkeeping and is dropped;
-    /// the others describe fused operations no other runtime understands, so writing them is refused.
+    /// Attributes the executor adds to its own copy of a graph: they describe fused operations no other
+    /// runtime understands, so writing them is refused.
     static let internalAttributePrefix = "lathe."
 
     static func encode(_ model: Model, path: String) throws -> Onnx_ModelProto {
@@ -75,7 +75,6 @@ enum ONNXModelEncoder {
         proto.output = node.outputs
         for (name, value) in node.attributes.sorted(by: { $0.key < $1.key }) {
             if name.hasPrefix(internalAttributePrefix) {
-                if name == "lathe.opset" { continue }
                 throw LatheError.internalFailure(
                     "node '\(node.displayName)' carries Lathe's internal attribute '\(name)'; write the unfused graph")
             }

@@ -1,12 +1,35 @@
-/// The batch-independent pass pipeline the session runs at load. Every pass
-/// keeps the values that feed layers as data under their names, or renames
-/// only values that no layer reads, so layer input names stay what the live
-/// engine caches. Identity elimination runs earlier, before validation.
+/// Everything done to a model at load, in order, in one place: which output
+/// is scored, which input the data feeds, and the batch-independent passes.
+/// Every pass keeps the values that feed layers as data under their names,
+/// or renames only values that no layer reads, so layer input names stay
+/// what the live engine caches. Batch-dependent work (shape specialisation)
+/// happens per compiled graph.
 enum GraphOptimizer {
-    static func optimize(_ graph: inout Graph, kernels: [String: Kernel]) throws {
+    struct Result {
+        var graph: Graph
+        var binding: ModelBinding
+        /// Initializers stored at a narrower dtype than the graph computes in (see `StorageTypes`).
+        var storedTypes: [String: DType]
+    }
+
+    static func optimize(_ model: Model, sampleShape: [Int], output: String?,
+                         kernels: [String: Kernel]) throws -> Result {
+        let path = model.path
+        var graph = model.graph
+        let outputName = try ModelBinding.chooseOutput(graph, requested: output, path: path)
+        graph.outputs = graph.outputs.filter { $0.name == outputName }
+        try ConstantNodeLowering.apply(&graph, path: path)
+        DeadNodeElimination.apply(&graph, keeping: [outputName])
+        // Before validation, so a pass-through op needs no kernel.
+        IdentityElimination.apply(&graph)
+        try ModelBinding.validate(graph, outputName: outputName, kernels: kernels, path: path)
+        let binding = try ModelBinding.bind(graph, outputName: outputName, sampleShape: sampleShape, path: path)
+        // Before folding, which may fold the widening Casts away.
+        let storedTypes = StorageTypes.widenedInitializers(in: graph)
         try ConstantFolding.apply(&graph, kernels: kernels)
         BatchNormFolding.apply(&graph)
         ActivationFusion.apply(&graph)
         DeadNodeElimination.apply(&graph, keeping: graph.outputNames)
+        return Result(graph: graph, binding: binding, storedTypes: storedTypes)
     }
 }

@@ -33,18 +33,6 @@ enum ShapeInference {
         "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1", "ReduceL2",
         "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare",
     ]
-
-    /// numpy broadcasting of two shapes; nil when they do not broadcast.
-    static func broadcast(_ a: [Int], _ b: [Int]) -> [Int]? {
-        let rank = max(a.count, b.count)
-        var result = [Int](repeating: 1, count: rank)
-        for i in 0..<rank {
-            let x = i < rank - a.count ? 1 : a[i - (rank - a.count)]
-            let y = i < rank - b.count ? 1 : b[i - (rank - b.count)]
-            if x == y || y == 1 { result[i] = x } else if x == 1 { result[i] = y } else { return nil }
-        }
-        return result
-    }
 }
 
 /// One node's shape rule; a struct so the helpers share the node and its inputs.
@@ -79,7 +67,7 @@ private struct Rule {
         if ShapeInference.broadcasting.contains(op) {
             var result: [Int] = []
             for i in node.inputs.indices where hasInput(i) {
-                guard let s = shape(i), let b = ShapeInference.broadcast(result, s) else { return nil }
+                guard let s = shape(i), let b = broadcastShape([result, s]) else { return nil }
                 result = b
             }
             return [result]
@@ -134,7 +122,7 @@ private struct Rule {
         case "Pad":
             return pad()
         case "Expand":
-            guard let x = shape(0), let target = ints(1), let result = ShapeInference.broadcast(x, target) else {
+            guard let x = shape(0), let target = ints(1), let result = broadcastShape([x, target]) else {
                 return nil
             }
             return [result]
@@ -244,7 +232,7 @@ private struct Rule {
         if vectorA { a = [1] + a }
         if vectorB { b = b + [1] }
         guard a[a.count - 1] == b[b.count - 2],
-              var result = ShapeInference.broadcast(Array(a.dropLast(2)), Array(b.dropLast(2))) else { return nil }
+              var result = broadcastShape([Array(a.dropLast(2)), Array(b.dropLast(2))]) else { return nil }
         if !vectorA { result.append(a[a.count - 2]) }
         if !vectorB { result.append(b[b.count - 1]) }
         return [result]

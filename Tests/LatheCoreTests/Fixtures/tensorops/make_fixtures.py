@@ -3,7 +3,7 @@
 
 Every case is a single-node ONNX model at a given opset, run in onnxruntime;
 the inputs and onnxruntime's outputs are written as JSON, one file per op
-family, for Tests/LatheCoreTests/TensorOps to replay against the Swift
+family, for Tests/LatheCoreTests/Ops to replay against the Swift
 kernels. Cases that onnxruntime rejects are recorded as expected errors
 (with the words Lathe's message must contain); a case whose outcome differs
 from what it declares stops the generator, so fixtures never encode a

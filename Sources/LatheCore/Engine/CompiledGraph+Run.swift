@@ -1,0 +1,99 @@
+extension CompiledGraph {
+    /// Executes the compiled graph on one batch. `options.weights` must already be
+    /// validated against the session's weights (names and shapes).
+    func run(input: Tensor, options: RunOptions) throws -> RunResult {
+        var values = constants
+        var available = [Bool](repeating: false, count: slotCount)
+        for (slot, value) in values.enumerated() where value != nil { available[slot] = true }
+
+        // Weight overrides; a name absent here was folded into a shape constant at this batch size.
+        for (name, tensor) in options.weights {
+            if let slot = slotOfName[name], constants[slot] != nil { values[slot] = tensor }
+        }
+        for (name, tensor) in options.seeds {
+            guard let slot = slotOfName[name] else {
+                throw LatheError.badInput("cannot seed '\(name)': no such value in the optimised graph")
+            }
+            values[slot] = tensor
+            available[slot] = true
+        }
+        var keep = [Bool](repeating: false, count: slotCount)
+        keep[outputSlot] = true
+        for name in options.capture {
+            guard let slot = slotOfName[name] else {
+                throw LatheError.badInput("cannot capture '\(name)': no such value in the optimised graph "
+                    + "(folded or fused values are not observable)")
+            }
+            keep[slot] = true
+        }
+
+        // Which steps run: those producing a needed value that is not already
+        // available; their inputs become needed in turn.
+        var needed = keep
+        var active = [Bool](repeating: false, count: steps.count)
+        for index in steps.indices.reversed() {
+            let step = steps[index]
+            guard step.outputs.contains(where: { $0 >= 0 && needed[$0] && !available[$0] }) else { continue }
+            active[index] = true
+            for slot in step.inputs where slot >= 0 { needed[slot] = true }
+        }
+        if needed[inputSlot] && !available[inputSlot] {
+            values[inputSlot] = input
+            available[inputSlot] = true
+        }
+
+        // Remaining reads per slot, so each value is released after its last reader.
+        var remaining = [Int](repeating: 0, count: slotCount)
+        for index in steps.indices where active[index] {
+            for slot in steps[index].inputs where slot >= 0 { remaining[slot] += 1 }
+        }
+
+        var inputs: [Tensor?] = []
+        for index in steps.indices where active[index] {
+            let step = steps[index]
+            inputs.removeAll(keepingCapacity: true)
+            for slot in step.inputs {
+                guard slot >= 0 else { inputs.append(nil); continue }
+                guard let value = values[slot] else {
+                    throw LatheError.internalFailure("value for input of '\(step.node.displayName)' is missing")
+                }
+                inputs.append(value)
+            }
+            if !options.inputTransforms.isEmpty {
+                for layerInput in step.layerInputs {
+                    if let transform = options.inputTransforms[layerInput.layerName],
+                       let value = inputs[layerInput.position] {
+                        inputs[layerInput.position] = transform(value)
+                    }
+                }
+            }
+            // Release inputs read for the last time before the kernel runs, so
+            // their storage can go as soon as the kernel drops its copy.
+            for slot in step.inputs where slot >= 0 {
+                remaining[slot] -= 1
+                if remaining[slot] == 0 && !keep[slot] { values[slot] = nil }
+            }
+            let results = try step.kernel(step.node, inputs)
+            inputs.removeAll(keepingCapacity: true)
+            for (position, slot) in step.outputs.enumerated() where slot >= 0 {
+                guard remaining[slot] > 0 || keep[slot] else { continue }
+                if available[slot] { continue }  // seeded: the seed wins
+                guard position < results.count else {
+                    throw LatheError.internalFailure("\(step.node.opType) kernel returned \(results.count) outputs; "
+                        + "node '\(step.node.displayName)' needs output \(position)")
+                }
+                values[slot] = results[position]
+                available[slot] = true
+            }
+        }
+
+        guard let output = values[outputSlot] else {
+            throw LatheError.internalFailure("the output was not computed")
+        }
+        var captured: [String: Tensor] = [:]
+        for name in options.capture {
+            if let slot = slotOfName[name], let value = values[slot] { captured[name] = value }
+        }
+        return RunResult(output: output, captured: captured)
+    }
+}

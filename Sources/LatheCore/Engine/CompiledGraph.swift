@@ -1,0 +1,74 @@
+/// A graph compiled for one batch size: values live in numbered slots, each
+/// step has its kernel resolved and its inputs/outputs as slot indices, so a
+/// run does no name lookups per step.
+struct CompiledGraph: Sendable {
+    struct Step: Sendable {
+        let node: Node
+        let kernel: Kernel
+        /// Slot per node input; -1 for an omitted optional input.
+        let inputs: [Int]
+        /// Slot per node output; -1 for an omitted output.
+        let outputs: [Int]
+        /// Layers whose data enters this node: (input position, layer name).
+        let layerInputs: [LayerInput]
+    }
+
+    struct LayerInput: Sendable {
+        let position: Int
+        let layerName: String
+    }
+
+    let batchSize: Int
+    let slotCount: Int
+    let slotOfName: [String: Int]
+    /// Initial slot contents: the constants (weights and folded values), nil elsewhere.
+    let constants: [Tensor?]
+    let inputSlot: Int
+    let outputSlot: Int
+    let steps: [Step]
+    /// Shapes the specialisation could infer (by value name).
+    let shapes: [String: [Int]]
+
+    /// Compiles a specialised graph. `bindings` say which node input is which layer's data.
+    init(graph: Graph, batchSize: Int, inputName: String, outputName: String, shapes: [String: [Int]],
+         kernels: [String: Kernel], bindings: [LayerDiscovery.Binding]) throws {
+        var slotOfName: [String: Int] = [:]
+        var constants: [Tensor?] = []
+        func slot(_ name: String) -> Int {
+            if let existing = slotOfName[name] { return existing }
+            slotOfName[name] = constants.count
+            constants.append(nil)
+            return constants.count - 1
+        }
+        let inputSlot = slot(inputName)
+        for name in graph.initializers.keys.sorted() {
+            constants[slot(name)] = graph.initializers[name]
+        }
+        var layerInputsByNode: [String: [LayerInput]] = [:]
+        for binding in bindings {
+            layerInputsByNode[binding.nodeKey, default: []].append(
+                LayerInput(position: binding.dataPosition, layerName: binding.layerName))
+        }
+        var steps: [Step] = []
+        steps.reserveCapacity(graph.nodes.count)
+        for node in graph.nodes {
+            guard let kernel = kernels[node.opType] else {
+                throw LatheError.internalFailure("no kernel for op '\(node.opType)' (node '\(node.displayName)')")
+            }
+            let inputs = node.inputs.map { $0.isEmpty ? -1 : slot($0) }
+            let outputs = node.outputs.map { $0.isEmpty ? -1 : slot($0) }
+            let key = node.outputs.first ?? ""
+            steps.append(Step(node: node, kernel: kernel, inputs: inputs, outputs: outputs,
+                              layerInputs: layerInputsByNode[key] ?? []))
+        }
+        let outputSlot = slot(outputName)
+        self.batchSize = batchSize
+        self.slotOfName = slotOfName
+        self.constants = constants
+        self.slotCount = constants.count
+        self.inputSlot = inputSlot
+        self.outputSlot = outputSlot
+        self.steps = steps
+        self.shapes = shapes
+    }
+}

@@ -1,0 +1,188 @@
+/// Numpy-style multidirectional broadcasting, shared by every elementwise op.
+///
+/// A plan aligns the input shapes to the output's rank, drops size-1 output
+/// axes and merges neighbouring axes that every input treats alike (all
+/// broadcast or all full). `[N,C,H,W] + [C,1,1]` thus runs as a 3-axis loop
+/// `[N, C, H·W]` whose inner loop sees a scalar, and same-shape or
+/// scalar operands become a single flat loop.
+struct BroadcastPlan {
+    let outputShape: [Int]
+    let outputCount: Int
+    /// Merged iteration axes (outer to inner).
+    let dims: [Int]
+    /// Per input: element stride along each merged axis (0 where broadcast).
+    let strides: [[Int]]
+
+    /// Plans iterating `inputShapes` broadcast to their common shape (or to
+    /// `target`, which must then be that common shape); nil when incompatible.
+    init?(_ inputShapes: [[Int]]) {
+        guard let out = broadcastShape(inputShapes) else { return nil }
+        self.init(inputShapes, to: out)
+    }
+
+    /// Plans iterating inputs that each broadcast unidirectionally to `out`.
+    init?(_ inputShapes: [[Int]], to out: [Int]) {
+        let rank = out.count
+        // Aligned shapes: leading 1s added.
+        var aligned: [[Int]] = []
+        for shape in inputShapes {
+            guard shape.count <= rank else { return nil }
+            let padded = [Int](repeating: 1, count: rank - shape.count) + shape
+            for axis in 0..<rank where padded[axis] != out[axis] && padded[axis] != 1 { return nil }
+            aligned.append(padded)
+        }
+        outputShape = out
+        outputCount = out.reduce(1, *)
+
+        // Axes of size 1 in the output contribute nothing; merge the rest.
+        var mergedDims: [Int] = []
+        var mergedFull: [[Bool]] = []   // per merged axis, per input: full (not broadcast)
+        for axis in 0..<rank where out[axis] != 1 {
+            let full = aligned.map { $0[axis] != 1 }
+            if let lastFull = mergedFull.last, lastFull == full {
+                mergedDims[mergedDims.count - 1] *= out[axis]
+            } else {
+                mergedDims.append(out[axis])
+                mergedFull.append(full)
+            }
+        }
+        dims = mergedDims
+        var allStrides: [[Int]] = []
+        for input in 0..<inputShapes.count {
+            var s = [Int](repeating: 0, count: mergedDims.count)
+            var acc = 1
+            for axis in stride(from: mergedDims.count - 1, through: 0, by: -1) where mergedFull[axis][input] {
+                s[axis] = acc
+                acc *= mergedDims[axis]
+            }
+            allStrides.append(s)
+        }
+        strides = allStrides
+    }
+
+    /// Calls `body(offsets, count, innerStrides)` for every contiguous run of
+    /// the innermost merged axis, where `offsets` are each input's element
+    /// offset at the start of the run.
+    @inline(__always)
+    func forEachRun(_ body: (_ offsets: [Int], _ outStart: Int, _ count: Int, _ innerStrides: [Int]) -> Void) {
+        if outputCount == 0 { return }
+        let inputs = strides.count
+        if dims.isEmpty {
+            body([Int](repeating: 0, count: inputs), 0, 1, [Int](repeating: 0, count: inputs))
+            return
+        }
+        let last = dims.count - 1
+        let inner = dims[last]
+        let innerStrides = strides.map { $0[last] }
+        var index = [Int](repeating: 0, count: last)
+        var offsets = [Int](repeating: 0, count: inputs)
+        var outStart = 0
+        while true {
+            body(offsets, outStart, inner, innerStrides)
+            outStart += inner
+            // Odometer over the outer axes.
+            var axis = last - 1
+            while axis >= 0 {
+                index[axis] += 1
+                for i in 0..<inputs { offsets[i] += strides[i][axis] }
+                if index[axis] < dims[axis] { break }
+                for i in 0..<inputs { offsets[i] -= strides[i][axis] * dims[axis] }
+                index[axis] = 0
+                axis -= 1
+            }
+            if axis < 0 { return }
+        }
+    }
+}
+
+/// Elementwise maps over broadcast operands, generic over element types so
+/// float and integer tensors share one implementation.
+enum Broadcasting {
+    /// `f(a, b)` over the broadcast of `a` and `b` (the plan's two inputs).
+    @inline(__always)
+    static func map<A, B, R>(_ a: [A], _ b: [B], plan: BroadcastPlan, _ f: (A, B) -> R) -> [R] {
+        let n = plan.outputCount
+        if n == 0 { return [] }
+        // Same shape: one flat loop (the common case for residual adds).
+        if a.count == n && b.count == n {
+            return [R](unsafeUninitializedCapacity: n) { out, count in
+                a.withUnsafeBufferPointer { pa in
+                    b.withUnsafeBufferPointer { pb in
+                        for i in 0..<n { (out.baseAddress! + i).initialize(to: f(pa[i], pb[i])) }
+                    }
+                }
+                count = n
+            }
+        }
+        return [R](unsafeUninitializedCapacity: n) { out, count in
+            a.withUnsafeBufferPointer { pa in
+                b.withUnsafeBufferPointer { pb in
+                    let o = out.baseAddress!
+                    plan.forEachRun { offsets, start, run, inner in
+                        let oa = offsets[0], ob = offsets[1]
+                        let sa = inner[0], sb = inner[1]
+                        if sa == 1 && sb == 1 {
+                            for j in 0..<run { (o + start + j).initialize(to: f(pa[oa + j], pb[ob + j])) }
+                        } else if sa == 1 {
+                            let y = pb[ob]
+                            for j in 0..<run { (o + start + j).initialize(to: f(pa[oa + j], y)) }
+                        } else if sb == 1 {
+                            let x = pa[oa]
+                            for j in 0..<run { (o + start + j).initialize(to: f(x, pb[ob + j])) }
+                        } else {
+                            let v = f(pa[oa], pb[ob])
+                            for j in 0..<run { (o + start + j).initialize(to: v) }
+                        }
+                    }
+                }
+            }
+            count = n
+        }
+    }
+
+    /// `f(c, x, y)` over the broadcast of three operands (Where).
+    @inline(__always)
+    static func map3<C, A, B, R>(_ c: [C], _ a: [A], _ b: [B], plan: BroadcastPlan, _ f: (C, A, B) -> R) -> [R] {
+        let n = plan.outputCount
+        if n == 0 { return [] }
+        return [R](unsafeUninitializedCapacity: n) { out, count in
+            c.withUnsafeBufferPointer { pc in
+                a.withUnsafeBufferPointer { pa in
+                    b.withUnsafeBufferPointer { pb in
+                        let o = out.baseAddress!
+                        plan.forEachRun { offsets, start, run, inner in
+                            var oc = offsets[0], oa = offsets[1], ob = offsets[2]
+                            for j in 0..<run {
+                                (o + start + j).initialize(to: f(pc[oc], pa[oa], pb[ob]))
+                                oc += inner[0]; oa += inner[1]; ob += inner[2]
+                            }
+                        }
+                    }
+                }
+            }
+            count = n
+        }
+    }
+
+    /// `values` (shape planned as the single input of `plan`) materialised at
+    /// the plan's output shape (Expand, and operands of variadic ops).
+    static func expand<T>(_ values: [T], plan: BroadcastPlan) -> [T] {
+        let n = plan.outputCount
+        if values.count == n || n == 0 { return n == 0 ? [] : values }
+        return [T](unsafeUninitializedCapacity: n) { out, count in
+            values.withUnsafeBufferPointer { pv in
+                let o = out.baseAddress!
+                plan.forEachRun { offsets, start, run, inner in
+                    let ov = offsets[0]
+                    if inner[0] == 1 {
+                        for j in 0..<run { (o + start + j).initialize(to: pv[ov + j]) }
+                    } else {
+                        let v = pv[ov]
+                        for j in 0..<run { (o + start + j).initialize(to: v) }
+                    }
+                }
+            }
+            count = n
+        }
+    }
+}

@@ -1,0 +1,155 @@
+/// One op's implementation: takes the node (attributes) and its inputs in
+/// order (nil for an omitted optional input) and returns its outputs in order.
+/// Kernels throw `LatheError.badInput` naming the node for inputs they cannot
+/// handle (wrong ranks, unsupported attribute values). Each kernel runs
+/// single-threaded: the evaluator parallelises over batches and keeps BLAS to
+/// one thread.
+public typealias Kernel = @Sendable (_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor]
+
+/// Every op the engine can execute, in one table: the only place an op name
+/// meets its kernel. Layout NCHW; semantics follow ONNX opsets 7–21.
+///
+/// Where the ONNX semantics of an op changed between opsets (an attribute
+/// that became an input, Softmax's axis), the entry lists each form by the
+/// opset it starts at, as tinygrad's versioned op table does. A session picks
+/// the form for its model's opset once, at load (`kernels(opset:)`), so
+/// kernels never look at the opset while running.
+///
+/// Adding an op is one kernel and one entry:
+/// 1. Write the kernel (`Kernel`, or a `static func` returning one per form)
+///    in the family folder under `Engine/Ops/` that its name suggests (a new
+///    folder for a new family, e.g. `Recurrent/` for LSTM, GRU, RNN), reading
+///    its node through the helpers in `NodeInputs.swift`.
+/// 2. Add `"Name": .any(kernel)`, or `.since([1: old, 13: new])` for an op
+///    whose semantics changed, under its family below.
+/// 3. Record onnxruntime cases in `Tests/LatheCoreTests/Fixtures` (tensorops
+///    or kernels): a test checks that every entry here has some.
+public enum OpRegistry {
+    /// The forms of one op.
+    enum Forms: Sendable {
+        /// One kernel for every opset.
+        case any(Kernel)
+        /// Kernels by the first opset whose semantics they implement.
+        case since([Int: Kernel])
+    }
+
+    /// The newest default-domain opset the kernels implement; nodes built
+    /// without a model (tests) get its semantics.
+    public static let newestOpset = 21
+
+    static let table: [String: Forms] = [
+        // Activations/
+        "Relu": .any(Activations.relu),
+        "LeakyRelu": .any(Activations.leakyRelu),
+        "PRelu": .any(Activations.prelu),
+        "Clip": .since([1: Activations.clip(inputForm: false), 11: Activations.clip(inputForm: true)]),
+        "Sigmoid": .any(Activations.sigmoid),
+        "HardSigmoid": .any(Activations.hardSigmoid),
+        "HardSwish": .any(Activations.hardSwish),
+        "Tanh": .any(Activations.tanh),
+        "Gelu": .any(Activations.gelu),
+        "Softmax": .since([1: Softmax.softmax(perAxis: false), 13: Softmax.softmax(perAxis: true)]),
+        "LogSoftmax": .since([1: Softmax.logSoftmax(perAxis: false), 13: Softmax.logSoftmax(perAxis: true)]),
+        // Constants/
+        "Constant": .any(Generators.constant),
+        "ConstantOfShape": .any(Generators.constantOfShape),
+        "Range": .any(Generators.range),
+        // Convolution/
+        "Conv": .any(ConvKernel.run),
+        "ConvTranspose": .any(ConvTransposeKernel.run),
+        // Elementwise/: arithmetic with numpy broadcasting
+        "Add": .any(Arithmetic.add),
+        "Sub": .any(Arithmetic.sub),
+        "Mul": .any(Arithmetic.mul),
+        "Div": .any(Arithmetic.div),
+        "Pow": .any(Arithmetic.pow),
+        "Min": .any(Arithmetic.min),
+        "Max": .any(Arithmetic.max),
+        "Sum": .any(Arithmetic.sum),
+        "Mean": .any(Arithmetic.mean),
+        // Elementwise/: unary math
+        "Sqrt": .any(UnaryMath.sqrt),
+        "Exp": .any(UnaryMath.exp),
+        "Log": .any(UnaryMath.log),
+        "Neg": .any(UnaryMath.neg),
+        "Abs": .any(UnaryMath.abs),
+        "Floor": .any(UnaryMath.floor),
+        "Ceil": .any(UnaryMath.ceil),
+        "Reciprocal": .any(UnaryMath.reciprocal),
+        "Erf": .any(UnaryMath.erf),
+        // Elementwise/: comparison and logic
+        "Equal": .any(Comparison.equal),
+        "Less": .any(Comparison.less),
+        "Greater": .any(Comparison.greater),
+        "LessOrEqual": .any(Comparison.lessOrEqual),
+        "GreaterOrEqual": .any(Comparison.greaterOrEqual),
+        "And": .any(Comparison.and),
+        "Or": .any(Comparison.or),
+        "Xor": .any(Comparison.xor),
+        "Not": .any(Comparison.not),
+        "Where": .any(Comparison.where),
+        // Elementwise/: types and pass-through
+        "Cast": .any(Cast.cast),
+        "CastLike": .any(Cast.castLike),
+        "Identity": .any(PassThrough.identity),
+        "Dropout": .since([1: PassThrough.dropout(boolMask: false), 10: PassThrough.dropout(boolMask: true)]),
+        // LinearAlgebra/
+        "Gemm": .any(GemmKernel.run),
+        "MatMul": .any(MatMulKernel.run),
+        // Normalization/
+        "BatchNormalization": .any(NormalizationKernels.batchNormalization),
+        "LayerNormalization": .any(NormalizationKernels.layerNormalization),
+        // Pooling/
+        "MaxPool": .any(PoolKernels.maxPool),
+        "AveragePool": .any(PoolKernels.averagePool),
+        "GlobalAveragePool": .any(PoolKernels.globalAveragePool),
+        "GlobalMaxPool": .any(PoolKernels.globalMaxPool),
+        // Reduction/
+        "ReduceSum": .since([1: Reductions.reduce(.sum, inputForm: false), 13: Reductions.reduce(.sum, inputForm: true)]),
+        "ReduceMean": .since([1: Reductions.reduce(.mean, inputForm: false), 18: Reductions.reduce(.mean, inputForm: true)]),
+        "ReduceMax": .since([1: Reductions.reduce(.max, inputForm: false), 18: Reductions.reduce(.max, inputForm: true)]),
+        "ReduceMin": .since([1: Reductions.reduce(.min, inputForm: false), 18: Reductions.reduce(.min, inputForm: true)]),
+        "ArgMax": .any(Reductions.argMax),
+        "ArgMin": .any(Reductions.argMin),
+        // Resize/
+        "Resize": .since([10: ResizeKernel.kernel(opset10: true), 11: ResizeKernel.kernel(opset10: false)]),
+        // Shape/: shape and data movement
+        "Flatten": .any(ShapeOps.flatten),
+        "Reshape": .any(ShapeOps.reshape),
+        "Transpose": .any(ShapeOps.transpose),
+        "Squeeze": .since([1: ShapeOps.squeeze(inputForm: false), 13: ShapeOps.squeeze(inputForm: true)]),
+        "Unsqueeze": .since([1: ShapeOps.unsqueeze(inputForm: false), 13: ShapeOps.unsqueeze(inputForm: true)]),
+        "Expand": .any(ShapeOps.expand),
+        "Shape": .any(ShapeOps.shape),
+        "Concat": .any(ConcatSplit.concat),
+        "Split": .since([1: ConcatSplit.split(inputForm: false), 13: ConcatSplit.split(inputForm: true)]),
+        "Slice": .since([1: Slice.slice(inputForm: false), 10: Slice.slice(inputForm: true)]),
+        "Gather": .any(Gather.gather),
+        "Pad": .since([1: PadKernel.kernel(inputForm: false), 11: PadKernel.kernel(inputForm: true)]),
+    ]
+
+    /// The kernel of `op` for a model of default-domain `opset`: the form with
+    /// the latest start at or before `opset` (the earliest form for an older
+    /// opset); nil for an op Lathe does not support.
+    public static func kernel(_ op: String, opset: Int = newestOpset) -> Kernel? {
+        switch table[op] {
+        case .none: return nil
+        case .any(let kernel): return kernel
+        case .since(let forms):
+            let starts = forms.keys.sorted()
+            let chosen = starts.last { $0 <= opset } ?? starts[0]
+            return forms[chosen]
+        }
+    }
+
+    /// Every op's kernel for a model of default-domain `opset`, resolved once
+    /// per session so passes and compiled graphs run the model's semantics.
+    public static func kernels(opset: Int) -> [String: Kernel] {
+        var result: [String: Kernel] = [:]
+        for op in table.keys { result[op] = kernel(op, opset: opset) }
+        return result
+    }
+
+    /// Sorted op names, for "unsupported op" messages and `lathe inspect`.
+    public static var supportedOps: [String] { table.keys.sorted() }
+}

@@ -1,0 +1,136 @@
+/// ReduceSum, ReduceMean, ReduceMax, ReduceMin, ArgMax, ArgMin.
+///
+/// `axes` is an attribute until the op's input form arrives (ReduceSum at
+/// opset 13, the others at 18; `inputForm`). With no axes every axis is reduced, unless
+/// `noop_with_empty_axes` asks for the input back unchanged.
+enum Reductions {
+    enum Kind { case sum, mean, max, min }
+
+    static func reduce(_ kind: Kind, inputForm: Bool) -> Kernel {
+        { node, inputs in [try reduce(node, inputs, kind, inputForm: inputForm)] }
+    }
+
+    static func reduce(_ node: Node, _ inputs: [Tensor?], _ kind: Kind, inputForm: Bool) throws -> Tensor {
+        let x = try node.input(0, of: inputs, "data")
+        var requested: [Int]?
+        if inputForm {
+            if inputs.count > 1, let t = inputs[1] { requested = try node.integerList(t, "axes") }
+            if requested?.isEmpty ?? true {
+                if node.int("noop_with_empty_axes", default: 0) == 1 { return x }
+                requested = nil
+            }
+        } else if let attribute = node.ints("axes"), !attribute.isEmpty {
+            requested = attribute
+        }
+        let axes = Set(try requested.map { try node.normalizedAxes($0, rank: x.rank) } ?? Array(0..<x.rank))
+        let keptShape = x.shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
+        let keepDims = node.int("keepdims", default: 1) == 1
+        let outShape = keepDims ? keptShape : x.shape.enumerated().filter { !axes.contains($0.offset) }.map(\.element)
+        let outCount = keptShape.reduce(1, *)
+        let reducedCount = axes.reduce(1) { $0 * x.shape[$1] }
+        // The output (kept shape) broadcast over the input gives each input
+        // element's accumulator offset.
+        guard let plan = BroadcastPlan([x.shape, keptShape], to: x.shape) else {
+            throw LatheError.internalFailure("reduction plan for \(x.shape)")
+        }
+
+        if x.isFloat {
+            var result: [Float]
+            switch kind {
+            case .sum, .mean:
+                var acc = [Double](repeating: 0, count: outCount)
+                accumulate(x.floats, into: &acc, plan: plan) { $0 + Double($1) }
+                let scale = kind == .mean ? 1 / Double(reducedCount) : 1
+                result = acc.map { Float($0 * scale) }
+            case .max:
+                result = [Float](repeating: -.infinity, count: outCount)
+                accumulate(x.floats, into: &result, plan: plan) { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) }
+            case .min:
+                result = [Float](repeating: .infinity, count: outCount)
+                accumulate(x.floats, into: &result, plan: plan) { $0.isNaN || $1.isNaN ? .nan : Swift.min($0, $1) }
+            }
+            return .floating(shape: outShape, result, dtype: x.dtype)
+        }
+        var result: [Int64]
+        switch kind {
+        case .sum, .mean:
+            result = [Int64](repeating: 0, count: outCount)
+            accumulate(x.ints, into: &result, plan: plan) { $0 &+ $1 }
+            if kind == .mean, reducedCount > 0 { result = result.map { $0 / Int64(reducedCount) } }
+        case .max:
+            result = [Int64](repeating: .min, count: outCount)
+            accumulate(x.ints, into: &result, plan: plan) { Swift.max($0, $1) }
+        case .min:
+            result = [Int64](repeating: .max, count: outCount)
+            accumulate(x.ints, into: &result, plan: plan) { Swift.min($0, $1) }
+        }
+        return .integer(shape: outShape, result, dtype: x.dtype)
+    }
+
+    @inline(__always)
+    static func accumulate<T, A>(_ values: [T], into acc: inout [A], plan: BroadcastPlan, _ f: (A, T) -> A) {
+        values.withUnsafeBufferPointer { src in
+            acc.withUnsafeMutableBufferPointer { dst in
+                plan.forEachRun { offsets, _, run, inner in
+                    let from = offsets[0], to = offsets[1]
+                    if inner[1] == 0 {
+                        var a = dst[to]
+                        for j in 0..<run { a = f(a, src[from + j]) }
+                        dst[to] = a
+                    } else {
+                        for j in 0..<run { dst[to + j] = f(dst[to + j], src[from + j]) }
+                    }
+                }
+            }
+        }
+    }
+
+    static let argMax: Kernel = { node, inputs in [try argExtreme(node, inputs, max: true)] }
+    static let argMin: Kernel = { node, inputs in [try argExtreme(node, inputs, max: false)] }
+
+    /// Index of the first (or, with select_last_index, last) extreme value
+    /// along `axis`, as int64.
+    static func argExtreme(_ node: Node, _ inputs: [Tensor?], max: Bool) throws -> Tensor {
+        let x = try node.input(0, of: inputs, "data")
+        let axis = try node.normalizedAxis(node.int("axis", default: 0), rank: x.rank)
+        let length = x.shape[axis]
+        guard length > 0 else { throw node.kernelError("cannot take the arg-extreme of empty axis \(axis) of shape \(x.shape)") }
+        let last = node.int("select_last_index", default: 0) == 1
+        let outer = x.shape[..<axis].reduce(1, *), inner = x.shape[(axis + 1)...].reduce(1, *)
+        var shape = x.shape
+        if node.int("keepdims", default: 1) == 1 { shape[axis] = 1 } else { shape.remove(at: axis) }
+        let values = x.asFloatsOrInts
+        var out = [Int64](repeating: 0, count: outer * inner)
+        for o in 0..<outer {
+            for i in 0..<inner {
+                let base = o * length * inner + i
+                var best = 0
+                for k in 1..<length {
+                    let c = values.compare(base + k * inner, base + best * inner)
+                    let better = max ? c > 0 : c < 0
+                    if better || (last && c == 0) { best = k }
+                }
+                out[o * inner + i] = Int64(best)
+            }
+        }
+        return Tensor(shape: shape, ints: out)
+    }
+}
+
+/// Element access for comparisons that must be exact for int64 (beyond
+/// Float's 24-bit mantissa) and for floats alike.
+enum NumericValues {
+    case floats([Float]), ints([Int64])
+
+    /// −1, 0 or 1 as element i is below, equal to or above element j.
+    func compare(_ i: Int, _ j: Int) -> Int {
+        switch self {
+        case .floats(let v): return v[i] < v[j] ? -1 : (v[i] > v[j] ? 1 : 0)
+        case .ints(let v): return v[i] < v[j] ? -1 : (v[i] > v[j] ? 1 : 0)
+        }
+    }
+}
+
+extension Tensor {
+    var asFloatsOrInts: NumericValues { isFloat ? .floats(floats) : .ints(ints) }
+}

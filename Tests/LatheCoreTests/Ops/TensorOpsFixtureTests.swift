@@ -1,0 +1,35 @@
+import XCTest
+@testable import LatheCore
+
+/// Every tensor op against onnxruntime, one test per op family (the cases
+/// live in Fixtures/tensorops/*.json; see make_fixtures.py there).
+final class TensorOpsFixtureTests: XCTestCase {
+    func testArithmetic() throws { try OpFixtures.check("arithmetic") }
+    func testUnaryMath() throws { try OpFixtures.check("unary") }
+    func testActivations() throws { try OpFixtures.check("activations") }
+    func testSoftmax() throws { try OpFixtures.check("softmax") }
+    func testShapeOps() throws { try OpFixtures.check("shape") }
+    func testConcatSplit() throws { try OpFixtures.check("concat_split") }
+    func testSlice() throws { try OpFixtures.check("slice") }
+    func testGather() throws { try OpFixtures.check("gather") }
+    func testReductions() throws { try OpFixtures.check("reduce") }
+    func testCast() throws { try OpFixtures.check("cast") }
+    func testGenerators() throws { try OpFixtures.check("generators") }
+    func testPassThrough() throws { try OpFixtures.check("passthrough") }
+    func testComparison() throws { try OpFixtures.check("comparison") }
+
+    /// Every op the fixtures cover (these and the compute kernels' in
+    /// Fixtures/kernels) has a kernel, and every kernel in the one op table
+    /// is exercised by some fixture.
+    func testTableMatchesFixtures() throws {
+        let families = ["arithmetic", "unary", "activations", "softmax", "shape", "concat_split", "slice", "gather",
+                        "reduce", "cast", "generators", "passthrough", "comparison"]
+        var covered = Set<String>()
+        for family in families { for c in try OpFixtures.load(family) { covered.insert(c.node.opType) } }
+        for file in ["conv", "conv_transpose", "gemm", "matmul", "normalization", "pad", "pool", "resize"] {
+            for fixture in try KernelFixture.load(file + ".json") { covered.insert(fixture.op) }
+        }
+        XCTAssertEqual(covered.subtracting(OpRegistry.table.keys), [])
+        XCTAssertEqual(Set(OpRegistry.table.keys).subtracting(covered), [])
+    }
+}
