@@ -16,5 +16,8 @@ public enum ComputeKernels {
         "LayerNormalization": NormalizationKernels.layerNormalization,
         "Resize": ResizeKernel.run,
         "Pad": PadKernel.run,
+        "LSTM": LSTMKernel.run,
+        "GRU": GRUKernel.run,
+        "RNN": RNNKernel.run,
     ]
 }
