@@ -310,6 +310,54 @@ def node_test_cases():
     return result
 
 
+def write_model():
+    """recurrent_model.onnx: a small sequence classifier as exporters write
+    one — x [N, T, 6] → Transpose → bidirectional LSTM (B, Y and Y_h used) →
+    GRU (linear_before_reset 1, as PyTorch exports) over the LSTM's Y →
+    Y_h → Gemm → logits [N, 5] — with its evaluation data (recurrent_model.npz)
+    and onnxruntime's logits (recurrent_model.reference.npy)."""
+    mf.reseed("recurrent_model")
+    steps, features, h1, h2, classes, samples = 7, 6, 8, 5, 5, 12
+    inits = {
+        "lstm.W": mf.rand(2, 4 * h1, features) * 0.5, "lstm.R": mf.rand(2, 4 * h1, h1) * 0.5,
+        "lstm.B": mf.rand(2, 8 * h1) * 0.3,
+        "gru.W": mf.rand(1, 3 * h2, 2 * h1) * 0.5, "gru.R": mf.rand(1, 3 * h2, h2) * 0.5,
+        "gru.B": mf.rand(1, 6 * h2) * 0.3,
+        "fc.weight": mf.rand(classes, h2), "fc.bias": mf.rand(classes) * 0.1,
+        "seq_shape": np.array([0, 0, -1], dtype=np.int64), "flat_shape": np.array([0, -1], dtype=np.int64),
+    }
+    nodes = [
+        helper.make_node("Transpose", ["x"], ["x_t"], perm=[1, 0, 2]),
+        helper.make_node("LSTM", ["x_t", "lstm.W", "lstm.R", "lstm.B"], ["lstm_y", "lstm_y_h"],
+                         name="lstm", hidden_size=h1, direction="bidirectional"),
+        # [T, 2, N, H] → [T, N, 2, H] → [T, N, 2H]
+        helper.make_node("Transpose", ["lstm_y"], ["lstm_y_t"], perm=[0, 2, 1, 3]),
+        helper.make_node("Reshape", ["lstm_y_t", "seq_shape"], ["gru_x"]),
+        helper.make_node("GRU", ["gru_x", "gru.W", "gru.R", "gru.B"], ["", "gru_y_h"], name="gru",
+                         hidden_size=h2, linear_before_reset=1),
+        # [1, N, H] → [N, 1, H] → [N, H]
+        helper.make_node("Transpose", ["gru_y_h"], ["gru_h_t"], perm=[1, 0, 2]),
+        helper.make_node("Reshape", ["gru_h_t", "flat_shape"], ["features"]),
+        helper.make_node("Gemm", ["features", "fc.weight", "fc.bias"], ["logits"], transB=1),
+    ]
+    graph = helper.make_graph(
+        nodes, "recurrent_model",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["N", steps, features])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", classes])],
+        initializer=[numpy_helper.from_array(v, k) for k, v in inits.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    x = mf.rand(samples, steps, features) * 2
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    (logits,) = session.run(["logits"], {"x": x})
+    onnx.save(model, os.path.join(HERE, "recurrent_model.onnx"))
+    np.savez(os.path.join(HERE, "recurrent_model.npz"), x=x, y=np.argmax(logits, axis=1).astype(np.int64))
+    np.save(os.path.join(HERE, "recurrent_model.reference.npy"), logits)
+    print("recurrent_model.onnx, recurrent_model.npz, recurrent_model.reference.npy")
+
+
 if __name__ == "__main__":
     mf.write("recurrent.json", recurrent_cases())
     mf.write("recurrent_node_tests.json", node_test_cases())
+    write_model()
