@@ -55,7 +55,8 @@ OUTPUT_TOLERANCE = 1e-4        # lathe vs onnxruntime, max absolute difference
 REFERENCE_TOLERANCE = 1e-5     # live onnxruntime vs the stored reference
 EDGE_TOLERANCE = 1e-6          # histogram edges, relative to the weights' range
 STAT_TOLERANCE = 1e-5          # std, relative (mean: 1e-6 of max |w|)
-LAYER_OPS = ("Conv", "ConvTranspose", "Gemm", "MatMul")
+RECURRENT_OPS = ("LSTM", "GRU", "RNN")
+LAYER_OPS = ("Conv", "ConvTranspose", "Gemm", "MatMul") + RECURRENT_OPS
 TIMEOUT = 900
 
 
@@ -201,10 +202,11 @@ def expected_layers(model_proto):
             consumers.setdefault(name, []).append(node)
     graph_outputs = {o.name for o in graph.output}
     layers = []
-    for node in graph.node:
-        if node.op_type not in LAYER_OPS or node.domain not in ("", "ai.onnx") or len(node.input) < 2:
-            continue
-        wname = node.input[1]
+    # (node, weight name): input 1, and for LSTM/GRU/RNN also R (input 2).
+    weight_inputs = [(node, name) for node in graph.node
+                     if node.op_type in LAYER_OPS and node.domain in ("", "ai.onnx") and len(node.input) >= 2
+                     for name in (node.input[1:3] if node.op_type in RECURRENT_OPS else node.input[1:2])]
+    for node, wname in weight_inputs:
         if wname not in consts.values or consts.values[wname].ndim < 2:
             continue
         weight = consts.values[wname].astype(np.float32)

@@ -29,7 +29,8 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-LAYER_OPS = ("Conv", "ConvTranspose", "Gemm", "MatMul")
+RECURRENT_OPS = ("LSTM", "GRU", "RNN")
+LAYER_OPS = ("Conv", "ConvTranspose", "Gemm", "MatMul") + RECURRENT_OPS
 FUSING_PRODUCERS = ("Conv", "ConvTranspose", "Gemm")
 PLAIN_ACTIVATIONS = ("Relu", "Sigmoid", "Tanh", "HardSwish", "LeakyRelu", "HardSigmoid")
 NONDETERMINISTIC = ("RandomNormal", "RandomNormalLike", "RandomUniform", "RandomUniformLike", "Multinomial",
@@ -317,11 +318,18 @@ class _Graph:
 
     def layers(self):
         found, seen = [], set()
-        for node in self.nodes:
+        # LSTM/GRU/RNN nodes are visited twice: W (input 1), then R (input 2).
+        visits = [(node, recurrent_input) for node in self.nodes
+                  for recurrent_input in ((1, 2) if node.op_type in RECURRENT_OPS else (None,))]
+        for node, recurrent_input in visits:
             if not default_domain(node) or node.op_type not in LAYER_OPS or len(node.input) < 2:
                 continue
             position = None
-            if self._is_weight(node.input[1]) and node.input[0] not in self.constants:
+            if recurrent_input is not None:
+                if (len(node.input) > recurrent_input and self._is_weight(node.input[recurrent_input])
+                        and node.input[0] not in self.constants):
+                    position = recurrent_input
+            elif self._is_weight(node.input[1]) and node.input[0] not in self.constants:
                 position = 1
             elif node.op_type == "MatMul" and self._is_weight(node.input[0]) and node.input[1] not in self.constants:
                 position = 0
@@ -369,7 +377,10 @@ def channel_axis(node, rank):
 
 
 def layer_axes(node, rank, weight_position):
-    """(output-channel axis, reduction axis): Conv 0/1, ConvTranspose 1/0, Gemm by transB, MatMul 1/0."""
+    """(output-channel axis, reduction axis): Conv 0/1, ConvTranspose 1/0, Gemm by transB, MatMul 1/0,
+    LSTM/GRU/RNN 1/2 (gate rows of [directions, gates·hidden, in])."""
+    if node.op_type in RECURRENT_OPS:
+        return 1, 2
     if node.op_type == "Conv":
         return 0, 1
     if node.op_type == "ConvTranspose":

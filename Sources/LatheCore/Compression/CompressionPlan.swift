@@ -90,6 +90,10 @@ extension LayerSettings {
         if isLowRank, let reason = LowRank.unsupportedReason(layer) {
             return ("rank", reason)
         }
+        if activationBits != nil, layer.isRecurrence {
+            return ("abits", "does not apply to \(layer.name), the recurrence weight R of a \(layer.op.rawValue): "
+                + "its input is the hidden state inside the node (set abits on the node's W layer to quantize X)")
+        }
         return nil
     }
 }

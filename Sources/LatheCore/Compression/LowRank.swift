@@ -1,7 +1,9 @@
 import CBLAS
 
 /// Low-rank factorisation (`rank: r`) of Gemm/MatMul and 1×1 Conv weights by
-/// truncated SVD in float64 (LAPACK dgesdd through OpenBLAS).
+/// truncated SVD in float64 (LAPACK dgesdd through OpenBLAS). An LSTM/GRU/RNN
+/// weight [D, G·H, in] is D matrices [G·H, in], one per direction, each
+/// factorised on its own with the same k (`blocks`).
 ///
 /// The weight is viewed as a matrix W [out, in] (output-channel axis first),
 /// `k = max(1, round(r·min(out, in)))` singular values are kept (round half to
@@ -19,13 +21,25 @@ public enum LowRank {
         case .conv:
             let kernel = layer.shape.dropFirst(2)
             if !kernel.allSatisfy({ $0 == 1 }) {
-                return "applies only to Gemm, MatMul and 1×1 Conv; \(layer.name) is a "
+                return "applies only to Gemm, MatMul, 1×1 Conv, LSTM, GRU and RNN; \(layer.name) is a "
                     + "\(kernel.map(String.init).joined(separator: "×")) Conv"
             }
             return layer.groups == 1 ? nil : "needs an ungrouped Conv; \(layer.name) has group \(layer.groups)"
         case .convTranspose:
-            return "applies only to Gemm, MatMul and 1×1 Conv; \(layer.name) is a ConvTranspose"
+            return "applies only to Gemm, MatMul, 1×1 Conv, LSTM, GRU and RNN; \(layer.name) is a ConvTranspose"
+        case .lstm, .gru, .rnn:
+            return layer.shape.count == 3 ? nil : "needs a [directions, rows, columns] weight; \(layer.name) has shape \(layer.shape)"
         }
+    }
+
+    /// The weight as `count` matrices of rows×columns, contiguous one after the
+    /// other: one per direction for recurrent weights (rows = gate rows), else one.
+    public static func blocks(_ layer: WeightLayer) -> (count: Int, rows: Int, columns: Int) {
+        if layer.op.isRecurrent, layer.shape.count == 3 {
+            return (layer.shape[0], layer.shape[1], layer.shape[2])
+        }
+        let (rows, columns) = matrixShape(layer)
+        return (1, rows, columns)
     }
 
     /// The weight as a matrix: rows are output channels.

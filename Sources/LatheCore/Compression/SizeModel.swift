@@ -14,6 +14,7 @@
 ///   and 32 bits per survivor; 2:4 stores 2 bits per kept weight;
 /// - low-rank (k < full rank): the two factors [out, k] and [k, in] are stored, k·(out+in)
 ///   weights, with per-channel scales for each factor's rows (out + k) or one per factor;
+///   a recurrent weight [D, G·H, in] stores such a pair per direction;
 /// - bit counts are rounded up to whole bytes per component (payload, index) per tensor.
 public enum SizeModel {
     /// The uncompressed deployment: every tensor at its stored dtype.
@@ -59,13 +60,13 @@ public enum SizeModel {
         var size = TensorSize()
 
         if settings.isLowRank, let rank = settings.rank {
-            let (rows, columns) = LowRank.matrixShape(layer)
+            let (count, rows, columns) = LowRank.blocks(layer)
             let k = LowRank.keptRank(fraction: rank, rows: rows, columns: columns)
             if k < min(rows, columns) {
-                let stored = k * (rows + columns)
+                let stored = count * k * (rows + columns)
                 size.payload = bytes(bits: stored * valueBits)
                 if settings.isUniformlyQuantized {
-                    let scales = settings.granularity == .perChannel ? rows + k : 2
+                    let scales = count * (settings.granularity == .perChannel ? rows + k : 2)
                     size.scales = 4 * scales
                     if settings.scheme == .asymmetric { size.zeroPoints = scales }
                 }

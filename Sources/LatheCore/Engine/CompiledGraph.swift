@@ -57,7 +57,7 @@ struct CompiledGraph: Sendable {
             }
             let inputs = node.inputs.map { $0.isEmpty ? -1 : slot($0) }
             let outputs = node.outputs.map { $0.isEmpty ? -1 : slot($0) }
-            let key = node.outputs.first ?? ""
+            let key = node.outputs.first(where: { !$0.isEmpty }) ?? ""
             steps.append(Step(node: node, kernel: kernel, inputs: inputs, outputs: outputs,
                               layerInputs: layerInputsByNode[key] ?? []))
         }

@@ -4,11 +4,17 @@ public enum LayerOp: String, Sendable, Codable, CaseIterable {
     case convTranspose = "ConvTranspose"
     case gemm = "Gemm"
     case matMul = "MatMul"
+    case lstm = "LSTM"
+    case gru = "GRU"
+    case rnn = "RNN"
+
+    /// LSTM, GRU, RNN: W [D, G·H, I] and R [D, G·H, H], one matrix per direction.
+    public var isRecurrent: Bool { self == .lstm || self == .gru || self == .rnn }
 }
 
 /// A weight tensor consumed by Conv, ConvTranspose, Gemm or MatMul (rank ≥ 2),
-/// named by its tensor name everywhere. Shapes are those of the deployed
-/// (BatchNorm-folded) weight.
+/// or the W or R tensor of LSTM, GRU, RNN, named by its tensor name everywhere.
+/// Shapes are those of the deployed (BatchNorm-folded) weight.
 public struct WeightLayer: Sendable, Equatable {
     /// The weight tensor's name: the layer's identity in UI, config, CLI and exports.
     public var name: String
@@ -16,10 +22,11 @@ public struct WeightLayer: Sendable, Equatable {
     /// Name of the consuming node (may be empty in the file; see `Node.displayName`).
     public var nodeName: String
     public var shape: [Int]
-    /// Output-channel axis: Conv 0, ConvTranspose 1, Gemm 0 if transB else 1, MatMul 1.
+    /// Output-channel axis: Conv 0, ConvTranspose 1, Gemm 0 if transB else 1, MatMul 1,
+    /// LSTM/GRU/RNN 1 (the gate rows of [num_directions, gates·hidden, in]).
     public var channelAxis: Int
     /// Reduction (input) axis used by 2:4 sparsity: Conv 1, ConvTranspose 0,
-    /// Gemm 1 if transB else 0, MatMul 0.
+    /// Gemm 1 if transB else 0, MatMul 0, LSTM/GRU/RNN 2.
     public var reductionAxis: Int
     /// Conv/ConvTranspose `group` attribute (1 otherwise).
     public var groups: Int
@@ -27,9 +34,12 @@ public struct WeightLayer: Sendable, Equatable {
     public var biasName: String?
     /// Multiply-accumulates per sample.
     public var macs: Int
+    /// The R tensor of LSTM/GRU/RNN: its data is the hidden state, computed
+    /// inside the node, so activation quantization (`abits`) does not apply.
+    public var isRecurrence: Bool
 
     public init(name: String, op: LayerOp, nodeName: String, shape: [Int], channelAxis: Int, reductionAxis: Int,
-                groups: Int = 1, biasName: String? = nil, macs: Int) {
+                groups: Int = 1, biasName: String? = nil, macs: Int, isRecurrence: Bool = false) {
         self.name = name
         self.op = op
         self.nodeName = nodeName
@@ -39,6 +49,7 @@ public struct WeightLayer: Sendable, Equatable {
         self.groups = groups
         self.biasName = biasName
         self.macs = macs
+        self.isRecurrence = isRecurrence
     }
 
     public var params: Int { shape.reduce(1, *) }

@@ -130,7 +130,7 @@ final class ConfigReaderTests: XCTestCase {
                        "cfg.yaml:3: *pointwise*: this glob matches no layer of the model")
         let rank = try parse("version: 1\nlayers:\n  \"fc*\": {rank: 0.5}\n  conv1.weight:\n    bits: 8\n    rank: 0.5\n")
         XCTAssertEqual(message { try rank.plan(for: self.layers) },
-                       "cfg.yaml:6: rank: applies only to Gemm, MatMul and 1×1 Conv; conv1.weight is a 5×5 Conv")
+                       "cfg.yaml:6: rank: applies only to Gemm, MatMul, 1×1 Conv, LSTM, GRU and RNN; conv1.weight is a 5×5 Conv")
         let groups = try parse("""
             version: 1
             layers:

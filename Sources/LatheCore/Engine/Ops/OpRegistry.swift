@@ -96,6 +96,10 @@ public enum OpRegistry {
         // LinearAlgebra/
         "Gemm": .any(GemmKernel.run),
         "MatMul": .any(MatMulKernel.run),
+        // Recurrent/
+        "LSTM": .any(LSTMKernel.run),
+        "GRU": .any(GRUKernel.run),
+        "RNN": .any(RNNKernel.run),
         // Normalization/
         "BatchNormalization": .any(NormalizationKernels.batchNormalization),
         "LayerNormalization": .any(NormalizationKernels.layerNormalization),

@@ -1,13 +1,15 @@
 /// Finds the weight layers of an optimised graph (DESIGN.md, Models): every
 /// Conv, ConvTranspose, Gemm or MatMul whose weight operand is a constant of
-/// rank ≥ 2. A weight read by several nodes (tied weights) is one layer.
+/// rank ≥ 2, and the W and R inputs of LSTM, GRU, RNN when constant (two
+/// layers of one node, both bound to X as their data). A weight read by
+/// several nodes (tied weights) is one layer.
 enum LayerDiscovery {
     /// Where a layer's data enters one of its nodes.
     struct Binding: Sendable, Equatable {
         var layerName: String
         /// Index of the consuming node in the optimised graph.
         var nodeIndex: Int
-        /// The node's first output: identifies the node across per-batch specialisation.
+        /// The node's first named output: identifies the node across per-batch specialisation.
         var nodeKey: String
         /// Which node input is the data (the other operand is the weight).
         var dataPosition: Int
@@ -26,9 +28,9 @@ enum LayerDiscovery {
         var found = Found()
         var indexOfLayer: [String: Int] = [:]
         for (nodeIndex, node) in graph.nodes.enumerated() where node.isDefaultDomain {
-            guard let (weightPosition, dataPosition) = operands(of: node, constants: graph.initializers),
-                  let weightName = node.input(weightPosition), let dataName = node.input(dataPosition),
-                  let weight = graph.initializers[weightName], let output = node.outputs.first
+          for (weightPosition, dataPosition) in layerOperands(of: node, constants: graph.initializers) {
+            guard let weightName = node.input(weightPosition), let dataName = node.input(dataPosition),
+                  let weight = graph.initializers[weightName], let output = node.outputs.first(where: { !$0.isEmpty })
             else { continue }
             let macs = macsPerSample(node: node, weight: weight, weightPosition: weightPosition,
                                      dataShape: shapes[dataName], outputShape: shapes[output])
@@ -40,15 +42,29 @@ enum LayerDiscovery {
                 continue
             }
             let axes = self.axes(of: node, weightRank: weight.rank, weightPosition: weightPosition)
-            let biasName = node.opType == "MatMul" ? nil : node.input(2)
+            let biasName = node.opType == "MatMul" ? nil : node.input(isRecurrent(node) ? 3 : 2)
             indexOfLayer[weightName] = found.layers.count
             found.layers.append(WeightLayer(
                 name: weightName, op: LayerOp(rawValue: node.opType) ?? .matMul, nodeName: node.name,
                 shape: weight.shape, channelAxis: axes.channel, reductionAxis: axes.reduction,
                 groups: node.opType.hasPrefix("Conv") ? node.int("group", default: 1) : 1,
-                biasName: biasName, macs: macs ?? 0))
+                biasName: biasName, macs: macs ?? 0, isRecurrence: isRecurrent(node) && weightPosition == 2))
+          }
         }
         return found
+    }
+
+    static func isRecurrent(_ node: Node) -> Bool { ["LSTM", "GRU", "RNN"].contains(node.opType) }
+
+    /// Every (weight input index, data input index) of `node` that makes a layer:
+    /// W (input 1) and R (input 2) of a recurrent node, each constant, with X as data.
+    static func layerOperands(of node: Node, constants: [String: Tensor]) -> [(Int, Int)] {
+        guard isRecurrent(node) else { return operands(of: node, constants: constants).map { [$0] } ?? [] }
+        guard let x = node.input(0), constants[x] == nil else { return [] }
+        return [1, 2].filter { index in
+            guard let name = node.input(index), let tensor = constants[name] else { return false }
+            return tensor.rank == 3 && tensor.isFloat
+        }.map { ($0, 0) }
     }
 
     /// (weight input index, data input index) when `node` makes a layer.
@@ -80,6 +96,7 @@ enum LayerDiscovery {
         case "Conv": return (0, 1)
         case "ConvTranspose": return (1, 0)
         case "Gemm": return node.int("transB", default: 0) != 0 ? (0, 1) : (1, 0)
+        case "LSTM", "GRU", "RNN": return (1, 2)
         default: return weightPosition == 1 ? (rank - 1, rank - 2) : (rank - 2, rank - 1)
         }
     }
@@ -101,6 +118,13 @@ enum LayerDiscovery {
             guard let outputShape else { return nil }
             let k = node.int("transB", default: 0) != 0 ? w[1] : w[0]
             return outputShape.reduce(1, *) * k
+        case "LSTM", "GRU", "RNN":
+            // Every weight once per time step (and per batch entry of the one-sample X).
+            guard let dataShape, dataShape.count == 3 else { return nil }
+            let layout = node.int("layout", default: 0)
+            let steps = layout == 0 ? dataShape[0] : dataShape[1]
+            let batch = layout == 0 ? dataShape[1] : dataShape[0]
+            return weight.count * steps * batch
         default:
             guard let outputShape else { return nil }
             let k = weightPosition == 1 ? w[w.count - 2] : w[w.count - 1]

@@ -143,6 +143,8 @@ private struct Rule {
             return ints(0).map { [$0] }
         case "Resize", "Upsample":
             return resize()
+        case "LSTM", "GRU", "RNN":
+            return recurrent()
         case "DepthToSpace", "SpaceToDepth":
             guard let x = shape(0), x.count == 4, let b = node.int("blocksize"), b > 0 else { return nil }
             if op == "DepthToSpace" { return [[x[0], x[1] / (b * b), x[2] * b, x[3] * b]] }
@@ -150,6 +152,21 @@ private struct Rule {
         default:
             return nil
         }
+    }
+
+    /// Y [T, D, N, H] (layout 1: [N, T, D, H]), then Y_h and Y_c [D, N, H] ([N, D, H]).
+    func recurrent() -> [[Int]]? {
+        guard let x = shape(0), x.count == 3 else { return nil }
+        guard let hidden = node.int("hidden_size") ?? shape(2).flatMap({ $0.count == 3 ? $0[2] : nil }) else {
+            return nil
+        }
+        let directions = node.string("direction") == "bidirectional" ? 2 : 1
+        if node.int("layout", default: 0) == 0 {
+            let state = [directions, x[1], hidden]
+            return [[x[0], directions, x[1], hidden], state, state]
+        }
+        let state = [x[0], directions, hidden]
+        return [[x[0], x[1], directions, hidden], state, state]
     }
 
     func normalizedFlattenAxis(rank: Int) -> Int? {
