@@ -51,15 +51,19 @@ test: deps venv
 	$(PY) scripts/crosscheck_live.py --lathe "$(BIN)"
 	scripts/tui_e2e.sh "$(BIN)"
 
-## bench: whole-process time ratios lathe / onnxruntime on the samples.
+## bench: whole-process time ratios lathe / onnxruntime on the samples, and on the model
+## shapes (mobilenet, mobilenetv3, fpn_detector, crnn, transformer) at batch 1, 8 and 64.
 bench: build venv
 	$(PY) scripts/bench.py --lathe "$(BIN)"
 	$(BIN) bench samples/mobilenet/model.onnx --data samples/mobilenet/data.npz --sweep
 
-## samples: retrain the bundled sample models and regenerate their references.
+## samples: retrain the bundled sample models and regenerate their references, then the
+## task-shaped samples (segmenter, heatmap, sigmoid head, regressor, transformer,
+## MobileNetV3, FPN detector) and the MobileNet sample's shifted set.
 samples: venv
 	$(PY) -m pip install -q --disable-pip-version-check -r samples/requirements.txt
 	$(PY) samples/make_samples.py
+	$(PY) samples/make_task_samples.py
 
 ## proto: regenerate the committed Swift code for the ONNX subset schema.
 proto: deps
