@@ -62,7 +62,14 @@ with np.load(data) as d:
     x = d["x"] if "x" in d.files else d[d.files[0]]
     y = d["y"] if "y" in d.files else None
 x = x.astype(np.float32)
-out = np.concatenate([sess.run([first], {{name: x[i:i + batch]}})[0] for i in range(0, len(x), batch)])
+parts, axis = [], 0
+for i in range(0, len(x), batch):
+    part = sess.run([first], {{name: x[i:i + batch]}})[0]
+    n = len(x[i:i + batch])
+    if part.shape[0] != n:  # batch not first (e.g. a CRNN's [T, N, C]): the first axis of that size
+        axis = next((k for k, size in enumerate(part.shape) if size == n), 0)
+    parts.append(part)
+out = np.concatenate(parts, axis=axis)
 np.save(out_path, out)
 res = {{"samples": len(x)}}
 if y is not None and y.ndim == 1 and y.dtype.kind in "iu" and out.ndim == 2 and out.shape[1] >= 2:
