@@ -698,7 +698,7 @@ MNV3_EVAL = 1000
 
 
 def text_lines(digits, rng, n):
-    """48x192 "text lines" of 2-5 MNIST digits side by side (random spacing, vertical
+    """48x192 "text lines" of 3-6 MNIST digits side by side (random spacing, vertical
     jitter and contrast; training adds noise, see `line_noise`), placed so that upright
     and rotated lines have the same distribution of positions; half of them rotated by
     180°. y: 0 upright, 1 upside down (the task of PaddleOCR's text-direction
@@ -706,7 +706,7 @@ def text_lines(digits, rng, n):
     x = np.zeros((n, 1, LINE_H, LINE_W), np.float32)
     y = (rng.random(n) < 0.5).astype(np.int64)
     for i in range(n):
-        count = rng.integers(2, 6)
+        count = rng.integers(3, 7)
         steps = rng.integers(18, 30, count - 1)
         starts = np.concatenate([[0], np.cumsum(steps)])
         starts += rng.integers(0, LINE_W - (starts[-1] + 28) + 1)
@@ -771,10 +771,12 @@ def mobilenetv3_layers(rng):
 def make_mobilenetv3(data):
     xtr, _, xte, _ = data
     rng = np.random.default_rng(71)
-    xs, ys = text_lines(xtr, rng, 3000)
+    # many distinct lines, few passes: with 3,000 lines seen 6 times the network memorised
+    # them (97% on training lines, 69% held out)
+    xs, ys = text_lines(xtr, rng, 8000)
     x, y = text_lines(xte, np.random.default_rng(72), MNV3_EVAL)
     model = mobilenetv3_layers(rng)
-    epochs = epochs_(6)
+    epochs = epochs_(2)
     train_timed("mobilenetv3", lambda: nn.train(model, xs, ys, epochs, 32, 3e-3, rng, log=log, augment=line_noise,
                                                 prepare=unit_scale, lr_decay=cosine(epochs)))
     model.calibrate_batchnorm(unit_scale(xs[:1536]))
@@ -783,7 +785,7 @@ def make_mobilenetv3(data):
         "task": "classification",
         "title": "MobileNetV3: text-line orientation on 48×192 inputs",
         "what": "A MobileNetV3-small-style classifier in the shape of PaddleOCR's text-direction classifier "
-                "(48×192 inputs, upright vs rotated 180°). The lines are 2–5 MNIST digits side by side with random "
+                "(48×192 inputs, upright vs rotated 180°). The lines are 3–6 MNIST digits side by side with random "
                 "spacing, placement (the same for both classes), vertical jitter and contrast; a 48×48 MNIST crop would have made the 5×5 "
                 "depthwise stages nearly spatially empty, and the orientation task keeps the 48×192 shape "
                 "meaningful. Stem Conv 3×3 stride 2 (16) + HardSwish; six inverted-residual blocks "
@@ -796,8 +798,9 @@ def make_mobilenetv3(data):
         "output": "probabilities of [upright, upside down].",
         "labels": "int64 0 (upright) / 1 (rotated 180°).",
         "training": f"numpy only, Adam 3e-3 with cosine decay, {epochs} epochs, batch 32, Gaussian noise of a random "
-                    "level (0–12) added to each training line, on 3,000 lines built from the 3,000 MNIST training "
-                    "images (seed 71); BatchNorm statistics recomputed over 1,536 training "
+                    "level (0–12) added to each training line, on 8,000 lines built from the 3,000 MNIST training "
+                    "images (seed 71; with 3,000 lines seen 6 times it memorised them: 97% on training lines, 69% "
+                    "held out); BatchNorm statistics recomputed over 1,536 training "
                     f"lines, then folded. `data.npz` holds {MNV3_EVAL} lines built from held-out digits (seed 72).",
         "metric": "onnxruntime top-1 on the evaluation set: {top1:.4f}.",
     }
@@ -1040,16 +1043,20 @@ def main():
         parser.error(f"unknown sample(s): {', '.join(unknown)}")
     started = time.time()
     summary_path = HERE / "summary.json"
-    summary = json.loads(summary_path.read_text()) if summary_path.exists() else {"samples": {}}
     data = mnist_split() if any(n in MAKERS for n in names) else None
     for name in names:
         if name == "shifted":
-            summary["samples"].setdefault("mobilenet", {})["shifted"] = make_shifted_mobilenet()
+            info = make_shifted_mobilenet()
+            summary = json.loads(summary_path.read_text()) if summary_path.exists() else {"samples": {}}
+            summary["samples"].setdefault("mobilenet", {})["shifted"] = info
+            summary_path.write_text(json.dumps(summary, indent=2) + "\n")
             continue
         log(f"training {name} ...")
-        summary["samples"][name] = MAKERS[name](data)
+        info = MAKERS[name](data)
+        # re-read before writing: another run (--only) may have updated other entries
+        summary = json.loads(summary_path.read_text()) if summary_path.exists() else {"samples": {}}
+        summary["samples"][name] = info
         summary_path.write_text(json.dumps(summary, indent=2) + "\n")
-    summary_path.write_text(json.dumps(summary, indent=2) + "\n")
     log(f"done in {time.time() - started:.0f} s")
 
 
