@@ -56,18 +56,21 @@ test-ui: deps
 	$(SWIFT) build --scratch-path .build-debug --build-tests
 	$(SWIFT) test --scratch-path .build-debug --skip-build --filter LatheUITests
 
-## bench: whole-process time ratios lathe / onnxruntime on the samples.
+## bench: whole-process time ratios lathe / onnxruntime on the samples, and on the model
+## shapes (mobilenet, mobilenetv3, fpn_detector, crnn, transformer) at batch 1, 8 and 64.
 bench: build venv
 	$(PY) scripts/bench.py --lathe "$(BIN)"
 	$(BIN) bench samples/mobilenet/model.onnx --data samples/mobilenet/data.npz --sweep
 
 ## samples: retrain the bundled sample models and regenerate their references, then the recurrent,
-## control-flow, fixed-batch and pre-quantized samples (samples/mobilenet's model and data are links
-## into Sources/lathe/Resources/sample, so the binary's copy follows).
+## control-flow, fixed-batch and pre-quantized samples, then the task-shaped samples (segmenter,
+## heatmap, sigmoid head, regressor, transformer, MobileNetV3, FPN detector) and MobileNet's shifted
+## set (samples/mobilenet's model and data are links into Sources/lathe/Resources/sample).
 samples: venv
 	$(PY) -m pip install -q --disable-pip-version-check -r samples/requirements.txt
 	$(PY) samples/make_samples.py
 	$(PY) samples/make_sequence_samples.py
+	$(PY) samples/make_task_samples.py
 
 ## proto: regenerate the committed Swift code for the ONNX subset schema.
 proto: deps

@@ -225,7 +225,7 @@ class GlobalAvgPool(Layer):
 
     def backward(self, dout):
         n, c, h, w = self.shape
-        return np.broadcast_to(dout[:, :, None, None] / (h * w), self.shape).astype(np.float32)
+        return np.broadcast_to(dout[:, :, None, None] / (h * w), self.shape).astype(dout.dtype)
 
 
 class Flatten(Layer):
@@ -255,13 +255,19 @@ class Dense(Layer):
         return x @ self._wmat() + self.params["b"]
 
     def backward(self, dout):
-        dw = self.x.T @ dout
+        # any leading dimensions ([N, in], or tokens [N, T, in])
+        x2 = self.x.reshape(-1, self.x.shape[-1])
+        d2 = dout.reshape(-1, dout.shape[-1])
+        dw = x2.T @ d2
         self.grads["W"] = dw if self.in_out else dw.T
-        self.grads["b"] = dout.sum(0)
+        self.grads["b"] = d2.sum(0)
         return dout @ self._wmat().T
 
 
 class Sequential:
+    """Layers in order. Containers (Sequential, Residual, SkipConcat, MulGate) nest:
+    `parameters()` and `modules()` walk into them."""
+
     def __init__(self, layers):
         self.layers = layers
 
@@ -275,12 +281,23 @@ class Sequential:
             dout = layer.backward(dout)
         return dout
 
+    def children(self):
+        return self.layers
+
+    def modules(self):
+        """Every leaf layer, depth first."""
+        for layer in self.children():
+            if hasattr(layer, "modules"):
+                yield from layer.modules()
+            else:
+                yield layer
+
     def parameters(self):
-        return [(layer, key) for layer in self.layers for key in layer.params]
+        return [(layer, key) for layer in self.modules() for key in layer.params]
 
     def calibrate_batchnorm(self, x, batch=256):
         """Replace BatchNorm running statistics with exact training-set statistics."""
-        bns = [layer for layer in self.layers if isinstance(layer, BatchNorm2D)]
+        bns = [layer for layer in self.modules() if isinstance(layer, BatchNorm2D)]
         if not bns:
             return
         for bn in bns:
@@ -325,11 +342,17 @@ def softmax_cross_entropy(logits, labels):
     loss = -np.log(p[np.arange(n), labels] + 1e-12).mean()
     d = p.copy()
     d[np.arange(n), labels] -= 1
-    return float(loss), (d / n).astype(np.float32)
+    return float(loss), (d / n).astype(logits.dtype)
 
 
-def train(model, x, y, epochs, batch, lr, rng, augment=None, log=print, lr_decay=None, weight_decay=0.0):
-    """Mini-batch Adam on softmax cross-entropy; `augment(xb, rng)` may jitter inputs."""
+def train(model, x, y, epochs, batch, lr, rng, augment=None, log=print, lr_decay=None, weight_decay=0.0,
+          loss=None, prepare=None):
+    """Mini-batch Adam on `loss(outputs, labels) -> (mean loss, d outputs)` (softmax
+    cross-entropy over axis 1 of [N, C] by default; then train accuracy is logged too).
+    `augment(xb, rng)` may jitter inputs; `prepare(xb)` maps a stored batch (e.g. uint8)
+    to the model's input after augmentation."""
+    classify = loss is None
+    loss = loss or softmax_cross_entropy
     opt = Adam(model, lr=lr, weight_decay=weight_decay)
     for epoch in range(epochs):
         if lr_decay is not None:
@@ -341,13 +364,17 @@ def train(model, x, y, epochs, batch, lr, rng, augment=None, log=print, lr_decay
             xb = x[idx]
             if augment is not None:
                 xb = augment(xb, rng)
+            if prepare is not None:
+                xb = prepare(xb)
             logits = model.forward(xb, train=True)
-            loss, d = softmax_cross_entropy(logits, y[idx])
+            value, d = loss(logits, y[idx])
             model.backward(d)
             opt.step()
-            losses.append(loss)
-            correct += int((logits.argmax(1) == y[idx]).sum())
-        log(f"  epoch {epoch + 1}/{epochs}: loss {np.mean(losses):.4f}, train acc {correct / len(x):.4f}")
+            losses.append(value)
+            if classify:
+                correct += int((logits.argmax(1) == y[idx]).sum())
+        acc = f", train acc {correct / len(x):.4f}" if classify else ""
+        log(f"  epoch {epoch + 1}/{epochs}: loss {np.mean(losses):.4f}{acc}")
 
 
 def predict(model, x, batch=500):
@@ -576,4 +603,380 @@ def check_recurrent_gradients(rng, eps=1e-6):
                 value[idx] = old
                 numeric[idx] = (up - down) / (2 * eps)
             worst = max(worst, rel(numeric, analytic))
+# --------------------------------------------------------------------------- dense prediction, gates, attention
+# Added for samples/make_task_samples.py (segmenter, heatmap, sigmoid head, regressor,
+# transformer, MobileNetV3, FPN detector). Layers here keep the dtype of their input, so
+# `gradient_check` can run them in float64.
+
+def interpolation_matrix(size, scale, mode):
+    """[size*scale, size] matrix of ONNX Resize along one axis: `nearest` with
+    coordinate_transformation_mode=asymmetric, nearest_mode=floor (torch's export), or
+    `linear` with half_pixel (torch's bilinear, align_corners=False; edges clamped)."""
+    out = size * scale
+    m = np.zeros((out, size), np.float64)
+    for o in range(out):
+        if mode == "nearest":
+            m[o, min(int(np.floor(o / scale)), size - 1)] = 1.0
+        else:
+            src = max((o + 0.5) / scale - 0.5, 0.0)
+            i0 = min(int(np.floor(src)), size - 1)
+            i1 = min(i0 + 1, size - 1)
+            f = src - i0
+            m[o, i0] += 1.0 - f
+            m[o, i1] += f
+    return m.astype(np.float32)
+
+
+class Upsample(Layer):
+    """Integer-factor upsampling of [N, C, H, W] as ONNX Resize (see interpolation_matrix)."""
+
+    def __init__(self, scale=2, mode="nearest"):
+        super().__init__()
+        self.scale, self.mode = scale, mode
+        self._mats = {}
+
+    def _mat(self, size, dtype):
+        key = (size, dtype)
+        if key not in self._mats:
+            self._mats[key] = interpolation_matrix(size, self.scale, self.mode).astype(dtype)
+        return self._mats[key]
+
+    def forward(self, x, train):
+        self.shape = x.shape
+        if self.mode == "nearest":
+            s = self.scale
+            return x.repeat(s, 2).repeat(s, 3)
+        mh, mw = self._mat(x.shape[2], x.dtype), self._mat(x.shape[3], x.dtype)
+        return mh @ x @ mw.T
+
+    def backward(self, dout):
+        n, c, h, w = self.shape
+        if self.mode == "nearest":
+            s = self.scale
+            return dout.reshape(n, c, h, s, w, s).sum((3, 5))
+        mh, mw = self._mat(h, dout.dtype), self._mat(w, dout.dtype)
+        return mh.T @ dout @ mw
+
+
+class ConvTranspose2(Layer):
+    """ConvTranspose with kernel 2, stride 2 (no overlap), weight [Cin, Cout, 2, 2] as ONNX stores it."""
+
+    def __init__(self, rng, cin, cout, bias=True):
+        super().__init__()
+        self.params["W"] = _he(rng, (cin, cout, 2, 2), cin)
+        if bias:
+            self.params["b"] = np.zeros(cout, np.float32)
+
+    def forward(self, x, train):
+        n, c, h, w = x.shape
+        W = self.params["W"]
+        cout = W.shape[1]
+        xmat = x.transpose(0, 2, 3, 1).reshape(-1, c)
+        out = (xmat @ W.reshape(c, -1)).reshape(n, h, w, cout, 2, 2).transpose(0, 3, 1, 4, 2, 5)
+        out = out.reshape(n, cout, 2 * h, 2 * w)
+        if "b" in self.params:
+            out = out + self.params["b"][None, :, None, None]
+        self.cache = (x.shape, xmat)
+        return out
+
+    def backward(self, dout):
+        (n, c, h, w), xmat = self.cache
+        W = self.params["W"]
+        cout = W.shape[1]
+        dmat = dout.reshape(n, cout, h, 2, w, 2).transpose(0, 2, 4, 1, 3, 5).reshape(n * h * w, -1)
+        self.grads["W"] = (xmat.T @ dmat).reshape(W.shape)
+        if "b" in self.params:
+            self.grads["b"] = dout.sum((0, 2, 3))
+        return (dmat @ W.reshape(c, -1).T).reshape(n, h, w, c).transpose(0, 3, 1, 2)
+
+
+class Sigmoid(Layer):
+    def forward(self, x, train):
+        self.y = 1 / (1 + np.exp(-x))
+        return self.y
+
+    def backward(self, dout):
+        return dout * self.y * (1 - self.y)
+
+
+class HardSigmoid(Layer):
+    """ONNX HardSigmoid: max(0, min(1, alpha*x + beta)); torch's is alpha=1/6, beta=0.5."""
+
+    def __init__(self, alpha=1 / 6, beta=0.5):
+        super().__init__()
+        self.alpha, self.beta = alpha, beta
+
+    def forward(self, x, train):
+        z = self.alpha * x + self.beta
+        self.mask = (z > 0) & (z < 1)
+        return np.clip(z, 0, 1).astype(x.dtype)
+
+    def backward(self, dout):
+        return dout * self.mask * self.alpha
+
+
+class Unflatten(Layer):
+    """[N, C] to [N, C, 1, 1] (what a 1x1 Conv on a pooled map computes)."""
+
+    def forward(self, x, train):
+        return x[:, :, None, None]
+
+    def backward(self, dout):
+        return dout[:, :, 0, 0]
+
+
+class _Container(Sequential):
+    def __init__(self, inner):
+        super().__init__([inner])
+        self.inner = inner
+
+
+def _reduce_to(d, shape):
+    """Sum a broadcast gradient back to `shape`."""
+    axes = tuple(i for i, (a, b) in enumerate(zip(d.shape, shape)) if b == 1 and a != 1)
+    return d.sum(axes, keepdims=True) if axes else d
+
+
+class Residual(_Container):
+    """y = x + inner(x) (inner's output may broadcast, e.g. [N, C, 1, 1] global context)."""
+
+    def forward(self, x, train=False):
+        self.inner_shape = None
+        out = self.inner.forward(x, train)
+        self.inner_shape = out.shape
+        return x + out
+
+    def backward(self, dout):
+        return dout + self.inner.backward(_reduce_to(dout, self.inner_shape))
+
+
+class MulGate(_Container):
+    """y = x * inner(x) with inner's output [N, C, 1, 1]: squeeze-and-excite."""
+
+    def forward(self, x, train=False):
+        self.x = x
+        self.g = self.inner.forward(x, train)
+        return x * self.g
+
+    def backward(self, dout):
+        return dout * self.g + self.inner.backward(_reduce_to(dout * self.x, self.g.shape))
+
+
+class SkipConcat(_Container):
+    """y = Concat([inner(x), x], axis=1): a U-Net level (inner = down, ..., up)."""
+
+    def forward(self, x, train=False):
+        out = self.inner.forward(x, train)
+        self.split = out.shape[1]
+        return np.concatenate([out, x], 1)
+
+    def backward(self, dout):
+        return self.inner.backward(dout[:, :self.split]) + dout[:, self.split:]
+
+
+class Patchify(Layer):
+    """[N, 1, H, W] to [N, (H/p)*(W/p), p*p] tokens, row-major patches: in ONNX
+    Reshape [N, H/p, p, W/p, p] → Transpose [0, 1, 3, 2, 4] → Reshape [N, T, p*p]."""
+
+    def __init__(self, p):
+        super().__init__()
+        self.p = p
+
+    def forward(self, x, train):
+        n, _, h, w = x.shape
+        p = self.p
+        self.shape = x.shape
+        return x.reshape(n, h // p, p, w // p, p).transpose(0, 1, 3, 2, 4).reshape(n, (h // p) * (w // p), p * p)
+
+    def backward(self, dout):
+        n, _, h, w = self.shape
+        p = self.p
+        return dout.reshape(n, h // p, w // p, p, p).transpose(0, 1, 3, 2, 4).reshape(self.shape)
+
+
+class AddParameter(Layer):
+    """y = x + P (P shaped like one sample, e.g. positional embeddings [T, D])."""
+
+    def __init__(self, rng, shape, std=0.02):
+        super().__init__()
+        self.params["P"] = (rng.standard_normal(shape) * std).astype(np.float32)
+
+    def forward(self, x, train):
+        return x + self.params["P"]
+
+    def backward(self, dout):
+        self.grads["P"] = dout.sum(0)
+        return dout
+
+
+class LayerNorm(Layer):
+    """Over the last axis (ONNX LayerNormalization, axis=-1)."""
+
+    def __init__(self, dim, eps=1e-5):
+        super().__init__()
+        self.eps = eps
+        self.params["gamma"] = np.ones(dim, np.float32)
+        self.params["beta"] = np.zeros(dim, np.float32)
+
+    def forward(self, x, train):
+        mu = x.mean(-1, keepdims=True)
+        var = x.var(-1, keepdims=True)
+        self.inv = 1 / np.sqrt(var + self.eps)
+        self.xhat = (x - mu) * self.inv
+        return self.xhat * self.params["gamma"] + self.params["beta"]
+
+    def backward(self, dout):
+        lead = tuple(range(dout.ndim - 1))
+        self.grads["gamma"] = (dout * self.xhat).sum(lead)
+        self.grads["beta"] = dout.sum(lead)
+        dxhat = dout * self.params["gamma"]
+        return self.inv * (dxhat - dxhat.mean(-1, keepdims=True)
+                           - self.xhat * (dxhat * self.xhat).mean(-1, keepdims=True))
+
+
+class GELU(Layer):
+    """Exact GELU, 0.5·x·(1 + erf(x/√2)) (ONNX Gelu, or the Erf form torch exports)."""
+
+    def forward(self, x, train):
+        from scipy.special import erf
+        self.x = x
+        self.cdf = 0.5 * (1 + erf(x / np.sqrt(2.0))).astype(x.dtype)
+        return x * self.cdf
+
+    def backward(self, dout):
+        x = self.x
+        pdf = np.exp(-0.5 * x * x) / np.sqrt(2 * np.pi)
+        return dout * (self.cdf + x * pdf)
+
+
+class MultiHeadSelfAttention(Layer):
+    """Self-attention over [N, T, D]: Q, K, V and output projections with weights
+    [D, D] stored [in, out] (MatMul) and biases; `heads` heads of D/heads."""
+
+    def __init__(self, rng, dim, heads):
+        super().__init__()
+        self.heads = heads
+        for name in ("q", "k", "v", "o"):
+            self.params[f"W{name}"] = (rng.standard_normal((dim, dim)) / np.sqrt(dim)).astype(np.float32)
+            self.params[f"b{name}"] = np.zeros(dim, np.float32)
+
+    def _split(self, t):  # [N, T, D] -> [N, H, T, dh]
+        n, T, d = t.shape
+        return t.reshape(n, T, self.heads, d // self.heads).transpose(0, 2, 1, 3)
+
+    @staticmethod
+    def _merge(t):  # [N, H, T, dh] -> [N, T, D]
+        n, h, T, dh = t.shape
+        return t.transpose(0, 2, 1, 3).reshape(n, T, h * dh)
+
+    def forward(self, x, train):
+        P = self.params
+        q = self._split(x @ P["Wq"] + P["bq"])
+        k = self._split(x @ P["Wk"] + P["bk"])
+        v = self._split(x @ P["Wv"] + P["bv"])
+        self.scale = 1 / np.sqrt(q.shape[-1])
+        s = (q @ k.transpose(0, 1, 3, 2)) * np.asarray(self.scale, x.dtype)
+        s = s - s.max(-1, keepdims=True)
+        a = np.exp(s)
+        a /= a.sum(-1, keepdims=True)
+        o = self._merge(a @ v)
+        self.cache = (x, q, k, v, a, o)
+        return o @ P["Wo"] + P["bo"]
+
+    def backward(self, dout):
+        P = self.params
+        x, q, k, v, a, o = self.cache
+        x2 = x.reshape(-1, x.shape[-1])
+        d2 = dout.reshape(-1, dout.shape[-1])
+        self.grads["Wo"] = o.reshape(-1, o.shape[-1]).T @ d2
+        self.grads["bo"] = d2.sum(0)
+        do = self._split(dout @ P["Wo"].T)
+        da = do @ v.transpose(0, 1, 3, 2)
+        dv = a.transpose(0, 1, 3, 2) @ do
+        ds = a * (da - (da * a).sum(-1, keepdims=True)) * np.asarray(self.scale, x.dtype)
+        dq = ds @ k
+        dk = ds.transpose(0, 1, 3, 2) @ q
+        dx = 0
+        for name, dt in (("q", dq), ("k", dk), ("v", dv)):
+            dt = self._merge(dt)
+            dt2 = dt.reshape(-1, dt.shape[-1])
+            self.grads[f"W{name}"] = x2.T @ dt2
+            self.grads[f"b{name}"] = dt2.sum(0)
+            dx = dx + dt @ P[f"W{name}"].T
+        return dx
+
+
+class MeanTokens(Layer):
+    """[N, T, D] to [N, D] (ONNX ReduceMean over axis 1)."""
+
+    def forward(self, x, train):
+        self.T = x.shape[1]
+        return x.mean(1)
+
+    def backward(self, dout):
+        return np.repeat(dout[:, None, :] / self.T, self.T, 1)
+
+
+def pixel_softmax_cross_entropy(logits, labels, class_weights=None):
+    """Per-pixel softmax cross-entropy: logits [N, C, H, W], integer labels [N, H, W];
+    optional per-class weights (the loss is the weighted mean)."""
+    n, c = logits.shape[:2]
+    z = logits.transpose(0, 2, 3, 1).reshape(-1, c)
+    lab = labels.reshape(-1)
+    p = softmax(z)
+    w = np.ones(len(lab)) if class_weights is None else np.asarray(class_weights, np.float64)[lab]
+    w = w / w.sum()
+    loss = -(w * np.log(p[np.arange(len(lab)), lab] + 1e-12)).sum()
+    d = p
+    d[np.arange(len(lab)), lab] -= 1
+    d = (d * w[:, None]).astype(logits.dtype)
+    return float(loss), d.reshape(n, *logits.shape[2:], c).transpose(0, 3, 1, 2)
+
+
+def sigmoid_binary_cross_entropy(logits, targets):
+    """Binary cross-entropy on logits (the graph applies the Sigmoid); targets in [0, 1],
+    any shape with as many elements as the logits."""
+    t = np.asarray(targets, logits.dtype).reshape(logits.shape)
+    z = logits
+    loss = np.maximum(z, 0) - z * t + np.log1p(np.exp(-np.abs(z)))
+    d = (1 / (1 + np.exp(-z)) - t) / z.size
+    return float(loss.mean()), d.astype(logits.dtype)
+
+
+def mean_squared_error(out, targets):
+    t = np.asarray(targets, out.dtype).reshape(out.shape)
+    diff = out - t
+    return float((diff * diff).mean()), (2 * diff / diff.size).astype(out.dtype)
+
+
+def gradient_check(model, x, y, loss, rng, checks=6, eps=1e-5):
+    """Compare backprop with central differences, in float64, on a few entries of every
+    parameter and of the input. Returns the worst relative error |num - ana| / (|num| + |ana|),
+    floored at 1e-4 in the denominator. Leaves the model in float64: use a throw-away model."""
+    for layer, key in model.parameters():
+        layer.params[key] = layer.params[key].astype(np.float64)
+    x = np.asarray(x, np.float64)
+
+    def value(inp):
+        return loss(model.forward(inp, train=True), y)[0]
+
+    _, d = loss(model.forward(x, train=True), y)
+    dx = model.backward(np.asarray(d, np.float64))
+    analytic = [(layer.params, key, layer.grads[key].copy()) for layer, key in model.parameters()]
+    analytic.append(({"x": x}, "x", dx))
+    worst = 0.0
+    for store, key, grad in analytic:
+        arr = store[key]
+        for flat in rng.choice(arr.size, min(checks, arr.size), replace=False):
+            idx = np.unravel_index(flat, arr.shape)
+            old = arr[idx]
+            arr[idx] = old + eps
+            up = value(x)
+            arr[idx] = old - eps
+            down = value(x)
+            arr[idx] = old
+            numeric = (up - down) / (2 * eps)
+            # floor: gradients that vanish exactly (e.g. the key bias under softmax) leave only noise
+            err = abs(numeric - grad[idx]) / max(1e-4, abs(numeric) + abs(grad[idx]))
+            worst = max(worst, err)
     return worst

@@ -41,6 +41,33 @@ class GraphBuilder:
                                            domain=domain, **attrs))
         return outputs[0] if len(outputs) == 1 else outputs
 
+    # Shorthands for the layer patterns exporters write (used by make_task_samples.py).
+
+    def conv(self, x, prefix, W, b=None, stride=1, pad=None, group=1, out=None):
+        """Conv with `{prefix}.weight` (and `{prefix}.bias`), square kernel, symmetric `pad`
+        (default k//2: "same" at stride 1)."""
+        k = W.shape[-1]
+        pad = k // 2 if pad is None else pad
+        inputs = [x, self.weight(f"{prefix}.weight", np.asarray(W, np.float32))]
+        if b is not None:
+            inputs.append(self.weight(f"{prefix}.bias", np.asarray(b, np.float32)))
+        return self.node("Conv", inputs, out or f"{prefix}_out", name=f"/{prefix}/Conv", kernel_shape=[k, k],
+                         pads=[pad] * 4, strides=[stride, stride], dilations=[1, 1], group=group)
+
+    def resize(self, x, scale, mode, name):
+        """Resize [N, C, H, W] by an integer factor as torch exports it: `nearest` with
+        asymmetric/floor, `linear` with half_pixel; roi omitted (""), scales as input 3."""
+        scales = self.weight(f"{name}.scales", np.array([1, 1, scale, scale], np.float32))
+        attrs = {"mode": mode}
+        if mode == "nearest":
+            attrs.update(coordinate_transformation_mode="asymmetric", nearest_mode="floor")
+        else:
+            attrs.update(coordinate_transformation_mode="half_pixel")
+        return self.node("Resize", [x, "", scales], f"{name}_out", name=f"/{name}/Resize", **attrs)
+
+    def scalar(self, name, value):
+        return self.weight(name, np.array(value, np.float32))
+
     def model(self, inputs, outputs, opset=13, name="graph", producer="lathe-samples", extra_opsets=(),
               value_info=(), ir_version=None, check=True):
         graph = helper.make_graph(self.nodes, name, inputs, outputs, initializer=self.initializers,

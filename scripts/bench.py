@@ -1,13 +1,28 @@
 #!/usr/bin/env python3
 """Whole-process time of `lathe eval` versus onnxruntime on the bundled samples.
 
-For each sample (the CNNs on 2,000 MNIST images, and the digits MLP), times
-  lathe:        `lathe eval MODEL --data DATA --batch 32 --json`
-  onnxruntime:  `python -c ...` that reads the same npz itself and runs the model
-                in batches of 32 with intra_op_num_threads=2
-as whole processes (start-up, loading and evaluation included), best of 3 each,
-prints a table with the ratio lathe / onnxruntime, and writes bench-results.json
-in the current directory. Both report top-1, which must agree.
+Two parts, both timed as whole processes (start-up, loading and evaluation included),
+best of `--repeats` each, lathe / onnxruntime ratio per row:
+
+1. The bundled samples (the CNNs on 2,000 MNIST images, and the digits MLP) at batch 32.
+2. Model shapes (issue 13) at batch 1, 8 and 64: the small classifier (mobilenet), a
+   MobileNetV3 on 48x192 lines (mobilenetv3), a DB-style FPN detector on 512x512x3 inputs
+   (fpn_detector; its images are generated at run time, deterministically, into a
+   temporary folder with samples/scenes.py), a CRNN (crnn) and a transformer encoder
+   (transformer). A model whose folder is missing is skipped and listed as such; a model
+   whose input has a fixed batch dimension runs at that batch only. Sets whose labels are
+   not 1-D integers are given to both engines as `x` only (lathe eval rejects them).
+
+Commands:
+  lathe:        `lathe eval MODEL --data DATA --batch B --json --save-outputs OUT.npy`
+  onnxruntime:  `python -c ...` that reads the same npz itself, runs the model in batches
+                of B with intra_op_num_threads=2 and saves its first output
+Both processes write their outputs (the same cost on both sides). Checks: for a
+classifier (integer labels `y` [N] and an output [N, C>=2]) lathe's and onnxruntime's
+top-1 must be equal; for every model the outputs must agree, max |lathe - ort| /
+max |ort| <= 1e-4 (Lathe's top-1 is an argmax, meaningless for maps and one-unit heads).
+Prints the rows and a ratio table, and writes bench-results.json in the current
+directory (`results`: one row per model and batch; `skipped`; `ratio_table`).
 """
 
 import argparse
@@ -15,29 +30,51 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
 MODELS = ["lenet5", "mobilenet", "digits_mlp"]
 BATCH = 32
+SHAPES = ["mobilenet", "mobilenetv3", "fpn_detector", "crnn", "transformer"]
+SHAPE_BATCHES = [1, 8, 64]
+FPN_IMAGES = 64         # generated 512x512x3 scenes for fpn_detector
+FPN_SEED = 4242
 THREADS = 2
+MAX_REL_DIFF = 1e-4
 
 ORT_SCRIPT = f"""
 import json, sys
 import numpy as np
 import onnxruntime as ort
+model, data, batch, out_path = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 opts = ort.SessionOptions()
 opts.intra_op_num_threads = {THREADS}
 opts.inter_op_num_threads = 1
-sess = ort.InferenceSession(sys.argv[1], sess_options=opts, providers=["CPUExecutionProvider"])
+sess = ort.InferenceSession(model, sess_options=opts, providers=["CPUExecutionProvider"])
 name = sess.get_inputs()[0].name
-with np.load(sys.argv[2]) as data:
-    x = data["x"].astype(np.float32)
-    y = data["y"]
-out = np.concatenate([sess.run(None, {{name: x[i:i + {BATCH}]}})[0] for i in range(0, len(x), {BATCH})])
-print(json.dumps({{"top1": float((out.argmax(1) == y).mean()), "samples": len(x)}}))
+first = sess.get_outputs()[0].name
+with np.load(data) as d:
+    x = d["x"] if "x" in d.files else d[d.files[0]]
+    y = d["y"] if "y" in d.files else None
+x = x.astype(np.float32)
+parts, axis = [], 0
+for i in range(0, len(x), batch):
+    part = sess.run([first], {{name: x[i:i + batch]}})[0]
+    n = len(x[i:i + batch])
+    if part.shape[0] != n:  # batch not first (e.g. a CRNN's [T, N, C]): the first axis of that size
+        axis = next((k for k, size in enumerate(part.shape) if size == n), 0)
+    parts.append(part)
+out = np.concatenate(parts, axis=axis)
+np.save(out_path, out)
+res = {{"samples": len(x)}}
+if y is not None and y.ndim == 1 and y.dtype.kind in "iu" and out.ndim == 2 and out.shape[1] >= 2:
+    res["top1"] = float((out.argmax(1) == y).mean())
+print(json.dumps(res))
 """
 
 
@@ -46,7 +83,7 @@ def timed(cmd):
     proc = subprocess.run([str(c) for c in cmd], capture_output=True, text=True)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
-        raise RuntimeError(f"`{' '.join(map(str, cmd))}` exited {proc.returncode}: {proc.stderr.strip()[:400]}")
+        raise RuntimeError(f"`{' '.join(map(str, cmd))}` exited {proc.returncode}: {proc.stderr.strip()[:600]}")
     return elapsed, proc.stdout
 
 
@@ -58,47 +95,154 @@ def best_of(cmd, repeats):
     return min(runs), runs, json.loads(out)
 
 
+def fixed_batch(model_path):
+    """The input's batch dimension if the model fixes it, else None."""
+    import onnx
+    model = onnx.load(str(model_path), load_external_data=False)
+    inits = {t.name for t in model.graph.initializer}
+    first = next(i for i in model.graph.input if i.name not in inits)
+    dims = first.type.tensor_type.shape.dim
+    return dims[0].dim_value if dims and dims[0].HasField("dim_value") and dims[0].dim_value > 0 else None
+
+
+def max_rel_diff(a, b):
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    if a.shape != b.shape:
+        if a.size != b.size:
+            return float("inf")
+        a = a.reshape(b.shape)
+    scale = max(np.abs(b).max(), 1e-30)
+    return float(np.abs(a - b).max() / scale)
+
+
+def run_row(lathe, name, model, data, batch, repeats, tmp):
+    """Time lathe and onnxruntime on one model at one batch; compare their outputs."""
+    lathe_out, ort_out = Path(tmp) / f"{name}_{batch}_lathe.npy", Path(tmp) / f"{name}_{batch}_ort.npy"
+    lathe_best, lathe_runs, lathe_js = best_of(
+        [lathe, "eval", model, "--data", data, "--batch", batch, "--json", "--save-outputs", lathe_out], repeats)
+    ort_best, ort_runs, ort_js = best_of([sys.executable, "-c", ORT_SCRIPT, model, data, batch, ort_out], repeats)
+    diff = max_rel_diff(np.load(lathe_out), np.load(ort_out))
+    classifier = "top1" in ort_js
+    row = {"model": name, "samples": ort_js["samples"], "batch": batch, "threads": THREADS,
+           "lathe_seconds": lathe_best, "ort_seconds": ort_best, "ratio_lathe_over_ort": lathe_best / ort_best,
+           "lathe_runs": lathe_runs, "ort_runs": ort_runs, "max_rel_diff": diff,
+           "lathe_top1": lathe_js.get("top1") if classifier else None, "ort_top1": ort_js.get("top1")}
+    ok = diff <= MAX_REL_DIFF
+    if classifier:
+        ok = ok and row["lathe_top1"] is not None and abs(row["lathe_top1"] - row["ort_top1"]) <= 1e-9
+    row["ok"] = ok
+    return row
+
+
+def print_row(row):
+    if row["ort_top1"] is not None:
+        check = f"top-1 {row['lathe_top1'] if row['lathe_top1'] is None else format(row['lathe_top1'], '.4f')}" \
+                f"/{row['ort_top1']:.4f}"
+    else:
+        check = "no top-1 (not a classifier)"
+    print(f"{row['model']:<13} {row['batch']:>5} {row['samples']:>7} {row['lathe_seconds']:>9.3f} "
+          f"{row['ort_seconds']:>9.3f} {row['ratio_lathe_over_ort']:>9.2f} {row['max_rel_diff']:>10.1e}  {check}"
+          f"{'' if row['ok'] else '  MISMATCH'}", flush=True)
+
+
+def fpn_data(tmp, images):
+    """`images` 512x512x3 scenes (uint8) generated deterministically, saved uncompressed
+    without their maps (Lathe's eval reads only 1-D integer labels today)."""
+    sys.path.insert(0, str(SAMPLES))
+    import scenes
+    x, _ = scenes.scenes(images, 512, seed=FPN_SEED)
+    path = Path(tmp) / "fpn_detector_bench.npz"
+    np.savez(path, x=x)
+    return path
+
+
+def inputs_only_if_needed(name, data, tmp):
+    """`lathe eval` rejects labels that are not 1-D integers (maps, float targets); for
+    such sets both engines get a copy with `x` only."""
+    with np.load(data) as d:
+        y = d["y"] if "y" in d.files else None
+        if y is None or (y.ndim == 1 and y.dtype.kind in "iu"):
+            return data
+        x = d["x"] if "x" in d.files else d[d.files[0]]
+    path = Path(tmp) / f"{name}_inputs.npz"
+    np.savez(path, x=x)
+    return path
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lathe", required=True, help="path to the lathe binary")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--output", default="bench-results.json")
+    parser.add_argument("--only", help="comma-separated model names (both parts)")
+    parser.add_argument("--batches", default=",".join(map(str, SHAPE_BATCHES)), help="batches for the shapes part")
+    parser.add_argument("--fpn-images", type=int, default=FPN_IMAGES)
     args = parser.parse_args()
     lathe = Path(args.lathe)
     if not (lathe.is_file() and os.access(lathe, os.X_OK)):
         print(f"error: {lathe}: no executable lathe binary there", file=sys.stderr)
         return 2
+    only = set(args.only.split(",")) if args.only else None
+    batches = [int(b) for b in args.batches.split(",")]
 
-    results = []
-    header = f"{'model':<12} {'samples':>7} {'lathe s':>9} {'ort s':>9} {'lathe/ort':>10} {'top-1 lathe':>12} {'top-1 ort':>10}"
-    print(header)
-    print("-" * len(header))
-    failed = False
-    for name in MODELS:
-        model = SAMPLES / name / "model.onnx"
-        data = SAMPLES / name / "data.npz"
-        try:
-            lathe_best, lathe_runs, lathe_js = best_of(
-                [lathe, "eval", model, "--data", data, "--batch", BATCH, "--json"], args.repeats)
-            ort_best, ort_runs, ort_js = best_of([sys.executable, "-c", ORT_SCRIPT, model, data], args.repeats)
-        except (RuntimeError, json.JSONDecodeError) as error:
-            print(f"{name:<12} error: {error}")
-            failed = True
-            continue
-        ratio = lathe_best / ort_best
-        lathe_top1 = lathe_js.get("top1")
-        print(f"{name:<12} {ort_js['samples']:>7} {lathe_best:>9.3f} {ort_best:>9.3f} {ratio:>10.2f} "
-              f"{lathe_top1 if lathe_top1 is None else format(lathe_top1, '.4f'):>12} {ort_js['top1']:>10.4f}")
-        if lathe_top1 is None or abs(lathe_top1 - ort_js["top1"]) > 1e-9:
-            failed = True
-        results.append({"model": name, "samples": ort_js["samples"], "batch": BATCH, "threads": THREADS,
-                        "lathe_seconds": lathe_best, "ort_seconds": ort_best, "ratio_lathe_over_ort": ratio,
-                        "lathe_runs": lathe_runs, "ort_runs": ort_runs,
-                        "lathe_top1": lathe_top1, "ort_top1": ort_js["top1"]})
-    Path(args.output).write_text(json.dumps({"repeats": args.repeats, "results": results}, indent=2) + "\n")
+    results, skipped, failed = [], [], False
+    header = (f"{'model':<13} {'batch':>5} {'samples':>7} {'lathe s':>9} {'ort s':>9} {'lathe/ort':>9} "
+              f"{'max rel':>10}  check (lathe/ort)")
+    with tempfile.TemporaryDirectory(prefix="lathe-bench-") as tmp:
+        plan = [(name, BATCH, SAMPLES / name / "model.onnx", SAMPLES / name / "data.npz")
+                for name in MODELS if only is None or name in only]
+        for name in SHAPES:
+            if only is not None and name not in only:
+                continue
+            model = SAMPLES / name / "model.onnx"
+            if not model.is_file():
+                reason = f"samples/{name} is missing (not on this branch)"
+                print(f"{name}: skipped, {reason}", flush=True)
+                skipped.append({"model": name, "reason": reason})
+                continue
+            if name == "fpn_detector":
+                data = fpn_data(tmp, args.fpn_images)
+            else:
+                data = inputs_only_if_needed(name, SAMPLES / name / "data.npz", tmp)
+            fixed = fixed_batch(model)
+            if fixed is not None:
+                print(f"{name}: input batch fixed at {fixed}; run at that batch only", flush=True)
+            for b in ([fixed] if fixed is not None else batches):
+                plan.append((name, b, model, data))
+
+        print(header)
+        print("-" * len(header))
+        for name, b, model, data in plan:
+            try:
+                row = run_row(lathe, name, model, data, b, args.repeats, tmp)
+            except (RuntimeError, json.JSONDecodeError, ValueError, OSError) as error:
+                print(f"{name:<13} {b:>5} error: {error}", flush=True)
+                results.append({"model": name, "batch": b, "error": str(error)})
+                failed = True
+                continue
+            print_row(row)
+            failed = failed or not row["ok"]
+            row["part"] = "samples" if b == BATCH and name in MODELS else "shapes"
+            results.append(row)
+
+    table = {}
+    for row in results:
+        if row.get("part") == "shapes":
+            table.setdefault(row["model"], {})[str(row["batch"])] = round(row["ratio_lathe_over_ort"], 3)
+    if table:
+        cols = sorted({int(b) for r in table.values() for b in r})
+        print(f"\nlathe / onnxruntime ({THREADS} threads), whole process, best of {args.repeats}")
+        print(f"{'model':<13}" + "".join(f"{'batch ' + str(c):>10}" for c in cols))
+        for name, ratios in table.items():
+            print(f"{name:<13}" + "".join(f"{ratios.get(str(c), float('nan')):>10.2f}" for c in cols))
+    for s in skipped:
+        print(f"skipped {s['model']}: {s['reason']}")
+
+    Path(args.output).write_text(json.dumps({"repeats": args.repeats, "threads": THREADS, "results": results,
+                                             "skipped": skipped, "ratio_table": table}, indent=2) + "\n")
     print(f"wrote {args.output}")
     if failed:
-        print("error: a run failed or top-1 differs between lathe and onnxruntime", file=sys.stderr)
+        print("error: a run failed, top-1 differs or outputs differ between lathe and onnxruntime", file=sys.stderr)
         return 1
     return 0
 
