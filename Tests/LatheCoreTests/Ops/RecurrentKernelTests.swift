@@ -66,7 +66,7 @@ final class RecurrentKernelTests: XCTestCase {
         var failures: [String] = []
         for fixture in cases {
             if let skip = fixture.skip { failures.append("\(fixture.name): skipped (\(skip))"); continue }
-            guard let op = fixture.op, let kernel = OpRegistry.table[op] else {
+            guard let op = fixture.op, let kernel = OpRegistry.kernel(op) else {
                 failures.append("\(fixture.name): no kernel for \(fixture.op ?? "?")")
                 continue
             }
@@ -125,7 +125,7 @@ final class RecurrentKernelTests: XCTestCase {
 
     func expectBadInput(_ op: String, _ attributes: [String: AttributeValue], _ inputs: [Tensor?], mentioning text: String,
                         line: UInt = #line) {
-        guard let kernel = OpRegistry.table[op] else { return XCTFail("no \(op) kernel", line: line) }
+        guard let kernel = OpRegistry.kernel(op) else { return XCTFail("no \(op) kernel", line: line) }
         XCTAssertThrowsError(try kernel(node(op, attributes, inputs: inputs.count), inputs), line: line) { error in
             guard let lathe = error as? LatheError, lathe.kind == .badInput else { return XCTFail("\(error)", line: line) }
             let message = lathe.message
@@ -157,7 +157,7 @@ final class RecurrentKernelTests: XCTestCase {
     }
 
     func testEmptySequenceGivesZeroStates() throws {
-        let kernel = try XCTUnwrap(OpRegistry.table["GRU"])
+        let kernel = try XCTUnwrap(OpRegistry.kernel("GRU"))
         let x = Tensor.zeros([0, 2, 3])
         let outputs = try kernel(node("GRU", ["hidden_size": .int(2)]),
                                  [x, Tensor.zeros([1, 6, 3]), Tensor.zeros([1, 6, 2])])
