@@ -16,5 +16,9 @@ public enum ComputeKernels {
         "LayerNormalization": NormalizationKernels.layerNormalization,
         "Resize": ResizeKernel.run,
         "Pad": PadKernel.run,
+        "ConvInteger": IntegerConv.convInteger,
+        "QLinearConv": IntegerConv.qLinearConv,
+        "MatMulInteger": IntegerMatMul.matMulInteger,
+        "QLinearMatMul": IntegerMatMul.qLinearMatMul,
     ]
 }

@@ -75,5 +75,10 @@ public enum TensorKernels {
         "Range": Generators.range,
         "Identity": PassThrough.identity,
         "Dropout": PassThrough.dropout,
+        // Quantization
+        "QuantizeLinear": LinearQuantization.quantizeLinear,
+        "DequantizeLinear": LinearQuantization.dequantizeLinear,
+        "DynamicQuantizeLinear": LinearQuantization.dynamicQuantizeLinear,
+        "Round": RoundKernel.round,
     ]
 }

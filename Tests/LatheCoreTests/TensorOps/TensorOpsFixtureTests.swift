@@ -25,6 +25,7 @@ final class TensorOpsFixtureTests: XCTestCase {
                         "reduce", "cast", "generators", "passthrough", "comparison"]
         var covered = Set<String>()
         for family in families { for c in try OpFixtures.load(family) { covered.insert(c.node.opType) } }
+        for c in try QuantizationFixtureTests.loadCases() where TensorKernels.table[c.node.opType] != nil { covered.insert(c.node.opType) }
         XCTAssertEqual(covered.subtracting(TensorKernels.table.keys), [])
         XCTAssertEqual(Set(TensorKernels.table.keys).subtracting(covered), [])
     }
