@@ -53,7 +53,7 @@ enum EvaluationRunner {
             throw LatheError.badInput(
                 "output '\(session.outputName)': \(error.message) (pass --output NAME to score another output)")
         }
-        let baseline = SizeModel.baselineBytes(of: session.weights)
+        let baseline = SizeModel.baselineBytes(of: session.weights, layers: session.layers)
         return EvaluationReport(metrics: metrics, outputs: outputs, seconds: seconds,
                                 sizeBytes: plan.sizeBytes ?? baseline, baselineBytes: baseline)
     }

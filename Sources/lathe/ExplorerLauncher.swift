@@ -104,7 +104,7 @@ struct ExplorerLauncher {
             let bins = min(128, max(16, values.count / 4))
             return LayerInfo(name: layer.name, op: layer.op.rawValue, shape: layer.shape, params: layer.params,
                              stats: WeightStats(values), histogram: Histogram(values, bins: bins),
-                             baselineBytes: weight?.storedBytes ?? layer.params * 4)
+                             baselineBytes: SizeModel.baselineBytes(of: layer, dtype: weight?.dtype ?? .float32))
         }
     }
 

@@ -89,7 +89,7 @@ struct ModelSummary {
         }
         totalParams = session.weights.values.filter(\.isFloat).reduce(0) { $0 + $1.count }
         totalMACs = session.layers.reduce(0) { $0 + $1.macs }
-        sizeBytes = SizeModel.baselineBytes(of: session.weights)
+        sizeBytes = SizeModel.baselineBytes(of: session.weights, layers: session.layers)
     }
 
     func json(model: String) -> JSONValue {

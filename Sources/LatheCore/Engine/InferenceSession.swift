@@ -48,6 +48,7 @@ public final class InferenceSession: Sendable {
         for index in graph.nodes.indices { graph.nodes[index].attributes["lathe.opset"] = .int(model.opset) }
 
         let storedTypes = StorageTypes.widenedInitializers(in: graph)
+        let quantizedWeights = try WeightDequantization.apply(&graph)
         try GraphOptimizer.optimize(&graph, kernels: kernels)
 
         self.outputName = outputName
@@ -78,7 +79,7 @@ public final class InferenceSession: Sendable {
                                                       binding: binding, kernels: kernels, bindings: found.bindings,
                                                       optimised: graph)
         }
-        self.layers = found.layers
+        self.layers = WeightDequantization.annotated(found.layers, with: quantizedWeights)
     }
 
     /// The value feeding `layer`'s node as data (input 0 of Conv/Gemm, the

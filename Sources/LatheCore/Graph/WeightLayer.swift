@@ -27,6 +27,8 @@ public struct WeightLayer: Sendable, Equatable {
     public var biasName: String?
     /// Multiply-accumulates per sample.
     public var macs: Int
+    /// How the file stores the weight when it is an integer tensor behind DequantizeLinear.
+    public var stored: StoredQuantization? = nil
 
     public init(name: String, op: LayerOp, nodeName: String, shape: [Int], channelAxis: Int, reductionAxis: Int,
                 groups: Int = 1, biasName: String? = nil, macs: Int) {
