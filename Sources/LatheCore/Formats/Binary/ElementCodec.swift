@@ -67,7 +67,6 @@ enum ElementCodec {
     /// nearest-even, float64 widened exactly, integers truncated to the dtype's width).
     static func encode(_ tensor: Tensor) -> Data {
         let count = tensor.count
-        let width = tensor.dtype.byteSize
         var data = Data(count: tensor.dtype.packedBytes(count: count))
         guard count > 0 else { return data }
         data.withUnsafeMutableBytes { (out: UnsafeMutableRawBufferPointer) in
