@@ -89,7 +89,7 @@ struct ModelSummary {
         }
         totalParams = session.weights.values.filter(\.isFloat).reduce(0) { $0 + $1.count }
         totalMACs = session.layers.reduce(0) { $0 + $1.macs }
-        sizeBytes = SizeModel.baselineBytes(of: session.weights)
+        sizeBytes = SizeModel.baselineBytes(of: session.weights, layers: session.layers)
     }
 
     func json(model: String) -> JSONValue {
@@ -102,10 +102,11 @@ struct ModelSummary {
         ])
     }
 
-    /// One layer's entry: name, op, shape, params, MACs, statistics and histogram.
+    /// One layer's entry: name, op, shape, params, MACs, statistics and histogram; for an integer
+    /// weight behind DequantizeLinear also `stored` (type, bits, scheme, granularity, bytes).
     func layerJSON(_ entry: Layer) -> JSONValue {
         let s = entry.stats
-        return .object([
+        var members: [(String, JSONValue)] = [
             ("name", .string(entry.layer.name)),
             ("op", .string(entry.layer.op.rawValue)),
             ("shape", .array(entry.layer.shape.map { .int($0) })),
@@ -123,22 +124,49 @@ struct ModelSummary {
                 ("edges", .array(entry.histogram.edges.map { .double($0) })),
                 ("counts", .array(entry.histogram.counts.map { .int($0) })),
             ])),
-        ])
+        ]
+        if let stored = entry.layer.stored { members.append(("stored", Self.storedJSON(stored))) }
+        return .object(members)
+    }
+
+    static func storedJSON(_ stored: StoredQuantization) -> JSONValue {
+        var members: [(String, JSONValue)] = [
+            ("dtype", .string(stored.dtype.rawValue)),
+            ("bits", .int(stored.bits)),
+            ("scheme", .string(stored.scheme.rawValue)),
+            ("granularity", .string(stored.granularity.name)),
+        ]
+        switch stored.granularity {
+        case .perTensor: break
+        case .perChannel(let axis): members.append(("axis", .int(axis)))
+        case .blocked(let axis, let size): members += [("axis", .int(axis)), ("block_size", .int(size))]
+        }
+        members.append(("bytes", .object([
+            ("payload", .int(stored.size.payload)),
+            ("scales", .int(stored.size.scales)),
+            ("zero_points", .int(stored.size.zeroPoints)),
+            ("total", .int(stored.size.total)),
+        ])))
+        return .object(members)
     }
 
     func text(model: String) -> String {
-        var rows: [[String]] = [["layer", "op", "shape", "params", "MACs", "min", "max", "std", "zeros", "outliers", "histogram"]]
+        // Already-quantized models get a column with each weight's stored type, scheme and granularity.
+        let quantized = layers.contains { $0.layer.stored != nil }
+        var rows: [[String]] = [["layer", "op"] + (quantized ? ["stored"] : [])
+            + ["shape", "params", "MACs", "min", "max", "std", "zeros", "outliers", "histogram"]]
         for entry in layers {
             let s = entry.stats
-            rows.append([
-                entry.layer.name, entry.layer.op.rawValue, TextFormatting.shape(entry.layer.shape),
+            let stored = entry.layer.stored?.summary ?? "float"
+            rows.append([entry.layer.name, entry.layer.op.rawValue] + (quantized ? [stored] : []) + [
+                TextFormatting.shape(entry.layer.shape),
                 TextFormatting.grouped(entry.layer.params), TextFormatting.grouped(entry.layer.macs),
                 TextFormatting.decimal(s.min), TextFormatting.decimal(s.max), TextFormatting.decimal(s.std),
                 TextFormatting.percent(s.sparsity), TextFormatting.percent(s.outlierRatio),
                 TextFormatting.sparkline(entry.histogram.counts),
             ])
         }
-        let table = TextFormatting.table(rows, rightAligned: [3, 4, 5, 6, 7, 8, 9])
+        let table = TextFormatting.table(rows, rightAligned: Set([3, 4, 5, 6, 7, 8, 9].map { quantized ? $0 + 1 : $0 }))
         let totals = TextFormatting.table([
             ["layers", String(layers.count)],
             ["total params", TextFormatting.grouped(totalParams)],

@@ -1,7 +1,8 @@
 /// Bytes a deployed model file would need (DESIGN.md, "Size model").
 ///
 /// Per weight tensor:
-/// - unchanged: its stored dtype;
+/// - unchanged: its stored dtype, or for an integer weight behind DequantizeLinear
+///   (`WeightLayer.stored`) its integer storage: packed weights + scales + zero points;
 /// - stored weights: all, or after pruning the n − floor(p·n) survivors (unstructured),
 ///   the weights of the C − floor(p·C) kept channels (channel; pruned channels store
 ///   nothing), or 2 of every 4 along the reduction axis (2:4, min(r, 2) of a trailing r);
@@ -22,6 +23,22 @@ public enum SizeModel {
         tensors.values.reduce(0) { $0 + $1.storedBytes }
     }
 
+    /// The uncompressed deployment of a model whose `layers` may be stored as integers behind
+    /// DequantizeLinear (`WeightLayer.stored`): those at their integer storage, everything else
+    /// at its stored dtype.
+    public static func baselineBytes(of tensors: [String: Tensor], layers: [WeightLayer]) -> Int {
+        layers.reduce(baselineBytes(of: tensors)) { total, layer in
+            guard let stored = layer.stored else { return total }
+            return total - (tensors[layer.name]?.storedBytes ?? 0) + stored.size.total
+        }
+    }
+
+    /// One layer's weight as the file stores it: its integer storage (weights, scales and zero
+    /// points) when it is quantized there, else `dtype` (the weight tensor's stored dtype).
+    public static func baselineBytes(of layer: WeightLayer, dtype: DType) -> Int {
+        layer.stored?.size.total ?? dtype.packedBytes(count: layer.params)
+    }
+
     /// Size of every tensor in `tensors` under `plan`, with per-layer breakdowns,
     /// MACs and BOPs. `tensors` is everything a deployed file holds (the baseline);
     /// a layer whose weight is missing from it is taken as float32 of its shape.
@@ -40,13 +57,14 @@ public enum SizeModel {
             let (size, stored) = tensorSize(layer: layer, dtype: dtype, settings: settings,
                                             includeCodebook: countCodebook)
             costs.append(LayerCost(name: layer.name, settings: settings, size: size,
-                                   baselineBytes: layer.params * dtype.byteSize, storedWeights: stored,
+                                   baselineBytes: baselineBytes(of: layer, dtype: dtype), storedWeights: stored,
                                    macs: layer.macs, weightBits: weightOperandBits(settings),
                                    activationBits: settings.activationBits ?? 32))
         }
         let other = tensors.filter { !layerNames.contains($0.key) }.values.reduce(0) { $0 + $1.storedBytes }
         let missing = layers.filter { tensors[$0.name] == nil }.reduce(0) { $0 + $1.params * 4 }
-        return SizeReport(layers: costs, otherBytes: other, baselineBytes: baselineBytes(of: tensors) + missing)
+        return SizeReport(layers: costs, otherBytes: other,
+                          baselineBytes: baselineBytes(of: tensors, layers: layers) + missing)
     }
 
     /// Bytes of one layer's weight under `settings`, and the number of weights stored.
@@ -54,7 +72,8 @@ public enum SizeModel {
                                   includeCodebook: Bool = true) -> (size: TensorSize, storedWeights: Int) {
         let n = layer.params
         guard settings.changesWeights else {
-            return (TensorSize(payload: n * dtype.byteSize), n)
+            // Unchanged: as the file stores it (integers behind DequantizeLinear, or its dtype).
+            return (layer.stored?.size ?? TensorSize(payload: dtype.packedBytes(count: n)), n)
         }
         let valueBits = payloadBits(settings, dtype: dtype)
         var size = TensorSize()
@@ -106,7 +125,7 @@ public enum SizeModel {
     public static func payloadBits(_ settings: LayerSettings, dtype: DType) -> Int {
         if let clusters = settings.clusters { return indexBits(clusters: clusters) }
         switch settings.bits {
-        case .float32: return 8 * dtype.byteSize
+        case .float32: return dtype.bits
         case .integer(let bits): return bits
         case .fp16, .bf16: return 16
         }

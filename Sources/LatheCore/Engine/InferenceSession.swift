@@ -57,7 +57,7 @@ public final class InferenceSession: Sendable {
             inputNames[binding.layerName] = binding.dataName
         }
         self.layerInputNames = inputNames
-        self.layers = found.layers
+        self.layers = WeightDequantization.annotated(found.layers, with: optimized.quantizedWeights)
     }
 
     /// Layers, with MACs from the shapes of a one-sample specialisation. A

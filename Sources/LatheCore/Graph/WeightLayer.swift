@@ -37,6 +37,8 @@ public struct WeightLayer: Sendable, Equatable {
     /// The R tensor of LSTM/GRU/RNN: its data is the hidden state, computed
     /// inside the node, so activation quantization (`abits`) does not apply.
     public var isRecurrence: Bool
+    /// How the file stores the weight when it is an integer tensor behind DequantizeLinear.
+    public var stored: StoredQuantization? = nil
 
     public init(name: String, op: LayerOp, nodeName: String, shape: [Int], channelAxis: Int, reductionAxis: Int,
                 groups: Int = 1, biasName: String? = nil, macs: Int, isRecurrence: Bool = false) {

@@ -47,7 +47,7 @@ public final class PlanEvaluator: Sendable {
         self.schedule = .interleaved(labels: dataset.labels, count: dataset.count,
                                      batchSize: min(options.batchSize, dataset.count))
         self.weightCache = CompressedWeightCache(capacityBytes: options.weightCacheBytes)
-        self.baselineBytes = SizeModel.baselineBytes(of: session.weights)
+        self.baselineBytes = SizeModel.baselineBytes(of: session.weights, layers: session.layers)
         self.ancestry = LayerAncestry(session: session)
         self.activations = ActivationCache(capacityBytes: options.cacheCapacityBytes)
     }

@@ -43,8 +43,8 @@ public struct Tensor: Sendable, Equatable {
     /// Elements as Int64 whatever the dtype (floats truncated toward zero, as ONNX Cast does).
     public var asInts: [Int64] { isFloat ? floats.map { Int64($0) } : ints }
 
-    /// Bytes this tensor occupies at its stored dtype.
-    public var storedBytes: Int { count * dtype.byteSize }
+    /// Bytes this tensor occupies at its stored dtype (4-bit types packed two per byte).
+    public var storedBytes: Int { dtype.packedBytes(count: count) }
 }
 
 /// Row-major strides of a shape.

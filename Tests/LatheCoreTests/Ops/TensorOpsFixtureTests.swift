@@ -29,6 +29,8 @@ final class TensorOpsFixtureTests: XCTestCase {
         for file in ["conv", "conv_transpose", "gemm", "matmul", "normalization", "pad", "pool", "resize"] {
             for fixture in try KernelFixture.load(file + ".json") { covered.insert(fixture.op) }
         }
+        for c in try RecurrentKernelTests.Fixture.load("recurrent.json") { if let op = c.op { covered.insert(op) } }
+        for c in try QuantizationFixtureTests.loadCases() { covered.insert(c.node.opType) }
         XCTAssertEqual(covered.subtracting(OpRegistry.table.keys), [])
         XCTAssertEqual(Set(OpRegistry.table.keys).subtracting(covered), [])
     }

@@ -74,6 +74,7 @@ public enum OpRegistry {
         "Neg": .any(UnaryMath.neg),
         "Abs": .any(UnaryMath.abs),
         "Floor": .any(UnaryMath.floor),
+        "Round": .any(RoundKernel.round),
         "Ceil": .any(UnaryMath.ceil),
         "Reciprocal": .any(UnaryMath.reciprocal),
         "Erf": .any(UnaryMath.erf),
@@ -96,6 +97,14 @@ public enum OpRegistry {
         // LinearAlgebra/
         "Gemm": .any(GemmKernel.run),
         "MatMul": .any(MatMulKernel.run),
+        // Quantization/
+        "QuantizeLinear": .any(LinearQuantization.quantizeLinear),
+        "DequantizeLinear": .any(LinearQuantization.dequantizeLinear),
+        "DynamicQuantizeLinear": .any(LinearQuantization.dynamicQuantizeLinear),
+        "MatMulInteger": .any(IntegerMatMul.matMulInteger),
+        "QLinearMatMul": .any(IntegerMatMul.qLinearMatMul),
+        "ConvInteger": .any(IntegerConv.convInteger),
+        "QLinearConv": .any(IntegerConv.qLinearConv),
         // Recurrent/
         "LSTM": .any(LSTMKernel.run),
         "GRU": .any(GRUKernel.run),

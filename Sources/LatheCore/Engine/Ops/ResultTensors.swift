@@ -32,6 +32,8 @@ extension Tensor {
 enum IntegerWidth {
     static func wrap(_ value: Int64, to dtype: DType) -> Int64 {
         switch dtype {
+        case .int4: return (value & 0xF) >= 8 ? (value & 0xF) - 16 : value & 0xF
+        case .uint4: return value & 0xF
         case .int8: return Int64(Int8(truncatingIfNeeded: value))
         case .uint8: return Int64(UInt8(truncatingIfNeeded: value))
         case .int16: return Int64(Int16(truncatingIfNeeded: value))

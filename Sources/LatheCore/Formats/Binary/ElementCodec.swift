@@ -5,12 +5,15 @@ import Foundation
 /// Works on raw buffers, never per-element `Data` subscripts, so a large
 /// weight file decodes at memory speed.
 enum ElementCodec {
-    /// Decodes `bytes` (exactly `shape`'s element count × `dtype.byteSize`, little-endian) into a tensor.
+    /// Decodes `bytes` (exactly `dtype.packedBytes(count:)` of `shape`'s element count, little-endian;
+    /// 4-bit types two per byte, low nibble first) into a tensor.
     /// Callers check the length first; a mismatch here is a programming error.
     static func decode(_ bytes: UnsafeRawBufferPointer, dtype: DType, shape: [Int]) -> Tensor {
         let count = shape.reduce(1, *)
-        precondition(bytes.count == count * dtype.byteSize, "element bytes do not match the shape")
+        precondition(bytes.count == dtype.packedBytes(count: count), "element bytes do not match the shape")
         switch dtype {
+        case .int4, .uint4:
+            return Tensor(shape: shape, ints: unpackNibbles(bytes, count: count, signed: dtype == .int4), dtype: dtype)
         case .float32:
             return Tensor(shape: shape, floats: decodeFloat32(bytes, count: count), dtype: dtype)
         case .float16:
@@ -64,11 +67,12 @@ enum ElementCodec {
     /// nearest-even, float64 widened exactly, integers truncated to the dtype's width).
     static func encode(_ tensor: Tensor) -> Data {
         let count = tensor.count
-        let width = tensor.dtype.byteSize
-        var data = Data(count: count * width)
+        var data = Data(count: tensor.dtype.packedBytes(count: count))
         guard count > 0 else { return data }
         data.withUnsafeMutableBytes { (out: UnsafeMutableRawBufferPointer) in
             switch tensor.dtype {
+            case .int4, .uint4:
+                packNibbles(tensor.ints, into: out)
             case .float32:
                 tensor.floats.withUnsafeBytes { source in
                     #if _endian(little)
@@ -114,6 +118,28 @@ enum ElementCodec {
             }
         }
         return data
+    }
+
+    /// 4-bit elements, two per byte, the first in the low nibble; int4 sign-extended.
+    static func unpackNibbles(_ bytes: UnsafeRawBufferPointer, count: Int, signed: Bool) -> [Int64] {
+        [Int64](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for i in 0..<count {
+                let byte = bytes[i / 2]
+                let nibble = Int64(i % 2 == 0 ? byte & 0x0F : byte >> 4)
+                buffer[i] = signed && nibble >= 8 ? nibble - 16 : nibble
+            }
+            initialized = count
+        }
+    }
+
+    /// Packs the low 4 bits of each value two per byte, the first in the low nibble (an odd count
+    /// leaves the last high nibble zero).
+    static func packNibbles(_ values: [Int64], into out: UnsafeMutableRawBufferPointer) {
+        for i in 0..<out.count { out[i] = 0 }
+        for (i, v) in values.enumerated() {
+            let nibble = UInt8(truncatingIfNeeded: v) & 0x0F
+            out[i / 2] |= i % 2 == 0 ? nibble : nibble << 4
+        }
     }
 
     /// Reverses the byte order of every `width`-byte element (for big-endian NPY files).

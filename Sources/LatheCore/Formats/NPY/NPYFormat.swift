@@ -81,6 +81,8 @@ public enum NPYFormat {
         }
         var stored = tensor
         if tensor.dtype == .bfloat16 { stored.dtype = .float32 } // numpy has no bfloat16; float32 holds it exactly
+        if tensor.dtype == .int4 { stored.dtype = .int8 }         // nor 4-bit integers: widened to 8 bits
+        if tensor.dtype == .uint4 { stored.dtype = .uint8 }
         let header = NPYHeader(dtype: stored.dtype, bigEndian: false, fortranOrder: false, shape: stored.shape)
         let dictionary = Array(header.dictionaryText.utf8)
         // numpy pads with spaces and ends with a newline so the data starts on a 64-byte boundary;

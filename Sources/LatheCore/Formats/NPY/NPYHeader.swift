@@ -10,14 +10,15 @@ struct NPYHeader: Equatable {
 
     static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59] // "\x93NUMPY"
 
-    /// The descriptor numpy writes for `dtype`. numpy has no bfloat16, so it is stored as float32 (exact).
+    /// The descriptor numpy writes for `dtype`. numpy has no bfloat16, so it is stored as float32 (exact),
+    /// nor 4-bit integers, stored as 8-bit ones.
     static func descriptor(for dtype: DType) -> String {
         switch dtype {
         case .float32, .bfloat16: return "<f4"
         case .float16: return "<f2"
         case .float64: return "<f8"
-        case .int8: return "|i1"
-        case .uint8: return "|u1"
+        case .int8, .int4: return "|i1"
+        case .uint8, .uint4: return "|u1"
         case .bool: return "|b1"
         case .int16: return "<i2"
         case .uint16: return "<u2"

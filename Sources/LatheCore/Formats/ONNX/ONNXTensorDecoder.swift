@@ -9,7 +9,7 @@ struct ONNXTensorDecoder {
     let path: String
     let externalData: ExternalDataFiles
 
-    /// The dtype of `proto` if Lathe can hold it, else nil (strings, complex, 8/4/2-bit floats and integers).
+    /// The dtype of `proto` if Lathe can hold it, else nil (strings, complex, 8/6/4-bit floats, 2-bit integers).
     static func supportedDType(_ proto: Onnx_TensorProto) -> DType? {
         DType(onnxCode: Int(proto.dataType))
     }
@@ -20,9 +20,11 @@ struct ONNXTensorDecoder {
             throw problem("\(what) has data type \(ONNXDataTypeNames.name(proto.dataType)), which Lathe does not support")
         }
         let shape = try shapeOf(proto.dims, what: what)
-        guard let count = ElementCount.of(shape), let byteCount = ElementCount.bytes(shape, width: dtype.byteSize) else {
+        guard let count = ElementCount.of(shape), let elementBytes = ElementCount.bytes(shape, width: dtype.byteSize) else {
             throw problem("\(what) has an impossibly large shape \(shape)")
         }
+        // 4-bit types are packed two per byte.
+        let byteCount = dtype.isSubByte ? dtype.packedBytes(count: count) : elementBytes
         if proto.hasSegment {
             throw problem("\(what) is a segment of a larger tensor, which Lathe does not support")
         }
@@ -93,7 +95,8 @@ struct ONNXTensorDecoder {
     }
 
     /// Values from the typed repeated fields. ONNX keeps 8- and 16-bit integers, booleans and the bit
-    /// patterns of float16/bfloat16 in `int32_data`, and unsigned 32/64-bit integers in `uint64_data`.
+    /// patterns of float16/bfloat16 in `int32_data` (4-bit integers as packed pairs, one byte per entry),
+    /// and unsigned 32/64-bit integers in `uint64_data`.
     private func typedFields(_ proto: Onnx_TensorProto, dtype: DType, shape: [Int], count: Int,
                              what: String) throws -> Tensor {
         func check(_ found: Int, _ field: String) throws {
@@ -117,6 +120,16 @@ struct ONNXTensorDecoder {
             try check(proto.int32Data.count, "int32_data")
             return Tensor(shape: shape, floats: proto.int32Data.map {
                 HalfPrecision.float(fromBFloat16Bits: UInt16(truncatingIfNeeded: $0))
+            }, dtype: dtype)
+        case .int4, .uint4:
+            let packed = dtype.packedBytes(count: count)
+            guard proto.int32Data.count == packed else {
+                throw problem("\(what) holds \(proto.int32Data.count) packed pairs in int32_data but its shape "
+                    + "\(shape) needs \(packed)")
+            }
+            let bytes = proto.int32Data.map { UInt8(truncatingIfNeeded: $0) }
+            return Tensor(shape: shape, ints: bytes.withUnsafeBytes {
+                ElementCodec.unpackNibbles($0, count: count, signed: dtype == .int4)
             }, dtype: dtype)
         case .int8, .uint8, .int16, .uint16, .int32:
             try check(proto.int32Data.count, "int32_data")

@@ -10,6 +10,8 @@ enum GraphOptimizer {
         var binding: ModelBinding
         /// Initializers stored at a narrower dtype than the graph computes in (see `StorageTypes`).
         var storedTypes: [String: DType]
+        /// Integer weights behind DequantizeLinear, now float initializers: how the file stored them.
+        var quantizedWeights: [String: StoredQuantization]
     }
 
     static func optimize(_ model: Model, sampleShape: [Int], output: String?,
@@ -26,10 +28,12 @@ enum GraphOptimizer {
         let binding = try ModelBinding.bind(graph, outputName: outputName, sampleShape: sampleShape, path: path)
         // Before folding, which may fold the widening Casts away.
         let storedTypes = StorageTypes.widenedInitializers(in: graph)
+        // Before folding, which would dequantize the weights without recording how they were stored.
+        let quantizedWeights = try WeightDequantization.apply(&graph)
         try ConstantFolding.apply(&graph, kernels: kernels)
         BatchNormFolding.apply(&graph)
         ActivationFusion.apply(&graph)
         DeadNodeElimination.apply(&graph, keeping: graph.outputNames)
-        return Result(graph: graph, binding: binding, storedTypes: storedTypes)
+        return Result(graph: graph, binding: binding, storedTypes: storedTypes, quantizedWeights: quantizedWeights)
     }
 }

@@ -1,0 +1,103 @@
+/// ONNX QuantizeLinear, DequantizeLinear and DynamicQuantizeLinear, as
+/// onnxruntime and the ONNX reference compute them:
+/// - quantize: `q = saturate(round_half_even(x / scale) + zero_point)`, the
+///   division in Float; the output type is the zero point's, else the
+///   `output_dtype` attribute (opset 21), else uint8;
+/// - dequantize: `y = Float(q − zero_point) · scale`, in the scale's type;
+/// - dynamic: uint8 with the range [min(x, 0), max(x, 0)] over the whole
+///   tensor, `scale = (max − min) / 255` (1 when the range is empty),
+///   `zero_point = round_half_even(clamp(−min / scale, 0, 255))`.
+/// Scales and zero points are per tensor, per axis or blocked
+/// (`QuantizationLayout`). Float8 and float4 types are refused.
+enum LinearQuantization {
+    static func quantizeLinear(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
+        let x = try node.floatInput(inputs, 0, "x")
+        let scale = try node.floatInput(inputs, 1, "y_scale")
+        let zeroPoint = node.optionalInput(inputs, 2)
+        let dtype = try outputType(node, zeroPoint: zeroPoint)
+        let range = try QuantizedArithmetic.range(of: dtype, node: node, role: "the output")
+        let layout = try QuantizationLayout(node: node, shape: x.shape, scale: scale, zeroPoint: zeroPoint)
+        let scales = scale.floats
+        let zeroPoints = zeroPoint?.ints ?? [Int64](repeating: 0, count: scales.count)
+        var q = [Int64](repeating: 0, count: x.count)
+        x.floats.withUnsafeBufferPointer { xs in
+            layout.forEach { i, p in
+                q[i] = QuantizedArithmetic.quantize(xs[i] / scales[p], zeroPoint: zeroPoints[p], range: range)
+            }
+        }
+        return [Tensor(shape: x.shape, ints: q, dtype: dtype)]
+    }
+
+    static func dequantizeLinear(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
+        let x = try node.requiredInput(inputs, 0, "x")
+        let scale = try node.floatInput(inputs, 1, "x_scale")
+        let zeroPoint = node.optionalInput(inputs, 2)
+        guard !x.isFloat, x.dtype != .bool, x.dtype != .int64, x.dtype != .uint32, x.dtype != .uint64 else {
+            throw node.kernelError("input x has type \(x.dtype.rawValue); DequantizeLinear needs int8, uint8, int16, "
+                + "uint16, int4, uint4 or int32 (float8 types are not supported)")
+        }
+        if let zeroPoint, zeroPoint.dtype != x.dtype {
+            throw node.kernelError("zero point has type \(zeroPoint.dtype.rawValue) but x is \(x.dtype.rawValue)")
+        }
+        if x.dtype == .int32, let zeroPoint, zeroPoint.ints.contains(where: { $0 != 0 }) {
+            throw node.kernelError("an int32 input needs a zero point of 0")
+        }
+        let layout = try QuantizationLayout(node: node, shape: x.shape, scale: scale, zeroPoint: zeroPoint)
+        let scales = scale.floats
+        let zeroPoints = zeroPoint?.ints ?? [Int64](repeating: 0, count: scales.count)
+        var y = [Float](repeating: 0, count: x.count)
+        x.ints.withUnsafeBufferPointer { xs in
+            layout.forEach { i, p in
+                y[i] = Float(xs[i] - zeroPoints[p]) * scales[p]
+            }
+        }
+        return [Tensor(shape: x.shape, floats: HalfPrecision.rounded(y, to: scale.dtype), dtype: scale.dtype)]
+    }
+
+    static func dynamicQuantizeLinear(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
+        let x = try node.floatInput(inputs, 0, "x")
+        let (scale, zeroPoint) = dynamicParameters(x.floats)
+        let range: ClosedRange<Int64> = 0...255
+        let q = x.floats.map { QuantizedArithmetic.quantize($0 / scale, zeroPoint: zeroPoint, range: range) }
+        return [
+            Tensor(shape: x.shape, ints: q, dtype: .uint8),
+            Tensor(shape: [], floats: [scale], dtype: x.dtype),
+            Tensor(shape: [], ints: [zeroPoint], dtype: .uint8),
+        ]
+    }
+
+    /// uint8 scale and zero point of DynamicQuantizeLinear for `values`.
+    static func dynamicParameters(_ values: [Float]) -> (scale: Float, zeroPoint: Int64) {
+        var low: Float = 0, high: Float = 0
+        for v in values {
+            low = min(low, v)
+            high = max(high, v)
+        }
+        let scale: Float = high == low ? 1 : (high - low) / 255
+        let initial = 0 - low / scale
+        let zeroPoint = Int64(min(max(initial, 0), 255).rounded(.toNearestOrEven))
+        return (scale, zeroPoint)
+    }
+
+    /// QuantizeLinear's output type: the zero point's, else `output_dtype`, else uint8.
+    static func outputType(_ node: Node, zeroPoint: Tensor?) throws -> DType {
+        let requested = node.int("output_dtype", default: 0)
+        var fromAttribute: DType?
+        if requested != 0 {
+            guard let dtype = DType(onnxCode: requested), QuantizedArithmetic.quantizedTypes.contains(dtype) else {
+                throw node.kernelError("output_dtype \(ONNXDataTypeNames.name(Int32(clamping: requested))) is not "
+                    + "supported; int8, uint8, int16, uint16, int4 or uint4 is needed (float8 and float4 are not "
+                    + "supported)")
+            }
+            fromAttribute = dtype
+        }
+        if let zeroPoint {
+            if let fromAttribute, fromAttribute != zeroPoint.dtype {
+                throw node.kernelError("output_dtype \(fromAttribute.rawValue) differs from the zero point's type "
+                    + zeroPoint.dtype.rawValue)
+            }
+            return zeroPoint.dtype
+        }
+        return fromAttribute ?? .uint8
+    }
+}

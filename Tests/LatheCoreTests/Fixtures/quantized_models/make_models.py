@@ -1,0 +1,139 @@
+"""Already-quantized copies of two bundled samples, written by onnxruntime's
+own quantizer, with onnxruntime references (QuantizedModelTests):
+
+    mobilenet_qdq/        samples/mobilenet by quantize_static: QDQ format, per-channel int8
+                          weights, uint8 activations (MinMax calibration on 300 images)
+    digits_mlp_dynamic/   samples/digits_mlp by quantize_dynamic: int8 weights, MatMulInteger
+                          with DynamicQuantizeLinear activations
+
+Each folder: model.onnx, reference.npy, README.md; the evaluation data is the
+source sample's data.npz. References are computed with graph optimisations
+off (ORT_DISABLE_ALL): with them on, onnxruntime fuses DequantizeLinear →
+Conv → QuantizeLinear into integer kernels whose rounding differs from the
+literal QDQ semantics Lathe (and the ONNX specification) computes. The
+dynamic model also gets reference_onnx.npy from the ONNX reference
+implementation: onnxruntime's uint8 × int8 MatMulInteger saturates 16-bit
+pair sums on x86 CPUs without VNNI, so its outputs are not the exact ones.
+
+Run from the repository root after `make venv`:
+    .venv/bin/python Tests/LatheCoreTests/Fixtures/quantized_models/make_models.py
+Deterministic: the calibration images are fixed and the quantizer is deterministic.
+"""
+
+import os
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import shutil  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import numpy as np  # noqa: E402
+import onnx  # noqa: E402
+import onnxruntime as ort  # noqa: E402
+from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,  # noqa: E402
+                                      quantize_dynamic, quantize_static)
+from onnxruntime.quantization.shape_inference import quant_pre_process  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+SAMPLES = HERE.parents[3] / "samples"
+CALIBRATION_IMAGES = 300
+# lathe eval's default batch: DynamicQuantizeLinear's range is per batch, so batching changes outputs.
+BATCH = 64
+
+
+def run(model_path, x, optimised=False):
+    options = ort.SessionOptions()
+    options.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_ENABLE_ALL if optimised
+                                        else ort.GraphOptimizationLevel.ORT_DISABLE_ALL)
+    options.intra_op_num_threads = 1
+    options.log_severity_level = 3
+    session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+    name = session.get_inputs()[0].name
+    return np.concatenate([session.run(None, {name: x[i:i + BATCH]})[0] for i in range(0, len(x), BATCH)])
+
+
+class Images(CalibrationDataReader):
+    def __init__(self, x):
+        self.batches = iter([{"x": x[i:i + 50]} for i in range(0, len(x), 50)])
+
+    def get_next(self):
+        return next(self.batches, None)
+
+
+def finish(name, source, model_path, x, y, description):
+    folder = HERE / name
+    folder.mkdir(exist_ok=True)
+    shutil.copy(model_path, folder / "model.onnx")
+    reference = run(folder / "model.onnx", x)
+    np.save(folder / "reference.npy", reference.astype(np.float32))
+    spec_note = ""
+    if name == "digits_mlp_dynamic":  # (the ONNX reference has no DequantizeLinear before opset 19)
+        from onnx.reference import ReferenceEvaluator
+        evaluator = ReferenceEvaluator(str(folder / "model.onnx"))
+        exact = np.concatenate([evaluator.run(None, {"x": x[i:i + BATCH]})[0] for i in range(0, len(x), BATCH)])
+        np.save(folder / "reference_onnx.npy", exact.astype(np.float32))
+        spec_diff = float(np.abs(exact - reference).max())
+        spec_note = f" The ONNX reference implementation differs from `reference.npy` by up to {spec_diff:.3g}."
+    optimised = run(folder / "model.onnx", x, optimised=True)
+    float_ref = np.load(SAMPLES / source / "reference.npy")
+    top1 = float((reference.argmax(1) == y).mean())
+    top1_opt = float((optimised.argmax(1) == y).mean())
+    top1_float = float((float_ref.argmax(1) == y).mean())
+    diff = float(np.abs(optimised - reference).max())
+    agree = float((optimised.argmax(1) == reference.argmax(1)).mean())
+    model = onnx.load(str(folder / "model.onnx"))
+    ops = sorted({n.op_type for n in model.graph.node})
+    (folder / "README.md").write_text(
+        f"# {name}\n\n{description}\n\n"
+        f"Ops: {', '.join(ops)} (opset {model.opset_import[0].version}). `data.npz` is `samples/{source}`'s. "
+        f"`reference.npy` holds onnxruntime {ort.__version__}'s outputs with graph optimisations off "
+        f"(ORT_DISABLE_ALL), the literal QDQ semantics: top-1 {top1:.2%} "
+        f"(the float `{source}`: {top1_float:.2%}). With optimisations on, onnxruntime fuses the quantized "
+        f"pattern into integer kernels that round differently: top-1 {top1_opt:.2%}, "
+        f"largest output difference {diff:.3g}, top-1 agreement with the reference {agree:.2%}.{spec_note}\n\n"
+        f"Made by `make_models.py` in this folder; data: `samples/{source}/data.npz`.\n")
+    print(f"{name}: top-1 {top1:.4f} (optimised ORT {top1_opt:.4f}, float {top1_float:.4f}), "
+          f"max |optimised - reference| {diff:.3g}, agreement {agree:.4f}{spec_note}")
+
+
+def mobilenet_qdq(work):
+    data = np.load(SAMPLES / "mobilenet" / "data.npz")
+    x, y = data["x"].astype(np.float32), data["y"]
+    prepared = work / "prepared.onnx"
+    quant_pre_process(str(SAMPLES / "mobilenet" / "model.onnx"), str(prepared), skip_symbolic_shape=True)
+    out = work / "mobilenet_qdq.onnx"
+    quantize_static(str(prepared), str(out), Images(x[:CALIBRATION_IMAGES]), quant_format=QuantFormat.QDQ,
+                    per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
+    finish("mobilenet_qdq", "mobilenet", out, x, y,
+           "`samples/mobilenet` quantized by onnxruntime's `quantize_static` in QDQ format: "
+           "`quant_pre_process` first (BatchNormalization folded into the convolutions), then per-channel "
+           "symmetric int8 weights and uint8 activations, MinMax-calibrated on the first "
+           f"{CALIBRATION_IMAGES} images of `data.npz` (the sample keeps no training images). Every weight is "
+           "an int8 initializer read through DequantizeLinear; biases are int32 behind DequantizeLinear; "
+           "activations pass through QuantizeLinear → DequantizeLinear pairs.")
+
+
+def digits_dynamic(work):
+    data = np.load(SAMPLES / "digits_mlp" / "data.npz")
+    out = work / "digits_dynamic.onnx"
+    quantize_dynamic(str(SAMPLES / "digits_mlp" / "model.onnx"), str(out), weight_type=QuantType.QInt8)
+    finish("digits_mlp_dynamic", "digits_mlp", out, data["x"].astype(np.float32), data["y"],
+           "`samples/digits_mlp` quantized by onnxruntime's `quantize_dynamic`: int8 weights (per tensor), "
+           "each MatMul replaced by DynamicQuantizeLinear (uint8 activations, scale and zero point computed "
+           "per batch) → MatMulInteger → Cast → Mul by the two scales. Since the activation range is "
+           "computed over the whole batch, outputs depend on how samples are batched: the references were "
+           "computed in batches of 64 in order, as `lathe eval` batches by default. onnxruntime's uint8 × int8 "
+           "MatMulInteger adds product pairs in saturating 16-bit arithmetic on x86 CPUs without VNNI, so "
+           "`reference.npy` is not the exact result; `reference_onnx.npy` (the ONNX reference implementation) is.")
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        mobilenet_qdq(Path(tmp))
+        digits_dynamic(Path(tmp))
+
+
+if __name__ == "__main__":
+    main()

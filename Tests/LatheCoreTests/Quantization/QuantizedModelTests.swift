@@ -1,0 +1,71 @@
+import Foundation
+import XCTest
+@testable import LatheCore
+
+/// Real quantized models written by onnxruntime's quantizer (Fixtures/quantized_models,
+/// made by make_models.py there) against onnxruntime with graph optimisations off.
+final class QuantizedModelTests: XCTestCase {
+    static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .appendingPathComponent("Fixtures/quantized_models")
+    static let samples = fixtures.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("samples")
+
+    func run(_ name: String, data source: String) throws -> (InferenceSession, Dataset, Tensor) {
+        let model = try ONNXReader.read(path: Self.fixtures.appendingPathComponent("\(name)/model.onnx").path)
+        let data = try Dataset.load(path: Self.samples.appendingPathComponent("\(source)/data.npz").path)
+        let session = try InferenceSession(model: model, sampleShape: data.sampleShape)
+        // Batches of 64, as the references: DynamicQuantizeLinear's range is per batch.
+        let outputs = try Evaluator.outputs(session: session, dataset: data, batchSize: 64, threads: 2)
+        return (session, data, outputs)
+    }
+
+    static func argmax(_ t: Tensor) -> [Int] {
+        let classes = t.shape[1]
+        return (0..<t.shape[0]).map { i in
+            let row = t.floats[(i * classes)..<((i + 1) * classes)]
+            return row.indices.max { row[$0] < row[$1] }.map { $0 - i * classes } ?? 0
+        }
+    }
+
+    /// QDQ mobilenet: every weight is an int8 per-channel layer; outputs equal onnxruntime's except
+    /// where float32 summation order (OpenBLAS vs MLAS) tips an activation across a rounding
+    /// boundary: then by one output quantum (1/255) in a handful of elements; top-1 identical.
+    func testMobileNetQDQ() throws {
+        let (session, data, outputs) = try run("mobilenet_qdq", data: "mobilenet")
+        let reference = try NPYFormat.read(path: Self.fixtures.appendingPathComponent("mobilenet_qdq/reference.npy").path)
+        XCTAssertEqual(outputs.shape, reference.shape)
+        XCTAssertEqual(session.layers.count, 10)
+        for layer in session.layers {
+            XCTAssertEqual(layer.stored?.dtype, .int8, layer.name)
+            XCTAssertEqual(layer.stored?.scheme, .symmetric, layer.name)
+            XCTAssertTrue(layer.name.hasSuffix("_quantized"), layer.name)
+        }
+        XCTAssertEqual(session.layers.filter { $0.op == .conv }.map { $0.stored?.granularity.name },
+                       [String?](repeating: "per-channel", count: 9))
+        let differences = zip(outputs.floats, reference.floats).map { Swift.abs($0 - $1) }
+        XCTAssertLessThanOrEqual(differences.filter { $0 > 1e-5 }.count, 10, "elements off by a quantum")
+        XCTAssertLessThanOrEqual(differences.max() ?? 0, 2.0 / 255 + 1e-6)
+        XCTAssertEqual(Self.argmax(outputs), Self.argmax(reference), "top-1 agreement with onnxruntime")
+        let labels = try XCTUnwrap(data.labels)
+        let correct = zip(Self.argmax(outputs), labels).filter { $0 == $1 }.count
+        XCTAssertEqual(correct, 1925, "top-1 96.25%, as onnxruntime")
+        // Baseline: int8 weights + fp32 scales + int8 zero points, not float32 weights.
+        let weightBytes = session.layers.reduce(0) { $0 + ($1.stored?.size.total ?? 0) }
+        XCTAssertEqual(weightBytes, session.layers.reduce(0) { $0 + $1.params + 5 * $1.channels })
+        XCTAssertLessThan(SizeModel.baselineBytes(of: session.weights, layers: session.layers),
+                          SizeModel.baselineBytes(of: session.weights) / 2)
+    }
+
+    /// quantize_dynamic digits MLP: exact against the ONNX reference implementation; onnxruntime's
+    /// uint8 × int8 MatMulInteger saturates 16-bit pair sums on this CPU, so only its top-1 is compared.
+    func testDigitsDynamic() throws {
+        let (session, data, outputs) = try run("digits_mlp_dynamic", data: "digits_mlp")
+        let exact = try NPYFormat.read(path: Self.fixtures.appendingPathComponent("digits_mlp_dynamic/reference_onnx.npy").path)
+        let ort = try NPYFormat.read(path: Self.fixtures.appendingPathComponent("digits_mlp_dynamic/reference.npy").path)
+        let worst = zip(outputs.floats, exact.floats).map { Swift.abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThanOrEqual(worst, 1e-5)
+        XCTAssertEqual(Self.argmax(outputs), Self.argmax(ort))
+        XCTAssertTrue(session.layers.isEmpty, "MatMulInteger weights are not behind DequantizeLinear")
+        XCTAssertEqual(data.count, 540)
+    }
+}
