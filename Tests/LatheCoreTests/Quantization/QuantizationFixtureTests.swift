@@ -26,7 +26,7 @@ final class QuantizationFixtureTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(cases.count, 95)
         XCTAssertEqual(Set(cases.map(\.node.opType)), Self.ops, "every quantization op is covered")
         for c in cases {
-            guard let kernel = OpRegistry.table[c.node.opType] else {
+            guard let kernel = OpRegistry.kernel(c.node.opType) else {
                 XCTFail("\(c.name): no kernel for \(c.node.opType)")
                 continue
             }
@@ -101,7 +101,7 @@ final class QuantizationFixtureTests: XCTestCase {
                 }
                 do { attributes[key] = try OpFixtures.parseAttribute(value, in: op) } catch { return "\(error)" }
             }
-            guard let kernel = OpRegistry.table[op] else { return "no kernel for \(op)" }
+            guard let kernel = OpRegistry.kernel(op) else { return "no kernel for \(op)" }
             let node = Node(name: op, opType: op, inputs: ins, outputs: outs, attributes: attributes)
             do {
                 let results = try kernel(node, ins.map { $0.isEmpty ? nil : values[$0] })

@@ -15,7 +15,7 @@ final class QuantizedModelTests: XCTestCase {
         let data = try Dataset.load(path: Self.samples.appendingPathComponent("\(source)/data.npz").path)
         let session = try InferenceSession(model: model, sampleShape: data.sampleShape)
         // Batches of 64, as the references: DynamicQuantizeLinear's range is per batch.
-        let outputs = try Evaluator.outputs(session: session, dataset: data, batchSize: 64, threads: 2)
+        let outputs = try SampleReferenceTests.outputs(session, data, batchSize: 64, threads: 2)
         return (session, data, outputs)
     }
 

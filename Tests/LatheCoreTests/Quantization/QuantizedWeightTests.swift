@@ -52,7 +52,7 @@ final class QuantizedWeightTests: XCTestCase {
                  attributes: ["axis": .int(0)]),
             Node(opType: "Conv", inputs: ["x", "w_dq", "b"], outputs: ["y"], attributes: ["pads": .ints([1, 1, 1, 1])]),
         ], initializers: ["w_q": q, "w_scale": scale, "w_zero": zero, "b": bias], opset: 13)
-        let session = try M.session(model, sampleShape: [2, 5, 5], kernels: OpRegistry.table)
+        let session = try M.session(model, sampleShape: [2, 5, 5], kernels: OpRegistry.kernels(opset: OpRegistry.newestOpset))
         XCTAssertEqual(session.layers.map(\.name), ["w_q"])
         let layer = try XCTUnwrap(session.layers.first)
         let stored = try XCTUnwrap(layer.stored)
@@ -68,7 +68,7 @@ final class QuantizedWeightTests: XCTestCase {
         let float = M.model([Node(opType: "Conv", inputs: ["x", "w", "b"], outputs: ["y"],
                                   attributes: ["pads": .ints([1, 1, 1, 1])])],
                             initializers: ["w": Tensor(shape: [4, 2, 3, 3], floats: dequantized), "b": bias])
-        let reference = try M.session(float, sampleShape: [2, 5, 5], kernels: OpRegistry.table)
+        let reference = try M.session(float, sampleShape: [2, 5, 5], kernels: OpRegistry.kernels(opset: OpRegistry.newestOpset))
         XCTAssertEqual(try session.run(x).output, try reference.run(x).output)
 
         // Baseline: the integer storage; new settings re-compress from the dequantized floats.
@@ -95,7 +95,7 @@ final class QuantizedWeightTests: XCTestCase {
                  attributes: ["axis": .int(0), "block_size": .int(4)]),
             Node(opType: "MatMul", inputs: ["x", "w"], outputs: ["y"]),
         ], initializers: ["w_q": q, "w_scale": scale, "w_zero": zero], opset: 21)
-        let session = try M.session(model, sampleShape: [8], kernels: OpRegistry.table)
+        let session = try M.session(model, sampleShape: [8], kernels: OpRegistry.kernels(opset: OpRegistry.newestOpset))
         let stored = try XCTUnwrap(session.layers.first?.stored)
         XCTAssertEqual(stored.summary, "uint4 asymmetric blocked-4")
         XCTAssertEqual(stored.size, TensorSize(payload: 12, scales: 24, zeroPoints: 3))
@@ -112,7 +112,7 @@ final class QuantizedWeightTests: XCTestCase {
             Node(opType: "Transpose", inputs: ["w2"], outputs: ["w2t"]),
             Node(opType: "MatMul", inputs: ["h", "w2t"], outputs: ["y"]),
         ], initializers: ["w_q": q, "w_scale": scale, "w_zero": zero], opset: 21)
-        let sharedSession = try M.session(shared, sampleShape: [8], kernels: OpRegistry.table)
+        let sharedSession = try M.session(shared, sampleShape: [8], kernels: OpRegistry.kernels(opset: OpRegistry.newestOpset))
         XCTAssertEqual(sharedSession.layers.map(\.name), ["w1", "w2t"])
         XCTAssertNotNil(sharedSession.layers.first?.stored)
         XCTAssertNil(sharedSession.layers.last?.stored, "a transposed weight is an ordinary folded constant")
@@ -124,7 +124,7 @@ final class QuantizedWeightTests: XCTestCase {
             Node(opType: "QuantizeLinear", inputs: ["x", "s", "z"], outputs: ["xq"]),
             Node(opType: "DequantizeLinear", inputs: ["xq", "s", "z"], outputs: ["y"]),
         ], initializers: ["s": .scalar(0.5), "z": Tensor(shape: [], ints: [10], dtype: .uint8)], opset: 13)
-        let session = try M.session(model, sampleShape: [6], kernels: OpRegistry.table)
+        let session = try M.session(model, sampleShape: [6], kernels: OpRegistry.kernels(opset: OpRegistry.newestOpset))
         XCTAssertTrue(session.layers.isEmpty)
         let x = Tensor(shape: [1, 6], floats: [0.25, 0.75, -1.26, 1000, -1000, 1.0])
         XCTAssertEqual(try session.run(x).output.floats, [0, 1, -1.5, 122.5, -5, 1])

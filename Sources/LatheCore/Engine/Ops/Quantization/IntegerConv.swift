@@ -10,27 +10,27 @@
 /// Runs as im2col of the shifted input and an integer GEMM per image and group.
 enum IntegerConv {
     static func convInteger(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
-        let x = try node.requiredInput(inputs, 0, "x")
-        let w = try node.requiredInput(inputs, 1, "w")
+        let x = try node.input(0, of: inputs, "x")
+        let w = try node.input(1, of: inputs, "w")
         let conv = try Problem(node: node, x: x, w: w, xZeroPoint: node.optionalInput(inputs, 2),
                                wZeroPoint: node.optionalInput(inputs, 3))
         return [Tensor(shape: conv.outputShape, ints: conv.sums().map { Int64($0) }, dtype: .int32)]
     }
 
     static func qLinearConv(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
-        let x = try node.requiredInput(inputs, 0, "x")
+        let x = try node.input(0, of: inputs, "x")
         let xScale = try QuantizedArithmetic.scalarScale(try node.floatInput(inputs, 1, "x_scale"), node: node,
                                                          role: "x_scale")
-        let w = try node.requiredInput(inputs, 3, "w")
+        let w = try node.input(3, of: inputs, "w")
         let wScale = try node.floatInput(inputs, 4, "w_scale")
         let yScale = try QuantizedArithmetic.scalarScale(try node.floatInput(inputs, 6, "y_scale"), node: node,
                                                          role: "y_scale")
-        let yZeroTensor = try node.requiredInput(inputs, 7, "y_zero_point")
+        let yZeroTensor = try node.input(7, of: inputs, "y_zero_point")
         let range = try QuantizedArithmetic.range(of: yZeroTensor.dtype, node: node, role: "y_zero_point")
         let yZero = try QuantizedArithmetic.scalarZeroPoint(yZeroTensor, matching: yZeroTensor.dtype, node: node,
                                                             role: "y_zero_point")
-        let conv = try Problem(node: node, x: x, w: w, xZeroPoint: try node.requiredInput(inputs, 2, "x_zero_point"),
-                               wZeroPoint: try node.requiredInput(inputs, 5, "w_zero_point"))
+        let conv = try Problem(node: node, x: x, w: w, xZeroPoint: try node.input(2, of: inputs, "x_zero_point"),
+                               wZeroPoint: try node.input(5, of: inputs, "w_zero_point"))
         let channels = conv.outChannels
         let wScales = try IntegerMatMul.perIndexScales(wScale, count: channels, node: node, role: "w_scale",
                                                        what: "output channel")

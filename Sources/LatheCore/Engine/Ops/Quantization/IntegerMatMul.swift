@@ -9,8 +9,8 @@
 ///   the multiplier in Float; scales per tensor, per row of A, per column of B.
 enum IntegerMatMul {
     static func matMulInteger(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
-        let a = try node.requiredInput(inputs, 0, "A")
-        let b = try node.requiredInput(inputs, 1, "B")
+        let a = try node.input(0, of: inputs, "A")
+        let b = try node.input(1, of: inputs, "B")
         let product = try Product(node: node, a: a, b: b, aZeroPoint: node.optionalInput(inputs, 2),
                                   bZeroPoint: node.optionalInput(inputs, 3))
         let sums = product.sums()
@@ -18,18 +18,18 @@ enum IntegerMatMul {
     }
 
     static func qLinearMatMul(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
-        let a = try node.requiredInput(inputs, 0, "a")
+        let a = try node.input(0, of: inputs, "a")
         let aScale = try node.floatInput(inputs, 1, "a_scale")
-        let b = try node.requiredInput(inputs, 3, "b")
+        let b = try node.input(3, of: inputs, "b")
         let bScale = try node.floatInput(inputs, 4, "b_scale")
         let yScale = try QuantizedArithmetic.scalarScale(try node.floatInput(inputs, 6, "y_scale"), node: node,
                                                          role: "y_scale")
-        let yZeroTensor = try node.requiredInput(inputs, 7, "y_zero_point")
+        let yZeroTensor = try node.input(7, of: inputs, "y_zero_point")
         let range = try QuantizedArithmetic.range(of: yZeroTensor.dtype, node: node, role: "y_zero_point")
         let yZero = try QuantizedArithmetic.scalarZeroPoint(yZeroTensor, matching: yZeroTensor.dtype, node: node,
                                                             role: "y_zero_point")
-        let product = try Product(node: node, a: a, b: b, aZeroPoint: try node.requiredInput(inputs, 2, "a_zero_point"),
-                                  bZeroPoint: try node.requiredInput(inputs, 5, "b_zero_point"))
+        let product = try Product(node: node, a: a, b: b, aZeroPoint: try node.input(2, of: inputs, "a_zero_point"),
+                                  bZeroPoint: try node.input(5, of: inputs, "b_zero_point"))
         let (m, n) = (product.m, product.n)
         let aScales = try perIndexScales(aScale, count: m, node: node, role: "a_scale", what: "rows of a")
         let bScales = try perIndexScales(bScale, count: n, node: node, role: "b_scale", what: "columns of b")
@@ -86,7 +86,7 @@ enum IntegerMatMul {
                 throw node.kernelError("inner dimensions differ: \(shapeText(a.shape)) × \(shapeText(b.shape))")
             }
             let aBatch = Array(aShape.dropLast(2)), bBatch = Array(bShape.dropLast(2))
-            guard let batch = MatMulKernel.broadcastShape(aBatch, bBatch) else {
+            guard let batch = broadcastShape([aBatch, bBatch]) else {
                 throw node.kernelError("batch axes \(shapeText(aBatch)) and \(shapeText(bBatch)) do not broadcast")
             }
             var shape = batch

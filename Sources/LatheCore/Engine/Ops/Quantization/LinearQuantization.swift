@@ -29,7 +29,7 @@ enum LinearQuantization {
     }
 
     static func dequantizeLinear(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
-        let x = try node.requiredInput(inputs, 0, "x")
+        let x = try node.input(0, of: inputs, "x")
         let scale = try node.floatInput(inputs, 1, "x_scale")
         let zeroPoint = node.optionalInput(inputs, 2)
         guard !x.isFloat, x.dtype != .bool, x.dtype != .int64, x.dtype != .uint32, x.dtype != .uint64 else {
