@@ -1,9 +1,8 @@
-"""Train the sequence, control-flow, fixed-batch and pre-quantized samples (issue 11)
-and write them with their evaluation data and onnxruntime references.
+"""Train the sequence, control-flow and fixed-batch samples (issue 11) and write
+them with their evaluation data and onnxruntime references.
 
 Run from the repository root after samples/make_samples.py (`make samples` runs
-both): it reuses that script's data splits and reads samples/mobilenet and
-samples/digits_mlp for the quantized copies. Deterministic: fixed seeds,
+both): it reuses that script's data splits. Deterministic: fixed seeds,
 single-threaded BLAS. numpy trains, the `onnx` package writes, onnxruntime
 measures.
 
@@ -34,7 +33,7 @@ sys.path.insert(0, str(HERE))
 
 import numpy_nn as nn  # noqa: E402
 from make_samples import (cosine, digits_split, file_size, lenet_normalise, log, mnist_split,  # noqa: E402
-                          ops_of, random_shift, save_model, write_npz)
+                          random_shift, save_model, write_npz)
 from onnx_build import (FLOAT, GraphBuilder, ort_outputs_batched, recurrent_node,  # noqa: E402
                         tensor_info)
 
@@ -1183,144 +1182,8 @@ def make_detector(ctx):
     return info
 
 
-# --------------------------------------------------------------------------- already-quantized copies
-
-def ort_unoptimised_max_diff(path, feeds, output, reference):
-    """Largest difference between `reference` and onnxruntime with graph optimisations off
-    (QDQ then runs as written — DequantizeLinear → float op → QuantizeLinear — not fused)."""
-    import onnxruntime as ort
-    opts = ort.SessionOptions()
-    opts.intra_op_num_threads = 1
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    sess = ort.InferenceSession(str(path), sess_options=opts, providers=["CPUExecutionProvider"])
-    name = sess.get_inputs()[0].name
-    x = feeds[name]
-    out = np.concatenate([sess.run([output], {name: x[s:s + 500]})[0] for s in range(0, len(x), 500)])
-    return float(np.abs(out - reference).max()), float((out.argmax(1) == reference.argmax(1)).mean())
-
-
-QDQ_README = """
-# MobileNet, already quantized (onnxruntime quantize_static, QDQ, per-channel)
-
-samples/mobilenet quantized by onnxruntime's own quantizer, as users bring pre-quantized models:
-`onnxruntime.quantization.quant_pre_process` (shape inference), then `quantize_static` with
-`quant_format=QuantFormat.QDQ`, `per_channel=True`, weights `QInt8` (symmetric) with `reduce_range=True` (7-bit
-weights, -64..63: onnxruntime's advice for CPUs without VNNI, whose u8×s8 kernels otherwise saturate — on this
-machine that cost 2 points of top-1 and made the reference CPU-dependent), activations `QUInt8`, MinMax
-calibration on {ncal} **training** images (the first {ncal} of the 3,000 MNIST training images, raw pixels as
-float — never the evaluation set). Every Conv/Gemm weight is stored as int8 with a per-output-channel scale
-(`DequantizeLinear` axis 0) and activations pass through `QuantizeLinear`/`DequantizeLinear` pairs (uint8,
-per-tensor). Pre-processing folded BatchNormalization into the convolutions and rewrote HardSwish as
-HardSigmoid + Mul; the quantizer dropped the ReLU6 Clips (the uint8 range of the following QuantizeLinear, 0..6,
-does the clipping) and also quantized the Softmax output. Opset {opset}; unused domain imports removed.
-
-{io}
-
-`data.npz` is samples/mobilenet's (the same {n} held-out MNIST images, uint8 `x`, int64 `y`); `reference.npy` the
-onnxruntime outputs with its default session options (graph optimisations on: onnxruntime fuses the QDQ groups
-into integer kernels). onnxruntime top-1: {top1:.2%} (float model: {float_top1:.2%}; top-1 agreement with the float
-model {agreement:.2%}). With graph optimisations off (QDQ executed literally, in float) the outputs differ from
-`reference.npy` by up to {unopt_diff:.2e} (top-1 agreement {unopt_agree:.2%}) — the spread between exact integer
-kernels and simulated quantization (rounding ties at activation re-quantization).
-"""
-
-DYN_README = """
-# Digits MLP, dynamically quantized (onnxruntime quantize_dynamic: DynamicQuantizeLinear + MatMulInteger)
-
-samples/digits_mlp quantized by `onnxruntime.quantization.quantize_dynamic` (weights `QInt8`, per-tensor):
-each MatMul becomes `DynamicQuantizeLinear` of the activations (uint8, scale and zero point computed per batch at
-run time), `MatMulInteger` with the int8 weight initializer and its zero point, then `Cast` to float and `Mul` by
-the product of the two scales; biases stay float `Add`s. No calibration data.
-
-{io}
-
-`data.npz` is samples/digits_mlp's ({n} held-out digits, float32 `x`, int64 `y`); `reference.npy` the onnxruntime
-outputs (default session options). Note that the activation scale depends on the whole batch (min/max over the
-tensor), so the outputs depend on how samples are batched: `reference.npy` was computed in one batch of all {n}
-samples. onnxruntime top-1: {top1:.2%} (float model: {float_top1:.2%}; agreement {agreement:.2%}).
-"""
-
-
-def drop_unused_opsets(path):
-    """quant_pre_process leaves imports of every domain onnxruntime knows; keep the used ones."""
-    m = onnx.load(str(path))
-    used = {n.domain for n in m.graph.node} | {""}
-    keep = [o for o in m.opset_import if o.domain in used or (o.domain == "ai.onnx")]
-    del m.opset_import[:]
-    m.opset_import.extend(keep)
-    onnx.save_model(m, str(path))
-
-
-def quantized_info(path):
-    m = onnx.load(str(path))
-    return m, next(o.version for o in m.opset_import if o.domain in ("", "ai.onnx"))
-
-
-def make_mobilenet_qdq(ctx):
-    from onnxruntime.quantization import (CalibrationDataReader, CalibrationMethod, QuantFormat, QuantType,
-                                          quantize_static)
-    from onnxruntime.quantization.shape_inference import quant_pre_process
-    log("quantizing mobilenet (QDQ) ...")
-    src = HERE / "mobilenet"
-    xtr = ctx["mnist"][0]
-    ncal = 300
-    calib = xtr[:ncal].astype(np.float32)
-
-    class Reader(CalibrationDataReader):
-        def __init__(self):
-            self.it = iter([{"x": calib[i:i + 50]} for i in range(0, ncal, 50)])
-
-        def get_next(self):
-            return next(self.it, None)
-
-    folder = HERE / "mobilenet_qdq"
-    folder.mkdir(exist_ok=True)
-    pre = Path("/tmp") / f"mobilenet_pre_{os.getpid()}.onnx"
-    quant_pre_process(str(src / "model.onnx"), str(pre), skip_symbolic_shape=True)
-    quantize_static(str(pre), str(folder / "model.onnx"), Reader(), quant_format=QuantFormat.QDQ, per_channel=True,
-                    weight_type=QuantType.QInt8, activation_type=QuantType.QUInt8, reduce_range=True,
-                    calibrate_method=CalibrationMethod.MinMax)
-    pre.unlink()
-    drop_unused_opsets(folder / "model.onnx")
-    data = np.load(src / "data.npz")
-    x, y = data["x"], data["y"]
-    float_ref = np.load(src / "reference.npy")
-    _, opset = quantized_info(folder / "model.onnx")
-
-    def metrics(outs):
-        p = outs["probabilities"]
-        diff, agree = ort_unoptimised_max_diff(folder / "model.onnx", {"x": x.astype(np.float32)}, "probabilities", p)
-        return {"top1": float((p.argmax(1) == y).mean()), "float_top1": float((float_ref.argmax(1) == y).mean()),
-                "agreement": float((p.argmax(1) == float_ref.argmax(1)).mean()),
-                "unopt_diff": diff, "unopt_agree": agree}
-
-    def readme(fig, info):
-        return QDQ_README.format(io=io_lines(info), n=len(x), ncal=ncal, opset=opset, **fig) + footer(info)
-
-    return write_sequence_sample("mobilenet_qdq", None, {"x": x}, y, readme, metrics)
-
-
-def make_digits_mlp_dynamic(ctx):
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-    log("quantizing digits_mlp (dynamic) ...")
-    src = HERE / "digits_mlp"
-    folder = HERE / "digits_mlp_dynamic"
-    folder.mkdir(exist_ok=True)
-    quantize_dynamic(str(src / "model.onnx"), str(folder / "model.onnx"), weight_type=QuantType.QInt8)
-    data = np.load(src / "data.npz")
-    x, y = data["x"], data["y"]
-    float_ref = np.load(src / "reference.npy")
-
-    def metrics(outs):
-        p = outs["probabilities"]
-        return {"top1": float((p.argmax(1) == y).mean()), "float_top1": float((float_ref.argmax(1) == y).mean()),
-                "agreement": float((p.argmax(1) == float_ref.argmax(1)).mean())}
-
-    def readme(fig, info):
-        return DYN_README.format(io=io_lines(info), n=len(x), **fig) + footer(info)
-
-    return write_sequence_sample("digits_mlp_dynamic", None, {"x": x}, y, readme, metrics)
-
+# The already-quantized models (onnxruntime's quantize_static QDQ and quantize_dynamic) are test
+# fixtures with their own generator: Tests/LatheCoreTests/Fixtures/quantized_models/make_models.py.
 
 # --------------------------------------------------------------------------- main
 
@@ -1350,8 +1213,7 @@ def make_crnn(ctx):
 
 
 BUILDERS = {"crnn": make_crnn, "kws": make_kws, "stateful": make_stateful,
-            "if_branch": make_if_branch, "detector_b1": make_detector,
-            "mobilenet_qdq": make_mobilenet_qdq, "digits_mlp_dynamic": make_digits_mlp_dynamic}
+            "if_branch": make_if_branch, "detector_b1": make_detector}
 
 
 def main():
