@@ -24,30 +24,13 @@ enum ConfigApplication {
     /// `{"bits": 4, "scheme": "asymmetric", "prune": 0.5, "structure": "unstructured"}`;
     /// `{}` keeps the layer as it is.
     static func json(_ settings: LayerSettings) -> JSONValue {
-        .object(ConfigWriter.keyValues(settings).map { pair in (pair.key, typed(pair.value)) })
+        .object(ConfigWriter.jsonMembers(settings))
     }
 
     /// `bits 4, scheme asymmetric` or `float` for an unchanged layer.
     static func text(_ settings: LayerSettings) -> String {
-        let pairs = ConfigWriter.keyValues(settings)
+        let pairs = ConfigWriter.settingValues(settings)
         guard !pairs.isEmpty else { return "float" }
-        return pairs.map { "\($0.key) \(unquoted($0.value))" }.joined(separator: ", ")
-    }
-
-    /// ConfigWriter renders strings quoted and numbers bare; JSON keeps that distinction.
-    private static func typed(_ value: String) -> JSONValue {
-        if value.hasPrefix("\"") { return .string(unquoted(value)) }
-        if let integer = Int(value) { return .int(integer) }
-        if let number = Double(value) { return .double(number) }
-        return .string(value)
-    }
-
-    private static func unquoted(_ value: String) -> String {
-        guard value.count >= 2, value.hasPrefix("\""), value.hasSuffix("\"") else { return value }
-        // Setting values (fp16, 2:4, group names) are parsed back from JSON-escaped text.
-        if let data = value.data(using: .utf8), let text = try? JSONDecoder().decode(String.self, from: data) {
-            return text
-        }
-        return String(value.dropFirst().dropLast())
+        return pairs.map { "\($0.key) \($0.value.plain)" }.joined(separator: ", ")
     }
 }

@@ -16,45 +16,37 @@ extension SensitivityReport {
         + "(data-free: 10^(-SQNR/10) at the fewest bits)"
 
     public func renderJSON() -> String {
-        let writer = OrderedJSON()
-        writer.object {
-            writer.key("baseline")
-            writer.object {
-                writer.field("metric", baseline.metric.map { .string($0.rawValue) } ?? .null)
-                writer.field("value", .number(baseline.value))
-                writer.field("samples", .number(Double(baseline.samples)))
-                writer.field("model", .string(baseline.model))
-                writer.field("model_hash", .string(baseline.modelHash))
-                writer.field("data", baseline.data.map { .string($0) } ?? .null)
-                writer.field("data_hash", baseline.dataHash.map { .string($0) } ?? .null)
-                writer.field("method", .string(baseline.method))
-                writer.key("levels")
-                writer.object {
-                    writer.field("bits", .numbers(baseline.levels.bits.map(Double.init)))
-                    writer.field("prune", .numbers(baseline.levels.prune))
-                    writer.field("clusters", .numbers(baseline.levels.clusters.map(Double.init)))
-                }
-                writer.field("score", .string(Self.scoreDefinition))
-                writer.field("layer_order", .strings(baseline.layerOrder))
-                if let shard = baseline.shard { writer.field("shard", .string(shard)) }
-            }
-            writer.key("layers")
-            writer.array(layers) { layer in
-                writer.object {
-                    writer.field("name", .string(layer.name))
-                    writer.key("bits")
-                    writer.map(layer.bits.sorted { $0.key < $1.key }.map { (String($0.key), $0.value) })
-                    writer.key("prune")
-                    writer.map(layer.prune.sorted { $0.key < $1.key }.map { (Self.key($0.key), $0.value) })
-                    writer.key("clusters")
-                    writer.map(layer.clusters.sorted { $0.key < $1.key }.map { (String($0.key), $0.value) })
-                    writer.key("sqnr_db")
-                    writer.map(layer.sqnrDB.sorted { $0.key < $1.key }.map { (String($0.key), $0.value) })
-                    writer.field("score", .number(layer.score))
-                }
-            }
+        func levels(_ pairs: [(String, Double)]) -> JSONValue { .object(pairs.map { ($0.0, .double($0.1)) }) }
+        func numbers(_ values: [Double]) -> JSONValue { .array(values.map { .double($0) }) }
+        var base: [(String, JSONValue)] = [
+            ("metric", baseline.metric.map { .string($0.rawValue) } ?? .null),
+            ("value", .number(baseline.value)),
+            ("samples", .double(Double(baseline.samples))),
+            ("model", .string(baseline.model)),
+            ("model_hash", .string(baseline.modelHash)),
+            ("data", baseline.data.map { .string($0) } ?? .null),
+            ("data_hash", baseline.dataHash.map { .string($0) } ?? .null),
+            ("method", .string(baseline.method)),
+            ("levels", .object([
+                ("bits", numbers(baseline.levels.bits.map(Double.init))),
+                ("prune", numbers(baseline.levels.prune)),
+                ("clusters", numbers(baseline.levels.clusters.map(Double.init))),
+            ])),
+            ("score", .string(Self.scoreDefinition)),
+            ("layer_order", .array(baseline.layerOrder.map { .string($0) })),
+        ]
+        if let shard = baseline.shard { base.append(("shard", .string(shard))) }
+        let entries: [JSONValue] = layers.map { layer in
+            .object([
+                ("name", .string(layer.name)),
+                ("bits", levels(layer.bits.sorted { $0.key < $1.key }.map { (String($0.key), $0.value) })),
+                ("prune", levels(layer.prune.sorted { $0.key < $1.key }.map { (Self.key($0.key), $0.value) })),
+                ("clusters", levels(layer.clusters.sorted { $0.key < $1.key }.map { (String($0.key), $0.value) })),
+                ("sqnr_db", levels(layer.sqnrDB.sorted { $0.key < $1.key }.map { (String($0.key), $0.value) })),
+                ("score", .number(layer.score)),
+            ])
         }
-        return writer.text + "\n"
+        return JSONValue.object([("baseline", .object(base)), ("layers", .array(entries))]).rendered(.file) + "\n"
     }
 
     /// Reads a report written by `renderJSON` (a shard file, a cache entry).
@@ -186,97 +178,5 @@ extension SensitivityReport {
         var merged = SensitivityReport(baseline: baseline, layers: order.compactMap { byName[$0] })
         merged.updateScores()
         return merged
-    }
-}
-
-/// A minimal JSON writer that keeps keys in the order written (two-space indent,
-/// scalar lists and level maps on one line).
-final class OrderedJSON {
-    enum Scalar {
-        case string(String)
-        case number(Double?)
-        case numbers([Double])
-        case strings([String])
-        case null
-    }
-
-    private(set) var text = ""
-    private var indent = 0
-    private var needsComma = [false]
-
-    func object(_ body: () -> Void) {
-        text += "{"
-        indent += 1
-        needsComma.append(false)
-        body()
-        let hadFields = needsComma.removeLast()
-        indent -= 1
-        if hadFields { newline() }
-        text += "}"
-    }
-
-    func array<T>(_ items: [T], _ body: (T) -> Void) {
-        text += "["
-        indent += 1
-        for (index, item) in items.enumerated() {
-            if index > 0 { text += "," }
-            newline()
-            body(item)
-        }
-        indent -= 1
-        if !items.isEmpty { newline() }
-        text += "]"
-    }
-
-    func key(_ name: String) {
-        if needsComma[needsComma.count - 1] { text += "," }
-        needsComma[needsComma.count - 1] = true
-        newline()
-        text += Self.quoted(name) + ": "
-    }
-
-    func field(_ name: String, _ value: Scalar) {
-        key(name)
-        text += Self.render(value)
-    }
-
-    /// An object of level → number on one line.
-    func map(_ pairs: [(String, Double)]) {
-        text += "{" + pairs.map { Self.quoted($0.0) + ": " + Self.number($0.1) }.joined(separator: ", ") + "}"
-    }
-
-    private func newline() { text += "\n" + String(repeating: "  ", count: indent) }
-
-    static func render(_ value: Scalar) -> String {
-        switch value {
-        case .string(let s): return quoted(s)
-        case .number(let v): return v.map(number) ?? "null"
-        case .numbers(let list): return "[" + list.map(number).joined(separator: ", ") + "]"
-        case .strings(let list): return "[" + list.map(quoted).joined(separator: ", ") + "]"
-        case .null: return "null"
-        }
-    }
-
-    /// Shortest round-trip form; integral values without a fraction; non-finite as null.
-    static func number(_ v: Double) -> String {
-        guard v.isFinite else { return "null" }
-        if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
-        return v.description
-    }
-
-    static func quoted(_ s: String) -> String {
-        var out = "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        return out + "\""
     }
 }

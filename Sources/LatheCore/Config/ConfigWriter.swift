@@ -2,7 +2,7 @@ import Foundation
 
 /// Writes configuration files: YAML (with comments naming the model and the
 /// measured metrics) or, for a `.json` path, the same schema as JSON (which has
-/// no comments). Keys come in a fixed order, settings in canonical form, so
+/// no comments; written by `JSONValue` in its file style). Keys come in a fixed order, settings in canonical form, so
 /// `ConfigReader.parse(render(x)) == x` for canonical settings.
 public enum ConfigWriter {
     /// Writes atomically (a temporary file renamed over the target).
@@ -31,71 +31,108 @@ public enum ConfigWriter {
         }
         lines.append("version: \(CompressionConfig.currentVersion)")
         if let model = config.model { lines.append("model: \(quoted(model))") }
-        lines.append("defaults: " + flowMapping(config.defaults, keyQuote: false))
+        lines.append("defaults: " + flowMapping(config.defaults))
         if config.layers.isEmpty {
             lines.append("layers: {}")
         } else {
             lines.append("layers:")
             for rule in config.layers {
-                lines.append("  \(quoted(rule.pattern.text)): " + flowMapping(rule.settings, keyQuote: false))
+                lines.append("  \(quoted(rule.pattern.text)): " + flowMapping(rule.settings))
             }
         }
         return lines.joined(separator: "\n") + "\n"
     }
 
     public static func renderJSON(_ config: CompressionConfig) -> String {
-        var lines = ["{", "  \"version\": \(CompressionConfig.currentVersion),"]
-        if let model = config.model { lines.append("  \"model\": \(quoted(model)),") }
-        lines.append("  \"defaults\": " + flowMapping(config.defaults, keyQuote: true) + ",")
-        if config.layers.isEmpty {
-            lines.append("  \"layers\": {}")
-        } else {
-            lines.append("  \"layers\": {")
-            for (index, rule) in config.layers.enumerated() {
-                let comma = index + 1 < config.layers.count ? "," : ""
-                lines.append("    \(quoted(rule.pattern.text)): " + flowMapping(rule.settings, keyQuote: true) + comma)
+        var members: [(String, JSONValue)] = [("version", .int(CompressionConfig.currentVersion))]
+        if let model = config.model { members.append(("model", .string(model))) }
+        members.append(("defaults", .object(jsonMembers(config.defaults))))
+        members.append(("layers", .object(config.layers.map { ($0.pattern.text, .object(jsonMembers($0.settings))) })))
+        return JSONValue.object(members).rendered(.file) + "\n"
+    }
+
+    /// One setting's value, typed so each format can spell it.
+    public enum SettingValue: Sendable, Equatable {
+        case integer(Int)
+        case number(Double)
+        /// One of the schema's words (`asymmetric`, `per-tensor`): bare in YAML.
+        case word(String)
+        /// Free text (`fp16`, `2:4`, a share group's name): quoted in YAML.
+        case text(String)
+
+        /// As YAML flow mappings spell it (also the CLI's summaries).
+        public var yaml: String {
+            switch self {
+            case .integer(let value): return String(value)
+            case .number(let value): return ConfigWriter.number(value)
+            case .word(let word): return word
+            case .text(let text): return ConfigWriter.quoted(text)
             }
-            lines.append("  }")
         }
-        lines.append("}")
-        return lines.joined(separator: "\n") + "\n"
+
+        /// The text without YAML's quotes: `bits fp16, structure 2:4`.
+        public var plain: String {
+            switch self {
+            case .word(let text), .text(let text): return text
+            default: return yaml
+            }
+        }
+
+        /// As JSON holds it: integral numbers as integers.
+        public var json: JSONValue {
+            switch self {
+            case .integer(let value): return .int(value)
+            case .number(let value):
+                return value == value.rounded() && abs(value) < 1e15 ? .int(Int(value)) : .double(value)
+            case .word(let text), .text(let text): return .string(text)
+            }
+        }
     }
 
     /// The settings' keys in the schema's order, only those that differ from the defaults.
-    public static func keyValues(_ settings: LayerSettings) -> [(key: String, value: String)] {
+    public static func settingValues(_ settings: LayerSettings) -> [(key: String, value: SettingValue)] {
         let s = settings.canonical
-        var pairs: [(String, String)] = []
+        var pairs: [(String, SettingValue)] = []
         if s.bits != .float32 {
             switch s.bits {
-            case .integer(let bits): pairs.append(("bits", String(bits)))
-            default: pairs.append(("bits", quoted(s.bits.configValue)))
+            case .integer(let bits): pairs.append(("bits", .integer(bits)))
+            default: pairs.append(("bits", .text(s.bits.configValue)))
             }
         }
         if s.isUniformlyQuantized {
-            if s.scheme != .symmetric { pairs.append(("scheme", s.scheme.rawValue)) }
-            if s.granularity != .perChannel { pairs.append(("granularity", s.granularity.rawValue)) }
-            if s.range != .minmax { pairs.append(("range", s.range.rawValue)) }
-            if s.range == .percentile { pairs.append(("percentile", number(s.percentile))) }
+            if s.scheme != .symmetric { pairs.append(("scheme", .word(s.scheme.rawValue))) }
+            if s.granularity != .perChannel { pairs.append(("granularity", .word(s.granularity.rawValue))) }
+            if s.range != .minmax { pairs.append(("range", .word(s.range.rawValue))) }
+            if s.range == .percentile { pairs.append(("percentile", .number(s.percentile))) }
         }
         if s.structure == .twoFour {
-            pairs.append(("structure", quoted("2:4")))
+            pairs.append(("structure", .text("2:4")))
         } else if s.prune > 0 {
-            pairs.append(("prune", number(s.prune)))
-            pairs.append(("structure", s.structure.rawValue))
+            pairs.append(("prune", .number(s.prune)))
+            pairs.append(("structure", .word(s.structure.rawValue)))
         }
-        if let clusters = s.clusters { pairs.append(("clusters", String(clusters))) }
-        if let group = s.shareGroup { pairs.append(("share_group", quoted(group))) }
-        if let rank = s.rank { pairs.append(("rank", number(rank))) }
-        if let abits = s.activationBits { pairs.append(("abits", String(abits))) }
+        if let clusters = s.clusters { pairs.append(("clusters", .integer(clusters))) }
+        if let group = s.shareGroup { pairs.append(("share_group", .text(group))) }
+        if let rank = s.rank { pairs.append(("rank", .number(rank))) }
+        if let abits = s.activationBits { pairs.append(("abits", .integer(abits))) }
         return pairs
     }
 
-    static func flowMapping(_ settings: LayerSettings, keyQuote: Bool) -> String {
-        let pairs = keyValues(settings).map { (keyQuote ? "\"\($0.key)\"" : $0.key) + ": " + $0.value }
-        return "{" + pairs.joined(separator: ", ") + "}"
+    /// The settings' keys and values as YAML spells them (see `settingValues`).
+    public static func keyValues(_ settings: LayerSettings) -> [(key: String, value: String)] {
+        settingValues(settings).map { ($0.key, $0.value.yaml) }
     }
 
-    /// Shortest text that reads back as the same Double (JSON- and YAML-compatible).
+    /// The settings as members of a JSON object (see `settingValues`).
+    public static func jsonMembers(_ settings: LayerSettings) -> [(String, JSONValue)] {
+        settingValues(settings).map { ($0.key, $0.value.json) }
+    }
+
+    static func flowMapping(_ settings: LayerSettings) -> String {
+        "{" + keyValues(settings).map { $0.key + ": " + $0.value }.joined(separator: ", ") + "}"
+    }
+
+    /// Shortest text that reads back as the same Double (as `JSONStyle.file` writes numbers).
     static func number(_ value: Double) -> String {
         if value == value.rounded(), abs(value) < 1e15 { return String(Int(value)) }
         return "\(value)"

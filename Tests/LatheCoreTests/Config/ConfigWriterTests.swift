@@ -47,6 +47,16 @@ final class ConfigWriterTests: XCTestCase {
                                                metrics: [("top1", "0.9812"), ("compression_ratio", "3.91")]), text)
     }
 
+    /// The JSON form is real JSON for every key: schema words such as
+    /// `asymmetric` are strings, as they were not before the one JSON writer.
+    func testJSONIsValidForEveryKey() throws {
+        let json = ConfigWriter.renderJSON(everything())
+        let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let layers = try XCTUnwrap(object["layers"] as? [String: Any])
+        XCTAssertEqual((layers["conv1.weight"] as? [String: Any])?["scheme"] as? String, "asymmetric")
+        XCTAssertEqual(try ConfigReader.parse(json, path: "c.json"), everything())
+    }
+
     func testJSONRoundTripAndAtomicWrite() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lathe-writer-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

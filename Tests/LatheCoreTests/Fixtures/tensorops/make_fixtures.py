@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference fixtures for Lathe's tensor-op kernels (TensorKernels).
+"""Reference fixtures for Lathe's tensor-op kernels (Engine/Ops).
 
 Every case is a single-node ONNX model at a given opset, run in onnxruntime;
 the inputs and onnxruntime's outputs are written as JSON, one file per op

@@ -1,7 +1,8 @@
-/// A small JSON reader for sensitivity reports. Foundation's JSONSerialization
-/// on Linux does not round numbers correctly (the last digit of a Double can
-/// change), and cached results must read back bit for bit, so numbers are
-/// parsed here with Swift's correctly rounded `Double(String)`.
+/// Lathe's JSON reader (sensitivity reports and cache entries; `JSONValue`
+/// writes). Foundation's JSONSerialization on Linux does not round numbers
+/// correctly (the last digit of a Double can change), and cached results must
+/// read back bit for bit, so numbers are parsed here with Swift's correctly
+/// rounded `Double(String)`.
 enum JSONDocument: Equatable {
     case object([String: JSONDocument])
     case array([JSONDocument])
