@@ -10,29 +10,14 @@ enum MatMulKernel {
     static func run(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
         let a = try node.input(0, of: inputs, "A")
         let b = try node.input(1, of: inputs, "B")
-        guard a.rank >= 1, b.rank >= 1 else {
-            throw node.kernelError("operands \(shapeText(a.shape)) and \(shapeText(b.shape)) must have rank 1 or more")
-        }
+        let geometry = try MatMulGeometry(node: node, a: a, b: b)
         guard a.isFloat == b.isFloat else {
             throw node.kernelError("operand types differ (\(a.dtype.rawValue) and \(b.dtype.rawValue))")
         }
-        let aShape = a.rank == 1 ? [1, a.shape[0]] : a.shape
-        let bShape = b.rank == 1 ? [b.shape[0], 1] : b.shape
-        let m = aShape[aShape.count - 2], k = aShape[aShape.count - 1]
-        let kb = bShape[bShape.count - 2], n = bShape[bShape.count - 1]
-        guard k == kb else {
-            throw node.kernelError("inner dimensions differ: \(shapeText(a.shape)) × \(shapeText(b.shape))")
-        }
-        let aBatch = Array(aShape.dropLast(2)), bBatch = Array(bShape.dropLast(2))
-        guard let batch = broadcastShape([aBatch, bBatch]) else {
-            throw node.kernelError("batch axes \(shapeText(aBatch)) and \(shapeText(bBatch)) do not broadcast")
-        }
-        var outShape = batch
-        if a.rank > 1 { outShape.append(m) }
-        if b.rank > 1 { outShape.append(n) }
-        let batchCount = batch.reduce(1, *)
-        let aOffsets = batchOffsets(aBatch, in: batch, matrix: m * k)
-        let bOffsets = batchOffsets(bBatch, in: batch, matrix: k * n)
+        let (m, k, n) = (geometry.m, geometry.k, geometry.n)
+        let outShape = geometry.outputShape
+        let batchCount = geometry.batchCount
+        let aOffsets = geometry.aOffsets, bOffsets = geometry.bOffsets
 
         guard a.isFloat else {
             let result = integerProduct(a.ints, b.ints, m: m, k: k, n: n, aOffsets: aOffsets, bOffsets: bOffsets)
@@ -48,7 +33,7 @@ enum MatMulKernel {
                         y.initialize(repeating: 0, count: total)
                         return
                     }
-                    if bBatch.reduce(1, *) == 1 && aBatch.reduce(1, *) == batchCount {
+                    if geometry.bBatch.reduce(1, *) == 1 && geometry.aBatch.reduce(1, *) == batchCount {
                         // [..., M, K] × [K, N]: the batch is just more rows.
                         sgemm(ap, bp, y, m: batchCount * m, k: k, n: n)
                     } else {
@@ -67,28 +52,6 @@ enum MatMulKernel {
                       m: Int, k: Int, n: Int) {
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
                     1, a, Int32(k), b, Int32(n), 0, y, Int32(n))
-    }
-
-    /// Element offset of each operand matrix for every index of the broadcast batch.
-    static func batchOffsets(_ own: [Int], in batch: [Int], matrix: Int) -> [Int] {
-        let count = batch.reduce(1, *)
-        let padded = [Int](repeating: 1, count: batch.count - own.count) + own
-        let ownStrides = rowMajorStrides(padded)
-        var offsets = [Int](repeating: 0, count: count)
-        var index = [Int](repeating: 0, count: batch.count)
-        for i in 0..<count {
-            var offset = 0
-            for axis in 0..<batch.count where padded[axis] != 1 { offset += index[axis] * ownStrides[axis] }
-            offsets[i] = offset * matrix
-            var axis = batch.count - 1
-            while axis >= 0 {
-                index[axis] += 1
-                if index[axis] < batch[axis] { break }
-                index[axis] = 0
-                axis -= 1
-            }
-        }
-        return offsets
     }
 
     static func integerProduct(_ a: [Int64], _ b: [Int64], m: Int, k: Int, n: Int,

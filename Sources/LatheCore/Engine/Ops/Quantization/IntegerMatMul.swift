@@ -74,27 +74,11 @@ enum IntegerMatMul {
                     throw node.kernelError("input \(role) has type \(tensor.dtype.rawValue); int8 or uint8 is needed")
                 }
             }
-            guard a.rank >= 1, b.rank >= 1 else {
-                throw node.kernelError("operands \(shapeText(a.shape)) and \(shapeText(b.shape)) must have rank 1 or more")
-            }
-            let aShape = a.rank == 1 ? [1, a.shape[0]] : a.shape
-            let bShape = b.rank == 1 ? [b.shape[0], 1] : b.shape
-            m = aShape[aShape.count - 2]
-            k = aShape[aShape.count - 1]
-            n = bShape[bShape.count - 1]
-            guard bShape[bShape.count - 2] == k else {
-                throw node.kernelError("inner dimensions differ: \(shapeText(a.shape)) × \(shapeText(b.shape))")
-            }
-            let aBatch = Array(aShape.dropLast(2)), bBatch = Array(bShape.dropLast(2))
-            guard let batch = broadcastShape([aBatch, bBatch]) else {
-                throw node.kernelError("batch axes \(shapeText(aBatch)) and \(shapeText(bBatch)) do not broadcast")
-            }
-            var shape = batch
-            if a.rank > 1 { shape.append(m) }
-            if b.rank > 1 { shape.append(n) }
-            outputShape = try node.checkedOutputShape(shape)
-            aOffsets = MatMulKernel.batchOffsets(aBatch, in: batch, matrix: m * k)
-            bOffsets = MatMulKernel.batchOffsets(bBatch, in: batch, matrix: k * n)
+            let geometry = try MatMulGeometry(node: node, a: a, b: b)
+            (m, k, n) = (geometry.m, geometry.k, geometry.n)
+            outputShape = try node.checkedOutputShape(geometry.outputShape)
+            (aOffsets, bOffsets) = (geometry.aOffsets, geometry.bOffsets)
+            let (aShape, bShape) = (geometry.aShape, geometry.bShape)
             self.a = try Self.shifted(a, shape: aShape, zeroPoint: aZeroPoint, vectorShape: [m, 1], node: node,
                                       role: "a_zero_point")
             self.b = try Self.shifted(b, shape: bShape, zeroPoint: bZeroPoint, vectorShape: [1, n], node: node,
