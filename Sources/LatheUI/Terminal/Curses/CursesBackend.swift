@@ -164,7 +164,11 @@ public final class CursesBackend: TerminalBackend {
 
     private func exitOnSignal(_ signal: Int32) -> Never {
         end()
-        exit(128 + signal)
+        // _exit, not exit: the engine's worker threads may still be running, and exit's
+        // atexit handlers and static destructors tear down what they use (a SIGTERM during
+        // the first evaluation ended in SEGV, 139, instead of 143). Flush stdio by hand first.
+        fflush(nil)
+        _exit(128 + signal)
     }
 
     private func refreshSize() {
