@@ -274,7 +274,32 @@ def scan8_batched():
     case("scan8_batched_reverse", m, {"s0": randn(3, 2), "xs": randn(3, 4, 2)}, "Scan")
 
 
-for make in (if_outer_scope, if_condition_from_data, if_nested, loop_for, loop_while, loop_residual_block,
+def onnx_backend_cases():
+    """The ONNX project's own node tests of If, Loop and Scan on tensors (those on sequences and optionals
+    need types Lathe does not have): `lathe eval` cannot run them as they are (their inputs are scalars or
+    their outputs have no batch axis), so they are checked here, whole, against their expected outputs,
+    which onnxruntime must reproduce too."""
+    from onnx.backend.test.case.node import collect_testcases
+    wanted = {"test_if", "test_loop11", "test_scan_sum", "test_scan9_sum", "test_scan9_multi_state",
+              "test_scan9_scalar", "test_range_float_type_positive_delta_expanded"}
+    for c in collect_testcases(None):
+        if c.kind != "node" or c.name not in wanted:
+            continue
+        inputs, expected = c.data_sets[0]
+        feeds = {i.name: np.asarray(v) for i, v in zip(c.model.graph.input, inputs)}
+        names = [o.name for o in c.model.graph.output]
+        ours = ort.InferenceSession(c.model.SerializeToString(), providers=["CPUExecutionProvider"]).run(names, feeds)
+        for got, want in zip(ours, expected):
+            np.testing.assert_allclose(got, np.asarray(want), rtol=1e-5, atol=1e-6)
+        op = next(o for o in ("If", "Loop", "Scan") if o in ops_of(c.model.graph, set()))
+        cases.append({"name": "onnx_" + c.name, "op": op, "opset": c.model.opset_import[0].version,
+                      "ops": sorted(ops_of(c.model.graph, set())),
+                      "model": base64.b64encode(c.model.SerializeToString()).decode(),
+                      "inputs": [tensor_json(feeds[i.name]) for i in c.model.graph.input],
+                      "outputNames": names, "outputs": [tensor_json(np.asarray(e)) for e in expected]})
+
+
+for make in (onnx_backend_cases, if_outer_scope, if_condition_from_data, if_nested, loop_for, loop_while, loop_residual_block,
              greedy_decoding, lambda: scan_cumulative(9), lambda: scan_cumulative(17), scan_directions_and_axes,
              scan_if_per_row, scan_in_loop, scan8_batched):
     make()
