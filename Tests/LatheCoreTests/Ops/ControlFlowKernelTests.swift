@@ -3,7 +3,8 @@ import XCTest
 @testable import LatheCore
 
 /// If, Loop and Scan against onnxruntime (control_flow.json, written by
-/// Fixtures/kernels/make_control_flow_fixtures.py). Each case is a small
+/// Fixtures/kernels/make_control_flow_fixtures.py): 23 cases of its own and
+/// the ONNX backend node tests of these ops on tensors. Each case is a small
 /// model: read with the ONNX reader, its subgraphs' outer-scope reads made
 /// explicit as the loader does, then run with the op table.
 final class ControlFlowKernelTests: XCTestCase {
@@ -57,7 +58,8 @@ final class ControlFlowKernelTests: XCTestCase {
 
     func testAgainstOnnxruntime() throws {
         let cases = try Case.load()
-        XCTAssertGreaterThanOrEqual(cases.count, 23)
+        XCTAssertGreaterThanOrEqual(cases.count, 30)
+        XCTAssertEqual(cases.filter { $0.name.hasPrefix("onnx_test_") }.count, 7)
         var passed = 0
         for fixture in cases {
             let outputs: [Tensor]
