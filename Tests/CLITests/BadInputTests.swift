@@ -91,7 +91,7 @@ final class BadInputTests: XCTestCase {
     func testOpsetOutsideTheSupportedRange() throws {
         let scratch = try ScratchDirectory()
         let graph = Graph(
-            nodes: [Node(opType: "Relu", inputs: ["x"], outputs: ["y"])],
+            nodes: [Node(opType: "Relu", inputs: ["x"], outputs: ["y"])], initializers: [:],
             inputs: [ValueInfo(name: "x", dtype: .float32, dims: [.symbolic("batch"), .fixed(3)])],
             outputs: [ValueInfo(name: "y", dtype: .float32, dims: [.symbolic("batch"), .fixed(3)])])
         let dataPath = scratch.path("x.npz")
