@@ -42,13 +42,15 @@ build: deps
 run: build
 	$(BIN)
 
-## test: Swift unit and end-to-end tests, then the live cross-checks against onnxruntime and numpy.
+## test: Swift unit and end-to-end tests, then the live cross-checks against onnxruntime and numpy,
+## and ONNX's own backend node tests for the supported ops.
 test: deps venv
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build
 	$(PY) scripts/crosscheck_engine.py --lathe "$(BIN)"
 	$(PY) scripts/crosscheck_compression.py --lathe "$(BIN)"
 	$(PY) scripts/crosscheck_live.py --lathe "$(BIN)"
+	$(PY) scripts/onnx_node_tests.py --lathe "$(BIN)" --jobs $$(( $$(nproc) + 2 )) --quiet
 	scripts/tui_e2e.sh "$(BIN)"
 
 ## test-ui: the terminal front end's tests only, from a debug build in its own folder (the fast inner loop).

@@ -5,7 +5,9 @@ import LatheCore
 enum Loading {
     static func model(_ path: String) throws -> Model {
         try InputFiles.checkReadable(path, what: "model")
-        return try naming(path) { try ONNXReader.read(path: path) }
+        let model = try naming(path) { try ONNXReader.read(path: path) }
+        try OpRegistry.checkOpset(of: model)
+        return model
     }
 
     static func dataset(_ path: String) throws -> Dataset {

@@ -85,4 +85,46 @@ final class BadInputTests: XCTestCase {
         XCTAssertEqual(eval["agreement"] as? Double, 1.0)
         XCTAssertEqual(eval["classes"] as? Int, 2)
     }
+
+    /// A model from an opset outside the supported range is refused by name and number, not run
+    /// with semantics it does not have.
+    func testOpsetOutsideTheSupportedRange() throws {
+        let scratch = try ScratchDirectory()
+        let graph = Graph(
+            nodes: [Node(opType: "Relu", inputs: ["x"], outputs: ["y"])], initializers: [:],
+            inputs: [ValueInfo(name: "x", dtype: .float32, dims: [.symbolic("batch"), .fixed(3)])],
+            outputs: [ValueInfo(name: "y", dtype: .float32, dims: [.symbolic("batch"), .fixed(3)])])
+        let dataPath = scratch.path("x.npz")
+        try NPZFormat.write([(name: "x", tensor: Tensor(shape: [2, 3], floats: [1, -1, 0, 2, -2, 3]))], to: dataPath)
+        for opset in [OpRegistry.oldestOpset - 1, OpRegistry.newestOpset + 1] {
+            let path = scratch.path("opset\(opset).onnx")
+            try ONNXWriter.write(Model(graph: graph, opset: opset), to: path)
+            let range = "Lathe supports opsets \(OpRegistry.oldestOpset)–\(OpRegistry.newestOpset)"
+            assertBadInput(try LatheBinary.run(["eval", path, "--data", dataPath]),
+                           mentions: ["model \(path) uses opset \(opset)", range])
+            assertBadInput(try LatheBinary.run(["inspect", path]), mentions: ["uses opset \(opset)", range])
+        }
+        let newest = scratch.path("newest.onnx")
+        try ONNXWriter.write(Model(graph: graph, opset: OpRegistry.newestOpset), to: newest)
+        let eval = try parseJSON(LatheBinary.run(["eval", newest, "--data", dataPath, "--json"]))
+        XCTAssertEqual(eval["samples"] as? Int, 2)
+    }
+
+    /// `lathe ops` prints README's "Supported ops" paragraph exactly: the list is the op table's.
+    func testOpsCommandMatchesTheReadme() throws {
+        let result = try LatheBinary.run(["ops"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let readmeURL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("README.md")
+        let readme = try String(contentsOf: readmeURL, encoding: .utf8)
+        let paragraphs = readme.components(separatedBy: "\n\n")
+        let documented = try XCTUnwrap(paragraphs.first { $0.hasPrefix("Supported ops (") },
+                                       "README.md has no 'Supported ops (' paragraph")
+        let printed = result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        XCTAssertEqual(documented.trimmingCharacters(in: .whitespacesAndNewlines), printed,
+                       "README's op list differs from the op table; paste `lathe ops` into README.md")
+        for op in ["Conv", "ReduceMin", "ArgMin", "CastLike", "LessOrEqual", "Xor"] {
+            XCTAssertTrue(printed.contains(op), op)
+        }
+    }
 }

@@ -12,6 +12,24 @@ final class KernelHandComputedTests: XCTestCase {
         return try XCTUnwrap(OpRegistry.kernel(op, opset: opset))(node, inputs)
     }
 
+    /// An empty reduction gives the type's least value for ReduceMax and its greatest for ReduceMin
+    /// (the ONNX reference's node test covers bool; onnxruntime refuses these empty integer cases).
+    func testIntegerReduceMaxAndMinOverAnEmptyAxis() throws {
+        let axes = Tensor(shape: [1], ints: [1])
+        for (dtype, least, greatest) in [(DType.bool, Int64(0), Int64(1)), (.int8, -128, 127), (.uint8, 0, 255),
+                                         (.int32, Int64(Int32.min), Int64(Int32.max)), (.uint64, 0, -1)] {
+            let x = Tensor(shape: [2, 0], ints: [], dtype: dtype)
+            let max = try run("ReduceMax", [x, axes], ["keepdims": .int(0)])
+            XCTAssertEqual(max[0], Tensor(shape: [2], ints: [least, least], dtype: dtype), "\(dtype)")
+            let min = try run("ReduceMin", [x, axes], ["keepdims": .int(0)])
+            XCTAssertEqual(min[0], Tensor(shape: [2], ints: [greatest, greatest], dtype: dtype), "\(dtype)")
+        }
+        // uint64 compares unsigned: 2^63 is above 1, not below.
+        let big = Tensor(shape: [2], ints: [1, Int64.min], dtype: .uint64)
+        XCTAssertEqual(try run("ReduceMax", [big], [:])[0].ints, [Int64.min])
+        XCTAssertEqual(try run("ReduceMin", [big], [:])[0].ints, [1])
+    }
+
     func testResizeTfHalfPixelForNearest() throws {
         // x_original = (x + 0.5) / 2 for x = 0..<4 → 0.25, 0.75, 1.25, 1.75;
         // round_prefer_floor gives 0, 1, 1, 2→clamped to 1.

@@ -7,7 +7,8 @@
 public typealias Kernel = @Sendable (_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor]
 
 /// Every op the engine can execute, in one table: the only place an op name
-/// meets its kernel. Layout NCHW; semantics follow ONNX opsets 7–21.
+/// meets its kernel. Layout NCHW; semantics follow ONNX opsets 6–28
+/// (`supportedOpsets`, OpsetSupport.swift).
 ///
 /// Where the ONNX semantics of an op changed between opsets (an attribute
 /// that became an input, Softmax's axis), the entry lists each form by the
@@ -41,7 +42,7 @@ public enum OpRegistry {
 
     /// The newest default-domain opset the kernels implement; nodes built
     /// without a model (tests) get its semantics.
-    public static let newestOpset = 21
+    public static let newestOpset = 28
 
     static let table: [String: Forms] = [
         // Activations/

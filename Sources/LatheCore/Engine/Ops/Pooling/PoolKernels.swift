@@ -7,6 +7,15 @@
 /// reduction is a static type so each loop nest is specialised.
 enum PoolKernels {
     static func maxPool(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
+        let data = try node.input(0, of: inputs, "X")
+        if data.dtype == .int8 || data.dtype == .uint8 {
+            // Opset 12's 8-bit MaxPool: every such value is exact in Float, and a maximum creates no new value.
+            var widened = inputs
+            widened[0] = Tensor(shape: data.shape, floats: data.ints.map { Float($0) })
+            var outputs = try maxPool(node, widened)
+            outputs[0] = Tensor(shape: outputs[0].shape, ints: outputs[0].floats.map { Int64($0) }, dtype: data.dtype)
+            return outputs
+        }
         let x = try node.floatInput(inputs, 0, "X")
         let loop = try PoolLoop(node: node, x: x)
         let wantIndices = node.outputs.count >= 2 && !node.outputs[1].isEmpty

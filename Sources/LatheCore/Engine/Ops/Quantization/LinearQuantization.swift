@@ -3,7 +3,8 @@
 /// - quantize: `q = saturate(round_half_even(x / scale) + zero_point)`, the
 ///   division in Float; the output type is the zero point's, else the
 ///   `output_dtype` attribute (opset 21), else uint8;
-/// - dequantize: `y = Float(q − zero_point) · scale`, in the scale's type;
+/// - dequantize: `y = Float(q − zero_point) · scale`, in the scale's type
+///   or the `output_dtype` attribute's (opset 23);
 /// - dynamic: uint8 with the range [min(x, 0), max(x, 0)] over the whole
 ///   tensor, `scale = (max − min) / 255` (1 when the range is empty),
 ///   `zero_point = round_half_even(clamp(−min / scale, 0, 255))`.
@@ -51,7 +52,19 @@ enum LinearQuantization {
                 y[i] = Float(xs[i] - zeroPoints[p]) * scales[p]
             }
         }
-        return [Tensor(shape: x.shape, floats: HalfPrecision.rounded(y, to: scale.dtype), dtype: scale.dtype)]
+        let dtype = try dequantizedType(node, scale: scale)
+        return [Tensor(shape: x.shape, floats: HalfPrecision.rounded(y, to: dtype), dtype: dtype)]
+    }
+
+    /// DequantizeLinear's output type: the `output_dtype` attribute (opset 23), else the scale's.
+    static func dequantizedType(_ node: Node, scale: Tensor) throws -> DType {
+        let requested = node.int("output_dtype", default: 0)
+        guard requested != 0 else { return scale.dtype }
+        guard let dtype = DType(onnxCode: requested), [.float32, .float16, .bfloat16].contains(dtype) else {
+            throw node.kernelError("output_dtype \(ONNXDataTypeNames.name(Int32(clamping: requested))) is not "
+                + "supported; float, float16 or bfloat16 is needed")
+        }
+        return dtype
     }
 
     static func dynamicQuantizeLinear(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {

@@ -58,13 +58,35 @@ enum Reductions {
             accumulate(x.ints, into: &result, plan: plan) { $0 &+ $1 }
             if kind == .mean, reducedCount > 0 { result = result.map { $0 / Int64(reducedCount) } }
         case .max:
-            result = [Int64](repeating: .min, count: outCount)
-            accumulate(x.ints, into: &result, plan: plan) { Swift.max($0, $1) }
+            // An empty reduction yields the type's least value (false for bool), not Int64.min cast to the type.
+            result = [Int64](repeating: extremes(of: x.dtype).least, count: outCount)
+            if x.dtype == .uint64 {
+                accumulate(x.ints, into: &result, plan: plan) { UInt64(bitPattern: $0) >= UInt64(bitPattern: $1) ? $0 : $1 }
+            } else {
+                accumulate(x.ints, into: &result, plan: plan) { Swift.max($0, $1) }
+            }
         case .min:
-            result = [Int64](repeating: .max, count: outCount)
-            accumulate(x.ints, into: &result, plan: plan) { Swift.min($0, $1) }
+            result = [Int64](repeating: extremes(of: x.dtype).greatest, count: outCount)
+            if x.dtype == .uint64 {
+                accumulate(x.ints, into: &result, plan: plan) { UInt64(bitPattern: $0) <= UInt64(bitPattern: $1) ? $0 : $1 }
+            } else {
+                accumulate(x.ints, into: &result, plan: plan) { Swift.min($0, $1) }
+            }
         }
         return .integer(shape: outShape, result, dtype: x.dtype)
+    }
+
+    /// The least and greatest values of an integer or bool type, as stored in
+    /// `Tensor.ints` (uint64 as its bit pattern): the results of ReduceMax and
+    /// ReduceMin over an empty axis.
+    static func extremes(of dtype: DType) -> (least: Int64, greatest: Int64) {
+        switch dtype {
+        case .bool: return (0, 1)
+        case .uint64: return (0, -1)
+        default:
+            let range = dtype.integerRange ?? Int64.min...Int64.max
+            return (range.lowerBound, range.upperBound)
+        }
     }
 
     @inline(__always)
