@@ -26,6 +26,26 @@ extension Tensor {
     }
 }
 
+extension Tensor {
+    /// The rows `range` along `axis` (the other axes whole).
+    func rows(_ range: Range<Int>, alongAxis axis: Int) -> Tensor {
+        guard axis < rank, range != 0..<shape[axis] else { return self }
+        var cut = shape
+        cut[axis] = range.count
+        let copier = BatchAxisCopy(shape: shape, axis: axis)
+        func take<T>(_ source: [T], zero: T) -> [T] {
+            var result = [T](repeating: zero, count: cut.reduce(1, *))
+            for (target, row) in range.enumerated() {
+                copier.copy(row: row, of: source, sourceRows: shape[axis], to: target, of: &result,
+                            targetRows: range.count)
+            }
+            return result
+        }
+        return isFloat ? Tensor(shape: cut, floats: take(floats, zero: 0), dtype: dtype)
+            : Tensor(shape: cut, ints: take(ints, zero: 0), dtype: dtype)
+    }
+}
+
 /// Copies rows along a batch axis from one batch's output into the whole dataset's.
 struct BatchAxisCopy {
     /// Product of the dims before the batch axis, and after it.

@@ -27,20 +27,19 @@ extension PlanEvaluator {
         let total = schedule.sampleCount
         let schedule = self.schedule
         let finished = try forEachBatch(Array(0..<schedule.batchCount), shouldStop: isCancelled) { batch in
-            let input = schedule.inputs(ofBatch: batch, from: self.feedData)
+            let input = self.batchInputs(schedule.samples(ofBatch: batch))
             var options = identity.runOptions
             options.capture = prepared.isIdentity ? [] : Set(shared)
             let reference = try self.session.run(input, options: options)
-            var output = reference.output
+            let expected = schedule.positions(ofBatch: batch).count
+            let baseline = try self.realRows(of: reference.output, rows: expected)
+            var output = baseline
             if !prepared.isIdentity {
                 options = prepared.runOptions
                 options.seeds = reference.captured
-                output = try self.session.run(input, options: options).output
+                output = try self.realRows(of: self.session.run(input, options: options).output, rows: expected)
             }
-            let expected = schedule.positions(ofBatch: batch).count
-            try self.checkBatchAxis(of: reference.output, batchSize: expected)
-            try self.checkBatchAxis(of: output, batchSize: expected)
-            references.withLock { $0.outputs[batch] = reference.output }
+            references.withLock { $0.outputs[batch] = baseline }
             results.withLock { results in
                 results.outputs[batch] = output
                 results.samplesDone += expected

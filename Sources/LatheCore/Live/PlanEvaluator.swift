@@ -110,7 +110,7 @@ public final class PlanEvaluator: Sendable {
             var start = 0
             while start < limit {
                 let end = min(start + schedule.batchSize, limit)
-                let result = try session.run(feedData.inputs(start..<end),
+                let result = try session.run(batchInputs(start..<end),
                                              options: RunOptions(weights: weights, capture: names))
                 for position in missing {
                     let layer = layers[wanted[position]]
@@ -155,7 +155,7 @@ public final class PlanEvaluator: Sendable {
             options.seeds = seeds
             if store { options.capture = Set(computed.map { ancestry.cached[$0].name }) }
         }
-        let result = try session.run(schedule.inputs(ofBatch: b, from: feedData), options: options)
+        let result = try session.run(batchInputs(schedule.samples(ofBatch: b)), options: options)
         if cacheOn && store {
             for index in computed {
                 if let tensor = result.captured[ancestry.cached[index].name] {
@@ -164,8 +164,24 @@ public final class PlanEvaluator: Sendable {
                 }
             }
         }
-        try checkBatchAxis(of: result.output, batchSize: schedule.positions(ofBatch: b).count)
-        return result.output
+        return try realRows(of: result.output, rows: schedule.positions(ofBatch: b).count)
+    }
+
+    /// The inputs of `samples`. A batch an input fixes is filled up by repeating the
+    /// last sample, since a model that hard-codes its batch runs at no other size
+    /// (repeats change no min-max calibration range; `realRows` drops their outputs).
+    func batchInputs<Samples: Collection<Int>>(_ samples: Samples) -> [String: Tensor] {
+        guard let fixed = session.fixedBatch?.size, samples.count < fixed, let last = Array(samples).last else {
+            return feedData.inputs(samples: samples)
+        }
+        return feedData.inputs(samples: Array(samples) + Array(repeating: last, count: fixed - samples.count))
+    }
+
+    /// The output of a run on `batchInputs` for `rows` samples: its batch axis checked, the filling cut off.
+    func realRows(of output: Tensor, rows: Int) throws -> Tensor {
+        let run = max(rows, session.fixedBatch?.size ?? rows)
+        try checkBatchAxis(of: output, batchSize: run)
+        return run == rows ? output : output.rows(0..<rows, alongAxis: session.outputBatchAxis)
     }
 
     /// Checks that the output's batch axis holds the batch's samples; if not, the

@@ -100,6 +100,25 @@ final class ModelInputsTests: XCTestCase {
         XCTAssertEqual(try evaluator.outputs(of: .identity(layers: [])).floats, (0..<12).map { max(0, Float($0) - 6) })
     }
 
+    /// A graph that hard-codes its batch of 4 runs only at 4: the last, short batch is filled up
+    /// with copies of its last sample, whose outputs are dropped.
+    func testAShortBatchIsFilledUpToTheFixedBatch() throws {
+        let reshaped = model([
+            Node(opType: "Reshape", inputs: ["image", "shape"], outputs: ["r"]),
+            Node(opType: "Relu", inputs: ["r"], outputs: ["y"]),
+        ], inputs: [input("image", [.fixed(4), .fixed(3)])], initializers: ["shape": Tensor(shape: [2], ints: [4, 3])])
+        let values = (0..<18).map { Float($0) - 9 }
+        let data = Dataset(inputs: Tensor(shape: [6, 3], floats: values), labels: nil, path: "six.npz")
+        let session = try InferenceSession(model: reshaped, data: data.layout)
+        XCTAssertThrowsError(try session.run(Tensor.zeros([2, 3])), "the graph itself refuses a batch of 2")
+        for batchSize in [4, 3] {
+            let evaluator = try PlanEvaluator(session: session, dataset: data,
+                                              options: EvaluatorOptions(batchSize: batchSize, threads: 2))
+            XCTAssertEqual(try evaluator.outputs(of: .identity(layers: [])).floats, values.map { max(0, $0) })
+            XCTAssertEqual(try evaluator.evaluate(.identity(layers: [])).outputs.shape, [6, 3])
+        }
+    }
+
     /// [N, T, C] → [T, N, C], as recurrent models emit.
     private var sequenceFirst: Model {
         model([Node(opType: "Transpose", inputs: ["x"], outputs: ["y"], attributes: ["perm": .ints([1, 0, 2])])],
