@@ -4,7 +4,9 @@
 DESIGN.md "Models" and "Size model": Lathe scores one output; nodes not needed
 for it are dropped; Constant nodes are initializers; Identity and inference
 Dropout pass their input through; nodes whose inputs are all constants are
-folded; a BatchNormalization after a Conv/ConvTranspose/Gemm is folded into that
+folded (values a node's subgraphs — If branches, Loop and Scan bodies — read
+from the enclosing graph count as its inputs, so the weights they read stay
+deployed); a BatchNormalization after a Conv/ConvTranspose/Gemm is folded into that
 layer's weight (w·γ/√(var+ε) per output channel) and a bias ((b − mean)·s + β);
 an activation that alone consumes a Conv/ConvTranspose/Gemm output is fused
 into it, so a Clip's constant min/max are no longer stored. What remains is the
@@ -61,6 +63,38 @@ def constant_value(node):
     raise ValueError(f"Constant node {node.name!r}: unsupported attribute {attr.name}")
 
 
+def subgraphs(node):
+    for attr in node.attribute:
+        if attr.type == onnx.AttributeProto.GRAPH:
+            yield attr.g
+        yield from attr.graphs
+
+
+def outer_reads(graph):
+    """Names a subgraph reads (at any depth) that it does not define: values of the enclosing scopes."""
+    defined = {i.name for i in graph.input} | {t.name for t in graph.initializer}
+    reads = []
+    for node in graph.node:
+        for name in list(node.input) + implicit_inputs(node):
+            if name and name not in defined and name not in reads:
+                reads.append(name)
+        defined.update(node.output)
+    reads += [o.name for o in graph.output if o.name not in defined and o.name not in reads]
+    return reads
+
+
+def implicit_inputs(node):
+    names = []
+    for graph in subgraphs(node):
+        names += [n for n in outer_reads(graph) if n not in names]
+    return names
+
+
+def reads(node):
+    """Everything the node reads: its inputs and its subgraphs' outer-scope values."""
+    return [i for i in node.input if i] + implicit_inputs(node)
+
+
 def default_domain(node):
     return node.domain in ("", "ai.onnx")
 
@@ -108,7 +142,7 @@ class _Graph:
         self.graph_outputs = {output}
 
     def uses(self, name):
-        return sum(1 for node in self.nodes for i in node.input if i == name)
+        return sum(1 for node in self.nodes for i in reads(node) if i == name)
 
     def producer_index(self, name):
         for index, node in enumerate(self.nodes):
@@ -122,18 +156,21 @@ class _Graph:
         for node in reversed(self.nodes):
             if any(o in needed for o in node.output):
                 keep.append(node)
-                needed.update(i for i in node.input if i)
+                needed.update(reads(node))
         self.nodes = list(reversed(keep))
         self.constants = {k: v for k, v in self.constants.items() if k in needed}
         self.inputs = [i for i in self.inputs if i.name in needed]
 
     def eliminate_identities(self):
+        # Subgraphs read by name: an Identity whose output one reads stays (it stores nothing anyway).
+        read_inside = {name for node in self.nodes for name in implicit_inputs(node)}
         replacement, kept = {}, []
         for node in self.nodes:
             for position, name in enumerate(node.input):
                 if name in replacement:
                     node.input[position] = replacement[name]
-            if self._passes_through(node) and node.output[0] not in self.graph_outputs:
+            if (self._passes_through(node) and node.output[0] not in self.graph_outputs
+                    and node.output[0] not in read_inside):
                 replacement[node.output[0]] = node.input[0]
                 continue
             kept.append(node)
@@ -168,9 +205,8 @@ class _Graph:
     def fold_constants(self):
         kept = []
         for node in self.nodes:
-            inputs = [i for i in node.input if i]
             if (default_domain(node) and node.op_type not in NONDETERMINISTIC
-                    and all(i in self.constants for i in inputs)):
+                    and all(i in self.constants for i in reads(node))):
                 values = self._evaluate(node)
                 if values is not None:
                     self.constants.update(values)

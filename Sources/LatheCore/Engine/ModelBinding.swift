@@ -42,6 +42,7 @@ struct ModelBinding {
                 throw error(path, "node '\(node.displayName)' (\(node.opType)) reads '\(input)', which no node, "
                     + "graph input or initializer provides")
             }
+            try validateSubgraphs(of: node, kernels: kernels, path: path)
             available.formUnion(node.outputs.filter { !$0.isEmpty })
         }
         guard available.contains(outputName) else {

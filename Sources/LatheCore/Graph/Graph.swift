@@ -1,4 +1,6 @@
-/// An attribute of a graph node, as ONNX defines them (subgraphs are not supported).
+/// An attribute of a graph node, as ONNX defines them. Subgraphs (the bodies
+/// of `If`, `Loop`, `Scan`) are graphs of their own whose nodes may read
+/// values of the enclosing scopes by name (see `Subgraphs.swift`).
 public enum AttributeValue: Sendable, Equatable {
     case int(Int)
     case float(Float)
@@ -7,6 +9,8 @@ public enum AttributeValue: Sendable, Equatable {
     case floats([Float])
     case strings([String])
     case tensor(Tensor)
+    case graph(Graph)
+    case graphs([Graph])
 }
 
 public struct Node: Sendable, Equatable {
@@ -58,6 +62,11 @@ public struct Node: Sendable, Equatable {
         return nil
     }
 
+    public func graph(_ key: String) -> Graph? {
+        if case .graph(let v)? = attributes[key] { return v }
+        return nil
+    }
+
     /// How the node is named in messages: its name, else its first output.
     public var displayName: String { name.isEmpty ? (outputs.first ?? opType) : name }
 }
@@ -83,7 +92,9 @@ public struct ValueInfo: Sendable, Equatable {
 }
 
 /// The computation graph: nodes in topological order, weights by tensor name.
-public struct Graph: Sendable {
+/// A subgraph has the same form; its `inputs` are the parameters its node
+/// binds (a Loop body's iteration number, condition and carried values).
+public struct Graph: Sendable, Equatable {
     public var nodes: [Node]
     public var initializers: [String: Tensor]
     /// Real inputs only (names that are initializers are removed).

@@ -124,12 +124,16 @@ final class ONNXReaderTests: XCTestCase {
         XCTAssertEqual(model.graph.initializers["s"], Tensor(shape: [2, 2], floats: [0, 5, -6, 0]))
     }
 
-    func testSubgraphAttributesDroppedAndNodesSorted() throws {
+    func testSubgraphAttributesReadAndNodesSorted() throws {
         let model = try ONNXReader.read(path: FormatsFixtures.path("onnx/control_flow.onnx"))
         XCTAssertEqual(model.graph.nodes.map(\.name), ["sum", "compare", "branch", "last"])
         let branch = model.graph.nodes[2]
         XCTAssertEqual(branch.opType, "If")
-        XCTAssertTrue(branch.attributes.isEmpty, "then/else subgraphs cannot be represented and are dropped")
+        XCTAssertEqual(branch.graph("then_branch")?.nodes.map(\.opType), ["Neg"])
+        XCTAssertEqual(branch.graph("else_branch")?.nodes.map(\.opType), ["Abs"])
+        XCTAssertEqual(branch.graph("else_branch")?.outputs.map(\.name), ["e"])
+        // Both branches read the graph input x from the enclosing scope.
+        XCTAssertEqual(branch.implicitInputs, ["x"])
         XCTAssertEqual(model.graph.nodes[0].int("keepdims"), 0)
     }
 

@@ -31,6 +31,7 @@ final class TensorOpsFixtureTests: XCTestCase {
         }
         for c in try RecurrentKernelTests.Fixture.load("recurrent.json") { if let op = c.op { covered.insert(op) } }
         for c in try QuantizationFixtureTests.loadCases() { covered.insert(c.node.opType) }
+        for c in try ControlFlowKernelTests.Case.load() { covered.insert(c.op) }
         XCTAssertEqual(covered.subtracting(OpRegistry.table.keys), [])
         XCTAssertEqual(Set(OpRegistry.table.keys).subtracting(covered), [])
     }

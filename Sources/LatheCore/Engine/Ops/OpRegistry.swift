@@ -24,6 +24,10 @@ public typealias Kernel = @Sendable (_ node: Node, _ inputs: [Tensor?]) throws -
 ///    whose semantics changed, under its family below.
 /// 3. Record onnxruntime cases in `Tests/LatheCoreTests/Fixtures` (tensorops
 ///    or kernels): a test checks that every entry here has some.
+///
+/// Ops with subgraphs (`If`, `Loop`, `Scan`) run other ops: their entries
+/// are makers given the rest of the table (`.withSubgraphs`), so a body runs
+/// with the same kernels, for the same opset, as the graph around it.
 public enum OpRegistry {
     /// The forms of one op.
     enum Forms: Sendable {
@@ -31,6 +35,8 @@ public enum OpRegistry {
         case any(Kernel)
         /// Kernels by the first opset whose semantics they implement.
         case since([Int: Kernel])
+        /// An op running subgraphs, by first opset: makers of its kernel from the kernels its subgraphs use.
+        case withSubgraphs([Int: SubgraphKernelMaker])
     }
 
     /// The newest default-domain opset the kernels implement; nodes built
@@ -50,6 +56,10 @@ public enum OpRegistry {
         "Gelu": .any(Activations.gelu),
         "Softmax": .since([1: Softmax.softmax(perAxis: false), 13: Softmax.softmax(perAxis: true)]),
         "LogSoftmax": .since([1: Softmax.logSoftmax(perAxis: false), 13: Softmax.logSoftmax(perAxis: true)]),
+        // ControlFlow/
+        "If": .withSubgraphs([1: ControlFlow.ifKernel]),
+        "Loop": .withSubgraphs([1: ControlFlow.loopKernel]),
+        "Scan": .withSubgraphs([8: ControlFlow.scan8Kernel, 9: ControlFlow.scanKernel]),
         // Constants/
         "Constant": .any(Generators.constant),
         "ConstantOfShape": .any(Generators.constantOfShape),
@@ -148,19 +158,48 @@ public enum OpRegistry {
         switch table[op] {
         case .none: return nil
         case .any(let kernel): return kernel
-        case .since(let forms):
-            let starts = forms.keys.sorted()
-            let chosen = starts.last { $0 <= opset } ?? starts[0]
-            return forms[chosen]
+        case .since(let forms): return form(forms, opset: opset)
+        case .withSubgraphs(let makers):
+            return form(makers, opset: opset)(SubgraphKernels(plain: plainKernels(opset: opset), opset: opset))
         }
     }
 
     /// Every op's kernel for a model of default-domain `opset`, resolved once
     /// per session so passes and compiled graphs run the model's semantics.
     public static func kernels(opset: Int) -> [String: Kernel] {
-        var result: [String: Kernel] = [:]
-        for op in table.keys { result[op] = kernel(op, opset: opset) }
+        addingSubgraphOps(to: plainKernels(opset: opset), opset: opset)
+    }
+
+    /// `kernels` plus the ops running subgraphs, whose subgraphs run with `kernels` (and these ops, for
+    /// nested control flow). Tests use it to give a hand-made table control flow.
+    static func addingSubgraphOps(to kernels: [String: Kernel], opset: Int) -> [String: Kernel] {
+        var result = kernels
+        let bodies = SubgraphKernels(plain: kernels, opset: opset)
+        for (op, forms) in table {
+            if case .withSubgraphs(let makers) = forms { result[op] = form(makers, opset: opset)(bodies) }
+        }
         return result
+    }
+
+    /// Every op's kernel except those running subgraphs.
+    private static func plainKernels(opset: Int) -> [String: Kernel] {
+        var result: [String: Kernel] = [:]
+        for (op, forms) in table {
+            switch forms {
+            case .any(let kernel): result[op] = kernel
+            case .since(let kernels): result[op] = form(kernels, opset: opset)
+            case .withSubgraphs: break
+            }
+        }
+        return result
+    }
+
+    /// The form with the latest start at or before `opset`, else the earliest.
+    private static func form<Form>(_ forms: [Int: Form], opset: Int) -> Form {
+        let starts = forms.keys.sorted()
+        let chosen = starts.last { $0 <= opset } ?? starts[0]
+        // Every table entry lists at least one form, so `chosen` is one of its keys.
+        return forms[chosen]!
     }
 
     /// Sorted op names, for "unsupported op" messages and `lathe inspect`.

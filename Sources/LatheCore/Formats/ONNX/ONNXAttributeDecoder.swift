@@ -2,7 +2,8 @@ import Foundation
 
 /// Node attributes and `Constant` values from their protobuf form.
 ///
-/// Kinds the graph IR has no place for (subgraphs, type protos, lists of
+/// Subgraphs are decoded by `ONNXModelDecoder`, which owns graph decoding.
+/// Kinds the graph IR has no place for (type protos, lists of
 /// tensors) and tensors of unsupported element types are dropped, not
 /// rejected: the node stays, and only a node that actually runs and needs
 /// them fails, with the executor's message.
@@ -55,7 +56,7 @@ struct ONNXAttributeDecoder {
 
     /// The attribute's declared type; files from before IR version 3 lack it, so it is then inferred
     /// from the one field that is set.
-    private func kind(of attribute: Onnx_AttributeProto) -> Onnx_AttributeProto.AttributeType {
+    func kind(of attribute: Onnx_AttributeProto) -> Onnx_AttributeProto.AttributeType {
         if attribute.hasType, attribute.type != .undefined { return attribute.type }
         if attribute.hasF { return .float }
         if attribute.hasI { return .int }

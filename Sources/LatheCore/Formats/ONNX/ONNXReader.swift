@@ -7,7 +7,10 @@ import SwiftProtobuf
 ///   (which become initializers and leave the node list), stored as raw bytes,
 ///   typed fields or external data files.
 /// - Initializers also listed as graph inputs are weights, not inputs.
-/// - Nodes end up in topological order.
+/// - Nodes end up in topological order (a node reading outer values from its
+///   subgraphs comes after their producers).
+/// - Subgraphs (`If` branches, `Loop` and `Scan` bodies) are graphs of their
+///   own, read the same way.
 /// - Anything wrong with the file is a `LatheError.badInput` naming it.
 public enum ONNXReader {
     public static func read(path: String) throws -> Model {
@@ -114,6 +117,16 @@ struct ONNXModelDecoder {
                         outputs: proto.output)
         guard !proto.opType.isEmpty else { throw problem("node '\(node.displayName)' has no operator type") }
         for attribute in proto.attribute {
+            switch attributes.kind(of: attribute) {
+            case .graph:
+                node.attributes[attribute.name] = .graph(try decodeGraph(attribute.g))
+                continue
+            case .graphs:
+                node.attributes[attribute.name] = .graphs(try attribute.graphs.map(decodeGraph))
+                continue
+            default:
+                break
+            }
             if let value = try attributes.value(of: attribute, node: node.displayName) {
                 node.attributes[attribute.name] = value
             }

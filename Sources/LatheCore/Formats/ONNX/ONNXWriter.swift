@@ -2,7 +2,7 @@ import Foundation
 import SwiftProtobuf
 
 /// Writes a `Model` as an ONNX file: every initializer at its dtype (as
-/// `raw_data`), nodes with their attributes, inputs and outputs with types
+/// `raw_data`), nodes with their attributes (subgraphs included), inputs and outputs with types
 /// and dimensions, opset imports and IR version, producer `lathe`. The file
 /// is replaced atomically, so a failed write never leaves a partial model.
 public enum ONNXWriter {
@@ -48,10 +48,12 @@ enum ONNXModelEncoder {
         return proto
     }
 
-    /// Before IR version 4, ONNX required every initializer to be declared as a graph input too.
-    private static func encodeGraph(_ graph: Graph, listInitializersAsInputs: Bool) throws -> Onnx_GraphProto {
+    /// Before IR version 4, ONNX required every initializer to be declared as a graph input too (never a
+    /// subgraph's: its inputs are the parameters its node binds).
+    private static func encodeGraph(_ graph: Graph, listInitializersAsInputs: Bool,
+                                    name: String = "lathe") throws -> Onnx_GraphProto {
         var proto = Onnx_GraphProto()
-        proto.name = "lathe"
+        proto.name = name
         proto.node = try graph.nodes.map(encodeNode)
         proto.initializer = try graph.initializers.sorted { $0.key < $1.key }.map { name, tensor in
             try encodeTensor(tensor, name: name)
@@ -94,6 +96,14 @@ enum ONNXModelEncoder {
         case .floats(let v): proto.type = .floats; proto.floats = v
         case .strings(let v): proto.type = .strings; proto.strings = v.map { Data($0.utf8) }
         case .tensor(let v): proto.type = .tensor; proto.t = try encodeTensor(v, name: "")
+        case .graph(let v):
+            proto.type = .graph
+            proto.g = try encodeGraph(v, listInitializersAsInputs: false, name: name)
+        case .graphs(let v):
+            proto.type = .graphs
+            proto.graphs = try v.enumerated().map { index, graph in
+                try encodeGraph(graph, listInitializersAsInputs: false, name: "\(name)_\(index)")
+            }
         }
         return proto
     }

@@ -17,9 +17,10 @@ enum TopologicalOrder {
             }
         }
         // Inputs produced by no node are graph inputs, initializers or missing: none constrains the order.
-        func producers(of node: Node) -> [Int] { node.inputs.compactMap { producer[$0] } }
+        // Values read inside a node's subgraphs constrain it like its inputs.
+        let producersOf = nodes.map { node in (node.inputs + node.implicitInputs).compactMap { producer[$0] } }
 
-        if isSorted(nodes, producers: producers) { return nodes }
+        if isSorted(producersOf) { return nodes }
 
         enum Mark { case unvisited, inProgress, done }
         var marks = [Mark](repeating: .unvisited, count: nodes.count)
@@ -29,7 +30,7 @@ enum TopologicalOrder {
             var stack: [(node: Int, next: Int)] = [(root, 0)]
             marks[root] = .inProgress
             while let top = stack.last {
-                let inputs = producers(of: nodes[top.node])
+                let inputs = producersOf[top.node]
                 if top.next < inputs.count {
                     stack[stack.count - 1].next += 1
                     let dependency = inputs[top.next]
@@ -52,8 +53,8 @@ enum TopologicalOrder {
         return order
     }
 
-    private static func isSorted(_ nodes: [Node], producers: (Node) -> [Int]) -> Bool {
-        for (index, node) in nodes.enumerated() where producers(node).contains(where: { $0 >= index }) {
+    private static func isSorted(_ producersOf: [[Int]]) -> Bool {
+        for (index, producers) in producersOf.enumerated() where producers.contains(where: { $0 >= index }) {
             return false
         }
         return true

@@ -35,13 +35,26 @@ enum ConstantFolding {
         return named
     }
 
-    /// Folds every foldable node, in graph order (so chains fold in one sweep).
+    /// Folds every foldable node, in graph order (so chains fold in one sweep), and inlines the taken
+    /// branch of every `If` whose condition is constant, folding its nodes in turn.
     @discardableResult
     static func apply(_ graph: inout Graph, kernels: [String: Kernel], frozen: Set<String> = []) throws -> Int {
         var kept: [Node] = []
         kept.reserveCapacity(graph.nodes.count)
         var folded = 0
-        for node in graph.nodes {
+        var pending = Array(graph.nodes.reversed())
+        var taken: Set<String>? // every name in the graph, computed at the first If
+        while let node = pending.popLast() {
+            if node.opType == "If" {
+                var names = taken ?? IfInlining.names(in: graph)
+                defer { taken = names }
+                if let inlined = IfInlining.inline(node, constants: graph.initializers, taken: &names) {
+                    graph.initializers.merge(inlined.constants) { _, new in new }
+                    pending.append(contentsOf: inlined.nodes.reversed())
+                    folded += 1
+                    continue
+                }
+            }
             if canFold(node, constants: graph.initializers, kernels: kernels, frozen: frozen) {
                 let outputs = try evaluate(node, constants: graph.initializers, kernels: kernels)
                 // An output the kernel did not produce stays computed by the node.

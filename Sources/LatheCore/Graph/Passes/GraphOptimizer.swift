@@ -20,6 +20,8 @@ enum GraphOptimizer {
         var graph = model.graph
         let outputName = try ModelBinding.chooseOutput(graph, requested: output, path: path)
         graph.outputs = graph.outputs.filter { $0.name == outputName }
+        // First, so every later pass sees the values subgraphs read as inputs of their nodes.
+        SubgraphCaptures.apply(&graph)
         try ConstantNodeLowering.apply(&graph, path: path)
         DeadNodeElimination.apply(&graph, keeping: [outputName])
         // Before validation, so a pass-through op needs no kernel.

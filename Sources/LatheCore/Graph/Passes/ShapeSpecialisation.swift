@@ -1,7 +1,8 @@
 /// Specialises the graph to one concrete input shape (a batch size): propagates
 /// shapes, replaces `Shape`/`Size` of values whose shape is known by constants,
 /// and folds what becomes constant (the Shape→Gather→Concat→Reshape chains of
-/// PyTorch exports). The result is only valid for that input shape, which is
+/// PyTorch exports), inlining the taken branch of an `If` whose condition
+/// becomes constant (a Python `if` on a shape). The result is only valid for that input shape, which is
 /// why plans are cached per batch size.
 enum ShapeSpecialisation {
     struct Result {
@@ -24,7 +25,21 @@ enum ShapeSpecialisation {
         for (name, tensor) in graph.initializers { shapes[name] = tensor.shape }
         var kept: [Node] = []
         kept.reserveCapacity(graph.nodes.count)
-        for node in graph.nodes {
+        var pending = Array(graph.nodes.reversed())
+        var taken: Set<String>?
+        while let node = pending.popLast() {
+            if node.opType == "If" {
+                var names = taken ?? IfInlining.names(in: graph)
+                defer { taken = names }
+                if let inlined = IfInlining.inline(node, constants: graph.initializers, taken: &names) {
+                    for (name, tensor) in inlined.constants {
+                        graph.initializers[name] = tensor
+                        shapes[name] = tensor.shape
+                    }
+                    pending.append(contentsOf: inlined.nodes.reversed())
+                    continue
+                }
+            }
             if let constants = try foldedOutputs(of: node, graph: graph, shapes: shapes, kernels: kernels,
                                                  frozen: frozen) {
                 for (name, tensor) in constants {
