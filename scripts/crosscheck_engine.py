@@ -16,10 +16,17 @@ For every bundled sample (samples/<name>/) and third-party-style export
     histogram numpy computes on the deployed weights (BatchNormalization folded
     into the preceding Conv/Gemm as w * gamma / sqrt(var + eps) per output channel),
     and the same deployed `size_bytes`.
+Models with several inputs are fed as Lathe feeds them: each input from the data array
+of its name (a single-input model takes `x`, else the first array other than `y`), an
+array with a leading 1 among N-sample arrays shared by every batch, each cast to the
+dtype its input declares; an input that declares a fixed batch is run in chunks of it.
+samples/crnn's sequence-first output [T, N, C] is evaluated from an x-only data file
+(batch axis 1 by shape inference) and compared with onnxruntime; a `--batch` above a
+fixed batch must be refused naming the input.
 For every op-zoo case (samples/exports/zoo/): onnxruntime reproduces the stored
 outputs; cases with one batch input `x` go through `lathe eval`, output by output;
-every case goes through `lathe inspect` — those whose output needs several data
-inputs must be refused (exit 2, `error:` naming the file: Lathe feeds one dataset input).
+every case goes through `lathe inspect` (without data: a model whose inputs have no
+fixed shape must ask for `--data`, exit 2 naming the file).
 Malformed inputs (truncated, empty, text-as-.onnx and missing models; data with the
 wrong sample shape; a label count mismatch) must exit 2 with stderr starting
 `error:` and naming the file.
@@ -147,19 +154,54 @@ def data_input_names(model_proto):
     return [i.name for i in model_proto.graph.input if i.name not in inits]
 
 
-def ort_outputs(model, feeds, output_names=None):
-    """Outputs for `feeds` (one batch-first array per input). An input that declares a fixed batch
-    (e.g. 1) is fed in chunks of that size and the outputs concatenated, as Lathe runs it."""
+def shared_inputs(feeds):
+    """Names of the arrays fed unchanged to every batch: a leading 1 while others hold N samples."""
+    count = max(len(v) for v in feeds.values())
+    return {k for k, v in feeds.items() if len(v) == 1 and count > 1}
+
+
+def ort_outputs(model, feeds, output_names=None, batch_axis=0):
+    """Outputs for `feeds` (one batch-first array per input, or a leading-1 array shared by every
+    batch). When a per-sample input declares a fixed batch (e.g. 1), the samples are fed in chunks
+    of that size, shared arrays whole each time, and the outputs concatenated along `batch_axis`,
+    as Lathe runs it."""
     sess = ort_session(model)
     names = output_names or [o.name for o in sess.get_outputs()]
+    shared = shared_inputs(feeds)
     fixed = [i.shape[0] for i in sess.get_inputs()
-             if len(feeds) == 1 and i.name in feeds and i.shape and isinstance(i.shape[0], int)]
-    count = len(next(iter(feeds.values())))
+             if i.name in feeds and i.name not in shared and i.shape and isinstance(i.shape[0], int)]
+    count = max(len(v) for v in feeds.values())
     chunk = min(fixed) if fixed else count
-    if chunk >= count:
+    # Arrays that do not share one sample count are not batches (the op zoo's two-input cases): fed whole.
+    if chunk >= count or any(len(v) != count for k, v in feeds.items() if k not in shared):
         return dict(zip(names, sess.run(names, feeds)))
-    parts = [sess.run(names, {k: v[s:s + chunk] for k, v in feeds.items()}) for s in range(0, count, chunk)]
-    return {name: np.concatenate([p[i] for p in parts]) for i, name in enumerate(names)}
+    parts = [sess.run(names, {k: v if k in shared else v[s:s + chunk] for k, v in feeds.items()})
+             for s in range(0, count, chunk)]
+    return {name: np.concatenate([p[i] for p in parts], axis=batch_axis) for i, name in enumerate(names)}
+
+
+def model_feeds(model_proto, data):
+    """The arrays Lathe feeds each data input: the array of its name; a model needing one input takes
+    `x`, else the first array other than `y`. Each is cast to the dtype the input declares.
+    Returns (feeds, missing input names)."""
+    inits = {t.name for t in model_proto.graph.initializer}
+    inputs = [i for i in model_proto.graph.input if i.name not in inits]
+    feeds, missing = {}, []
+    for i in inputs:
+        key = i.name if i.name in data else None
+        if key is None and len(inputs) == 1:
+            key = "x" if "x" in data else next((k for k in data if k != "y"), None)
+        if key is None:
+            missing.append(i.name)
+            continue
+        dtype = ONNX_TO_NP.get(i.type.tensor_type.elem_type, np.float32)
+        feeds[i.name] = data[key].astype(dtype)
+    return feeds, missing
+
+
+def first_rows(feeds, n):
+    shared = shared_inputs(feeds)
+    return {k: v if k in shared else v[:n] for k, v in feeds.items()}
 
 
 def load_npz(path):
@@ -456,17 +498,17 @@ def stats_check(values, stats):
     return "; ".join(problems)
 
 
-def check_inspect(report, lathe, name, model, layers, proto):
-    code, out, err = run([lathe, "inspect", model, "--json"])
+def check_inspect(report, lathe, name, model, layers, proto, data=None):
+    code, out, err = run([lathe, "inspect", model, "--json"] + (["--data", data] if data else []))
     inputs = deployed_model.data_inputs(proto)
-    if len(inputs) > 1:
-        # Lathe feeds one dataset input: such a model is refused as bad input, naming the file.
-        problems = [] if code == 2 else [f"exit {code}, expected 2"]
+    if len(inputs) > 1 and data is None and code != 0:
+        # Without data, inputs whose shapes are not all fixed leave nothing to inspect with: say to pass data.
+        problems = [] if code == 2 else [f"exit {code}, expected 0, or 2 asking for --data"]
         if not err.startswith("error:") or err.startswith("error: internal"):
             problems.append(f"stderr does not start with `error:` (bad input): {short(err, 160)!r}")
-        if str(model) not in err or "one dataset input" not in err:
-            problems.append(f"stderr does not name {model} and say Lathe feeds one dataset input")
-        return report.check(f"{name} inspect refuses {len(inputs)} data inputs ({', '.join(inputs)})", not problems,
+        if str(model) not in err or "--data" not in err:
+            problems.append(f"stderr does not name {model} and ask for --data")
+        return report.check(f"{name} inspect without data asks for --data ({', '.join(inputs)})", not problems,
                             "; ".join(problems) or short(err, 200))
     if code != 0:
         return report.fail(f"{name} inspect", f"exit {code}: {short(err)}")
@@ -518,17 +560,13 @@ def check_target(report, target, lathe, tmp):
     name = target.name
     proto = onnx.load(str(target.model))
     data = load_npz(target.data)
-    # As Lathe reads a dataset: the inputs under `x`, else the first array that is not the labels.
-    key = "x" if "x" in data else next((k for k in data if k != "y"), None)
-    if key is None:
-        return report.fail(f"{name} data", f"{target.data} holds no inputs")
-    x = data[key].astype(np.float32)
+    feeds, missing = model_feeds(proto, data)
+    if missing or not feeds:
+        return report.fail(f"{name} data", f"{target.data} holds no arrays for inputs {missing or 'any'}")
+    samples = max(len(v) for v in feeds.values())
     labels = data.get("y")
-    inputs = data_input_names(proto)
-    if len(inputs) != 1:
-        return report.fail(f"{name} model", f"expected one data input, found {inputs}")
     output = target.output or proto.graph.output[0].name
-    live = ort_outputs(target.model, {inputs[0]: x}, [output])[output]
+    live = ort_outputs(target.model, feeds, [output])[output]
     ref_top1 = top1(live, labels) if labels is not None else None
     if target.reference is not None:
         stored = np.load(target.reference)
@@ -543,12 +581,13 @@ def check_target(report, target, lathe, tmp):
                  + ", ".join(l.name for l in layers))
     if any(layer.folded for layer in layers):
         folded = folded_model(proto, layers).SerializeToString()
-        few = x[:200]
-        a = ort_outputs(folded, {inputs[0]: few}, [output])[output]
-        b = ort_outputs(target.model, {inputs[0]: few}, [output])[output]
+        few = first_rows(feeds, 200)
+        a = ort_outputs(folded, few, [output])[output]
+        b = ort_outputs(target.model, few, [output])[output]
         diff = float(np.max(np.abs(a.astype(np.float64) - b)))
         report.check(f"{name} numpy BN fold", diff <= OUTPUT_TOLERANCE,
-                     f"onnxruntime on the numpy-folded model vs the original: max |Δ| = {diff:.3g} on {len(few)} samples")
+                     f"onnxruntime on the numpy-folded model vs the original: max |Δ| = {diff:.3g} on "
+                     f"{min(samples, 200)} samples")
     if lathe is None:
         report.skip(f"{name} lathe eval/inspect", "--reference-only")
         return
@@ -560,10 +599,12 @@ def check_target(report, target, lathe, tmp):
         if problem:
             report.fail(f"{name} eval JSON fields", problem)
         else:
-            check_eval_json(report, name, js, len(x), ref_top1, deployed_baseline(proto, output),
+            check_eval_json(report, name, js, samples, ref_top1, deployed_baseline(proto, output),
                             labels is not None)
         check_outputs(report, name, saved, live, labels)
-    check_inspect(report, lathe, name, target.model, layers, proto)
+    # A model with several inputs is inspected with its data (its inputs' shapes may not be fixed).
+    several = len(data_input_names(proto)) > 1
+    check_inspect(report, lathe, name, target.model, layers, proto, data=target.data if several else None)
 
 
 def check_zoo(report, lathe, tmp, only=""):
@@ -659,6 +700,46 @@ def check_pending(report, lathe, only):
         report.check(label, not problems, "; ".join(problems) or short(err.splitlines()[0] if err else "", 160))
 
 
+def check_sequence_first(report, lathe, tmp):
+    """samples/crnn from an x-only data file: its output [T, N, C] has batch axis 1 (shape inference);
+    the saved outputs keep that layout and match onnxruntime, and agreement is 1."""
+    name = "samples/crnn (x only)"
+    folder = SAMPLES / "crnn"
+    if not (folder / "model.onnx").exists():
+        return report.skip(name, "sample missing")
+    if lathe is None:
+        return report.skip(name, "--reference-only")
+    x = load_npz(folder / "data.npz")["x"]
+    data_path = Path(tmp) / "crnn_x.npz"
+    np.savez(data_path, x=x)
+    live = ort_outputs(folder / "model.onnx", {"x": x.astype(np.float32)}, ["log_probs"], batch_axis=1)["log_probs"]
+    code, out, err, saved, cmd = lathe_eval(lathe, folder / "model.onnx", data_path, None, tmp)
+    if code != 0:
+        return report.fail(f"{name} eval", f"`{cmd}` exit {code}: {short(err)}")
+    js, problem = parse_json(out)
+    if problem:
+        return report.fail(f"{name} eval JSON", problem)
+    ok = js.get("samples") == len(x) and js.get("agreement") == 1 and js.get("top1") is None
+    report.check(f"{name} eval JSON", ok, f"samples {js.get('samples')} (expected {len(x)}), agreement "
+                 f"{js.get('agreement')}, top1 {js.get('top1')}")
+    check_outputs(report, name, saved, live)
+
+
+def check_fixed_batch(report, lathe):
+    """samples/detector_b1 declares `image` [1, 3, 96, 96]: a larger --batch is refused naming the input."""
+    model = SAMPLES / "detector_b1" / "model.onnx"
+    if not model.exists():
+        return report.skip("fixed batch", "sample missing")
+    if lathe is None:
+        return report.skip("fixed batch", "--reference-only")
+    code, out, err = run([lathe, "eval", model, "--data", SAMPLES / "detector_b1" / "data.npz", "--batch", "8"])
+    problems = [] if code == 2 else [f"exit {code}, expected 2"]
+    if not err.startswith("error:") or "'image'" not in err or "--batch" not in err:
+        problems.append(f"stderr does not name input 'image' and --batch: {short(err, 160)!r}")
+    report.check("samples/detector_b1 --batch 8 above its fixed batch of 1", not problems,
+                 "; ".join(problems) or short(err, 200))
+
+
 def check_malformed(report, lathe, tmp):
     if lathe is None:
         report.skip("malformed inputs", "--reference-only")
@@ -721,6 +802,10 @@ def main():
                 except Exception as error:  # noqa: BLE001 - a crashed check is a failed check
                     report.fail(target.name, f"check crashed: {type(error).__name__}: {error}")
         check_pending(report, lathe, args.only)
+        if args.only in "samples/crnn (x only)":
+            check_sequence_first(report, lathe, tmp)
+        if args.only in "samples/detector_b1 fixed batch":
+            check_fixed_batch(report, lathe)
         if args.only in "zoo/" or args.only.startswith("zoo/"):
             check_zoo(report, lathe, tmp, args.only)
         if args.only in "malformed":

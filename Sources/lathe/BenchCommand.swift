@@ -40,6 +40,7 @@ struct BenchCommand: ParsableCommand {
     func run() throws {
         let model = inputs.model, data = inputs.data
         let loaded = try EngineCommandSupport.load(model: model, data: data, output: scored.output,
+                                                   outputBatchAxis: scored.outputBatchAxis,
                                                    batch: batching.batch, threads: batching.threads,
                                                    cacheMB: activationCache.cacheMB)
         let result = try Loading.naming(model) {

@@ -11,20 +11,25 @@ struct ModelDataOptions: ParsableArguments {
     @Argument(help: "The model (.onnx).")
     var model: String
 
-    @Option(help: "Evaluation data (.npz with x and optional labels y).")
+    @Option(help: "Evaluation data (.npz: one array per model input, by name, and optional labels y).")
     var data: String
 }
 
-/// `--output`: which model output is scored.
+/// `--output`: which model output is scored; `--output-batch-axis`: which of its axes holds the samples.
 struct ScoredOutputOption: ParsableArguments {
     @Option(help: "Name of the model output to score (default: the first output).")
     var output: String?
+
+    @Option(name: .customLong("output-batch-axis"),
+            help: ArgumentHelp("Axis of the scored output that holds the samples (default: found by shape inference, "
+                + "e.g. 1 for a sequence-first [T, N, C] output).", valueName: "K"))
+    var outputBatchAxis: Int?
 }
 
 /// `--batch` and `--threads`: how an evaluation is split over batches and workers.
 struct BatchOptions: ParsableArguments {
-    @Option(help: "Samples per batch.")
-    var batch: Int = 64
+    @Option(help: "Samples per batch (default: 64, or the batch a model input fixes).")
+    var batch: Int?
 
     @Option(help: "Worker threads (default: the number of cores).")
     var threads: Int?

@@ -35,19 +35,17 @@ enum EngineCommandSupport {
         var dataHash: String
     }
 
-    /// Loads model and data, checks them against each other, and builds the evaluator.
-    static func load(model: String, data: String, output: String?, batch: Int, threads: Int?,
-                     cacheMB: Int? = nil) throws -> Loaded {
+    /// Loads model and data, binds them (reporting unused arrays and a fixed batch), and builds the evaluator.
+    static func load(model: String, data: String, output: String?, outputBatchAxis: Int? = nil, batch: Int?,
+                     threads: Int?, cacheMB: Int? = nil) throws -> Loaded {
         try InputFiles.checkReadable(model, what: "model")
         try InputFiles.checkReadable(data, what: "data")
         let loadedModel = try Loading.model(model)
         try Loading.checkOutput(output, of: loadedModel, path: model)
         let dataset = try Loading.dataset(data)
-        try Loading.checkSampleShape(dataset, modelPath: model, model: loadedModel)
-        let session = try Loading.naming(model) {
-            try InferenceSession(model: loadedModel, sampleShape: dataset.sampleShape, output: output)
-        }
-        var options = EvaluatorOptions(batchSize: min(batch, dataset.count),
+        let session = try Loading.session(loadedModel, path: model, data: dataset, output: output,
+                                          outputBatchAxis: outputBatchAxis)
+        var options = EvaluatorOptions(batchSize: try batchSize(requested: batch, session: session, dataset: dataset),
                                        threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
         if let cacheMB { options.cacheCapacityBytes = cacheMB * 1_000_000 }
         let evaluator = try Loading.naming(data) { try PlanEvaluator(session: session, dataset: dataset, options: options) }
@@ -55,8 +53,27 @@ enum EngineCommandSupport {
                       modelHash: try ContentHash.hex(ofFile: model), dataHash: try ContentHash.hex(ofFile: data))
     }
 
-    static func validate(batch: Int, threads: Int?, cacheMB: Int? = nil) throws {
-        guard batch >= 1 else { throw ValidationError("--batch must be at least 1, got \(batch)") }
+    /// The default batch when --batch is not given.
+    static let defaultBatch = 64
+
+    /// Samples per batch: `requested` (--batch), else 64, never more than the samples. A batch an
+    /// input's declaration fixes is kept to: said once on stderr when it replaces the default, and
+    /// a larger --batch is refused, naming the input.
+    static func batchSize(requested: Int?, session: InferenceSession, dataset: Dataset) throws -> Int {
+        let samples = max(1, dataset.count)
+        guard let fixed = session.fixedBatch else { return min(requested ?? defaultBatch, samples) }
+        if let requested, requested > fixed.size {
+            throw LatheError.badInput(file: session.modelPath, "--batch \(requested) is larger than the model runs: "
+                + "\(fixed.description); pass --batch \(fixed.size) or less, or leave --batch out")
+        }
+        if requested == nil && fixed.size < min(defaultBatch, samples) {
+            Loading.warn("\(session.modelPath): \(fixed.description), so Lathe runs batches of \(fixed.size)")
+        }
+        return min(requested ?? fixed.size, samples)
+    }
+
+    static func validate(batch: Int?, threads: Int?, cacheMB: Int? = nil) throws {
+        if let batch, batch < 1 { throw ValidationError("--batch must be at least 1, got \(batch)") }
         if let cacheMB, cacheMB < 0 { throw ValidationError("--cache-mb must be at least 0, got \(cacheMB)") }
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }

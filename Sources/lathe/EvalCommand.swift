@@ -17,7 +17,7 @@ struct EvalCommand: ParsableCommand {
     @Argument(help: "The model (.onnx).")
     var model: String
 
-    @Option(help: "Evaluation data (.npz with x and optional integer labels y, or .npy).")
+    @Option(help: "Evaluation data (.npz: one array per model input, by name, and optional integer labels y; or .npy).")
     var data: String
 
     @OptionGroup var scored: ScoredOutputOption
@@ -31,7 +31,7 @@ struct EvalCommand: ParsableCommand {
             help: "Samples (the first ones) calibrating the activation ranges of `abits` layers (default: 256).")
     var calibSamples: Int?
 
-    @Option(name: .customLong("save-outputs"), help: "Write the raw outputs [N, C] to this .npy file.")
+    @Option(name: .customLong("save-outputs"), help: "Write the raw outputs to this .npy file, in the model's own layout (samples along the output's batch axis).")
     var saveOutputs: String?
 
     @Flag(help: "Print the results as JSON.")
@@ -54,13 +54,12 @@ struct EvalCommand: ParsableCommand {
         let loadedModel = try Loading.model(model)
         try Loading.checkOutput(scored.output, of: loadedModel, path: model)
         let dataset = try Loading.dataset(data)
-        try Loading.checkSampleShape(dataset, modelPath: model, model: loadedModel)
-        let session = try Loading.naming(model) {
-            try InferenceSession(model: loadedModel, sampleShape: dataset.sampleShape, output: scored.output)
-        }
+        let session = try Loading.session(loadedModel, path: model, data: dataset, output: scored.output,
+                                          outputBatchAxis: scored.outputBatchAxis)
         let plan = try compression.map { try ConfigApplication.plan($0, for: session) }
             ?? .identity(layers: session.layers)
-        let options = EvaluatorOptions(batchSize: min(batching.batch, dataset.count),
+        let batchSize = try EngineCommandSupport.batchSize(requested: batching.batch, session: session, dataset: dataset)
+        let options = EvaluatorOptions(batchSize: batchSize,
                                        threads: batching.threads ?? ProcessInfo.processInfo.activeProcessorCount,
                                        cacheCapacityBytes: 0,
                                        calibrationSamples: calibSamples ?? EvaluatorOptions().calibrationSamples)

@@ -25,6 +25,7 @@ struct ExplorerLauncher {
             throw LatheError.badInput(CursesBackend.unavailableMessage(reason))
         }
         let loaded = try EngineCommandSupport.load(model: modelPath, data: dataPath, output: command.scored.output,
+                                                   outputBatchAxis: command.scored.outputBatchAxis,
                                                    batch: command.batching.batch, threads: command.batching.threads)
         let layers = loaded.session.layers
         var plan = CompressionPlan.identity(layers: layers)
@@ -35,7 +36,7 @@ struct ExplorerLauncher {
         let session = SessionInfo(
             modelPath: modelPath, modelName: bundled ? "bundled sample: mobilenet/model.onnx" : Self.shortName(modelPath),
             dataPath: dataPath, dataName: bundled ? "data.npz" : Self.shortName(dataPath),
-            samples: loaded.dataset.count, labelled: loaded.dataset.labels != nil, output: loaded.session.outputName,
+            samples: loaded.evaluator.feedData.count, labelled: loaded.dataset.labels != nil, output: loaded.session.outputName,
             isBundledSample: bundled)
         var state = AppState(
             session: session, layers: LayerInfo.all(in: loaded.session), plan: plan, keymap: keymap,

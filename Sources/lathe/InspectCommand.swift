@@ -42,16 +42,11 @@ struct InspectCommand: ParsableCommand {
         let compression = try config.map(ConfigApplication.read)
         let loadedModel = try Loading.model(model)
         try Loading.checkOutput(output, of: loadedModel, path: model)
-        let sampleShape: [Int]
+        let session: InferenceSession
         if let data {
-            let dataset = try Loading.dataset(data)
-            try Loading.checkSampleShape(dataset, modelPath: model, model: loadedModel)
-            sampleShape = dataset.sampleShape
+            session = try Loading.session(loadedModel, path: model, data: Loading.dataset(data), output: output)
         } else {
-            sampleShape = try Loading.declaredSampleShape(of: loadedModel, path: model)
-        }
-        let session = try Loading.naming(model) {
-            try InferenceSession(model: loadedModel, sampleShape: sampleShape, output: output)
+            session = try Loading.sessionWithoutData(loadedModel, path: model, output: output)
         }
         let summary = try ModelSummary(session: session, bins: bins)
         if let config, let compression {

@@ -35,55 +35,26 @@ enum Loading {
         }
     }
 
-    /// Checks the data's sample shape against the model input's declared fixed
-    /// dimensions (symbolic ones accept anything), so a mismatch is reported
-    /// against the data file in the user's terms.
-    static func checkSampleShape(_ dataset: Dataset, modelPath: String, model: Model) throws {
-        guard let input = model.graph.inputs.first, let dims = input.dims, !dims.isEmpty else { return }
-        let expected = Array(dims.dropFirst())
-        let sample = dataset.sampleShape
-        let matches = expected.count == sample.count && zip(expected, sample).allSatisfy { dim, size in
-            if case .fixed(let n) = dim { return n == size }
-            return true
+    /// The model bound to `data`'s arrays (matched to its inputs by name; the
+    /// binding checks shapes against the declared dims and reports the problem
+    /// against the data file). Unused arrays are reported once on stderr.
+    static func session(_ model: Model, path: String, data: Dataset, output: String?,
+                        outputBatchAxis: Int? = nil) throws -> InferenceSession {
+        let session = try naming(path, or: [data.path]) {
+            try InferenceSession(model: model, data: data.layout, output: output, outputBatchAxis: outputBatchAxis)
         }
-        guard matches else {
-            throw LatheError.badInput(
-                file: dataset.path,
-                "samples have shape \(sample), but model \(modelPath) input '\(input.name)' expects "
-                    + describe(expected) + " per sample")
-        }
+        for notice in session.notices { warn(notice) }
+        return session
     }
 
-    /// The per-sample shape for `inspect` without data: the model input's declared
-    /// dimensions after the batch dimension, which all have to be fixed.
-    static func declaredSampleShape(of model: Model, path: String) throws -> [Int] {
-        guard let input = model.graph.inputs.first else {
-            throw LatheError.badInput(file: path, "the model declares no input")
-        }
-        guard let dims = input.dims, !dims.isEmpty else {
-            throw LatheError.badInput(
-                file: path, "input '\(input.name)' has no declared shape; pass --data FILE to give a sample shape")
-        }
-        var shape: [Int] = []
-        for dim in dims.dropFirst() {
-            guard case .fixed(let n) = dim, n > 0 else {
-                throw LatheError.badInput(
-                    file: path,
-                    "input '\(input.name)' has dimensions \(describe(dims)) that are not all fixed; "
-                        + "pass --data FILE to give a sample shape")
-            }
-            shape.append(n)
-        }
-        return shape
+    /// The model bound to its inputs' declared shapes, for looking at it without data.
+    static func sessionWithoutData(_ model: Model, path: String, output: String?) throws -> InferenceSession {
+        try naming(path) { try InferenceSession(model: model, data: .declared(by: model), output: output) }
     }
 
-    static func describe(_ dims: [LatheCore.Dimension]) -> String {
-        "[" + dims.map { dim in
-            switch dim {
-            case .fixed(let n): return String(n)
-            case .symbolic(let name): return name.isEmpty ? "?" : name
-            }
-        }.joined(separator: ", ") + "]"
+    /// One line on stderr, `warning: …`.
+    static func warn(_ message: String) {
+        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
     }
 
     /// Runs a loader so that whatever it throws names `path` (or one of `others`,

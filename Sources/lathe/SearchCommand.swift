@@ -78,6 +78,7 @@ struct SearchCommand: ParsableCommand {
                                     cache: noCache ? nil : SensitivityCache())
         try request.validate()
         let loaded = try EngineCommandSupport.load(model: model, data: data, output: scored.output,
+                                                   outputBatchAxis: scored.outputBatchAxis,
                                                    batch: batching.batch, threads: batching.threads,
                                                    cacheMB: activationCache.cacheMB)
         request.modelHash = loaded.modelHash
@@ -99,7 +100,7 @@ struct SearchCommand: ParsableCommand {
                           ("size_bytes", String(outcome.sizeBytes)),
                           ("compression_ratio", String(format: "%.2f", outcome.compressionRatio)),
                           ("int8_size_bytes", String(outcome.int8Bytes)),
-                          ("samples", String(loaded.dataset.count))])
+                          ("samples", String(loaded.evaluator.feedData.count))])
         }
         print(json ? Self.json(outcome, model: model, data: data, out: out).rendered() : Self.text(outcome, out: out))
     }

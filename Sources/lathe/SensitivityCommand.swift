@@ -88,15 +88,13 @@ struct SensitivityCommand: ParsableCommand {
             try InputFiles.checkReadable(model, what: "model")
             let loadedModel = try Loading.model(model)
             try Loading.checkOutput(scored.output, of: loadedModel, path: model)
-            let shape = try Loading.declaredSampleShape(of: loadedModel, path: model)
-            let session = try Loading.naming(model) {
-                try InferenceSession(model: loadedModel, sampleShape: shape, output: scored.output)
-            }
+            let session = try Loading.sessionWithoutData(loadedModel, path: model, output: scored.output)
             return try SensitivitySweep.dataFree(session: session, request: SensitivityRequest(
                 levels: levels, shard: shard, model: model, modelHash: try ContentHash.hex(ofFile: model),
                 cache: cache))
         }
         let loaded = try EngineCommandSupport.load(model: model, data: data, output: scored.output,
+                                                   outputBatchAxis: scored.outputBatchAxis,
                                                    batch: batching.batch, threads: batching.threads,
                                                    cacheMB: activationCache.cacheMB)
         let bar = ProgressBar()

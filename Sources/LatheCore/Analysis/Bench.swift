@@ -77,7 +77,7 @@ public enum Bench {
                 levels: SensitivityLevels(bits: [2, 4, 8]), model: session.modelPath, modelHash: "bench"))
             sweep = now() - start
         }
-        return BenchResult(samples: dataset.count, layers: layers.count, batchSize: evaluator.schedule.batchSize,
+        return BenchResult(samples: evaluator.feedData.count, layers: layers.count, batchSize: evaluator.schedule.batchSize,
                            threads: options.threads, fullEvalSeconds: full, coldEnginePassSeconds: cold,
                            reevalLastLayerSeconds: reevalLast, reevalFirstLayerSeconds: reevalFirst,
                            firstUpdateMilliseconds: firstUpdate * 1000,

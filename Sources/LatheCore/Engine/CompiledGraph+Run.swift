@@ -1,7 +1,8 @@
 extension CompiledGraph {
-    /// Executes the compiled graph on one batch. `options.weights` must already be
-    /// validated against the session's weights (names and shapes).
-    func run(input: Tensor, options: RunOptions) throws -> RunResult {
+    /// Executes the compiled graph on one batch, `inputs` by graph input name.
+    /// `options.weights` must already be validated against the session's
+    /// weights (names and shapes).
+    func run(inputs feeds: [String: Tensor], options: RunOptions) throws -> RunResult {
         var values = constants
         var available = [Bool](repeating: false, count: slotCount)
         for (slot, value) in values.enumerated() where value != nil { available[slot] = true }
@@ -37,9 +38,12 @@ extension CompiledGraph {
             active[index] = true
             for slot in step.inputs where slot >= 0 { needed[slot] = true }
         }
-        if needed[inputSlot] && !available[inputSlot] {
-            values[inputSlot] = input
-            available[inputSlot] = true
+        for (name, slot) in inputSlots where needed[slot] && !available[slot] {
+            guard let value = feeds[name] else {
+                throw LatheError.internalFailure("no value for graph input '\(name)'")
+            }
+            values[slot] = value
+            available[slot] = true
         }
 
         // Remaining reads per slot, so each value is released after its last reader.

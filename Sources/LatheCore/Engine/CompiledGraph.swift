@@ -23,14 +23,15 @@ struct CompiledGraph: Sendable {
     let slotOfName: [String: Int]
     /// Initial slot contents: the constants (weights and folded values), nil elsewhere.
     let constants: [Tensor?]
-    let inputSlot: Int
+    /// Slot of each graph input, by name.
+    let inputSlots: [String: Int]
     let outputSlot: Int
     let steps: [Step]
     /// Shapes the specialisation could infer (by value name).
     let shapes: [String: [Int]]
 
     /// Compiles a specialised graph. `bindings` say which node input is which layer's data.
-    init(graph: Graph, batchSize: Int, inputName: String, outputName: String, shapes: [String: [Int]],
+    init(graph: Graph, batchSize: Int, inputNames: [String], outputName: String, shapes: [String: [Int]],
          kernels: [String: Kernel], bindings: [LayerDiscovery.Binding]) throws {
         var slotOfName: [String: Int] = [:]
         var constants: [Tensor?] = []
@@ -40,7 +41,8 @@ struct CompiledGraph: Sendable {
             constants.append(nil)
             return constants.count - 1
         }
-        let inputSlot = slot(inputName)
+        var inputSlots: [String: Int] = [:]
+        for name in inputNames { inputSlots[name] = slot(name) }
         for name in graph.initializers.keys.sorted() {
             constants[slot(name)] = graph.initializers[name]
         }
@@ -66,7 +68,7 @@ struct CompiledGraph: Sendable {
         self.slotOfName = slotOfName
         self.constants = constants
         self.slotCount = constants.count
-        self.inputSlot = inputSlot
+        self.inputSlots = inputSlots
         self.outputSlot = outputSlot
         self.steps = steps
         self.shapes = shapes

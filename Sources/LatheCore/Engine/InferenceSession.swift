@@ -1,15 +1,20 @@
 import Foundation
 
-/// A model bound to a dataset's sample shape and optimised for inference:
-/// one output, its single input, the passes applied, graphs compiled per batch
-/// size on first use. Thread-safe: `run` may be called from many threads.
+/// A model bound to a data layout and optimised for inference: one output, the
+/// inputs it reads (each fed from a data array, see `InputFeed`), the passes
+/// applied, graphs compiled per batch size on first use. Thread-safe: `run`
+/// may be called from many threads.
 public final class InferenceSession: Sendable {
     /// The output being scored.
     public let outputName: String
-    /// The graph input the dataset feeds.
-    public let inputName: String
-    /// Per-sample input shape (the dataset's).
-    public let sampleShape: [Int]
+    /// How each graph input the output needs is fed, in graph order.
+    public let feeds: [InputFeed]
+    /// The batch size an input's declaration fixes (evaluation keeps to it).
+    public let fixedBatch: FixedBatch?
+    /// The output's batch axis: given, or found by shape inference (`OutputBatchAxis`).
+    public let outputBatchAxis: Int
+    /// Warnings from binding the data (arrays no input reads), for the user.
+    public let notices: [String]
     /// Weight layers in graph order.
     public let layers: [WeightLayer]
     /// All initializers of the optimised graph: deployed (BN-folded) weights and biases by name,
@@ -25,31 +30,54 @@ public final class InferenceSession: Sendable {
     private let layerInputNames: [String: String]
     /// Floating-point initializers: never folded into per-batch constants, so weight overrides reach their readers.
     private let frozen: Set<String>
-    private let inputDType: DType?
     private let compiledGraphs = LockedBox<[Int: CompiledGraph]>([:])
 
+    /// The first input fed per sample (a single-input model's only input).
+    public var inputName: String { (feeds.first { !$0.isShared } ?? feeds.first)?.name ?? "" }
+    /// That input's per-sample shape.
+    public var sampleShape: [Int] { (feeds.first { !$0.isShared } ?? feeds.first)?.shape ?? [] }
+    /// Names of the graph inputs the data feeds.
+    public var inputNames: [String] { feeds.map(\.name) }
+
+    /// A single-input model fed samples shaped `sampleShape`.
     public convenience init(model: Model, sampleShape: [Int], output: String? = nil) throws {
-        try self.init(model: model, sampleShape: sampleShape, output: output,
+        try self.init(model: model, data: .sample(shape: sampleShape), output: output)
+    }
+
+    /// `data`: the arrays the model is fed from (`Dataset.layout`); `outputBatchAxis`
+    /// overrides the output's batch axis that shape inference finds.
+    public convenience init(model: Model, data: DataLayout, output: String? = nil,
+                            outputBatchAxis: Int? = nil) throws {
+        try self.init(model: model, data: data, output: output, outputBatchAxis: outputBatchAxis,
                       kernels: OpRegistry.kernels(opset: model.opset))
     }
 
     /// `kernels`: the op table resolved for the model's opset; tests pass
     /// minimal kernels to run hand-built graphs.
-    init(model: Model, sampleShape: [Int], output: String?, kernels: [String: Kernel]) throws {
+    convenience init(model: Model, sampleShape: [Int], output: String?, kernels: [String: Kernel]) throws {
+        try self.init(model: model, data: .sample(shape: sampleShape), output: output, outputBatchAxis: nil,
+                      kernels: kernels)
+    }
+
+    init(model: Model, data: DataLayout, output: String?, outputBatchAxis: Int?, kernels: [String: Kernel]) throws {
         Engine.prepare()
-        let optimized = try GraphOptimizer.optimize(model, sampleShape: sampleShape, output: output, kernels: kernels)
+        let optimized = try GraphOptimizer.optimize(model, data: data, output: output, kernels: kernels)
         let graph = optimized.graph
         let binding = optimized.binding
         self.outputName = binding.outputName
-        self.inputName = binding.input.name
-        self.sampleShape = sampleShape
+        self.feeds = binding.feeds
+        self.fixedBatch = binding.fixedBatch
+        self.notices = binding.notices
         self.modelPath = model.path
         self.graph = graph
         self.kernels = kernels
         self.weights = StorageTypes.tagging(graph.initializers, with: optimized.storedTypes)
         let frozen = Set(graph.initializers.filter { $0.value.isFloat }.keys)
         self.frozen = frozen
-        self.inputDType = binding.input.dtype
+        let declaredOutput = model.graph.outputs.first { $0.name == binding.outputName }?.dims
+        self.outputBatchAxis = try OutputBatchAxis.resolve(
+            given: outputBatchAxis, graph: graph, binding: binding, declared: declaredOutput, kernels: kernels,
+            frozen: frozen, path: model.path)
         let found = Self.discoverLayers(graph, binding: binding, kernels: kernels, frozen: frozen)
         self.bindings = found.bindings
         var inputNames: [String: String] = [:]
@@ -60,15 +88,19 @@ public final class InferenceSession: Sendable {
         self.layers = WeightDequantization.annotated(found.layers, with: optimized.quantizedWeights)
     }
 
+    /// Input shapes for a batch of `batchSize` samples, by graph input name.
+    func inputShapes(batchSize: Int) -> [String: [Int]] {
+        Dictionary(uniqueKeysWithValues: feeds.map { ($0.name, $0.shape(batchSize: batchSize)) })
+    }
+
     /// Layers, with MACs from the shapes of a one-sample specialisation. A
     /// graph that cannot be specialised to one sample (a shape subgraph that
     /// hard-codes another batch) still loads; running it reports the node.
     private static func discoverLayers(_ graph: Graph, binding: ModelBinding, kernels: [String: Kernel],
                                        frozen: Set<String>) -> LayerDiscovery.Found {
-        let sampleShape = binding.sampleShape
-        let single = (try? ShapeSpecialisation.apply(graph, inputName: binding.input.name,
-                                                     inputShape: [1] + sampleShape, kernels: kernels, frozen: frozen))
-            ?? ShapeSpecialisation.Result(graph: graph, shapes: [binding.input.name: [1] + sampleShape])
+        let shapes = Dictionary(uniqueKeysWithValues: binding.feeds.map { ($0.name, $0.shape(batchSize: 1)) })
+        let single = (try? ShapeSpecialisation.apply(graph, inputShapes: shapes, kernels: kernels, frozen: frozen))
+            ?? ShapeSpecialisation.Result(graph: graph, shapes: shapes)
         var found = LayerDiscovery.find(in: graph, shapes: single.shapes)
         if !found.missingShapes.isEmpty {
             found.layers = layersMeasuringShapes(found.layers, graph: single.graph, shapes: single.shapes,
@@ -84,12 +116,41 @@ public final class InferenceSession: Sendable {
         layerInputNames[layer.name] ?? ""
     }
 
-    /// Runs one batch `[B, ...sampleShape]`.
+    /// Runs one batch of a single-input model: `[B, ...sampleShape]`.
     public func run(_ batch: Tensor, options: RunOptions = RunOptions()) throws -> RunResult {
-        guard batch.rank == sampleShape.count + 1, Array(batch.shape.dropFirst()) == sampleShape,
-              let batchSize = batch.shape.first, batchSize > 0 else {
-            throw LatheError.badInput("batch shape \(ModelBinding.describe(batch.shape)) does not match the session's "
-                + "sample shape \(ModelBinding.describe(sampleShape)) with a batch dimension first")
+        guard feeds.count == 1, let feed = feeds.first else {
+            throw LatheError.badInput("the model takes several inputs (\(inputNames.joined(separator: ", "))): "
+                + "pass them by name")
+        }
+        return try run([feed.name: batch], options: options)
+    }
+
+    /// Runs one batch, `inputs` by graph input name: per-sample inputs `[B, ...shape]`
+    /// (the same B for all), shared ones at their whole shape. Each input is converted
+    /// to its declared dtype (`InputConversion`).
+    public func run(_ inputs: [String: Tensor], options: RunOptions = RunOptions()) throws -> RunResult {
+        var batchSize: Int?
+        var converted: [String: Tensor] = [:]
+        for feed in feeds {
+            guard let tensor = inputs[feed.name] else {
+                throw LatheError.badInput("no value for model input \(feed.declaration)")
+            }
+            if feed.isShared {
+                guard tensor.shape == feed.shape else {
+                    throw LatheError.badInput("input '\(feed.name)' has shape \(ModelBinding.describe(tensor.shape)), "
+                        + "expected \(ModelBinding.describe(feed.shape)) (shared by every batch)")
+                }
+            } else {
+                guard tensor.rank == feed.shape.count + 1, Array(tensor.shape.dropFirst()) == feed.shape,
+                      let size = tensor.shape.first, size > 0, size == batchSize ?? size else {
+                    throw LatheError.badInput("batch shape \(ModelBinding.describe(tensor.shape)) of input '\(feed.name)' "
+                        + "does not match its sample shape \(ModelBinding.describe(feed.shape)) with a batch dimension "
+                        + "first" + (batchSize.map { " of \($0) like the other inputs" } ?? ""))
+                }
+                batchSize = size
+            }
+            converted[feed.name] = try InputConversion.convert(tensor, to: feed.dtype, input: feed.name,
+                                                               source: feed.name)
         }
         for (name, tensor) in options.weights {
             guard let original = weights[name] else {
@@ -100,7 +161,7 @@ public final class InferenceSession: Sendable {
                     + "\(ModelBinding.describe(tensor.shape)), expected \(ModelBinding.describe(original.shape))")
             }
         }
-        return try compiled(batchSize: batchSize).run(input: converted(batch), options: options)
+        return try compiled(batchSize: batchSize ?? 1).run(inputs: converted, options: options)
     }
 
     /// The graph compiled for `batchSize`, on first use. Compiling under the lock
@@ -115,21 +176,12 @@ public final class InferenceSession: Sendable {
     }
 
     private func compile(batchSize: Int) throws -> CompiledGraph {
-        let specialised = try ShapeSpecialisation.apply(graph, inputName: inputName,
-                                                        inputShape: [batchSize] + sampleShape,
+        let specialised = try ShapeSpecialisation.apply(graph, inputShapes: inputShapes(batchSize: batchSize),
                                                         kernels: kernels, frozen: frozen)
         var reduced = specialised.graph
         DeadNodeElimination.apply(&reduced, keeping: [outputName])
-        return try CompiledGraph(graph: reduced, batchSize: batchSize, inputName: inputName, outputName: outputName,
+        return try CompiledGraph(graph: reduced, batchSize: batchSize, inputNames: inputNames, outputName: outputName,
                                  shapes: specialised.shapes, kernels: kernels, bindings: bindings)
-    }
-
-    /// Datasets are float32; a model declaring an integer input gets the values converted.
-    private func converted(_ batch: Tensor) -> Tensor { Self.converted(batch, to: inputDType) }
-
-    private static func converted(_ batch: Tensor, to dtype: DType?) -> Tensor {
-        guard let dtype, !dtype.isFloatingPoint, batch.isFloat else { return batch }
-        return Tensor(shape: batch.shape, ints: batch.floats.map { Int64($0.rounded()) }, dtype: dtype)
     }
 
     /// Fallback for layers whose shapes static inference could not reach: run
@@ -140,13 +192,17 @@ public final class InferenceSession: Sendable {
                                               bindings: [LayerDiscovery.Binding], optimised: Graph) -> [WeightLayer] {
         var reduced = single
         DeadNodeElimination.apply(&reduced, keeping: [binding.outputName])
-        guard let compiled = try? CompiledGraph(graph: reduced, batchSize: 1, inputName: binding.input.name,
+        guard let compiled = try? CompiledGraph(graph: reduced, batchSize: 1, inputNames: binding.feeds.map(\.name),
                                                 outputName: binding.outputName, shapes: shapes, kernels: kernels,
                                                 bindings: bindings) else { return layers }
         let wanted = Set(bindings.flatMap { [$0.dataName, $0.nodeKey] }).filter { compiled.slotOfName[$0] != nil }
-        let zero = converted(Tensor.zeros([1] + binding.sampleShape), to: binding.input.dtype)
+        var zeros: [String: Tensor] = [:]
+        for feed in binding.feeds {
+            let zero = Tensor.zeros(feed.shape(batchSize: 1))
+            zeros[feed.name] = try? InputConversion.convert(zero, to: feed.dtype, input: feed.name, source: feed.name)
+        }
         // A failure here is the model's, and evaluation reports it; MACs stay as far as inference got.
-        guard let captured = try? compiled.run(input: zero, options: RunOptions(capture: wanted)).captured else {
+        guard let captured = try? compiled.run(inputs: zeros, options: RunOptions(capture: wanted)).captured else {
             return layers
         }
         var measured = shapes

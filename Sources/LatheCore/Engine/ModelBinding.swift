@@ -1,13 +1,14 @@
 /// Binds a model to what Lathe evaluates: one floating output to score and the
-/// single dataset-fed input it depends on, with that input's declared
-/// dimensions checked against the dataset's sample shape.
+/// graph inputs it depends on, each fed from a data array (matched by name; a
+/// model needing one input takes `x` or the first array), with the arrays'
+/// shapes checked against the inputs' declared dimensions.
 struct ModelBinding {
     var outputName: String
-    var input: ValueInfo
-    /// The input's shape for one batch of `batchSize` samples.
-    var sampleShape: [Int]
-
-    func inputShape(batchSize: Int) -> [Int] { [batchSize] + sampleShape }
+    var feeds: [InputFeed]
+    /// The batch size a batch-fed input's declaration fixes, if any.
+    var fixedBatch: FixedBatch?
+    /// Warnings for the user (arrays no input reads).
+    var notices: [String]
 
     /// The output to score: `requested` by name, else the first floating one
     /// (skl2onnx puts an int64 `label` first and `probabilities` second).
@@ -49,32 +50,97 @@ struct ModelBinding {
         }
     }
 
-    /// The single real input the (reduced) graph reads, with its dims resolved
-    /// from the dataset's sample shape. The first declared dim is the batch,
-    /// whether symbolic or fixed: a model exported with a fixed batch of 1 still
-    /// runs larger batches when its graph does not hard-code that size (the
-    /// usual case); one that does fails in the kernel naming the node.
-    static func bind(_ graph: Graph, outputName: String, sampleShape: [Int], path: String) throws -> ModelBinding {
+    /// Feeds for the real inputs the (reduced) graph reads, from `data`. The
+    /// first declared dim of a batch-fed input is the batch, whether symbolic or
+    /// fixed; a fixed one is reported as `fixedBatch`, which evaluation keeps to.
+    /// `modelInputs`: every input the model declares, so that an array named
+    /// after an input the scored output does not need is not reported unused.
+    static func bind(_ graph: Graph, outputName: String, data: DataLayout, modelInputs: [String],
+                     path: String) throws -> ModelBinding {
         let inputs = graph.inputs.filter { graph.initializers[$0.name] == nil }
-        guard inputs.count == 1, let input = inputs.first else {
-            if inputs.isEmpty {
-                throw error(path, "output '\(outputName)' depends on no graph input, so there is nothing to feed "
-                    + "the dataset to")
-            }
-            throw error(path, "output '\(outputName)' needs \(inputs.count) inputs (\(inputs.map(\.name).joined(separator: ", "))); "
-                + "Lathe feeds one dataset input")
+        guard !inputs.isEmpty else {
+            throw error(path, "output '\(outputName)' depends on no graph input, so there is nothing to feed "
+                + "the dataset to")
         }
+        let dataFile = data.path.isEmpty ? path : data.path
+        var sources: [(input: ValueInfo, entry: DataLayout.Entry)] = []
+        for input in inputs {
+            if let entry = data.entry(named: input.name) {
+                sources.append((input, entry))
+            } else if inputs.count == 1, data.kind == .samples, let entry = data.primary {
+                sources.append((input, entry))
+            } else {
+                throw missing(input, inputs: inputs, data: data, file: dataFile)
+            }
+        }
+        let samples = data.kind == .oneBatch ? 1 : sources.map { $0.entry.shape.first ?? 1 }.max() ?? 1
+        var feeds: [InputFeed] = []
+        var fixedBatch: FixedBatch?
+        for (input, entry) in sources {
+            let feed = try self.feed(input, from: entry, samples: samples, kind: data.kind, single: inputs.count == 1,
+                                     file: dataFile, sources: sources.map { $0.entry })
+            if !feed.isShared, let dims = input.dims, case .fixed(let size) = dims.first {
+                if let other = fixedBatch, other.size != size {
+                    throw error(path, "\(other.description) but \(FixedBatch(size: size, input: input.name, dims: dims).description); "
+                        + "the inputs fed per sample must agree on the batch")
+                }
+                fixedBatch = fixedBatch ?? FixedBatch(size: size, input: input.name, dims: dims)
+            }
+            feeds.append(feed)
+        }
+        var notices: [String] = []
+        if data.kind == .samples {
+            let used = Set(feeds.map(\.source))
+            let declared = Set(modelInputs)
+            for array in data.arrays where !used.contains(array.name) && !declared.contains(array.name) {
+                notices.append("\(dataFile): array '\(array.name)' matches no model input (the model's inputs: "
+                    + modelInputs.joined(separator: ", ") + "); it is not used")
+            }
+        }
+        return ModelBinding(outputName: outputName, feeds: feeds, fixedBatch: fixedBatch, notices: notices)
+    }
+
+    /// One input's feed from `entry`, its shape checked against the declared dims.
+    private static func feed(_ input: ValueInfo, from entry: DataLayout.Entry, samples: Int, kind: DataLayout.Kind,
+                             single: Bool, file: String, sources: [DataLayout.Entry]) throws -> InputFeed {
+        let shape = entry.shape
+        let leading = shape.first ?? 1
+        let shared = kind == .oneBatch || (leading == 1 && samples > 1)
+        if !shared && leading != samples {
+            let other = sources.first { $0.shape.first == samples }?.name ?? "another array"
+            throw error(file, "array '\(entry.name)' has \(leading) rows but '\(other)' has \(samples) samples; an array "
+                + "holds one row per sample, or a leading 1 to share one value with every batch")
+        }
+        let sample = shared ? shape : Array(shape.dropFirst())
         if let dims = input.dims {
-            let fits = dims.count == sampleShape.count + 1 && zip(dims.dropFirst(), sampleShape).allSatisfy {
-                if case .fixed(let size) = $0 { return size == $1 }
+            let fits = dims.count == shape.count && zip(dims, shape).enumerated().allSatisfy { axis, pair in
+                if axis == 0 && !shared { return true }
+                if case .fixed(let size) = pair.0 { return size == pair.1 }
                 return true
             }
             guard fits else {
-                throw error(path, "sample shape \(describe(sampleShape)) does not fit model input '\(input.name)' "
-                    + describe(dims))
+                let array = single && entry.name != input.name ? "" : "array '\(entry.name)': "
+                let what = shared ? "shape \(describe(shape)) (shared by every batch)" : "sample shape \(describe(sample))"
+                throw error(file, "\(array)\(what) does not fit model input '\(input.name)' \(describe(dims))")
             }
         }
-        return ModelBinding(outputName: outputName, input: input, sampleShape: sampleShape)
+        return InputFeed(name: input.name, source: entry.name, dtype: input.dtype, dims: input.dims, shape: sample,
+                         isShared: shared)
+    }
+
+    /// The error for an input no array feeds: its declaration, and what to add or pass.
+    private static func missing(_ input: ValueInfo, inputs: [ValueInfo], data: DataLayout, file: String) -> LatheError {
+        let declared = InputFeed(name: input.name, source: "", dtype: input.dtype, dims: input.dims, shape: [],
+                                 isShared: false).declaration
+        if data.kind == .oneBatch {
+            return error(file, "model input \(declared) has no fixed shape to inspect it with; "
+                + "pass --data FILE with an array '\(input.name)' to give one")
+        }
+        let names = inputs.map(\.name).joined(separator: ", ")
+        let held = data.arrays.map(\.name).joined(separator: ", ")
+        return error(file, "no array for model input \(declared): the model's inputs \(names) are fed from the "
+            + "arrays of those names, and the file holds \(held.isEmpty ? "none" : held). Add an array "
+            + "'\(input.name)' with one row per sample (or a leading 1 to share it with every batch)")
     }
 
     static func describe(_ shape: [Int]) -> String { "[" + shape.map(String.init).joined(separator: ", ") + "]" }

@@ -1,50 +1,53 @@
 import Foundation
 
 extension Dataset {
-    /// Loads an evaluation set from `.npz` (inputs under key `x`, else the first array other than `y`;
-    /// optional integer labels under `y`) or `.npy` (inputs only). The format is recognised by the
-    /// file's first bytes, whatever its extension. Inputs become float32 (`uint8` images keep their
-    /// 0…255 values); labels must be integers (or floats with integral values), one per sample.
+    /// Loads an evaluation set from `.npz` (named arrays, matched to the model's inputs by name
+    /// when it is bound; optional integer labels under `y`) or `.npy` (one array, named `x`). The
+    /// format is recognised by the file's first bytes, whatever its extension. Arrays keep their
+    /// file dtype (`uint8` images keep their 0…255 values); labels must be integers (or floats
+    /// with integral values), one per sample.
     public static func load(path: String) throws -> Dataset {
         let contents = try FileInput.contents(of: path)
         let head = contents.prefix(6)
-        let inputs: Tensor
+        var arrays: [DataArray]
         var labels: Tensor?
         if Array(head) == NPYHeader.magic {
-            inputs = try NPYFormat.decode(contents) { LatheError.badInput(file: path, $0) }
+            let tensor = try NPYFormat.decode(contents) { LatheError.badInput(file: path, $0) }
+            arrays = [DataArray(name: "x", tensor: tensor)]
         } else if head.starts(with: [0x50, 0x4B]) { // "PK": a ZIP archive
-            let arrays = try NPZFormat.read(path: path)
-            guard !arrays.isEmpty else { throw LatheError.badInput(file: path, "holds no arrays") }
-            guard let chosen = arrays.first(where: { $0.name == "x" }) ?? arrays.first(where: { $0.name != "y" })
-            else {
+            let stored = try NPZFormat.read(path: path)
+            guard !stored.isEmpty else { throw LatheError.badInput(file: path, "holds no arrays") }
+            arrays = stored.filter { $0.name != "y" }.map { DataArray(name: $0.name, tensor: $0.tensor) }
+            guard !arrays.isEmpty else {
                 throw LatheError.badInput(file: path, "holds only labels 'y'; the inputs belong under 'x'")
             }
-            inputs = chosen.tensor
-            labels = arrays.first(where: { $0.name == "y" })?.tensor
+            labels = stored.first(where: { $0.name == "y" })?.tensor
         } else {
             throw LatheError.badInput(file: path, "not a dataset: expected an .npy array or an .npz archive")
         }
-        return try Dataset(validatingInputs: inputs, labels: labels, path: path)
+        for array in arrays {
+            guard array.tensor.rank >= 1 else {
+                let what = arrays.count == 1 ? "inputs are" : "array '\(array.name)' is"
+                throw LatheError.badInput(file: path, "\(what) a single scalar; expected an array [samples, ...]")
+            }
+        }
+        let dataset = Dataset(arrays: arrays, labels: nil, path: path)
+        guard dataset.count > 0 else { throw LatheError.badInput(file: path, "dataset is empty (0 samples)") }
+        return try dataset.withLabels(labels)
     }
 
-    private init(validatingInputs raw: Tensor, labels rawLabels: Tensor?, path: String) throws {
-        guard raw.rank >= 1 else {
-            throw LatheError.badInput(file: path, "inputs are a single scalar; expected an array [samples, ...]")
+    private func withLabels(_ rawLabels: Tensor?) throws -> Dataset {
+        guard let rawLabels else { return self }
+        guard rawLabels.rank == 1 else {
+            throw LatheError.badInput(file: path, "labels 'y' must be 1-D, got shape \(rawLabels.shape)")
         }
-        guard raw.shape[0] > 0 else { throw LatheError.badInput(file: path, "dataset is empty (0 samples)") }
-        let inputs = Tensor(shape: raw.shape, floats: raw.asFloats, dtype: .float32)
-        var labels: [Int]?
-        if let rawLabels {
-            guard rawLabels.rank == 1 else {
-                throw LatheError.badInput(file: path, "labels 'y' must be 1-D, got shape \(rawLabels.shape)")
-            }
-            guard rawLabels.count == raw.shape[0] else {
-                throw LatheError.badInput(file: path,
-                    "\(rawLabels.count) labels for \(raw.shape[0]) samples; 'y' needs one label per sample")
-            }
-            labels = try Dataset.integerLabels(rawLabels, path: path)
+        guard rawLabels.count == count else {
+            throw LatheError.badInput(file: path,
+                "\(rawLabels.count) labels for \(count) samples; 'y' needs one label per sample")
         }
-        self.init(inputs: inputs, labels: labels, path: path)
+        var labelled = self
+        labelled.labels = try Dataset.integerLabels(rawLabels, path: path)
+        return labelled
     }
 
     private static func integerLabels(_ tensor: Tensor, path: String) throws -> [Int] {

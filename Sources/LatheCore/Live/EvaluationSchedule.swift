@@ -65,18 +65,9 @@ public struct EvaluationSchedule: Sendable, Equatable {
         return order
     }
 
-    /// The input tensor of batch `b`: the batch's samples gathered from `dataset`.
-    func input(ofBatch b: Int, from dataset: Dataset) -> Tensor {
-        let indices = samples(ofBatch: b)
-        let per = dataset.sampleShape.reduce(1, *)
-        var floats = [Float]()
-        floats.reserveCapacity(indices.count * per)
-        dataset.inputs.floats.withUnsafeBufferPointer { source in
-            for index in indices {
-                floats.append(contentsOf: source[(index * per)..<((index + 1) * per)])
-            }
-        }
-        return Tensor(shape: [indices.count] + dataset.sampleShape, floats: floats)
+    /// The inputs of batch `b`: the batch's samples gathered from `data`, by graph input name.
+    func inputs(ofBatch b: Int, from data: FeedData) -> [String: Tensor] {
+        data.inputs(samples: samples(ofBatch: b))
     }
 
     /// The labels of batch `b`'s samples.

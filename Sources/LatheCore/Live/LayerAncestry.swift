@@ -35,7 +35,7 @@ struct LayerAncestry: Sendable {
             ids[name] = ids.count
             return ids.count - 1
         }
-        _ = id(session.inputName)
+        for name in session.inputNames { _ = id(name) }
         var nodeInputs: [[Int]] = []
         var nodeOutputs: [[Int]] = []
         for node in graph.nodes {
@@ -80,7 +80,8 @@ struct LayerAncestry: Sendable {
         var seen = Set<String>()
         for binding in session.bindings.sorted(by: { $0.nodeIndex < $1.nodeIndex }) {
             let name = binding.dataName
-            guard name != session.inputName, let value = ids[name], seen.insert(name).inserted else { continue }
+            // Graph inputs are the data itself, never cached.
+            guard !session.inputNames.contains(name), let value = ids[name], seen.insert(name).inserted else { continue }
             cachedIndexOfValue[value] = cached.count
             cached.append(CachedValue(name: name, id: value, upstream: members(upstream[value])))
         }

@@ -27,23 +27,19 @@ extension PlanEvaluator {
         let total = schedule.sampleCount
         let schedule = self.schedule
         let finished = try forEachBatch(Array(0..<schedule.batchCount), shouldStop: isCancelled) { batch in
-            let input = schedule.input(ofBatch: batch, from: self.dataset)
+            let input = self.batchInputs(schedule.samples(ofBatch: batch))
             var options = identity.runOptions
             options.capture = prepared.isIdentity ? [] : Set(shared)
             let reference = try self.session.run(input, options: options)
-            var output = reference.output
+            let expected = schedule.positions(ofBatch: batch).count
+            let baseline = try self.realRows(of: reference.output, rows: expected)
+            var output = baseline
             if !prepared.isIdentity {
                 options = prepared.runOptions
                 options.seeds = reference.captured
-                output = try self.session.run(input, options: options).output
+                output = try self.realRows(of: self.session.run(input, options: options).output, rows: expected)
             }
-            let expected = schedule.positions(ofBatch: batch).count
-            guard output.shape.first == expected, reference.output.shape.first == expected else {
-                throw LatheError.badInput(file: self.session.modelPath, "output '\(self.session.outputName)' has "
-                    + "shape \(ModelBinding.describe(output.shape)) for a batch of \(expected): its first "
-                    + "dimension is not the batch")
-            }
-            references.withLock { $0.outputs[batch] = reference.output }
+            references.withLock { $0.outputs[batch] = baseline }
             results.withLock { results in
                 results.outputs[batch] = output
                 results.samplesDone += expected
@@ -51,10 +47,12 @@ extension PlanEvaluator {
             }
         }
         guard finished else { throw CancellationError() }
-        let outputs = try results.withLock { try $0.assemble(schedule: schedule) }
-        let reference = try references.withLock { try $0.assemble(schedule: schedule) }
+        let axis = session.outputBatchAxis
+        let outputs = try results.withLock { try $0.assemble(schedule: schedule, axis: axis) }
+        let reference = try references.withLock { try $0.assemble(schedule: schedule, axis: axis) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let metrics = try Metrics(outputs: outputs, labels: dataset.labels, reference: reference)
+        let metrics = try Metrics(outputs: outputs.batchFirst(axis: axis), labels: dataset.labels,
+                                  reference: reference.batchFirst(axis: axis))
         return PlanEvaluation(outputs: outputs, metrics: metrics, size: size, seconds: seconds)
     }
 
@@ -83,7 +81,7 @@ extension PlanEvaluator {
             }
         }
         guard finished else { throw CancellationError() }
-        return try results.withLock { try $0.assemble(schedule: schedule) }
+        return try results.withLock { try $0.assemble(schedule: schedule, axis: session.outputBatchAxis) }
     }
 }
 
@@ -94,30 +92,36 @@ struct BatchOutputs {
 
     init(batchCount: Int) { outputs = [Tensor?](repeating: nil, count: batchCount) }
 
-    func assemble(schedule: EvaluationSchedule) throws -> Tensor {
+    /// The outputs in dataset order along the batch axis `axis`, in the model's own layout.
+    func assemble(schedule: EvaluationSchedule, axis: Int) throws -> Tensor {
         guard let first = outputs.first ?? nil else { throw LatheError.internalFailure("no batch was evaluated") }
-        let rowShape = Array(first.shape.dropFirst())
-        let per = rowShape.reduce(1, *)
+        guard axis < first.rank else {
+            throw LatheError.badInput("output of shape \(ModelBinding.describe(first.shape)) has no batch axis \(axis)")
+        }
         let count = schedule.sampleCount
-        var floats = first.isFloat ? [Float](repeating: 0, count: count * per) : []
-        var ints = first.isFloat ? [] : [Int64](repeating: 0, count: count * per)
+        var shape = first.shape
+        shape[axis] = count
+        let copier = BatchAxisCopy(shape: shape, axis: axis)
+        let total = shape.reduce(1, *)
+        var floats = first.isFloat ? [Float](repeating: 0, count: total) : []
+        var ints = first.isFloat ? [] : [Int64](repeating: 0, count: total)
         for (batch, output) in outputs.enumerated() {
             guard let output else { throw LatheError.internalFailure("batch \(batch) has no output") }
-            guard Array(output.shape.dropFirst()) == rowShape, output.dtype == first.dtype else {
+            var expected = shape
+            expected[axis] = output.shape.count == shape.count ? output.shape[axis] : -1
+            guard output.shape == expected, output.dtype == first.dtype else {
                 throw LatheError.badInput("the output changes shape between batches: "
                     + "\(ModelBinding.describe(first.shape)) and \(ModelBinding.describe(output.shape))")
             }
+            let rows = output.shape[axis]
             for (row, sample) in schedule.samples(ofBatch: batch).enumerated() {
                 if first.isFloat {
-                    floats.replaceSubrange((sample * per)..<((sample + 1) * per),
-                                           with: output.floats[(row * per)..<((row + 1) * per)])
+                    copier.copy(row: row, of: output.floats, sourceRows: rows, to: sample, of: &floats, targetRows: count)
                 } else {
-                    ints.replaceSubrange((sample * per)..<((sample + 1) * per),
-                                         with: output.ints[(row * per)..<((row + 1) * per)])
+                    copier.copy(row: row, of: output.ints, sourceRows: rows, to: sample, of: &ints, targetRows: count)
                 }
             }
         }
-        let shape = [count] + rowShape
         return first.isFloat ? Tensor(shape: shape, floats: floats, dtype: first.dtype)
             : Tensor(shape: shape, ints: ints, dtype: first.dtype)
     }

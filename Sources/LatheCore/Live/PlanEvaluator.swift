@@ -13,6 +13,8 @@ import Foundation
 public final class PlanEvaluator: Sendable {
     public let session: InferenceSession
     public let dataset: Dataset
+    /// The dataset's arrays bound to the session's inputs (converted to their dtypes).
+    public let feedData: FeedData
     public let schedule: EvaluationSchedule
     public let options: EvaluatorOptions
     /// Compressed weights per tensor and settings.
@@ -32,20 +34,19 @@ public final class PlanEvaluator: Sendable {
             throw LatheError.badInput("batch size must be at least 1, got \(options.batchSize)")
         }
         guard options.threads >= 1 else { throw LatheError.badInput("threads must be at least 1, got \(options.threads)") }
-        guard dataset.count > 0 else { throw LatheError.badInput(file: dataset.path, "the dataset has no samples") }
-        guard dataset.sampleShape == session.sampleShape else {
-            throw LatheError.badInput(file: dataset.path, "sample shape \(ModelBinding.describe(dataset.sampleShape)) "
-                + "differs from the session's \(ModelBinding.describe(session.sampleShape))")
-        }
-        if let labels = dataset.labels, labels.count != dataset.count {
-            throw LatheError.badInput(file: dataset.path, "has \(labels.count) labels for \(dataset.count) samples")
+        let feedData = try FeedData(dataset, feeds: session.feeds)
+        guard feedData.count > 0 else { throw LatheError.badInput(file: dataset.path, "the dataset has no samples") }
+        if let labels = dataset.labels, labels.count != feedData.count {
+            throw LatheError.badInput(file: dataset.path, "has \(labels.count) labels for \(feedData.count) samples")
         }
         Engine.prepare()
         self.session = session
         self.dataset = dataset
+        self.feedData = feedData
         self.options = options
-        self.schedule = .interleaved(labels: dataset.labels, count: dataset.count,
-                                     batchSize: min(options.batchSize, dataset.count))
+        // A batch the model's inputs fix is kept to, whatever was asked (the CLI refuses a larger --batch).
+        let batchSize = min(options.batchSize, feedData.count, session.fixedBatch?.size ?? Int.max)
+        self.schedule = .interleaved(labels: dataset.labels, count: feedData.count, batchSize: batchSize)
         self.weightCache = CompressedWeightCache(capacityBytes: options.weightCacheBytes)
         self.baselineBytes = SizeModel.baselineBytes(of: session.weights, layers: session.layers)
         self.ancestry = LayerAncestry(session: session)
@@ -105,11 +106,11 @@ public final class PlanEvaluator: Sendable {
         if !missing.isEmpty {
             var calibrator = ActivationCalibrator(plan: plan, sampleLimit: options.calibrationSamples)
             let names = Set(missing.map { session.layerInputName(layers[wanted[$0]]) })
-            let limit = min(options.calibrationSamples, dataset.count)
+            let limit = min(options.calibrationSamples, feedData.count)
             var start = 0
             while start < limit {
                 let end = min(start + schedule.batchSize, limit)
-                let result = try session.run(dataset.batch(start..<end),
+                let result = try session.run(batchInputs(start..<end),
                                              options: RunOptions(weights: weights, capture: names))
                 for position in missing {
                     let layer = layers[wanted[position]]
@@ -154,7 +155,7 @@ public final class PlanEvaluator: Sendable {
             options.seeds = seeds
             if store { options.capture = Set(computed.map { ancestry.cached[$0].name }) }
         }
-        let result = try session.run(schedule.input(ofBatch: b, from: dataset), options: options)
+        let result = try session.run(batchInputs(schedule.samples(ofBatch: b)), options: options)
         if cacheOn && store {
             for index in computed {
                 if let tensor = result.captured[ancestry.cached[index].name] {
@@ -163,13 +164,37 @@ public final class PlanEvaluator: Sendable {
                 }
             }
         }
-        let expected = schedule.positions(ofBatch: b).count
-        guard result.output.shape.first == expected else {
-            throw LatheError.badInput(file: session.modelPath, "output '\(session.outputName)' has shape "
-                + "\(ModelBinding.describe(result.output.shape)) for a batch of \(expected): its first "
-                + "dimension is not the batch")
+        return try realRows(of: result.output, rows: schedule.positions(ofBatch: b).count)
+    }
+
+    /// The inputs of `samples`. A batch an input fixes is filled up by repeating the
+    /// last sample, since a model that hard-codes its batch runs at no other size
+    /// (repeats change no min-max calibration range; `realRows` drops their outputs).
+    func batchInputs<Samples: Collection<Int>>(_ samples: Samples) -> [String: Tensor] {
+        guard let fixed = session.fixedBatch?.size, samples.count < fixed, let last = Array(samples).last else {
+            return feedData.inputs(samples: samples)
         }
-        return result.output
+        return feedData.inputs(samples: Array(samples) + Array(repeating: last, count: fixed - samples.count))
+    }
+
+    /// The output of a run on `batchInputs` for `rows` samples: its batch axis checked, the filling cut off.
+    func realRows(of output: Tensor, rows: Int) throws -> Tensor {
+        let run = max(rows, session.fixedBatch?.size ?? rows)
+        try checkBatchAxis(of: output, batchSize: run)
+        return run == rows ? output : output.rows(0..<rows, alongAxis: session.outputBatchAxis)
+    }
+
+    /// Checks that the output's batch axis holds the batch's samples; if not, the
+    /// error says which `--output-batch-axis` fits, when one axis does.
+    func checkBatchAxis(of output: Tensor, batchSize: Int) throws {
+        let axis = session.outputBatchAxis
+        guard axis >= output.rank || output.shape[axis] != batchSize else { return }
+        let candidates = output.shape.indices.filter { output.shape[$0] == batchSize }
+        let hint = candidates.count == 1 ? "pass --output-batch-axis \(candidates[0])"
+            : "pass --output-batch-axis with the axis that holds the samples"
+        throw LatheError.badInput(file: session.modelPath, "output '\(session.outputName)' has shape "
+            + "\(ModelBinding.describe(output.shape)) for a batch of \(batchSize): its axis \(axis) is not the "
+            + "batch; \(hint)")
     }
 
     /// Runs `body` for each of `batches` on `threads` workers taking batches

@@ -69,7 +69,7 @@ final class PlanScorer: Sendable {
     func baselinePredictions(batch b: Int) throws -> [Int] {
         if let known = baseline.withLock({ $0[b] }) { return known }
         let output = try evaluator.output(ofBatch: b, prepared: identity(), store: true)
-        let predictions = try Metrics.predictions(output)
+        let predictions = try Metrics.predictions(output.batchFirst(axis: evaluator.session.outputBatchAxis))
         baseline.withLock { $0[b] = predictions }
         return predictions
     }
@@ -96,7 +96,8 @@ final class PlanScorer: Sendable {
         let reference = try baselinePredictions(batch: b)
         let predictions = prepared.isIdentity
             ? reference
-            : try Metrics.predictions(evaluator.output(ofBatch: b, prepared: prepared, store: store))
+            : try Metrics.predictions(evaluator.output(ofBatch: b, prepared: prepared, store: store)
+                .batchFirst(axis: evaluator.session.outputBatchAxis))
         guard predictions.count == reference.count else {
             throw LatheError.internalFailure("batch \(b): \(predictions.count) predictions, \(reference.count) expected")
         }

@@ -66,11 +66,13 @@ final class InferenceSessionTests: XCTestCase {
         XCTAssertEqual(try session.run(Tensor.zeros([3, 5, 2])).output.shape, [3, 5, 2])
     }
 
-    func testExactlyOneRealInputIsNeeded() throws {
+    func testEveryInputTheOutputNeedsIsFed() throws {
         let twoInputs = M.model([Node(opType: "Add", inputs: ["x", "z"], outputs: ["y"])], inputs: ["z"])
         XCTAssertThrowsError(try M.session(twoInputs, sampleShape: [2])) { error in
             XCTAssertEqual((error as? LatheError)?.message,
-                           "test.onnx: output 'y' needs 2 inputs (x, z); Lathe feeds one dataset input")
+                           "test.onnx: no array for model input 'z' (float32 of undeclared shape): the model's inputs "
+                            + "x, z are fed from the arrays of those names, and the file holds x. Add an array 'z' "
+                            + "with one row per sample (or a leading 1 to share it with every batch)")
         }
         // An input only another output needs is no problem.
         var other = M.model([

@@ -67,7 +67,7 @@ final class SampleReferenceTests: XCTestCase {
             do {
                 let model = try ONNXReader.read(path: sample.model)
                 let data = try Dataset.load(path: sample.data)
-                let session = try InferenceSession(model: model, sampleShape: data.sampleShape)
+                let session = try InferenceSession(model: model, data: data.layout)
                 _ = try Self.outputs(session, data, batchSize: 32, threads: 2)
                 XCTFail("\(sample.name) is listed in samples/pending.json but now evaluates: compare it with onnxruntime")
             } catch let error as LatheError {
@@ -85,7 +85,7 @@ final class SampleReferenceTests: XCTestCase {
             let model = try ONNXReader.read(path: sample.model)
             let data = try Dataset.load(path: sample.data)
             let reference = try NPYFormat.read(path: sample.reference)
-            let session = try InferenceSession(model: model, sampleShape: data.sampleShape)
+            let session = try InferenceSession(model: model, data: data.layout)
             let outputs = try Self.outputs(session, data, batchSize: 32, threads: 2)
             XCTAssertEqual(outputs.shape, reference.shape, sample.name)
             guard outputs.shape == reference.shape else { continue }
@@ -97,6 +97,24 @@ final class SampleReferenceTests: XCTestCase {
             let serial = try Self.outputs(session, data, batchSize: 32, threads: 1)
             XCTAssertEqual(serial, outputs, "\(sample.name): 1 and 2 threads agree bit for bit")
         }
+    }
+
+    /// samples/crnn's output is sequence-first, `[T, N, C]`: with its inputs alone (its `y` are digit
+    /// strings, not labels), the batch axis 1 is found by shape inference and the outputs, assembled
+    /// in the model's layout, are onnxruntime's.
+    func testSequenceFirstOutputIsAssembledAlongItsBatchAxis() throws {
+        let folder = Self.samplesDirectory.appendingPathComponent("crnn")
+        let arrays = try NPZFormat.read(path: folder.appendingPathComponent("data.npz").path)
+        let x = try XCTUnwrap(arrays.first { $0.name == "x" }?.tensor)
+        let data = Dataset(inputs: x, labels: nil, path: "crnn_x.npz")
+        let model = try ONNXReader.read(path: folder.appendingPathComponent("model.onnx").path)
+        let session = try InferenceSession(model: model, data: data.layout)
+        XCTAssertEqual(session.outputBatchAxis, 1)
+        let reference = try NPYFormat.read(path: folder.appendingPathComponent("reference.npy").path)
+        let outputs = try Self.outputs(session, data, batchSize: 32, threads: 2)
+        XCTAssertEqual(outputs.shape, reference.shape)
+        let worst = zip(outputs.asFloats, reference.asFloats).map { abs($0 - $1) }.max() ?? .infinity
+        XCTAssertLessThanOrEqual(worst, 1e-4)
     }
 
     /// samples/exports/zoo: one small graph per op family; every case `lathe eval` can run

@@ -3,14 +3,13 @@ import XCTest
 @testable import LatheCore
 
 final class DatasetLoadingTests: XCTestCase {
-    func testUInt8ImagesBecomeFloatsWithLabels() throws {
+    func testUInt8ImagesKeepTheirDTypeWithLabels() throws {
         let path = FormatsFixtures.path("npy/dataset_uint8.npz")
         let dataset = try Dataset.load(path: path)
         let raw = try XCTUnwrap(NPZFormat.read(path: path).first { $0.name == "x" }?.tensor)
         XCTAssertEqual(raw.dtype, .uint8)
-        XCTAssertEqual(dataset.inputs.dtype, .float32)
-        XCTAssertEqual(dataset.inputs.shape, [4, 1, 2, 2])
-        XCTAssertEqual(dataset.inputs.floats, raw.ints.map { Float($0) }) // 0…255, not rescaled
+        // Kept at the file's dtype: binding converts it to what the model input declares.
+        XCTAssertEqual(dataset.arrays, [DataArray(name: "x", tensor: raw)])
         XCTAssertEqual(dataset.labels, [3, 0, 9, 1])
         XCTAssertEqual(dataset.count, 4)
         XCTAssertEqual(dataset.sampleShape, [1, 2, 2])
@@ -19,17 +18,19 @@ final class DatasetLoadingTests: XCTestCase {
 
     func testCompressedFloat64WithIntegralFloatLabels() throws {
         let dataset = try Dataset.load(path: FormatsFixtures.path("npy/dataset_compressed.npz"))
-        let images = try Dataset.load(path: FormatsFixtures.path("npy/dataset_uint8.npz")).inputs.floats
-        XCTAssertEqual(dataset.inputs.dtype, .float32)
-        XCTAssertEqual(dataset.inputs.floats, images.map { Float(Double($0) / 255.0) })
+        let images = try XCTUnwrap(Dataset.load(path: FormatsFixtures.path("npy/dataset_uint8.npz")).primary).tensor
+        let x = try XCTUnwrap(dataset.array(named: "x"))
+        XCTAssertEqual(x.dtype, .float64)
+        XCTAssertEqual(x.floats, images.ints.map { Float(Double($0) / 255.0) })
         XCTAssertEqual(dataset.labels, [3, 0, 9, 1])
     }
 
     func testWithoutXTheFirstArrayIsTheInput() throws {
         // np.savez(labels, images) names them arr_0 and arr_1: no 'x', so arr_0 is the input; no 'y', no labels.
         let dataset = try Dataset.load(path: FormatsFixtures.path("npy/dataset_unnamed.npz"))
-        XCTAssertEqual(dataset.inputs.shape, [4])
-        XCTAssertEqual(dataset.inputs.floats, [3, 0, 9, 1])
+        XCTAssertEqual(dataset.primary?.name, "arr_0")
+        XCTAssertEqual(dataset.primary?.tensor.shape, [4])
+        XCTAssertEqual(dataset.primary?.tensor.asFloats, [3, 0, 9, 1])
         XCTAssertNil(dataset.labels)
         XCTAssertEqual(dataset.sampleShape, [])
     }
@@ -39,7 +40,7 @@ final class DatasetLoadingTests: XCTestCase {
         let path = folder.path("inputs.npy")
         try NPYFormat.write(Tensor(shape: [2, 3], ints: [1, 2, 3, 4, 5, 6], dtype: .int32), to: path)
         let dataset = try Dataset.load(path: path)
-        XCTAssertEqual(dataset.inputs, Tensor(shape: [2, 3], floats: [1, 2, 3, 4, 5, 6]))
+        XCTAssertEqual(dataset.arrays, [DataArray(name: "x", tensor: Tensor(shape: [2, 3], ints: [1, 2, 3, 4, 5, 6], dtype: .int32))])
         XCTAssertNil(dataset.labels)
     }
 
@@ -50,7 +51,8 @@ final class DatasetLoadingTests: XCTestCase {
                              (name: "other", tensor: Tensor(shape: [2], floats: [9, 9])),
                              (name: "x", tensor: Tensor(shape: [2, 2], floats: [1, 2, 3, 4], dtype: .float16))], to: path)
         let dataset = try Dataset.load(path: path)
-        XCTAssertEqual(dataset.inputs, Tensor(shape: [2, 2], floats: [1, 2, 3, 4]))
+        XCTAssertEqual(dataset.primary?.tensor, Tensor(shape: [2, 2], floats: [1, 2, 3, 4], dtype: .float16))
+        XCTAssertEqual(dataset.arrays.map(\.name), ["other", "x"])
         XCTAssertEqual(dataset.labels, [1, 0])
     }
 

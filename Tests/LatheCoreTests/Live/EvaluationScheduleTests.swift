@@ -20,12 +20,14 @@ final class EvaluationScheduleTests: XCTestCase {
         XCTAssertNotEqual(a.order, Array(0..<100))
     }
 
-    func testBatchInputGathersTheScheduledSamples() {
+    func testBatchInputGathersTheScheduledSamples() throws {
         let inputs = Tensor(shape: [4, 2], floats: [0, 1, 10, 11, 20, 21, 30, 31])
         let dataset = Dataset(inputs: inputs, labels: [1, 0, 1, 0], path: "d.npz")
         let schedule = EvaluationSchedule.interleaved(labels: dataset.labels, count: 4, batchSize: 3)
         XCTAssertEqual(schedule.order, [1, 0, 3, 2])
-        XCTAssertEqual(schedule.input(ofBatch: 0, from: dataset), Tensor(shape: [3, 2], floats: [10, 11, 0, 1, 30, 31]))
-        XCTAssertEqual(schedule.input(ofBatch: 1, from: dataset), Tensor(shape: [1, 2], floats: [20, 21]))
+        let feed = InputFeed(name: "input", source: "x", dtype: .float32, dims: nil, shape: [2], isShared: false)
+        let data = try FeedData(dataset, feeds: [feed])
+        XCTAssertEqual(schedule.inputs(ofBatch: 0, from: data), ["input": Tensor(shape: [3, 2], floats: [10, 11, 0, 1, 30, 31])])
+        XCTAssertEqual(schedule.inputs(ofBatch: 1, from: data), ["input": Tensor(shape: [1, 2], floats: [20, 21])])
     }
 }

@@ -35,7 +35,7 @@ final class IncrementalEvaluationTests: XCTestCase {
             let prepared = try evaluator.prepare(plan)
             for batch in 0..<evaluator.schedule.batchCount {
                 let cached = try evaluator.output(ofBatch: batch, prepared: prepared, store: true)
-                let cold = try session.run(evaluator.schedule.input(ofBatch: batch, from: data),
+                let cold = try session.run(evaluator.schedule.inputs(ofBatch: batch, from: evaluator.feedData),
                                            options: prepared.runOptions)
                 XCTAssertEqual(cached, cold.output, "plan \(changes), batch \(batch)")
             }

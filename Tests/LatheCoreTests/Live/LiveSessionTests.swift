@@ -174,7 +174,7 @@ final class LiveSessionTests: XCTestCase {
 
     func testWithoutLabelsTheMetricIsAgreement() throws {
         let (session, labelled) = try F.sample("mobilenet", limit: 96)
-        let data = Dataset(inputs: labelled.inputs, labels: nil, path: labelled.path)
+        let data = Dataset(arrays: labelled.arrays, labels: nil, path: labelled.path)
         let live = try liveSession(session, data)
         XCTAssertEqual(live.metric, .agreement)
         let plan = F.plan(session, [session.layers[0].name: F.bits(2)])

@@ -28,10 +28,9 @@ enum LiveFixtures {
         let model = try ONNXReader.read(path: modelPath)
         var dataset = try Dataset.load(path: dataPath)
         if let limit, limit < dataset.count {
-            dataset = Dataset(inputs: dataset.batch(0..<limit), labels: dataset.labels.map { Array($0.prefix(limit)) },
-                              path: dataPath)
+            dataset = dataset.prefix(limit)
         }
-        return (try InferenceSession(model: model, sampleShape: dataset.sampleShape), dataset)
+        return (try InferenceSession(model: model, data: dataset.layout), dataset)
     }
 
     /// The plain, cache-free reference: weights compressed by `Compressor`,
@@ -64,9 +63,10 @@ enum LiveFixtures {
         }
         let schedule = EvaluationSchedule.interleaved(labels: dataset.labels, count: dataset.count, batchSize: batch)
         let options = RunOptions(weights: weights, inputTransforms: calibrator.transforms())
+        let feedData = try FeedData(dataset, feeds: session.feeds)
         var hits = 0
         for b in 0..<schedule.batchCount {
-            let input = schedule.input(ofBatch: b, from: dataset)
+            let input = schedule.inputs(ofBatch: b, from: feedData)
             let predictions = try Metrics.predictions(session.run(input, options: options).output)
             let truth = try dataset.labels.map { schedule.labels(ofBatch: b, from: $0) }
                 ?? Metrics.predictions(session.run(input).output)

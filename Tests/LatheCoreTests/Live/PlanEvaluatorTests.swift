@@ -78,7 +78,7 @@ final class PlanEvaluatorTests: XCTestCase {
             return try ExecutorTestKernels.matMul(node, inputs)
         }
         var data = dataset(40)
-        data.inputs.floats[33 * 5] = .nan
+        data.arrays[0].tensor.floats[33 * 5] = .nan
         XCTAssertThrowsError(try outputs(session: try session(kernels: kernels), dataset: data, batchSize: 4,
                                          threads: 2)) {
             XCTAssertEqual(($0 as? LatheError)?.message, "NaN in 'y'")

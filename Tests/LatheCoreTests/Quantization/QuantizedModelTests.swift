@@ -13,7 +13,7 @@ final class QuantizedModelTests: XCTestCase {
     func run(_ name: String, data source: String) throws -> (InferenceSession, Dataset, Tensor) {
         let model = try ONNXReader.read(path: Self.fixtures.appendingPathComponent("\(name)/model.onnx").path)
         let data = try Dataset.load(path: Self.samples.appendingPathComponent("\(source)/data.npz").path)
-        let session = try InferenceSession(model: model, sampleShape: data.sampleShape)
+        let session = try InferenceSession(model: model, data: data.layout)
         // Consecutive batches of 64, as the references were made: DynamicQuantizeLinear's range is
         // per batch, so the evaluator's class-interleaved batches would give other (equally exact) numbers.
         var floats: [Float] = []

@@ -1,5 +1,5 @@
 /// Everything done to a model at load, in order, in one place: which output
-/// is scored, which input the data feeds, and the batch-independent passes.
+/// is scored, which inputs the data feeds, and the batch-independent passes.
 /// Every pass keeps the values that feed layers as data under their names,
 /// or renames only values that no layer reads, so layer input names stay
 /// what the live engine caches. Batch-dependent work (shape specialisation)
@@ -14,7 +14,7 @@ enum GraphOptimizer {
         var quantizedWeights: [String: StoredQuantization]
     }
 
-    static func optimize(_ model: Model, sampleShape: [Int], output: String?,
+    static func optimize(_ model: Model, data: DataLayout, output: String?,
                          kernels: [String: Kernel]) throws -> Result {
         let path = model.path
         var graph = model.graph
@@ -27,7 +27,8 @@ enum GraphOptimizer {
         // Before validation, so a pass-through op needs no kernel.
         IdentityElimination.apply(&graph)
         try ModelBinding.validate(graph, outputName: outputName, kernels: kernels, path: path)
-        let binding = try ModelBinding.bind(graph, outputName: outputName, sampleShape: sampleShape, path: path)
+        let binding = try ModelBinding.bind(graph, outputName: outputName, data: data,
+                                            modelInputs: model.graph.inputs.map(\.name), path: path)
         // Before folding, which may fold the widening Casts away.
         let storedTypes = StorageTypes.widenedInitializers(in: graph)
         // Before folding, which would dequantize the weights without recording how they were stored.

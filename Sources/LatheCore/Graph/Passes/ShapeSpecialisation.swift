@@ -14,8 +14,14 @@ enum ShapeSpecialisation {
     /// `frozen` names are never folded into other constants (see ConstantFolding).
     static func apply(_ graph: Graph, inputName: String, inputShape: [Int], kernels: [String: Kernel],
                       frozen: Set<String>) throws -> Result {
+        try apply(graph, inputShapes: [inputName: inputShape], kernels: kernels, frozen: frozen)
+    }
+
+    /// The same for a graph with several inputs, each at its own shape.
+    static func apply(_ graph: Graph, inputShapes: [String: [Int]], kernels: [String: Kernel],
+                      frozen: Set<String>) throws -> Result {
         var graph = graph
-        var shapes: [String: [Int]] = [inputName: inputShape]
+        var shapes = inputShapes
         for (name, tensor) in graph.initializers { shapes[name] = tensor.shape }
         var kept: [Node] = []
         kept.reserveCapacity(graph.nodes.count)

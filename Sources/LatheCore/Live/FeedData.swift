@@ -1,0 +1,74 @@
+/// A dataset's arrays bound to a session's inputs: each array converted once
+/// to the dtype its input declares (`InputConversion`), then gathered batch by
+/// batch. A shared array (leading 1 among N-sample arrays) is fed unchanged to
+/// every batch.
+public struct FeedData: Sendable {
+    public let feeds: [InputFeed]
+    /// The converted arrays, aligned with `feeds`.
+    let tensors: [Tensor]
+    /// Samples: the leading dimension of the per-sample arrays (1 when every input is shared).
+    public let count: Int
+
+    public init(_ dataset: Dataset, feeds: [InputFeed]) throws {
+        var tensors: [Tensor] = []
+        var count: Int?
+        for feed in feeds {
+            guard let array = dataset.array(named: feed.source) else {
+                throw LatheError.badInput(file: dataset.path, "holds no array '\(feed.source)' for model input "
+                    + "'\(feed.name)' (the model was bound to other data)")
+            }
+            let fits = feed.isShared ? array.shape == feed.shape : Array(array.shape.dropFirst()) == feed.shape
+            guard fits else {
+                throw LatheError.badInput(file: dataset.path, "array '\(feed.source)' has shape "
+                    + "\(ModelBinding.describe(array.shape)), but model input '\(feed.name)' was bound to "
+                    + (feed.isShared ? ModelBinding.describe(feed.shape) : "samples of \(ModelBinding.describe(feed.shape))"))
+            }
+            if !feed.isShared, let rows = array.shape.first {
+                if let count, count != rows {
+                    throw LatheError.badInput(file: dataset.path, "array '\(feed.source)' has \(rows) samples, the "
+                        + "others \(count)")
+                }
+                count = rows
+            }
+            do {
+                tensors.append(try InputConversion.convert(array, to: feed.dtype, input: feed.name, source: feed.source))
+            } catch let error as LatheError {
+                throw LatheError.badInput(file: dataset.path, error.message)
+            }
+        }
+        self.feeds = feeds
+        self.tensors = tensors
+        self.count = count ?? 1
+    }
+
+    /// The inputs of the samples `indices`, in that order, by graph input name.
+    public func inputs<Indices: Collection<Int>>(samples indices: Indices) -> [String: Tensor] {
+        var result: [String: Tensor] = [:]
+        for (feed, tensor) in zip(feeds, tensors) {
+            result[feed.name] = feed.isShared ? tensor : Self.gather(tensor, rows: indices, rowShape: feed.shape)
+        }
+        return result
+    }
+
+    /// The inputs of the samples in `range`.
+    public func inputs(_ range: Range<Int>) -> [String: Tensor] { inputs(samples: range) }
+
+    private static func gather<Indices: Collection<Int>>(_ tensor: Tensor, rows: Indices, rowShape: [Int]) -> Tensor {
+        let per = rowShape.reduce(1, *)
+        let shape = [rows.count] + rowShape
+        if tensor.isFloat {
+            var floats = [Float]()
+            floats.reserveCapacity(rows.count * per)
+            tensor.floats.withUnsafeBufferPointer { source in
+                for row in rows { floats.append(contentsOf: source[(row * per)..<((row + 1) * per)]) }
+            }
+            return Tensor(shape: shape, floats: floats, dtype: tensor.dtype)
+        }
+        var ints = [Int64]()
+        ints.reserveCapacity(rows.count * per)
+        tensor.ints.withUnsafeBufferPointer { source in
+            for row in rows { ints.append(contentsOf: source[(row * per)..<((row + 1) * per)]) }
+        }
+        return Tensor(shape: shape, ints: ints, dtype: tensor.dtype)
+    }
+}
