@@ -145,8 +145,8 @@ enum ConvKernel {
                     for m in 0..<plan.mg {
                         let channel = group * plan.mg + m
                         let dst = y + ((first + i) * p.outChannels + channel) * plan.spatial
-                        dst.update(from: product + m * columns + i * plan.spatial, count: plan.spatial)
-                        activation.addBiasAndApply(to: dst, count: plan.spatial, bias: bias?[channel] ?? 0)
+                        activation.storeAddingBias(from: product + m * columns + i * plan.spatial, to: dst,
+                                                   count: plan.spatial, bias: bias?[channel] ?? 0)
                     }
                 }
             }

@@ -8,7 +8,12 @@
 /// multiply-adds with no tests; outputs go eight at a time in SIMD
 /// registers. The scratch plane has slack after its last row so the lanes
 /// past a row's end (discarded) never read outside it. Bias starts the sums
-/// and the activation runs over each finished row while it is in cache.
+/// and the activation is applied in the register before the store.
+///
+/// Rows of 7 or 14 outputs end in a partial block. Planes are written in
+/// address order, so that block is stored whole: its extra lanes land on
+/// outputs not computed yet, which overwrite them later. Only a block that
+/// would pass the end of the whole output is stored lane by lane.
 enum DepthwiseConv3x3 {
     /// Whether this path handles the geometry.
     static func applies(_ g: SpatialGeometry) -> Bool {
@@ -23,6 +28,7 @@ enum DepthwiseConv3x3 {
                     activation: FusedActivation, output: UnsafeMutablePointer<Float>) {
         let plan = Plan(g)
         let outChannels = channels * multiplier
+        let end = output + batch * outChannels * plan.outH * plan.outW
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: plan.scratchCount)
         defer { scratch.deallocate() }
         // Padding cells are never written by the copy, so one zeroing serves every plane.
@@ -35,10 +41,10 @@ enum DepthwiseConv3x3 {
                     let out = output + (n * outChannels + oc) * plan.outH * plan.outW
                     if plan.sw == 1 {
                         plane(scratch, weights: weights + oc * 9, bias: bias?[oc] ?? 0, plan: plan, stride: 1,
-                              activation: activation, output: out)
+                              activation: activation, output: out, end: end)
                     } else {
                         plane(scratch, weights: weights + oc * 9, bias: bias?[oc] ?? 0, plan: plan, stride: 2,
-                              activation: activation, output: out)
+                              activation: activation, output: out, end: end)
                     }
                 }
             }
@@ -82,40 +88,44 @@ enum DepthwiseConv3x3 {
             : UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self).evenHalf
     }
 
+    /// One output plane. Index arithmetic wraps (`&+`, `&*`): the plan's
+    /// sizes bound every offset, and overflow checks in this innermost loop
+    /// cost a measurable share of a MobileNet pass.
     @inline(__always)
     static func plane(_ padded: UnsafePointer<Float>, weights w: UnsafePointer<Float>, bias: Float, plan p: Plan,
-                      stride: Int, activation: FusedActivation, output: UnsafeMutablePointer<Float>) {
+                      stride: Int, activation: FusedActivation, output: UnsafeMutablePointer<Float>,
+                      end: UnsafeMutablePointer<Float>) {
         let w0 = SIMD8<Float>(repeating: w[0]), w1 = SIMD8<Float>(repeating: w[1]), w2 = SIMD8<Float>(repeating: w[2])
         let w3 = SIMD8<Float>(repeating: w[3]), w4 = SIMD8<Float>(repeating: w[4]), w5 = SIMD8<Float>(repeating: w[5])
         let w6 = SIMD8<Float>(repeating: w[6]), w7 = SIMD8<Float>(repeating: w[7]), w8 = SIMD8<Float>(repeating: w[8])
         let b = SIMD8<Float>(repeating: bias)
-        let cols = p.cols
+        let cols = p.cols, rowStep = p.sh &* cols, outW = p.outW
         for oh in 0..<p.outH {
-            let r0 = padded + oh * p.sh * cols
+            let r0 = padded + oh &* rowStep
             let r1 = r0 + cols, r2 = r1 + cols
-            let orow = output + oh * p.outW
+            let orow = output + oh &* outW
             var ow = 0
-            while ow < p.outW {
-                let x = ow * stride
+            while ow < outW {
+                let x = ow &* stride
                 var acc = b
                 acc += w0 * load8(r0 + x, stride: stride)
-                acc += w1 * load8(r0 + x + 1, stride: stride)
-                acc += w2 * load8(r0 + x + 2, stride: stride)
+                acc += w1 * load8(r0 + (x &+ 1), stride: stride)
+                acc += w2 * load8(r0 + (x &+ 2), stride: stride)
                 acc += w3 * load8(r1 + x, stride: stride)
-                acc += w4 * load8(r1 + x + 1, stride: stride)
-                acc += w5 * load8(r1 + x + 2, stride: stride)
+                acc += w4 * load8(r1 + (x &+ 1), stride: stride)
+                acc += w5 * load8(r1 + (x &+ 2), stride: stride)
                 acc += w6 * load8(r2 + x, stride: stride)
-                acc += w7 * load8(r2 + x + 1, stride: stride)
-                acc += w8 * load8(r2 + x + 2, stride: stride)
-                let remaining = p.outW - ow
-                if remaining >= 8 {
-                    UnsafeMutableRawPointer(orow + ow).storeBytes(of: acc, as: SIMD8<Float>.self)
+                acc += w7 * load8(r2 + (x &+ 1), stride: stride)
+                acc += w8 * load8(r2 + (x &+ 2), stride: stride)
+                acc = activation.apply(acc)
+                let target = orow + ow
+                if end - target >= 8 {
+                    UnsafeMutableRawPointer(target).storeBytes(of: acc, as: SIMD8<Float>.self)
                 } else {
-                    for lane in 0..<remaining { orow[ow + lane] = acc[lane] }
+                    for lane in 0..<(outW &- ow) { target[lane] = acc[lane] }
                 }
-                ow += 8
+                ow &+= 8
             }
-            if !activation.isIdentity { activation.addBiasAndApply(to: orow, count: p.outW, bias: 0) }
         }
     }
 }
