@@ -197,8 +197,9 @@ public final class PlanEvaluator: Sendable {
             + "batch; \(hint)")
     }
 
-    /// Runs `body` for each of `batches` on `threads` workers taking batches
-    /// from a shared counter. `shouldStop` is checked before each batch; the
+    /// Runs `body` for each of `batches` on up to `threads` workers taking
+    /// batches from a shared counter; with fewer batches than threads, each
+    /// batch's ops get the spare threads (`OpParallelism`). `shouldStop` is checked before each batch; the
     /// result says whether every batch ran. An error stops the other workers
     /// and is rethrown (the earliest batch's when several fail). Returns only
     /// when every worker has finished, so no work outlives the call.
@@ -206,7 +207,10 @@ public final class PlanEvaluator: Sendable {
                       body: @Sendable (Int) throws -> Void) throws -> Bool {
         guard !batches.isEmpty else { return true }
         let state = LockedBox(BatchQueue(batches: batches))
-        let workers = max(1, min(threads ?? options.threads, batches.count))
+        let threads = max(1, threads ?? options.threads)
+        let workers = min(threads, batches.count)
+        // Threads no batch can use go to each batch's ops (fewer batches than threads).
+        let opWidth = max(1, threads / workers)
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while true {
                 if shouldStop() {
@@ -217,7 +221,7 @@ public final class PlanEvaluator: Sendable {
                 running.withLock { $0 += 1 }
                 defer { running.withLock { $0 -= 1 } }
                 do {
-                    try body(batch)
+                    try OpParallelism.$width.withValue(opWidth) { try body(batch) }
                     state.withLock { $0.done += 1 }
                 } catch {
                     state.withLock { $0.fail(position: position, error) }

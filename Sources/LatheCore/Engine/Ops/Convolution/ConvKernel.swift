@@ -1,5 +1,3 @@
-import CBLAS
-
 /// ONNX Conv (1-D, 2-D, 3-D; groups, dilations, strides, pads, auto_pad,
 /// optional bias) with the fused activation of `FusedActivation`.
 ///
@@ -41,11 +39,28 @@ enum ConvKernel {
         return [Tensor(shape: outShape, floats: result, dtype: x.dtype)]
     }
 
+    /// With op-level parallelism (`OpParallelism`), the images of the batch
+    /// are split across workers; a single image splits its GEMMs by rows or
+    /// columns instead, or a depthwise layer its channels.
     static func compute(_ p: ConvProblem, _ g: SpatialGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                         bias: UnsafePointer<Float>?, activation: FusedActivation, y: UnsafeMutablePointer<Float>) {
+        let work = p.batch * p.outChannels * g.outputCount * (p.inChannels / p.group) * g.kernelCount
+        if OpParallelism.partCount(p.batch, work: work) > 1 {
+            OpParallelism.forEachPart(of: p.batch, work: work) { images in
+                compute(p.with(batch: images.count), g, x: x + images.lowerBound * p.inChannels * g.inputCount, w: w,
+                        bias: bias, activation: activation, y: y + images.lowerBound * p.outChannels * g.outputCount)
+            }
+            return
+        }
         if p.isDepthwise && g.input[0] == 1 && g.kernel[0] == 1 {
-            DepthwiseConv.run(input: x, batch: p.batch, channels: p.inChannels, multiplier: p.outChannels / p.inChannels,
-                              weights: w, bias: bias, geometry: g, activation: activation, output: y)
+            let multiplier = p.outChannels / p.inChannels
+            OpParallelism.forEachPart(of: p.inChannels, work: work) { channels in
+                let first = channels.lowerBound
+                DepthwiseConv.run(input: x + first * g.inputCount, batch: p.batch, channels: channels.count,
+                                  multiplier: multiplier, weights: w + first * multiplier * g.kernelCount,
+                                  bias: bias.map { $0 + first * multiplier }, geometry: g, activation: activation,
+                                  output: y + first * multiplier * g.outputCount)
+            }
             return
         }
         let plan = GemmPlan(p, g)
@@ -100,10 +115,10 @@ enum ConvKernel {
                     Im2Col.im2col(xg, channels: plan.cg, geometry: g, into: columns)
                     operand = UnsafePointer(columns)
                 }
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                            Int32(plan.mg), Int32(plan.spatial), Int32(plan.reduction),
-                            1, w + group * plan.mg * plan.reduction, Int32(plan.reduction), operand, Int32(plan.spatial),
-                            0, y + (n * p.outChannels + group * plan.mg) * plan.spatial, Int32(plan.spatial))
+                ParallelGemm.sgemm(m: plan.mg, n: plan.spatial, k: plan.reduction,
+                                   a: w + group * plan.mg * plan.reduction, lda: plan.reduction, b: operand,
+                                   ldb: plan.spatial, c: y + (n * p.outChannels + group * plan.mg) * plan.spatial,
+                                   ldc: plan.spatial)
             }
             applyEpilogue(y + n * p.outChannels * plan.spatial, channels: p.outChannels, spatial: plan.spatial,
                           bias: bias, activation: activation)
@@ -137,16 +152,15 @@ enum ConvKernel {
                         Im2Col.im2col(xg, channels: plan.cg, geometry: g, into: operand + i * plan.spatial, rowStride: columns)
                     }
                 }
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
-                            Int32(plan.mg), Int32(columns), Int32(plan.reduction),
-                            1, w + group * plan.mg * plan.reduction, Int32(plan.reduction), operand, Int32(columns),
-                            0, product, Int32(columns))
+                ParallelGemm.sgemm(m: plan.mg, n: columns, k: plan.reduction,
+                                   a: w + group * plan.mg * plan.reduction, lda: plan.reduction, b: operand,
+                                   ldb: columns, c: product, ldc: columns)
                 for i in 0..<images {
                     for m in 0..<plan.mg {
                         let channel = group * plan.mg + m
                         let dst = y + ((first + i) * p.outChannels + channel) * plan.spatial
-                        dst.update(from: product + m * columns + i * plan.spatial, count: plan.spatial)
-                        activation.addBiasAndApply(to: dst, count: plan.spatial, bias: bias?[channel] ?? 0)
+                        activation.storeAddingBias(from: product + m * columns + i * plan.spatial, to: dst,
+                                                   count: plan.spatial, bias: bias?[channel] ?? 0)
                     }
                 }
             }
@@ -174,6 +188,19 @@ struct ConvProblem {
     let geometry: SpatialGeometry
 
     var isDepthwise: Bool { group == inChannels && group > 1 }
+
+    /// The same convolution over `count` images of the batch.
+    func with(batch count: Int) -> ConvProblem {
+        ConvProblem(batch: count, inChannels: inChannels, outChannels: outChannels, group: group, geometry: geometry)
+    }
+
+    private init(batch: Int, inChannels: Int, outChannels: Int, group: Int, geometry: SpatialGeometry) {
+        self.batch = batch
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.group = group
+        self.geometry = geometry
+    }
 
     init(node: Node, x: Tensor, w: Tensor, bias: Tensor?) throws {
         let group = try node.convolutionGroup(x: x, w: w)

@@ -6,7 +6,8 @@
 /// tested per tap) and an interior where every tap is inside the input; the
 /// interior runs eight outputs at a time in SIMD registers across all taps,
 /// for strides 1 and 2. Bias starts the sums; the activation runs over the
-/// finished row while it is still in cache.
+/// finished row while it is still in cache. Narrow rows go to
+/// `DepthwiseConvPadded`, 3×3 kernels to `DepthwiseConv3x3`.
 enum DepthwiseConv {
     /// - Parameters:
     ///   - input: `batch × channels` planes of `g.inputCount` values.
@@ -23,6 +24,13 @@ enum DepthwiseConv {
             return
         }
         let plan = RowPlan(g)
+        // Rows too narrow for a 32-wide interior block spend most outputs in
+        // border code here; the padded path has no borders.
+        if plan.vectorEnd - plan.interior.lowerBound < 32 && DepthwiseConvPadded.applies(g) {
+            DepthwiseConvPadded.run(input: input, batch: batch, channels: channels, multiplier: multiplier,
+                                    weights: weights, bias: bias, geometry: g, activation: activation, output: output)
+            return
+        }
         let outChannels = channels * multiplier
         for n in 0..<batch {
             for oc in 0..<outChannels {

@@ -3,12 +3,11 @@
 /// path's interior SIMD loop, which leaves most of the work to scalar border
 /// code.
 ///
-/// Each input channel plane is copied once into a zero-padded scratch plane,
-/// so every output — border or not — is the same nine loads and
-/// multiply-adds with no tests; outputs go eight at a time in SIMD
-/// registers. The scratch plane has slack after its last row so the lanes
-/// past a row's end (discarded) never read outside it. Bias starts the sums
-/// and the activation runs over each finished row while it is in cache.
+/// Each input channel plane is copied once into a zero-padded scratch plane
+/// (`PaddedPlane`), so every output — border or not — is the same nine loads
+/// and multiply-adds with no tests; outputs go eight at a time in SIMD
+/// registers, with the nine weights held in registers. Bias starts the sums
+/// and the activation is applied in the register before the store.
 enum DepthwiseConv3x3 {
     /// Whether this path handles the geometry.
     static func applies(_ g: SpatialGeometry) -> Bool {
@@ -21,101 +20,63 @@ enum DepthwiseConv3x3 {
     static func run(input: UnsafePointer<Float>, batch: Int, channels: Int, multiplier: Int,
                     weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, geometry g: SpatialGeometry,
                     activation: FusedActivation, output: UnsafeMutablePointer<Float>) {
-        let plan = Plan(g)
+        let plan = PaddedPlane(g)
         let outChannels = channels * multiplier
+        let end = output + batch * outChannels * plan.outH * plan.outW
         let scratch = UnsafeMutablePointer<Float>.allocate(capacity: plan.scratchCount)
         defer { scratch.deallocate() }
         // Padding cells are never written by the copy, so one zeroing serves every plane.
         scratch.initialize(repeating: 0, count: plan.scratchCount)
         for n in 0..<batch {
             for ic in 0..<channels {
-                plan.copyPadded(input + (n * channels + ic) * plan.inH * plan.inW, into: scratch)
+                plan.copy(input + (n * channels + ic) * plan.inH * plan.inW, into: scratch)
                 for m in 0..<multiplier {
                     let oc = ic * multiplier + m
                     let out = output + (n * outChannels + oc) * plan.outH * plan.outW
                     if plan.sw == 1 {
                         plane(scratch, weights: weights + oc * 9, bias: bias?[oc] ?? 0, plan: plan, stride: 1,
-                              activation: activation, output: out)
+                              activation: activation, output: out, end: end)
                     } else {
                         plane(scratch, weights: weights + oc * 9, bias: bias?[oc] ?? 0, plan: plan, stride: 2,
-                              activation: activation, output: out)
+                              activation: activation, output: out, end: end)
                     }
                 }
             }
         }
     }
 
-    struct Plan {
-        let inH, inW, outH, outW, sh, sw, padTop, padLeft: Int
-        /// Padded plane: exactly the rows and columns the outputs read.
-        let rows, cols: Int
-        let scratchCount: Int
-
-        init(_ g: SpatialGeometry) {
-            inH = g.input[1]; inW = g.input[2]; outH = g.output[1]; outW = g.output[2]
-            sh = g.strides[1]; sw = g.strides[2]; padTop = g.padBegin[1]; padLeft = g.padBegin[2]
-            rows = (outH - 1) * sh + 3
-            cols = (outW - 1) * sw + 3
-            // A row's last block may run up to seven outputs past the row; a
-            // stride-2 block loads sixteen values from its start. Both stay
-            // within 2 · 8 + 3 values past the last row's end.
-            scratchCount = rows * cols + 2 * 8 + 3 + 16
-        }
-
-        /// Copies one input plane into the interior of the padded plane;
-        /// input cells no output reads (rows or columns a stride leaves over
-        /// at the end) are skipped.
-        func copyPadded(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>) {
-            let colLo = max(0, -padLeft), colHi = min(inW, cols - padLeft)
-            guard colLo < colHi else { return }
-            for ih in max(0, -padTop)..<min(inH, rows - padTop) {
-                (dst + (ih + padTop) * cols + colLo + padLeft)
-                    .update(from: src + ih * inW + colLo, count: colHi - colLo)
-            }
-        }
-    }
-
+    /// One output plane. Index arithmetic wraps (`&+`, `&*`): the plan's
+    /// sizes bound every offset, so overflow checks in the innermost loop
+    /// would be pure overhead.
     @inline(__always)
-    static func load8(_ p: UnsafePointer<Float>, stride: Int) -> SIMD8<Float> {
-        stride == 1
-            ? UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-            : UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self).evenHalf
-    }
-
-    @inline(__always)
-    static func plane(_ padded: UnsafePointer<Float>, weights w: UnsafePointer<Float>, bias: Float, plan p: Plan,
-                      stride: Int, activation: FusedActivation, output: UnsafeMutablePointer<Float>) {
+    static func plane(_ padded: UnsafePointer<Float>, weights w: UnsafePointer<Float>, bias: Float, plan p: PaddedPlane,
+                      stride: Int, activation: FusedActivation, output: UnsafeMutablePointer<Float>,
+                      end: UnsafeMutablePointer<Float>) {
         let w0 = SIMD8<Float>(repeating: w[0]), w1 = SIMD8<Float>(repeating: w[1]), w2 = SIMD8<Float>(repeating: w[2])
         let w3 = SIMD8<Float>(repeating: w[3]), w4 = SIMD8<Float>(repeating: w[4]), w5 = SIMD8<Float>(repeating: w[5])
         let w6 = SIMD8<Float>(repeating: w[6]), w7 = SIMD8<Float>(repeating: w[7]), w8 = SIMD8<Float>(repeating: w[8])
         let b = SIMD8<Float>(repeating: bias)
-        let cols = p.cols
+        let cols = p.cols, rowStep = p.sh &* cols, outW = p.outW
         for oh in 0..<p.outH {
-            let r0 = padded + oh * p.sh * cols
+            let r0 = padded + oh &* rowStep
             let r1 = r0 + cols, r2 = r1 + cols
-            let orow = output + oh * p.outW
+            let orow = output + oh &* outW
             var ow = 0
-            while ow < p.outW {
-                let x = ow * stride
+            while ow < outW {
+                let x = ow &* stride
                 var acc = b
-                acc += w0 * load8(r0 + x, stride: stride)
-                acc += w1 * load8(r0 + x + 1, stride: stride)
-                acc += w2 * load8(r0 + x + 2, stride: stride)
-                acc += w3 * load8(r1 + x, stride: stride)
-                acc += w4 * load8(r1 + x + 1, stride: stride)
-                acc += w5 * load8(r1 + x + 2, stride: stride)
-                acc += w6 * load8(r2 + x, stride: stride)
-                acc += w7 * load8(r2 + x + 1, stride: stride)
-                acc += w8 * load8(r2 + x + 2, stride: stride)
-                let remaining = p.outW - ow
-                if remaining >= 8 {
-                    UnsafeMutableRawPointer(orow + ow).storeBytes(of: acc, as: SIMD8<Float>.self)
-                } else {
-                    for lane in 0..<remaining { orow[ow + lane] = acc[lane] }
-                }
-                ow += 8
+                acc += w0 * PaddedPlane.load8(r0 + x, stride: stride)
+                acc += w1 * PaddedPlane.load8(r0 + (x &+ 1), stride: stride)
+                acc += w2 * PaddedPlane.load8(r0 + (x &+ 2), stride: stride)
+                acc += w3 * PaddedPlane.load8(r1 + x, stride: stride)
+                acc += w4 * PaddedPlane.load8(r1 + (x &+ 1), stride: stride)
+                acc += w5 * PaddedPlane.load8(r1 + (x &+ 2), stride: stride)
+                acc += w6 * PaddedPlane.load8(r2 + x, stride: stride)
+                acc += w7 * PaddedPlane.load8(r2 + (x &+ 1), stride: stride)
+                acc += w8 * PaddedPlane.load8(r2 + (x &+ 2), stride: stride)
+                PaddedPlane.store(activation.apply(acc), at: orow + ow, valid: outW &- ow, end: end)
+                ow &+= 8
             }
-            if !activation.isIdentity { activation.addBiasAndApply(to: orow, count: p.outW, bias: 0) }
         }
     }
 }

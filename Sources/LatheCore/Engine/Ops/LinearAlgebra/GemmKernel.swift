@@ -1,5 +1,3 @@
-import CBLAS
-
 /// ONNX Gemm: `Y = alpha · A' · B' + beta · C` with A' = transA ? Aᵀ : A,
 /// B' = transB ? Bᵀ : B, C optional (opset ≥ 11) and unidirectionally
 /// broadcast to [M, N], then the fused activation. C is written into Y first
@@ -45,9 +43,9 @@ enum GemmKernel {
                         if !transA && transB && m < n {
                             Self.productTransposed(a: ap, b: bp, m: m, n: n, k: k, alpha: alpha, accumulatingInto: y)
                         } else {
-                            cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                                        Int32(m), Int32(n), Int32(k), alpha, ap, Int32(a.shape[1]), bp, Int32(b.shape[1]),
-                                        useC ? 1 : 0, y, Int32(n))
+                            ParallelGemm.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
+                                               a: ap, lda: a.shape[1], b: bp, ldb: b.shape[1], beta: useC ? 1 : 0,
+                                               c: y, ldc: n)
                         }
                     }
                     if !activation.isIdentity { activation.addBiasAndApply(to: y, count: m * n, bias: 0) }
@@ -66,8 +64,7 @@ enum GemmKernel {
                                   accumulatingInto y: UnsafeMutablePointer<Float>) {
         let t = UnsafeMutablePointer<Float>.allocate(capacity: n * m)
         defer { t.deallocate() }
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(n), Int32(m), Int32(k),
-                    alpha, b, Int32(k), a, Int32(k), 0, t, Int32(m))
+        ParallelGemm.sgemm(transB: true, m: n, n: m, k: k, alpha: alpha, a: b, lda: k, b: a, ldb: k, c: t, ldc: m)
         for i in 0..<m {
             let row = y + i * n
             for j in 0..<n { row[j] += t[j * m + i] }

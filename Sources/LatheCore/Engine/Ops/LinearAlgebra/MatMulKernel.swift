@@ -1,5 +1,3 @@
-import CBLAS
-
 /// ONNX MatMul with numpy semantics: 1-D operands are promoted (a row vector
 /// on the left, a column vector on the right) and the added axis removed from
 /// the result; leading (batch) axes broadcast. When the right operand is a
@@ -37,8 +35,11 @@ enum MatMulKernel {
                         // [..., M, K] × [K, N]: the batch is just more rows.
                         sgemm(ap, bp, y, m: batchCount * m, k: k, n: n)
                     } else {
-                        for i in 0..<batchCount {
-                            sgemm(ap + aOffsets[i], bp + bOffsets[i], y + i * m * n, m: m, k: k, n: n)
+                        // Independent products: split them across workers before splitting any one.
+                        OpParallelism.forEachPart(of: batchCount, work: batchCount * m * n * k) { products in
+                            for i in products {
+                                sgemm(ap + aOffsets[i], bp + bOffsets[i], y + i * m * n, m: m, k: k, n: n)
+                            }
                         }
                     }
                 }
@@ -50,8 +51,7 @@ enum MatMulKernel {
     @inline(__always)
     static func sgemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
                       m: Int, k: Int, n: Int) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k),
-                    1, a, Int32(k), b, Int32(n), 0, y, Int32(n))
+        ParallelGemm.sgemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: y, ldc: n)
     }
 
     static func integerProduct(_ a: [Int64], _ b: [Int64], m: Int, k: Int, n: Int,

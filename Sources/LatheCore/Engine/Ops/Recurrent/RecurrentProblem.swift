@@ -172,8 +172,8 @@ struct RecurrentProblem {
                 w.floats.withUnsafeBufferPointer { wb in
                     guard let xp = xb.baseAddress, let wp = wb.baseAddress else { return }
                     // W [D, G·H, I] is the matrix [D·G·H, I].
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(columns), Int32(inputSize),
-                                1, xp, Int32(inputSize), wp, Int32(inputSize), 0, o, Int32(columns))
+                    ParallelGemm.sgemm(transB: true, m: rows, n: columns, k: inputSize, a: xp, lda: inputSize,
+                                       b: wp, ldb: inputSize, c: o, ldc: columns)
                 }
             }
         }

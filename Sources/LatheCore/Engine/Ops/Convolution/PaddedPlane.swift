@@ -1,0 +1,66 @@
+/// The scratch layout of the padded depthwise paths: one input channel plane
+/// copied into a zero-padded plane holding exactly the rows and columns the
+/// outputs read, so every output is the same taps with no bounds tests.
+///
+/// The plane has slack after its last row: a block of eight outputs reads
+/// up to 7 values past a row's end at stride 1, and a stride-2 block loads
+/// sixteen values from its start, up to 15 past. Those lanes are discarded.
+struct PaddedPlane {
+    let inH, inW, outH, outW: Int
+    let kh, kw, sh, sw, dh, dw: Int
+    let padTop, padLeft: Int
+    /// Rows and columns of the padded plane.
+    let rows, cols: Int
+    /// Floats to allocate: the plane and its slack.
+    let scratchCount: Int
+
+    static let slack = 32
+
+    /// `g`: canonical geometry with a unit depth axis.
+    init(_ g: SpatialGeometry) {
+        inH = g.input[1]; inW = g.input[2]; outH = g.output[1]; outW = g.output[2]
+        kh = g.kernel[1]; kw = g.kernel[2]; sh = g.strides[1]; sw = g.strides[2]
+        dh = g.dilations[1]; dw = g.dilations[2]
+        padTop = g.padBegin[1]; padLeft = g.padBegin[2]
+        rows = (outH - 1) * sh + (kh - 1) * dh + 1
+        cols = (outW - 1) * sw + (kw - 1) * dw + 1
+        scratchCount = rows * cols + Self.slack
+    }
+
+    /// Copies one input plane into the interior of the padded plane; input
+    /// cells no output reads (rows or columns a stride leaves over at the
+    /// end) are skipped. Padding cells are never written, so zeroing the
+    /// scratch once serves every plane.
+    func copy(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>) {
+        let colLo = max(0, -padLeft), colHi = min(inW, cols - padLeft)
+        guard colLo < colHi else { return }
+        for ih in max(0, -padTop)..<min(inH, rows - padTop) {
+            (dst + (ih + padTop) * cols + colLo + padLeft)
+                .update(from: src + ih * inW + colLo, count: colHi - colLo)
+        }
+    }
+
+    /// The inputs of eight consecutive outputs for one tap: contiguous for
+    /// stride 1; for stride 2 sixteen consecutive values, even lanes kept.
+    @inline(__always)
+    static func load8(_ p: UnsafePointer<Float>, stride: Int) -> SIMD8<Float> {
+        stride == 1
+            ? UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+            : UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self).evenHalf
+    }
+
+    /// Stores a finished block of eight outputs at `target`. Planes are
+    /// written in address order, so lanes past a row's end land on outputs
+    /// not computed yet (which overwrite them later) and the block is stored
+    /// whole; only a block that would pass `end`, the end of the whole
+    /// output, is stored lane by lane (`valid` lanes).
+    @inline(__always)
+    static func store(_ block: SIMD8<Float>, at target: UnsafeMutablePointer<Float>, valid: Int,
+                      end: UnsafeMutablePointer<Float>) {
+        if end - target >= 8 {
+            UnsafeMutableRawPointer(target).storeBytes(of: block, as: SIMD8<Float>.self)
+        } else {
+            for lane in 0..<min(valid, 8) { target[lane] = block[lane] }
+        }
+    }
+}
