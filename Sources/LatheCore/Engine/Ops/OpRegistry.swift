@@ -1,9 +1,9 @@
 /// One op's implementation: takes the node (attributes) and its inputs in
 /// order (nil for an omitted optional input) and returns its outputs in order.
 /// Kernels throw `LatheError.badInput` naming the node for inputs they cannot
-/// handle (wrong ranks, unsupported attribute values). Each kernel runs
-/// single-threaded: the evaluator parallelises over batches and keeps BLAS to
-/// one thread.
+/// handle (wrong ranks, unsupported attribute values). BLAS runs on one
+/// thread; the evaluator parallelises over batches, and a heavy kernel splits
+/// its work only through `OpParallelism` (when there are spare threads).
 public typealias Kernel = @Sendable (_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor]
 
 /// Every op the engine can execute, in one table: the only place an op name
