@@ -32,9 +32,11 @@ struct PaddedPlane {
     /// end) are skipped. Padding cells are never written, so zeroing the
     /// scratch once serves every plane.
     func copy(_ src: UnsafePointer<Float>, into dst: UnsafeMutablePointer<Float>) {
+        // Padding wider than the kernel's reach can leave no input cell read at all.
         let colLo = max(0, -padLeft), colHi = min(inW, cols - padLeft)
-        guard colLo < colHi else { return }
-        for ih in max(0, -padTop)..<min(inH, rows - padTop) {
+        let rowLo = max(0, -padTop), rowHi = min(inH, rows - padTop)
+        guard colLo < colHi, rowLo < rowHi else { return }
+        for ih in rowLo..<rowHi {
             (dst + (ih + padTop) * cols + colLo + padLeft)
                 .update(from: src + ih * inW + colLo, count: colHi - colLo)
         }
