@@ -1,10 +1,11 @@
 @testable import LatheCore
 import Testing
 
-/// Op-level parallelism splits only independent outputs: images and
-/// depthwise channels reproduce the serial values exactly; a GEMM split by
-/// rows or columns may round differently (OpenBLAS blocks a smaller product
-/// its own way; 5e-6 relative at k = 256 here), never by more than rounding.
+/// Op-level parallelism splits only independent outputs: depthwise channels
+/// reproduce the serial values exactly; a GEMM split by rows or columns, or
+/// images whose GEMMs are grouped differently, may round differently
+/// (OpenBLAS blocks a smaller product its own way; 5e-6 relative at k = 256
+/// here), never by more than rounding.
 @Suite struct OpParallelismTests {
     /// Deterministic values in [-1, 1).
     static func random(_ shape: [Int], seed: UInt32) -> Tensor {
@@ -42,13 +43,14 @@ import Testing
         }
     }
 
-    @Test func convolutionSplitByImagesIsExact() throws {
+    @Test func convolutionSplitByImagesAgreesToRounding() throws {
         let x = Self.random([6, 8, 20, 20], seed: 1), w = Self.random([16, 8, 3, 3], seed: 2)
         let b = Self.random([16], seed: 3)
         let attributes: [String: AttributeValue] = ["pads": .ints([1, 1, 1, 1]), FusedActivation.activationKey: .string("Relu")]
         let serial = try run("Conv", [x, w, b], attributes, width: 1)
         let split = try run("Conv", [x, w, b], attributes, width: 2)
-        #expect(split.shape == serial.shape && split.floats == serial.floats)
+        #expect(split.shape == serial.shape)
+        #expect(maxRelativeDifference(split, serial) < 2e-5)
     }
 
     @Test func depthwiseSplitByChannelsIsExact() throws {

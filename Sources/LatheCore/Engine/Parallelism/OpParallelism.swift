@@ -10,10 +10,10 @@ import Foundation
 ///
 /// Ops split only work large enough to repay a dispatch (`minimumWork`), and
 /// only along independent outputs (images, channels, rows or columns of a
-/// product; never the terms of one sum). Images and channels give the serial
-/// values exactly; a block of a product can round differently (up to 5e-6
-/// relative at k = 256), because OpenBLAS blocks a smaller product its own
-/// way. Evaluations with the same thread count and batch size make the same
+/// product; never the terms of one sum). Depthwise channels give the serial
+/// values exactly; a block of a product, or a share of the images whose GEMMs
+/// group differently, can round differently (up to 5e-6 relative at
+/// k = 256), because OpenBLAS blocks a smaller product its own way. Evaluations with the same thread count and batch size make the same
 /// splits, so the explorer and `lathe eval` agree.
 public enum OpParallelism {
     /// Workers the op running on this thread may use; 1 outside an evaluator.
