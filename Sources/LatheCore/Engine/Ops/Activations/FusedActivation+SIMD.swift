@@ -38,7 +38,9 @@ extension FusedActivation {
 extension FusedActivation {
     /// `dst = act(src + bias)` over `count` values: moving a GEMM product
     /// into place and finishing it in one pass over memory instead of a copy
-    /// and then `addBiasAndApply`. Same arithmetic, same results.
+    /// and then `addBiasAndApply`. Same arithmetic, same results. Never
+    /// inlined, so its SIMD loads stay inlined here (see `DepthwiseConv3x3.run`).
+    @inline(never)
     func storeAddingBias(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int,
                          bias: Float) {
         let b = SIMD8<Float>(repeating: bias)

@@ -17,6 +17,8 @@ enum DepthwiseConvPadded {
     }
 
     /// Same contract as `DepthwiseConv.run`; the caller checked `applies`.
+    /// Never inlined, for the reason `DepthwiseConv3x3.run` gives.
+    @inline(never)
     static func run(input: UnsafePointer<Float>, batch: Int, channels: Int, multiplier: Int,
                     weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, geometry g: SpatialGeometry,
                     activation: FusedActivation, output: UnsafeMutablePointer<Float>) {

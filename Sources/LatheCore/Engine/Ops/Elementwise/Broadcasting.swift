@@ -117,21 +117,35 @@ enum Broadcasting {
         return [R](unsafeUninitializedCapacity: n) { out, count in
             a.withUnsafeBufferPointer { pa in
                 b.withUnsafeBufferPointer { pb in
-                    let o = out.baseAddress!
-                    plan.forEachRun { offsets, start, run, inner in
-                        let oa = offsets[0], ob = offsets[1]
-                        let sa = inner[0], sb = inner[1]
+                    guard let o = out.baseAddress, let a0 = pa.baseAddress, let b0 = pb.baseAddress else { return }
+                    // Each run works on base pointers, so the loops carry no index
+                    // arithmetic to overflow-check and vectorise.
+                    @inline(__always)
+                    func run(_ oa: Int, _ ob: Int, _ start: Int, _ count: Int, _ sa: Int, _ sb: Int) {
+                        let x = a0 + oa, y = b0 + ob, z = o + start
                         if sa == 1 && sb == 1 {
-                            for j in 0..<run { (o + start + j).initialize(to: f(pa[oa + j], pb[ob + j])) }
+                            for j in 0..<count { (z + j).initialize(to: f(x[j], y[j])) }
                         } else if sa == 1 {
-                            let y = pb[ob]
-                            for j in 0..<run { (o + start + j).initialize(to: f(pa[oa + j], y)) }
+                            let v = y.pointee
+                            for j in 0..<count { (z + j).initialize(to: f(x[j], v)) }
                         } else if sb == 1 {
-                            let x = pa[oa]
-                            for j in 0..<run { (o + start + j).initialize(to: f(x, pb[ob + j])) }
+                            let u = x.pointee
+                            for j in 0..<count { (z + j).initialize(to: f(u, y[j])) }
                         } else {
-                            let v = f(pa[oa], pb[ob])
-                            for j in 0..<run { (o + start + j).initialize(to: v) }
+                            let v = f(x.pointee, y.pointee)
+                            for j in 0..<count { (z + j).initialize(to: v) }
+                        }
+                    }
+                    if plan.dims.count == 2 {
+                        // [rows, columns] (a bias over the last axis, a per-row scale): no odometer.
+                        let rows = plan.dims[0], columns = plan.dims[1]
+                        let sa = plan.strides[0], sb = plan.strides[1]
+                        for r in 0..<rows {
+                            run(r &* sa[0], r &* sb[0], r &* columns, columns, sa[1], sb[1])
+                        }
+                    } else {
+                        plan.forEachRun { offsets, start, count, inner in
+                            run(offsets[0], offsets[1], start, count, inner[0], inner[1])
                         }
                     }
                 }
