@@ -24,26 +24,15 @@ enum DepthwiseConv3x3 {
                     weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, geometry g: SpatialGeometry,
                     activation: FusedActivation, output: UnsafeMutablePointer<Float>) {
         let plan = PaddedPlane(g)
-        let outChannels = channels * multiplier
-        let end = output + batch * outChannels * plan.outH * plan.outW
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: plan.scratchCount)
-        defer { scratch.deallocate() }
-        // Padding cells are never written by the copy, so one zeroing serves every plane.
-        scratch.initialize(repeating: 0, count: plan.scratchCount)
-        for n in 0..<batch {
-            for ic in 0..<channels {
-                plan.copy(input + (n * channels + ic) * plan.inH * plan.inW, into: scratch)
-                for m in 0..<multiplier {
-                    let oc = ic * multiplier + m
-                    let out = output + (n * outChannels + oc) * plan.outH * plan.outW
-                    if plan.sw == 1 {
-                        plane(scratch, weights: weights + oc * 9, bias: bias?[oc] ?? 0, plan: plan, stride: 1,
-                              activation: activation, output: out, end: end)
-                    } else {
-                        plane(scratch, weights: weights + oc * 9, bias: bias?[oc] ?? 0, plan: plan, stride: 2,
-                              activation: activation, output: out, end: end)
-                    }
-                }
+        plan.forEachOutputPlane(input: input, batch: batch, channels: channels, multiplier: multiplier,
+                                output: output) { padded, oc, out, end in
+            // The literal strides let each call specialise its loads.
+            if plan.sw == 1 {
+                plane(padded, weights: weights + oc * 9, bias: bias?[oc] ?? 0, plan: plan, stride: 1,
+                      activation: activation, output: out, end: end)
+            } else {
+                plane(padded, weights: weights + oc * 9, bias: bias?[oc] ?? 0, plan: plan, stride: 2,
+                      activation: activation, output: out, end: end)
             }
         }
     }

@@ -42,6 +42,33 @@ struct PaddedPlane {
         }
     }
 
+    /// Drives a depthwise layer: each input channel plane is copied once into
+    /// a zeroed scratch plane, then `plane(padded, oc, out, end)` computes
+    /// each of its `multiplier` output planes. Planes go in address order,
+    /// which `store`'s whole-block spill relies on; `end` is the end of the
+    /// whole output.
+    @inline(__always)
+    func forEachOutputPlane(input: UnsafePointer<Float>, batch: Int, channels: Int, multiplier: Int,
+                            output: UnsafeMutablePointer<Float>,
+                            _ plane: (_ padded: UnsafePointer<Float>, _ oc: Int, _ out: UnsafeMutablePointer<Float>,
+                                      _ end: UnsafeMutablePointer<Float>) -> Void) {
+        let outChannels = channels * multiplier
+        let planeCount = outH * outW
+        let end = output + batch * outChannels * planeCount
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
+        defer { scratch.deallocate() }
+        scratch.initialize(repeating: 0, count: scratchCount)
+        for n in 0..<batch {
+            for ic in 0..<channels {
+                copy(input + (n * channels + ic) * inH * inW, into: scratch)
+                for m in 0..<multiplier {
+                    let oc = ic * multiplier + m
+                    plane(scratch, oc, output + (n * outChannels + oc) * planeCount, end)
+                }
+            }
+        }
+    }
+
     /// The inputs of eight consecutive outputs for one tap: contiguous for
     /// stride 1; for stride 2 sixteen consecutive values, even lanes kept.
     @inline(__always)
