@@ -392,7 +392,7 @@ class _Graph:
         del graph.node[:]
         graph.node.extend(self.nodes)
         del graph.initializer[:]
-        used = {i for n in self.nodes for i in n.input if i}
+        used = {i for n in self.nodes for i in reads(n)}  # subgraphs' outer-scope reads too
         graph.initializer.extend(numpy_helper.from_array(np.asarray(v), k)
                                  for k, v in self.constants.items() if k in used)
         del graph.input[:]
