@@ -406,7 +406,7 @@ def make_segmenter(data):
                     "hold-out).",
         "metric": "onnxruntime on the evaluation set: per-pixel accuracy {pixel_accuracy:.4f}; IoU background "
                   "{iou_background:.4f}, stroke {iou_stroke:.4f}, hole {iou_hole:.4f} (mean IoU {mean_iou:.4f}). "
-                  "The right automatic metric for this output is argmax agreement per pixel over axis 1.",
+                  "Lathe scores it automatically with top-1 per pixel: argmax over axis 1 at every pixel against the per-pixel labels (agreement per pixel with the uncompressed model without labels).",
     }
     return write_task_sample("segmenter", onnx_model, x, yte, readme, segmentation_metrics,
                              numpy_outputs(model, x, "Softmax1"))
@@ -536,8 +536,8 @@ def make_sigmoid_head(data):
                 "spam/ham head): Conv 5×5 (8) + Relu + MaxPool, Conv 5×5 (16) + Relu + MaxPool, Flatten, Gemm "
                 "400→32 + Relu, Gemm 32→1, Sigmoid.",
         "output": "probability that the digit is ≥ 5 (Sigmoid of one logit).",
-        "labels": "int64 0/1 (digit ≥ 5). Note that an argmax over the single unit is always 0, so Lathe's "
-                  "argmax `top1` today equals the share of label 0 whatever the model does.",
+        "labels": "int64 0/1 (digit ≥ 5). An argmax over the single unit is always 0, so Lathe "
+                  "scores this output by SQNR against the uncompressed model (`--metric auto`), not top-1.",
         "training": f"numpy only, Adam 2e-3 with cosine decay, {epochs} epochs, batch 64, ±2-pixel shifts, binary "
                     "cross-entropy on the logit, on the 3,000 MNIST training images; `data.npz` holds the first "
                     f"{SIGMOID_EVAL} held-out images.",

@@ -386,9 +386,19 @@ def close(a, b, rel=1e-9, abs_=1e-12):
     return abs(a - b) <= max(abs_, rel * max(abs(a), abs(b)))
 
 
+def is_classifier(scores, labels):
+    """Integer labels, one per sample, and class scores [N, C>=2] (trailing 1s allowed): the shape Lathe scores
+    with top-1 per sample. Other tasks' metrics are checked by scripts/crosscheck_metrics.py."""
+    if labels is None or labels.ndim != 1 or not np.issubdtype(labels.dtype, np.integer):
+        return False
+    scores = np.asarray(scores)
+    return scores.ndim >= 2 and scores.shape[1] >= 2 and all(d == 1 for d in scores.shape[2:])
+
+
 def check_eval_json(report, name, js, n, ort_top1, baseline, has_labels):
     problems = []
-    required = ["agreement", "samples", "size_bytes", "baseline_size_bytes", "compression_ratio"]
+    required = ["agreement", "samples", "size_bytes", "baseline_size_bytes", "compression_ratio", "metric",
+                "sqnr_db", "cosine"]
     required += ["top1"] if has_labels else []
     missing = [k for k in required if k not in js]
     if missing:
@@ -400,9 +410,13 @@ def check_eval_json(report, name, js, n, ort_top1, baseline, has_labels):
             problems.append(f"top1 {js['top1']} != onnxruntime {ort_top1}")
     elif js.get("top1") is not None:
         problems.append(f"top1 {js['top1']} reported without labels")
+    # Agreement is null for an output without a class axis; otherwise the model agrees with itself.
     agreement = js["agreement"]
-    if not isinstance(agreement, (int, float)) or not close(float(agreement), 1.0):
+    if agreement is not None and (not isinstance(agreement, (int, float)) or not close(float(agreement), 1.0)):
         problems.append(f"agreement {agreement} != 1 for the uncompressed model")
+    if js["sqnr_db"] is not None or js["cosine"] != 1:
+        problems.append(f"sqnr_db {js['sqnr_db']}, cosine {js['cosine']} for the uncompressed model "
+                        "(expected null, i.e. infinite, and 1)")
     size, base, ratio = js["size_bytes"], js["baseline_size_bytes"], js["compression_ratio"]
     if not all(isinstance(v, (int, float)) for v in (size, base, ratio)) or size <= 0 or base <= 0:
         problems.append(f"sizes not positive numbers: size {size}, baseline {base}, ratio {ratio}")
@@ -567,7 +581,8 @@ def check_target(report, target, lathe, tmp):
     labels = data.get("y")
     output = target.output or proto.graph.output[0].name
     live = ort_outputs(target.model, feeds, [output])[output]
-    ref_top1 = top1(live, labels) if labels is not None else None
+    classifier = is_classifier(live, labels)
+    ref_top1 = top1(live, labels) if classifier else None
     if target.reference is not None:
         stored = np.load(target.reference)
         diff = float(np.max(np.abs(stored.astype(np.float64) - live))) if stored.shape == live.shape else None
@@ -599,9 +614,8 @@ def check_target(report, target, lathe, tmp):
         if problem:
             report.fail(f"{name} eval JSON fields", problem)
         else:
-            check_eval_json(report, name, js, samples, ref_top1, deployed_baseline(proto, output),
-                            labels is not None)
-        check_outputs(report, name, saved, live, labels)
+            check_eval_json(report, name, js, samples, ref_top1, deployed_baseline(proto, output), classifier)
+        check_outputs(report, name, saved, live, labels if classifier else None)
     # A model with several inputs is inspected with its data (its inputs' shapes may not be fixed).
     several = len(data_input_names(proto)) > 1
     check_inspect(report, lathe, name, target.model, layers, proto, data=target.data if several else None)

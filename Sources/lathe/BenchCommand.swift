@@ -39,8 +39,7 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let model = inputs.model, data = inputs.data
-        let loaded = try EngineCommandSupport.load(model: model, data: data, output: scored.output,
-                                                   outputBatchAxis: scored.outputBatchAxis,
+        let loaded = try EngineCommandSupport.load(model: model, data: data, scored: scored,
                                                    batch: batching.batch, threads: batching.threads,
                                                    cacheMB: activationCache.cacheMB)
         let result = try Loading.naming(model) {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import LatheCore
 
 // Options several commands share, declared once so their flags, help and
 // defaults cannot drift apart. None defines `validate()`: an option group's
@@ -15,7 +16,8 @@ struct ModelDataOptions: ParsableArguments {
     var data: String
 }
 
-/// `--output`: which model output is scored; `--output-batch-axis`: which of its axes holds the samples.
+/// `--output`: which model output is scored; `--output-batch-axis`: which of its axes holds the samples;
+/// `--metric` and `--class-axis`: how it is scored (`Scoring`).
 struct ScoredOutputOption: ParsableArguments {
     @Option(help: "Name of the model output to score (default: the first output).")
     var output: String?
@@ -24,6 +26,24 @@ struct ScoredOutputOption: ParsableArguments {
             help: ArgumentHelp("Axis of the scored output that holds the samples (default: found by shape inference, "
                 + "e.g. 1 for a sequence-first [T, N, C] output).", valueName: "K"))
     var outputBatchAxis: Int?
+
+    @Option(help: ArgumentHelp("How the output is scored: auto, top1, agree, sqnr, cosine, mse or mae (default: auto, "
+                + "chosen from the output's shape and the labels; the choice is said on stderr).", valueName: "NAME"))
+    var metric: MetricChoice = .auto
+
+    @Option(name: .customLong("class-axis"),
+            help: ArgumentHelp("Class axis of the scored output, counted with the samples first (default: 1 for "
+                + "[N, C] and [N, C, H, W], the last for [N, T, C]).", valueName: "K"))
+    var classAxis: Int?
+
+    var scoring: ScoringRequest { ScoringRequest(metric: metric.metric, classAxis: classAxis) }
+}
+
+/// `--metric`'s values: a metric, or `auto`.
+enum MetricChoice: String, ExpressibleByArgument, CaseIterable {
+    case auto, top1, agree, sqnr, cosine, mse, mae
+
+    var metric: ScoreMetric? { ScoreMetric(rawValue: rawValue) }
 }
 
 /// `--batch` and `--threads`: how an evaluation is split over batches and workers.

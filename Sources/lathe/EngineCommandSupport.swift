@@ -36,19 +36,22 @@ enum EngineCommandSupport {
     }
 
     /// Loads model and data, binds them (reporting unused arrays and a fixed batch), and builds the evaluator.
-    static func load(model: String, data: String, output: String?, outputBatchAxis: Int? = nil, batch: Int?,
+    static func load(model: String, data: String, scored: ScoredOutputOption, batch: Int?,
                      threads: Int?, cacheMB: Int? = nil) throws -> Loaded {
+        let output = scored.output
         try InputFiles.checkReadable(model, what: "model")
         try InputFiles.checkReadable(data, what: "data")
         let loadedModel = try Loading.model(model)
         try Loading.checkOutput(output, of: loadedModel, path: model)
         let dataset = try Loading.dataset(data)
         let session = try Loading.session(loadedModel, path: model, data: dataset, output: output,
-                                          outputBatchAxis: outputBatchAxis)
+                                          outputBatchAxis: scored.outputBatchAxis)
         var options = EvaluatorOptions(batchSize: try batchSize(requested: batch, session: session, dataset: dataset),
-                                       threads: threads ?? ProcessInfo.processInfo.activeProcessorCount)
+                                       threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                                       scoring: scored.scoring)
         if let cacheMB { options.cacheCapacityBytes = cacheMB * 1_000_000 }
         let evaluator = try Loading.naming(data) { try PlanEvaluator(session: session, dataset: dataset, options: options) }
+        Loading.announce(evaluator.scoring)
         return Loaded(session: session, dataset: dataset, evaluator: evaluator,
                       modelHash: try ContentHash.hex(ofFile: model), dataHash: try ContentHash.hex(ofFile: data))
     }
@@ -78,6 +81,4 @@ enum EngineCommandSupport {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1, got \(threads)") }
     }
 
-    /// A metric value for text output: "96.2%".
-    static func metric(_ value: Double?) -> String { TextFormatting.percent(value) }
 }

@@ -6,18 +6,22 @@ import LatheCore
 struct EvalCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "eval",
-        abstract: "Evaluate a model on a dataset: top-1/top-5 accuracy, macro F1, agreement and size.",
+        abstract: "Evaluate a model on a dataset: its metric, top-1/top-5 accuracy, macro F1, agreement, SQNR and size.",
         discussion: """
-            With --config, the configuration's compression (quantization, pruning, sharing, low-rank, \
-            activation bits) is applied first: agreement is then measured against the uncompressed \
-            model, and size_bytes / compression_ratio follow the size model.
+            The metric (--metric, default auto) is chosen from the scored output's shape and the labels: \
+            top-1 for integer labels shaped like the output's positions, mse for float labels shaped like \
+            the output, agreement at every position for class scores, SQNR otherwise; the choice and its \
+            reason are said on stderr. With --config, the configuration's compression (quantization, \
+            pruning, sharing, low-rank, activation bits) is applied first: agreement, SQNR and cosine are \
+            then measured against the uncompressed model, and size_bytes / compression_ratio follow the \
+            size model.
             """
     )
 
     @Argument(help: "The model (.onnx).")
     var model: String
 
-    @Option(help: "Evaluation data (.npz: one array per model input, by name, and optional integer labels y; or .npy).")
+    @Option(help: "Evaluation data (.npz: one array per model input, by name, and optional labels y; or .npy).")
     var data: String
 
     @OptionGroup var scored: ScoredOutputOption
@@ -62,12 +66,15 @@ struct EvalCommand: ParsableCommand {
         let options = EvaluatorOptions(batchSize: batchSize,
                                        threads: batching.threads ?? ProcessInfo.processInfo.activeProcessorCount,
                                        cacheCapacityBytes: 0,
-                                       calibrationSamples: calibSamples ?? EvaluatorOptions().calibrationSamples)
+                                       calibrationSamples: calibSamples ?? EvaluatorOptions().calibrationSamples,
+                                       scoring: scored.scoring)
         let bar = ProgressBar()
         let report: PlanEvaluation
         do {
             report = try Loading.naming(model, or: [data] + (config.map { [$0] } ?? []), foreign: .internalFailure) {
-                try Self.evaluate(plan, session: session, dataset: dataset, options: options) { phase, done, total in
+                let evaluator = try PlanEvaluator(session: session, dataset: dataset, options: options)
+                Loading.announce(evaluator.scoring)
+                return try evaluator.evaluate(plan) { phase, done, total in
                     bar.update(phase, done: done, total: total)
                 }
             }
@@ -82,26 +89,6 @@ struct EvalCommand: ParsableCommand {
     }
 }
 
-extension EvalCommand {
-    /// Evaluates `plan` on every sample through `PlanEvaluator`, the evaluation
-    /// path of the live session, sensitivity, search and `lathe bench`, so
-    /// `lathe eval` reproduces the numbers the explorer shows: metrics (agreement
-    /// against the uncompressed model), outputs in dataset order and the size
-    /// model's totals. Without `--config`, `plan` is the identity plan.
-    static func evaluate(_ plan: CompressionPlan, session: InferenceSession, dataset: Dataset,
-                         options: EvaluatorOptions,
-                         progress: @escaping @Sendable (String, Int, Int) -> Void) throws -> PlanEvaluation {
-        let evaluator = try PlanEvaluator(session: session, dataset: dataset, options: options)
-        do {
-            return try evaluator.evaluate(plan, progress: progress)
-        } catch let error as LatheError where error.kind == .badInput && error.message.contains("[samples, classes]") {
-            // Metrics refuse outputs they cannot score; say which output, and how to pick another.
-            throw LatheError.badInput(
-                "output '\(session.outputName)': \(error.message) (pass --output NAME to score another output)")
-        }
-    }
-}
-
 /// The numbers `lathe eval` reports, in JSON and as text.
 struct EvalResult {
     var model: String
@@ -111,20 +98,34 @@ struct EvalResult {
     var config: String?
     var report: PlanEvaluation
 
-    /// Keys in a fixed order; unavailable metrics (no labels, fewer than 5 classes) are null.
+    /// Keys in a fixed order; unavailable numbers (no labels, fewer than 5 classes, no class axis) are null.
     var json: JSONValue {
-        let m = report.metrics
+        let totals = report.totals
+        let scoring = report.scoring
+        let metric = scoring.metric
+        let value = totals.value(of: metric)
         return .object([
             ("model", .string(model)),
             ("data", .string(data)),
             ("output", .string(output)),
             ("config", config.map { .string($0) } ?? .null),
-            ("samples", .int(m.samples)),
-            ("classes", .int(m.classes)),
-            ("top1", .number(m.top1)),
-            ("top5", .number(m.top5)),
-            ("macro_f1", .number(m.macroF1)),
-            ("agreement", .number(m.agreement)),
+            ("samples", .int(totals.samples)),
+            ("classes", .int(classes)),
+            ("metric", .object([
+                ("name", .string(metric.rawValue)),
+                ("value", .number(value)),
+                ("unit", .string(metric.unit)),
+                ("higher_is_better", .bool(metric.higherIsBetter)),
+                ("reason", .string(scoring.reason)),
+            ])),
+            ("top1", .number(scoring.labelsMatchPositions ? totals.value(of: .top1) : nil)),
+            ("top5", .number(report.classification?.top5)),
+            ("macro_f1", .number(report.classification?.macroF1)),
+            ("agreement", .number(scoring.hasClasses ? totals.value(of: .agree) : nil)),
+            ("sqnr_db", .number(totals.sqnrDB)),
+            ("cosine", .number(totals.cosine)),
+            ("mse", .number(scoring.labelsMatchOutput ? totals.value(of: .mse) : nil)),
+            ("mae", .number(scoring.labelsMatchOutput ? totals.value(of: .mae) : nil)),
             ("size_bytes", .int(report.size.totalBytes)),
             ("baseline_size_bytes", .int(report.size.baselineBytes)),
             ("compression_ratio", .double(report.size.compressionRatio)),
@@ -132,22 +133,37 @@ struct EvalResult {
         ])
     }
 
+    /// Classes along the class axis (for an output of predicted classes: the highest + 1).
+    private var classes: Int {
+        report.scoring.predictionsGiven ? (report.classification?.classes ?? 0) : report.scoring.classes
+    }
+
     var text: String {
-        let m = report.metrics
+        let totals = report.totals
+        let scoring = report.scoring
+        let metric = scoring.metric
         var rows: [[String]] = [
             ["model", model],
-            ["data", "\(data) (\(TextFormatting.grouped(m.samples)) samples, \(m.classes) classes)"],
+            ["data", "\(data) (\(TextFormatting.grouped(totals.samples)) samples, \(classes) classes)"],
             ["output", output],
         ]
         if let config { rows.append(["config", config]) }
-        if m.top1 != nil {
-            rows.append(["top-1", TextFormatting.percent(m.top1)])
-            if m.top5 != nil { rows.append(["top-5", TextFormatting.percent(m.top5)]) }
-            rows.append(["macro F1", m.macroF1.map { String(format: "%.4f", $0) } ?? "-"])
-        } else {
-            rows.append(["top-1", "- (the data has no labels)"])
+        rows.append(["metric", "\(metric.label) \(TextFormatting.metric(totals.value(of: metric), metric)) "
+            + "(\(scoring.reason))"])
+        if scoring.labelsMatchPositions {
+            rows.append(["top-1", TextFormatting.percent(totals.value(of: .top1))])
+            if let top5 = report.classification?.top5 { rows.append(["top-5", TextFormatting.percent(top5)]) }
+            if let f1 = report.classification?.macroF1 { rows.append(["macro F1", String(format: "%.4f", f1)]) }
+        } else if scoring.hasClasses {
+            rows.append(["top-1", "- (no integer labels shaped like the output's positions)"])
         }
-        rows.append(["agreement", TextFormatting.percent(m.agreement)])
+        if scoring.labelsMatchOutput {
+            rows.append(["MSE", TextFormatting.metric(totals.value(of: .mse), .mse)])
+            rows.append(["MAE", TextFormatting.metric(totals.value(of: .mae), .mae)])
+        }
+        if scoring.hasClasses { rows.append(["agreement", TextFormatting.percent(totals.value(of: .agree))]) }
+        rows.append(["SQNR", TextFormatting.metric(totals.sqnrDB, .sqnr)])
+        rows.append(["cosine", TextFormatting.metric(totals.cosine, .cosine)])
         let ratio = String(format: "%.2f", report.size.compressionRatio)
         rows.append(["size", "\(TextFormatting.bytes(report.size.totalBytes)) (baseline \(TextFormatting.bytes(report.size.baselineBytes)), ratio \(ratio)x)"])
         rows.append(["time", String(format: "%.2f s", report.seconds)])

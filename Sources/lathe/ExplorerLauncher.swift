@@ -24,8 +24,7 @@ struct ExplorerLauncher {
                                                            stdoutIsTTY: isatty(1) == 1) {
             throw LatheError.badInput(CursesBackend.unavailableMessage(reason))
         }
-        let loaded = try EngineCommandSupport.load(model: modelPath, data: dataPath, output: command.scored.output,
-                                                   outputBatchAxis: command.scored.outputBatchAxis,
+        let loaded = try EngineCommandSupport.load(model: modelPath, data: dataPath, scored: command.scored,
                                                    batch: command.batching.batch, threads: command.batching.threads)
         let layers = loaded.session.layers
         var plan = CompressionPlan.identity(layers: layers)
@@ -36,7 +35,9 @@ struct ExplorerLauncher {
         let session = SessionInfo(
             modelPath: modelPath, modelName: bundled ? "bundled sample: mobilenet/model.onnx" : Self.shortName(modelPath),
             dataPath: dataPath, dataName: bundled ? "data.npz" : Self.shortName(dataPath),
-            samples: loaded.evaluator.feedData.count, labelled: loaded.dataset.labels != nil, output: loaded.session.outputName,
+            samples: loaded.evaluator.feedData.count, labelled: loaded.dataset.labelArray != nil,
+            metric: loaded.evaluator.scoring.metric, metricReason: loaded.evaluator.scoring.reason,
+            output: loaded.session.outputName,
             isBundledSample: bundled)
         var state = AppState(
             session: session, layers: LayerInfo.all(in: loaded.session), plan: plan, keymap: keymap,

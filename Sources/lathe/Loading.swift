@@ -53,6 +53,12 @@ enum Loading {
     }
 
     /// One line on stderr, `warning: …`.
+    /// Says which metric was chosen automatically and why (one stderr line; nothing when --metric named it).
+    static func announce(_ scoring: Scoring) {
+        guard scoring.reason != Scoring.requestedReason else { return }
+        FileHandle.standardError.write(Data("metric: \(scoring.metric.rawValue) (\(scoring.reason))\n".utf8))
+    }
+
     static func warn(_ message: String) {
         FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
     }

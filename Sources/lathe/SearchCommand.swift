@@ -18,8 +18,17 @@ struct SearchCommand: ParsableCommand {
 
     @OptionGroup var inputs: ModelDataOptions
 
-    @Option(name: .customLong("max-drop"), help: "Largest allowed drop of top-1 (or agreement) below fp32, e.g. 0.01.")
+    @Option(name: .customLong("max-drop"),
+            help: "Largest allowed drop of top-1, agreement or cosine below fp32, as a fraction, e.g. 0.01.")
     var maxDrop: Double?
+
+    @Option(name: .customLong("min-sqnr"), help: ArgumentHelp("Smallest allowed SQNR against the uncompressed "
+                + "output (metric sqnr), e.g. 30.", valueName: "DB"))
+    var minSQNR: Double?
+
+    @Option(name: .customLong("max-increase"), help: ArgumentHelp("Largest allowed relative increase of the error "
+                + "(metrics mse and mae) over fp32, e.g. 0.1.", valueName: "R"))
+    var maxIncrease: Double?
 
     @Option(name: .customLong("target-ratio"), help: "Best accuracy with size at most baseline / RATIO.")
     var targetRatio: Double?
@@ -54,14 +63,17 @@ struct SearchCommand: ParsableCommand {
     func validate() throws {
         try EngineCommandSupport.validate(batch: batching.batch, threads: batching.threads,
                                           cacheMB: activationCache.cacheMB)
-        let given = [maxDrop != nil, targetRatio != nil, targetSize != nil].filter { $0 }.count
+        let given = [maxDrop != nil, minSQNR != nil, maxIncrease != nil, targetRatio != nil, targetSize != nil]
+            .filter { $0 }.count
         guard given == 1 else {
-            throw ValidationError("give exactly one of --max-drop, --target-ratio, --target-size")
+            throw ValidationError("give exactly one of --max-drop, --min-sqnr, --max-increase, --target-ratio, --target-size")
         }
     }
 
     var constraint: SearchConstraint {
         if let maxDrop { return .maxDrop(maxDrop) }
+        if let minSQNR { return .minSQNR(minSQNR) }
+        if let maxIncrease { return .maxIncrease(maxIncrease) }
         if let targetRatio { return .targetRatio(targetRatio) }
         return .targetSize(targetSize ?? 0)
     }
@@ -77,8 +89,7 @@ struct SearchCommand: ParsableCommand {
                                     maxEvaluations: maxEvals, model: model, modelHash: "", data: data,
                                     cache: noCache ? nil : SensitivityCache())
         try request.validate()
-        let loaded = try EngineCommandSupport.load(model: model, data: data, output: scored.output,
-                                                   outputBatchAxis: scored.outputBatchAxis,
+        let loaded = try EngineCommandSupport.load(model: model, data: data, scored: scored,
                                                    batch: batching.batch, threads: batching.threads,
                                                    cacheMB: activationCache.cacheMB)
         request.modelHash = loaded.modelHash
@@ -91,12 +102,12 @@ struct SearchCommand: ParsableCommand {
         }
         bar.finish()
         if let out {
-            let metricKey = outcome.metric == .top1 ? "top1" : "agreement"
+            let metric = outcome.metric
             try ConfigWriter.write(
                 CompressionConfig(plan: outcome.plan, model: model), to: out,
                 modelDescription: "\(model) (searched by lathe search, \(outcome.constraint.description))",
-                metrics: [(metricKey, String(format: "%.4f", outcome.value)),
-                          ("fp32_" + metricKey, String(format: "%.4f", outcome.baselineValue)),
+                metrics: [(metric.reportKey, metric.reportText(outcome.value)),
+                          ("fp32_" + metric.reportKey, metric.reportText(outcome.baselineValue)),
                           ("size_bytes", String(outcome.sizeBytes)),
                           ("compression_ratio", String(format: "%.2f", outcome.compressionRatio)),
                           ("int8_size_bytes", String(outcome.int8Bytes)),
@@ -112,6 +123,8 @@ struct SearchCommand: ParsableCommand {
         let constraint: JSONValue
         switch outcome.constraint {
         case .maxDrop(let drop): constraint = .object([("max_drop", .double(drop))])
+        case .minSQNR(let db): constraint = .object([("min_sqnr_db", .double(db))])
+        case .maxIncrease(let ratio): constraint = .object([("max_increase", .double(ratio))])
         case .targetRatio(let ratio): constraint = .object([("target_ratio", .double(ratio))])
         case .targetSize(let bytes): constraint = .object([("target_size", .int(bytes))])
         }
@@ -128,7 +141,8 @@ struct SearchCommand: ParsableCommand {
                                   ("size_bytes", .int(outcome.baselineBytes))])),
             ("result", .object([
                 ("value", .double(outcome.value)),
-                ("drop", .double(outcome.baselineValue - outcome.value)),
+                ("drop", .number(outcome.metric.loss == .decibels ? nil : outcome.baselineValue - outcome.value)),
+                ("degradation", .double(outcome.metric.degradation(baseline: outcome.baselineValue, value: outcome.value))),
                 ("size_bytes", .int(outcome.sizeBytes)),
                 ("compression_ratio", .double(outcome.compressionRatio)),
                 ("int8_size_bytes", .int(outcome.int8Bytes)),
@@ -149,7 +163,7 @@ struct SearchCommand: ParsableCommand {
         for point in outcome.paretoFront {
             rows.append([TextFormatting.bytes(point.sizeBytes),
                          String(format: "%.2fx", Double(outcome.baselineBytes) / Double(max(1, point.sizeBytes))),
-                         TextFormatting.percent(point.value), point.label])
+                         TextFormatting.metric(point.value, outcome.metric), point.label])
         }
         lines.append(TextFormatting.table(rows, rightAligned: [0, 1, 2]))
         lines.append("")
@@ -162,11 +176,12 @@ struct SearchCommand: ParsableCommand {
         lines.append("")
         let verdict = outcome.satisfied ? "meets \(outcome.constraint.description)"
                                         : "does NOT meet \(outcome.constraint.description)"
-        lines.append("chosen: \(name) \(TextFormatting.percent(outcome.value)) (fp32 "
-            + "\(TextFormatting.percent(outcome.baselineValue))), size \(TextFormatting.bytes(outcome.sizeBytes)) "
-            + String(format: "(%.2fx; %.2f of uniform int8)", outcome.compressionRatio,
-                     Double(outcome.sizeBytes) / Double(max(1, outcome.int8Bytes)))
-            + "; \(verdict)")
+        let value = TextFormatting.metric(outcome.value, outcome.metric)
+        let baseline = TextFormatting.metric(outcome.baselineValue, outcome.metric)
+        let size = String(format: "(%.2fx; %.2f of uniform int8)", outcome.compressionRatio,
+                          Double(outcome.sizeBytes) / Double(max(1, outcome.int8Bytes)))
+        lines.append("chosen: \(name) \(value) (fp32 \(baseline)), size \(TextFormatting.bytes(outcome.sizeBytes)) "
+            + size + "; \(verdict)")
         if let out { lines.append("wrote \(out)") }
         return lines.joined(separator: "\n")
     }

@@ -93,8 +93,7 @@ struct SensitivityCommand: ParsableCommand {
                 levels: levels, shard: shard, model: model, modelHash: try ContentHash.hex(ofFile: model),
                 cache: cache))
         }
-        let loaded = try EngineCommandSupport.load(model: model, data: data, output: scored.output,
-                                                   outputBatchAxis: scored.outputBatchAxis,
+        let loaded = try EngineCommandSupport.load(model: model, data: data, scored: scored,
                                                    batch: batching.batch, threads: batching.threads,
                                                    cacheMB: activationCache.cacheMB)
         let bar = ProgressBar()
@@ -112,6 +111,7 @@ struct SensitivityCommand: ParsableCommand {
     static func text(_ report: SensitivityReport) -> String {
         let levels = report.baseline.levels
         let dataFree = report.baseline.metric == nil
+        let metric = report.baseline.metric ?? .top1
         var header = ["layer", "score"]
         if !dataFree {
             header += levels.bits.map { "\($0)b" } + levels.prune.map { "p\(SensitivityReport.key($0))" }
@@ -122,9 +122,9 @@ struct SensitivityCommand: ParsableCommand {
         for layer in report.layers {
             var row = [layer.name, TextFormatting.decimal(layer.score, digits: 3)]
             if !dataFree {
-                row += levels.bits.map { EngineCommandSupport.metric(layer.bits[$0]) }
-                row += levels.prune.map { EngineCommandSupport.metric(layer.prune[$0]) }
-                row += levels.clusters.map { EngineCommandSupport.metric(layer.clusters[$0]) }
+                row += levels.bits.map { TextFormatting.metric(layer.bits[$0], metric) }
+                row += levels.prune.map { TextFormatting.metric(layer.prune[$0], metric) }
+                row += levels.clusters.map { TextFormatting.metric(layer.clusters[$0], metric) }
             }
             row += levels.bits.map { bits in
                 guard let db = layer.sqnrDB[bits] else { return "-" }
@@ -134,7 +134,8 @@ struct SensitivityCommand: ParsableCommand {
         }
         var lines: [String] = []
         if let metric = report.baseline.metric {
-            lines.append("baseline \(metric.rawValue) \(EngineCommandSupport.metric(report.baseline.value)) "
+            let baseline = report.baseline.value ?? (metric == .sqnr ? .infinity : nil)
+            lines.append("baseline \(metric.rawValue) \(TextFormatting.metric(baseline, metric)) "
                 + "on \(TextFormatting.grouped(report.baseline.samples)) samples")
         } else {
             lines.append("data-free: SQNR only (pass --data for the metric per level)")

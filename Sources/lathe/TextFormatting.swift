@@ -1,4 +1,5 @@
 import Foundation
+import LatheCore
 import LatheUI
 
 /// Plain-text rendering helpers for the human-readable output.
@@ -28,6 +29,17 @@ enum TextFormatting {
             }
             return line
         }.joined(separator: "\n")
+    }
+
+    /// A metric's value for text output: "96.2%", "31.4 dB", "0.99871", "0.0123"; "-" when unknown.
+    static func metric(_ value: Double?, _ metric: ScoreMetric) -> String {
+        guard let value else { return "-" }
+        switch metric {
+        case .top1, .agree: return percent(value)
+        case .sqnr: return value.isFinite ? String(format: "%.1f dB", value) : (value > 0 ? "inf dB" : "-inf dB")
+        case .cosine: return String(format: "%.5f", value)
+        case .mse, .mae: return String(format: "%.4g", value)
+        }
     }
 
     static func percent(_ fraction: Double?) -> String {

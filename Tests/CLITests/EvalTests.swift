@@ -75,7 +75,12 @@ final class EvalTests: XCTestCase {
         for label in ["model", "data", "output", "top-5", "macro F1", "agreement", "size", "time"] {
             XCTAssertTrue(run.stdout.contains(label), "missing \(label): \(run.stdout)")
         }
-        XCTAssertEqual(run.stderr, "", "no progress bar when stderr is not a terminal")
+        XCTAssertEqual(run.stderr, "metric: top1 (integer labels y [N] match the positions of output [N, 10])\n",
+                       "the metric chosen, and no progress bar when stderr is not a terminal")
+        let metric = try XCTUnwrap(json["metric"] as? [String: Any])
+        XCTAssertEqual(metric["name"] as? String, "top1")
+        XCTAssertEqual(metric["value"] as? Double, top1)
+        XCTAssertTrue(run.stdout.contains("metric     top-1"), run.stdout)
     }
 
     func testOutputFlagPicksTheScoredOutput() throws {

@@ -6,6 +6,11 @@ struct LatheRun {
     var status: Int32
     var stdout: String
     var stderr: String
+    /// stderr without the line saying which metric was chosen automatically (`metric: NAME (reason)`).
+    var warnings: String {
+        stderr.split(separator: "\n", omittingEmptySubsequences: false)
+            .filter { !$0.hasPrefix("metric: ") }.joined(separator: "\n")
+    }
 }
 
 enum LatheBinary {

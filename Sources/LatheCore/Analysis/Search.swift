@@ -7,7 +7,7 @@ import Foundation
 ///    layer's metric drop per candidate.
 /// 2. `SearchPath` orders single-layer moves by predicted drop per byte saved.
 /// 3. Real evaluations pick the point on that path:
-///    - `--max-drop`: the start plan, the longest prefix predicted to fit, then a
+///    - quality budgets (`--max-drop`, `--min-sqnr`, `--max-increase`): the start plan, the longest prefix predicted to fit, then a
 ///      binary search over prefixes for the longest measured to fit; then each
 ///      later move is tried alone on top (a layer whose move fails is frozen),
 ///      keeping those that still fit — until the evaluation budget runs out.
@@ -28,6 +28,8 @@ public enum Search {
     static func run(_ request: SearchRequest, context: JobContext,
                     onSweepUpdate: (SensitivityReport) -> Void = { _ in }) throws -> SearchOutcome {
         try request.validate()
+        let metric = context.scorer.metric
+        try request.constraint.check(metric: metric)
         let evaluator = context.evaluator
         let layers = evaluator.layers
         let sweepLevels = SensitivityLevels(bits: Set(request.bits).filter { $0 != 32 }.sorted(),
@@ -51,16 +53,18 @@ public enum Search {
         let best: SearchPoint
         let satisfied: Bool
         switch request.constraint {
-        case .maxDrop(let drop):
-            let threshold = baselineValue - drop
-            (best, satisfied) = try state.minimiseSize(fitting: { $0 >= threshold - 1e-12 }, predictedBudget: drop)
+        case .maxDrop, .minSQNR, .maxIncrease:
+            let constraint = request.constraint
+            (best, satisfied) = try state.minimiseSize(
+                fitting: { constraint.accepts($0, metric: metric, baseline: baselineValue) },
+                predictedBudget: constraint.allowedDegradation(metric: metric, baseline: baselineValue))
         case .targetRatio, .targetSize:
             let budget = request.constraint.budget(baselineBytes: evaluator.baselineBytes) ?? 0
             (best, satisfied) = try state.withinBudget(budget)
         }
         context.report("done", state.evaluations, state.evaluations)
         return SearchOutcome(plan: best.plan, sizeBytes: best.sizeBytes, baselineBytes: evaluator.baselineBytes,
-                             int8Bytes: int8.totalBytes, metric: context.scorer.metric, value: best.value,
+                             int8Bytes: int8.totalBytes, metric: metric, value: best.value,
                              baselineValue: baselineValue, satisfied: satisfied, constraint: request.constraint,
                              visited: state.visited, evaluations: state.evaluations)
     }

@@ -31,12 +31,18 @@ struct SearchPath {
 
     init(layers: [WeightLayer], weights: [String: Tensor], sensitivity: SensitivityReport, bits: [Int],
          prune: [Double]) {
-        let reference = sensitivity.baseline.value ?? 0
+        let metric = sensitivity.baseline.metric ?? .top1
+        let reference = sensitivity.baseline.value ?? (metric == .sqnr ? .infinity : 0)
         var hulls: [(layer: String, start: Option, moves: [Move])] = []
         for layer in layers {
             let dtype = weights[layer.name]?.dtype ?? .float32
             let entry = sensitivity.layer(named: layer.name)
-            func drop(_ value: Double?) -> Double { max(0, reference - (value ?? 0)) }
+            func drop(_ value: Double?) -> Double {
+                // An option the sweep did not measure is predicted to lose everything (finite, so
+                // differences of predictions stay numbers).
+                guard let value, !value.isNaN else { return 1e12 }
+                return min(1e12, max(0, metric.degradation(baseline: reference, value: value)))
+            }
             var options: [Option] = []
             for b in Set(bits).sorted() {
                 for p in [0] + Set(prune).sorted() {

@@ -1,7 +1,12 @@
 /// What the automatic search must satisfy.
 public enum SearchConstraint: Sendable, Equatable {
-    /// Smallest size whose metric is at least the fp32 baseline minus this (a fraction: 0.01 = 1 point).
+    /// Smallest size whose metric is at least the fp32 baseline minus this (a fraction: 0.01 = 1 point):
+    /// top-1, agreement, cosine.
     case maxDrop(Double)
+    /// Smallest size whose SQNR against the uncompressed output is at least this many dB.
+    case minSQNR(Double)
+    /// Smallest size whose error (mse, mae) is at most the baseline's times 1 + this.
+    case maxIncrease(Double)
     /// Best metric with size at most baseline bytes / ratio.
     case targetRatio(Double)
     /// Best metric with size at most this many bytes.
@@ -10,15 +15,58 @@ public enum SearchConstraint: Sendable, Equatable {
     /// The size budget in bytes, for the size-constrained forms.
     func budget(baselineBytes: Int) -> Int? {
         switch self {
-        case .maxDrop: return nil
+        case .maxDrop, .minSQNR, .maxIncrease: return nil
         case .targetRatio(let ratio): return Int((Double(baselineBytes) / ratio).rounded(.down))
         case .targetSize(let bytes): return bytes
         }
     }
 
+    /// Whether a measured `value` of `metric` meets this quality constraint (size constraints: always).
+    func accepts(_ value: Double, metric: ScoreMetric, baseline: Double) -> Bool {
+        switch self {
+        case .maxDrop(let drop): return value >= baseline - drop - 1e-12
+        case .minSQNR(let db): return value >= db
+        case .maxIncrease(let ratio): return value <= baseline * (1 + ratio) + 1e-12 * abs(baseline)
+        case .targetRatio, .targetSize: return true
+        }
+    }
+
+    /// The allowed degradation on `ScoreMetric.degradation`'s scale, for the search's predictions.
+    func allowedDegradation(metric: ScoreMetric, baseline: Double) -> Double {
+        switch self {
+        case .maxDrop(let drop): return drop
+        case .minSQNR(let db): return metric.degradation(baseline: baseline, value: db)
+        case .maxIncrease(let ratio): return ratio
+        case .targetRatio, .targetSize: return .infinity
+        }
+    }
+
+    /// Refuses a quality constraint that does not fit the metric (`--max-drop` on an SQNR, …).
+    func check(metric: ScoreMetric) throws {
+        let needed: ScoreMetric.Loss
+        let flag: String
+        switch self {
+        case .maxDrop: (needed, flag) = (.points, "--max-drop")
+        case .minSQNR: (needed, flag) = (.decibels, "--min-sqnr")
+        case .maxIncrease: (needed, flag) = (.relative, "--max-increase")
+        case .targetRatio, .targetSize: return
+        }
+        guard metric.loss != needed else { return }
+        let fitting: String
+        switch metric.loss {
+        case .points: fitting = "--max-drop (points)"
+        case .decibels: fitting = "--min-sqnr (dB)"
+        case .relative: fitting = "--max-increase (relative)"
+        }
+        throw LatheError.badInput("\(flag) does not apply to the metric \(metric.rawValue); use \(fitting), "
+            + "or choose another metric with --metric")
+    }
+
     public var description: String {
         switch self {
         case .maxDrop(let drop): return "max drop \(drop)"
+        case .minSQNR(let db): return "min SQNR \(db) dB"
+        case .maxIncrease(let ratio): return "max increase \(ratio)"
         case .targetRatio(let ratio): return "target ratio \(ratio)"
         case .targetSize(let bytes): return "target size \(bytes) bytes"
         }
@@ -66,6 +114,10 @@ public struct SearchRequest: Sendable {
         switch constraint {
         case .maxDrop(let drop):
             guard drop >= 0, drop < 1 else { throw LatheError.badInput("--max-drop: \(drop) must be in [0, 1)") }
+        case .minSQNR(let db):
+            guard db.isFinite else { throw LatheError.badInput("--min-sqnr: \(db) must be a finite number of dB") }
+        case .maxIncrease(let ratio):
+            guard ratio >= 0, ratio.isFinite else { throw LatheError.badInput("--max-increase: \(ratio) must be ≥ 0") }
         case .targetRatio(let ratio):
             guard ratio >= 1, ratio.isFinite else { throw LatheError.badInput("--target-ratio: \(ratio) must be ≥ 1") }
         case .targetSize(let bytes):
@@ -78,7 +130,7 @@ public struct SearchRequest: Sendable {
 /// A plan the search evaluated.
 public struct SearchPoint: Sendable, Equatable {
     public var sizeBytes: Int
-    /// Measured metric (top-1, or agreement).
+    /// Measured metric (the session's `ScoreMetric`).
     public var value: Double
     /// Which moves of the path it holds, e.g. "start", "path 12", "path 12 + blocks.3.pointwise.weight bits 3".
     public var label: String
@@ -92,7 +144,7 @@ public struct SearchOutcome: Sendable, Equatable {
     public var baselineBytes: Int
     /// Size of the same model with every layer at 8 bits (symmetric, per-channel).
     public var int8Bytes: Int
-    public var metric: LiveMetric
+    public var metric: ScoreMetric
     public var value: Double
     public var baselineValue: Double
     /// Whether the plan meets the constraint (measured).
@@ -104,11 +156,12 @@ public struct SearchOutcome: Sendable, Equatable {
 
     public var compressionRatio: Double { sizeBytes > 0 ? Double(baselineBytes) / Double(sizeBytes) : 1 }
 
-    /// Visited points no other beats on both size (smaller) and metric (higher), by size.
+    /// Visited points no other beats on both size (smaller) and metric (better), by size.
     public var paretoFront: [SearchPoint] {
-        let sorted = visited.sorted { ($0.sizeBytes, -$0.value) < ($1.sizeBytes, -$1.value) }
+        let sign = metric.higherIsBetter ? -1.0 : 1.0
+        let sorted = visited.sorted { ($0.sizeBytes, sign * $0.value) < ($1.sizeBytes, sign * $1.value) }
         var front: [SearchPoint] = []
-        for point in sorted where front.last.map({ point.value > $0.value }) ?? true {
+        for point in sorted where front.last.map({ metric.isBetter(point.value, than: $0.value) }) ?? true {
             front.append(point)
         }
         return front

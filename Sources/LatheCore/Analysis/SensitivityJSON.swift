@@ -4,16 +4,18 @@ import Foundation
 /// by shard files for `--merge` and by the on-disk cache:
 ///
 /// ```
-/// {"baseline": {"metric": "top-1", "value": 0.96, "samples": 2000, "model": …, "model_hash": …,
+/// {"baseline": {"metric": "top1", "value": 0.96, "samples": 2000, "model": …, "model_hash": …,
 ///               "data": …, "data_hash": …, "method": …, "levels": {"bits": [2, 4, 8], "prune": [], "clusters": []},
 ///               "score": "…definition…", "layer_order": [...], "shard": "1/2"},
 ///  "layers": [{"name": "conv1.weight", "bits": {"2": 0.41, …}, "prune": {"0.5": …}, "clusters": {…},
 ///              "sqnr_db": {"2": 9.8, …}, "score": 0.55}]}
 /// ```
-/// Values are top-1 (or agreement without labels); an exact quantization's SQNR (+inf) is null.
+/// Values are the metric's (`ScoreMetric`: a fraction for top-1, agreement and cosine,
+/// dB for SQNR, the output's units for mse and mae); an infinite SQNR is null.
 extension SensitivityReport {
-    public static let scoreDefinition = "mean over swept families of the metric drop at the most aggressive level "
-        + "(data-free: 10^(-SQNR/10) at the fewest bits)"
+    public static let scoreDefinition = "mean over swept families of the metric's degradation at the most aggressive "
+        + "level: the drop for top-1, agreement and cosine, 10^(-SQNR/10) above the baseline's for sqnr, the "
+        + "relative increase for mse and mae (data-free: 10^(-SQNR/10) at the fewest bits)"
 
     public func renderJSON() -> String {
         func levels(_ pairs: [(String, Double)]) -> JSONValue { .object(pairs.map { ($0.0, .double($0.1)) }) }
@@ -78,9 +80,12 @@ extension SensitivityReport {
                 return Int(value)
             }
         }
-        let metric: LiveMetric?
+        let metric: ScoreMetric?
         if let name = base["metric"]?.string {
-            guard let known = LiveMetric(rawValue: name) else { throw bad("unknown metric \"\(name)\"") }
+            // "top-1" is how reports written before `--metric` named top-1.
+            guard let known = ScoreMetric(rawValue: name == "top-1" ? "top1" : name) else {
+                throw bad("unknown metric \"\(name)\"")
+            }
             metric = known
         } else {
             metric = nil

@@ -74,14 +74,14 @@ public enum SensitivityLevel: Hashable, Sendable {
 /// bit-width, and a one-number score.
 ///
 /// Score (larger = more sensitive): with data, the mean over the swept
-/// families (bits, prune, clusters) of the metric's drop from the baseline at
-/// that family's most aggressive level (fewest bits, highest prune ratio,
-/// fewest clusters). Data-free, the relative quantization noise power at the
+/// families (bits, prune, clusters) of the metric's degradation from the
+/// baseline (`ScoreMetric.degradation`) at that family's most aggressive level
+/// (fewest bits, highest prune ratio, fewest clusters). Data-free, the relative quantization noise power at the
 /// fewest bits swept, `10^(-SQNR/10)` (noise energy / weight energy).
 public struct SensitivityReport: Sendable, Equatable {
     public struct Baseline: Sendable, Equatable {
         /// nil when data-free.
-        public var metric: LiveMetric?
+        public var metric: ScoreMetric?
         /// The base plan's metric (fp32 unless a base plan was given).
         public var value: Double?
         public var samples: Int
@@ -97,7 +97,7 @@ public struct SensitivityReport: Sendable, Equatable {
         /// "i/n" for a shard's partial result.
         public var shard: String?
 
-        public init(metric: LiveMetric?, value: Double?, samples: Int, model: String, modelHash: String,
+        public init(metric: ScoreMetric?, value: Double?, samples: Int, model: String, modelHash: String,
                     data: String?, dataHash: String?, method: String, levels: SensitivityLevels,
                     layerOrder: [String], shard: String? = nil) {
             self.metric = metric
@@ -180,14 +180,19 @@ public struct SensitivityReport: Sendable, Equatable {
 
     func score(of layer: Layer) -> Double? {
         let levels = baseline.levels
-        guard baseline.metric != nil, let reference = baseline.value else {
+        guard let metric = baseline.metric else {
             guard let fewest = levels.bits.filter({ $0 != 32 }).min(), let db = layer.sqnrDB[fewest] else { return nil }
-            return db.isInfinite ? 0 : pow(10, -db / 10)
+            return ScoreMetric.noisePower(db)
         }
+        // An SQNR baseline is +∞ (stored as null) unless a base plan compresses.
+        guard let reference = baseline.value ?? (metric == .sqnr ? .infinity : nil) else { return nil }
         var drops: [Double] = []
-        if let b = levels.bits.min(), let v = layer.bits[b] { drops.append(reference - v) }
-        if let p = levels.prune.max(), let v = layer.prune[p] { drops.append(reference - v) }
-        if let k = levels.clusters.min(), let v = layer.clusters[k] { drops.append(reference - v) }
+        func add(_ value: Double?) {
+            if let value { drops.append(metric.degradation(baseline: reference, value: value)) }
+        }
+        if let b = levels.bits.min() { add(layer.bits[b]) }
+        if let p = levels.prune.max() { add(layer.prune[p]) }
+        if let k = levels.clusters.min() { add(layer.clusters[k]) }
         guard !drops.isEmpty else { return nil }
         return drops.reduce(0, +) / Double(drops.count)
     }

@@ -97,6 +97,7 @@ public enum SensitivitySweep {
         var parts = ["lathe-sensitivity-1", "output=\(outputName)",
                      "bits=\(levels.bits)", "prune=\(levels.prune)", "clusters=\(levels.clusters)"]
         if let evaluator {
+            parts.append("metric=\(evaluator.scoring.metric.rawValue) class-axis=\(evaluator.scoring.classAxis ?? 0)")
             parts.append("batch=\(evaluator.schedule.batchSize)")
             parts.append("calibration=\(evaluator.options.calibrationSamples)")
             if let base, !base.isIdentity {
@@ -192,7 +193,7 @@ public enum SensitivitySweep {
     }
 
     /// A report for the selected layers, filled with whatever the disk cache holds.
-    static func start(_ request: SensitivityRequest, layers: [WeightLayer], method: String, metric: LiveMetric?,
+    static func start(_ request: SensitivityRequest, layers: [WeightLayer], method: String, metric: ScoreMetric?,
                       samples: Int) -> SensitivityReport {
         let selected = layers.enumerated().filter { request.shard?.selects(position: $0.offset) ?? true }.map(\.element)
         let baseline = SensitivityReport.Baseline(

@@ -11,19 +11,25 @@ public struct DataArray: Sendable, Equatable {
 
 /// An evaluation set: named arrays with samples along axis 0 (an array with a
 /// leading 1 while others hold N samples is one value shared by every batch:
-/// a recurrent state, a mask), and optional integer labels. Arrays keep their
+/// a recurrent state, a mask), and optional labels `y`. Arrays keep their
 /// file dtype; binding them to a model's inputs (`FeedData`) converts them to
 /// the dtypes the inputs declare.
 public struct Dataset: Sendable {
     /// In file order (the first one is a single-input model's default).
     public var arrays: [DataArray]
+    /// Class labels, one integer per sample: `y` when it is 1-D and integer-valued
+    /// (they order the evaluation schedule; `labelArray` holds every kind of `y`).
     public var labels: [Int]?
+    /// `y` as stored, samples first, any shape: per-position classes (`[N]`,
+    /// `[N, H, W]`, `[N, T]`) or float targets shaped like the output.
+    public var labelArray: Tensor?
     /// Where it was read from (for messages and cache keys).
     public var path: String
 
     public init(arrays: [DataArray], labels: [Int]?, path: String) {
         self.arrays = arrays
         self.labels = labels
+        self.labelArray = labels.map { Tensor(shape: [$0.count], ints: $0.map(Int64.init)) }
         self.path = path
     }
 
@@ -69,6 +75,8 @@ public struct Dataset: Sendable {
             let rows = Dataset(arrays: [array], labels: nil, path: path).batch(0..<limit)
             return DataArray(name: array.name, tensor: rows)
         }
-        return Dataset(arrays: cut, labels: labels.map { Array($0.prefix(limit)) }, path: path)
+        var result = Dataset(arrays: cut, labels: labels.map { Array($0.prefix(limit)) }, path: path)
+        result.labelArray = labelArray.map { $0.shape.first == samples ? $0.rows(0..<limit, alongAxis: 0) : $0 }
+        return result
     }
 }

@@ -4,8 +4,9 @@ extension Dataset {
     /// Loads an evaluation set from `.npz` (named arrays, matched to the model's inputs by name
     /// when it is bound; optional integer labels under `y`) or `.npy` (one array, named `x`). The
     /// format is recognised by the file's first bytes, whatever its extension. Arrays keep their
-    /// file dtype (`uint8` images keep their 0…255 values); labels must be integers (or floats
-    /// with integral values), one per sample.
+    /// file dtype (`uint8` images keep their 0…255 values). Labels `y` hold one entry per
+    /// sample: a class (integers, or floats with integral values), classes per position
+    /// (`[N, H, W]`), or float targets shaped like the output; `Scoring` decides how they are used.
     public static func load(path: String) throws -> Dataset {
         let contents = try FileInput.contents(of: path)
         let head = contents.prefix(6)
@@ -38,27 +39,32 @@ extension Dataset {
 
     private func withLabels(_ rawLabels: Tensor?) throws -> Dataset {
         guard let rawLabels else { return self }
-        guard rawLabels.rank == 1 else {
-            throw LatheError.badInput(file: path, "labels 'y' must be 1-D, got shape \(rawLabels.shape)")
+        guard rawLabels.rank >= 1 else {
+            throw LatheError.badInput(file: path, "labels 'y' are a single scalar; expected one label (or array) per sample")
         }
-        guard rawLabels.count == count else {
+        guard rawLabels.shape[0] == count else {
             throw LatheError.badInput(file: path,
-                "\(rawLabels.count) labels for \(count) samples; 'y' needs one label per sample")
+                "\(rawLabels.shape[0]) labels for \(count) samples; 'y' needs one label per sample")
         }
         var labelled = self
-        labelled.labels = try Dataset.integerLabels(rawLabels, path: path)
+        labelled.labelArray = rawLabels
+        // One integer per sample: class labels, which order the evaluation schedule.
+        if rawLabels.rank == 1 {
+            labelled.labels = Dataset.integerLabels(rawLabels)
+        }
+        if rawLabels.isFloat, let bad = rawLabels.floats.firstIndex(where: { !$0.isFinite }) {
+            throw LatheError.badInput(file: path, "labels 'y' must be finite; value \(bad) is \(rawLabels.floats[bad])")
+        }
         return labelled
     }
 
-    private static func integerLabels(_ tensor: Tensor, path: String) throws -> [Int] {
+    /// The labels as integers, or nil when a float label is not integral (float targets).
+    private static func integerLabels(_ tensor: Tensor) -> [Int]? {
         guard tensor.isFloat else { return tensor.ints.map { Int($0) } }
         var result: [Int] = []
         result.reserveCapacity(tensor.count)
-        for (index, value) in tensor.floats.enumerated() {
-            guard value.isFinite, value.rounded() == value, abs(value) < 0x1p62 else {
-                throw LatheError.badInput(file: path,
-                    "labels 'y' must be integers; label \(index) is \(value)")
-            }
+        for value in tensor.floats {
+            guard value.isFinite, value.rounded() == value, abs(value) < 0x1p62 else { return nil }
             result.append(Int(value))
         }
         return result

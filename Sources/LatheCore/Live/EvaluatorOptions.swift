@@ -13,15 +13,19 @@ public struct EvaluatorOptions: Sendable, Equatable {
     public var weightCacheBytes: Int
     /// Samples (the first ones, in dataset order) calibrating `abits` ranges.
     public var calibrationSamples: Int
+    /// The metric (nil: chosen from the output and labels) and the class axis.
+    public var scoring: ScoringRequest
 
     public init(batchSize: Int = 64, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                 cacheCapacityBytes: Int = Int(ProcessInfo.processInfo.physicalMemory / 4),
-                weightCacheBytes: Int = 1 << 30, calibrationSamples: Int = 256) {
+                weightCacheBytes: Int = 1 << 30, calibrationSamples: Int = 256,
+                scoring: ScoringRequest = ScoringRequest()) {
         self.batchSize = batchSize
         self.threads = threads
         self.cacheCapacityBytes = cacheCapacityBytes
         self.weightCacheBytes = weightCacheBytes
         self.calibrationSamples = calibrationSamples
+        self.scoring = scoring
     }
 }
 
@@ -29,8 +33,11 @@ public struct EvaluatorOptions: Sendable, Equatable {
 public struct PlanEvaluation: Sendable {
     /// The plan's outputs `[N, ...]` in dataset order.
     public var outputs: Tensor
-    /// Top-1/top-5/F1 against the labels, agreement against the uncompressed model.
-    public var metrics: Metrics
+    /// How the output was scored, and the totals every metric follows from.
+    public var scoring: Scoring
+    public var totals: ScoreTotals
+    /// Top-5 and macro F1 for a classifier with one label per sample (nil otherwise).
+    public var classification: Metrics?
     public var size: SizeReport
     /// Wall time of the evaluation (the uncompressed reference included).
     public var seconds: Double

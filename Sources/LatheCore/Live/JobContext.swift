@@ -18,7 +18,7 @@ struct JobContext: Sendable {
                        isCancelled: @escaping @Sendable () -> Bool = { false }) -> JobContext {
         JobContext(scorer: scorer, evaluate: { plan, store in
             let prepared = try scorer.evaluator.prepare(plan)
-            let tally = LockedBox(ScoreTally())
+            let tally = LockedBox(ScoreTally(metric: scorer.metric))
             guard try scorer.score(prepared, store: store, tally: tally, shouldStop: isCancelled) else {
                 throw CancellationError()
             }

@@ -73,8 +73,8 @@ public final class LiveSession: Sendable {
 
     deinit { close() }
 
-    /// The metric this session reports ("top-1" with labels, "agree" without).
-    public var metric: LiveMetric { scorer.metric }
+    /// The metric this session reports (chosen by `Scoring`, or asked for).
+    public var metric: ScoreMetric { scorer.metric }
 
     /// The newest snapshot.
     public func latest() -> LiveSnapshot { mailbox.latest() }
@@ -228,7 +228,7 @@ public final class LiveSession: Sendable {
                 mailbox.update(generation: generation) { $0.record(known, isFinal: true) }
                 return
             }
-            let tally = LockedBox(ScoreTally())
+            let tally = LockedBox(ScoreTally(metric: scorer.metric))
             let finished = try scorer.score(prepared, store: true, tally: tally, shouldStop: isStale) { running in
                 mailbox.update(generation: generation) { $0.record(running, isFinal: false) }
             }
@@ -284,7 +284,7 @@ public final class LiveSession: Sendable {
         let mailbox = self.mailbox
         return JobContext(scorer: scorer, evaluate: { [weak self] plan, store in
             let prepared = try scorer.evaluator.prepare(plan)
-            let tally = LockedBox(ScoreTally())
+            let tally = LockedBox(ScoreTally(metric: scorer.metric))
             while true {
                 if isCancelled() { throw CancellationError() }
                 if try scorer.score(prepared, store: store, tally: tally, shouldStop: shouldPause) {
@@ -315,7 +315,7 @@ public final class LiveSession: Sendable {
     }
 
     static func sizeSnapshot(_ plan: CompressionPlan, generation: Int, tag: Int? = nil, evaluator: PlanEvaluator,
-                             metric: LiveMetric, baselineValue: Double? = nil) -> LiveSnapshot {
+                             metric: ScoreMetric, baselineValue: Double? = nil) -> LiveSnapshot {
         let total = evaluator.schedule.sampleCount
         do {
             try plan.validate(layers: evaluator.layers)

@@ -16,10 +16,10 @@ public struct LiveSnapshot: Sendable, Equatable {
     /// The plan's per-layer size breakdown.
     public var size: SizeReport?
 
-    public var metric: LiveMetric
+    public var metric: ScoreMetric
     /// The running metric over the samples done so far (nil before the first batch).
     public var value: Double?
-    /// 95% Wilson interval of `value`.
+    /// 95% Wilson interval of `value` (proportion metrics: top-1, agreement; nil for the others).
     public var interval: ClosedRange<Double>?
     public var samplesDone: Int
     public var samplesTotal: Int
@@ -36,7 +36,7 @@ public struct LiveSnapshot: Sendable, Equatable {
     public var job: JobProgress?
 
     public init(generation: Int, tag: Int? = nil, sizeBytes: Int, baselineBytes: Int, bops: Int, size: SizeReport? = nil,
-                metric: LiveMetric, samplesTotal: Int) {
+                metric: ScoreMetric, samplesTotal: Int) {
         self.generation = generation
         self.tag = tag
         self.sizeBytes = sizeBytes
@@ -63,8 +63,8 @@ public struct LiveSnapshot: Sendable, Equatable {
     mutating func record(_ tally: ScoreTally, isFinal: Bool) {
         samplesDone = tally.samples
         value = tally.value
-        interval = tally.samples > 0 ? Metrics.wilsonInterval(successes: tally.hits, total: tally.samples) : nil
-        baselineOnDone = tally.samples > 0 ? Double(tally.baselineHits) / Double(tally.samples) : nil
+        interval = tally.interval
+        baselineOnDone = tally.baselineValue
         self.isFinal = isFinal
     }
 }

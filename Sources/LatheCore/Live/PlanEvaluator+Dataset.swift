@@ -3,8 +3,8 @@ import Foundation
 /// Whole-dataset evaluation: what `lathe eval` calls (with the identity plan
 /// when there is no `--config`), and `lathe bench`'s full pass.
 extension PlanEvaluator {
-    /// Evaluates `plan` on every sample: outputs in dataset order, metrics (with
-    /// agreement against the uncompressed model), size, and the wall time of
+    /// Evaluates `plan` on every sample: outputs in dataset order, score totals
+    /// (against the labels and the uncompressed model), size, and the wall time of
     /// the pass (reference included). `progress` receives a phase
     /// ("evaluating"), samples done and the total; its calls are serialised
     /// and `done` increases.
@@ -22,8 +22,9 @@ extension PlanEvaluator {
         // Values the two plans compute identically: the reference's copy seeds the plan's run.
         let shared = ancestry.cached.indices.filter { identity.valueSignatures[$0] == prepared.valueSignatures[$0] }
             .map { ancestry.cached[$0].name }
-        let references = LockedBox(BatchOutputs(batchCount: schedule.batchCount))
         let results = LockedBox(BatchOutputs(batchCount: schedule.batchCount))
+        let scores = LockedBox(ScoreTally(metric: scoring.metric))
+        let scorer = OutputScorer(scoring: scoring)
         let total = schedule.sampleCount
         let schedule = self.schedule
         let finished = try forEachBatch(Array(0..<schedule.batchCount), shouldStop: isCancelled) { batch in
@@ -39,7 +40,10 @@ extension PlanEvaluator {
                 options.seeds = reference.captured
                 output = try self.realRows(of: self.session.run(input, options: options).output, rows: expected)
             }
-            references.withLock { $0.outputs[batch] = baseline }
+            let axis = self.session.outputBatchAxis
+            let score = try scorer.totals(output.batchFirst(axis: axis), reference: scorer.reference(baseline.batchFirst(axis: axis)),
+                                          labels: self.labels(ofBatch: batch))
+            scores.withLock { $0.add(score, batch: batch) }
             results.withLock { results in
                 results.outputs[batch] = output
                 results.samplesDone += expected
@@ -49,11 +53,12 @@ extension PlanEvaluator {
         guard finished else { throw CancellationError() }
         let axis = session.outputBatchAxis
         let outputs = try results.withLock { try $0.assemble(schedule: schedule, axis: axis) }
-        let reference = try references.withLock { try $0.assemble(schedule: schedule, axis: axis) }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let metrics = try Metrics(outputs: outputs.batchFirst(axis: axis), labels: dataset.labels,
-                                  reference: reference.batchFirst(axis: axis))
-        return PlanEvaluation(outputs: outputs, metrics: metrics, size: size, seconds: seconds)
+        // Top-5 and macro F1 are defined for one class label per sample.
+        let classification = scoring.labelsMatchPositions && scoring.positionsPerSample == 1 && !scoring.predictionsGiven
+            ? try dataset.labels.map { try Metrics(outputs: outputs.batchFirst(axis: axis), labels: $0) } : nil
+        return PlanEvaluation(outputs: outputs, scoring: scoring, totals: scores.withLock { $0.totals },
+                              classification: classification, size: size, seconds: seconds)
     }
 
     /// Outputs of `plan` for every sample in dataset order, unscored (any

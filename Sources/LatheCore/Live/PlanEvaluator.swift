@@ -17,6 +17,8 @@ public final class PlanEvaluator: Sendable {
     public let feedData: FeedData
     public let schedule: EvaluationSchedule
     public let options: EvaluatorOptions
+    /// How outputs are scored: the metric (asked for, or chosen from the output and labels) and class axis.
+    public let scoring: Scoring
     /// Compressed weights per tensor and settings.
     public let weightCache: CompressedWeightCache
     /// Deployed size of the uncompressed model.
@@ -36,8 +38,9 @@ public final class PlanEvaluator: Sendable {
         guard options.threads >= 1 else { throw LatheError.badInput("threads must be at least 1, got \(options.threads)") }
         let feedData = try FeedData(dataset, feeds: session.feeds)
         guard feedData.count > 0 else { throw LatheError.badInput(file: dataset.path, "the dataset has no samples") }
-        if let labels = dataset.labels, labels.count != feedData.count {
-            throw LatheError.badInput(file: dataset.path, "has \(labels.count) labels for \(feedData.count) samples")
+        if let labels = dataset.labelArray, labels.shape.first != feedData.count {
+            throw LatheError.badInput(file: dataset.path,
+                                      "has \(labels.shape.first ?? 0) labels for \(feedData.count) samples")
         }
         Engine.prepare()
         self.session = session
@@ -51,6 +54,44 @@ public final class PlanEvaluator: Sendable {
         self.baselineBytes = SizeModel.baselineBytes(of: session.weights, layers: session.layers)
         self.ancestry = LayerAncestry(session: session)
         self.activations = ActivationCache(capacityBytes: options.cacheCapacityBytes)
+        self.scoring = try Self.scoring(session: session, feedData: feedData, labels: dataset.labelArray,
+                                        request: options.scoring, path: dataset.path)
+    }
+
+    /// Chooses the scoring from the output of one sample (its shape and dtype decide the metric).
+    private static func scoring(session: InferenceSession, feedData: FeedData, labels: Tensor?,
+                                request: ScoringRequest, path: String) throws -> Scoring {
+        var samples = [0]
+        if let fixed = session.fixedBatch?.size { samples += Array(repeating: 0, count: fixed - 1) }
+        let output = try session.run(feedData.inputs(samples: samples)).output
+        try Self.checkBatchAxis(of: output, batchSize: samples.count, session: session)
+        let first = output.batchFirst(axis: session.outputBatchAxis)
+        return try Scoring.choose(request, sampleShape: Array(first.shape.dropFirst()), outputIsFloat: first.isFloat,
+                                  labels: labels, outputName: session.outputName)
+    }
+
+    /// Batch `b`'s labels in the form the scoring uses (nil when it uses none).
+    func labels(ofBatch b: Int) -> BatchLabels? {
+        guard let labels = dataset.labelArray, let n = labels.shape.first, n > 0 else { return nil }
+        let per = labels.count / n
+        let samples = schedule.samples(ofBatch: b)
+        if scoring.labelsMatchPositions {
+            var classes: [Int] = []
+            classes.reserveCapacity(samples.count * per)
+            for sample in samples {
+                let range = (sample * per)..<((sample + 1) * per)
+                if labels.isFloat { classes += labels.floats[range].map { Int($0) } }
+                else { classes += labels.ints[range].map { Int(truncatingIfNeeded: $0) } }
+            }
+            return .classes(classes)
+        }
+        if scoring.labelsMatchOutput {
+            var values: [Float] = []
+            values.reserveCapacity(samples.count * per)
+            for sample in samples { values += labels.floats[(sample * per)..<((sample + 1) * per)] }
+            return .values(values)
+        }
+        return nil
     }
 
     public var layers: [WeightLayer] { session.layers }
@@ -187,6 +228,10 @@ public final class PlanEvaluator: Sendable {
     /// Checks that the output's batch axis holds the batch's samples; if not, the
     /// error says which `--output-batch-axis` fits, when one axis does.
     func checkBatchAxis(of output: Tensor, batchSize: Int) throws {
+        try Self.checkBatchAxis(of: output, batchSize: batchSize, session: session)
+    }
+
+    private static func checkBatchAxis(of output: Tensor, batchSize: Int, session: InferenceSession) throws {
         let axis = session.outputBatchAxis
         guard axis >= output.rank || output.shape[axis] != batchSize else { return }
         let candidates = output.shape.indices.filter { output.shape[$0] == batchSize }

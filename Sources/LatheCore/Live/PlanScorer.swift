@@ -1,63 +1,44 @@
-/// The metric live evaluation reports for a plan: top-1 against the labels,
-/// or, without labels, agreement with the uncompressed model's top-1.
-public enum LiveMetric: String, Sendable, Equatable, Codable {
-    case top1 = "top-1"
-    case agreement = "agree"
-}
-
-/// One batch's contribution to a plan's score.
-struct BatchScore: Sendable, Equatable {
-    /// Samples whose prediction is right (equals the label, or the baseline's prediction).
-    var hits: Int
-    var samples: Int
-    /// Hits of the uncompressed model on the same samples (= samples for agreement).
-    var baselineHits: Int
-}
-
 /// Running totals of a plan's batch scores, resumable after an interruption:
-/// batches already scored are skipped when the plan is scored again.
+/// batches already scored are skipped when the plan is scored again. Totals
+/// are summed in batch order, so the value is the same however the batches
+/// were split over threads or interrupted.
 struct ScoreTally: Sendable, Equatable {
-    private(set) var byBatch: [Int: BatchScore] = [:]
-    private(set) var hits = 0
-    private(set) var samples = 0
-    private(set) var baselineHits = 0
+    let metric: ScoreMetric
+    private(set) var byBatch: [Int: ScoreTotals] = [:]
+    private(set) var totals = ScoreTotals()
 
-    mutating func add(_ score: BatchScore, batch: Int) {
+    init(metric: ScoreMetric) { self.metric = metric }
+
+    mutating func add(_ score: ScoreTotals, batch: Int) {
         guard byBatch[batch] == nil else { return }
         byBatch[batch] = score
-        hits += score.hits
-        samples += score.samples
-        baselineHits += score.baselineHits
+        totals = byBatch.keys.sorted().reduce(ScoreTotals()) { $0 + (byBatch[$1] ?? ScoreTotals()) }
     }
 
     func isComplete(batchCount: Int) -> Bool { byBatch.count == batchCount }
 
-    var value: Double? { samples > 0 ? Double(hits) / Double(samples) : nil }
+    var samples: Int { totals.samples }
+    var value: Double? { totals.value(of: metric) }
+    var baselineValue: Double? { totals.baselineValue(of: metric) }
+    var interval: ClosedRange<Double>? { totals.interval(of: metric) }
 }
 
-/// Scores plans batch by batch on a `PlanEvaluator`, keeping the uncompressed
-/// model's predictions per batch (computed on first need, so they also seed
-/// the activation cache with the baseline's activations). Thread-safe.
+/// Scores plans batch by batch on a `PlanEvaluator` under its `Scoring`,
+/// keeping the uncompressed model's output per batch (computed on first need,
+/// so it also seeds the activation cache with the baseline's activations).
+/// Thread-safe.
 final class PlanScorer: Sendable {
     let evaluator: PlanEvaluator
-    let metric: LiveMetric
-    /// Labels of each batch's samples (nil without labels).
-    private let batchLabels: [[Int]]?
-    private let baseline: LockedBox<[[Int]?]>
+    let scorer: OutputScorer
+    private let baseline: LockedBox<[ReferenceBatch?]>
 
     init(evaluator: PlanEvaluator) {
         self.evaluator = evaluator
-        let schedule = evaluator.schedule
-        if let labels = evaluator.dataset.labels {
-            metric = .top1
-            batchLabels = (0..<schedule.batchCount).map { schedule.labels(ofBatch: $0, from: labels) }
-        } else {
-            metric = .agreement
-            batchLabels = nil
-        }
-        baseline = LockedBox([[Int]?](repeating: nil, count: schedule.batchCount))
+        scorer = OutputScorer(scoring: evaluator.scoring)
+        baseline = LockedBox([ReferenceBatch?](repeating: nil, count: evaluator.schedule.batchCount))
     }
 
+    var metric: ScoreMetric { evaluator.scoring.metric }
     var batchCount: Int { evaluator.schedule.batchCount }
     var sampleCount: Int { evaluator.schedule.sampleCount }
 
@@ -65,49 +46,49 @@ final class PlanScorer: Sendable {
         try evaluator.prepare(CompressionPlan.identity(layers: evaluator.layers))
     }
 
-    /// The uncompressed model's predictions for batch `b`, computed (and its activations cached) on first use.
-    func baselinePredictions(batch b: Int) throws -> [Int] {
+    /// The uncompressed model's output for batch `b`, computed (and its activations cached) on first use.
+    func baselineReference(batch b: Int) throws -> ReferenceBatch {
         if let known = baseline.withLock({ $0[b] }) { return known }
         let output = try evaluator.output(ofBatch: b, prepared: identity(), store: true)
-        let predictions = try Metrics.predictions(output.batchFirst(axis: evaluator.session.outputBatchAxis))
-        baseline.withLock { $0[b] = predictions }
-        return predictions
+        let reference = try scorer.reference(output.batchFirst(axis: evaluator.session.outputBatchAxis))
+        baseline.withLock { $0[b] = reference }
+        return reference
     }
 
     /// The baseline's metric over all samples once every batch's baseline is known.
     var baselineValue: Double? {
-        guard metric == .top1, let batchLabels else { return metric == .agreement && baselineComplete ? 1 : nil }
-        return baseline.withLock { all -> Double? in
-            var hits = 0, samples = 0
-            for (b, predictions) in all.enumerated() {
-                guard let predictions else { return nil }
-                hits += zip(predictions, batchLabels[b]).filter { $0 == $1 }.count
-                samples += predictions.count
-            }
-            return samples > 0 ? Double(hits) / Double(samples) : nil
+        let references = baseline.withLock { $0 }
+        var totals = ScoreTotals()
+        for (b, reference) in references.enumerated() {
+            guard let reference,
+                  let batch = try? scorer.totals(referenceTensor(reference), reference: reference,
+                                                 labels: evaluator.labels(ofBatch: b))
+            else { return nil }
+            totals = totals + batch
         }
+        return totals.baselineValue(of: metric)
     }
 
     var baselineComplete: Bool { baseline.withLock { $0.allSatisfy { $0 != nil } } }
 
     /// Scores batch `b` under `prepared`: baseline first (so the plan can start
     /// from its cached activations), then the plan.
-    func score(batch b: Int, prepared: CompressedModel, store: Bool) throws -> BatchScore {
-        let reference = try baselinePredictions(batch: b)
-        let predictions = prepared.isIdentity
-            ? reference
-            : try Metrics.predictions(evaluator.output(ofBatch: b, prepared: prepared, store: store)
-                .batchFirst(axis: evaluator.session.outputBatchAxis))
-        guard predictions.count == reference.count else {
-            throw LatheError.internalFailure("batch \(b): \(predictions.count) predictions, \(reference.count) expected")
+    func score(batch b: Int, prepared: CompressedModel, store: Bool) throws -> ScoreTotals {
+        let reference = try baselineReference(batch: b)
+        let output = prepared.isIdentity ? referenceTensor(reference)
+            : try evaluator.output(ofBatch: b, prepared: prepared, store: store)
+                .batchFirst(axis: evaluator.session.outputBatchAxis)
+        return try scorer.totals(output, reference: reference, labels: evaluator.labels(ofBatch: b))
+    }
+
+    /// The reference's values as a samples-first tensor (scoring reads floats and, for
+    /// prediction outputs, the integer classes the predictions already hold).
+    private func referenceTensor(_ reference: ReferenceBatch) -> Tensor {
+        let shape = [reference.samples] + evaluator.scoring.sampleShape
+        if evaluator.scoring.predictionsGiven {
+            return Tensor(shape: shape, ints: reference.predictions.map(Int64.init))
         }
-        if let batchLabels {
-            let labels = batchLabels[b]
-            return BatchScore(hits: zip(predictions, labels).filter { $0 == $1 }.count, samples: labels.count,
-                              baselineHits: zip(reference, labels).filter { $0 == $1 }.count)
-        }
-        return BatchScore(hits: zip(predictions, reference).filter { $0 == $1 }.count, samples: reference.count,
-                          baselineHits: reference.count)
+        return Tensor(shape: shape, floats: reference.values)
     }
 
     /// Scores the batches of `prepared` missing from `tally`, in parallel; stops

@@ -89,7 +89,7 @@ public final class EngineBridge: Sendable {
     /// The search's answer as the message line says it.
     public static func summary(_ outcome: SearchOutcome, metricLabel: String) -> String {
         "\(Format.ratio(outcome.compressionRatio)) (\(Format.bytes(outcome.sizeBytes))) at \(metricLabel) "
-            + "\(Format.percent(outcome.value)), fp32 \(Format.percent(outcome.baselineValue)); "
+            + "\(Format.metric(outcome.value, outcome.metric)), fp32 \(Format.metric(outcome.baselineValue, outcome.metric)); "
             + (outcome.satisfied ? "budget met" : "budget NOT met") + " after \(outcome.evaluations) evaluations"
     }
 }

@@ -6,9 +6,11 @@ import LatheCore
 public struct EngineStatus: Sendable, Equatable {
     /// The plan revision (see `AppState.planRevision`) these numbers describe.
     public var revision: Int
-    /// The running or final metric (top-1, or agreement without labels), 0...1.
+    /// The running or final metric (`SessionInfo.metric`).
     public var value: Double?
-    /// Change of `value` against the uncompressed model on the same samples.
+    /// Change of `value` against the uncompressed model on the same samples: the
+    /// difference for top-1, agreement and cosine, relative for mse and mae, none
+    /// for SQNR (the value is already a comparison with the uncompressed model).
     public var change: Double?
     /// 95% interval of that change while streaming.
     public var changeInterval: ClosedRange<Double>?
@@ -63,8 +65,15 @@ extension EngineStatus {
             // The baseline on the same samples: the change is then an early estimate of the final one.
             if let reference = snapshot.isFinal ? (snapshot.baselineValue ?? snapshot.baselineOnDone)
                                                 : snapshot.baselineOnDone {
-                change = value - reference
-                if let i = snapshot.interval { interval = (i.lowerBound - reference)...(i.upperBound - reference) }
+                switch snapshot.metric.loss {
+                case .points:
+                    change = value - reference
+                    if let i = snapshot.interval { interval = (i.lowerBound - reference)...(i.upperBound - reference) }
+                case .relative:
+                    change = reference > 0 ? (value - reference) / reference : nil
+                case .decibels:
+                    change = nil
+                }
             }
         }
         var sizes: [String: TensorSize] = [:]

@@ -29,6 +29,30 @@ public enum Format {
         return text == "-0.0" ? "+0.0" : text
     }
 
+    /// A metric's value: "96.2%" (top-1, agreement), "31.4 dB", "0.99871" (cosine), "0.0123" (mse, mae).
+    public static func metric(_ value: Double, _ metric: ScoreMetric) -> String {
+        switch metric {
+        case .top1, .agree: return percent(value)
+        case .sqnr:
+            if value == .infinity { return "∞ dB" }
+            return value.isFinite ? String(format: "%.1f dB", value) : "-"
+        case .cosine: return value.isFinite ? String(format: "%.5f", value) : "-"
+        case .mse, .mae: return number(value)
+        }
+    }
+
+    /// A change against the baseline on the metric's scale (`EngineStatus.change`):
+    /// points for top-1, agreement and cosine ("-1.2"), relative for mse and mae ("+12.0%").
+    public static func metricChange(_ change: Double, _ metric: ScoreMetric) -> String {
+        switch metric.loss {
+        case .points, .decibels: return signedPoints(change)
+        case .relative:
+            guard change.isFinite else { return "-" }
+            let text = String(format: "%+.1f%%", change * 100)
+            return text == "-0.0%" ? "+0.0%" : text
+        }
+    }
+
     /// 0.012 → "1.2 pt" (an unsigned amount of percentage points).
     public static func points(_ fraction: Double) -> String { String(format: "%.1f pt", fraction * 100) }
 

@@ -53,23 +53,29 @@ public struct SessionInfo: Sendable, Equatable {
     public var dataName: String
     public var samples: Int
     public var labelled: Bool
+    /// The metric the engine reports, and why it was chosen (shown in the header).
+    public var metric: ScoreMetric
+    public var metricReason: String
     /// The scored output's name.
     public var output: String
     /// True when the bundled sample was opened by a bare `lathe`.
     public var isBundledSample: Bool
 
     public init(modelPath: String, modelName: String, dataPath: String, dataName: String, samples: Int,
-                labelled: Bool, output: String, isBundledSample: Bool = false) {
+                labelled: Bool, metric: ScoreMetric? = nil, metricReason: String = "", output: String,
+                isBundledSample: Bool = false) {
         self.modelPath = modelPath
         self.modelName = modelName
         self.dataPath = dataPath
         self.dataName = dataName
         self.samples = samples
         self.labelled = labelled
+        self.metric = metric ?? (labelled ? .top1 : .agree)
+        self.metricReason = metricReason
         self.output = output
         self.isBundledSample = isBundledSample
     }
 
-    /// "top-1" with labels, "agree" (agreement with the uncompressed model) without.
-    public var metricLabel: String { labelled ? "top-1" : "agree" }
+    /// How the metric is written on screen ("top-1", "agree", "SQNR", …).
+    public var metricLabel: String { metric.label }
 }

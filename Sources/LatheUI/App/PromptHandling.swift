@@ -57,7 +57,7 @@ enum PromptHandling {
             state.message = .init("opening \(text)…")
             return [.openConfig(path: text)]
         case .searchBudget:
-            switch SearchConstraint.parse(text) {
+            switch SearchConstraint.parse(text, metric: state.session.metric) {
             case .failure(let error):
                 return reject(&state, error.message)
             case .success(let budget):
@@ -81,15 +81,16 @@ enum PromptHandling {
     }
 
     /// The numbers the status bar shows, for the exported file's comments (named as
-    /// `lathe search --out` names them: top1 or agreement, fp32_…, size_bytes, …).
+    /// `lathe search --out` names them: `ScoreMetric.reportKey`, fp32_…, size_bytes, …).
     static func exportMetrics(_ state: AppState) -> [ExportMetric] {
         var metrics: [ExportMetric] = []
-        let key = state.session.labelled ? "top1" : "agreement"
+        let metric = state.session.metric
+        let key = metric.reportKey
         if let engine = state.currentEngine {
             if let value = engine.value, engine.isFinal {
-                metrics.append(ExportMetric(key, String(format: "%.4f", value)))
+                metrics.append(ExportMetric(key, metric.reportText(value)))
                 if let baseline = engine.baselineValue {
-                    metrics.append(ExportMetric("fp32_" + key, String(format: "%.4f", baseline)))
+                    metrics.append(ExportMetric("fp32_" + key, metric.reportText(baseline)))
                 }
             } else if let error = engine.error {
                 metrics.append(ExportMetric(key, "not measured (\(error))"))

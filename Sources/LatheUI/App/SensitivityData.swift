@@ -28,11 +28,11 @@ extension SensitivityLevel {
 public struct SensitivityData: Sendable, Equatable {
     public struct Cell: Sendable, Equatable {
         public var value: Double
-        /// `value` minus the baseline (negative: the layer loses accuracy there).
-        public var change: Double
-        public init(value: Double, change: Double) {
+        /// How much worse than the baseline (`ScoreMetric.degradation`: 0 = as good, larger = worse).
+        public var loss: Double
+        public init(value: Double, loss: Double) {
             self.value = value
-            self.change = change
+            self.loss = loss
         }
     }
 
@@ -48,7 +48,8 @@ public struct SensitivityData: Sendable, Equatable {
         }
     }
 
-    /// The baseline metric the changes are measured from.
+    /// The metric the cells hold, and the baseline value losses are measured from.
+    public var metric: ScoreMetric
     public var baseline: Double?
     /// Heatmap columns, in sweep order.
     public var levels: [SensitivityLevel]
@@ -56,7 +57,9 @@ public struct SensitivityData: Sendable, Equatable {
     /// Whether every layer has every level.
     public var isComplete: Bool
 
-    public init(baseline: Double?, levels: [SensitivityLevel], layers: [String: Layer], isComplete: Bool) {
+    public init(metric: ScoreMetric = .top1, baseline: Double?, levels: [SensitivityLevel], layers: [String: Layer],
+                isComplete: Bool) {
+        self.metric = metric
         self.baseline = baseline
         self.levels = levels
         self.layers = layers
@@ -66,9 +69,47 @@ public struct SensitivityData: Sendable, Equatable {
     /// The largest score among layers (scales the mini-bars); nil before any.
     public var maxScore: Double? { layers.values.compactMap(\.score).max() }
 
-    /// The largest drop in any cell (scales the heat colours), at least a tiny positive number.
-    public var maxDrop: Double {
-        max(1e-9, layers.values.flatMap { $0.cells.values.map { -$0.change } }.max() ?? 0)
+    /// A cell's place on the heat scale, 0 (harmless) to 1 (the worst cell): its
+    /// loss over the largest, or for SQNR its dB between the best and worst cells'
+    /// (noise power spans orders of magnitude; dB reads as users think of it).
+    public func heat(_ cell: Cell) -> Double {
+        let cells = layers.values.flatMap(\.cells.values)
+        if metric == .sqnr {
+            let finite = cells.map(\.value).filter(\.isFinite)
+            guard let low = finite.min(), let high = finite.max() else { return 0 }
+            guard cell.value.isFinite else { return cell.value > 0 ? 0 : 1 }
+            return high > low ? (high - cell.value) / (high - low) : 0
+        }
+        let worst = max(1e-9, cells.map(\.loss).filter(\.isFinite).max() ?? 0)
+        return min(1, max(0, cell.loss) / worst)
+    }
+
+    /// Whether a cell loses enough to be flagged: a point of top-1, agreement or
+    /// cosine, 10% more error, or an SQNR under 20 dB.
+    public func isNoticeable(_ cell: Cell) -> Bool {
+        switch metric.loss {
+        case .points: return cell.loss > 0.01
+        case .relative: return cell.loss > 0.1
+        case .decibels: return cell.value < 20
+        }
+    }
+
+    /// A cell's text in the heatmap: the change in points or relative, the SQNR in dB.
+    public func cellText(_ cell: Cell) -> String {
+        switch metric.loss {
+        case .points: return Format.signedPoints(-cell.loss)
+        case .relative: return Format.metricChange(cell.loss, metric)
+        case .decibels: return cell.value == .infinity ? "∞" : String(format: "%.1f", cell.value)
+        }
+    }
+
+    /// What the heatmap's cells show, for its title.
+    public var cellUnit: String {
+        switch metric.loss {
+        case .points: return "\(metric.label) change, points"
+        case .relative: return "\(metric.label) change, relative"
+        case .decibels: return "SQNR, dB"
+        }
     }
 }
 
@@ -77,20 +118,22 @@ extension SensitivityData {
     /// complete when every one of `layers` has every level.
     public init(_ report: SensitivityReport, layers: [String]) {
         let levels = report.baseline.levels
-        let baseline = report.baseline.value
+        let metric = report.baseline.metric ?? .top1
+        // An SQNR baseline is +∞ (a report read back from JSON holds null).
+        let baseline = report.baseline.value ?? (metric == .sqnr ? .infinity : nil)
         var result: [String: Layer] = [:]
         for layer in report.layers {
             var cells: [SensitivityLevel: Cell] = [:]
             func add(_ level: SensitivityLevel, _ value: Double?) {
                 guard let value else { return }
-                cells[level] = .init(value: value, change: value - (baseline ?? value))
+                cells[level] = .init(value: value, loss: metric.degradation(baseline: baseline ?? value, value: value))
             }
             for b in levels.bits { add(.bits(b), layer.bits[b]) }
             for p in levels.prune { add(.prune(p), layer.prune[p]) }
             for k in levels.clusters { add(.clusters(k), layer.clusters[k]) }
             result[layer.name] = .init(cells: cells, score: layer.score)
         }
-        self.init(baseline: baseline, levels: levels.entries, layers: result,
+        self.init(metric: metric, baseline: baseline, levels: levels.entries, layers: result,
                   isComplete: report.isComplete(for: layers))
     }
 }

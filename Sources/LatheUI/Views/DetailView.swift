@@ -146,14 +146,15 @@ enum DetailView {
                     continue
                 }
                 line.add("\(level.shortLabel) ", .dim)
-                line.add(Format.percent(cell.value) + "  ", cell.change < -0.01 ? .warn : .fg)
-                curve += glyphs.verticalLevel(max(0.01, cell.value))
+                line.add(Format.metric(cell.value, data.metric) + "  ", data.isNoticeable(cell) ? .warn : .fg)
+                let height = data.metric.countsPositions ? cell.value : 1 - data.heat(cell)
+                curve += glyphs.verticalLevel(max(0.01, height))
             }
             line.add(curve, .accent)
             lines.append(line)
         }
         if let baseline = data.baseline {
-            lines.append(StyledLine("fp32 \(label) \(Format.percent(baseline)); each level applied to this layer alone",
+            lines.append(StyledLine("fp32 \(label) \(Format.metric(baseline, data.metric)); each level applied to this layer alone",
                                     .dim))
         }
         return lines

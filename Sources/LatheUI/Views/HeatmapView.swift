@@ -7,7 +7,7 @@ enum HeatmapView {
         let geometry = HeatmapGeometry(layout: layout, state: state, levels: data.levels.count)
         let frame = geometry.frame
         guard frame.height >= 3 else { return }
-        let title = "Sensitivity (\(state.session.metricLabel) change, points)"
+        let title = "Sensitivity (\(data.cellUnit))"
         buffer.titleRule(frame.row(0), title: title, glyphs: glyphs, titleStyle: Style.accent.bolded(), right: nil)
         // The colour scale at the right of the title, when it fits beside it.
         let scaleWidth = 5 + 4 + 6 + 1
@@ -31,7 +31,6 @@ enum HeatmapView {
                          at: Point(x: rect.x, y: headingY), style: style, clip: frame)
         }
         let order = state.rowOrder
-        let maxDrop = data.maxDrop
         for line in 0..<geometry.rows.height {
             let row = geometry.firstRow + line
             guard row < order.count else { break }
@@ -49,10 +48,10 @@ enum HeatmapView {
                                  at: textRect.origin, style: .dim, clip: textRect)
                     continue
                 }
-                let heat = max(0, -cell.change) / maxDrop
+                let heat = data.heat(cell)
                 var style = Style.heatBackground(heat)
                 if selected && i == column { style = Style.selection.bolded() }
-                let text = DisplayWidth.pad(Format.signedPoints(cell.change), to: textRect.width, alignRight: true)
+                let text = DisplayWidth.pad(data.cellText(cell), to: textRect.width, alignRight: true)
                 buffer.write(text, at: textRect.origin, style: style, clip: textRect)
             }
         }
@@ -64,10 +63,13 @@ enum HeatmapView {
             var line = StyledLine(layer.name, Style.fg.bolded())
             line.add(" at \(level.label): ", .fg)
             if let cell = data.layers[layer.name]?.cells[level] {
-                line.add("\(state.session.metricLabel) \(Format.percent(cell.value))", Style.fg.bolded())
-                line.add(" (\(Format.signedPoints(cell.change)) pt vs fp32", .fg)
-                if let baseline = data.baseline { line.add(" \(Format.percent(baseline))", .fg) }
-                line.add(")", .fg)
+                line.add("\(data.metric.label) \(Format.metric(cell.value, data.metric))", Style.fg.bolded())
+                if data.metric.loss != .decibels {
+                    let unit = data.metric.loss == .points ? " pt" : ""
+                    line.add(" (\(data.cellText(cell))\(unit) vs fp32", .fg)
+                    if let baseline = data.baseline { line.add(" \(Format.metric(baseline, data.metric))", .fg) }
+                    line.add(")", .fg)
+                }
             } else {
                 line.add("not measured yet", .dim)
             }

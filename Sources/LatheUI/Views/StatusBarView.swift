@@ -1,5 +1,5 @@
 /// The status bar, always visible, in fixed forms scripts can read:
-/// `top-1 NN.N%` (or `agree NN.N%`), then while streaming the change against fp32
+/// `top-1 NN.N%` (or `agree NN.N%`, `SQNR NN.N dB`, `MSE 0.0123`, …), then while streaming the change against fp32
 /// with its 95% interval and `eval done/total`, the running job's progress bar,
 /// and `size <human-readable> (R.R×)`; a spinner while anything is in flight.
 enum StatusBarView {
@@ -35,19 +35,20 @@ enum StatusBarView {
         let strong = Style.header.bolded()
         var segments: [Segment] = []
         let label = state.session.metricLabel
+        let metric = state.session.metric
         segments.append(Segment(line: StyledLine(state.isBusy ? glyphs.spinnerFrame(state.ticks) : " ", header),
                                 priority: 1))
         if let engine = state.currentEngine {
             if let error = engine.error {
                 segments.append(Segment(line: StyledLine("\(label) error: \(error)", strong), priority: 1))
             } else if let value = engine.value {
-                segments.append(Segment(line: StyledLine("\(label) \(Format.percent(value))", strong), priority: 1))
+                segments.append(Segment(line: StyledLine("\(label) \(Format.metric(value, metric))", strong), priority: 1))
                 if let change = engine.change {
                     if engine.isFinal {
-                        segments.append(Segment(line: StyledLine("Δ\(Format.signedPoints(change)) vs fp32", header),
+                        segments.append(Segment(line: StyledLine("Δ\(Format.metricChange(change, metric)) vs fp32", header),
                                                 priority: 2))
                     } else {
-                        segments.append(Segment(line: StyledLine("Δ\(Format.signedPoints(change))", header),
+                        segments.append(Segment(line: StyledLine("Δ\(Format.metricChange(change, metric))", header),
                                                 priority: 3))
                         if let interval = engine.changeInterval {
                             let text = "95% [\(Format.signedPoints(interval.lowerBound)), "

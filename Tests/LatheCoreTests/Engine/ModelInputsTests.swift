@@ -139,17 +139,20 @@ final class ModelInputsTests: XCTestCase {
         let evaluation = try PlanEvaluator(session: session, dataset: data,
                                            options: EvaluatorOptions(batchSize: 2, threads: 1))
             .evaluate(.identity(layers: []))
-        XCTAssertEqual(evaluation.metrics.samples, 5)
-        XCTAssertEqual(evaluation.metrics.classes, 6)
-        XCTAssertEqual(evaluation.metrics.agreement, 1)
+        XCTAssertEqual(evaluation.totals.samples, 5)
+        XCTAssertEqual(evaluation.scoring.classAxis, 2)
+        XCTAssertEqual(evaluation.scoring.classes, 2)
+        XCTAssertEqual(evaluation.totals.positions, 15)
+        XCTAssertEqual(evaluation.totals.value(of: .agree), 1)
     }
 
     func testAGivenBatchAxisOverridesAndAWrongOneSaysWhatToPass() throws {
         let data = Dataset(inputs: Tensor(shape: [5, 3, 2], floats: (0..<30).map { Float($0) }), labels: nil, path: "seq.npz")
         let wrong = try InferenceSession(model: sequenceFirst, data: data.layout, outputBatchAxis: 0)
         XCTAssertEqual(wrong.outputBatchAxis, 0)
+        // Scoring probes the output with one sample before any batch runs.
         XCTAssertThrowsError(try outputs(wrong, data, batchSize: 4)) {
-            XCTAssertEqual(($0 as? LatheError)?.message, "two.onnx: output 'y' has shape [3, 4, 2] for a batch of 4: "
+            XCTAssertEqual(($0 as? LatheError)?.message, "two.onnx: output 'y' has shape [3, 1, 2] for a batch of 1: "
                 + "its axis 0 is not the batch; pass --output-batch-axis 1")
         }
         XCTAssertThrowsError(try InferenceSession(model: sequenceFirst, data: data.layout, outputBatchAxis: 3)) {

@@ -56,6 +56,23 @@ final class DatasetLoadingTests: XCTestCase {
         XCTAssertEqual(dataset.labels, [1, 0])
     }
 
+    /// Labels of any shape are kept as stored; only 1-D integral ones are also per-sample classes.
+    func testLabelsPerPositionAndFloatTargetsAreKept() throws {
+        let folder = try TemporaryFolder()
+        let x = Tensor(shape: [3, 2], floats: [1, 2, 3, 4, 5, 6])
+        let maps = folder.path("maps.npz")
+        try NPZFormat.write([("x", x), ("y", Tensor(shape: [3, 2, 2], ints: (0..<12).map { Int64($0 % 3) }))], to: maps)
+        let perPixel = try Dataset.load(path: maps)
+        XCTAssertNil(perPixel.labels)
+        XCTAssertEqual(perPixel.labelArray?.shape, [3, 2, 2])
+        let targets = folder.path("targets.npz")
+        try NPZFormat.write([("x", x), ("y", Tensor(shape: [3], floats: [0.5, 1, 2]))], to: targets)
+        let regression = try Dataset.load(path: targets)
+        XCTAssertNil(regression.labels, "a fractional label makes y float targets")
+        XCTAssertEqual(regression.labelArray?.floats, [0.5, 1, 2])
+        XCTAssertEqual(regression.prefix(2).labelArray?.floats, [0.5, 1])
+    }
+
     func testValidationErrorsNameTheFileAndProblem() throws {
         let folder = try TemporaryFolder()
         func npz(_ name: String, _ arrays: [(name: String, tensor: Tensor)]) throws -> String {
@@ -67,12 +84,10 @@ final class DatasetLoadingTests: XCTestCase {
 
         let mismatch = try npz("mismatch.npz", [("x", x), ("y", Tensor(shape: [2], ints: [0, 1]))])
         assertBadInput(try Dataset.load(path: mismatch), file: mismatch, mentions: "2 labels for 3 samples")
-        let twoD = try npz("labels2d.npz", [("x", x), ("y", Tensor(shape: [3, 1], ints: [0, 1, 2]))])
-        assertBadInput(try Dataset.load(path: twoD), file: twoD, mentions: "labels 'y' must be 1-D, got shape [3, 1]")
-        let fractional = try npz("fractional.npz", [("x", x), ("y", Tensor(shape: [3], floats: [0, 1.5, 2]))])
-        assertBadInput(try Dataset.load(path: fractional), file: fractional, mentions: "label 1 is 1.5")
+        let scalarLabels = try npz("scalar_y.npz", [("x", x), ("y", Tensor(shape: [], ints: [1]))])
+        assertBadInput(try Dataset.load(path: scalarLabels), file: scalarLabels, mentions: "labels 'y' are a single scalar")
         let nan = try npz("nan.npz", [("x", x), ("y", Tensor(shape: [3], floats: [0, 1, .nan]))])
-        assertBadInput(try Dataset.load(path: nan), file: nan, mentions: "must be integers")
+        assertBadInput(try Dataset.load(path: nan), file: nan, mentions: "labels 'y' must be finite; value 2 is nan")
         let empty = try npz("empty.npz", [("x", Tensor(shape: [0, 2], floats: []))])
         assertBadInput(try Dataset.load(path: empty), file: empty, mentions: "dataset is empty")
         let onlyLabels = try npz("only_y.npz", [("y", Tensor(shape: [1], ints: [0]))])

@@ -242,7 +242,7 @@ import Testing
         #expect(data.levels == [.bits(8), .bits(2), .prune(0.5)])
         #expect(data.baseline == 0.96)
         #expect(data.layers["a"]?.score == 0.25)
-        #expect(abs((data.layers["a"]?.cells[.bits(2)]?.change ?? 0) - -0.46) < 1e-12)
+        #expect(abs((data.layers["a"]?.cells[.bits(2)]?.loss ?? 0) - 0.46) < 1e-12)
         #expect(data.layers["b"]?.cells[.bits(2)] == nil)
         #expect(!data.isComplete)
     }

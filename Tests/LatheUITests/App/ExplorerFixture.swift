@@ -92,7 +92,7 @@ enum ExplorerFixture {
                                                      .prune(0.5): 0.02 * fragility]
             for level in sweepLevels {
                 let drop = drops[level] ?? 0
-                cells[level] = .init(value: 0.9615 - drop, change: -drop)
+                cells[level] = .init(value: 0.9615 - drop, loss: drop)
             }
             layers[entry.0] = .init(cells: cells, score: (0.4 + 0.02) / 2 * fragility)
         }

@@ -120,9 +120,12 @@ import Testing
         line = statusLine(state, width: 160)
         // 0.95 − 0.9615 = −1.15 points (−1.1500000000000021 in binary: rounds to −1.2).
         #expect(line.contains("top-1 95.0%  Δ-1.2  95% [-2.4, -0.3]  eval 640/2000"), "\(line)")
-        // Without labels the metric is agreement.
-        state.session.labelled = false
+        // Without labels the metric is agreement; other metrics in their own units.
+        state.session.metric = .agree
         #expect(statusLine(state).contains("agree 95.0%"))
+        state.session.metric = .mse
+        #expect(statusLine(state).contains("MSE 0.95"), "\(statusLine(state))")
+        state.session.metric = .agree
         // A job's progress bar.
         let job = JobProgress(id: 2, kind: .search, phase: "path 3", done: 5, total: 20, state: .running)
         F.run(&state, [.engine(F.engine(for: state, value: 0.95, done: 2000, final: true, job: job))])
