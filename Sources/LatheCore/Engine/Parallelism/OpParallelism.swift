@@ -10,11 +10,14 @@ import Foundation
 ///
 /// Ops split only work large enough to repay a dispatch (`minimumWork`), and
 /// only along independent outputs (images, channels, rows or columns of a
-/// product; never the terms of one sum). Depthwise channels give the serial
-/// values exactly; a block of a product, or a share of the images whose GEMMs
-/// group differently, can round differently (up to 5e-6 relative at
-/// k = 256), because OpenBLAS blocks a smaller product its own way. Evaluations with the same thread count and batch size make the same
-/// splits, so the explorer and `lathe eval` agree.
+/// product; never the terms of one sum). How an op is cut into parts depends
+/// on its shape alone, never on the width: the width only decides how many
+/// workers share the parts. A block of a product, or a share of the images
+/// whose GEMMs group differently, can round differently from the whole
+/// (OpenBLAS blocks a smaller product its own way), so cutting by the width
+/// would make outputs depend on the thread count and on how many batches a
+/// call happened to score; cut by shape, a batch's outputs are the same bits
+/// whatever the threads, and the explorer and `lathe eval` agree exactly.
 public enum OpParallelism {
     /// Workers the op running on this thread may use; 1 outside an evaluator.
     @TaskLocal public static var width = 1
@@ -23,13 +26,20 @@ public enum OpParallelism {
     /// runs serially: dispatching two workers costs some ten microseconds.
     static let minimumWork = 1 << 18
 
-    /// Calls `body` on consecutive parts of `0..<count`, concurrently when the
-    /// width allows and `work` (total, for all of `count`) is worth it. Inside
-    /// `body` the width is 1, so nested ops do not split again.
+    /// Most parts an op is cut into: enough for the cores of a workstation,
+    /// few enough that a single-core run loses nothing measurable (each part
+    /// is at least `minimumWork`).
+    static let maximumParts = 4
+
+    /// Calls `body` on consecutive parts of `0..<count` (`partCount` of them),
+    /// concurrently on up to `width` workers. Inside `body` the width is 1, so
+    /// nested ops do not split again.
     static func forEachPart(of count: Int, work: Int, _ body: (Range<Int>) -> Void) {
         let parts = partCount(count, work: work)
-        guard parts > 1 else {
-            body(0..<count)
+        @Sendable func range(_ part: Int) -> Range<Int> { (count * part / parts)..<(count * (part + 1) / parts) }
+        let workers = min(width, parts)
+        guard workers > 1 else {
+            $width.withValue(1) { for part in 0..<parts { body(range(part)) } }
             return
         }
         // Kernels hand over raw pointers into buffers they own, which Swift
@@ -38,9 +48,10 @@ public enum OpParallelism {
         // part, so nothing escapes the call.
         withoutActuallyEscaping(body) { body in
             let shared = UncheckedSendable(body)
-            DispatchQueue.concurrentPerform(iterations: parts) { part in
-                let range = (count * part / parts)..<(count * (part + 1) / parts)
-                $width.withValue(1) { shared.value(range) }
+            DispatchQueue.concurrentPerform(iterations: workers) { worker in
+                $width.withValue(1) {
+                    for part in stride(from: worker, to: parts, by: workers) { shared.value(range(part)) }
+                }
             }
         }
     }
@@ -50,10 +61,9 @@ public enum OpParallelism {
         init(_ value: Value) { self.value = value }
     }
 
-    /// How many parts `forEachPart` would use.
+    /// How many parts `forEachPart` cuts `count` items of `work` into: a function of the shape only.
     static func partCount(_ count: Int, work: Int) -> Int {
-        let width = Self.width
-        guard width > 1, count > 1, work >= 2 * minimumWork else { return 1 }
-        return min(width, count, work / minimumWork)
+        guard count > 1, work >= 2 * minimumWork else { return 1 }
+        return min(maximumParts, count, work / minimumWork)
     }
 }

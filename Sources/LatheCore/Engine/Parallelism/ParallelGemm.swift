@@ -1,11 +1,12 @@
 import CBLAS
 
-/// `cblas_sgemm` (row-major, `C = alpha · op(A) · op(B) + beta · C`) split
-/// across `OpParallelism.width` workers by rows of C when it has more rows
-/// than columns, else by columns. Each worker computes a block of C over the
-/// whole reduction; OpenBLAS may block a smaller product its own way, so
-/// values can round differently from the serial product (at most 8e-7 on
-/// the samples' outputs). BLAS itself stays single-threaded (`Engine.prepare`).
+/// `cblas_sgemm` (row-major, `C = alpha · op(A) · op(B) + beta · C`) cut
+/// into blocks of rows of C when it has more rows than columns, else of
+/// columns, the blocks shared by `OpParallelism.width` workers. Each block
+/// covers the whole reduction; OpenBLAS may block a smaller product its own
+/// way, so values can round differently from one uncut product (at most 8e-7
+/// on the samples' outputs), but the cut depends on the shape only, so they
+/// are the same whatever the width. BLAS itself stays single-threaded (`Engine.prepare`).
 enum ParallelGemm {
     static func sgemm(transA: Bool = false, transB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
                       a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,

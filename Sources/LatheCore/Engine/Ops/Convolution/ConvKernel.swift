@@ -40,21 +40,32 @@ enum ConvKernel {
     }
 
     /// With op-level parallelism (`OpParallelism`), the images of the batch
-    /// are split across workers; a single image splits its GEMMs by rows or
-    /// columns instead, or a depthwise layer its channels.
+    /// are split across workers (in whole groups of `GemmPlan.imagesPerGemm`,
+    /// so the values are those of the unsplit batch); a single image splits
+    /// its GEMMs by rows or columns instead, or a depthwise layer its channels.
     static func compute(_ p: ConvProblem, _ g: SpatialGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
-                        bias: UnsafePointer<Float>?, activation: FusedActivation, y: UnsafeMutablePointer<Float>) {
+                        bias: UnsafePointer<Float>?, activation: FusedActivation, y: UnsafeMutablePointer<Float>,
+                        splitImages: Bool = true) {
         let work = p.batch * p.outChannels * g.outputCount * (p.inChannels / p.group) * g.kernelCount
-        if OpParallelism.partCount(p.batch, work: work) > 1 {
-            OpParallelism.forEachPart(of: p.batch, work: work) { images in
+        let depthwise = p.isDepthwise && g.input[0] == 1 && g.kernel[0] == 1
+        // Images split in whole GEMM groups, so each part forms the GEMMs the whole batch would
+        // (depthwise runs image by image).
+        let chunk = depthwise ? 1 : GemmPlan(p, g).imagesPerGemm
+        let chunks = (p.batch + chunk - 1) / chunk
+        if splitImages && OpParallelism.partCount(chunks, work: work) > 1 {
+            OpParallelism.forEachPart(of: chunks, work: work) { part in
+                let images = (part.lowerBound * chunk)..<min(part.upperBound * chunk, p.batch)
                 compute(p.with(batch: images.count), g, x: x + images.lowerBound * p.inChannels * g.inputCount, w: w,
-                        bias: bias, activation: activation, y: y + images.lowerBound * p.outChannels * g.outputCount)
+                        bias: bias, activation: activation, y: y + images.lowerBound * p.outChannels * g.outputCount,
+                        splitImages: false)
             }
             return
         }
-        if p.isDepthwise && g.input[0] == 1 && g.kernel[0] == 1 {
+        if depthwise {
             let multiplier = p.outChannels / p.inChannels
-            OpParallelism.forEachPart(of: p.inChannels, work: work) { channels in
+            // Channels are contiguous only within one image: several images stay whole.
+            OpParallelism.forEachPart(of: p.batch == 1 ? p.inChannels : 1, work: work) { part in
+                let channels = p.batch == 1 ? part : 0..<p.inChannels
                 let first = channels.lowerBound
                 DepthwiseConv.run(input: x + first * g.inputCount, batch: p.batch, channels: channels.count,
                                   multiplier: multiplier, weights: w + first * multiplier * g.kernelCount,
