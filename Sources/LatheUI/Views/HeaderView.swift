@@ -9,6 +9,8 @@ enum HeaderView {
         left.add("  \(glyphs.bullet)  \(s.dataName): \(s.samples) samples, " + (s.labelled ? "labelled" : "unlabelled"),
                  .header)
         if state.isDirty { left.add("  \(glyphs.bullet)  modified", Style.header.bolded()) }
+        // Which metric scores the plans, and why (the first thing cut when the line is short).
+        if !s.metricReason.isEmpty { left.add("  \(glyphs.bullet)  \(s.metricLabel): \(s.metricReason)", .header) }
         let right = "engine: " + engineState(state) + " "
         let rightWidth = DisplayWidth.of(right)
         let leftRoom = row.width - rightWidth - 1

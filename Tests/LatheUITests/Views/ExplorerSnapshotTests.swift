@@ -138,6 +138,17 @@ import Testing
         #expect(statusLine(state).contains("agree error: classifier.weight"))
     }
 
+    @Test func headerSaysWhichMetricScoresAndWhy() {
+        var state = F.state()
+        state.session.metric = .sqnr
+        state.session.metricReason = "output [N, 1] has no class axis with 2 or more classes"
+        var buffer = Buffer(width: 200, height: 24)
+        state.size = TerminalSize(width: 200, height: 24)
+        ExplorerView.render(state, into: &buffer, glyphs: .unicode)
+        let header = String(buffer.renderText(keepTrailingSpaces: true).split(separator: "\n")[0])
+        #expect(header.contains("SQNR: output [N, 1] has no class axis with 2 or more classes"), "\(header)")
+    }
+
     func statusLine(_ state: AppState, width: Int = 80) -> String {
         var s = state
         s.size = TerminalSize(width: width, height: 24)
