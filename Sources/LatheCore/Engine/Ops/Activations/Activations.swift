@@ -82,8 +82,7 @@ enum Activations {
     static let gelu: Kernel = { node, inputs in
         switch node.string("approximate") ?? "none" {
         case "none":
-            let invSqrt2 = Float(1 / 2.0.squareRoot())
-            return try Unary.floating(node, inputs) { 0.5 * $0 * (1 + Foundation.erf($0 * invSqrt2)) }
+            return try Unary.floatingArray(node, inputs, FastErf.gelu)
         case "tanh":
             let c = Float((2 / Double.pi).squareRoot())
             return try Unary.floating(node, inputs) { x in

@@ -96,24 +96,17 @@ enum NormalizationKernels {
         let values = x.floats.withUnsafeBufferPointer { xBuf in
             uninitializedFloats(x.count) { yBuf in
                 guard let xp = xBuf.baseAddress, let yp = yBuf.baseAddress, width > 0 else { return }
-                for r in 0..<rows {
-                    let src = xp + r * width, dst = yp + r * width
-                    var sum = 0.0
-                    for i in 0..<width { sum += Double(src[i]) }
-                    let mean = sum / Double(width)
-                    var squares = 0.0
-                    for i in 0..<width {
-                        let d = Double(src[i]) - mean
-                        squares += d * d
-                    }
-                    let inv = 1 / (squares / Double(width) + Double(epsilon)).squareRoot()
-                    let m = Float(mean), s = Float(inv)
-                    means[r] = m
-                    invStd[r] = s
-                    if let beta {
-                        for i in 0..<width { dst[i] = (src[i] - m) * s * gamma[i] + beta[i] }
-                    } else {
-                        for i in 0..<width { dst[i] = (src[i] - m) * s * gamma[i] }
+                gamma.withUnsafeBufferPointer { gBuf in
+                    (beta ?? []).withUnsafeBufferPointer { bBuf in
+                        means.withUnsafeMutableBufferPointer { mBuf in
+                            invStd.withUnsafeMutableBufferPointer { sBuf in
+                                guard let g = gBuf.baseAddress, let m = mBuf.baseAddress,
+                                      let s = sBuf.baseAddress else { return }
+                                layerNormRows(xp, yp, rows: rows, width: width, epsilon: Double(epsilon),
+                                              gamma: g, beta: beta == nil ? nil : bBuf.baseAddress,
+                                              means: m, invStd: s)
+                            }
+                        }
                     }
                 }
             }
@@ -123,6 +116,57 @@ enum NormalizationKernels {
         if node.outputs.count >= 2 { outputs.append(Tensor(shape: statShape, floats: means)) }
         if node.outputs.count >= 3 { outputs.append(Tensor(shape: statShape, floats: invStd)) }
         return outputs
+    }
+
+    /// Each row of `width` values normalised by its own mean and variance
+    /// (accumulated in Double), then scaled and shifted. Pointer loops, so the
+    /// affine pass vectorises and carries no checked index arithmetic. The
+    /// sums run over four interleaved partial sums, which breaks the
+    /// one-add-at-a-time dependency chain; in Double the changed order moves
+    /// the sums by rounding far below what the Float mean and scale resolve.
+    @inline(never)
+    static func layerNormRows(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, width: Int,
+                              epsilon: Double, gamma: UnsafePointer<Float>, beta: UnsafePointer<Float>?,
+                              means: UnsafeMutablePointer<Float>, invStd: UnsafeMutablePointer<Float>) {
+        let quads = width & ~3
+        for r in 0..<rows {
+            let src = x + r &* width, dst = y + r &* width
+            var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+            var i = 0
+            while i < quads {
+                s0 += Double(src[i]); s1 += Double(src[i &+ 1])
+                s2 += Double(src[i &+ 2]); s3 += Double(src[i &+ 3])
+                i &+= 4
+            }
+            while i < width {
+                s0 += Double(src[i])
+                i &+= 1
+            }
+            let mean = ((s0 + s1) + (s2 + s3)) / Double(width)
+            var q0 = 0.0, q1 = 0.0, q2 = 0.0, q3 = 0.0
+            i = 0
+            while i < quads {
+                let d0 = Double(src[i]) - mean, d1 = Double(src[i &+ 1]) - mean
+                let d2 = Double(src[i &+ 2]) - mean, d3 = Double(src[i &+ 3]) - mean
+                q0 += d0 * d0; q1 += d1 * d1; q2 += d2 * d2; q3 += d3 * d3
+                i &+= 4
+            }
+            while i < width {
+                let d = Double(src[i]) - mean
+                q0 += d * d
+                i &+= 1
+            }
+            let squares = (q0 + q1) + (q2 + q3)
+            let inv = 1 / (squares / Double(width) + epsilon).squareRoot()
+            let m = Float(mean), s = Float(inv)
+            means[r] = m
+            invStd[r] = s
+            if let beta {
+                for j in 0..<width { dst[j] = (src[j] - m) * s * gamma[j] + beta[j] }
+            } else {
+                for j in 0..<width { dst[j] = (src[j] - m) * s * gamma[j] }
+            }
+        }
     }
 
     /// `t` broadcast (numpy, unidirectionally) to `shape`, materialised.
