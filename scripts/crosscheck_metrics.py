@@ -48,6 +48,18 @@ is shared by every sample and kept whole):
     does not score as lossless (SQNR finite, agreement below 1, mse above the
     uncompressed model's), in numpy and in Lathe.
 
+Stored expected values: samples/NAME/metrics.json holds these numpy/onnxruntime values so
+that Swift's SampleMetricsTests (Tests/LatheCoreTests/Scoring/) checks Lathe's scores
+without Python: `samples` (the count scored, the first 256 or all), `auto` (the automatic
+metric's name), `positions` (argmax positions, when there is a class axis of >= 2), and
+per configuration `none`, `bits4` and `bits2`, its `config` text (null uncompressed, else
+`version: 1\ndefaults:\n  bits: B\n`) and `values`, every applicable metric (top1, agree,
+sqnr_db, cosine, mse, mae; sqnr_db null is +inf), with sorted keys and floats at repr
+precision. `--write-expected` (re)writes them (onnxruntime/numpy only, no lathe needed);
+every other run checks that each stored file equals what it recomputes (integers, names
+and texts exactly, floats to 1e-9 relative) and fails a missing or stale one, telling to
+rerun `--write-expected`.
+
 One line per check (PASS / FAIL / SKIP with the reason), then `N passed, M failed`;
 exit 1 on any failure. `--reference-only` runs only the onnxruntime/numpy half (the
 lathe checks are listed as skipped) and prints the reference values per sample,
@@ -56,6 +68,7 @@ metric functions on synthetic arrays.
 """
 
 import argparse
+import json
 import math
 import os
 import sys
@@ -83,6 +96,12 @@ UNITS = {"top1": "fraction", "agree": "fraction", "sqnr": "dB", "cosine": "", "m
 HIGHER_IS_BETTER = {"top1": True, "agree": True, "sqnr": True, "cosine": True, "mse": False, "mae": False}
 FIELD_OF = {"top1": "top1", "agree": "agreement", "sqnr": "sqnr_db", "cosine": "cosine"}
 OPTIONAL_FIELD_OF = {"mse": "mse", "mae": "mae"}   # checked when the JSON has them
+
+# samples/NAME/metrics.json: stored configuration label -> the label of CONFIGS it takes its values from.
+EXPECTED_FILE = "metrics.json"
+EXPECTED_CONFIGS = (("none", "none"), ("bits4", "int4"), ("bits2", "int2"))
+EXPECTED_KEY = {"top1": "top1", "agree": "agree", "sqnr": "sqnr_db", "cosine": "cosine", "mse": "mse", "mae": "mae"}
+EXPECTED_FLOAT_TOLERANCE = 1e-9   # relative: what another numpy/onnxruntime build may move in the last digits
 
 SQNR_TOLERANCE_DB = 0.05
 COSINE_TOLERANCE = 1e-6
@@ -468,6 +487,87 @@ def print_table(refs):
                   f"{near_ties(out, ref.class_axis):>7}{ref.positions:>11}")
 
 
+# --------------------------------------------------------------------------- stored expected values
+
+def config_text(bits):
+    """The configuration `lathe eval --config` reads for every weight layer at `bits` (None: no config)."""
+    return None if bits is None else f"version: 1\ndefaults:\n  bits: {bits}\n"
+
+
+def expected_document(ref):
+    """What samples/NAME/metrics.json holds for a computed reference (see the module docstring)."""
+    auto, _ = auto_metric(ref.shape, ref.class_axis, ref.y)
+    applicable = applicable_metrics(ref.shape, ref.class_axis, ref.y)
+    bits_of = dict(CONFIGS)
+    configs = {}
+    for stored, label in EXPECTED_CONFIGS:
+        values = {}
+        for metric in applicable:
+            value = ref.values[label][metric]
+            if metric == "sqnr" and value == math.inf:
+                value = None
+            elif value is None or not math.isfinite(value):
+                raise ValueError(f"[{label}] {metric} is {value}: not storable")
+            values[EXPECTED_KEY[metric]] = float(value) if value is not None else None
+        configs[stored] = {"config": config_text(bits_of[label]), "values": values}
+    document = {"samples": ref.samples, "auto": auto, "configs": configs}
+    if "agree" in applicable:
+        document["positions"] = ref.positions
+    return document
+
+
+def expected_text(document):
+    return json.dumps(document, sort_keys=True, indent=1, allow_nan=False) + "\n"
+
+
+def expected_differences(stored, want, path=""):
+    """Where a stored document differs from the recomputed one (floats to EXPECTED_FLOAT_TOLERANCE)."""
+    if isinstance(want, dict) and isinstance(stored, dict):
+        problems = [f"{path}{key}: missing" for key in sorted(set(want) - set(stored))]
+        problems += [f"{path}{key}: not expected" for key in sorted(set(stored) - set(want))]
+        for key in sorted(set(want) & set(stored)):
+            problems += expected_differences(stored[key], want[key], f"{path}{key}.")
+        return problems
+    if isinstance(want, float) and is_number(stored) and not isinstance(stored, bool):
+        if abs(stored - want) <= EXPECTED_FLOAT_TOLERANCE * max(1.0, abs(want)):
+            return []
+    elif type(stored) is type(want) and stored == want:
+        return []
+    return [f"{path.rstrip('.')}: stored {stored!r}, recomputed {want!r}"]
+
+
+def check_expected(report, ref, folder):
+    """samples/NAME/metrics.json equals what this run computes."""
+    path = folder / EXPECTED_FILE
+    label = f"{ref.name} {EXPECTED_FILE} is current"
+    want = expected_document(ref)
+    rerun = "rerun `scripts/crosscheck_metrics.py --write-expected`"
+    if not path.exists():
+        report.fail(label, f"no {path.relative_to(ROOT)}: {rerun}")
+        return
+    try:
+        stored = json.loads(path.read_text())
+    except ValueError as error:
+        report.fail(label, f"unreadable ({error}): {rerun}")
+        return
+    problems = expected_differences(stored, want)
+    if problems:
+        report.fail(label, f"stale ({'; '.join(problems[:4])}{'; ...' if len(problems) > 4 else ''}): {rerun}")
+    else:
+        exact = path.read_text() == expected_text(want)
+        report.check(label, True, f"{ref.samples} samples, auto {want['auto']}"
+                     + ("" if exact else f" (floats equal to {EXPECTED_FLOAT_TOLERANCE:g} relative, not to the digit)"))
+
+
+def write_expected(report, ref, folder):
+    path = folder / EXPECTED_FILE
+    text = expected_text(expected_document(ref))
+    old = path.read_text() if path.exists() else None
+    path.write_text(text)
+    state = "unchanged" if old == text else ("written" if old is None else "updated")
+    report.check(f"{ref.name} {EXPECTED_FILE} {state}", True, f"{path.relative_to(ROOT)}, {len(text)} bytes")
+
+
 # --------------------------------------------------------------------------- lathe side
 
 @dataclass
@@ -815,7 +915,12 @@ def main():
                         help="run only the onnxruntime/numpy half and print its values (lathe checks skipped)")
     parser.add_argument("--table", action="store_true", help="end with the table of reference values")
     parser.add_argument("--self-test", action="store_true", help="check the metric functions on synthetic arrays")
+    parser.add_argument("--write-expected", action="store_true",
+                        help=f"write samples/NAME/{EXPECTED_FILE} (the reference values the Swift tests check) "
+                             "and run only the onnxruntime/numpy half")
     args = parser.parse_args()
+    if args.write_expected:
+        args.reference_only = True
     report = Report()
     if args.self_test:
         self_test(report)
@@ -845,12 +950,17 @@ def main():
             try:
                 compute_reference(ref)
                 check_reference(report, ref)
+                if args.write_expected:
+                    write_expected(report, ref, folder)
+                else:
+                    check_expected(report, ref, folder)
             except Exception as error:  # noqa: BLE001 - a crashed check is a failed check
                 report.fail(f"{ref.name} reference", f"crashed: {type(error).__name__}: {error}")
                 continue
             refs.append(ref)
             if lathe is None:
-                report.skip(f"{ref.name} lathe eval --metric", "--reference-only")
+                report.skip(f"{ref.name} lathe eval --metric", "--write-expected" if args.write_expected
+                            else "--reference-only")
                 continue
             try:
                 check_lathe(report, lathe, ref, tmp)
