@@ -82,6 +82,31 @@ final class KernelReferenceTests: XCTestCase {
         }
     }
 
+    /// Large 2-D outputs lower to im2col in bands of output rows (`ConvKernel.bandOperandFloats`):
+    /// padding, strides and dilations at band edges must give the reference values.
+    func testConvOnLargeMapsRunsInBandsLikeTheReference() throws {
+        var random = Random(state: 11)
+        let conv = try XCTUnwrap(OpRegistry.kernel("Conv"))
+        for (index, (c, h, wd, k, stride, dilation, pad)) in [
+            (8, 200, 210, 3, 1, 1, 1), (6, 161, 300, 5, 2, 1, 2), (4, 180, 190, 3, 1, 2, 2), (16, 130, 140, 3, 1, 1, 0),
+        ].enumerated() {
+            let m = 5
+            let x = random.tensor([1, c, h, wd]), w = random.tensor([m, c, k, k]), b = random.tensor([m])
+            let outH = (h + 2 * pad - dilation * (k - 1) - 1) / stride + 1
+            let outW = (wd + 2 * pad - dilation * (k - 1) - 1) / stride + 1
+            XCTAssertGreaterThan(c * k * k * outH * outW, 2 * ConvKernel.bandOperandFloats, "case \(index) must run in bands")
+            let want = Self.referenceConv(x: x, w: w, b: b, group: 1, strides: [stride, stride],
+                                          dilations: [dilation, dilation], pads: [pad, pad, pad, pad])
+            let node = Node(name: "banded\(index)", opType: "Conv", inputs: ["x", "w", "b"], outputs: ["y"], attributes: [
+                "strides": .ints([stride, stride]), "dilations": .ints([dilation, dilation]),
+                "pads": .ints([pad, pad, pad, pad]),
+            ])
+            let got = try conv(node, [x, w, b])[0]
+            XCTAssertEqual(got.shape, want.shape, "case \(index)")
+            assertClose(got, want, "case \(index): x \(x.shape) k \(k) stride \(stride) dilation \(dilation) pad \(pad)")
+        }
+    }
+
     func testPoolsAgainstReferenceOnRandomShapes() throws {
         var random = Random(state: 7)
         for index in 0..<300 {

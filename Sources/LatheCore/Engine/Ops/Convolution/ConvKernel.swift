@@ -110,26 +110,42 @@ enum ConvKernel {
         }
     }
 
-    /// One GEMM per image and group, written straight into the output.
+    /// Columns of one im2col band on a large 2-D output: the band's operand
+    /// (reduction × columns floats) stays in cache while OpenBLAS packs it,
+    /// instead of a whole-image operand that makes a round trip through memory.
+    static let bandOperandFloats = 1 << 18
+
+    /// One GEMM per image and group (per band of output rows on large 2-D
+    /// outputs), written straight into the output.
     static func computePerImage(_ p: ConvProblem, _ g: SpatialGeometry, _ plan: GemmPlan, x: UnsafePointer<Float>,
                                 w: UnsafePointer<Float>, bias: UnsafePointer<Float>?, activation: FusedActivation,
                                 y: UnsafeMutablePointer<Float>) {
-        let columns = UnsafeMutablePointer<Float>.allocate(capacity: plan.pointwise ? 1 : plan.reduction * plan.spatial)
+        let outW = g.output[2]
+        let banded = !plan.pointwise && g.output[0] == 1 && plan.reduction * plan.spatial > 2 * bandOperandFloats
+        let bandRows = banded ? max(1, bandOperandFloats / max(1, plan.reduction * outW)) : g.output[1]
+        let capacity = plan.pointwise ? 1 : plan.reduction * (banded ? bandRows * outW : plan.spatial)
+        let columns = UnsafeMutablePointer<Float>.allocate(capacity: capacity)
         defer { columns.deallocate() }
         for n in 0..<p.batch {
             for group in 0..<p.group {
                 let xg = x + (n * p.inChannels + group * plan.cg) * g.inputCount
-                let operand: UnsafePointer<Float>
+                let a = w + group * plan.mg * plan.reduction
+                let c = y + (n * p.outChannels + group * plan.mg) * plan.spatial
                 if plan.pointwise {
-                    operand = xg
-                } else {
-                    Im2Col.im2col(xg, channels: plan.cg, geometry: g, into: columns)
-                    operand = UnsafePointer(columns)
+                    ParallelGemm.sgemm(m: plan.mg, n: plan.spatial, k: plan.reduction, a: a, lda: plan.reduction,
+                                       b: xg, ldb: plan.spatial, c: c, ldc: plan.spatial)
+                    continue
                 }
-                ParallelGemm.sgemm(m: plan.mg, n: plan.spatial, k: plan.reduction,
-                                   a: w + group * plan.mg * plan.reduction, lda: plan.reduction, b: operand,
-                                   ldb: plan.spatial, c: y + (n * p.outChannels + group * plan.mg) * plan.spatial,
-                                   ldc: plan.spatial)
+                var first = 0
+                while first < g.output[1] {
+                    let rows = first..<min(first + bandRows, g.output[1])
+                    let width = rows.count * outW
+                    Im2Col.im2col(xg, channels: plan.cg, geometry: g, into: columns, outputRows: banded ? rows : nil)
+                    ParallelGemm.sgemm(m: plan.mg, n: banded ? width : plan.spatial, k: plan.reduction, a: a,
+                                       lda: plan.reduction, b: columns, ldb: banded ? width : plan.spatial,
+                                       c: c + first * outW, ldc: plan.spatial)
+                    first = rows.upperBound
+                }
             }
             applyEpilogue(y + n * p.outChannels * plan.spatial, channels: p.outChannels, spatial: plan.spatial,
                           bias: bias, activation: activation)

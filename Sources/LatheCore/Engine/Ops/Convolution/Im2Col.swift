@@ -11,12 +11,17 @@ enum Im2Col {
     ///   - columns: `channels · g.kernelCount` rows of `g.outputCount` values,
     ///     consecutive rows `rowStride` apart (wider when several images share
     ///     one matrix side by side).
+    ///   - outputRows: only these output rows (a band of a 2-D output: `g.output[0]` is 1),
+    ///     their columns side by side; all rows when nil.
     static func im2col(_ source: UnsafePointer<Float>, channels: Int, geometry g: SpatialGeometry,
-                       into columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
-        let rowStride = rowStride ?? g.outputCount
+                       into columns: UnsafeMutablePointer<Float>, rowStride: Int? = nil,
+                       outputRows: Range<Int>? = nil) {
         let (inH, inW) = (g.input[1], g.input[2])
-        let (outD, outH, outW) = (g.output[0], g.output[1], g.output[2])
+        let (outD, outW) = (g.output[0], g.output[2])
+        let rows = outputRows ?? 0..<g.output[1]
+        let outH = rows.count
         let outPlane = outH * outW
+        let rowStride = rowStride ?? outD * outPlane
         let (sd, sh, sw) = (g.strides[0], g.strides[1], g.strides[2])
         var row = columns
         for c in 0..<channels {
@@ -36,8 +41,8 @@ enum Im2Col {
                             }
                             let id = od * sd - g.padBegin[0] + kd * g.dilations[0]
                             let depthPlane = plane + id * inH * inW
-                            for oh in 0..<outH {
-                                let out = slab + oh * outW
+                            for oh in rows {
+                                let out = slab + (oh - rows.lowerBound) * outW
                                 guard hRange.contains(oh) else {
                                     out.update(repeating: 0, count: outW)
                                     continue
