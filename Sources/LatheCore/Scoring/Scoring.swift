@@ -145,7 +145,8 @@ public struct Scoring: Sendable, Equatable {
 
     private static func integerValued(_ labels: Tensor) -> Bool {
         guard labels.isFloat else { return true }
-        return labels.floats.allSatisfy { $0.isFinite && $0.rounded() == $0 }
+        // Within Int range too: a class beyond ±2^62 is no class (and must not trap when converted).
+        return labels.floats.allSatisfy { $0.isFinite && $0.rounded() == $0 && abs($0) < 0x1p62 }
     }
 
     /// Equal shapes, ignoring axes of length 1 (labels `[N]` for an output `[N, C, 1, 1]`).

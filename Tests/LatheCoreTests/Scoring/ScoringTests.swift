@@ -30,6 +30,9 @@ final class ScoringTests: XCTestCase {
         XCTAssertEqual(predictions.metric, .top1)
         XCTAssertTrue(predictions.predictionsGiven)
         XCTAssertTrue(try choose([1], labels: nil).reason.contains("no class axis"))
+        // Float labels are classes only when every one is an integer within Int's range.
+        XCTAssertEqual(try choose([10], labels: Tensor(shape: [2], floats: [1, 3])).metric, .top1)
+        XCTAssertEqual(try choose([10], labels: Tensor(shape: [2], floats: [1, 1e30])).metric, .agree)
     }
 
     func testARequestTheOutputCannotGiveIsRefused() throws {
