@@ -60,6 +60,23 @@ import Testing
         #expect(try SearchConstraint.parse("500b").get() == .targetSize(500))
     }
 
+    @Test func qualityBudgetsFollowTheSessionsMetric() throws {
+        #expect(try SearchConstraint.parse("30dB", metric: .sqnr).get() == .minSQNR(30))
+        #expect(try SearchConstraint.parse(" 12.5 db", metric: .sqnr).get() == .minSQNR(12.5))
+        #expect(try SearchConstraint.parse("10%", metric: .mse).get() == .maxIncrease(0.1))
+        #expect(try SearchConstraint.parse("150%", metric: .mae).get() == .maxIncrease(1.5))
+        #expect(try SearchConstraint.parse("1%", metric: .cosine).get() == .maxDrop(0.01))
+        #expect(try SearchConstraint.parse("20KB", metric: .sqnr).get() == .targetSize(20_000))
+        // A budget of the wrong kind explains what to type instead.
+        guard case .failure(let percent) = SearchConstraint.parse("1%", metric: .sqnr),
+              case .failure(let decibels) = SearchConstraint.parse("30dB", metric: .top1) else {
+            Issue.record("a percentage on SQNR, and dB on top-1, must be refused")
+            return
+        }
+        #expect(percent.message.contains("30dB"))
+        #expect(decibels.message.contains("needs the sqnr metric"))
+    }
+
     @Test func rejectsWhatIsNotABudget() {
         for text in ["", "fast", "0.5x", "-1%", "100%", "0KB", "x", "%"] {
             guard case .failure = SearchConstraint.parse(text) else {
