@@ -33,7 +33,6 @@ One line per check (PASS / FAIL), then `N passed, M failed`; exit 1 on failure.
 import argparse
 import json
 import math
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -45,7 +44,7 @@ from onnx import helper, numpy_helper
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compression_reference as ref  # noqa: E402
 import deployed_model  # noqa: E402
-from crosscheck_engine import Report, ort_session, run, short  # noqa: E402
+from crosscheck_engine import Report, lathe_binary, ort_session, run, short  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -456,11 +455,9 @@ def main():
     parser.add_argument("--only", default="", help="run only samples whose name contains this text")
     parser.add_argument("--table", action="store_true", help="end with a table of top-1 and ratios per config")
     args = parser.parse_args()
-    lathe = Path(args.lathe)
-    if not (lathe.is_file() and os.access(lathe, os.X_OK)):
-        print(f"error: {lathe}: no executable lathe binary there", file=sys.stderr)
+    lathe = lathe_binary(args.lathe)
+    if lathe is None:
         return 2
-    lathe = lathe.resolve()
     report, table = Report(), []
     with tempfile.TemporaryDirectory(prefix="lathe-compression-") as tmp:
         for sample in ("lenet5", "mobilenet", "digits_mlp"):

@@ -377,6 +377,15 @@ def parse_json(stdout):
         return None, f"stdout is not JSON ({error}): {short(stdout)}"
 
 
+def lathe_binary(path):
+    """The lathe executable at `path`, resolved; None (after saying why on stderr) when there is none."""
+    lathe = Path(path)
+    if not (lathe.is_file() and os.access(lathe, os.X_OK)):
+        print(f"error: {lathe}: no executable lathe binary there", file=sys.stderr)
+        return None
+    return lathe.resolve()
+
+
 def top1(scores, labels):
     scores = np.asarray(scores)
     return float((scores.reshape(len(scores), -1).argmax(1) == labels).mean())
@@ -802,11 +811,9 @@ def main():
     if not args.reference_only:
         if not args.lathe:
             parser.error("--lathe PATH is required (or --reference-only)")
-        lathe = Path(args.lathe)
-        if not (lathe.is_file() and os.access(lathe, os.X_OK)):
-            print(f"error: {lathe}: no executable lathe binary there", file=sys.stderr)
+        lathe = lathe_binary(args.lathe)
+        if lathe is None:
             return 2
-        lathe = lathe.resolve()
     with tempfile.TemporaryDirectory(prefix="lathe-crosscheck-") as tmp:
         for target in sample_targets() + export_targets():
             if args.only in target.name:

@@ -70,7 +70,6 @@ metric functions on synthetic arrays.
 import argparse
 import json
 import math
-import os
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -83,8 +82,8 @@ from onnx import numpy_helper
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compression_reference as cref  # noqa: E402
 import deployed_model  # noqa: E402
-from crosscheck_engine import (Report, load_npz, model_feeds, ort_outputs, parse_json, run,  # noqa: E402
-                               shared_inputs, short)
+from crosscheck_engine import (Report, lathe_binary, load_npz, model_feeds, ort_outputs,  # noqa: E402
+                               parse_json, run, shared_inputs, short)
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -930,11 +929,9 @@ def main():
     if not args.reference_only:
         if not args.lathe:
             parser.error("--lathe PATH is required (or --reference-only)")
-        lathe = Path(args.lathe)
-        if not (lathe.is_file() and os.access(lathe, os.X_OK)):
-            print(f"error: {lathe}: no executable lathe binary there", file=sys.stderr)
+        lathe = lathe_binary(args.lathe)
+        if lathe is None:
             return 2
-        lathe = lathe.resolve()
     refs = []
     with tempfile.TemporaryDirectory(prefix="lathe-metrics-") as tmp:
         for folder in sample_folders(args.samples):
