@@ -1,18 +1,30 @@
 /// Running totals of a plan's batch scores, resumable after an interruption:
 /// batches already scored are skipped when the plan is scored again. Totals
 /// are summed in batch order, so the value is the same however the batches
-/// were split over threads or interrupted.
+/// were split over threads or interrupted. Batches mostly arrive in order, so
+/// the sum of the leading run of batches is kept and only those past a gap are
+/// re-added: a batch costs O(1), not a re-sum of all before it.
 struct ScoreTally: Sendable, Equatable {
     let metric: ScoreMetric
     private(set) var byBatch: [Int: ScoreTotals] = [:]
     private(set) var totals = ScoreTotals()
+    /// Sum of batches `0..<leading`, every one present.
+    private var leadingSum = ScoreTotals()
+    private var leading = 0
+    /// Batches scored beyond the first missing one.
+    private var beyondGap: [Int: ScoreTotals] = [:]
 
     init(metric: ScoreMetric) { self.metric = metric }
 
     mutating func add(_ score: ScoreTotals, batch: Int) {
         guard byBatch[batch] == nil else { return }
         byBatch[batch] = score
-        totals = byBatch.keys.sorted().reduce(ScoreTotals()) { $0 + (byBatch[$1] ?? ScoreTotals()) }
+        beyondGap[batch] = score
+        while let next = beyondGap.removeValue(forKey: leading) {
+            leadingSum = leadingSum + next
+            leading += 1
+        }
+        totals = beyondGap.keys.sorted().reduce(leadingSum) { sum, batch in sum + (beyondGap[batch] ?? ScoreTotals()) }
     }
 
     func isComplete(batchCount: Int) -> Bool { byBatch.count == batchCount }
