@@ -489,8 +489,7 @@ def main():
         for sample, label, correct, lathe_correct, agreeing, lathe_agreeing, size, ratio in table:
             print(f"{sample:<11} {label:<58} {correct:>9} {lathe_correct:>6} {agreeing:>9} {lathe_agreeing:>6}"
                   f" {size:>11} {ratio:>7.3f}")
-    print(f"{report.passed} passed, {report.failed} failed")
-    return 1 if report.failed else 0
+    return report.finish()
 
 
 if __name__ == "__main__":

@@ -90,6 +90,13 @@ class Report:
         self.skipped += 1
         print(f"SKIP {name}: {reason}", flush=True)
 
+    def finish(self):
+        """Prints the totals; the exit status (1 on any failure)."""
+        if self.skipped:
+            print(f"({self.skipped} skipped, listed above)")
+        print(f"{self.passed} passed, {self.failed} failed")
+        return 1 if self.failed else 0
+
 
 # --------------------------------------------------------------------------- targets
 
@@ -830,10 +837,7 @@ def main():
             check_zoo(report, lathe, tmp, args.only)
         if args.only in "malformed":
             check_malformed(report, lathe, tmp)
-    if report.skipped:
-        print(f"({report.skipped} skipped, listed above)")
-    print(f"{report.passed} passed, {report.failed} failed")
-    return 1 if report.failed else 0
+    return report.finish()
 
 
 if __name__ == "__main__":

@@ -923,8 +923,7 @@ def main():
     report = Report()
     if args.self_test:
         self_test(report)
-        print(f"{report.passed} passed, {report.failed} failed")
-        return 1 if report.failed else 0
+        return report.finish()
     lathe = None
     if not args.reference_only:
         if not args.lathe:
@@ -982,10 +981,7 @@ def main():
     for sample, keys in ONE_UNIT_NULLS.items():
         print(f"note: {sample}: {' and '.join(sorted(keys))} null on a one-unit class axis (accepted in place of "
               "the argmax definition's value)")
-    if report.skipped:
-        print(f"({report.skipped} skipped, listed above)")
-    print(f"{report.passed} passed, {report.failed} failed")
-    return 1 if report.failed else 0
+    return report.finish()
 
 
 if __name__ == "__main__":
