@@ -28,8 +28,10 @@ struct ModelBinding {
     }
 
     /// Checks that every node (of a graph already reduced to the chosen output)
-    /// has a kernel, and that every value it reads is provided.
-    static func validate(_ graph: Graph, outputName: String, kernels: [String: Kernel], path: String) throws {
+    /// has a kernel, and that every value it reads is provided; with
+    /// `subgraphs`, the nodes of every If branch and loop body too.
+    static func validate(_ graph: Graph, outputName: String, kernels: [String: Kernel], path: String,
+                         subgraphs: Bool = true) throws {
         var available = Set(graph.initializers.keys).union(graph.inputs.map(\.name))
         for node in graph.nodes {
             guard node.isDefaultDomain, kernels[node.opType] != nil else {
@@ -42,7 +44,7 @@ struct ModelBinding {
                 throw error(path, "node '\(node.displayName)' (\(node.opType)) reads '\(input)', which no node, "
                     + "graph input or initializer provides")
             }
-            try validateSubgraphs(of: node, kernels: kernels, path: path)
+            if subgraphs { try validateSubgraphs(of: node, kernels: kernels, path: path) }
             available.formUnion(node.outputs.filter { !$0.isEmpty })
         }
         guard available.contains(outputName) else {
