@@ -52,7 +52,8 @@ enum OutputBatchAxis {
     private static func declaredAxis(_ declared: [Dimension]?, feeds: [InputFeed]) -> Int? {
         guard let declared else { return nil }
         let names = Set(feeds.filter { !$0.isShared }.compactMap { feed -> String? in
-            if case .symbolic(let name) = feed.dims?.first, !name.isEmpty { return name }
+            guard let dims = feed.dims, feed.batchAxis < dims.count else { return nil }
+            if case .symbolic(let name) = dims[feed.batchAxis], !name.isEmpty { return name }
             return nil
         })
         let axes = declared.indices.filter {
