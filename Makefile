@@ -42,7 +42,8 @@ build: deps
 run: build
 	$(BIN)
 
-## test: Swift unit and end-to-end tests, then the live cross-checks against onnxruntime and numpy,
+## test: Swift unit and end-to-end tests, then the live cross-checks against onnxruntime and numpy
+## (on the samples, and on third-party models from PyPI wheels, cached in .cache/thirdparty),
 ## and ONNX's own backend node tests for the supported ops.
 test: deps venv
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
@@ -51,6 +52,7 @@ test: deps venv
 	$(PY) scripts/crosscheck_compression.py --lathe "$(BIN)"
 	$(PY) scripts/crosscheck_live.py --lathe "$(BIN)"
 	$(PY) scripts/crosscheck_metrics.py --lathe "$(BIN)"
+	$(PY) scripts/crosscheck_thirdparty.py --lathe "$(BIN)"
 	$(PY) scripts/onnx_node_tests.py --lathe "$(BIN)" --jobs $$(( $$(nproc) + 2 )) --quiet
 	scripts/tui_e2e.sh "$(BIN)"
 
