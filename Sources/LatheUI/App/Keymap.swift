@@ -147,7 +147,7 @@ public struct Keymap: Sendable, Equatable {
         KeyTableEntry(.heatmap, [.char("H")], help: "sensitivity heatmap, layers × levels (←/→ pick a level)",
                       section: .analyse, hint: .init("heatmap", 6)),
         KeyTableEntry(.heatmapSet, [.char("v")],
-                      help: "heatmap view with several evaluation sets: worst over the sets (default), then each set",
+                      help: "heatmap view: worst over the evaluation sets, then each set",
                       section: .analyse),
         KeyTableEntry(.logScale, [.char("L")], help: "histogram counts: linear ↔ log scale", section: .analyse),
         KeyTableEntry(.cancel, [KeyPress(.escape)],
