@@ -27,7 +27,6 @@ public struct SensitivitySets: Sendable, Equatable {
                 levels: SensitivityLevels(), layerOrder: []), layers: [])
         }
         let reference = Self.reference(result.baseline)
-        result.baseline.samples = reports.reduce(0) { $0 + $1.baseline.samples }
         for index in result.layers.indices {
             let name = result.layers[index].name
             var layer = SensitivityReport.Layer(name: name)
