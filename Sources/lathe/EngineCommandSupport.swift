@@ -75,7 +75,6 @@ enum EngineCommandSupport {
                 try PlanEvaluator(session: session, dataset: dataset, options: options)
             }
             if sets.isEmpty {
-                Loading.announce(evaluator.scoring)
                 // Every other set is scored as the first one is, so their numbers compare.
                 scoring = ScoringRequest(metric: evaluator.scoring.metric, classAxis: evaluator.scoring.classAxis)
             }
@@ -84,6 +83,8 @@ enum EngineCommandSupport {
             datasets.append(dataset)
             sessions.append(session)
         }
+        // Said once every set is known to fit, so a refused set's error is the first line on stderr.
+        Loading.announce(sets[0].evaluator.scoring)
         return Loaded(session: sessions[0], dataset: datasets[0], evaluator: sets[0].evaluator,
                       modelHash: try ContentHash.hex(ofFile: model), dataHash: sets[0].dataHash, sets: sets,
                       datasets: datasets)
