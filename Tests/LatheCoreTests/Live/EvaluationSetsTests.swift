@@ -111,6 +111,19 @@ final class EvaluationSetsTests: XCTestCase {
         XCTAssertNotNil(json["worst"] as? [String: Any])
     }
 
+    func testTheLiveSweepIsTheStandaloneSweepOnEverySet() throws {
+        let levels = SensitivityLevels(bits: [2])
+        let request = SensitivityRequest(levels: levels, model: "mobilenet", modelHash: "test")
+        let live = LiveSession(sets: try twoSets())
+        defer { live.close() }
+        live.startSweep(request)
+        XCTAssertTrue(live.waitUntilIdle(timeout: 300))
+        let standalone = try SensitivitySweep.run(sets: try twoSets(), request: request)
+        XCTAssertEqual(live.sensitivitySets(), standalone)
+        XCTAssertEqual(live.sensitivity(), standalone.worst)
+        XCTAssertEqual(live.latest().job?.state, .finished)
+    }
+
     func testASearchHoldsItsBudgetOnEverySet() throws {
         let sets = try twoSets()
         // Wide enough for the start plan on 192 samples (it holds on both), tight enough to stop the path early.
