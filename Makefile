@@ -83,7 +83,7 @@ proto: deps
 
 ## tsan: the live engine's tests under the thread sanitizer (own build folder).
 tsan: deps
-	$(SWIFT) test --sanitize=thread --scratch-path .build/tsan --filter 'LiveSessionTests|LiveJobTests|ActivationCacheTests|IncrementalEvaluationTests|EvaluationScheduleTests|PlanEvaluatorTests|EngineBridgeTests'
+	$(SWIFT) test --sanitize=thread --scratch-path .build/tsan --filter 'LiveSessionTests|LiveJobTests|EvaluationSetsTests|ActivationCacheTests|IncrementalEvaluationTests|EvaluationScheduleTests|PlanEvaluatorTests|EngineBridgeTests'
 
 clean:
 	rm -rf .build .build-debug $(VENV)

@@ -70,11 +70,7 @@ struct BenchCommand: ParsableCommand {
         }
     }
 
-    /// One set's timings; with several sets the first set's are the top-level keys and `sets` holds each.
-    static func json(_ r: BenchResult, model: String, data: String) -> JSONValue {
-        .object(members(r, model: model, data: data))
-    }
-
+    /// One set's timings as JSON keys; with several sets the first set's are the top level and `sets` holds each.
     static func members(_ r: BenchResult, model: String, data: String) -> [(String, JSONValue)] {
         var members: [(String, JSONValue)] = [
             ("model", .string(model)),
