@@ -70,12 +70,14 @@ bench: build venv
 ## samples: retrain the bundled sample models and regenerate their references, then the recurrent,
 ## control-flow, fixed-batch and pre-quantized samples, then the task-shaped samples (segmenter,
 ## heatmap, sigmoid head, regressor, transformer, MobileNetV3, FPN detector) and MobileNet's shifted
-## set (samples/mobilenet's model and data are links into Sources/lathe/Resources/sample).
-samples: venv
+## set (samples/mobilenet's model and data are links into Sources/lathe/Resources/sample), and
+## rewrites every sample's metrics.json from numpy/onnxruntime (it needs the built lathe).
+samples: build venv
 	$(PY) -m pip install -q --disable-pip-version-check -r samples/requirements.txt
 	$(PY) samples/make_samples.py
 	$(PY) samples/make_sequence_samples.py
 	$(PY) samples/make_task_samples.py
+	$(PY) scripts/crosscheck_metrics.py --lathe "$(BIN)" --write-expected
 
 ## proto: regenerate the committed Swift code for the ONNX subset schema.
 proto: deps
@@ -83,7 +85,7 @@ proto: deps
 
 ## tsan: the live engine's tests under the thread sanitizer (own build folder).
 tsan: deps
-	$(SWIFT) test --sanitize=thread --scratch-path .build/tsan --filter 'LiveSessionTests|LiveJobTests|ActivationCacheTests|IncrementalEvaluationTests|EvaluationScheduleTests|PlanEvaluatorTests|EngineBridgeTests'
+	$(SWIFT) test --sanitize=thread --scratch-path .build/tsan --filter 'LiveSessionTests|LiveJobTests|EvaluationSetsTests|ActivationCacheTests|IncrementalEvaluationTests|EvaluationScheduleTests|PlanEvaluatorTests|EngineBridgeTests'
 
 clean:
 	rm -rf .build .build-debug $(VENV)
