@@ -120,7 +120,9 @@ struct EvalResult {
         let metric = scoring.metric
         var rows: [[String]] = [
             ["model", model],
-            ["data", "\(data) (\(TextFormatting.grouped(totals.samples)) samples, \(Self.classes(report)) classes)"],
+            // A one-unit head, a map or a regression has no classes to count.
+            ["data", "\(data) (\(TextFormatting.grouped(totals.samples)) samples"
+                + (Self.classes(report) >= 2 ? ", \(Self.classes(report)) classes)" : ")")],
             ["output", output],
         ]
         if let config { rows.append(["config", config]) }

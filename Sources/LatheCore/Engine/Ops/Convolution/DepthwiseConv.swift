@@ -131,21 +131,12 @@ enum DepthwiseConv {
             for ki in rows {
                 let irow = input + (ihBase + ki * p.dh) * p.inW + at * stride - p.padLeft
                 let wrow = w + ki * p.kw
-                for kj in 0..<p.kw { acc += SIMD8<Float>(repeating: wrow[kj]) * load8(irow + kj * p.dw, stride: stride) }
+                for kj in 0..<p.kw { acc += SIMD8<Float>(repeating: wrow[kj]) * PaddedPlane.load8(irow + kj * p.dw, stride: stride) }
             }
             UnsafeMutableRawPointer(row + at).storeBytes(of: acc, as: SIMD8<Float>.self)
             ow = at + 8
         }
         return ow
-    }
-
-    /// The inputs of eight consecutive outputs for one tap: contiguous for
-    /// stride 1; for stride 2 sixteen consecutive values, even lanes kept.
-    @inline(__always)
-    static func load8(_ p: UnsafePointer<Float>, stride: Int) -> SIMD8<Float> {
-        stride == 1
-            ? UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
-            : UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self).evenHalf
     }
 
     @inline(__always)
@@ -159,10 +150,10 @@ enum DepthwiseConv {
             for kj in 0..<p.kw {
                 let weight = SIMD8<Float>(repeating: wrow[kj])
                 let x = irow + kj * p.dw
-                a0 += weight * load8(x, stride: stride)
-                a1 += weight * load8(x + step, stride: stride)
-                a2 += weight * load8(x + 2 * step, stride: stride)
-                a3 += weight * load8(x + 3 * step, stride: stride)
+                a0 += weight * PaddedPlane.load8(x, stride: stride)
+                a1 += weight * PaddedPlane.load8(x + step, stride: stride)
+                a2 += weight * PaddedPlane.load8(x + 2 * step, stride: stride)
+                a3 += weight * PaddedPlane.load8(x + 3 * step, stride: stride)
             }
         }
         let out = UnsafeMutableRawPointer(output)

@@ -240,7 +240,7 @@ struct PoolLoop {
                                         for kh in khLo..<khHi {
                                             let row = depth + (h0 + kh * dilationH) * inW + w0
                                             for kw in 0..<kernelW {
-                                                acc = R.combine(acc, DepthwiseConv.load8(row + kw * dilationW, stride: strideW))
+                                                acc = R.combine(acc, PaddedPlane.load8(row + kw * dilationW, stride: strideW))
                                             }
                                         }
                                     }
