@@ -43,7 +43,7 @@ enum EngineCommandSupport {
         try InputFiles.checkReadable(data, what: "data")
         let loadedModel = try Loading.model(model)
         try Loading.checkOutput(output, of: loadedModel, path: model)
-        let dataset = try Loading.dataset(data)
+        let dataset = try Loading.dataset(data, labels: scored.labels, for: loadedModel)
         let session = try Loading.session(loadedModel, path: model, data: dataset, output: output,
                                           outputBatchAxis: scored.outputBatchAxis)
         var options = EvaluatorOptions(batchSize: try batchSize(requested: batch, session: session, dataset: dataset),
