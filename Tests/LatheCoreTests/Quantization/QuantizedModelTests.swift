@@ -129,6 +129,23 @@ final class QuantizedModelTests: XCTestCase {
         }
     }
 
+    /// The explorer's histogram marks show the grid the compressor uses: whole-number steps, and
+    /// every compressed value on it.
+    func testIntegerLayerAnalysisShowsTheWholeNumberGrid() throws {
+        let model = try ONNXReader.read(path: Self.fixtures.appendingPathComponent("digits_mlp_dynamic/model.onnx").path)
+        let session = try InferenceSession(model: model, sampleShape: [64])
+        for layer in session.layers {
+            let weight = try XCTUnwrap(session.weights[layer.name])
+            let analysis = try LayerAnalyzer.analyze(weight: weight, layer: layer, settings: LayerSettings(bits: .integer(3)))
+            let step = try XCTUnwrap(analysis.gridStep)
+            XCTAssertEqual(step.rounded(), step, layer.name)
+            XCTAssertGreaterThanOrEqual(step, 1, layer.name)
+            XCTAssertTrue(analysis.grid.allSatisfy { $0.rounded() == $0 }, "\(layer.name): \(analysis.grid)")
+            // The widest channel's max |w| is 127 here: 3 bits (qmax 3) need a step of ceil(127 / 3) = 43.
+            XCTAssertEqual(step, 43, layer.name)
+        }
+    }
+
     /// Sharing and low-rank cannot keep an integer layer's values whole: refused, naming the layer.
     func testIntegerLayersRefuseSharingAndLowRank() throws {
         let model = try ONNXReader.read(path: Self.fixtures.appendingPathComponent("digits_mlp_dynamic/model.onnx").path)
