@@ -42,7 +42,8 @@ build: deps
 run: build
 	$(BIN)
 
-## test: Swift unit and end-to-end tests, then the live cross-checks against onnxruntime and numpy,
+## test: Swift unit and end-to-end tests, then the live cross-checks against onnxruntime and numpy
+## (on the samples, and on third-party models from PyPI wheels, cached in .cache/thirdparty),
 ## and ONNX's own backend node tests for the supported ops.
 test: deps venv
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
@@ -51,6 +52,7 @@ test: deps venv
 	$(PY) scripts/crosscheck_compression.py --lathe "$(BIN)"
 	$(PY) scripts/crosscheck_live.py --lathe "$(BIN)"
 	$(PY) scripts/crosscheck_metrics.py --lathe "$(BIN)"
+	$(PY) scripts/crosscheck_thirdparty.py --lathe "$(BIN)"
 	$(PY) scripts/onnx_node_tests.py --lathe "$(BIN)" --jobs $$(( $$(nproc) + 2 )) --quiet
 	scripts/tui_e2e.sh "$(BIN)"
 
@@ -68,14 +70,16 @@ bench: build venv
 ## samples: retrain the bundled sample models and regenerate their references, then the recurrent,
 ## control-flow, fixed-batch and pre-quantized samples, then the task-shaped samples (segmenter,
 ## heatmap, sigmoid head, regressor, transformer, MobileNetV3, FPN detector) and MobileNet's shifted
-## set (samples/mobilenet's model and data are links into Sources/lathe/Resources/sample), and last
-## MobileNet quantized by onnxruntime's quantize_static (samples/mobilenet_qdq).
-samples: venv
+## set (samples/mobilenet's model and data are links into Sources/lathe/Resources/sample), then
+## MobileNet quantized by onnxruntime's quantize_static (samples/mobilenet_qdq), and rewrites
+## every sample's metrics.json from numpy/onnxruntime (it needs the built lathe).
+samples: build venv
 	$(PY) -m pip install -q --disable-pip-version-check -r samples/requirements.txt
 	$(PY) samples/make_samples.py
 	$(PY) samples/make_sequence_samples.py
 	$(PY) samples/make_task_samples.py
 	$(PY) samples/make_quantized_samples.py
+	$(PY) scripts/crosscheck_metrics.py --lathe "$(BIN)" --write-expected
 
 ## proto: regenerate the committed Swift code for the ONNX subset schema.
 proto: deps
@@ -83,7 +87,7 @@ proto: deps
 
 ## tsan: the live engine's tests under the thread sanitizer (own build folder).
 tsan: deps
-	$(SWIFT) test --sanitize=thread --scratch-path .build/tsan --filter 'LiveSessionTests|LiveJobTests|ActivationCacheTests|IncrementalEvaluationTests|EvaluationScheduleTests|PlanEvaluatorTests|EngineBridgeTests'
+	$(SWIFT) test --sanitize=thread --scratch-path .build/tsan --filter 'LiveSessionTests|LiveJobTests|EvaluationSetsTests|ActivationCacheTests|IncrementalEvaluationTests|EvaluationScheduleTests|PlanEvaluatorTests|EngineBridgeTests'
 
 clean:
 	rm -rf .build .build-debug $(VENV)

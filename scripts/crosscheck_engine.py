@@ -177,10 +177,40 @@ def data_input_names(model_proto):
     return [i.name for i in model_proto.graph.input if i.name not in inits]
 
 
+def rows(array):
+    """The leading dimension (1 for a scalar)."""
+    return array.shape[0] if array.ndim else 1
+
+
 def shared_inputs(feeds):
-    """Names of the arrays fed unchanged to every batch: a leading 1 while others hold N samples."""
-    count = max(len(v) for v in feeds.values())
-    return {k for k, v in feeds.items() if len(v) == 1 and count > 1}
+    """Names of the arrays fed unchanged to every batch: a leading 1 while others hold N samples, or a scalar."""
+    count = max(rows(v) for v in feeds.values())
+    return {k for k, v in feeds.items() if v.ndim == 0 or (len(v) == 1 and count > 1)}
+
+
+def declared_dims(value_info):
+    """An input's dims: an int when fixed, else its symbolic name ('' when unnamed)."""
+    return [d.dim_value if d.HasField("dim_value") and d.dim_value > 0 else d.dim_param
+            for d in value_info.type.tensor_type.shape.dim]
+
+
+def input_batch_axis(dims, array, batch_names):
+    """Where the model takes the samples of a samples-first `array` (Lathe's rule, ModelBinding.batchAxis):
+    the one dim named like another input's batch dim, else — with a fixed first dim — the one symbolic
+    dim, when the array fits the rest of the declaration; else 0."""
+    if len(dims) < 2:
+        return 0
+    named = [i for i, d in enumerate(dims) if isinstance(d, str) and d in batch_names]
+    if len(named) == 1:
+        return named[0]
+    if not isinstance(dims[0], int) or array.ndim != len(dims):
+        return 0
+    symbolic = [i for i, d in enumerate(dims) if isinstance(d, str)]
+    if len(symbolic) != 1:
+        return 0
+    rest = [d for i, d in enumerate(dims) if i != symbolic[0]]
+    fits = all(not isinstance(d, int) or d == n for d, n in zip(rest, array.shape[1:]))
+    return symbolic[0] if fits else 0
 
 
 def ort_outputs(model, feeds, output_names=None, batch_axis=0):
@@ -190,10 +220,13 @@ def ort_outputs(model, feeds, output_names=None, batch_axis=0):
     as Lathe runs it."""
     sess = ort_session(model)
     names = output_names or [o.name for o in sess.get_outputs()]
+    # A deployed copy may have dropped an input only a folded branch read.
+    wanted = {i.name for i in sess.get_inputs()}
+    feeds = {k: v for k, v in feeds.items() if k in wanted}
     shared = shared_inputs(feeds)
     fixed = [i.shape[0] for i in sess.get_inputs()
              if i.name in feeds and i.name not in shared and i.shape and isinstance(i.shape[0], int)]
-    count = max(len(v) for v in feeds.values())
+    count = max(rows(v) for v in feeds.values())
     chunk = min(fixed) if fixed else count
     # Arrays that do not share one sample count are not batches (the op zoo's two-input cases): fed whole.
     if chunk >= count or any(len(v) != count for k, v in feeds.items() if k not in shared):
@@ -209,6 +242,8 @@ def model_feeds(model_proto, data):
     Returns (feeds, missing input names)."""
     inits = {t.name for t in model_proto.graph.initializer}
     inputs = [i for i in model_proto.graph.input if i.name not in inits]
+    batch_names = {dims[0] for dims in map(declared_dims, inputs) if dims and isinstance(dims[0], str) and dims[0]}
+    samples = max((rows(v) for k, v in data.items() if k != "y"), default=1)
     feeds, missing = {}, []
     for i in inputs:
         key = i.name if i.name in data else None
@@ -218,7 +253,13 @@ def model_feeds(model_proto, data):
             missing.append(i.name)
             continue
         dtype = ONNX_TO_NP.get(i.type.tensor_type.elem_type, np.float32)
-        feeds[i.name] = data[key].astype(dtype)
+        array = data[key].astype(dtype)
+        # Samples first in the data; a state input such as [2, batch, 128] takes them on its own axis.
+        if array.ndim and rows(array) == samples and not (rows(array) == 1 and samples > 1):
+            axis = input_batch_axis(declared_dims(i), array, batch_names)
+            if axis:
+                array = np.moveaxis(array, 0, axis)
+        feeds[i.name] = array
     return feeds, missing
 
 

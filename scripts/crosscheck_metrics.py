@@ -31,7 +31,12 @@ is shared by every sample and kept whole):
     `cosine` (and `mse`/`mae` when the JSON has them; on a one-unit class axis, where an
     argmax scores nothing, `top1` and `agreement` may be null, noted before the totals):
     SQNR within 0.05 dB (both infinite counts as equal), cosine within 1e-6,
-    mse/mae within 1e-6 relative, top1 and agreement exact to the position — a
+    mse/mae within 1e-6 relative — widened, for SQNR and cosine, by the float noise
+    between the two engines when a model amplifies it (a few third-party models do:
+    onnxruntime with and without its graph optimisations differs by as much):
+    with ρ = ‖lathe − onnxruntime‖ / ‖onnxruntime‖ on the uncompressed outputs and
+    r = 10^(−SQNR/20) the compression noise, SQNR within 20·log10((r + 2ρ) / r) dB
+    and cosine within 1e-6 + 4ρ (both compressed and uncompressed outputs carry ρ); top1 and agreement exact to the position — a
     difference of at most 1 position per 10,000 passes only when every position whose
     argmax differs between Lathe's saved outputs and onnxruntime's is a float tie
     (onnxruntime's two competing values no further apart than the largest
@@ -82,7 +87,7 @@ from onnx import numpy_helper
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compression_reference as cref  # noqa: E402
 import deployed_model  # noqa: E402
-from crosscheck_engine import (Report, lathe_binary, load_npz, model_feeds, ort_outputs,  # noqa: E402
+from crosscheck_engine import (Report, lathe_binary, load_npz, model_feeds, ort_outputs, rows,  # noqa: E402
                                parse_json, run, shared_inputs, short)
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -119,10 +124,15 @@ AXIS_SAMPLE = "digits_mlp_as_N_10_1"
 # --------------------------------------------------------------------------- metric definitions (numpy)
 
 def default_class_axis(rank):
-    """Batch-first class axis: [N, C] → 1, [N, T, C] → 2, [N, C, H, W] → 1 (others: 1, or 0 for [N])."""
+    """Batch-first class axis: [N, C] → 1, [N, T, C] → 2, [N, C, H, W] → 1 (others: 1; none for [N],
+    one value per sample, such as a voice-activity probability)."""
     if rank == 3:
         return 2
-    return 1 if rank >= 2 else 0
+    return 1 if rank >= 2 else None
+
+
+def class_count(shape, class_axis):
+    return shape[class_axis] if class_axis is not None and len(shape) > class_axis else 1
 
 
 def positions_shape(shape, class_axis):
@@ -136,7 +146,7 @@ def argmax(out, class_axis):
 
 def tied_maxima(out, class_axis):
     """Positions whose maximum along the class axis is taken by two or more classes."""
-    if out.shape[class_axis] < 2:
+    if class_count(out.shape, class_axis) < 2:
         return 0
     top = np.max(out, axis=class_axis, keepdims=True)
     return int(np.count_nonzero(np.sum(out == top, axis=class_axis) >= 2))
@@ -144,7 +154,7 @@ def tied_maxima(out, class_axis):
 
 def near_ties(out, class_axis, within=NEAR_TIE):
     """Positions whose two largest values along the class axis are within `within` (relative above 1)."""
-    if out.shape[class_axis] < 2:
+    if class_count(out.shape, class_axis) < 2:
         return 0
     part = np.moveaxis(out.astype(np.float64), class_axis, -1)
     two = np.sort(part, axis=-1)[..., -2:]
@@ -168,7 +178,7 @@ def label_use(y, shape, class_axis):
 def auto_metric(shape, class_axis, y, class_axis_given=False):
     """(metric, reason) the `auto` rule chooses for a batch-first output of `shape`."""
     use, shaped = label_use(y, shape, class_axis)
-    classes = shape[class_axis] if len(shape) > class_axis else 1
+    classes = class_count(shape, class_axis)
     if use == "positions" and classes >= 2:
         return "top1", "integer labels match the positions, classes >= 2"
     if use == "dense" and shaped:
@@ -226,8 +236,8 @@ def scores(out, baseline, y, class_axis):
     """Every metric of batch-first `out` (uncompressed: `baseline`); None where it does not apply."""
     use, _ = label_use(y, out.shape, class_axis)
     return {
-        "top1": top1(out, y, class_axis) if use == "positions" else None,
-        "agree": agreement(out, baseline, class_axis),
+        "top1": top1(out, y, class_axis) if use == "positions" and class_axis is not None else None,
+        "agree": agreement(out, baseline, class_axis) if class_axis is not None else None,
         "sqnr": sqnr_db(out, baseline),
         "cosine": cosine(out, baseline),
         "mse": mse(out, y) if use == "dense" else None,
@@ -239,7 +249,7 @@ def applicable_metrics(shape, class_axis, y):
     """Metrics `--metric` is asked for on this output: top1 with matching integer labels, agree with
     >= 2 classes, sqnr and cosine always, mse/mae with float labels."""
     use, _ = label_use(y, shape, class_axis)
-    classes = shape[class_axis] if len(shape) > class_axis else 1
+    classes = class_count(shape, class_axis)
     names = []
     if use == "positions" and classes >= 2:
         names.append("top1")
@@ -266,11 +276,11 @@ def sample_folders(only):
 
 def truncated(data, limit):
     """The first `limit` samples of every per-sample array; shared (leading-1) arrays whole."""
-    count = max(len(v) for k, v in data.items() if k != "y") if any(k != "y" for k in data) else 0
+    count = max(rows(v) for k, v in data.items() if k != "y") if any(k != "y" for k in data) else 0
     if count <= limit:
         return data, count, False
     shared = shared_inputs({k: v for k, v in data.items() if k != "y"})
-    return {k: v if k in shared or len(v) != count else v[:limit] for k, v in data.items()}, limit, True
+    return {k: v if k in shared or rows(v) != count else v[:limit] for k, v in data.items()}, limit, True
 
 
 def output_batch_axis(proto, output, samples, shape):
@@ -319,6 +329,9 @@ class SampleReference:
     outputs: dict = field(default_factory=dict)   # config label -> batch-first float32 output
     values: dict = field(default_factory=dict)    # config label -> {metric: value}
     runnable_delta: float = 0.0
+    # onnxruntime's own float spread on this model (with vs without graph optimisations), when measured:
+    # a model that amplifies rounding may differ from its BatchNorm-folded copy by as much.
+    ort_spread: float = 0.0
 
     @property
     def positions(self):
@@ -332,7 +345,7 @@ def prepare(folder, tmp):
     output = proto.graph.output[0].name
     full = load_npz(folder / "data.npz")
     data, samples, cut = truncated(full, MAX_SAMPLES)
-    total = max(len(v) for k, v in full.items() if k != "y")
+    total = max(rows(v) for k, v in full.items() if k != "y")
     data_path = folder / "data.npz"
     if cut:
         data_path = Path(tmp) / f"{name}_first{samples}.npz"
@@ -431,8 +444,11 @@ def check_reference(report, ref):
     """Onnxruntime-side sanity: the deployed graph reproduces the model, values are finite, and the
     2-bit configuration is not lossless on samples not scored by top1."""
     base = ref.outputs["none"]
-    report.check(f"{ref.name} reference", ref.runnable_delta <= OUTPUT_TOLERANCE and np.all(np.isfinite(base)),
-                 f"{describe(ref)}; deployed graph vs model.onnx max |Δ| = {ref.runnable_delta:.3g}; "
+    # Folding BatchNorm rescales every weight, which moves rounding more than onnxruntime's own fusions.
+    limit = max(OUTPUT_TOLERANCE, 4 * ref.ort_spread)
+    spread = f" (limit {limit:.3g}: 4x onnxruntime's own spread)" if limit > OUTPUT_TOLERANCE else ""
+    report.check(f"{ref.name} reference", ref.runnable_delta <= limit and np.all(np.isfinite(base)),
+                 f"{describe(ref)}; deployed graph vs model.onnx max |Δ| = {ref.runnable_delta:.3g}{spread}; "
                  f"{tied_maxima(base, ref.class_axis)} of {ref.positions} positions with tied maxima, "
                  f"{near_ties(base, ref.class_axis)} within {NEAR_TIE:g}")
     auto, _ = auto_metric(ref.shape, ref.class_axis, ref.y)
@@ -657,10 +673,20 @@ def count_problem(metric, got, want, positions, ref, lathe_run, config_label, cl
     return f"{head}; " + "; ".join(notes), True
 
 
+def float_noise(lathe_uncompressed, ort_uncompressed):
+    """ρ: the relative norm of the difference between the engines' uncompressed outputs (0 unknown)."""
+    if lathe_uncompressed is None or lathe_uncompressed.shape != ort_uncompressed.shape:
+        return 0.0
+    ref = ort_uncompressed.astype(np.float64)
+    norm = float(np.linalg.norm(ref))
+    return float(np.linalg.norm(lathe_uncompressed.astype(np.float64) - ref)) / norm if norm > 0 else 0.0
+
+
 def compare_value(metric, got, want, ref, lathe_run, config_label, class_axis, lathe_uncompressed):
     """(problem or note, failed) comparing a Lathe value with numpy's `want` for `metric`."""
     if want is None:
         return (None, False) if got is None else (f"{got} where numpy has none", True)
+    rho = float_noise(lathe_uncompressed, ref.outputs["none"])
     if metric == "sqnr":
         if got is None:
             return (None, False) if math.isinf(want) else (f"null, numpy {fmt('sqnr', want)}", True)
@@ -668,13 +694,22 @@ def compare_value(metric, got, want, ref, lathe_run, config_label, class_axis, l
             return f"{got!r} is not a number", True
         if math.isinf(want):
             return f"{got} dB, numpy infinite (expected null)", True
-        ok = abs(got - want) <= SQNR_TOLERANCE_DB
-        return (None, False) if ok else (f"{got:.4f} dB, numpy {want:.4f} dB (Δ {got - want:+.4f})", True)
+        noise = 10 ** (-want / 20)
+        tolerance = max(SQNR_TOLERANCE_DB, 20 * math.log10((noise + 2 * rho) / noise))
+        ok = abs(got - want) <= tolerance
+        widened = f"within {tolerance:.3g} dB for float noise ρ = {rho:.3g}" if tolerance > SQNR_TOLERANCE_DB else None
+        if ok:
+            return (widened, False) if widened and abs(got - want) > SQNR_TOLERANCE_DB else (None, False)
+        return f"{got:.4f} dB, numpy {want:.4f} dB (Δ {got - want:+.4f}{'; ' + widened if widened else ''})", True
     if not is_number(got):
         return f"{got!r} is not a number, numpy {fmt(metric, want)}", True
     if metric == "cosine":
-        ok = abs(got - want) <= COSINE_TOLERANCE
-        return (None, False) if ok else (f"{got!r}, numpy {want!r} (Δ {got - want:+.3g})", True)
+        tolerance = COSINE_TOLERANCE + 4 * rho
+        ok = abs(got - want) <= tolerance
+        if ok:
+            return ((f"within {tolerance:.3g} for float noise ρ = {rho:.3g}", False)
+                    if abs(got - want) > COSINE_TOLERANCE else (None, False))
+        return f"{got!r}, numpy {want!r} (Δ {got - want:+.3g}, tolerance {tolerance:.3g})", True
     if metric in ("mse", "mae"):
         ok = abs(got - want) <= ERROR_RELATIVE_TOLERANCE * max(abs(got), abs(want)) + 1e-300
         relative = abs(got - want) / max(abs(want), 1e-300)
@@ -727,7 +762,8 @@ def check_run(report, ref, label, config_label, metric, lathe_run, lathe_uncompr
                 problems.append(f"no `{key}`")
             continue
         want = values[metric_name]
-        if metric_name in ("top1", "agree") and want is not None and shape[axis] < 2 and js[key] is None:
+        if metric_name in ("top1", "agree") and want is not None and class_count(shape, axis) < 2 \
+                and js[key] is None:
             # An argmax over one unit scores nothing; null is accepted in place of the definition's
             # value (agreement 1, top1 the share of label 0), and said again before the totals.
             notes.append(f"{key} null for a one-unit class axis (the argmax definition gives {fmt(metric_name, want)})")
@@ -853,7 +889,8 @@ def self_test(report):
     check("mse", abs(mse(o, y) - (0.25 + 1 + 4) / 6) < 1e-15 and abs(mae(o, y) - 3.5 / 6) < 1e-15)
     check("mse over elements per sample", mse(o.reshape(2, 3, 1), y) == mse(o, y))
     seg = np.zeros((2, 3, 4, 5), np.float32)
-    check("class axis defaults", (default_class_axis(2), default_class_axis(3), default_class_axis(4)) == (1, 2, 1))
+    check("class axis defaults", (default_class_axis(1), default_class_axis(2), default_class_axis(3),
+                                  default_class_axis(4)) == (None, 1, 2, 1))
     check("positions of a segmentation map", positions_shape(seg.shape, 1) == (2, 4, 5))
     i64 = np.int64
     cases = [

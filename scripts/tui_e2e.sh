@@ -13,7 +13,9 @@
 # (int8) show in the table and the detail, and the loading warning, printed before the
 # explorer took the terminal, shows on its message line and in help. Also checks that
 # TERM=dumb and a missing terminal are refused with a pointer to the CLI commands,
-# and that Ctrl-C, SIGTERM and a crash still give the terminal back.
+# and that Ctrl-C, SIGTERM and a crash still give the terminal back. With two evaluation
+# sets (--data clean=… --data shifted=…) the status bar shows both, marks the worst with ▼,
+# and equals `lathe eval` of the same sets and exported configuration per set.
 # Prints "N passed, M failed"; exits non-zero on any failure.
 set -u
 
@@ -25,6 +27,7 @@ BIN=$(cd "$(dirname "$1")" && pwd)/$(basename "$1")
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 MODEL=$ROOT/samples/mobilenet/model.onnx
 DATA=$ROOT/samples/mobilenet/data.npz
+SHIFTED=$ROOT/samples/mobilenet/data_shifted.npz
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/lathe-tui-e2e.XXXXXX")
 BASE_SESSION=lathe-e2e-$$
 SESSION=$BASE_SESSION
@@ -42,6 +45,7 @@ fail() { failed=$((failed + 1)); echo "FAIL - $1"; }
 cleanup() {
     tmux kill-session -t "$BASE_SESSION" 2>/dev/null
     tmux kill-session -t "$BASE_SESSION-config" 2>/dev/null
+    tmux kill-session -t "$BASE_SESSION-sets" 2>/dev/null
     tmux kill-session -t "$BASE_SESSION-sigterm" 2>/dev/null
     tmux kill-session -t "$BASE_SESSION-crash" 2>/dev/null
     tmux kill-session -t "$BASE_SESSION-qdq" 2>/dev/null
@@ -296,6 +300,58 @@ if wait_until "lathe to exit on q" test -s "$WORK/exit" && [ "$(sed -n 's/^EXIT=
 else
     fail "the QDQ session did not quit with 0"
 fi
+
+# --- two evaluation sets side by side ----------------------------------------------------
+# The exported plan on the clean and shifted sets: the status bar shows each set's top-1 and
+# marks the one that drops most; both numbers and the mark must be `lathe eval`'s.
+SESSION=$BASE_SESSION-sets
+rm -f "$WORK/exit"
+tmux new-session -d -s "$SESSION" -x $WIDTH -y $HEIGHT -c "$WORK" \
+    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BIN' '$MODEL' --data 'clean=$DATA' --data 'shifted=$SHIFTED' --config '$EXPORTED'; echo \"EXIT=\$?\" > '$WORK/exit'; echo LATHE-EXITED; sleep 600"
+final_sets_shown() {
+    local line
+    line=$(status_line)
+    [[ $line =~ top-1\ clean\ [0-9]+\.[0-9]%(▼)?\ shifted\ [0-9]+\.[0-9]%(▼)? ]] && [[ $line == *"▼"* ]] \
+        && [[ ! $line =~ eval\ [0-9]+/ ]]
+}
+set_top1_of() { sed -nE "s/.*$2 ([0-9]+\.[0-9])%.*/\1/p" <<<"$1"; }
+if wait_until "final top-1 on both sets" final_sets_shown; then
+    sets_line=$(status_line)
+    shown_clean=$(set_top1_of "$sets_line" clean)
+    shown_shifted=$(set_top1_of "$sets_line" shifted)
+    shown_worst=$(grep -oE '(clean|shifted) [0-9.]+%▼' <<<"$sets_line" | cut -d' ' -f1)
+    pass "two sets: $(grep -oE 'top-1 clean.*%▼?' <<<"$sets_line" | sed -E 's/ +size.*//')"
+else
+    shown_clean="" shown_shifted="" shown_worst=""
+    fail "no final per-set top-1 with a worst mark in the status bar"
+fi
+sets_json=$("$BIN" eval "$MODEL" --data "clean=$DATA" --data "shifted=$SHIFTED" --config "$EXPORTED" --json \
+    2>"$WORK/eval-sets.err")
+read -r eval_clean eval_shifted eval_worst < <(python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+print("%.1f %.1f %s" % (r["sets"]["clean"]["top1"] * 100, r["sets"]["shifted"]["top1"] * 100, r["worst"]))' \
+    <<<"$sets_json" 2>/dev/null)
+if [ -n "$shown_clean" ] && [ "$eval_clean" = "$shown_clean" ] && [ "$eval_shifted" = "$shown_shifted" ] \
+    && [ "$eval_worst" = "$shown_worst" ]; then
+    pass "lathe eval of both sets: clean $eval_clean%, shifted $eval_shifted%, worst $eval_worst = the status bar"
+else
+    fail "lathe eval gave clean '$eval_clean' shifted '$eval_shifted' worst '$eval_worst' ($(head -c 300 "$WORK/eval-sets.err")); status bar clean '$shown_clean' shifted '$shown_shifted' worst '$shown_worst'"
+fi
+SETS_EXPORT=$WORK/sets.yaml
+tmux send-keys -t "$SESSION" e
+wait_until "the export prompt" screen_has "Export configuration to:" >/dev/null
+tmux send-keys -t "$SESSION" C-u
+tmux send-keys -t "$SESSION" -l "$SETS_EXPORT"
+tmux send-keys -t "$SESSION" Enter
+if wait_until "the export" test -s "$SETS_EXPORT" && grep -q "clean_top1" "$SETS_EXPORT" \
+    && grep -q "shifted_top1" "$SETS_EXPORT"; then
+    pass "the export from two sets records each set's measured top-1"
+else
+    fail "the two-set export lacks per-set metrics: $(grep '^#' "$SETS_EXPORT" 2>/dev/null | head -5)"
+fi
+tmux send-keys -t "$SESSION" C-c
+wait_until "lathe to exit" test -s "$WORK/exit" >/dev/null
 tmux kill-session -t "$SESSION" 2>/dev/null
 
 # --- SIGTERM and a crash -----------------------------------------------------------------

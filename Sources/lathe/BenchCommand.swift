@@ -33,23 +33,45 @@ struct BenchCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        try inputs.checkData()
         try EngineCommandSupport.validate(batch: batching.batch, threads: batching.threads,
                                           cacheMB: activationCache.cacheMB)
     }
 
     func run() throws {
-        let model = inputs.model, data = inputs.data
-        let loaded = try EngineCommandSupport.load(model: model, data: data, scored: scored,
+        let model = inputs.model
+        let dataSets = try NamedDataFile.parse(inputs.data)
+        let loaded = try EngineCommandSupport.load(model: model, sets: dataSets, scored: scored,
                                                    batch: batching.batch, threads: batching.threads,
                                                    cacheMB: activationCache.cacheMB)
-        let result = try Loading.naming(model) {
-            try Bench.run(session: loaded.session, dataset: loaded.dataset, options: loaded.evaluator.options,
-                          includeSweep: sweep)
+        // Each set is timed on its own, one after the other (its evaluator's options, cache share included).
+        var results: [BenchResult] = []
+        for (set, dataset) in zip(loaded.sets, loaded.datasets) {
+            results.append(try Loading.naming(model) {
+                try Bench.run(session: set.evaluator.session, dataset: dataset, options: set.evaluator.options,
+                              includeSweep: sweep)
+            })
         }
-        print(json ? Self.json(result, model: model, data: data).rendered() : Self.text(result))
+        let names = loaded.sets.map(\.name)
+        if json {
+            guard var members = results.first.map({ Self.members($0, model: model, data: dataSets[0].path) }) else { return }
+            if results.count > 1 {
+                members.append(("sets", .object(zip(names, zip(dataSets, results)).map { name, pair in
+                    (name, .object(Self.members(pair.1, model: model, data: pair.0.path)))
+                })))
+            }
+            print(JSONValue.object(members).rendered())
+        } else if results.count == 1 {
+            print(Self.text(results[0]))
+        } else {
+            print(zip(names, zip(dataSets, results)).map { name, pair in
+                "set \(name) (\(pair.0.path))\n" + Self.text(pair.1)
+            }.joined(separator: "\n\n"))
+        }
     }
 
-    static func json(_ r: BenchResult, model: String, data: String) -> JSONValue {
+    /// One set's timings as JSON keys; with several sets the first set's are the top level and `sets` holds each.
+    static func members(_ r: BenchResult, model: String, data: String) -> [(String, JSONValue)] {
         var members: [(String, JSONValue)] = [
             ("model", .string(model)),
             ("data", .string(data)),
@@ -70,7 +92,7 @@ struct BenchCommand: ParsableCommand {
             members.append(("sweep_3_bits_s", .double(sweep)))
             members.append(("sweep_cost_ratio", .double(ratio)))
         }
-        return .object(members)
+        return members
     }
 
     static func text(_ r: BenchResult) -> String {

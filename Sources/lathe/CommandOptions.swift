@@ -12,8 +12,20 @@ struct ModelDataOptions: ParsableArguments {
     @Argument(help: "The model (.onnx).")
     var model: String
 
-    @Option(help: "Evaluation data (.npz: one array per model input, by name, and optional labels y).")
-    var data: String
+    @Option(help: ArgumentHelp(DataSetsHelp.text, valueName: "[NAME=]FILE"))
+    var data: [String] = []
+
+    /// `--data` is required (an array option's absence is checked here, with the usual words).
+    func checkData() throws {
+        guard !data.isEmpty else { throw ValidationError("Missing expected argument '--data <[NAME=]FILE>'") }
+    }
+}
+
+/// The words every command's `--data` help shares.
+enum DataSetsHelp {
+    static let text = "Evaluation data (.npz: one array per model input, by name, and optional labels y). Repeat "
+        + "as NAME=FILE to use several sets side by side (a bare FILE is named after its stem); every set is "
+        + "scored with the first one's metric."
 }
 
 /// `--output`: which model output is scored; `--output-batch-axis`: which of its axes holds the samples;

@@ -28,32 +28,66 @@ enum EngineCommandSupport {
     }
 
     struct Loaded {
+        /// The first set's session, data and evaluator (what a single-set command uses).
         var session: InferenceSession
         var dataset: Dataset
         var evaluator: PlanEvaluator
         var modelHash: String
         var dataHash: String
+        /// Every evaluation set, in the order given (the first is the one above).
+        var sets: [EvaluationSet]
+        var datasets: [Dataset]
     }
 
     /// Loads model and data, binds them (reporting unused arrays and a fixed batch), and builds the evaluator.
     static func load(model: String, data: String, scored: ScoredOutputOption, batch: Int?,
                      threads: Int?, cacheMB: Int? = nil) throws -> Loaded {
+        try load(model: model, sets: NamedDataFile.parse([data]), scored: scored, batch: batch, threads: threads,
+                 cacheMB: cacheMB)
+    }
+
+    /// Loads the model and every evaluation set (`--data [NAME=]FILE`, repeated), each bound to the model
+    /// and given its own evaluator with an equal share of the activation-cache cap. Every set is scored
+    /// with the metric and class axis chosen for the first; a set that cannot be is exit 2 naming its file.
+    static func load(model: String, sets files: [NamedDataFile], scored: ScoredOutputOption, batch: Int?,
+                     threads: Int?, cacheMB: Int? = nil) throws -> Loaded {
+        guard !files.isEmpty else { throw LatheError.badInput("--data: give at least one evaluation set") }
         let output = scored.output
         try InputFiles.checkReadable(model, what: "model")
-        try InputFiles.checkReadable(data, what: "data")
+        for file in files { try InputFiles.checkReadable(file.path, what: "data") }
         let loadedModel = try Loading.model(model)
         try Loading.checkOutput(output, of: loadedModel, path: model)
-        let dataset = try Loading.dataset(data, labels: scored.labels, for: loadedModel)
-        let session = try Loading.session(loadedModel, path: model, data: dataset, output: output,
-                                          outputBatchAxis: scored.outputBatchAxis)
-        var options = EvaluatorOptions(batchSize: try batchSize(requested: batch, session: session, dataset: dataset),
-                                       threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
-                                       scoring: scored.scoring)
-        if let cacheMB { options.cacheCapacityBytes = cacheMB * 1_000_000 }
-        let evaluator = try Loading.naming(data) { try PlanEvaluator(session: session, dataset: dataset, options: options) }
-        Loading.announce(evaluator.scoring)
-        return Loaded(session: session, dataset: dataset, evaluator: evaluator,
-                      modelHash: try ContentHash.hex(ofFile: model), dataHash: try ContentHash.hex(ofFile: data))
+        var sets: [EvaluationSet] = []
+        var datasets: [Dataset] = []
+        var sessions: [InferenceSession] = []
+        var scoring = scored.scoring
+        for file in files {
+            let dataset = try Loading.dataset(file.path, labels: scored.labels, for: loadedModel)
+            let session = try Loading.session(loadedModel, path: model, data: dataset, output: output,
+                                              outputBatchAxis: scored.outputBatchAxis)
+            var options = EvaluatorOptions(batchSize: try batchSize(requested: batch, session: session, dataset: dataset),
+                                           threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
+                                           scoring: scoring)
+            if let cacheMB { options.cacheCapacityBytes = cacheMB * 1_000_000 }
+            // The sets share the one cap.
+            options.cacheCapacityBytes /= files.count
+            let evaluator = try Loading.naming(file.path) {
+                try PlanEvaluator(session: session, dataset: dataset, options: options)
+            }
+            if sets.isEmpty {
+                // Every other set is scored as the first one is, so their numbers compare.
+                scoring = ScoringRequest(metric: evaluator.scoring.metric, classAxis: evaluator.scoring.classAxis)
+            }
+            sets.append(EvaluationSet(name: file.name, data: file.path, dataHash: try ContentHash.hex(ofFile: file.path),
+                                      evaluator: evaluator))
+            datasets.append(dataset)
+            sessions.append(session)
+        }
+        // Said once every set is known to fit, so a refused set's error is the first line on stderr.
+        Loading.announce(sets[0].evaluator.scoring)
+        return Loaded(session: sessions[0], dataset: datasets[0], evaluator: sets[0].evaluator,
+                      modelHash: try ContentHash.hex(ofFile: model), dataHash: sets[0].dataHash, sets: sets,
+                      datasets: datasets)
     }
 
     /// The default batch when --batch is not given.

@@ -24,8 +24,8 @@ struct ExplorerCommand: ParsableCommand {
     @Argument(help: "The model (.onnx). Without it the bundled sample (MobileNet on MNIST digits) opens.")
     var model: String?
 
-    @Option(help: "Evaluation data (.npz with x and optional integer labels y); required with a model.")
-    var data: String?
+    @Option(help: ArgumentHelp(DataSetsHelp.text + " Required with a model.", valueName: "[NAME=]FILE"))
+    var data: [String] = []
 
     @Option(help: "Start from this configuration file (v1 YAML or JSON) instead of float32 everywhere.")
     var config: String?
@@ -47,10 +47,10 @@ struct ExplorerCommand: ParsableCommand {
             throw ValidationError("'\(model)' is neither a command (explore, eval, inspect, sensitivity, search, "
                 + "bench) nor a model file")
         }
-        if model != nil, data == nil {
+        if model != nil, data.isEmpty {
             throw ValidationError("--data is required with a model: the explorer measures accuracy on it")
         }
-        if model == nil, data != nil {
+        if model == nil, !data.isEmpty {
             throw ValidationError("--data needs a model: lathe MODEL --data FILE (bare `lathe` opens the bundled sample)")
         }
     }

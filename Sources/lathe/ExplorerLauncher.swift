@@ -16,9 +16,11 @@ struct ExplorerLauncher {
         let themes = try loadThemes()
         let keymap = try loadKeymap(environment: environment)
         let bundled = command.model == nil
-        let (modelPath, dataPath) = bundled ? try ExplorerSample.paths() : (command.model ?? "", command.data ?? "")
+        let (modelPath, dataFiles) = bundled ? try ExplorerSample.paths() : (command.model ?? "", command.data)
+        let dataSets = try NamedDataFile.parse(dataFiles)
+        let dataPath = dataSets.first?.path ?? ""
         try InputFiles.checkReadable(modelPath, what: "model")
-        try InputFiles.checkReadable(dataPath, what: "data")
+        for set in dataSets { try InputFiles.checkReadable(set.path, what: "data") }
         if let config = command.config { try InputFiles.checkReadable(config, what: "config") }
         if let reason = CursesBackend.unavailabilityReason(environment: environment, stdinIsTTY: isatty(0) == 1,
                                                            stdoutIsTTY: isatty(1) == 1) {
@@ -27,7 +29,7 @@ struct ExplorerLauncher {
         // What loading prints on stderr is kept too: the explorer shows it once it has the screen.
         let notes = StderrNotes()
         let loaded = try StderrNotes.$current.withValue(notes) {
-            try EngineCommandSupport.load(model: modelPath, data: dataPath, scored: command.scored,
+            try EngineCommandSupport.load(model: modelPath, sets: dataSets, scored: command.scored,
                                           batch: command.batching.batch, threads: command.batching.threads)
         }
         let layers = loaded.session.layers
@@ -38,8 +40,11 @@ struct ExplorerLauncher {
 
         let session = SessionInfo(
             modelPath: modelPath, modelName: bundled ? "bundled sample: mobilenet/model.onnx" : Self.shortName(modelPath),
-            dataPath: dataPath, dataName: bundled ? "data.npz" : Self.shortName(dataPath),
-            samples: loaded.evaluator.feedData.count, labelled: loaded.dataset.labelArray != nil,
+            dataPath: dataPath,
+            dataName: bundled ? "data.npz" : dataSets.count > 1 ? dataSets.map(\.name).joined(separator: " + ")
+                : Self.shortName(dataPath),
+            samples: loaded.sets.reduce(0) { $0 + $1.evaluator.feedData.count },
+            labelled: loaded.dataset.labelArray != nil,
             metric: loaded.evaluator.scoring.metric, metricReason: loaded.evaluator.scoring.reason,
             output: loaded.session.outputName,
             isBundledSample: bundled)
@@ -54,7 +59,7 @@ struct ExplorerLauncher {
         let backend = CursesBackend(theme: themes.byName[themes.names[0]] ?? .defaultTheme)
         let glyphs = GlyphSet.forCurrentLocale()
         let mailbox = UIMailbox<Action>(wakeSignal: backend.wakeSignal)
-        let bridge = EngineBridge(evaluator: loaded.evaluator, mailbox: mailbox,
+        let bridge = EngineBridge(sets: loaded.sets, mailbox: mailbox,
                                   source: .init(session: session, modelHash: loaded.modelHash, dataHash: loaded.dataHash))
         let loop = TerminalRunLoop<AppState, Action, Effect>(
             backend: backend, mailbox: mailbox, initialState: state, action: Action.init, tick: .tick,

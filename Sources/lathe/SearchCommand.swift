@@ -61,6 +61,7 @@ struct SearchCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        try inputs.checkData()
         try EngineCommandSupport.validate(batch: batching.batch, threads: batching.threads,
                                           cacheMB: activationCache.cacheMB)
         let given = [maxDrop != nil, minSQNR != nil, maxIncrease != nil, targetRatio != nil, targetSize != nil]
@@ -79,39 +80,48 @@ struct SearchCommand: ParsableCommand {
     }
 
     func run() throws {
-        let model = inputs.model, data = inputs.data
+        let model = inputs.model
+        let dataSets = try NamedDataFile.parse(inputs.data)
+        let data = dataSets.first?.path ?? ""
         try InputFiles.checkReadable(model, what: "model")
-        try InputFiles.checkReadable(data, what: "data")
-        if let out { try InputFiles.checkWritable(out, notOnto: [model, data]) }
+        for set in dataSets { try InputFiles.checkReadable(set.path, what: "data") }
+        if let out { try InputFiles.checkWritable(out, notOnto: [model] + dataSets.map(\.path)) }
         var request = SearchRequest(constraint: constraint,
                                     bits: try EngineCommandSupport.integers(bits, option: "--bits") ?? [],
                                     prune: try EngineCommandSupport.ratios(prune, option: "--prune") ?? [],
                                     maxEvaluations: maxEvals, model: model, modelHash: "", data: data,
                                     cache: noCache ? nil : SensitivityCache())
         try request.validate()
-        let loaded = try EngineCommandSupport.load(model: model, data: data, scored: scored,
+        let loaded = try EngineCommandSupport.load(model: model, sets: dataSets, scored: scored,
                                                    batch: batching.batch, threads: batching.threads,
                                                    cacheMB: activationCache.cacheMB)
         request.modelHash = loaded.modelHash
         request.dataHash = loaded.dataHash
         let bar = ProgressBar()
         let outcome = try Loading.naming(model) {
-            try Search.run(evaluator: loaded.evaluator, request: request) { phase, done, total in
+            try Search.run(sets: loaded.sets, request: request) { phase, done, total in
                 bar.update(phase, done: done, total: total)
             }
         }
         bar.finish()
         if let out {
             let metric = outcome.metric
+            var metrics = [(metric.reportKey, metric.reportText(outcome.value)),
+                           ("fp32_" + metric.reportKey, metric.reportText(outcome.baselineValue)),
+                           ("size_bytes", String(outcome.sizeBytes)),
+                           ("compression_ratio", String(format: "%.2f", outcome.compressionRatio)),
+                           ("int8_size_bytes", String(outcome.int8Bytes)),
+                           ("samples", String(loaded.evaluator.feedData.count))]
+            if outcome.sets.count > 1 {
+                for set in outcome.sets {
+                    metrics.append(("\(set.name)_\(metric.reportKey)", metric.reportText(set.value)))
+                    metrics.append(("\(set.name)_fp32_\(metric.reportKey)", metric.reportText(set.baselineValue)))
+                }
+            }
             try ConfigWriter.write(
                 CompressionConfig(plan: outcome.plan, model: model), to: out,
                 modelDescription: "\(model) (searched by lathe search, \(outcome.constraint.description))",
-                metrics: [(metric.reportKey, metric.reportText(outcome.value)),
-                          ("fp32_" + metric.reportKey, metric.reportText(outcome.baselineValue)),
-                          ("size_bytes", String(outcome.sizeBytes)),
-                          ("compression_ratio", String(format: "%.2f", outcome.compressionRatio)),
-                          ("int8_size_bytes", String(outcome.int8Bytes)),
-                          ("samples", String(loaded.evaluator.feedData.count))])
+                metrics: metrics)
         }
         print(json ? Self.json(outcome, model: model, data: data, out: out).rendered() : Self.text(outcome, out: out))
     }
@@ -132,7 +142,7 @@ struct SearchCommand: ParsableCommand {
             let pairs = ConfigWriter.keyValues(outcome.plan.settings(for: name))
             return (name, .string(pairs.map { "\($0.key): \($0.value)" }.joined(separator: ", ")))
         }
-        return .object([
+        var pairs: [(String, JSONValue)] = [
             ("model", .string(model)),
             ("data", .string(data)),
             ("metric", .string(outcome.metric.rawValue)),
@@ -153,7 +163,20 @@ struct SearchCommand: ParsableCommand {
             ])),
             ("pareto_front", .array(outcome.paretoFront.map(point))),
             ("evaluations", .int(outcome.evaluations)),
-        ])
+        ]
+        // Several sets: the chosen plan's numbers on each (the top-level ones are the first set's).
+        if outcome.sets.count > 1 {
+            pairs.append(("sets", .object(outcome.sets.map { set in
+                (set.name, .object([
+                    ("value", .double(set.value)),
+                    ("baseline", .double(set.baselineValue)),
+                    ("degradation", .double(outcome.metric.degradation(baseline: set.baselineValue, value: set.value))),
+                    ("satisfied", .bool(outcome.constraint.accepts(set.value, metric: outcome.metric,
+                                                                   baseline: set.baselineValue))),
+                ]))
+            })))
+        }
+        return .object(pairs)
     }
 
     static func text(_ outcome: SearchOutcome, out: String?) -> String {
@@ -182,6 +205,12 @@ struct SearchCommand: ParsableCommand {
                           Double(outcome.sizeBytes) / Double(max(1, outcome.int8Bytes)))
         lines.append("chosen: \(name) \(value) (fp32 \(baseline)), size \(TextFormatting.bytes(outcome.sizeBytes)) "
             + size + "; \(verdict)")
+        if outcome.sets.count > 1 {
+            for set in outcome.sets {
+                lines.append("  \(set.name): \(name) \(TextFormatting.metric(set.value, outcome.metric)) "
+                    + "(fp32 \(TextFormatting.metric(set.baselineValue, outcome.metric)))")
+            }
+        }
         if let out { lines.append("wrote \(out)") }
         return lines.joined(separator: "\n")
     }

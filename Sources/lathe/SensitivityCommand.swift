@@ -21,8 +21,9 @@ struct SensitivityCommand: ParsableCommand {
     @Argument(help: "The model (.onnx); with --merge, the shard reports (JSON) to combine.")
     var files: [String] = []
 
-    @Option(help: "Evaluation data (.npz with x and optional labels y). Without it: data-free SQNR only.")
-    var data: String?
+    @Option(help: ArgumentHelp(DataSetsHelp.text + " With several sets a layer's sensitivity at a level is its "
+                + "worst over the sets. Without --data: data-free SQNR only.", valueName: "[NAME=]FILE"))
+    var data: [String] = []
 
     @Option(help: "Bit-widths to try, comma-separated (1–16, 32 = float).")
     var bits: String = "2,4,8"
@@ -56,7 +57,7 @@ struct SensitivityCommand: ParsableCommand {
                                           cacheMB: activationCache.cacheMB)
         if merge {
             guard !files.isEmpty else { throw ValidationError("--merge needs the shard report files as arguments") }
-            guard data == nil, shard == nil else { throw ValidationError("--merge takes only report files (and --json)") }
+            guard data.isEmpty, shard == nil else { throw ValidationError("--merge takes only report files (and --json)") }
         } else {
             guard files.count == 1 else {
                 throw ValidationError(files.isEmpty ? "missing the model argument"
@@ -66,17 +67,17 @@ struct SensitivityCommand: ParsableCommand {
     }
 
     func run() throws {
-        let report: SensitivityReport
         if merge {
             for file in files { try InputFiles.checkReadable(file, what: "sensitivity report") }
-            report = try SensitivityReport.merge(try files.map { ($0, try SensitivityReport.read(path: $0)) })
-        } else {
-            report = try sweep(model: files[0])
+            let report = try SensitivityReport.merge(try files.map { ($0, try SensitivityReport.read(path: $0)) })
+            if json { print(report.renderJSON(), terminator: "") } else { print(Self.text(report)) }
+            return
         }
-        if json { print(report.renderJSON(), terminator: "") } else { print(Self.text(report)) }
+        let sets = try sweep(model: files[0])
+        if json { print(sets.renderJSON(), terminator: "") } else { print(Self.text(sets)) }
     }
 
-    private func sweep(model: String) throws -> SensitivityReport {
+    private func sweep(model: String) throws -> SensitivitySets {
         let levels = SensitivityLevels(
             bits: try EngineCommandSupport.integers(bits, option: "--bits") ?? [],
             prune: try EngineCommandSupport.ratios(prune, option: "--prune") ?? [],
@@ -84,27 +85,42 @@ struct SensitivityCommand: ParsableCommand {
         try levels.validate()
         let shard = try shard.map { try SensitivityShard(parsing: $0) }
         let cache = noCache ? nil : SensitivityCache()
-        guard let data else {
+        let dataSets = try NamedDataFile.parse(data)
+        guard !dataSets.isEmpty else {
             try InputFiles.checkReadable(model, what: "model")
             let loadedModel = try Loading.model(model)
             try Loading.checkOutput(scored.output, of: loadedModel, path: model)
             let session = try Loading.sessionWithoutData(loadedModel, path: model, output: scored.output)
-            return try SensitivitySweep.dataFree(session: session, request: SensitivityRequest(
+            let report = try SensitivitySweep.dataFree(session: session, request: SensitivityRequest(
                 levels: levels, shard: shard, model: model, modelHash: try ContentHash.hex(ofFile: model),
                 cache: cache))
+            return SensitivitySets(names: [""], reports: [report])
         }
-        let loaded = try EngineCommandSupport.load(model: model, data: data, scored: scored,
+        let loaded = try EngineCommandSupport.load(model: model, sets: dataSets, scored: scored,
                                                    batch: batching.batch, threads: batching.threads,
                                                    cacheMB: activationCache.cacheMB)
         let bar = ProgressBar()
         defer { bar.finish() }
         return try Loading.naming(model) {
-            try SensitivitySweep.run(evaluator: loaded.evaluator, request: SensitivityRequest(
-                levels: levels, shard: shard, model: model, modelHash: loaded.modelHash, data: data,
+            try SensitivitySweep.run(sets: loaded.sets, request: SensitivityRequest(
+                levels: levels, shard: shard, model: model, modelHash: loaded.modelHash, data: dataSets[0].path,
                 dataHash: loaded.dataHash, cache: cache), progress: { phase, done, total in
                     bar.update(phase, done: done, total: total)
                 })
         }
+    }
+
+    /// With several sets: the worst over them, then each set's own table.
+    static func text(_ sets: SensitivitySets) -> String {
+        guard sets.names.count > 1 else { return sets.reports.first.map(text) ?? "" }
+        var parts = ["worst over the sets \(sets.names.joined(separator: ", ")) (each level: the value that loses "
+            + "as much from the first set's baseline as the set losing most there)", text(sets.worst)]
+        for (name, report) in zip(sets.names, sets.reports) {
+            parts.append("")
+            parts.append("set \(name) (\(report.baseline.data ?? ""))")
+            parts.append(text(report))
+        }
+        return parts.joined(separator: "\n")
     }
 
     /// One row per layer: score, the metric per level, SQNR per bit-width.

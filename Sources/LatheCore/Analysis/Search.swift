@@ -15,6 +15,11 @@ import Foundation
 ///      whenever the start plan does.
 ///    - size budgets: the shortest prefix within the budget (sizes are exact),
 ///      measured.
+///
+/// With several evaluation sets, the sweep runs on each, the path follows the
+/// worst drop over the sets (`SensitivitySets.worst`), every plan is measured
+/// on every set, and a plan fits only when it holds the budget on each set
+/// against that set's own uncompressed baseline.
 public enum Search {
     /// The search run straight through (the command line's).
     public static func run(evaluator: PlanEvaluator, request: SearchRequest,
@@ -22,32 +27,53 @@ public enum Search {
                            isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> SearchOutcome {
         let context = JobContext.direct(scorer: PlanScorer(evaluator: evaluator),
                                         report: progress ?? { _, _, _ in }, isCancelled: isCancelled)
-        return try run(request, context: context)
+        return try run(request, sets: [EvaluationSet(evaluator: evaluator)], contexts: [context])
     }
 
-    static func run(_ request: SearchRequest, context: JobContext,
-                    onSweepUpdate: (SensitivityReport) -> Void = { _ in }) throws -> SearchOutcome {
+    /// The search on several evaluation sets, run straight through (the command line's).
+    public static func run(sets: [EvaluationSet], request: SearchRequest,
+                           progress: (@Sendable (_ phase: String, _ done: Int, _ total: Int) -> Void)? = nil,
+                           isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> SearchOutcome {
+        let contexts = sets.map { set in
+            JobContext.direct(scorer: PlanScorer(evaluator: set.evaluator), report: progress ?? { _, _, _ in },
+                              isCancelled: isCancelled)
+        }
+        return try run(request, sets: sets, contexts: contexts)
+    }
+
+    /// One context per set, in order; the first set's context reports progress.
+    static func run(_ request: SearchRequest, sets: [EvaluationSet], contexts: [JobContext],
+                    onSweepUpdate: (SensitivitySets) -> Void = { _ in }) throws -> SearchOutcome {
         try request.validate()
+        guard let context = contexts.first, contexts.count == sets.count else {
+            throw LatheError.internalFailure("the search needs one job context per evaluation set")
+        }
         let metric = context.scorer.metric
         try request.constraint.check(metric: metric)
         let evaluator = context.evaluator
         let layers = evaluator.layers
         let sweepLevels = SensitivityLevels(bits: Set(request.bits).filter { $0 != 32 }.sorted(),
                                             prune: Set(request.prune).sorted(), clusters: [])
-        let sweepContext = JobContext(scorer: context.scorer, evaluate: context.evaluate,
-                                      report: { phase, done, total in context.report("sweep: \(phase)", done, total) },
-                                      isCancelled: context.isCancelled)
-        let sensitivity = try SensitivitySweep.run(
+        let sweepContexts = contexts.map { context in
+            JobContext(scorer: context.scorer, evaluate: context.evaluate,
+                       report: { phase, done, total in context.report("sweep: \(phase)", done, total) },
+                       isCancelled: context.isCancelled)
+        }
+        let sweeps = try SensitivitySweep.run(
             SensitivityRequest(levels: sweepLevels, model: request.model, modelHash: request.modelHash,
                                data: request.data, dataHash: request.dataHash, cache: request.cache),
-            context: sweepContext, onUpdate: onSweepUpdate)
-        guard let baselineValue = sensitivity.baseline.value else {
-            throw LatheError.internalFailure("the sweep produced no baseline value")
+            sets: sets, contexts: sweepContexts, onUpdate: onSweepUpdate)
+        let baselines = try sweeps.reports.map { report -> Double in
+            guard let value = report.baseline.value else {
+                throw LatheError.internalFailure("the sweep produced no baseline value")
+            }
+            return value
         }
+        let sensitivity = sweeps.worst
 
         let path = SearchPath(layers: layers, weights: evaluator.session.weights, sensitivity: sensitivity,
                               bits: request.bits, prune: request.prune)
-        var state = SearchState(request: request, context: context, evaluator: evaluator, path: path)
+        var state = SearchState(request: request, contexts: contexts, evaluator: evaluator, path: path)
         let int8 = evaluator.sizeReport(CompressionPlan(layers: layers, defaults: LayerSettings(bits: .integer(8))))
 
         let best: SearchPoint
@@ -55,46 +81,61 @@ public enum Search {
         switch request.constraint {
         case .maxDrop, .minSQNR, .maxIncrease:
             let constraint = request.constraint
+            // Every set against its own baseline; the prediction's budget is the tightest over the sets.
             (best, satisfied) = try state.minimiseSize(
-                fitting: { constraint.accepts($0, metric: metric, baseline: baselineValue) },
-                predictedBudget: constraint.allowedDegradation(metric: metric, baseline: baselineValue))
+                fitting: { point in
+                    zip(point.setValues, baselines).allSatisfy { constraint.accepts($0, metric: metric, baseline: $1) }
+                },
+                predictedBudget: baselines.map { constraint.allowedDegradation(metric: metric, baseline: $0) }.min()
+                    ?? 0)
         case .targetRatio, .targetSize:
             let budget = request.constraint.budget(baselineBytes: evaluator.baselineBytes) ?? 0
             (best, satisfied) = try state.withinBudget(budget)
         }
         context.report("done", state.evaluations, state.evaluations)
-        return SearchOutcome(plan: best.plan, sizeBytes: best.sizeBytes, baselineBytes: evaluator.baselineBytes,
-                             int8Bytes: int8.totalBytes, metric: metric, value: best.value,
-                             baselineValue: baselineValue, satisfied: satisfied, constraint: request.constraint,
-                             visited: state.visited, evaluations: state.evaluations)
+        var outcome = SearchOutcome(plan: best.plan, sizeBytes: best.sizeBytes, baselineBytes: evaluator.baselineBytes,
+                                    int8Bytes: int8.totalBytes, metric: metric, value: best.value,
+                                    baselineValue: baselines[0], satisfied: satisfied,
+                                    constraint: request.constraint, visited: state.visited,
+                                    evaluations: state.evaluations)
+        outcome.sets = zip(sets, zip(best.setValues, baselines)).map { set, numbers in
+            SearchOutcome.SetResult(name: set.name, value: numbers.0, baselineValue: numbers.1)
+        }
+        return outcome
     }
 }
 
 /// The search's measurements so far.
 private struct SearchState {
     let request: SearchRequest
-    let context: JobContext
+    /// One per evaluation set; the first reports progress.
+    let contexts: [JobContext]
     let evaluator: PlanEvaluator
     let path: SearchPath
     var visited: [SearchPoint] = []
     var evaluations = 0
 
-    init(request: SearchRequest, context: JobContext, evaluator: PlanEvaluator, path: SearchPath) {
+    init(request: SearchRequest, contexts: [JobContext], evaluator: PlanEvaluator, path: SearchPath) {
         self.request = request
-        self.context = context
+        self.contexts = contexts
         self.evaluator = evaluator
         self.path = path
     }
 
     var budgetLeft: Bool { evaluations < request.maxEvaluations }
 
+    /// The plan's metric on every set (one evaluation, whatever the number of sets).
     mutating func measure(_ plan: CompressionPlan, label: String) throws -> SearchPoint {
-        try context.checkCancellation()
-        context.report("evaluating \(label)", evaluations, request.maxEvaluations)
-        let value = try context.evaluate(plan, true).value ?? 0
+        var values: [Double] = []
+        for context in contexts {
+            try context.checkCancellation()
+            contexts[0].report("evaluating \(label)", evaluations, request.maxEvaluations)
+            values.append(try context.evaluate(plan, true).value ?? 0)
+        }
         evaluations += 1
-        let point = SearchPoint(sizeBytes: evaluator.sizeReport(plan).totalBytes, value: value, label: label,
-                                plan: plan)
+        var point = SearchPoint(sizeBytes: evaluator.sizeReport(plan).totalBytes, value: values.first ?? 0,
+                                label: label, plan: plan)
+        point.setValues = values
         visited.append(point)
         return point
     }
@@ -102,22 +143,22 @@ private struct SearchState {
     func prefix(_ count: Int) -> CompressionPlan { path.plan(layers: evaluator.layers, after: count) }
 
     /// Smallest plan measured to satisfy `fits`: prefix search, then single moves on top.
-    mutating func minimiseSize(fitting fits: (Double) -> Bool,
+    mutating func minimiseSize(fitting fits: (SearchPoint) -> Bool,
                                predictedBudget: Double) throws -> (SearchPoint, Bool) {
         let moveCount = path.moves.count
         let start = try measure(prefix(0), label: "start")
-        guard fits(start.value) else { return (start, false) }
+        guard fits(start) else { return (start, false) }
         var best = start
         var low = 0, high = moveCount + 1  // prefix `low` measured to fit; `high` assumed not to
         let predicted = (0...moveCount).last { path.predictedDrop(after: $0) <= predictedBudget } ?? 0
         if predicted > 0 {
             let point = try measure(prefix(predicted), label: "path \(predicted)")
-            if fits(point.value) { low = predicted; best = point } else { high = predicted }
+            if fits(point) { low = predicted; best = point } else { high = predicted }
         }
         while high - low > 1, budgetLeft {
             let middle = (low + high) / 2
             let point = try measure(prefix(middle), label: "path \(middle)")
-            if fits(point.value) { low = middle; best = point } else { high = middle }
+            if fits(point) { low = middle; best = point } else { high = middle }
         }
         // Single moves beyond the prefix, in path order; a layer whose move fails stays where it is.
         var accepted: [SearchPath.Move] = []
@@ -127,7 +168,7 @@ private struct SearchState {
             guard !frozen.contains(move.layer) else { continue }
             let plan = path.plan(layers: evaluator.layers, after: low, extra: accepted + [move])
             let point = try measure(plan, label: "path \(low) + \(accepted.count + 1) moves (\(move.label))")
-            if fits(point.value) {
+            if fits(point) {
                 accepted.append(move)
                 if point.sizeBytes <= best.sizeBytes { best = point }
             } else {

@@ -22,7 +22,7 @@ public enum SearchConstraint: Sendable, Equatable {
     }
 
     /// Whether a measured `value` of `metric` meets this quality constraint (size constraints: always).
-    func accepts(_ value: Double, metric: ScoreMetric, baseline: Double) -> Bool {
+    public func accepts(_ value: Double, metric: ScoreMetric, baseline: Double) -> Bool {
         switch self {
         case .maxDrop(let drop): return value >= baseline - drop - 1e-12
         case .minSQNR(let db): return value >= db
@@ -135,6 +135,8 @@ public struct SearchPoint: Sendable, Equatable {
     /// Which moves of the path it holds, e.g. "start", "path 12", "path 12 + blocks.3.pointwise.weight bits 3".
     public var label: String
     public var plan: CompressionPlan
+    /// The metric on every evaluation set, in order (`value` is the first).
+    public var setValues: [Double] = []
 }
 
 /// The search's answer.
@@ -153,6 +155,15 @@ public struct SearchOutcome: Sendable, Equatable {
     public var visited: [SearchPoint]
     /// Real evaluations run (the sweep's not counted).
     public var evaluations: Int
+    /// The chosen plan's metric and the uncompressed model's on every evaluation set, in order
+    /// (`value` and `baselineValue` are the first set's).
+    public var sets: [SetResult] = []
+
+    public struct SetResult: Sendable, Equatable {
+        public var name: String
+        public var value: Double
+        public var baselineValue: Double
+    }
 
     public var compressionRatio: Double { sizeBytes > 0 ? Double(baselineBytes) / Double(sizeBytes) : 1 }
 

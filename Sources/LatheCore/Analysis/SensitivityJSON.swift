@@ -17,7 +17,10 @@ extension SensitivityReport {
         + "level: the drop for top-1, agreement and cosine, 10^(-SQNR/10) above the baseline's for sqnr, the "
         + "relative increase for mse and mae (data-free: 10^(-SQNR/10) at the fewest bits)"
 
-    public func renderJSON() -> String {
+    public func renderJSON() -> String { jsonValue.rendered(.file) + "\n" }
+
+    /// The report as one JSON object (`renderJSON`'s layout).
+    public var jsonValue: JSONValue {
         func levels(_ pairs: [(String, Double)]) -> JSONValue { .object(pairs.map { ($0.0, .double($0.1)) }) }
         func numbers(_ values: [Double]) -> JSONValue { .array(values.map { .double($0) }) }
         var base: [(String, JSONValue)] = [
@@ -48,7 +51,7 @@ extension SensitivityReport {
                 ("score", .number(layer.score)),
             ])
         }
-        return JSONValue.object([("baseline", .object(base)), ("layers", .array(entries))]).rendered(.file) + "\n"
+        return JSONValue.object([("baseline", .object(base)), ("layers", .array(entries))])
     }
 
     /// Reads a report written by `renderJSON` (a shard file, a cache entry).

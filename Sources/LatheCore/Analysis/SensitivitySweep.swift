@@ -43,6 +43,8 @@ public struct SensitivityRequest: Sendable {
     public var dataHash: String?
     /// Where results are kept between runs (nil: not kept).
     public var cache: SensitivityCache?
+    /// The evaluation set's name when there are several (part of the cache key); nil for one set.
+    public var setName: String?
 
     public init(levels: SensitivityLevels, base: CompressionPlan? = nil, shard: SensitivityShard? = nil,
                 model: String, modelHash: String, data: String? = nil, dataHash: String? = nil,
@@ -93,9 +95,10 @@ public enum SensitivitySweep {
 
     /// Fingerprint of everything besides model and data that the numbers depend on.
     static func method(levels: SensitivityLevels, base: CompressionPlan?, evaluator: PlanEvaluator?,
-                       outputName: String) -> String {
+                       outputName: String, setName: String? = nil) -> String {
         var parts = ["lathe-sensitivity-1", "output=\(outputName)",
                      "bits=\(levels.bits)", "prune=\(levels.prune)", "clusters=\(levels.clusters)"]
+        if let setName { parts.append("set=\(setName)") }
         if let evaluator {
             parts.append("metric=\(evaluator.scoring.metric.rawValue) class-axis=\(evaluator.scoring.classAxis ?? 0)")
             parts.append("batch=\(evaluator.schedule.batchSize)")
@@ -129,6 +132,45 @@ public enum SensitivitySweep {
         return try run(request, context: context)
     }
 
+    /// A sweep on each of several sets, run straight through (the command line's).
+    public static func run(sets: [EvaluationSet], request: SensitivityRequest,
+                           progress: (@Sendable (_ phase: String, _ done: Int, _ total: Int) -> Void)? = nil,
+                           isCancelled: @escaping @Sendable () -> Bool = { false }) throws -> SensitivitySets {
+        let contexts = sets.map { set in
+            JobContext.direct(scorer: PlanScorer(evaluator: set.evaluator), report: progress ?? { _, _, _ in },
+                              isCancelled: isCancelled)
+        }
+        return try run(request, sets: sets, contexts: contexts)
+    }
+
+    /// The sweep on every set in turn (one context per set, in order), each as `run(_:context:)`;
+    /// with several sets, with the set's data, hash and name (part of the cache key); progress phases start with the
+    /// set's name. `onUpdate` sees the sets started so far.
+    static func run(_ request: SensitivityRequest, sets: [EvaluationSet], contexts: [JobContext],
+                    onUpdate: (SensitivitySets) -> Void = { _ in }) throws -> SensitivitySets {
+        let names = sets.map(\.name)
+        var done: [SensitivityReport] = []
+        for (set, context) in zip(sets, contexts) {
+            // One set: the request as given (its data and hash are that set's).
+            var single = request
+            if sets.count > 1 {
+                single.data = set.data
+                single.dataHash = set.dataHash
+                single.setName = set.name
+            }
+            let named = sets.count == 1 ? context : JobContext(
+                scorer: context.scorer, evaluate: context.evaluate,
+                report: { phase, finished, total in context.report("\(set.name): \(phase)", finished, total) },
+                isCancelled: context.isCancelled)
+            let previous = done
+            let report = try run(single, context: named) { partial in
+                onUpdate(SensitivitySets(names: names, reports: previous + [partial]))
+            }
+            done.append(report)
+        }
+        return SensitivitySets(names: names, reports: done)
+    }
+
     /// The sweep as a job: resumes from the disk cache, reports progress per
     /// entry and hands each partial report to `onUpdate`.
     static func run(_ request: SensitivityRequest, context: JobContext,
@@ -140,7 +182,7 @@ public enum SensitivitySweep {
         let base = request.base ?? CompressionPlan.identity(layers: layers)
         try base.validate(layers: layers)
         let method = self.method(levels: request.levels, base: request.base, evaluator: evaluator,
-                                 outputName: session.outputName)
+                                 outputName: session.outputName, setName: request.setName)
         var report = start(request, layers: layers, method: method, metric: context.scorer.metric,
                            samples: evaluator.schedule.sampleCount)
 

@@ -78,20 +78,30 @@ public struct InputFeed: Sendable, Equatable {
     public var dims: [Dimension]?
     /// Per-sample shape, or the whole array's shape when `isShared`.
     public var shape: [Int]
-    /// Fed unchanged to every batch (a leading-1 array among N-sample ones).
+    /// Fed unchanged to every batch (a leading-1 array among N-sample ones, or a scalar).
     public var isShared: Bool
+    /// Where the model takes the samples: 0 for most inputs; the axis of the batch's symbolic
+    /// dim for state inputs such as `[2, batch, 128]`. The data holds them samples first.
+    public var batchAxis: Int
 
-    public init(name: String, source: String, dtype: DType?, dims: [Dimension]?, shape: [Int], isShared: Bool) {
+    public init(name: String, source: String, dtype: DType?, dims: [Dimension]?, shape: [Int], isShared: Bool,
+                batchAxis: Int = 0) {
         self.name = name
         self.source = source
         self.dtype = dtype
         self.dims = dims
         self.shape = shape
         self.isShared = isShared
+        self.batchAxis = batchAxis
     }
 
     /// The shape this input has in a batch of `batchSize` samples.
-    public func shape(batchSize: Int) -> [Int] { isShared ? shape : [batchSize] + shape }
+    public func shape(batchSize: Int) -> [Int] {
+        guard !isShared else { return shape }
+        var shape = shape
+        shape.insert(batchSize, at: Swift.min(batchAxis, shape.count))
+        return shape
+    }
 
     /// "'h0' (float32 [N, 1, 32])": the input as the model declares it.
     public var declaration: String {

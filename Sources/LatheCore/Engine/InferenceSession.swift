@@ -141,11 +141,13 @@ public final class InferenceSession: Sendable {
                         + "expected \(ModelBinding.describe(feed.shape)) (shared by every batch)")
                 }
             } else {
-                guard tensor.rank == feed.shape.count + 1, Array(tensor.shape.dropFirst()) == feed.shape,
-                      let size = tensor.shape.first, size > 0, size == batchSize ?? size else {
+                let size = feed.batchAxis < tensor.rank ? tensor.shape[feed.batchAxis] : 0
+                guard tensor.rank == feed.shape.count + 1, tensor.shape == feed.shape(batchSize: size), size > 0,
+                      size == batchSize ?? size else {
+                    let axis = feed.batchAxis == 0 ? "first" : "on axis \(feed.batchAxis)"
                     throw LatheError.badInput("batch shape \(ModelBinding.describe(tensor.shape)) of input '\(feed.name)' "
                         + "does not match its sample shape \(ModelBinding.describe(feed.shape)) with a batch dimension "
-                        + "first" + (batchSize.map { " of \($0) like the other inputs" } ?? ""))
+                        + axis + (batchSize.map { " of \($0) like the other inputs" } ?? ""))
                 }
                 batchSize = size
             }

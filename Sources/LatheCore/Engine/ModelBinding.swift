@@ -28,8 +28,10 @@ struct ModelBinding {
     }
 
     /// Checks that every node (of a graph already reduced to the chosen output)
-    /// has a kernel, and that every value it reads is provided.
-    static func validate(_ graph: Graph, outputName: String, kernels: [String: Kernel], path: String) throws {
+    /// has a kernel, and that every value it reads is provided; with
+    /// `subgraphs`, the nodes of every If branch and loop body too.
+    static func validate(_ graph: Graph, outputName: String, kernels: [String: Kernel], path: String,
+                         subgraphs: Bool = true) throws {
         var available = Set(graph.initializers.keys).union(graph.inputs.map(\.name))
         for node in graph.nodes {
             guard node.isDefaultDomain, kernels[node.opType] != nil else {
@@ -42,7 +44,7 @@ struct ModelBinding {
                 throw error(path, "node '\(node.displayName)' (\(node.opType)) reads '\(input)', which no node, "
                     + "graph input or initializer provides")
             }
-            try validateSubgraphs(of: node, kernels: kernels, path: path)
+            if subgraphs { try validateSubgraphs(of: node, kernels: kernels, path: path) }
             available.formUnion(node.outputs.filter { !$0.isEmpty })
         }
         guard available.contains(outputName) else {
@@ -74,12 +76,17 @@ struct ModelBinding {
             }
         }
         let samples = data.kind == .oneBatch ? 1 : sources.map { $0.entry.shape.first ?? 1 }.max() ?? 1
+        let batchNames = Set(inputs.compactMap { input -> String? in
+            if case .symbolic(let name) = input.dims?.first, !name.isEmpty { return name }
+            return nil
+        })
         var feeds: [InputFeed] = []
         var fixedBatch: FixedBatch?
         for (input, entry) in sources {
             let feed = try self.feed(input, from: entry, samples: samples, kind: data.kind, single: inputs.count == 1,
-                                     file: dataFile, sources: sources.map { $0.entry })
-            if !feed.isShared, let dims = input.dims, case .fixed(let size) = dims.first {
+                                     file: dataFile, sources: sources.map { $0.entry }, batchNames: batchNames)
+            if !feed.isShared, let dims = input.dims, feed.batchAxis < dims.count,
+               case .fixed(let size) = dims[feed.batchAxis] {
                 if let other = fixedBatch, other.size != size {
                     throw error(path, "\(other.description) but \(FixedBatch(size: size, input: input.name, dims: dims).description); "
                         + "the inputs fed per sample must agree on the batch")
@@ -102,30 +109,63 @@ struct ModelBinding {
 
     /// One input's feed from `entry`, its shape checked against the declared dims.
     private static func feed(_ input: ValueInfo, from entry: DataLayout.Entry, samples: Int, kind: DataLayout.Kind,
-                             single: Bool, file: String, sources: [DataLayout.Entry]) throws -> InputFeed {
+                             single: Bool, file: String, sources: [DataLayout.Entry],
+                             batchNames: Set<String>) throws -> InputFeed {
         let shape = entry.shape
         let leading = shape.first ?? 1
-        let shared = kind == .oneBatch || (leading == 1 && samples > 1)
+        // A scalar (a sample rate, a threshold) is one value for every batch.
+        let shared = kind == .oneBatch || shape.isEmpty || (leading == 1 && samples > 1)
+        let axis = shared ? 0 : batchAxis(of: input, arrayShape: shape, batchNames: batchNames)
         if !shared && leading != samples {
             let other = sources.first { $0.shape.first == samples }?.name ?? "another array"
-            throw error(file, "array '\(entry.name)' has \(leading) rows but '\(other)' has \(samples) samples; an array "
-                + "holds one row per sample, or a leading 1 to share one value with every batch")
+            var hint = "an array holds one row per sample, or a leading 1 to share one value with every batch"
+            if axis > 0, axis < shape.count, shape[axis] == samples {
+                var first = shape
+                first.insert(first.remove(at: axis), at: 0)
+                hint = "the data holds samples first, so give it as \(describe(first)) "
+                    + "(numpy: np.moveaxis(\(entry.name), \(axis), 0)); Lathe moves them to the model's axis \(axis)"
+            }
+            throw error(file, "array '\(entry.name)' has \(leading) rows but '\(other)' has \(samples) samples; \(hint)")
         }
         let sample = shared ? shape : Array(shape.dropFirst())
         if let dims = input.dims {
-            let fits = dims.count == shape.count && zip(dims, shape).enumerated().allSatisfy { axis, pair in
-                if axis == 0 && !shared { return true }
-                if case .fixed(let size) = pair.0 { return size == pair.1 }
+            let expected = shared ? dims : dims.enumerated().filter { $0.offset != axis }.map(\.element)
+            let fits = expected.count == sample.count && zip(expected, sample).allSatisfy { dim, size in
+                if case .fixed(let fixed) = dim { return fixed == size }
                 return true
             }
             guard fits else {
                 let array = single && entry.name != input.name ? "" : "array '\(entry.name)': "
                 let what = shared ? "shape \(describe(shape)) (shared by every batch)" : "sample shape \(describe(sample))"
-                throw error(file, "\(array)\(what) does not fit model input '\(input.name)' \(describe(dims))")
+                let place = axis > 0 ? " (samples on its axis \(axis); the data holds them first: one array "
+                    + "\(describe([Dimension.symbolic("N")] + expected)))" : ""
+                throw error(file, "\(array)\(what) does not fit model input '\(input.name)' \(describe(dims))\(place)")
             }
         }
         return InputFeed(name: input.name, source: entry.name, dtype: input.dtype, dims: input.dims, shape: sample,
-                         isShared: shared)
+                         isShared: shared, batchAxis: axis)
+    }
+
+    /// The axis where `input` takes the samples: the one named like another input's batch dim
+    /// (`state` [2, batch, 128] beside `input` [batch, 512]), else, when the first dim is fixed
+    /// and the samples-first array fits the declaration with one other dim symbolic, that dim
+    /// (`state` [2, ?, 128] fed [N, 2, 128]); else 0.
+    static func batchAxis(of input: ValueInfo, arrayShape: [Int], batchNames: Set<String>) -> Int {
+        guard let dims = input.dims, dims.count >= 2 else { return 0 }
+        let named = dims.indices.filter {
+            if case .symbolic(let name) = dims[$0] { return batchNames.contains(name) }
+            return false
+        }
+        if named.count == 1, let axis = named.first { return axis }
+        guard case .fixed = dims[0], arrayShape.count == dims.count else { return 0 }
+        let symbolic = dims.indices.filter { if case .symbolic = dims[$0] { return true } else { return false } }
+        guard symbolic.count == 1, let axis = symbolic.first else { return 0 }
+        let rest = dims.enumerated().filter { $0.offset != axis }.map(\.element)
+        let fits = zip(rest, arrayShape.dropFirst()).allSatisfy { dim, size in
+            if case .fixed(let fixed) = dim { return fixed == size }
+            return true
+        }
+        return fits ? axis : 0
     }
 
     /// The error for an input no array feeds: its declaration, and what to add or pass.

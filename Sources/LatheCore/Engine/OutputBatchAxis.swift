@@ -6,7 +6,14 @@
 enum OutputBatchAxis {
     static func resolve(given: Int?, graph: Graph, binding: ModelBinding, declared: [Dimension]?,
                         kernels: [String: Kernel], frozen: Set<String>, path: String) throws -> Int {
-        let inferred = shapes(graph, binding: binding, kernels: kernels, frozen: frozen)
+        let specialised = shapes(graph, binding: binding, kernels: kernels, frozen: frozen)
+        if let specialised {
+            try SampleIndependence.check(graph, two: specialised.two, three: specialised.three, path: path)
+        }
+        let inferred = specialised.flatMap { maps -> (two: [Int], three: [Int])? in
+            guard let two = maps.two[binding.outputName], let three = maps.three[binding.outputName] else { return nil }
+            return (two, three)
+        }
         if let given {
             let rank = inferred?.two.count ?? declared?.count
             guard given >= 0, rank.map({ given < $0 }) ?? true else {
@@ -19,17 +26,17 @@ enum OutputBatchAxis {
         return declaredAxis(declared, feeds: binding.feeds) ?? 0
     }
 
-    /// The output's shapes at batch sizes 2 and 3, when shape inference reaches it.
+    /// The shapes of the graph's values at batch sizes 2 and 3, when the graph specialises at both.
     private static func shapes(_ graph: Graph, binding: ModelBinding, kernels: [String: Kernel],
-                               frozen: Set<String>) -> (two: [Int], three: [Int])? {
+                               frozen: Set<String>) -> (two: [String: [Int]], three: [String: [Int]])? {
         guard binding.feeds.contains(where: { !$0.isShared }) else { return nil }
-        func shape(batchSize: Int) -> [Int]? {
+        func shapes(batchSize: Int) -> [String: [Int]]? {
             let inputs = Dictionary(uniqueKeysWithValues: binding.feeds.map { ($0.name, $0.shape(batchSize: batchSize)) })
             // A graph that hard-codes its batch may not specialise: then the other clues decide.
             let result = try? ShapeSpecialisation.apply(graph, inputShapes: inputs, kernels: kernels, frozen: frozen)
-            return result?.shapes[binding.outputName]
+            return result?.shapes
         }
-        guard let two = shape(batchSize: 2), let three = shape(batchSize: 3) else { return nil }
+        guard let two = shapes(batchSize: 2), let three = shapes(batchSize: 3) else { return nil }
         return (two, three)
     }
 
@@ -45,7 +52,8 @@ enum OutputBatchAxis {
     private static func declaredAxis(_ declared: [Dimension]?, feeds: [InputFeed]) -> Int? {
         guard let declared else { return nil }
         let names = Set(feeds.filter { !$0.isShared }.compactMap { feed -> String? in
-            if case .symbolic(let name) = feed.dims?.first, !name.isEmpty { return name }
+            guard let dims = feed.dims, feed.batchAxis < dims.count else { return nil }
+            if case .symbolic(let name) = dims[feed.batchAxis], !name.isEmpty { return name }
             return nil
         })
         let axes = declared.indices.filter {

@@ -36,11 +36,10 @@ extension Dataset {
         } else {
             throw LatheError.badInput(file: path, "not a dataset: expected an .npy array or an .npz archive")
         }
-        for array in arrays {
-            guard array.tensor.rank >= 1 else {
-                let what = arrays.count == 1 ? "inputs are" : "array '\(array.name)' is"
-                throw LatheError.badInput(file: path, "\(what) a single scalar; expected an array [samples, ...]")
-            }
+        // A scalar beside other arrays is one value for every batch (a sample rate); alone it holds no samples.
+        if arrays.allSatisfy({ $0.tensor.rank == 0 }), let array = arrays.first {
+            let what = arrays.count == 1 ? "inputs are" : "array '\(array.name)' is"
+            throw LatheError.badInput(file: path, "\(what) a single scalar; expected an array [samples, ...]")
         }
         let dataset = Dataset(arrays: arrays, labels: nil, path: path)
         guard dataset.count > 0 else { throw LatheError.badInput(file: path, "dataset is empty (0 samples)") }

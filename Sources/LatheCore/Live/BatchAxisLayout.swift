@@ -27,6 +27,26 @@ extension Tensor {
 }
 
 extension Tensor {
+    /// This samples-first tensor with its first axis moved to `axis` (the inverse of `batchFirst`).
+    func batchPlaced(at axis: Int) -> Tensor {
+        guard axis > 0, axis < rank, let rows = shape.first else { return self }
+        var placed = Array(shape.dropFirst())
+        placed.insert(rows, at: axis)
+        let copier = BatchAxisCopy(shape: placed, axis: axis)
+        let per = count / Swift.max(rows, 1)
+        func place<T>(_ source: [T], zero: T) -> [T] {
+            var result = [T](repeating: zero, count: source.count)
+            for row in 0..<rows {
+                // Row `row` is contiguous samples first; spread it over the outer blocks of the target.
+                let block = Array(source[(row * per)..<((row + 1) * per)])
+                copier.copy(row: 0, of: block, sourceRows: 1, to: row, of: &result, targetRows: rows)
+            }
+            return result
+        }
+        return isFloat ? Tensor(shape: placed, floats: place(floats, zero: 0), dtype: dtype)
+            : Tensor(shape: placed, ints: place(ints, zero: 0), dtype: dtype)
+    }
+
     /// The rows `range` along `axis` (the other axes whole).
     func rows(_ range: Range<Int>, alongAxis axis: Int) -> Tensor {
         guard axis < rank, range != 0..<shape[axis] else { return self }

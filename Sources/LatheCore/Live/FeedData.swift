@@ -1,7 +1,7 @@
 /// A dataset's arrays bound to a session's inputs: each array converted once
 /// to the dtype its input declares (`InputConversion`), then gathered batch by
-/// batch. A shared array (leading 1 among N-sample arrays) is fed unchanged to
-/// every batch.
+/// batch (samples first, then moved to the input's `batchAxis`). A shared array
+/// (leading 1 among N-sample arrays, or a scalar) is fed unchanged to every batch.
 public struct FeedData: Sendable {
     public let feeds: [InputFeed]
     /// The converted arrays, aligned with `feeds`.
@@ -45,7 +45,8 @@ public struct FeedData: Sendable {
     public func inputs<Indices: Collection<Int>>(samples indices: Indices) -> [String: Tensor] {
         var result: [String: Tensor] = [:]
         for (feed, tensor) in zip(feeds, tensors) {
-            result[feed.name] = feed.isShared ? tensor : Self.gather(tensor, rows: indices, rowShape: feed.shape)
+            result[feed.name] = feed.isShared ? tensor
+                : Self.gather(tensor, rows: indices, rowShape: feed.shape).batchPlaced(at: feed.batchAxis)
         }
         return result
     }

@@ -17,6 +17,6 @@ struct FinalScores {
 
 /// Results of the session's jobs, for the UI to read when a job reports progress.
 struct JobResults: Sendable {
-    var sensitivity: SensitivityReport?
+    var sensitivity: SensitivitySets?
     var search: SearchOutcome?
 }

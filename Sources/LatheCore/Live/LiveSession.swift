@@ -19,12 +19,20 @@ import Foundation
 ///
 /// Generation 0 is the uncompressed model (untagged), evaluated at start: it
 /// computes the baseline predictions and fills the activation cache.
+///
+/// Several evaluation sets (`EvaluationSet`) are evaluated one after the
+/// other for each plan, each on its own evaluator, so each set's final number
+/// is its `lathe eval` number; the snapshot carries them all (`sets`).
 public final class LiveSession: Sendable {
+    /// The first set's evaluator (layers, sizes and the weights every set shares).
     public let evaluator: PlanEvaluator
+    public let sets: [EvaluationSet]
     let scorer: PlanScorer
+    /// One per set, in order (`scorer` is the first).
+    let scorers: [PlanScorer]
     private let mailbox: SnapshotMailbox
-    private let control = LockedBox(Control())
-    private let finals = LockedBox(FinalScores())
+    private let control: LockedBox<Control>
+    private let finals: LockedBox<[FinalScores]>
     private let queue = DispatchQueue(label: "lathe.live.runner", qos: .userInitiated)
     let jobResults = LockedBox(JobResults())
 
@@ -36,7 +44,8 @@ public final class LiveSession: Sendable {
     struct Job: Sendable {
         var id: Int
         var kind: JobProgress.Kind
-        var body: @Sendable (JobContext) throws -> Void
+        /// Receives one context per evaluation set, in order.
+        var body: @Sendable ([JobContext]) throws -> Void
     }
 
     private struct Control {
@@ -48,7 +57,8 @@ public final class LiveSession: Sendable {
         var cancelledJobs = Set<Int>()
         var runnerActive = false
         var closed = false
-        var baselineValue: Double?
+        /// Per set, once known.
+        var baselineValues: [Double?]
     }
 
     private enum Work {
@@ -56,12 +66,22 @@ public final class LiveSession: Sendable {
         case job(Job)
     }
 
-    public init(evaluator: PlanEvaluator, onUpdate: @escaping @Sendable (LiveSnapshot) -> Void = { _ in }) {
-        self.evaluator = evaluator
-        scorer = PlanScorer(evaluator: evaluator)
+    public convenience init(evaluator: PlanEvaluator, onUpdate: @escaping @Sendable (LiveSnapshot) -> Void = { _ in }) {
+        self.init(sets: [EvaluationSet(evaluator: evaluator)], onUpdate: onUpdate)
+    }
+
+    /// A session over several evaluation sets of the same model, scored with the first set's metric.
+    public init(sets: [EvaluationSet], onUpdate: @escaping @Sendable (LiveSnapshot) -> Void = { _ in }) {
+        precondition(!sets.isEmpty, "a live session needs at least one evaluation set")
+        self.sets = sets
+        evaluator = sets[0].evaluator
+        scorers = sets.map { PlanScorer(evaluator: $0.evaluator) }
+        scorer = scorers[0]
+        finals = LockedBox(sets.map { _ in FinalScores() })
+        control = LockedBox(Control(baselineValues: sets.map { _ in nil }))
         let identity = CompressionPlan.identity(layers: evaluator.layers)
-        mailbox = SnapshotMailbox(initial: Self.sizeSnapshot(identity, generation: 0, evaluator: evaluator,
-                                                             metric: scorer.metric), onUpdate: onUpdate)
+        mailbox = SnapshotMailbox(initial: Self.sizeSnapshot(identity, generation: 0, sets: sets,
+                                                             metric: scorers[0].metric), onUpdate: onUpdate)
         enqueue(Pending(generation: 0, plan: identity))
     }
 
@@ -90,8 +110,8 @@ public final class LiveSession: Sendable {
             control.generation += 1
             return control.generation
         }
-        mailbox.replace(with: Self.sizeSnapshot(plan, generation: generation, tag: tag, evaluator: evaluator,
-                                                metric: scorer.metric, baselineValue: knownBaselineValue))
+        mailbox.replace(with: Self.sizeSnapshot(plan, generation: generation, tag: tag, sets: sets,
+                                                metric: scorer.metric, baselineValues: knownBaselineValues))
         if (try? plan.validate(layers: evaluator.layers)) != nil {
             enqueue(Pending(generation: generation, plan: plan))
         }
@@ -131,7 +151,7 @@ public final class LiveSession: Sendable {
     // MARK: jobs
 
     /// Queues a job, cancelling the one running or queued; returns its id.
-    func startJob(kind: JobProgress.Kind, body: @escaping @Sendable (JobContext) throws -> Void) -> Int {
+    func startJob(kind: JobProgress.Kind, body: @escaping @Sendable ([JobContext]) throws -> Void) -> Int {
         let id = control.withLock { control -> Int in
             control.lastJobID += 1
             if let running = control.runningJob { control.cancelledJobs.insert(running) }
@@ -215,30 +235,32 @@ public final class LiveSession: Sendable {
         }
     }
 
-    /// Evaluates one generation's plan, unless a newer one supersedes it.
+    /// Evaluates one generation's plan on every set in turn, unless a newer one supersedes it.
     private func evaluate(_ pending: Pending) {
         let generation = pending.generation
         let control = self.control
         let isStale: @Sendable () -> Bool = { control.withLock { $0.generation != generation } }
         let mailbox = self.mailbox
         do {
-            let prepared = try evaluator.prepare(pending.plan)
-            if isStale() { return }
-            if let known = finals.withLock({ $0.lookup(prepared.outputSignature) }) {
-                mailbox.update(generation: generation) { $0.record(known, isFinal: true) }
-                return
-            }
-            let tally = LockedBox(ScoreTally(metric: scorer.metric))
-            let finished = try scorer.score(prepared, store: true, tally: tally, shouldStop: isStale) { running in
-                mailbox.update(generation: generation) { $0.record(running, isFinal: false) }
-            }
-            guard finished else { return }
-            let result = tally.withLock { $0 }
-            finals.withLock { $0.store(result, for: prepared.outputSignature) }
-            let baseline = updateBaselineValue()
-            mailbox.update(generation: generation) { snapshot in
-                snapshot.record(result, isFinal: true)
-                snapshot.baselineValue = baseline
+            for (index, scorer) in scorers.enumerated() {
+                let prepared = try scorer.evaluator.prepare(pending.plan)
+                if isStale() { return }
+                if let known = finals.withLock({ $0[index].lookup(prepared.outputSignature) }) {
+                    mailbox.update(generation: generation) { $0.record(known, set: index, isFinal: true) }
+                    continue
+                }
+                let tally = LockedBox(ScoreTally(metric: scorer.metric))
+                let finished = try scorer.score(prepared, store: true, tally: tally, shouldStop: isStale) { running in
+                    mailbox.update(generation: generation) { $0.record(running, set: index, isFinal: false) }
+                }
+                guard finished else { return }
+                let result = tally.withLock { $0 }
+                finals.withLock { $0[index].store(result, for: prepared.outputSignature) }
+                let baseline = updateBaselineValue(set: index)
+                mailbox.update(generation: generation) { snapshot in
+                    snapshot.record(result, set: index, isFinal: true)
+                    snapshot.setBaseline(baseline, set: index)
+                }
             }
         } catch {
             if isStale() { return }
@@ -247,16 +269,16 @@ public final class LiveSession: Sendable {
     }
 
     private func run(_ job: Job) {
-        let context = jobContext(job)
+        let contexts = jobContexts(job)
         let mailbox = self.mailbox
         let state: JobProgress.State
         do {
-            try job.body(context)
+            try job.body(contexts)
             state = .finished
         } catch is CancellationError {
             state = .cancelled
         } catch {
-            state = context.isCancelled() ? .cancelled : .failed(Self.describe(error))
+            state = contexts[0].isCancelled() ? .cancelled : .failed(Self.describe(error))
         }
         control.withLock { control in
             control.runningJob = nil
@@ -270,8 +292,12 @@ public final class LiveSession: Sendable {
         }
     }
 
-    /// A job's view of the engine: plan scores that pause for the user's plans.
-    private func jobContext(_ job: Job) -> JobContext {
+    /// A job's view of the engine, one context per set: plan scores that pause for the user's plans.
+    func jobContexts(_ job: Job) -> [JobContext] {
+        scorers.map { jobContext(job, scorer: $0) }
+    }
+
+    private func jobContext(_ job: Job, scorer: PlanScorer) -> JobContext {
         let control = self.control
         let id = job.id
         let isCancelled: @Sendable () -> Bool = {
@@ -280,7 +306,6 @@ public final class LiveSession: Sendable {
         let shouldPause: @Sendable () -> Bool = {
             control.withLock { $0.closed || $0.cancelledJobs.contains(id) || $0.pending != nil }
         }
-        let scorer = self.scorer
         let mailbox = self.mailbox
         return JobContext(scorer: scorer, evaluate: { [weak self] plan, store in
             let prepared = try scorer.evaluator.prepare(plan)
@@ -303,19 +328,31 @@ public final class LiveSession: Sendable {
 
     // MARK: helpers
 
-    private var knownBaselineValue: Double? { control.withLock { $0.baselineValue } }
+    private var knownBaselineValues: [Double?] { control.withLock { $0.baselineValues } }
 
-    /// The baseline's metric once every batch's baseline is known (remembered).
-    private func updateBaselineValue() -> Double? {
-        if let known = knownBaselineValue { return known }
-        guard let value = scorer.baselineValue else { return nil }
-        control.withLock { $0.baselineValue = value }
-        mailbox.modify { $0.baselineValue = value }
+    /// Set `index`'s baseline metric once every batch's baseline is known (remembered).
+    private func updateBaselineValue(set index: Int) -> Double? {
+        if let known = knownBaselineValues[index] { return known }
+        guard let value = scorers[index].baselineValue else { return nil }
+        control.withLock { $0.baselineValues[index] = value }
+        mailbox.modify { $0.setBaseline(value, set: index) }
         return value
     }
 
-    static func sizeSnapshot(_ plan: CompressionPlan, generation: Int, tag: Int? = nil, evaluator: PlanEvaluator,
-                             metric: ScoreMetric, baselineValue: Double? = nil) -> LiveSnapshot {
+    static func sizeSnapshot(_ plan: CompressionPlan, generation: Int, tag: Int? = nil, sets: [EvaluationSet],
+                             metric: ScoreMetric, baselineValues: [Double?] = []) -> LiveSnapshot {
+        var snapshot = sizeSnapshot(plan, generation: generation, tag: tag, evaluator: sets[0].evaluator, metric: metric,
+                                    baselineValue: baselineValues.first ?? nil)
+        snapshot.sets = sets.enumerated().map { index, set in
+            SetScore(name: set.name, samplesTotal: set.evaluator.schedule.sampleCount,
+                     baselineValue: baselineValues.indices.contains(index) ? baselineValues[index] : nil)
+        }
+        snapshot.samplesTotal = snapshot.sets.reduce(0) { $0 + $1.samplesTotal }
+        return snapshot
+    }
+
+    private static func sizeSnapshot(_ plan: CompressionPlan, generation: Int, tag: Int?, evaluator: PlanEvaluator,
+                                     metric: ScoreMetric, baselineValue: Double?) -> LiveSnapshot {
         let total = evaluator.schedule.sampleCount
         do {
             try plan.validate(layers: evaluator.layers)

@@ -61,6 +61,8 @@ public struct AppState: Sendable, Equatable {
     public var engine: EngineStatus?
     /// Sweep results, partial while a sweep runs.
     public var sensitivity: SensitivityData?
+    /// Which evaluation set the heatmap shows (`SensitivityData.bySet`); nil: the worst over the sets.
+    public var heatmapSet: Int?
     /// Histogram marks of layers for their settings, by layer name.
     public var analyses: [String: LayerAnalysis]
     /// Layer analyses asked for and not yet delivered (name → settings).

@@ -32,6 +32,7 @@ public enum Command: String, CaseIterable, Sendable, Hashable {
     case sweep
     case autoSearch = "auto-search"
     case heatmap
+    case heatmapSet = "heatmap-set"
     case logScale = "log-scale"
     case cancel
     // Files and view

@@ -29,6 +29,25 @@ public struct EngineStatus: Sendable, Equatable {
     public var error: String?
     /// The running (or last) background job.
     public var job: JobProgress?
+    /// With several evaluation sets, each set's metric in order (empty for one set: the
+    /// top-level numbers are the set's), and which one degrades most.
+    public var sets: [SetStatus] = []
+    public var worstSet: Int?
+
+    /// One evaluation set's metric, as the status bar shows it.
+    public struct SetStatus: Sendable, Equatable {
+        public var name: String
+        public var value: Double?
+        public var isFinal: Bool
+        public var baselineValue: Double?
+
+        public init(name: String, value: Double?, isFinal: Bool, baselineValue: Double? = nil) {
+            self.name = name
+            self.value = value
+            self.isFinal = isFinal
+            self.baselineValue = baselineValue
+        }
+    }
 
     public init(revision: Int, value: Double? = nil, change: Double? = nil, changeInterval: ClosedRange<Double>? = nil,
                 samplesDone: Int = 0, samplesTotal: Int = 0, isFinal: Bool = false, baselineValue: Double? = nil,
@@ -83,5 +102,11 @@ extension EngineStatus {
                   baselineValue: snapshot.baselineValue, sizeBytes: snapshot.sizeBytes,
                   baselineBytes: snapshot.baselineBytes, compressionRatio: snapshot.compressionRatio,
                   layerSizes: sizes, error: snapshot.error, job: snapshot.job)
+        if snapshot.sets.count > 1 {
+            sets = snapshot.sets.map {
+                SetStatus(name: $0.name, value: $0.value, isFinal: $0.isFinal, baselineValue: $0.baselineValue)
+            }
+            worstSet = snapshot.worstSet
+        }
     }
 }

@@ -188,6 +188,8 @@ public enum Explorer {
                 return []
             }
             state.overlay = .heatmap(column: Heatmap.column(matching: state, in: sensitivity))
+        case .heatmapSet:
+            Heatmap.cycleSet(&state)
         case .logScale:
             state.logScale.toggle()
             state.message = .init("histogram counts on a \(state.logScale ? "log" : "linear") scale")

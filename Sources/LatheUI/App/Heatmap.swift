@@ -27,6 +27,18 @@ enum Heatmap {
         return []
     }
 
+    /// The heatmap's view: worst over the sets → the first set → … → the last → worst again.
+    static func cycleSet(_ state: inout AppState) {
+        guard let data = state.sensitivity, !data.setNames.isEmpty else {
+            state.message = .init(state.sensitivity == nil ? "no sensitivity yet: press s to sweep"
+                                                           : "one evaluation set: nothing to switch", .warning)
+            return
+        }
+        let next = (state.heatmapSet ?? -1) + 1
+        state.heatmapSet = next < data.setNames.count ? next : nil
+        state.message = .init("heatmap: " + data.viewName(set: state.heatmapSet))
+    }
+
     /// The level's settings for the selected layer (a sweep level is a whole config entry).
     static func applyCell(_ state: inout AppState, level: SensitivityLevel) -> [Effect] {
         guard let layer = state.selectedLayer else { return [] }

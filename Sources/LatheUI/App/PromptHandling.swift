@@ -97,6 +97,14 @@ enum PromptHandling {
             } else {
                 metrics.append(ExportMetric(key, "not final (\(engine.samplesDone)/\(engine.samplesTotal) samples)"))
             }
+            // Several sets: each one's final numbers too (the unprefixed ones are the first set's).
+            for set in engine.sets {
+                guard set.isFinal, let value = set.value else { continue }
+                metrics.append(ExportMetric("\(set.name)_\(key)", metric.reportText(value)))
+                if let baseline = set.baselineValue {
+                    metrics.append(ExportMetric("\(set.name)_fp32_\(key)", metric.reportText(baseline)))
+                }
+            }
             metrics.append(ExportMetric("size_bytes", String(engine.sizeBytes)))
             metrics.append(ExportMetric("compression_ratio", String(format: "%.2f", engine.compressionRatio)))
         } else {

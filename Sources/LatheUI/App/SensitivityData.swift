@@ -56,6 +56,10 @@ public struct SensitivityData: Sendable, Equatable {
     public var layers: [String: Layer]
     /// Whether every layer has every level.
     public var isComplete: Bool
+    /// With several evaluation sets: their names, and each set's own results (`self` is then
+    /// the worst over the sets, the heatmap's default view). Empty for one set.
+    public var setNames: [String] = []
+    public var bySet: [SensitivityData] = []
 
     public init(metric: ScoreMetric = .top1, baseline: Double?, levels: [SensitivityLevel], layers: [String: Layer],
                 isComplete: Bool) {
@@ -114,6 +118,33 @@ public struct SensitivityData: Sendable, Equatable {
 }
 
 extension SensitivityData {
+    /// Several sets' sweeps: the worst over them (LatheCore's `SensitivitySets.worst`), with
+    /// each set's own results in `bySet` (those not started yet are empty).
+    public init(_ sets: SensitivitySets, layers: [String]) {
+        self.init(sets.worst, layers: layers)
+        guard sets.names.count > 1 else { return }
+        setNames = sets.names
+        bySet = sets.names.indices.map { index in
+            guard sets.reports.indices.contains(index) else {
+                return SensitivityData(metric: metric, baseline: nil, levels: levels, layers: [:], isComplete: false)
+            }
+            return SensitivityData(sets.reports[index], layers: layers)
+        }
+    }
+
+    /// The results the heatmap shows for `set` (nil: the worst over the sets).
+    public func shown(set: Int?) -> SensitivityData {
+        guard let set, bySet.indices.contains(set) else { return self }
+        return bySet[set]
+    }
+
+    /// The heatmap title's words for `set`: "worst of clean, shifted" or "set shifted"; empty for one set.
+    public func viewName(set: Int?) -> String {
+        guard !setNames.isEmpty else { return "" }
+        guard let set, setNames.indices.contains(set) else { return "worst of " + setNames.joined(separator: ", ") }
+        return "set " + setNames[set]
+    }
+
     /// LatheCore's sweep report: each level's metric and its change from the baseline;
     /// complete when every one of `layers` has every level.
     public init(_ report: SensitivityReport, layers: [String]) {

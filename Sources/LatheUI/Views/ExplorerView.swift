@@ -10,7 +10,8 @@ public enum ExplorerView {
         }
         HeaderView.draw(state, in: layout.header, into: &buffer, glyphs: glyphs)
         if case .heatmap(let column) = state.overlay, let data = state.sensitivity {
-            HeatmapView.draw(state, data: data, column: column, layout: layout, into: &buffer, glyphs: glyphs)
+            HeatmapView.draw(state, data: data.shown(set: state.heatmapSet), view: data.viewName(set: state.heatmapSet),
+                             column: column, layout: layout, into: &buffer, glyphs: glyphs)
         } else {
             LayerTableView.draw(state, layout: layout, into: &buffer, glyphs: glyphs)
             if let separator = layout.separator { buffer.verticalLine(separator, glyphs: glyphs) }

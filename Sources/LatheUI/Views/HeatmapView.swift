@@ -2,12 +2,13 @@
 /// that layer at that level, coloured on the theme's heat scale; the cell under
 /// the cursor is explained below.
 enum HeatmapView {
-    static func draw(_ state: AppState, data: SensitivityData, column: Int, layout: ExplorerLayout,
+    /// `view` names the evaluation set shown ("worst of clean, shifted", "set shifted"); empty for one set.
+    static func draw(_ state: AppState, data: SensitivityData, view: String = "", column: Int, layout: ExplorerLayout,
                      into buffer: inout Buffer, glyphs: GlyphSet) {
         let geometry = HeatmapGeometry(layout: layout, state: state, levels: data.levels.count)
         let frame = geometry.frame
         guard frame.height >= 3 else { return }
-        let title = "Sensitivity (\(data.cellUnit))"
+        let title = "Sensitivity (\(data.cellUnit))" + (view.isEmpty ? "" : ", \(view) (v switches)")
         buffer.titleRule(frame.row(0), title: title, glyphs: glyphs, titleStyle: Style.accent.bolded(), right: nil)
         // The colour scale at the right of the title, when it fits beside it.
         let scaleWidth = 5 + 4 + 6 + 1

@@ -34,6 +34,10 @@ enum HelpView {
         lines.append(StyledLine("  \(glyphs.arrowLeft)/\(glyphs.arrowRight) Home/End Ctrl-A/Ctrl-E move, Backspace, "
                                 + "Ctrl-W deletes a word, Ctrl-U clears; Enter accepts, Esc cancels", .fg))
         lines.append(StyledLine())
+        lines.append(StyledLine("Several evaluation sets (--data NAME=FILE, repeated)", Style.accent.bolded()))
+        lines.append(StyledLine("  the status bar shows the metric per set, \(StatusBarView.worstMark(glyphs)) after the "
+                                + "set that degrades most; a layer's sensitivity is its worst over the sets", .fg))
+        lines.append(StyledLine())
         lines.append(StyledLine("Rebind keys in ~/.config/lathe/keys.yaml (or --keys FILE): `command: key` or "
                                 + "`command: [key, key]`, using the names on the right.", .dim))
         return lines

@@ -43,34 +43,52 @@ final class ControlFlowGraphTests: XCTestCase {
         XCTAssertEqual(try session.run(negative).output.floats, [-0, -2, -0, -0, -0, -6])
     }
 
-    func testConstantConditionIsFoldedAway() throws {
-        // The condition is constant only after folding Greater(one, zero); the then branch has its own
-        // constant and an output that is a captured outer value; the else branch an op Lathe lacks.
+    /// relu(x) + If(one > zero) then (relu(x) + k, relu(x)) else (`elseOp`(relu(x)), relu(x)); the condition
+    /// is constant only after folding Greater(one, zero). The then branch has its own constant and an output
+    /// that is a captured outer value.
+    private func constantConditionModel(elseOp: String, condition: String = "yes") -> Model {
         let then = branch([Node(opType: "Add", inputs: ["t", "k"], outputs: ["sum"])], returns: ["sum", "t"],
                           initializers: ["k": M.floats([10, 20, 30])])
-        let otherwise = branch([Node(opType: "Frobnicate", inputs: ["t"], outputs: ["f"])], returns: ["f", "t"])
-        var model = M.model([
+        let otherwise = branch([Node(opType: elseOp, inputs: ["t"], outputs: ["f"])], returns: ["f", "t"])
+        return M.model([
             Node(opType: "Relu", inputs: ["x"], outputs: ["t"]),
             Node(opType: "Greater", inputs: ["one", "zero"], outputs: ["yes"]),
-            Node(name: "fold_me", opType: "If", inputs: ["yes"], outputs: ["y", "copy"],
+            Node(opType: "ReduceMean", inputs: ["x"], outputs: ["mean"], attributes: ["keepdims": .int(0)]),
+            Node(opType: "Greater", inputs: ["mean", "zero"], outputs: ["positive"]),
+            Node(name: "fold_me", opType: "If", inputs: [condition], outputs: ["y", "copy"],
                  attributes: ["then_branch": .graph(then), "else_branch": .graph(otherwise)]),
             Node(opType: "Add", inputs: ["y", "copy"], outputs: ["z"]),
         ], initializers: ["one": .scalar(1), "zero": .scalar(0)], dims: [.symbolic("batch"), .fixed(3)],
            outputs: [("z", .float32)])
-        // Validation sees the unsupported op in the branch not taken: folding needs a loadable model.
+    }
+
+    func testConstantConditionIsFoldedAwayEvenWithAnUnsupportedOpInTheBranchNotTaken() throws {
+        for elseOp in ["Neg", "Frobnicate"] {
+            let session = try M.session(constantConditionModel(elseOp: elseOp), sampleShape: [3], kernels: kernels)
+            XCTAssertFalse(session.graph.nodes.contains { $0.opType == "If" || $0.hasSubgraphs })
+            XCTAssertEqual(session.graph.nodes.map(\.opType), ["Relu", "Add", "Identity", "Add"])
+            XCTAssertEqual(session.graph.initializers["fold_me/k"]?.floats, [10, 20, 30])
+            let x = M.floats([1, -2, 3], [1, 3])
+            // z = (relu(x) + k) + relu(x)
+            XCTAssertEqual(try session.run(x).output.floats, [12, 20, 36])
+        }
+    }
+
+    func testUnsupportedOpInABranchThatMayRunIsRefusedAtLoad() throws {
+        // The same branches behind a condition computed from the data: either branch may run.
+        let model = constantConditionModel(elseOp: "Frobnicate", condition: "positive")
         XCTAssertThrowsError(try M.session(model, sampleShape: [3], kernels: kernels)) { error in
+            let message = (error as? LatheError)?.message ?? ""
+            XCTAssertTrue(message.contains("'Frobnicate'") && message.contains("else_branch"), "\(error)")
+        }
+        // The branch a constant condition takes is checked like the main graph once inlined.
+        var taken = constantConditionModel(elseOp: "Neg")
+        taken.graph.initializers["one"] = .scalar(0)
+        taken.graph.nodes[4].attributes["else_branch"] = .graph(
+            branch([Node(opType: "Frobnicate", inputs: ["t"], outputs: ["f"])], returns: ["f", "t"]))
+        XCTAssertThrowsError(try M.session(taken, sampleShape: [3], kernels: kernels)) { error in
             XCTAssertTrue((error as? LatheError)?.message.contains("'Frobnicate'") == true, "\(error)")
         }
-        model.graph.nodes[2].attributes["else_branch"] = .graph(
-            branch([Node(opType: "Neg", inputs: ["t"], outputs: ["f"])], returns: ["f", "t"]))
-
-        let session = try M.session(model, sampleShape: [3], kernels: kernels)
-        XCTAssertFalse(session.graph.nodes.contains { $0.opType == "If" || $0.hasSubgraphs })
-        XCTAssertEqual(session.graph.nodes.map(\.opType), ["Relu", "Add", "Identity", "Add"])
-        XCTAssertEqual(session.graph.initializers["fold_me/k"]?.floats, [10, 20, 30])
-        let x = M.floats([1, -2, 3], [1, 3])
-        // z = (relu(x) + k) + relu(x)
-        XCTAssertEqual(try session.run(x).output.floats, [12, 20, 36])
     }
 
     /// A Loop body applying W (read from the main graph) twice; the main graph's own MatMul weight is a

@@ -145,6 +145,7 @@ public enum OpRegistry {
         "Unsqueeze": .since([1: ShapeOps.unsqueeze(inputForm: false), 13: ShapeOps.unsqueeze(inputForm: true)]),
         "Expand": .any(ShapeOps.expand),
         "Shape": .any(ShapeOps.shape),
+        "Size": .any(ShapeOps.size),
         "Concat": .any(ConcatSplit.concat),
         "Split": .since([1: ConcatSplit.split(inputForm: false), 13: ConcatSplit.split(inputForm: true)]),
         "Slice": .since([1: Slice.slice(inputForm: false), 10: Slice.slice(inputForm: true)]),

@@ -27,7 +27,8 @@ enum GraphOptimizer {
         DeadNodeElimination.apply(&graph, keeping: [outputName])
         // Before validation, so a pass-through op needs no kernel.
         IdentityElimination.apply(&graph)
-        try ModelBinding.validate(graph, outputName: outputName, kernels: kernels, path: path)
+        // Subgraphs are checked after folding, so the branch a constant condition never takes may hold any op.
+        try ModelBinding.validate(graph, outputName: outputName, kernels: kernels, path: path, subgraphs: false)
         let binding = try ModelBinding.bind(graph, outputName: outputName, data: data,
                                             modelInputs: model.graph.inputs.map(\.name), path: path)
         // Before folding, which may fold the widening Casts away.
@@ -40,6 +41,7 @@ enum GraphOptimizer {
         BatchNormFolding.apply(&graph)
         ActivationFusion.apply(&graph)
         DeadNodeElimination.apply(&graph, keeping: graph.outputNames)
+        try ModelBinding.validate(graph, outputName: outputName, kernels: kernels, path: path)
         return Result(graph: graph, binding: binding, storedTypes: storedTypes, quantizedWeights: quantizedWeights)
     }
 }

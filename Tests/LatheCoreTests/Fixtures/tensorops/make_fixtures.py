@@ -327,6 +327,11 @@ def shape_ops():
     case(fam, "shape_clamped", "Shape", [z], {"start": -10, "end": 10}, opset=15)
     case(fam, "shape_empty", "Shape", [z], {"start": 3, "end": 1}, opset=15)
     case(fam, "shape_int64_input", "Shape", [np.zeros((0, 7), dtype=np.int64)], opset=13)
+    # Size: deterministic inputs, so the random stream of later cases is unchanged.
+    case(fam, "size_default", "Size", [np.arange(24, dtype=np.float32).reshape(2, 3, 4)], opset=13)
+    case(fam, "size_rank0", "Size", [np.array(1.0, dtype=np.float32)], opset=13)
+    case(fam, "size_empty", "Size", [np.zeros((0, 7), dtype=np.int64)], opset=13)
+    case(fam, "size_bool", "Size", [np.ones((5,), dtype=np.bool_)], opset=1)
 
 
 # ---------------------------------------------------------------- concat/split

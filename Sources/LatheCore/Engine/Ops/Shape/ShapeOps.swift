@@ -141,3 +141,12 @@ enum ShapeOps {
         return [Tensor(shape: [dims.count], ints: dims.map { Int64($0) })]
     }
 }
+
+extension ShapeOps {
+    /// Size: the input's element count as an int64 scalar. Exporters emit it
+    /// for run-time length checks (e.g. recurrent VAD models' state guards).
+    static let size: Kernel = { node, inputs in
+        let x = try node.input(0, of: inputs, "data")
+        return [Tensor(shape: [], ints: [Int64(x.count)])]
+    }
+}
