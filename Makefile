@@ -70,13 +70,15 @@ bench: build venv
 ## samples: retrain the bundled sample models and regenerate their references, then the recurrent,
 ## control-flow, fixed-batch and pre-quantized samples, then the task-shaped samples (segmenter,
 ## heatmap, sigmoid head, regressor, transformer, MobileNetV3, FPN detector) and MobileNet's shifted
-## set (samples/mobilenet's model and data are links into Sources/lathe/Resources/sample), and
-## rewrites every sample's metrics.json from numpy/onnxruntime (it needs the built lathe).
+## set (samples/mobilenet's model and data are links into Sources/lathe/Resources/sample), then
+## MobileNet quantized by onnxruntime's quantize_static (samples/mobilenet_qdq), and rewrites
+## every sample's metrics.json from numpy/onnxruntime (it needs the built lathe).
 samples: build venv
 	$(PY) -m pip install -q --disable-pip-version-check -r samples/requirements.txt
 	$(PY) samples/make_samples.py
 	$(PY) samples/make_sequence_samples.py
 	$(PY) samples/make_task_samples.py
+	$(PY) samples/make_quantized_samples.py
 	$(PY) scripts/crosscheck_metrics.py --lathe "$(BIN)" --write-expected
 
 ## proto: regenerate the committed Swift code for the ONNX subset schema.

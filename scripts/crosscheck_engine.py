@@ -145,10 +145,26 @@ def export_targets():
 
 # --------------------------------------------------------------------------- onnxruntime and numpy side
 
-def ort_session(model):
+# Ops of an already-quantized model. onnxruntime's graph optimisations fuse them into integer kernels
+# that round differently from the ONNX specification (and saturate uint8 x int8 pair sums on CPUs without
+# VNNI: samples/mobilenet_qdq/README.md), so such models are run as written, the literal semantics Lathe
+# computes and their stored references hold.
+QUANTIZED_OPS = {"QuantizeLinear", "DequantizeLinear", "DynamicQuantizeLinear", "MatMulInteger", "ConvInteger",
+                 "QLinearConv", "QLinearMatMul"}
+
+
+def is_quantized(model):
     """`model`: a path, or serialized bytes."""
+    proto = onnx.load_from_string(model) if isinstance(model, bytes) else onnx.load(str(model), load_external_data=False)
+    return any(n.op_type in QUANTIZED_OPS for n in proto.graph.node)
+
+
+def ort_session(model):
+    """`model`: a path, or serialized bytes. A quantized model runs with graph optimisations off."""
     import onnxruntime as ort
     opts = ort.SessionOptions()
+    if is_quantized(model):
+        opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     opts.intra_op_num_threads = 2
     opts.inter_op_num_threads = 1
     opts.log_severity_level = 3
@@ -290,6 +306,18 @@ class ModelConstants:
                 self.values[node.output[0]] = value
                 self.stored[node.output[0]] = value
                 self.origin[node.output[0]] = [node.output[0]]
+            elif (node.op_type == "DequantizeLinear" and len(node.input) >= 2
+                  and all(i in self.values for i in node.input if i)
+                  and self.values[node.input[0]].ndim >= 2 and self.values[node.input[0]].dtype.kind in "iu"):
+                # An integer weight behind DequantizeLinear: the layer holds the dequantized values and
+                # is named by the integer tensor (scripts/deployed_model.py, dequantize_weights).
+                zero = self.values[node.input[2]] if len(node.input) > 2 and node.input[2] else None
+                value = deployed_model.dequantize(self.values[node.input[0]], self.values[node.input[1]], zero,
+                                                  deployed_model.attribute(node, "axis", 1),
+                                                  deployed_model.attribute(node, "block_size", 0))
+                self.values[node.output[0]] = value
+                self.stored[node.output[0]] = value
+                self.origin[node.output[0]] = [node.output[0]] + self.origin[node.input[0]]
             elif node.op_type in ("Identity", "Cast") and node.input and node.input[0] in self.values:
                 value = self.values[node.input[0]]
                 if node.op_type == "Cast":
@@ -489,6 +517,16 @@ def check_eval_json(report, name, js, n, ort_top1, baseline, has_labels):
     return report.check(f"{name} eval JSON fields", not problems, detail)
 
 
+def output_allowances():
+    """samples/tolerances.json: samples whose outputs may differ from onnxruntime's by more than
+    OUTPUT_TOLERANCE, each with `max_abs` (no element further) and `elements` (at most this many beyond
+    OUTPUT_TOLERANCE); their argmax must still agree for every sample."""
+    path = SAMPLES / "tolerances.json"
+    if not path.exists():
+        return {}
+    return {f"samples/{k}": v for k, v in json.loads(path.read_text())["samples"].items()}
+
+
 def check_outputs(report, name, saved_path, expected, labels=None):
     if not saved_path.exists():
         return report.fail(f"{name} outputs", "--save-outputs wrote no file")
@@ -500,9 +538,20 @@ def check_outputs(report, name, saved_path, expected, labels=None):
         return report.fail(f"{name} outputs", f"shape {list(got.shape)} != onnxruntime {list(expected.shape)}")
     if not np.all(np.isfinite(got.astype(np.float64))):
         return report.fail(f"{name} outputs", "non-finite values")
-    diff = float(np.max(np.abs(got.astype(np.float64) - expected.astype(np.float64)))) if got.size else 0.0
-    ok = report.check(f"{name} outputs", diff <= OUTPUT_TOLERANCE,
-                      f"max |lathe - onnxruntime| = {diff:.3g} (tolerance {OUTPUT_TOLERANCE:g})")
+    delta = np.abs(got.astype(np.float64) - expected.astype(np.float64))
+    diff = float(np.max(delta)) if got.size else 0.0
+    allowance = output_allowances().get(name)
+    if allowance is None:
+        ok = report.check(f"{name} outputs", diff <= OUTPUT_TOLERANCE,
+                          f"max |lathe - onnxruntime| = {diff:.3g} (tolerance {OUTPUT_TOLERANCE:g})")
+    else:
+        beyond = int((delta > OUTPUT_TOLERANCE).sum())
+        same_argmax = got.ndim != 2 or bool(np.array_equal(got.argmax(1), expected.argmax(1)))
+        ok = report.check(f"{name} outputs", diff <= allowance["max_abs"] and beyond <= allowance["elements"]
+                          and same_argmax,
+                          f"max |lathe - onnxruntime| = {diff:.3g}, {beyond} elements beyond {OUTPUT_TOLERANCE:g} "
+                          f"(samples/tolerances.json allows {allowance['elements']} up to {allowance['max_abs']:g}), "
+                          f"argmax {'equal' if same_argmax else 'DIFFERS'}")
     if labels is not None:
         a, b = top1(got, labels), top1(expected, labels)
         ok = report.check(f"{name} top-1", a == b, f"lathe {a:.4f}, onnxruntime {b:.4f}") and ok

@@ -9,7 +9,11 @@ from the enclosing graph count as its inputs, so the weights they read stay
 deployed); a BatchNormalization after a Conv/ConvTranspose/Gemm is folded into that
 layer's weight (w·γ/√(var+ε) per output channel) and a bias ((b − mean)·s + β);
 an activation that alone consumes a Conv/ConvTranspose/Gemm output is fused
-into it, so a Clip's constant min/max are no longer stored. What remains is the
+into it, so a Clip's constant min/max are no longer stored. An integer weight
+behind DequantizeLinear (constant weight, scale and zero point; rank >= 2; read
+by a layer op) is dequantized to float32, (q − zero_point)·scale, into a layer
+named by the integer tensor when nothing else reads it (else by the node's
+output) and counted at its integer storage: packed weights + scales + zero points. What remains is the
 set of tensors a deployed file needs, each counted at the dtype the file stores
 it at: a float16/bfloat16 initializer widened to float32 by a Cast counts at 2
 bytes per element.
@@ -109,8 +113,11 @@ class Deployed:
     folded_batchnorms: int = 0
     fused_activations: int = 0
     notes: list = field(default_factory=list)
+    stored_bytes: dict = field(default_factory=dict)   # name -> bytes of a weight stored as integers
 
     def tensor_bytes(self, name):
+        if name in self.stored_bytes:
+            return self.stored_bytes[name]
         return int(self.tensors[name].size) * np.dtype(self.stored_dtype[name]).itemsize
 
     @property
@@ -202,6 +209,39 @@ class _Graph:
                 stored[node.output[0]] = np.dtype(np.float16)  # 2 bytes per element (bfloat16 too)
         return stored
 
+    def dequantize_weights(self):
+        """Integer weights behind DequantizeLinear become float layers (see the module docstring).
+        Returns {layer name: stored bytes}."""
+        stored, kept, renames = {}, [], {}
+        for node in self.nodes:
+            if node.op_type == "DequantizeLinear" and default_domain(node) and self._dequantizable(node):
+                weight, scale = self.constants[node.input[0]], self.constants[node.input[1]]
+                zero = self.constants[node.input[2]] if len(node.input) > 2 and node.input[2] else None
+                values = dequantize(weight, scale, zero, attribute(node, "axis", 1), attribute(node, "block_size", 0))
+                exclusive = self.uses(node.input[0]) == 1 and node.input[0] != self.output
+                name = node.input[0] if exclusive else node.output[0]
+                if name != node.output[0]:
+                    renames[node.output[0]] = name
+                self.constants[name] = values
+                bits = np.dtype(weight.dtype).itemsize * 8
+                stored[name] = ((weight.size * bits + 7) // 8 + scale.nbytes
+                                + (0 if zero is None else zero.nbytes))
+                continue
+            kept.append(node)
+        for node in kept:
+            for position, name in enumerate(node.input):
+                node.input[position] = renames.get(name, name)
+        self.nodes = kept
+        return stored
+
+    def _dequantizable(self, node):
+        if len(node.input) < 2 or any(i and i not in self.constants for i in node.input):
+            return False
+        weight = self.constants[node.input[0]]
+        if weight.ndim < 2 or weight.dtype.kind not in "iu" or weight.dtype.itemsize > 2:
+            return False
+        return any(node.output[0] in n.input for n in self.nodes if n.op_type in LAYER_OPS[:4])
+
     def fold_constants(self):
         kept = []
         for node in self.nodes:
@@ -215,6 +255,10 @@ class _Graph:
         self.nodes = kept
 
     def _evaluate(self, node):
+        if node.op_type == "DequantizeLinear":  # (int32 biases; the reference evaluator lacks early opsets)
+            zero = self.constants[node.input[2]] if len(node.input) > 2 and node.input[2] else None
+            return {node.output[0]: dequantize(self.constants[node.input[0]], self.constants[node.input[1]], zero,
+                                               attribute(node, "axis", 1), attribute(node, "block_size", 0))}
         if node.op_type == "Cast":
             to = attribute(node, "to", None)
             dtype = onnx.helper.tensor_dtype_to_np_dtype(to)
@@ -404,6 +448,25 @@ class _Graph:
         return model
 
 
+def dequantize(weight, scale, zero, axis, block_size):
+    """DequantizeLinear in float32: (q − zero_point)·scale, per tensor, per axis or blocked."""
+    if weight.ndim == 0:
+        return ((weight.astype(np.int32) - (0 if zero is None else zero.astype(np.int32))).astype(np.float32)
+                * scale.astype(np.float32)).astype(np.float32)
+    axis = axis % weight.ndim
+
+    def spread(t):
+        if t.ndim == 0 or t.size == 1:
+            return t.reshape(())
+        if block_size:
+            return np.repeat(t, block_size, axis=axis).take(range(weight.shape[axis]), axis=axis)
+        shape = [1] * weight.ndim
+        shape[axis] = t.size
+        return t.reshape(shape)
+    offset = spread(zero).astype(np.int32) if zero is not None else np.int32(0)
+    return ((weight.astype(np.int32) - offset).astype(np.float32) * spread(scale).astype(np.float32)).astype(np.float32)
+
+
 def channel_axis(node, rank):
     if node.op_type == "ConvTranspose":
         return 1
@@ -450,6 +513,7 @@ def deploy(model_proto, output=None):
     g.eliminate_dead()
     g.eliminate_identities()
     widened = g.widened_halves()
+    integer_weights = g.dequantize_weights()
     g.fold_constants()
     folded = g.fold_batchnorms()
     g.eliminate_dead()
@@ -459,4 +523,5 @@ def deploy(model_proto, output=None):
     g.eliminate_dead()
     stored = {name: widened.get(name, value.dtype) for name, value in g.constants.items()}
     return Deployed(output=output, tensors=dict(g.constants), stored_dtype=stored, layers=layers,
-                    runnable=runnable, folded_batchnorms=folded, fused_activations=fused)
+                    runnable=runnable, folded_batchnorms=folded, fused_activations=fused,
+                    stored_bytes={k: v for k, v in integer_weights.items() if k in g.constants})

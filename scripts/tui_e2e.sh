@@ -8,7 +8,10 @@
 # new final number, exports the configuration with `e` + Enter, checks that
 # `lathe eval --config` of the exported file reports the same top-1 (to the shown
 # precision), opens and closes help, resizes to 30×8 and back, quits with q and
-# checks the exit status and that the terminal was given back. Also checks that
+# checks the exit status and that the terminal was given back. Opens the already-quantized
+# samples/mobilenet_qdq with a data file holding an array no input reads: the stored bits
+# (int8) show in the table and the detail, and the loading warning, printed before the
+# explorer took the terminal, shows on its message line and in help. Also checks that
 # TERM=dumb and a missing terminal are refused with a pointer to the CLI commands,
 # and that Ctrl-C, SIGTERM and a crash still give the terminal back. With two evaluation
 # sets (--data clean=… --data shifted=…) the status bar shows both, marks the worst with ▼,
@@ -45,6 +48,7 @@ cleanup() {
     tmux kill-session -t "$BASE_SESSION-sets" 2>/dev/null
     tmux kill-session -t "$BASE_SESSION-sigterm" 2>/dev/null
     tmux kill-session -t "$BASE_SESSION-crash" 2>/dev/null
+    tmux kill-session -t "$BASE_SESSION-qdq" 2>/dev/null
     rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -250,6 +254,52 @@ else
     fail "lathe did not exit on Ctrl-C"
 fi
 tmux kill-session -t "$SESSION" 2>/dev/null
+
+# --- an already-quantized model, and a warning printed while loading ----------------------
+SESSION=$BASE_SESSION-qdq
+QDQ_DATA=$WORK/qdq_extra.npz
+# samples/mobilenet_qdq's data plus an array `notes` that no model input reads (stdlib only: an
+# .npz is a zip of .npy files).
+python3 - "$ROOT/samples/mobilenet_qdq/data.npz" "$QDQ_DATA" <<'PY'
+import sys, zipfile
+with zipfile.ZipFile(sys.argv[1]) as src, zipfile.ZipFile(sys.argv[2], "w") as dst:
+    for name in src.namelist():
+        dst.writestr(name, src.read(name))
+    dst.writestr("notes.npy", src.read("y.npy"))
+PY
+rm -f "$WORK/exit"
+tmux new-session -d -s "$SESSION" -x $WIDTH -y $HEIGHT -c "$WORK" \
+    "env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BIN' '$ROOT/samples/mobilenet_qdq/model.onnx' --data '$QDQ_DATA'; echo \"EXIT=\$?\" > '$WORK/exit'; echo LATHE-EXITED; sleep 600"
+if wait_until "the QDQ sample's final top-1" final_top1_shown; then
+    pass "opens samples/mobilenet_qdq: $(grep -oE 'top-1 [0-9.]+%' <<<"$(status_line)")"
+else
+    fail "samples/mobilenet_qdq: no final top-1"
+fi
+if screen | grep -E "int8 stored" | grep -q "B" && screen_has "stored int8 symmetric per-channel"; then
+    pass "the table and the detail show the stored int8 weights"
+else
+    fail "the stored bits (int8 stored, stored int8 symmetric per-channel) are not on screen"
+fi
+if [[ $(bottom_line) == *"warning: "*"array 'notes' matches no model input"* ]]; then
+    pass "the loading warning shows on the message line"
+else
+    fail "the loading warning is not on the message line: $(bottom_line)"
+fi
+tmux send-keys -t "$SESSION" '?'
+if wait_until "the help overlay" screen_has "While loading" && screen_has "array 'notes' matches no model"; then
+    pass "help lists what loading printed"
+else
+    fail "help does not list the loading warning"
+fi
+tmux send-keys -t "$SESSION" Escape
+# Esc then q at once would read as Alt-q: q only once help has closed.
+wait_until "help to close" screen_lacks "Keys (Esc closes)" >/dev/null
+tmux send-keys -t "$SESSION" q
+if wait_until "lathe to exit on q" test -s "$WORK/exit" && [ "$(sed -n 's/^EXIT=//p' "$WORK/exit")" = "0" ]; then
+    pass "q quits the QDQ session (exit 0)"
+else
+    fail "the QDQ session did not quit with 0"
+fi
 
 # --- two evaluation sets side by side ----------------------------------------------------
 # The exported plan on the clean and shifted sets: the status bar shows each set's top-1 and

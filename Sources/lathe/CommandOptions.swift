@@ -48,7 +48,20 @@ struct ScoredOutputOption: ParsableArguments {
                 + "[N, C] and [N, C, H, W], the last for [N, T, C]).", valueName: "K"))
     var classAxis: Int?
 
+    @OptionGroup var labelsOption: LabelsOption
+
     var scoring: ScoringRequest { ScoringRequest(metric: metric.metric, classAxis: classAxis) }
+    /// The labels array `--labels` names (nil: the default `y`).
+    var labels: String? { labelsOption.labels }
+}
+
+/// `--labels NAME`: the data array that holds the labels (default `y`; a model input named `y` is fed
+/// the array `y`, and then the labels must be named).
+struct LabelsOption: ParsableArguments {
+    @Option(name: .customLong("labels"),
+            help: ArgumentHelp("Data array holding the labels (default: y; when the model has an input named y, "
+                + "the array y feeds it and the labels need this option).", valueName: "NAME"))
+    var labels: String?
 }
 
 /// `--metric`'s values: a metric, or `auto`.

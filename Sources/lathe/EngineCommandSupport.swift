@@ -62,7 +62,7 @@ enum EngineCommandSupport {
         var sessions: [InferenceSession] = []
         var scoring = scored.scoring
         for file in files {
-            let dataset = try Loading.dataset(file.path)
+            let dataset = try Loading.dataset(file.path, labels: scored.labels, for: loadedModel)
             let session = try Loading.session(loadedModel, path: model, data: dataset, output: output,
                                               outputBatchAxis: scored.outputBatchAxis)
             var options = EvaluatorOptions(batchSize: try batchSize(requested: batch, session: session, dataset: dataset),

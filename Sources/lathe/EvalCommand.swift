@@ -68,7 +68,7 @@ struct EvalCommand: ParsableCommand {
         var results: [EvalResult.Set] = []
         var scoring = scored.scoring
         for set in sets {
-            let dataset = try Loading.dataset(set.path)
+            let dataset = try Loading.dataset(set.path, labels: scored.labels, for: loadedModel)
             let session = try Loading.session(loadedModel, path: model, data: dataset, output: scored.output,
                                               outputBatchAxis: scored.outputBatchAxis)
             let plan = try compression.map { try ConfigApplication.plan($0, for: session) }

@@ -26,8 +26,12 @@ struct ExplorerLauncher {
                                                            stdoutIsTTY: isatty(1) == 1) {
             throw LatheError.badInput(CursesBackend.unavailableMessage(reason))
         }
-        let loaded = try EngineCommandSupport.load(model: modelPath, sets: dataSets, scored: command.scored,
-                                                   batch: command.batching.batch, threads: command.batching.threads)
+        // What loading prints on stderr is kept too: the explorer shows it once it has the screen.
+        let notes = StderrNotes()
+        let loaded = try StderrNotes.$current.withValue(notes) {
+            try EngineCommandSupport.load(model: modelPath, sets: dataSets, scored: command.scored,
+                                          batch: command.batching.batch, threads: command.batching.threads)
+        }
         let layers = loaded.session.layers
         var plan = CompressionPlan.identity(layers: layers)
         if let config = command.config {
@@ -49,6 +53,7 @@ struct ExplorerLauncher {
             themeNames: themes.names, themeIndex: 0,
             exportPath: command.config ?? ConfigFiles.defaultExportPath(model: modelPath, bundled: bundled),
             configPath: command.config)
+        state.loadNotes = notes.lines
         let initialEffects = Explorer.initialEffects(&state)
 
         let backend = CursesBackend(theme: themes.byName[themes.names[0]] ?? .defaultTheme)

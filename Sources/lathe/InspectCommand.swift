@@ -23,6 +23,8 @@ struct InspectCommand: ParsableCommand {
     @Option(help: "Name of the model output the graph is built for (default: the first output).")
     var output: String?
 
+    @OptionGroup var labelsOption: LabelsOption
+
     @Option(help: "Compression configuration (v1, YAML or JSON) whose per-layer settings and sizes to show.")
     var config: String?
 
@@ -44,7 +46,8 @@ struct InspectCommand: ParsableCommand {
         try Loading.checkOutput(output, of: loadedModel, path: model)
         let session: InferenceSession
         if let data {
-            session = try Loading.session(loadedModel, path: model, data: Loading.dataset(data), output: output)
+            let dataset = try Loading.dataset(data, labels: labelsOption.labels, for: loadedModel)
+            session = try Loading.session(loadedModel, path: model, data: dataset, output: output)
         } else {
             session = try Loading.sessionWithoutData(loadedModel, path: model, output: output)
         }

@@ -10,9 +10,15 @@ enum Loading {
         return model
     }
 
-    static func dataset(_ path: String) throws -> Dataset {
+    /// The evaluation set at `path` for `model`: an array named like one of the model's inputs
+    /// feeds it, `y` included (then, without `--labels`, the set has no labels: one note on
+    /// stderr says so); `labels` (`--labels`) names the labels array.
+    static func dataset(_ path: String, labels: String? = nil, for model: Model? = nil) throws -> Dataset {
         try InputFiles.checkReadable(path, what: "data")
-        let dataset = try naming(path) { try Dataset.load(path: path) }
+        let inputs = Set((model?.graph.inputs ?? []).map(\.name).filter { model?.graph.initializers[$0] == nil })
+        let source = LabelSource(requested: labels, modelInputs: inputs)
+        let dataset = try naming(path) { try Dataset.load(path: path, labels: labels, modelInputs: inputs) }
+        if source.feedsInput { note("\(path): \(LabelSource.feedsInputNote)") }
         guard dataset.count > 0 else {
             throw LatheError.badInput(file: path, "holds no samples")
         }
@@ -56,11 +62,16 @@ enum Loading {
     /// Says which metric was chosen automatically and why (one stderr line; nothing when --metric named it).
     static func announce(_ scoring: Scoring) {
         guard scoring.reason != Scoring.requestedReason else { return }
-        FileHandle.standardError.write(Data("metric: \(scoring.metric.rawValue) (\(scoring.reason))\n".utf8))
+        StderrNotes.print("metric: \(scoring.metric.rawValue) (\(scoring.reason))")
+    }
+
+    /// One line on stderr, `note: …`.
+    static func note(_ message: String) {
+        StderrNotes.print("note: \(message)")
     }
 
     static func warn(_ message: String) {
-        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+        StderrNotes.print("warning: \(message)")
     }
 
     /// Runs a loader so that whatever it throws names `path` (or one of `others`,

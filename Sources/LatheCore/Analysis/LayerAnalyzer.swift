@@ -46,13 +46,16 @@ public enum LayerAnalyzer {
         } else if case .integer(let bits) = settings.bits, !settings.isLowRank {
             let block = widestBlock(original, keep: keep, layer: layer, settings: settings)
             if bits == 1, settings.scheme == .symmetric {
-                // sign(w)·mean|w|: two levels.
-                let mean = block.isEmpty ? 0 : block.reduce(0.0) { $0 + Double(abs($1)) } / Double(block.count)
+                // sign(w)·mean|w|: two levels (a whole-number magnitude for an integer kernel's layer).
+                var mean = block.isEmpty ? 0 : block.reduce(0.0) { $0 + Double(abs($1)) } / Double(block.count)
+                if layer.op.holdsIntegers { mean = Double(Float(mean).rounded(.toNearestOrEven)) }
                 analysis.grid = [-mean, mean]
                 analysis.gridLevels = 2
                 analysis.gridStep = 2 * mean
             } else {
-                let grid = UniformQuantizer.chooseGrid(block, bits: bits, settings: settings)
+                var grid = UniformQuantizer.chooseGrid(block, bits: bits, settings: settings)
+                // The grid the compressor uses: whole-number steps for an integer kernel's layer.
+                if layer.op.holdsIntegers { grid = grid.wholeNumberSteps }
                 let (levels, values) = enumerate(grid)
                 analysis.gridLevels = levels
                 analysis.grid = values

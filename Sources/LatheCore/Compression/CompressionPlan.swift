@@ -90,6 +90,18 @@ extension LayerSettings {
         if isLowRank, let reason = LowRank.unsupportedReason(layer) {
             return ("rank", reason)
         }
+        if layer.op.holdsIntegers {
+            // The integer kernel multiplies whole numbers: a shared codebook's centroids are not, and the
+            // layer's input is already an integer tensor (DynamicQuantizeLinear's).
+            if clusters != nil {
+                return ("clusters", "do not apply to \(layer.name), an integer \(layer.op.rawValue) weight: "
+                    + "the centroids are not whole numbers, which the integer kernel needs")
+            }
+            if activationBits != nil {
+                return ("abits", "does not apply to \(layer.name), an integer \(layer.op.rawValue) weight: "
+                    + "its input is an integer tensor already")
+            }
+        }
         if activationBits != nil, layer.isRecurrence {
             return ("abits", "does not apply to \(layer.name), the recurrence weight R of a \(layer.op.rawValue): "
                 + "its input is the hidden state inside the node (set abits on the node's W layer to quantize X)")

@@ -149,7 +149,8 @@ public enum Compressor {
             switch settings.bits {
             case .integer:
                 result = UniformQuantizer.quantize(result, shape: layer.shape, channelAxis: layer.channelAxis,
-                                                   settings: settings, keep: prepared.keep)
+                                                   settings: settings, keep: prepared.keep,
+                                                   wholeNumbers: layer.op.holdsIntegers)
             case .fp16:
                 HalfPrecision.round(&result, to: .float16)
             case .bf16:

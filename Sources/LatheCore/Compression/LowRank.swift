@@ -29,6 +29,9 @@ public enum LowRank {
             return "applies only to Gemm, MatMul, 1×1 Conv, LSTM, GRU and RNN; \(layer.name) is a ConvTranspose"
         case .lstm, .gru, .rnn:
             return layer.shape.count == 3 ? nil : "needs a [directions, rows, columns] weight; \(layer.name) has shape \(layer.shape)"
+        case .matMulInteger, .convInteger:
+            return "does not apply to \(layer.name), an integer \(layer.op.rawValue) weight: its factors' product "
+                + "is not whole numbers, which the integer kernel needs"
         }
     }
 

@@ -25,6 +25,22 @@ public enum QuantizationGrid: Sendable, Equatable {
         return .asymmetric(levels: levels, scale: scale, zeroPoint: zeroPoint)
     }
 
+    /// The same grid with its step rounded up to a whole number (at least 1), so every value it gives is
+    /// an integer, for a layer the integer kernels read (`LayerOp.holdsIntegers`): symmetric
+    /// `s' = max(1, ceil(s))`; asymmetric the same, with the zero point recomputed for `s'` from the grid's
+    /// low end. A coarser b-bit grid than the range alone would choose, but exact in the integer kernel.
+    public var wholeNumberSteps: QuantizationGrid {
+        switch self {
+        case let .symmetric(qmax, scale):
+            return .symmetric(qmax: qmax, scale: max(1, scale.rounded(.up)))
+        case let .asymmetric(levels, scale, zeroPoint):
+            let step = max(1, scale.rounded(.up))
+            let low = -zeroPoint * scale
+            return .asymmetric(levels: levels, scale: step,
+                               zeroPoint: min(max((-low / step).rounded(.toNearestOrEven), 0), levels))
+        }
+    }
+
     @inline(__always)
     public func apply(_ w: Float) -> Float {
         switch self {

@@ -8,12 +8,15 @@ public enum UniformQuantizer {
     /// Quantizes row-major `values` of `shape` with integer `settings`; per-channel
     /// scales run along `channelAxis` (the layer's output-channel axis).
     /// - Parameter keep: survivors of pruning (nil: every weight); the others are left untouched.
+    /// - Parameter wholeNumbers: the layer feeds an integer kernel (`LayerOp.holdsIntegers`): every grid's
+    ///   step is a whole number (`QuantizationGrid.wholeNumberSteps`), 1-bit magnitudes are rounded.
     public static func quantize(_ values: [Float], shape: [Int], channelAxis: Int, settings: LayerSettings,
-                                keep: [Bool]? = nil) -> [Float] {
+                                keep: [Bool]? = nil, wholeNumbers: Bool = false) -> [Float] {
         guard case .integer(let bits) = settings.bits else { return values }
         if settings.granularity == .perTensor {
             var result = values
-            quantizeBlock(&result, 0..<values.count, keep: keep, bits: bits, settings: settings)
+            quantizeBlock(&result, 0..<values.count, keep: keep, bits: bits, settings: settings,
+                          wholeNumbers: wholeNumbers)
             return result
         }
         let layout = AxisLayout(shape: shape, axis: channelAxis)
@@ -21,24 +24,27 @@ public enum UniformQuantizer {
         let keepBlock = keep.map { layout.gather($0) }
         let size = layout.sliceSize
         for c in 0..<layout.length {
-            quantizeBlock(&block, (c * size)..<((c + 1) * size), keep: keepBlock, bits: bits, settings: settings)
+            quantizeBlock(&block, (c * size)..<((c + 1) * size), keep: keepBlock, bits: bits, settings: settings,
+                          wholeNumbers: wholeNumbers)
         }
         return layout.scatter(block)
     }
 
     /// Quantizes one channel (or the whole tensor) in place.
     static func quantizeBlock(_ values: inout [Float], _ range: Range<Int>, keep: [Bool]?, bits: Int,
-                              settings: LayerSettings) {
+                              settings: LayerSettings, wholeNumbers: Bool = false) {
         let survivors = range.filter { keep?[$0] ?? true }
         if bits == 1 && settings.scheme == .symmetric {
             // sign(w)·mean|w|, sign(0) = +; the mean is accumulated in float64.
             var sum = 0.0
             for i in survivors { sum += Double(abs(values[i])) }
-            let mean = survivors.isEmpty ? 0 : Float(sum / Double(survivors.count))
+            var mean = survivors.isEmpty ? 0 : Float(sum / Double(survivors.count))
+            if wholeNumbers { mean = mean.rounded(.toNearestOrEven) }
             for i in survivors { values[i] = values[i] < 0 ? -mean : mean }
             return
         }
-        let grid = chooseGrid(survivors.map { values[$0] }, bits: bits, settings: settings)
+        var grid = chooseGrid(survivors.map { values[$0] }, bits: bits, settings: settings)
+        if wholeNumbers { grid = grid.wholeNumberSteps }
         for i in survivors { values[i] = grid.apply(values[i]) }
     }
 

@@ -7,7 +7,12 @@ extension Dataset {
     /// file dtype (`uint8` images keep their 0…255 values). Labels `y` hold one entry per
     /// sample: a class (integers, or floats with integral values), classes per position
     /// (`[N, H, W]`), or float targets shaped like the output; `Scoring` decides how they are used.
-    public static func load(path: String) throws -> Dataset {
+    ///
+    /// `labels` names the labels array (`--labels`; nil: `y` when there is one). An array the
+    /// model reads as an input (`modelInputs`) is fed to it: with `labels` nil, a model input named
+    /// `y` takes the array `y` and the set has no labels (`LabelSource.feedsInput` says so).
+    public static func load(path: String, labels labelsName: String? = nil,
+                            modelInputs: Set<String> = []) throws -> Dataset {
         let contents = try FileInput.contents(of: path)
         let head = contents.prefix(6)
         var arrays: [DataArray]
@@ -18,11 +23,16 @@ extension Dataset {
         } else if head.starts(with: [0x50, 0x4B]) { // "PK": a ZIP archive
             let stored = try NPZFormat.read(path: path)
             guard !stored.isEmpty else { throw LatheError.badInput(file: path, "holds no arrays") }
-            arrays = stored.filter { $0.name != "y" }.map { DataArray(name: $0.name, tensor: $0.tensor) }
-            guard !arrays.isEmpty else {
-                throw LatheError.badInput(file: path, "holds only labels 'y'; the inputs belong under 'x'")
+            let source = LabelSource(requested: labelsName, modelInputs: modelInputs)
+            if let name = labelsName, !stored.contains(where: { $0.name == name }) {
+                let names = stored.map { "'\($0.name)'" }.joined(separator: ", ")
+                throw LatheError.badInput(file: path, "has no array '\(name)' for --labels; its arrays are \(names)")
             }
-            labels = stored.first(where: { $0.name == "y" })?.tensor
+            arrays = stored.filter { source.feeds($0.name) }.map { DataArray(name: $0.name, tensor: $0.tensor) }
+            guard !arrays.isEmpty else {
+                throw LatheError.badInput(file: path, "holds only labels '\(source.name)'; the inputs belong under 'x'")
+            }
+            labels = source.labels.flatMap { name in stored.first(where: { $0.name == name })?.tensor }
         } else {
             throw LatheError.badInput(file: path, "not a dataset: expected an .npy array or an .npz archive")
         }
@@ -33,17 +43,17 @@ extension Dataset {
         }
         let dataset = Dataset(arrays: arrays, labels: nil, path: path)
         guard dataset.count > 0 else { throw LatheError.badInput(file: path, "dataset is empty (0 samples)") }
-        return try dataset.withLabels(labels)
+        return try dataset.withLabels(labels, named: labelsName ?? "y")
     }
 
-    private func withLabels(_ rawLabels: Tensor?) throws -> Dataset {
+    private func withLabels(_ rawLabels: Tensor?, named name: String) throws -> Dataset {
         guard let rawLabels else { return self }
         guard rawLabels.rank >= 1 else {
-            throw LatheError.badInput(file: path, "labels 'y' are a single scalar; expected one label (or array) per sample")
+            throw LatheError.badInput(file: path, "labels '\(name)' are a single scalar; expected one label (or array) per sample")
         }
         guard rawLabels.shape[0] == count else {
             throw LatheError.badInput(file: path,
-                "\(rawLabels.shape[0]) labels for \(count) samples; 'y' needs one label per sample")
+                "\(rawLabels.shape[0]) labels for \(count) samples; '\(name)' needs one label per sample")
         }
         var labelled = self
         labelled.labelArray = rawLabels
@@ -52,7 +62,7 @@ extension Dataset {
             labelled.labels = Dataset.integerLabels(rawLabels)
         }
         if rawLabels.isFloat, let bad = rawLabels.floats.firstIndex(where: { !$0.isFinite }) {
-            throw LatheError.badInput(file: path, "labels 'y' must be finite; value \(bad) is \(rawLabels.floats[bad])")
+            throw LatheError.badInput(file: path, "labels '\(name)' must be finite; value \(bad) is \(rawLabels.floats[bad])")
         }
         return labelled
     }

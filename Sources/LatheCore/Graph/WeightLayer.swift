@@ -7,13 +7,21 @@ public enum LayerOp: String, Sendable, Codable, CaseIterable {
     case lstm = "LSTM"
     case gru = "GRU"
     case rnn = "RNN"
+    /// An integer weight of onnxruntime's dynamic quantization, read directly by the integer kernel.
+    case matMulInteger = "MatMulInteger"
+    case convInteger = "ConvInteger"
 
     /// LSTM, GRU, RNN: W [D, G·H, I] and R [D, G·H, H], one matrix per direction.
     public var isRecurrent: Bool { self == .lstm || self == .gru || self == .rnn }
+
+    /// MatMulInteger, ConvInteger: the kernel multiplies integers, so the layer holds whole numbers
+    /// (the stored integers minus their zero point) and every compression of it must keep to them.
+    public var holdsIntegers: Bool { self == .matMulInteger || self == .convInteger }
 }
 
 /// A weight tensor consumed by Conv, ConvTranspose, Gemm or MatMul (rank ≥ 2),
-/// or the W or R tensor of LSTM, GRU, RNN, named by its tensor name everywhere.
+/// or the W or R tensor of LSTM, GRU, RNN, or the integer weight MatMulInteger
+/// or ConvInteger reads (`IntegerWeightLayers`), named by its tensor name everywhere.
 /// Shapes are those of the deployed (BatchNorm-folded) weight.
 public struct WeightLayer: Sendable, Equatable {
     /// The weight tensor's name: the layer's identity in UI, config, CLI and exports.

@@ -80,6 +80,11 @@ public struct AppState: Sendable, Equatable {
     /// A search job was started and its answer not yet applied.
     public var searchPending: Bool
 
+    /// The lines the launcher printed on stderr while loading (`warning: …`, `note: …`, `metric: …`),
+    /// which the terminal hides once the explorer takes it: the first shows on the message line,
+    /// all of them in the help overlay.
+    public var loadNotes: [String] = []
+
     public var size: TerminalSize
     /// Spinner frames since start.
     public var ticks: Int

@@ -6,7 +6,17 @@ import LatheCore
 public enum Explorer {
     /// Effects to run once at start: evaluate the starting plan, analyse the first layer.
     public static func initialEffects(_ state: inout AppState) -> [Effect] {
-        [.applyPlan(state.plan, revision: state.planRevision)] + requestAnalysis(&state)
+        if let note = loadNotesMessage(state.loadNotes) { state.message = note }
+        return [.applyPlan(state.plan, revision: state.planRevision)] + requestAnalysis(&state)
+    }
+
+    /// The message line for what loading printed: its first warning or note (the metric line is in
+    /// the header already), and how many more the help overlay lists.
+    static func loadNotesMessage(_ notes: [String]) -> AppState.Message? {
+        let shown = notes.filter { !$0.hasPrefix("metric: ") }
+        guard let first = shown.first else { return nil }
+        let more = shown.count > 1 ? " (+\(shown.count - 1) more: ? lists them)" : ""
+        return .init(first + more, first.hasPrefix("warning: ") ? .warning : .info)
     }
 
     public static func update(_ state: inout AppState, _ action: Action) -> [Effect] {

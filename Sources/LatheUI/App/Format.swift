@@ -129,6 +129,19 @@ public enum Format {
         return parts.joined(separator: " ")
     }
 
+    /// The table's settings cell for a layer the file may store as integers: unchanged, it is
+    /// deployed as stored ("int8 stored"), not as float32.
+    public static func settings(_ s: LayerSettings, stored: StoredQuantization?) -> String {
+        guard let stored, s.isIdentity else { return settings(s) }
+        return "\(stored.dtype.rawValue) stored"
+    }
+
+    /// The detail pane's settings for a layer the file may store as integers.
+    public static func settingsLong(_ s: LayerSettings, stored: StoredQuantization?) -> String {
+        guard let stored, s.isIdentity else { return settingsLong(s) }
+        return "as stored: \(stored.summary)"
+    }
+
     /// The settings spelled out for the detail pane.
     public static func settingsLong(_ s: LayerSettings) -> String {
         var parts: [String] = []

@@ -12,11 +12,15 @@ public struct LayerInfo: Sendable, Equatable {
     public var stats: WeightStats
     /// The weights' histogram (LatheCore `Histogram`, numpy's bins).
     public var histogram: Histogram
-    /// Bytes of the weight at its stored dtype (the layer's share of the baseline).
+    /// Bytes of the weight as the file stores it (the layer's share of the baseline): its dtype,
+    /// or for an integer weight behind DequantizeLinear the integers, scales and zero points.
     public var baselineBytes: Int
+    /// How an already-quantized file stores the weight (nil: as a float tensor). The statistics and
+    /// histogram are of the dequantized values, which new settings re-compress from.
+    public var stored: StoredQuantization?
 
     public init(name: String, op: String, shape: [Int], params: Int, stats: WeightStats, histogram: Histogram,
-                baselineBytes: Int) {
+                baselineBytes: Int, stored: StoredQuantization? = nil) {
         self.name = name
         self.op = op
         self.shape = shape
@@ -24,6 +28,7 @@ public struct LayerInfo: Sendable, Equatable {
         self.stats = stats
         self.histogram = histogram
         self.baselineBytes = baselineBytes
+        self.stored = stored
     }
 }
 
@@ -38,7 +43,8 @@ extension LayerInfo {
             let bins = min(128, max(16, values.count / 4))
             return LayerInfo(name: layer.name, op: layer.op.rawValue, shape: layer.shape, params: layer.params,
                              stats: WeightStats(values), histogram: Histogram(values, bins: bins),
-                             baselineBytes: weight?.storedBytes ?? layer.params * 4)
+                             baselineBytes: SizeModel.baselineBytes(of: layer, dtype: weight?.dtype ?? .float32),
+                             stored: layer.stored)
         }
     }
 }

@@ -19,7 +19,7 @@ enum DetailView {
         // Identity and settings.
         var info = StyledLine("\(layer.op) \(Format.shape(layer.shape, unicode: glyphs.isUnicode)) \(glyphs.bullet) "
                               + "\(layer.params) params \(glyphs.bullet) ", .dim)
-        info.add(Format.settingsLong(settings), settings.isIdentity ? .fg : .accent)
+        info.add(Format.settingsLong(settings, stored: layer.stored), settings.isIdentity ? .fg : .accent)
         info.draw(into: &buffer, row: inner.row(0), ellipsis: glyphs.ellipsis)
         y += 1
 
@@ -75,6 +75,17 @@ enum DetailView {
             stats.add(value)
         }
         lines.append(stats)
+        if let stored = layer.stored {
+            // The statistics above are of the dequantized values: say so, and what new settings start from.
+            var line = StyledLine("stored ", .dim)
+            line.add("\(stored.summary) (\(stored.bits) bits)")
+            // An integer kernel's weight (MatMulInteger, ConvInteger) is shown as the stored integers minus the zero point.
+            let integers = layer.op == LayerOp.matMulInteger.rawValue || layer.op == LayerOp.convInteger.rawValue
+            line.add(" \(Format.bytes(stored.size.total))")
+            line.add(integers ? "; values w − zero point (integer units), new settings keep to whole numbers"
+                              : "; values dequantized, new settings re-compress them", .dim)
+            lines.append(line)
+        }
 
         if let analysis, settings.changesWeights {
             var after = StyledLine("compressed ", .dim)
@@ -105,7 +116,7 @@ enum DetailView {
             }
             lines.append(breakdown)
         } else {
-            bytes.add("\(Format.bytes(layer.baselineBytes)) (float32)")
+            bytes.add("\(Format.bytes(layer.baselineBytes)) (\(layer.stored.map { "\($0.dtype.rawValue) stored" } ?? "float32"))")
             lines.append(bytes)
         }
 

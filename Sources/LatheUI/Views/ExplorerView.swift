@@ -19,7 +19,8 @@ public enum ExplorerView {
         }
         StatusBarView.draw(state, in: layout.status, into: &buffer, glyphs: glyphs)
         if case .help(let scroll) = state.overlay {
-            HelpView.draw(state.keymap, scroll: scroll, in: layout.body, into: &buffer, glyphs: glyphs)
+            HelpView.draw(state.keymap, loadNotes: state.loadNotes, scroll: scroll, in: layout.body, into: &buffer,
+                          glyphs: glyphs)
         }
         BottomLineView.draw(state, in: layout.hints, into: &buffer, glyphs: glyphs)
         if !glyphs.isUnicode { AsciiFallback.apply(to: &buffer) }

@@ -1,11 +1,18 @@
 /// The help overlay: every binding of the key table by section, with the command
 /// names a key file uses to rebind them.
 enum HelpView {
-    static func lines(_ keymap: Keymap, glyphs: GlyphSet, width: Int) -> [StyledLine] {
+    static func lines(_ keymap: Keymap, loadNotes: [String] = [], glyphs: GlyphSet, width: Int) -> [StyledLine] {
         let arrows = (glyphs.arrowUp, glyphs.arrowDown, glyphs.arrowLeft, glyphs.arrowRight)
         let keyWidth = 14
         let showNames = width >= 70
         var lines: [StyledLine] = []
+        // What loading printed on stderr, hidden once the explorer took the terminal.
+        if !loadNotes.isEmpty {
+            lines.append(StyledLine("While loading", Style.accent.bolded()))
+            for note in loadNotes {
+                lines += wrapped(note, width: width - 2).map { StyledLine("  " + $0, note.hasPrefix("warning: ") ? .warn : .fg) }
+            }
+        }
         for section in KeySection.allCases {
             let entries = keymap.entries(in: section)
             guard !entries.isEmpty else { continue }
@@ -36,9 +43,28 @@ enum HelpView {
         return lines
     }
 
-    static func draw(_ keymap: Keymap, scroll: Int, in area: Rect, into buffer: inout Buffer, glyphs: GlyphSet) {
+    /// `text` cut at spaces into lines at most `width` columns wide (a longer word is cut where it must be).
+    static func wrapped(_ text: String, width: Int) -> [String] {
+        let width = max(10, width)
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(separator: " ", omittingEmptySubsequences: false).map(String.init) {
+            let candidate = current.isEmpty ? word : current + " " + word
+            if DisplayWidth.of(candidate) <= width || current.isEmpty {
+                current = candidate
+            } else {
+                lines.append(current)
+                current = word
+            }
+        }
+        if !current.isEmpty || lines.isEmpty { lines.append(current) }
+        return lines
+    }
+
+    static func draw(_ keymap: Keymap, loadNotes: [String] = [], scroll: Int, in area: Rect, into buffer: inout Buffer,
+                     glyphs: GlyphSet) {
         let width = min(area.width, 110)
-        let content = lines(keymap, glyphs: glyphs, width: width - 4)
+        let content = lines(keymap, loadNotes: loadNotes, glyphs: glyphs, width: width - 4)
         let height = min(area.height, content.count + 2)
         let frame = area.centered(width: width, height: height)
         buffer.fill(frame, style: .fg)

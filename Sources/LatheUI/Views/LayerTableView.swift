@@ -98,7 +98,7 @@ enum LayerTableView {
             case .shape: return (Format.shape(layer.shape, unicode: glyphs.isUnicode), .dim)
             case .params: return (Format.count(layer.params), .fg)
             case .settings:
-                return (Format.settings(settings), settings.isIdentity ? .dim : .accent)
+                return (Format.settings(settings, stored: layer.stored), settings.isIdentity ? .dim : .accent)
             case .sensitivity:
                 guard let score = state.sensitivity?.layers[layer.name]?.score else {
                     return (state.runningJob?.kind == .sweep ? glyphs.ellipsis : "-", .dim)

@@ -10,7 +10,8 @@ enum GraphOptimizer {
         var binding: ModelBinding
         /// Initializers stored at a narrower dtype than the graph computes in (see `StorageTypes`).
         var storedTypes: [String: DType]
-        /// Integer weights behind DequantizeLinear, now float initializers: how the file stored them.
+        /// Integer weights behind DequantizeLinear, and those MatMulInteger / ConvInteger read, now
+        /// float initializers: how the file stored them.
         var quantizedWeights: [String: StoredQuantization]
     }
 
@@ -33,8 +34,10 @@ enum GraphOptimizer {
         // Before folding, which may fold the widening Casts away.
         let storedTypes = StorageTypes.widenedInitializers(in: graph)
         // Before folding, which would dequantize the weights without recording how they were stored.
-        let quantizedWeights = try WeightDequantization.apply(&graph)
+        var quantizedWeights = try WeightDequantization.apply(&graph)
         try ConstantFolding.apply(&graph, kernels: kernels)
+        // After folding, so the float weights it makes are not folded back into integer operands.
+        quantizedWeights.merge(IntegerWeightLayers.apply(&graph)) { first, _ in first }
         BatchNormFolding.apply(&graph)
         ActivationFusion.apply(&graph)
         DeadNodeElimination.apply(&graph, keeping: graph.outputNames)

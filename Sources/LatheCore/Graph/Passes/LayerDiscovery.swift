@@ -42,7 +42,9 @@ enum LayerDiscovery {
                 continue
             }
             let axes = self.axes(of: node, weightRank: weight.rank, weightPosition: weightPosition)
-            let biasName = node.opType == "MatMul" ? nil : node.input(isRecurrent(node) ? 3 : 2)
+            // MatMul has no bias; input 2 of MatMulInteger and ConvInteger is the data's zero point.
+            let biasName = ["MatMul", "MatMulInteger", "ConvInteger"].contains(node.opType) ? nil
+                : node.input(isRecurrent(node) ? 3 : 2)
             indexOfLayer[weightName] = found.layers.count
             found.layers.append(WeightLayer(
                 name: weightName, op: LayerOp(rawValue: node.opType) ?? .matMul, nodeName: node.name,
@@ -80,6 +82,9 @@ enum LayerDiscovery {
         switch node.opType {
         case "Conv", "ConvTranspose", "Gemm":
             return isWeight(1) && isData(0) ? (1, 0) : nil
+        case "MatMulInteger", "ConvInteger":
+            // Float only after IntegerWeightLayers made the stored integers a layer.
+            return isWeight(1) && isData(0) ? (1, 0) : nil
         case "MatMul":
             if isWeight(1) && isData(0) { return (1, 0) }
             if isWeight(0) && isData(1) { return (0, 1) }
@@ -93,7 +98,7 @@ enum LayerDiscovery {
     /// the left computes W·X, so its rows are the output channels.
     static func axes(of node: Node, weightRank rank: Int, weightPosition: Int) -> (channel: Int, reduction: Int) {
         switch node.opType {
-        case "Conv": return (0, 1)
+        case "Conv", "ConvInteger": return (0, 1)
         case "ConvTranspose": return (1, 0)
         case "Gemm": return node.int("transB", default: 0) != 0 ? (0, 1) : (1, 0)
         case "LSTM", "GRU", "RNN": return (1, 2)
@@ -106,7 +111,7 @@ enum LayerDiscovery {
                               outputShape: [Int]?) -> Int? {
         let w = weight.shape
         switch node.opType {
-        case "Conv":
+        case "Conv", "ConvInteger":
             // Each output element sums (C_in/group) × kernel-size products.
             guard let outputShape, w[0] > 0 else { return nil }
             return outputShape.reduce(1, *) * (weight.count / w[0])

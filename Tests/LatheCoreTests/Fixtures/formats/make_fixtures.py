@@ -345,6 +345,25 @@ def npy_fixtures():
     np.savez(os.path.join(NPY_DIR, "dataset_empty_archive.npz"))
 
 
+def input_named_y_model():
+    """A model whose one input is named `y` (a 4-feature linear classifier into 3 classes), and its data:
+    `y` the inputs, `labels` the classes (the Dataset must feed `y` and read labels from --labels)."""
+    rng = np.random.default_rng(11)
+    w = rng.standard_normal((4, 3)).astype(np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["y", "w"], ["logits"]), helper.make_node("Softmax", ["logits"], ["p"], axis=1)],
+        "input_named_y", [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["N", 4])],
+        [helper.make_tensor_value_info("p", TensorProto.FLOAT, ["N", 3])], [numpy_helper.from_array(w, "w")])
+    path = save_model(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), "input_named_y.onnx")
+    y = rng.standard_normal((40, 4)).astype(np.float32)
+    outputs = run(path, {"y": y})
+    # Labels agree with the model on all but every fifth sample, so top-1 is 80% exactly.
+    labels = outputs["p"].argmax(1).astype(np.int64)
+    labels[::5] = (labels[::5] + 1) % 3
+    np.savez(out(NPY_DIR, "input_named_y.npz"), y=y, labels=labels)
+    np.save(out(NPY_DIR, "input_named_y.reference.npy"), outputs["p"])
+
+
 def halfprecision_rounding():
     """float32 values and their float16 / bfloat16 roundings (nearest, ties to even) as bit patterns."""
     rng = np.random.default_rng(6)
@@ -375,4 +394,5 @@ if __name__ == "__main__":
     sklearn_model()
     npy_fixtures()
     halfprecision_rounding()
+    input_named_y_model()
     print("fixtures written under", HERE)

@@ -4,7 +4,9 @@ own quantizer, with onnxruntime references (QuantizedModelTests):
     mobilenet_qdq/        samples/mobilenet by quantize_static: QDQ format, per-channel int8
                           weights, uint8 activations (MinMax calibration on 300 images)
     digits_mlp_dynamic/   samples/digits_mlp by quantize_dynamic: int8 weights, MatMulInteger
-                          with DynamicQuantizeLinear activations
+                          with DynamicQuantizeLinear activations; reference_int4.npy: every
+                          MatMulInteger weight re-compressed to 4 bits by Lathe's integer-grid
+                          rule (integer_grid below), run by the ONNX reference implementation
 
 Each folder: model.onnx, reference.npy, README.md; the evaluation data is the
 source sample's data.npz. References are computed with graph optimisations
@@ -129,10 +131,62 @@ def digits_dynamic(work):
            "`reference.npy` is not the exact result; `reference_onnx.npy` (the ONNX reference implementation) is.")
 
 
+def integer_grid(values, bits, axis):
+    """Lathe's re-compression of an integer weight layer (MatMulInteger B, ConvInteger w), symmetric per
+    channel along `axis`, minmax: v = w − zero_point; per channel m = max|v|, the step
+    s = max(1, ceil(m / qmax)) with qmax = 2^(b−1) − 1 is a whole number, and v' = clip(round(v / s), −qmax,
+    qmax)·s (half to even, float32 as Lathe computes it), so every value is an integer on a b-bit grid."""
+    qmax = np.float32(2 ** (bits - 1) - 1)
+    v = np.moveaxis(values.astype(np.float32), axis, 0)
+    flat = v.reshape(v.shape[0], -1)
+    m = np.abs(flat).max(axis=1)
+    step = np.maximum(np.float32(1), np.ceil(np.where(m > 0, m / qmax, np.float32(1)))).astype(np.float32)
+    q = np.clip(np.round(flat / step[:, None]), -qmax, qmax)
+    return np.moveaxis((q * step[:, None]).reshape(v.shape), 0, axis).astype(np.float32)
+
+
+def recompressed(source, bits):
+    """`model` with every MatMulInteger weight (input B, an integer initializer) replaced by its b-bit
+    integer-grid values as int32 and its zero point dropped (the ONNX reference implementation
+    multiplies any integer type; onnxruntime accepts only int8/uint8)."""
+    model = onnx.ModelProto()
+    model.CopyFrom(source)
+    inits = {t.name: t for t in model.graph.initializer}
+    for node in model.graph.node:
+        if node.op_type != "MatMulInteger" or node.input[1] not in inits:
+            continue
+        weight = onnx.numpy_helper.to_array(inits[node.input[1]]).astype(np.int32)
+        zero = onnx.numpy_helper.to_array(inits[node.input[3]]).astype(np.int32) if len(node.input) > 3 else 0
+        values = integer_grid(weight - zero, bits, axis=weight.ndim - 1)   # B [K, N]: a channel per column
+        inits[node.input[1]].CopyFrom(onnx.numpy_helper.from_array(values.astype(np.int32), node.input[1]))
+        del node.input[3:]
+    return model
+
+
+def digits_dynamic_int4():
+    from onnx.reference import ReferenceEvaluator
+    folder = HERE / "digits_mlp_dynamic"
+    x = np.load(SAMPLES / "digits_mlp" / "data.npz")["x"].astype(np.float32)
+    evaluator = ReferenceEvaluator(recompressed(onnx.load(str(folder / "model.onnx")), bits=4))
+    out = np.concatenate([evaluator.run(None, {"x": x[i:i + BATCH]})[0] for i in range(0, len(x), BATCH)])
+    np.save(folder / "reference_int4.npy", out.astype(np.float32))
+    exact = np.load(folder / "reference_onnx.npy")
+    diff, agree = float(np.abs(out - exact).max()), float((out.argmax(1) == exact.argmax(1)).mean())
+    readme = folder / "README.md"
+    text = readme.read_text().split("\n\n`reference_int4.npy`")[0].rstrip("\n")
+    readme.write_text(text + "\n\n`reference_int4.npy`: every MatMulInteger weight re-compressed to 4 bits by "
+                      "Lathe's rule for integer weight layers (`integer_grid` in make_models.py: per column of B, "
+                      "symmetric, the step a whole number max(1, ceil(max|w − zero_point| / 7))), run in batches of "
+                      f"64 by the ONNX reference implementation; it differs from `reference_onnx.npy` by up to "
+                      f"{diff:.3g}, top-1 agreement {agree:.2%}.\n")
+    print(f"digits_mlp_dynamic int4: max |int4 - int8| {diff:.3g}, argmax agreement {agree:.4f}")
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         mobilenet_qdq(Path(tmp))
         digits_dynamic(Path(tmp))
+    digits_dynamic_int4()
 
 
 if __name__ == "__main__":

@@ -11,9 +11,12 @@
 enum IntegerConv {
     static func convInteger(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
         let x = try node.input(0, of: inputs, "x")
-        let w = try node.input(1, of: inputs, "w")
+        let wZeroPoint = node.optionalInput(inputs, 3)
+        // An integer weight layer's w arrives as float32 whole numbers (IntegerWeightOperand).
+        let w = try IntegerWeightOperand.integers(try node.input(1, of: inputs, "w"), zeroPoint: wZeroPoint,
+                                                  node: node, role: "w")
         let conv = try Problem(node: node, x: x, w: w, xZeroPoint: node.optionalInput(inputs, 2),
-                               wZeroPoint: node.optionalInput(inputs, 3))
+                               wZeroPoint: wZeroPoint)
         return [Tensor(shape: conv.outputShape, ints: conv.sums().map { Int64($0) }, dtype: .int32)]
     }
 
@@ -71,7 +74,7 @@ enum IntegerConv {
 
         init(node: Node, x: Tensor, w: Tensor, xZeroPoint: Tensor?, wZeroPoint: Tensor?) throws {
             for (tensor, role) in [(x, "x"), (w, "w")] {
-                guard [.int8, .uint8].contains(tensor.dtype) else {
+                guard IntegerWeightOperand.accepts(tensor.dtype, weight: role == "w" && wZeroPoint == nil) else {
                     throw node.kernelError("input \(role) has type \(tensor.dtype.rawValue); int8 or uint8 is needed")
                 }
             }

@@ -10,9 +10,12 @@
 enum IntegerMatMul {
     static func matMulInteger(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
         let a = try node.input(0, of: inputs, "A")
-        let b = try node.input(1, of: inputs, "B")
+        let bZeroPoint = node.optionalInput(inputs, 3)
+        // An integer weight layer's B arrives as float32 whole numbers (IntegerWeightOperand).
+        let b = try IntegerWeightOperand.integers(try node.input(1, of: inputs, "B"), zeroPoint: bZeroPoint,
+                                                  node: node, role: "B")
         let product = try Product(node: node, a: a, b: b, aZeroPoint: node.optionalInput(inputs, 2),
-                                  bZeroPoint: node.optionalInput(inputs, 3))
+                                  bZeroPoint: bZeroPoint)
         let sums = product.sums()
         return [Tensor(shape: product.outputShape, ints: sums.map { Int64($0) }, dtype: .int32)]
     }
@@ -70,7 +73,7 @@ enum IntegerMatMul {
 
         init(node: Node, a: Tensor, b: Tensor, aZeroPoint: Tensor?, bZeroPoint: Tensor?) throws {
             for (tensor, role) in [(a, "A"), (b, "B")] {
-                guard [.int8, .uint8].contains(tensor.dtype) else {
+                guard IntegerWeightOperand.accepts(tensor.dtype, weight: role == "B" && bZeroPoint == nil) else {
                     throw node.kernelError("input \(role) has type \(tensor.dtype.rawValue); int8 or uint8 is needed")
                 }
             }
