@@ -2,17 +2,19 @@ import Foundation
 import XCTest
 @testable import LatheCore
 
-/// Real quantized models written by onnxruntime's quantizer (Fixtures/quantized_models,
-/// made by make_models.py there) against onnxruntime with graph optimisations off.
+/// Real quantized models written by onnxruntime's quantizer (samples/mobilenet_qdq, and
+/// Fixtures/quantized_models made by make_models.py there) against onnxruntime with graph
+/// optimisations off.
 final class QuantizedModelTests: XCTestCase {
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .appendingPathComponent("Fixtures/quantized_models")
     static let samples = fixtures.deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("samples")
 
-    func run(_ name: String, data source: String, plan: ((InferenceSession) -> CompressionPlan)? = nil) throws
-        -> (InferenceSession, Dataset, Tensor) {
-        let model = try ONNXReader.read(path: Self.fixtures.appendingPathComponent("\(name)/model.onnx").path)
+    /// `in folder`: the fixtures, or `samples` for the QDQ sample (samples/mobilenet_qdq).
+    func run(_ name: String, in folder: URL = QuantizedModelTests.fixtures, data source: String,
+             plan: ((InferenceSession) -> CompressionPlan)? = nil) throws -> (InferenceSession, Dataset, Tensor) {
+        let model = try ONNXReader.read(path: folder.appendingPathComponent("\(name)/model.onnx").path)
         let data = try Dataset.load(path: Self.samples.appendingPathComponent("\(source)/data.npz").path)
         let session = try InferenceSession(model: model, data: data.layout)
         let weights = try plan.map { try Compressor.compress(weights: session.weights, layers: session.layers,
@@ -42,8 +44,8 @@ final class QuantizedModelTests: XCTestCase {
     /// where float32 summation order (OpenBLAS vs MLAS) tips an activation across a rounding
     /// boundary: then by one output quantum (1/255) in a handful of elements; top-1 identical.
     func testMobileNetQDQ() throws {
-        let (session, data, outputs) = try run("mobilenet_qdq", data: "mobilenet")
-        let reference = try NPYFormat.read(path: Self.fixtures.appendingPathComponent("mobilenet_qdq/reference.npy").path)
+        let (session, data, outputs) = try run("mobilenet_qdq", in: Self.samples, data: "mobilenet")
+        let reference = try NPYFormat.read(path: Self.samples.appendingPathComponent("mobilenet_qdq/reference.npy").path)
         XCTAssertEqual(outputs.shape, reference.shape)
         XCTAssertEqual(session.layers.count, 10)
         for layer in session.layers {

@@ -1,8 +1,7 @@
-"""Already-quantized copies of two bundled samples, written by onnxruntime's
-own quantizer, with onnxruntime references (QuantizedModelTests):
+"""An already-quantized copy of a bundled sample, written by onnxruntime's own
+quantizer, with references (QuantizedModelTests; the QDQ copy of samples/mobilenet
+is the sample samples/mobilenet_qdq, made by samples/make_quantized_samples.py):
 
-    mobilenet_qdq/        samples/mobilenet by quantize_static: QDQ format, per-channel int8
-                          weights, uint8 activations (MinMax calibration on 300 images)
     digits_mlp_dynamic/   samples/digits_mlp by quantize_dynamic: int8 weights, MatMulInteger
                           with DynamicQuantizeLinear activations; reference_int4.npy: every
                           MatMulInteger weight re-compressed to 4 bits by Lathe's integer-grid
@@ -34,13 +33,10 @@ from pathlib import Path  # noqa: E402
 import numpy as np  # noqa: E402
 import onnx  # noqa: E402
 import onnxruntime as ort  # noqa: E402
-from onnxruntime.quantization import (CalibrationDataReader, QuantFormat, QuantType,  # noqa: E402
-                                      quantize_dynamic, quantize_static)
-from onnxruntime.quantization.shape_inference import quant_pre_process  # noqa: E402
+from onnxruntime.quantization import QuantType, quantize_dynamic  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 SAMPLES = HERE.parents[3] / "samples"
-CALIBRATION_IMAGES = 300
 # lathe eval's default batch: DynamicQuantizeLinear's range is per batch, so batching changes outputs.
 BATCH = 64
 
@@ -54,14 +50,6 @@ def run(model_path, x, optimised=False):
     session = ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
     name = session.get_inputs()[0].name
     return np.concatenate([session.run(None, {name: x[i:i + BATCH]})[0] for i in range(0, len(x), BATCH)])
-
-
-class Images(CalibrationDataReader):
-    def __init__(self, x):
-        self.batches = iter([{"x": x[i:i + 50]} for i in range(0, len(x), 50)])
-
-    def get_next(self):
-        return next(self.batches, None)
 
 
 def finish(name, source, model_path, x, y, description):
@@ -98,23 +86,6 @@ def finish(name, source, model_path, x, y, description):
         f"Made by `make_models.py` in this folder; data: `samples/{source}/data.npz`.\n")
     print(f"{name}: top-1 {top1:.4f} (optimised ORT {top1_opt:.4f}, float {top1_float:.4f}), "
           f"max |optimised - reference| {diff:.3g}, agreement {agree:.4f}{spec_note}")
-
-
-def mobilenet_qdq(work):
-    data = np.load(SAMPLES / "mobilenet" / "data.npz")
-    x, y = data["x"].astype(np.float32), data["y"]
-    prepared = work / "prepared.onnx"
-    quant_pre_process(str(SAMPLES / "mobilenet" / "model.onnx"), str(prepared), skip_symbolic_shape=True)
-    out = work / "mobilenet_qdq.onnx"
-    quantize_static(str(prepared), str(out), Images(x[:CALIBRATION_IMAGES]), quant_format=QuantFormat.QDQ,
-                    per_channel=True, activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8)
-    finish("mobilenet_qdq", "mobilenet", out, x, y,
-           "`samples/mobilenet` quantized by onnxruntime's `quantize_static` in QDQ format: "
-           "`quant_pre_process` first (BatchNormalization folded into the convolutions), then per-channel "
-           "symmetric int8 weights and uint8 activations, MinMax-calibrated on the first "
-           f"{CALIBRATION_IMAGES} images of `data.npz` (the sample keeps no training images). Every weight is "
-           "an int8 initializer read through DequantizeLinear; biases are int32 behind DequantizeLinear; "
-           "activations pass through QuantizeLinear → DequantizeLinear pairs.")
 
 
 def digits_dynamic(work):
@@ -184,7 +155,6 @@ def digits_dynamic_int4():
 
 def main():
     with tempfile.TemporaryDirectory() as tmp:
-        mobilenet_qdq(Path(tmp))
         digits_dynamic(Path(tmp))
     digits_dynamic_int4()
 
