@@ -16,6 +16,13 @@
 # and that Ctrl-C, SIGTERM and a crash still give the terminal back. With two evaluation
 # sets (--data clean=… --data shifted=…) the status bar shows both, marks the worst with ▼,
 # and equals `lathe eval` of the same sets and exported configuration per set.
+# For every other metric the same round trip on a sample that scores by it: sigmoid_head
+# (SQNR, automatic), crnn (agree), heatmap and regressor (MSE, below 1 and above 10), and with
+# --metric heatmap (MAE) and sigmoid_head (cosine): after lowering the first layer to int4 the
+# status bar's final number must equal `lathe eval --config` of the exported file — its
+# metric.value in the status bar's format, written again here in Python — with the same metric
+# name and unit, the export must record it, and the header (read at 220 columns, as at 100
+# the sample paths leave no room) must name the metric with the same reason as eval.
 # Prints "N passed, M failed"; exits non-zero on any failure.
 set -u
 
@@ -46,6 +53,7 @@ cleanup() {
     tmux kill-session -t "$BASE_SESSION" 2>/dev/null
     tmux kill-session -t "$BASE_SESSION-config" 2>/dev/null
     tmux kill-session -t "$BASE_SESSION-sets" 2>/dev/null
+    tmux kill-session -t "$BASE_SESSION-metric" 2>/dev/null
     tmux kill-session -t "$BASE_SESSION-sigterm" 2>/dev/null
     tmux kill-session -t "$BASE_SESSION-crash" 2>/dev/null
     tmux kill-session -t "$BASE_SESSION-qdq" 2>/dev/null
@@ -353,6 +361,173 @@ fi
 tmux send-keys -t "$SESSION" C-c
 wait_until "lathe to exit" test -s "$WORK/exit" >/dev/null
 tmux kill-session -t "$SESSION" 2>/dev/null
+
+# --- every other metric -------------------------------------------------------------------
+# Samples whose automatic metric is not top-1 (and mae and cosine, which are never automatic,
+# asked for with --metric): the status bar's number after an edit must be, character for
+# character, `lathe eval --config` of the export's metric.value in the status bar's own format,
+# and the header must name the metric with eval's reason.
+
+# Format.metric (Sources/LatheUI/App/Format.swift) written again in Python, from the JSON
+# `metric` object: prints name, unit, the value as the status bar would show it, and the reason,
+# one a line. Written independently so that a wrong formatter in the explorer fails the test.
+read -r -d '' FORMAT_METRIC_PY <<'EOF'
+import json, sys
+def number(v):  # Format.number: 4 significant digits, %.2e outside [1e-3, 1e4)
+    if v == 0:
+        return "0"
+    return "%.2e" % v if abs(v) >= 1e4 or abs(v) < 1e-3 else "%.4g" % v
+def shown(name, v):
+    if v is None:
+        return "null"  # JSON writes non-finite values as null; after an edit none should be
+    if name in ("top1", "agree"):
+        return "%.1f%%" % (v * 100)
+    if name == "sqnr":
+        return "%.1f dB" % v
+    if name == "cosine":
+        return "%.5f" % v
+    if name in ("mse", "mae"):
+        return number(v)
+    return "unknown metric " + name
+m = json.load(sys.stdin)["metric"]
+print(m["name"]); print(m["unit"]); print(shown(m["name"], m["value"])); print(m["reason"])
+EOF
+
+# The status bar label and `lathe eval`'s unit for each metric (ScoreMetric.label, .unit), and
+# the key of the export's "# measured:" comment (ScoreMetric.reportKey).
+metric_label() {
+    case $1 in top1) echo top-1 ;; agree) echo agree ;; sqnr) echo SQNR ;; cosine) echo cosine ;;
+        mse) echo MSE ;; mae) echo MAE ;; esac
+}
+metric_unit() {
+    case $1 in top1 | agree) echo fraction ;; sqnr) echo dB ;; *) echo "" ;; esac
+}
+metric_key() {
+    case $1 in agree) echo agreement ;; sqnr) echo sqnr_db ;; *) echo "$1" ;; esac
+}
+
+# The value after the label ("30.6 dB", "99.6%", "0.02268", "…" while pending); the spinner
+# or a blank comes first.
+metric_value_of() { sed -nE "s/^ *[^ ]* +$LABEL ([^ ]+( dB)?).*/\1/p" <<<"$1"; }
+# A final number: a value, no streaming "eval done/total", and (except SQNR, which is itself the
+# comparison with fp32 and has no change) the final "Δ… vs fp32".
+final_metric_shown() {
+    local line value
+    line=$(status_line)
+    value=$(metric_value_of "$line")
+    [ -n "$value" ] && [[ $value != "…"* ]] && [[ ! $line =~ eval\ [0-9]+/ ]] \
+        && { [ "$LABEL" = SQNR ] || [[ $line == *"vs fp32"* ]]; }
+}
+# The header is cut from its end (the metric's reason goes first), and at WIDTH columns the
+# sample paths leave no room for it; it is read at HEADER_WIDTH.
+HEADER_WIDTH=220
+header_reason_of() { sed -nE "s/.*  $LABEL: (.*[^ ]) +engine: .*/\1/p" <<<"$1"; }
+
+# metric_case SAMPLE METRIC [EXPLORER/EVAL OPTIONS...]
+metric_case() {
+    local sample=$1 want=$2
+    shift 2
+    local model=$ROOT/samples/$sample/model.onnx data=$ROOT/samples/$sample/data.npz
+    local tag="$sample ($want)" exported=$WORK/$sample-$want.yaml
+    local header="" reason_shown="" first_layer="" before_size="" shown="" line code
+    LABEL=$(metric_label "$want")
+    SESSION=$BASE_SESSION-metric
+    rm -f "$WORK/exit"
+    tmux new-session -d -s "$SESSION" -x $WIDTH -y $HEIGHT -c "$WORK" \
+        "env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BIN' '$model' --data '$data' $*; echo \"EXIT=\$?\" > '$WORK/exit'; echo LATHE-EXITED; sleep 600"
+    if wait_until "$tag: the first final $LABEL" final_metric_shown; then
+        pass "$tag: opens and shows a final $LABEL $(metric_value_of "$(status_line)")"
+    else
+        fail "$tag: no final $LABEL in the status bar"
+        tmux kill-session -t "$SESSION" 2>/dev/null
+        return
+    fi
+
+    # The first (selected) layer, six steps down the ladder as for mobilenet: fp16, 8, 7, 6, 5, 4.
+    # Waiting for int4 in its row as well as a new size makes sure the final number is the
+    # 4-bit plan's, not one of the steps on the way.
+    first_layer=$(screen | sed -n 4p | awk '{print $1}')
+    before_size=$(size_of "$(status_line)")
+    tmux send-keys -t "$SESSION" h h h h h h
+    edited_final() {
+        final_metric_shown && [ "$(size_of "$(status_line)")" != "$before_size" ] \
+            && screen | grep -E "^ *$first_layer +" | grep -q "int4"
+    }
+    if [ -n "$first_layer" ] && wait_until "$tag: a final $LABEL with $first_layer at int4" edited_final; then
+        line=$(status_line)
+        shown=$(metric_value_of "$line")
+        pass "$tag: $first_layer at int4: $LABEL $shown, $(size_of "$line") (was $before_size)"
+    else
+        fail "$tag: no new final $LABEL after lowering the first layer ('$first_layer') to int4"
+    fi
+
+    tmux send-keys -t "$SESSION" e
+    if wait_until "$tag: the export prompt" screen_has "Export configuration to: $sample.lathe.yaml"; then
+        pass "$tag: e opens the export prompt with $sample.lathe.yaml"
+    else
+        fail "$tag: no export prompt prefilled with $sample.lathe.yaml"
+    fi
+    tmux send-keys -t "$SESSION" C-u
+    tmux send-keys -t "$SESSION" -l "$exported"
+    tmux send-keys -t "$SESSION" Enter
+    if wait_until "$tag: the export message" screen_has "exported the configuration to $exported" \
+        && grep -q "$first_layer.*bits: 4" "$exported" \
+        && grep -q "^# measured: $(metric_key "$want") " "$exported"; then
+        pass "$tag: exported the 4-bit layer with the measured $(metric_key "$want")"
+    else
+        fail "$tag: unexpected export: $(cat "$exported" 2>/dev/null)"
+    fi
+
+    # The same options for eval as for the explorer (--metric for the ones never chosen automatically).
+    local eval_lines=()
+    mapfile -t eval_lines < <("$BIN" eval "$model" --data "$data" "$@" --config "$exported" --json \
+        2>"$WORK/eval-$sample-$want.err" | python3 -c "$FORMAT_METRIC_PY" 2>/dev/null)
+    local ename=${eval_lines[0]-} eunit=${eval_lines[1]-} evalue=${eval_lines[2]-} ereason=${eval_lines[3]-}
+    if [ "$ename" = "$want" ] && [ "${#eval_lines[@]}" -eq 4 ] && [ "$eunit" = "$(metric_unit "$want")" ]; then
+        pass "$tag: lathe eval scores it by $ename (unit '$eunit')"
+    else
+        fail "$tag: lathe eval's metric is '$ename' unit '$eunit' (want $want, '$(metric_unit "$want")'): $(head -c 300 "$WORK/eval-$sample-$want.err")"
+    fi
+    if [ -n "$shown" ] && [ "$evalue" = "$shown" ]; then
+        pass "$tag: lathe eval --config of the export: $LABEL $evalue = the status bar's $shown"
+    else
+        fail "$tag: lathe eval --config gave $LABEL '$evalue', the status bar '$shown'"
+    fi
+
+    # Last, as resizing redraws the screen: the header, wide enough for the whole reason.
+    tmux resize-window -t "$SESSION" -x $HEADER_WIDTH -y $HEIGHT
+    header_names_metric() {
+        header=$(screen | sed -n 1p)
+        reason_shown=$(header_reason_of "$header")
+        [ -n "$reason_shown" ] && [[ $reason_shown != *"…" ]]
+    }
+    wait_until "$tag: the header at $HEADER_WIDTH columns to name $LABEL and why" header_names_metric >/dev/null
+    if [ -n "$ereason" ] && [ "$reason_shown" = "$ereason" ]; then
+        pass "$tag: the header names $LABEL and why, as lathe eval: $reason_shown"
+    else
+        fail "$tag: header reason '$reason_shown' (header: $header), lathe eval's '$ereason'"
+    fi
+
+    tmux send-keys -t "$SESSION" q
+    sleep 0.5
+    if screen_has "Quit anyway?"; then tmux send-keys -t "$SESSION" y; fi
+    if wait_until "$tag: lathe to exit" test -s "$WORK/exit"; then
+        code=$(sed -n 's/^EXIT=//p' "$WORK/exit")
+        if [ "$code" = "0" ]; then pass "$tag: q quits with exit status 0"; else fail "$tag: exit status $code after q"; fi
+    else
+        fail "$tag: lathe did not exit after q"
+    fi
+    tmux kill-session -t "$SESSION" 2>/dev/null
+}
+# Automatic: one-unit sigmoid head → sqnr; sequence [N, T, C] with digit-string labels → agree;
+# float labels shaped like the output → mse, small (%.4g) and above 10 (two decimals).
+metric_case sigmoid_head sqnr
+metric_case crnn agree
+metric_case heatmap mse
+metric_case regressor mse
+# Never automatic: asked for.
+metric_case heatmap mae --metric mae
+metric_case sigmoid_head cosine --metric cosine
 
 # --- SIGTERM and a crash -----------------------------------------------------------------
 # kill_and_check NAME SIGNAL EXPECTED_STATUS [ENV=VALUE...]: opens bare lathe, sends the
