@@ -23,6 +23,9 @@
 # metric.value in the status bar's format, written again here in Python — with the same metric
 # name and unit, the export must record it, and the header (read at 220 columns, as at 100
 # the sample paths leave no room) must name the metric with the same reason as eval.
+# Every sample folder then opens in the explorer, reaches a final number and quits with 0; in
+# crnn, kws and stateful the LSTM, GRU and RNN weights are table rows whose histogram the
+# detail pane draws and whose sensitivity a sweep (s) fills.
 # Prints "N passed, M failed"; exits non-zero on any failure.
 set -u
 
@@ -54,6 +57,7 @@ cleanup() {
     tmux kill-session -t "$BASE_SESSION-config" 2>/dev/null
     tmux kill-session -t "$BASE_SESSION-sets" 2>/dev/null
     tmux kill-session -t "$BASE_SESSION-metric" 2>/dev/null
+    tmux kill-session -t "$BASE_SESSION-samples" 2>/dev/null
     tmux kill-session -t "$BASE_SESSION-sigterm" 2>/dev/null
     tmux kill-session -t "$BASE_SESSION-crash" 2>/dev/null
     tmux kill-session -t "$BASE_SESSION-qdq" 2>/dev/null
@@ -528,6 +532,81 @@ metric_case regressor mse
 # Never automatic: asked for.
 metric_case heatmap mae --metric mae
 metric_case sigmoid_head cosine --metric cosine
+
+# --- every sample opens; recurrent layers are listed, with histograms and sensitivity --------
+# Each sample folder's model and data open in the explorer and reach a final number; in the
+# recurrent samples (crnn: LSTM, kws: GRU, stateful: RNN) the W and R weights are rows of the
+# layer table, the detail pane draws the selected one's histogram, and a sweep (s) fills its
+# sensitivity.
+SESSION=$BASE_SESSION-samples
+# Any metric's final number: a value, then "vs fp32" (or an SQNR, which shows no change), no "eval N/M".
+any_final_shown() {
+    local line
+    line=$(status_line)
+    [[ ! $line =~ eval\ [0-9]+/ ]] && [[ $line == *"size "* ]] \
+        && { [[ $line == *"vs fp32"* ]] || [[ $line =~ SQNR\ [-0-9.∞]+\ dB ]]; }
+}
+open_sample() {
+    rm -f "$WORK/exit"
+    tmux kill-session -t "$SESSION" 2>/dev/null
+    tmux new-session -d -s "$SESSION" -x 160 -y $HEIGHT -c "$WORK" \
+        "env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BIN' '$1/model.onnx' --data '$1/data.npz' 2>'$WORK/sample.err'; echo \"EXIT=\$?\" > '$WORK/exit'; sleep 600"
+}
+quit_sample() {
+    tmux send-keys -t "$SESSION" q
+    sleep 0.3
+    if screen_has "Quit anyway?"; then tmux send-keys -t "$SESSION" y; fi
+    wait_until "$1: lathe to exit" test -s "$WORK/exit" >/dev/null
+    local code
+    code=$(sed -n 's/^EXIT=//p' "$WORK/exit" 2>/dev/null)
+    tmux kill-session -t "$SESSION" 2>/dev/null
+    [ "$code" = "0" ]
+}
+for folder in "$ROOT"/samples/*/; do
+    sample=$(basename "$folder")
+    [ -f "$folder/model.onnx" ] && [ -f "$folder/data.npz" ] || continue
+    open_sample "$folder"
+    if wait_until "$sample: a final number" any_final_shown; then
+        opened="a final $(status_line | sed -E 's/^ +//; s/ {2,}.*//')"
+    else
+        opened=""
+    fi
+    recurrent=$(screen | grep -oE "^  [^ │]+ +(LSTM|GRU|RNN) " | head -1)
+    if [ -n "$recurrent" ]; then
+        name=$(awk '{print $1}' <<<"$recurrent")
+        op=$(awk '{print $2}' <<<"$recurrent")
+        # Rows start on screen line 4; move the selection down to the first recurrent row.
+        row=$(screen | grep -nE "^  $name +$op " | head -1 | cut -d: -f1)
+        for ((i = 4; i < row; i++)); do tmux send-keys -t "$SESSION" Down; done
+        histogram_shown() {
+            screen | grep -qE "│─ $name ─" && screen | grep -qE "│ $op [0-9×]+ • " \
+                && screen | grep -qE "│ -?[0-9.]+ ─+ -?[0-9.]+"
+        }
+        if wait_until "$sample: the detail pane on $name" histogram_shown; then
+            pass "$sample: $op layer $name is listed, and the detail pane draws its histogram"
+        else
+            fail "$sample: no detail pane with a histogram for $op layer $name"
+        fi
+        tmux send-keys -t "$SESSION" s
+        # Finished, and the row's sensitivity column holds a number (before the size): not "-" or "…".
+        swept() {
+            screen_has "sensitivity sweep finished" \
+                && screen | grep -E "^  $name +$op " | grep -qE "fp32 +([^ ]+ +)?-?[0-9.]+ +[0-9.]+ [KMG]?B"
+        }
+        if wait_until "$sample: the sweep to score $name" swept; then
+            pass "$sample: the sweep scores $name ($(screen | grep -E "^  $name +$op " | sed -E 's/ +/ /g; s/│.*//'))"
+        else
+            fail "$sample: the sweep left $name without a sensitivity"
+        fi
+    fi
+    if [ -n "$opened" ] && quit_sample "$sample"; then
+        pass "$sample: opens in the explorer ($opened) and quits with status 0"
+    else
+        fail "$sample: did not open and quit cleanly ($(head -c 300 "$WORK/sample.err" 2>/dev/null))"
+        tmux kill-session -t "$SESSION" 2>/dev/null
+    fi
+done
+SESSION=$BASE_SESSION
 
 # --- SIGTERM and a crash -----------------------------------------------------------------
 # kill_and_check NAME SIGNAL EXPECTED_STATUS [ENV=VALUE...]: opens bare lathe, sends the
