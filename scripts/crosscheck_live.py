@@ -12,6 +12,10 @@ run by onnxruntime):
     and within one sample of lathe's own measurement;
   * when `lathe eval` accepts --config, it reports exactly the search's top-1
     for the written configuration.
+On a dense model (samples/heatmap, a [N, 1, H, W] map, first 256 samples), `lathe
+sensitivity --metric sqnr --bits 2,4` gives for every layer the SQNR numpy computes on
+onnxruntime's outputs with only that layer quantized (within 0.05 dB), and ranks the
+layers (by its score) in the order of their measured SQNR drop at 2 bits.
 
 One line per check (PASS / FAIL / SKIP), then `N passed, M failed`; exit 1 on
 any failure. Results go to a private XDG cache so nothing of the user's is read.
@@ -119,6 +123,39 @@ def parse_settings(text):
     return settings
 
 
+def check_dense_sweep(report, binary, tmp, env):
+    """The sweep of a dense model, scored by SQNR, against numpy on onnxruntime outputs."""
+    import crosscheck_metrics as cm
+    ref = cm.prepare(ROOT / "samples" / "heatmap", tmp)
+    base = ref.outputs["none"]
+    layers = ref.deployed.layers
+    weights = {layer["name"]: ref.deployed.tensors[layer["name"]].astype(np.float32) for layer in layers}
+    names = [layer["name"] for layer in layers]
+    sweep = json.loads(lathe(binary, "sensitivity", ref.model, "--data", ref.data, "--metric", "sqnr",
+                             "--bits", "2,4", "--json", env=env))
+    measured = {}
+    for entry in sweep["layers"]:
+        for bits, value in entry["bits"].items():
+            plan = cr.resolve_plan(names, {"layers": {entry["name"]: {"bits": int(bits)}}})
+            compressed = cr.compress_model(weights, layers, plan)
+            model = onnx.ModelProto()
+            model.CopyFrom(ref.deployed.runnable)
+            for tensor in model.graph.initializer:
+                if tensor.name in compressed:
+                    tensor.CopyFrom(numpy_helper.from_array(compressed[tensor.name].astype(np.float32), tensor.name))
+            out = ce.ort_outputs(model.SerializeToString(), ref.feeds, [ref.output])[ref.output]
+            want = cm.sqnr_db(out.astype(np.float32), base)
+            if bits == "2":
+                measured[entry["name"]] = want
+            ok = value is not None and abs(value - want) <= cm.SQNR_TOLERANCE_DB
+            report.check(ok, f"heatmap sweep {entry['name']} bits {bits} (SQNR)",
+                         f"lathe {value if value is None else f'{value:.3f}'} dB, numpy {want:.3f} dB")
+    by_score = [e["name"] for e in sorted(sweep["layers"], key=lambda e: -(e["score"] or 0))]
+    by_drop = sorted(measured, key=lambda name: measured[name])
+    report.check(by_score == by_drop, "heatmap sweep ranks layers by their measured SQNR drop at 2 bits",
+                 f"lathe {by_score}, numpy {[f'{n} {measured[n]:.2f} dB' for n in by_drop]}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lathe", required=True, help="path to the lathe binary")
@@ -157,6 +194,8 @@ def main():
         report.check(ort_top1 >= fp32_ort - 0.01 - 1e-12, "search top-1 within 1 point of fp32 (onnxruntime)",
                      f"{ort_top1:.4f} vs fp32 {fp32_ort:.4f}")
         report.check(out.exists() and "measured:" in out.read_text(), "search wrote the config with measured numbers")
+
+        check_dense_sweep(report, args.lathe, tmp, env)
 
         help_text = subprocess.run([str(args.lathe), "eval", "--help"], capture_output=True, text=True).stdout
         if "--config" in help_text:
