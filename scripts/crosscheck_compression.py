@@ -44,7 +44,7 @@ from onnx import helper, numpy_helper
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compression_reference as ref  # noqa: E402
 import deployed_model  # noqa: E402
-from crosscheck_engine import Report, lathe_binary, ort_session, run, short  # noqa: E402
+from crosscheck_engine import Report, lathe_from_args, ort_session, run, short  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -455,9 +455,7 @@ def main():
     parser.add_argument("--only", default="", help="run only samples whose name contains this text")
     parser.add_argument("--table", action="store_true", help="end with a table of top-1 and ratios per config")
     args = parser.parse_args()
-    lathe = lathe_binary(args.lathe)
-    if lathe is None:
-        return 2
+    lathe = lathe_from_args(parser, args)
     report, table = Report(), []
     with tempfile.TemporaryDirectory(prefix="lathe-compression-") as tmp:
         for sample in ("lenet5", "mobilenet", "digits_mlp"):

@@ -462,6 +462,19 @@ def lathe_binary(path):
     return lathe.resolve()
 
 
+def lathe_from_args(parser, args):
+    """The binary `--lathe` names; None with `--reference-only` (when the script has it). A missing
+    `--lathe` is a usage error; a path that is no executable exits 2 after saying why."""
+    if getattr(args, "reference_only", False):
+        return None
+    if not args.lathe:
+        parser.error("--lathe PATH is required (or --reference-only)")
+    lathe = lathe_binary(args.lathe)
+    if lathe is None:
+        sys.exit(2)
+    return lathe
+
+
 def top1(scores, labels):
     scores = np.asarray(scores)
     return float((scores.reshape(len(scores), -1).argmax(1) == labels).mean())
@@ -904,13 +917,7 @@ def main():
     parser.add_argument("--only", default="", help="run only targets whose name contains this text")
     args = parser.parse_args()
     report = Report()
-    lathe = None
-    if not args.reference_only:
-        if not args.lathe:
-            parser.error("--lathe PATH is required (or --reference-only)")
-        lathe = lathe_binary(args.lathe)
-        if lathe is None:
-            return 2
+    lathe = lathe_from_args(parser, args)
     with tempfile.TemporaryDirectory(prefix="lathe-crosscheck-") as tmp:
         for target in sample_targets() + export_targets():
             if args.only in target.name:

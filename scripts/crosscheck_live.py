@@ -128,23 +128,13 @@ def check_dense_sweep(report, binary, tmp, env):
     import crosscheck_metrics as cm
     ref = cm.prepare(ROOT / "samples" / "heatmap", tmp)
     base = ref.outputs["none"]
-    layers = ref.deployed.layers
-    weights = {layer["name"]: ref.deployed.tensors[layer["name"]].astype(np.float32) for layer in layers}
-    names = [layer["name"] for layer in layers]
     sweep = json.loads(lathe(binary, "sensitivity", ref.model, "--data", ref.data, "--metric", "sqnr",
                              "--bits", "2,4", "--json", env=env))
     measured = {}
     for entry in sweep["layers"]:
         for bits, value in entry["bits"].items():
-            plan = cr.resolve_plan(names, {"layers": {entry["name"]: {"bits": int(bits)}}})
-            compressed = cr.compress_model(weights, layers, plan)
-            model = onnx.ModelProto()
-            model.CopyFrom(ref.deployed.runnable)
-            for tensor in model.graph.initializer:
-                if tensor.name in compressed:
-                    tensor.CopyFrom(numpy_helper.from_array(compressed[tensor.name].astype(np.float32), tensor.name))
-            out = ce.ort_outputs(model.SerializeToString(), ref.feeds, [ref.output])[ref.output]
-            want = cm.sqnr_db(out.astype(np.float32), base)
+            out = cm.compressed_output(ref, config={"layers": {entry["name"]: {"bits": int(bits)}}})
+            want = cm.sqnr_db(out, base)
             if bits == "2":
                 measured[entry["name"]] = want
             ok = value is not None and abs(value - want) <= cm.SQNR_TOLERANCE_DB

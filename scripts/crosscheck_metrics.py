@@ -87,8 +87,8 @@ from onnx import numpy_helper
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compression_reference as cref  # noqa: E402
 import deployed_model  # noqa: E402
-from crosscheck_engine import (Report, first_rows, lathe_binary, load_npz, model_feeds, ort_outputs, rows,  # noqa: E402
-                               parse_json, run, shared_inputs, short)
+from crosscheck_engine import (Report, first_rows, lathe_from_args, load_npz, model_feeds,  # noqa: E402
+                               ort_outputs, parse_json, rows, run, shared_inputs, short)
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = ROOT / "samples"
@@ -334,6 +334,8 @@ class SampleReference:
     # onnxruntime's own float spread on this model (with vs without graph optimisations), when measured:
     # a model that amplifies rounding may differ from its BatchNorm-folded copy by as much.
     ort_spread: float = 0.0
+    # onnxruntime on model.onnx itself, in the model's layout (its output batch axis where the model has it).
+    model_output: object = None
 
     @property
     def positions(self):
@@ -381,15 +383,17 @@ def prepare(folder, tmp):
                           shape=first.shape, y=y, fixed_batch=fixed_batch(proto, feeds), deployed=deployed,
                           feeds=feeds)
     ref.runnable_delta = float(np.max(np.abs(base.astype(np.float64) - probe))) if base.size else 0.0
+    ref.model_output = probe
     ref.outputs["none"] = first
     return ref
 
 
-def compressed_output(ref, bits):
-    """onnxruntime on the deployed model with every weight layer quantized to `bits` (numpy)."""
+def compressed_output(ref, bits=None, config=None):
+    """onnxruntime on the deployed model with every weight layer quantized to `bits` (numpy), or compressed
+    as the configuration dict `config` says (batch-first)."""
     layers = ref.deployed.layers
     weights = {layer["name"]: ref.deployed.tensors[layer["name"]].astype(np.float32) for layer in layers}
-    plan = cref.resolve_plan([layer["name"] for layer in layers], {"defaults": {"bits": bits}})
+    plan = cref.resolve_plan([layer["name"] for layer in layers], config or {"defaults": {"bits": bits}})
     compressed = cref.compress_model(weights, layers, plan)
     model = onnx.ModelProto()
     model.CopyFrom(ref.deployed.runnable)
@@ -971,13 +975,7 @@ def main():
     if args.self_test:
         self_test(report)
         return report.finish()
-    lathe = None
-    if not args.reference_only:
-        if not args.lathe:
-            parser.error("--lathe PATH is required (or --reference-only)")
-        lathe = lathe_binary(args.lathe)
-        if lathe is None:
-            return 2
+    lathe = lathe_from_args(parser, args)
     refs = []
     with tempfile.TemporaryDirectory(prefix="lathe-metrics-") as tmp:
         for folder in sample_folders(args.samples):

@@ -48,7 +48,6 @@ need PyPI, like the virtualenv does).
 """
 
 import argparse
-import json
 import subprocess
 import sys
 import tempfile
@@ -62,7 +61,7 @@ import onnx
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import crosscheck_metrics as metrics  # noqa: E402
 import thirdparty_inputs as inputs  # noqa: E402
-from crosscheck_engine import Report, lathe_binary, ort_session, parse_json, run, short  # noqa: E402
+from crosscheck_engine import Report, lathe_from_args, ort_session, parse_json, run, short  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 CACHE = ROOT / ".cache" / "thirdparty"
@@ -281,11 +280,11 @@ def materialise(report):
 
 
 # --------------------------------------------------------------------------- checks
-def check_opens_and_matches(report, lathe, name, folder, tmp, axis):
-    """Default options: the first output of `lathe eval` equals onnxruntime's default session (fixed
-    batches run in chunks joined on the output's batch `axis`)."""
+def check_opens_and_matches(report, lathe, name, folder, tmp, ref):
+    """Default options: the first output of `lathe eval` equals onnxruntime's on model.onnx (`ref`, from
+    crosscheck_metrics.prepare: fixed batches run in chunks joined on the output's batch axis)."""
     saved = Path(tmp) / f"{name}_outputs.npy"
-    code, out, err = run([lathe, "eval", folder / "model.onnx", "--data", folder / "data.npz", "--json",
+    code, out, err = run([lathe, "eval", ref.model, "--data", ref.data, "--json",
                           "--save-outputs", saved])
     if code != 0:
         return report.fail(f"{name} opens with default options", f"exit {code}: {short(err or out)}")
@@ -293,15 +292,10 @@ def check_opens_and_matches(report, lathe, name, folder, tmp, axis):
     if problem:
         return report.fail(f"{name} opens with default options", problem)
     proto = onnx.load(str(folder / "model.onnx"), load_external_data=False)
-    with np.load(folder / "data.npz") as f:
-        data = {k: f[k] for k in f.files}
-    feeds, missing = metrics.model_feeds(proto, {k: v for k, v in data.items() if k != "y"})
-    if missing:
-        return report.fail(f"{name} reference", f"no data for inputs {missing}")
-    output = proto.graph.output[0].name
+    feeds, output, axis = ref.feeds, ref.output, ref.batch_axis
     # The reference: onnxruntime's default session, or for a quantized model the literal QDQ semantics
     # (optimisations off; crosscheck_engine.ort_session). Its spread: optimisations on vs off.
-    want = next(iter(metrics.ort_outputs(folder / "model.onnx", feeds, [output], batch_axis=axis).values()))
+    want = ref.model_output
     quantum = output_quantum(proto)
     # A float model's reference is the optimised session already.
     optimised = want if quantum is None else ort_first_output(folder / "model.onnx", feeds, output, optimised=True,
@@ -410,9 +404,7 @@ def main():
     parser.add_argument("--table", action="store_true", help="end with the table of reference values")
     args = parser.parse_args()
     report = Report()
-    lathe = lathe_binary(args.lathe)
-    if lathe is None:
-        return 2
+    lathe = lathe_from_args(parser, args)
     folders = materialise(report)
     entries = {entry.name: entry for entry in THIRD_PARTY}
     source = entries[QDQ_SOURCE]
@@ -428,7 +420,7 @@ def main():
                     continue
                 # The reference of the score checks, with the output's batch axis.
                 ref = metrics.prepare(folder, tmp)
-                spread = check_opens_and_matches(report, lathe, name, folder, tmp, ref.batch_axis)
+                spread = check_opens_and_matches(report, lathe, name, folder, tmp, ref)
                 check_inspect(report, lathe, name, folder, expect_layers=entries[name].scored)
                 if not entries[name].scored:
                     continue
