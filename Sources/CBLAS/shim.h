@@ -11,4 +11,9 @@
 void dgesdd_(const char *jobz, const int *m, const int *n, double *a, const int *lda,
              double *s, double *u, const int *ldu, double *vt, const int *ldvt,
              double *work, const int *lwork, int *iwork, int *info, size_t jobz_len);
+
+// Cholesky factorisation and the inverse from it (symmetric positive definite,
+// column-major), for GPTQ's inverse Hessian. The trailing length is `uplo`'s.
+void dpotrf_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t uplo_len);
+void dpotri_(const char *uplo, const int *n, double *a, const int *lda, int *info, size_t uplo_len);
 #endif

@@ -97,10 +97,20 @@ extension LayerSettings {
                 return ("clusters", "do not apply to \(layer.name), an integer \(layer.op.rawValue) weight: "
                     + "the centroids are not whole numbers, which the integer kernel needs")
             }
+            if grid != .uniform {
+                return ("grid", "\(grid.rawValue) does not apply to \(layer.name), an integer \(layer.op.rawValue) weight: "
+                    + "its levels are not whole numbers, which the integer kernel needs")
+            }
             if activationBits != nil {
                 return ("abits", "does not apply to \(layer.name), an integer \(layer.op.rawValue) weight: "
                     + "its input is an integer tensor already")
             }
+        }
+        if needsCalibration, let reason = LayerInputStatistics.unsupportedReason(layer) {
+            return (isUniformlyQuantized && method == .gptq ? "method" : "bias_correction", calibrationUse + " " + reason)
+        }
+        if biasCorrection && changesWeights && layer.biasName == nil {
+            return ("bias_correction", "\(layer.name) has no bias to correct (its \(layer.op.rawValue) node adds none)")
         }
         if activationBits != nil, layer.isRecurrence {
             return ("abits", "does not apply to \(layer.name), the recurrence weight R of a \(layer.op.rawValue): "

@@ -9,13 +9,21 @@ import Foundation
 /// groups) are compressed in parallel.
 public enum Compressor {
     /// Replacement tensors for every layer whose weights the plan changes.
-    /// - Parameter cache: reuse results computed earlier for the same tensor and settings.
+    /// Replacement tensors for every layer whose weights the plan changes, and the corrected
+    /// biases of layers with `bias_correction`.
+    /// - Parameter cache: reuse results computed earlier for the same tensor and settings (and calibration).
+    /// - Parameter calibration: input statistics of the layers whose settings need them (`needsCalibration`).
     public static func compress(weights: [String: Tensor], layers: [WeightLayer], plan: CompressionPlan,
-                                cache: CompressedWeightCache? = nil) throws -> [String: Tensor] {
+                                cache: CompressedWeightCache? = nil,
+                                calibration: [String: LayerInputStatistics] = [:]) throws -> [String: Tensor] {
         try plan.validate(layers: layers)
         let changed = layers.filter { plan.settings(for: $0.name).changesWeights }
         for layer in changed where weights[layer.name]?.isFloat != true {
             throw LatheError.badInput("layer \(layer.name): no floating-point weight tensor of that name")
+        }
+        for layer in changed where plan.settings(for: layer.name).needsCalibration && calibration[layer.name] == nil {
+            throw LatheError.badInput("layer \(layer.name): \(plan.settings(for: layer.name).calibrationUse) "
+                + "needs calibration data (an evaluation set)")
         }
         // Units of work: a single layer, or all layers of one share group.
         var units: [[WeightLayer]] = []
@@ -44,7 +52,7 @@ public enum Compressor {
                 if let cached = cache?.value(for: key) {
                     tensors = cached
                 } else {
-                    tensors = try compressUnit(unit, weights: weights, plan: plan)
+                    tensors = try compressUnit(unit, weights: weights, plan: plan, calibration: calibration)
                     cache?.store(tensors, for: key)
                 }
                 results.withLock { $0[index] = .success(tensors) }
@@ -57,11 +65,19 @@ public enum Compressor {
             guard let result else { throw LatheError.internalFailure("compression unit produced no result") }
             for (name, tensor) in try result.get() { output[name] = tensor }
         }
+        for layer in changed where plan.settings(for: layer.name).biasCorrection {
+            guard let biasName = layer.biasName, let bias = weights[biasName], let original = weights[layer.name],
+                  let compressed = output[layer.name], let statistics = calibration[layer.name] else { continue }
+            output[biasName] = try BiasCorrection.corrected(bias: bias, original: original, compressed: compressed,
+                                                            layer: layer, statistics: statistics)
+        }
         return output
     }
 
     /// One layer's compressed weight, with its own codebook when shared (`shareGroup` is not consulted).
-    public static func compress(_ weight: Tensor, layer: WeightLayer, settings: LayerSettings) throws -> Tensor {
+    /// - Parameter statistics: the layer's input statistics, needed by `method: gptq`.
+    public static func compress(_ weight: Tensor, layer: WeightLayer, settings: LayerSettings,
+                                statistics: LayerInputStatistics? = nil) throws -> Tensor {
         if let problem = settings.problem(for: layer) {
             throw LatheError.badInput("\(layer.name): \(problem.key): \(problem.message)")
         }
@@ -72,16 +88,24 @@ public enum Compressor {
                                                   clusters: clusters)
             values = WeightSharing.apply(codebook, to: values, keep: prepared.keep)
         }
+        if settings.isUniformlyQuantized && settings.method == .gptq && !prepared.encoded {
+            guard let statistics else {
+                throw LatheError.badInput("layer \(layer.name): method gptq needs calibration data (an evaluation set)")
+            }
+            return try HessianRounding.quantize(prepared, weight: weight, layer: layer, settings: settings,
+                                                statistics: statistics)
+        }
         return finish(values, prepared: prepared, weight: weight, layer: layer, settings: settings)
     }
 
     /// A layer or a whole share group.
-    static func compressUnit(_ unit: [WeightLayer], weights: [String: Tensor],
-                             plan: CompressionPlan) throws -> [String: Tensor] {
+    static func compressUnit(_ unit: [WeightLayer], weights: [String: Tensor], plan: CompressionPlan,
+                             calibration: [String: LayerInputStatistics] = [:]) throws -> [String: Tensor] {
         guard unit.count > 1 || plan.settings(for: unit[0].name).shareGroup != nil else {
             let layer = unit[0]
             guard let weight = weights[layer.name] else { return [:] }
-            return [layer.name: try compress(weight, layer: layer, settings: plan.settings(for: layer.name))]
+            return [layer.name: try compress(weight, layer: layer, settings: plan.settings(for: layer.name),
+                                             statistics: calibration[layer.name])]
         }
         // Share group: one codebook fitted on the pooled non-zero surviving weights of every member.
         var prepared: [(layer: WeightLayer, weight: Tensor, state: Prepared)] = []

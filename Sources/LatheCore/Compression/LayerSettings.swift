@@ -50,6 +50,25 @@ public enum RangeMethod: String, Sendable, Hashable, CaseIterable {
     case percentile
 }
 
+/// The levels integer quantization rounds to (config key `grid`).
+public enum WeightGrid: String, Sendable, Hashable, CaseIterable {
+    /// Evenly spaced levels (`QuantizationGrid`), chosen by scheme and range.
+    case uniform
+    /// NormalFloat4: 16 normal-quantile levels in [-1, 1] times the block's absmax (4 bits only).
+    case nf4
+    /// Zero and ±2^-k times the block's absmax, k = 0 … 2^(b-1) - 2 (2–8 bits).
+    case pow2
+}
+
+/// How quantized values are chosen on the grid (config key `method`).
+public enum RoundingMethod: String, Sendable, Hashable, CaseIterable {
+    /// Round every weight to its nearest level independently.
+    case rtn
+    /// GPTQ: round column by column, spreading each rounding error over the columns not yet
+    /// rounded through the inverse Hessian of the layer's calibration inputs (DESIGN.md).
+    case gptq
+}
+
 /// Pruning structure (config key `structure`).
 public enum PruneStructure: String, Sendable, Hashable, CaseIterable {
     /// The floor(p·n) smallest |w| of the layer.
@@ -85,6 +104,12 @@ public struct LayerSettings: Sendable, Hashable {
     public var rank: Double?
     /// Activation bits of the layer's input (1–16); nil keeps float.
     public var activationBits: Int?
+    /// The levels integer quantization rounds to.
+    public var grid: WeightGrid = .uniform
+    /// Nearest level per weight, or GPTQ's error-compensating order.
+    public var method: RoundingMethod = .rtn
+    /// Whether the bias absorbs the mean output error the compressed weights cause on calibration data.
+    public var biasCorrection: Bool = false
 
     public static let defaultPercentile = 99.99
 
@@ -92,7 +117,8 @@ public struct LayerSettings: Sendable, Hashable {
                 granularity: Granularity = .perChannel, range: RangeMethod = .minmax,
                 percentile: Double = LayerSettings.defaultPercentile, prune: Double = 0,
                 structure: PruneStructure = .unstructured, clusters: Int? = nil, shareGroup: String? = nil,
-                rank: Double? = nil, activationBits: Int? = nil) {
+                rank: Double? = nil, activationBits: Int? = nil, grid: WeightGrid = .uniform,
+                method: RoundingMethod = .rtn, biasCorrection: Bool = false) {
         self.bits = bits
         self.scheme = scheme
         self.granularity = granularity
@@ -104,6 +130,9 @@ public struct LayerSettings: Sendable, Hashable {
         self.shareGroup = shareGroup
         self.rank = rank
         self.activationBits = activationBits
+        self.grid = grid
+        self.method = method
+        self.biasCorrection = biasCorrection
     }
 
     /// Settings that leave weights and activations exactly as they are.
@@ -130,6 +159,21 @@ public struct LayerSettings: Sendable, Hashable {
         isPruned || isShared || isLowRank || bits != .float32
     }
 
+    /// Whether compressing the layer needs statistics of its calibration inputs (GPTQ, bias correction).
+    public var needsCalibration: Bool {
+        (isUniformlyQuantized && method == .gptq) || (biasCorrection && changesWeights)
+    }
+
+    /// What the calibration is for, in messages: "method gptq", "bias_correction" or both.
+    public var calibrationUse: String {
+        let gptq = isUniformlyQuantized && method == .gptq
+        switch (gptq, biasCorrection) {
+        case (true, true): return "method gptq with bias_correction"
+        case (true, false): return "method gptq"
+        default: return "bias_correction"
+        }
+    }
+
     /// Whether nothing at all changes, weights nor activations.
     public var isIdentity: Bool { !changesWeights && activationBits == nil }
 
@@ -140,7 +184,10 @@ public struct LayerSettings: Sendable, Hashable {
             result.scheme = .symmetric
             result.granularity = .perChannel
             result.range = .minmax
+            result.grid = .uniform
+            result.method = .rtn
         }
+        if !changesWeights { result.biasCorrection = false }
         if result.range != .percentile { result.percentile = LayerSettings.defaultPercentile }
         if isShared { result.bits = .float32 } else { result.shareGroup = nil }
         switch structure {
@@ -169,6 +216,26 @@ extension LayerSettings {
         }
         if shareGroup != nil && !isShared {
             return ("share_group", "needs clusters: K (the group's shared codebook size)")
+        }
+        if grid != .uniform {
+            if case .integer(let b) = bits, !isShared {
+                if grid == .nf4 && b != 4 { return ("grid", "nf4 has 16 levels: it needs bits: 4") }
+                if grid == .pow2 && !(2...8).contains(b) { return ("grid", "pow2 needs bits: 2–8") }
+            } else {
+                return ("grid", "needs integer bits (1–16) without clusters")
+            }
+            if scheme != .symmetric {
+                return ("grid", "\(grid.rawValue) levels are symmetric about zero: use scheme: symmetric")
+            }
+            if range != .minmax {
+                return ("grid", "\(grid.rawValue) scales the levels by the block's absmax: use range: minmax")
+            }
+        }
+        if method == .gptq && !isUniformlyQuantized {
+            return ("method", "gptq rounds to an integer grid: it needs integer bits (1–16) without clusters")
+        }
+        if method == .gptq && isLowRank {
+            return ("method", "gptq cannot be combined with rank: the factors are quantized on their own")
         }
         return nil
     }

@@ -1,5 +1,6 @@
-/// Uniform integer quantization of weights (DESIGN.md "Standard definitions"),
-/// per output channel or per tensor, with the range chosen by `RangeMethod`.
+/// Integer quantization of weights (DESIGN.md "Standard definitions"), per output
+/// channel or per tensor: uniform grids with the range chosen by `RangeMethod`, or
+/// the non-uniform `LevelGrid`s.
 /// Statistics are taken over the weights that survive pruning (`keep`).
 public enum UniformQuantizer {
     /// Clipping ratios tried by `range: mse`: 100 evenly spaced values in [0.5, 1].
@@ -34,18 +35,29 @@ public enum UniformQuantizer {
     static func quantizeBlock(_ values: inout [Float], _ range: Range<Int>, keep: [Bool]?, bits: Int,
                               settings: LayerSettings, wholeNumbers: Bool = false) {
         let survivors = range.filter { keep?[$0] ?? true }
-        if bits == 1 && settings.scheme == .symmetric {
-            // sign(w)·mean|w|, sign(0) = +; the mean is accumulated in float64.
-            var sum = 0.0
-            for i in survivors { sum += Double(abs(values[i])) }
-            var mean = survivors.isEmpty ? 0 : Float(sum / Double(survivors.count))
-            if wholeNumbers { mean = mean.rounded(.toNearestOrEven) }
-            for i in survivors { values[i] = values[i] < 0 ? -mean : mean }
-            return
+        let quantizer = blockQuantizer(survivors.map { values[$0] }, bits: bits, settings: settings,
+                                       wholeNumbers: wholeNumbers)
+        for i in survivors { values[i] = quantizer.apply(values[i]) }
+    }
+
+    /// How a block of surviving weights is rounded under the settings' grid, scheme and range.
+    public static func blockQuantizer(_ weights: [Float], bits: Int, settings: LayerSettings,
+                                      wholeNumbers: Bool = false) -> BlockQuantizer {
+        if settings.grid != .uniform {
+            let absmax = weights.reduce(Float(0)) { max($0, abs($1)) }
+            return .levels(LevelGrid(unit: LevelGrid.unitLevels(settings.grid, bits: bits), absmax: absmax))
         }
-        var grid = chooseGrid(survivors.map { values[$0] }, bits: bits, settings: settings)
+        if bits == 1 && settings.scheme == .symmetric {
+            // sign(w)·mean|w|; the mean is accumulated in float64.
+            var sum = 0.0
+            for w in weights { sum += Double(abs(w)) }
+            var mean = weights.isEmpty ? 0 : Float(sum / Double(weights.count))
+            if wholeNumbers { mean = mean.rounded(.toNearestOrEven) }
+            return .sign(magnitude: mean)
+        }
+        var grid = chooseGrid(weights, bits: bits, settings: settings)
         if wholeNumbers { grid = grid.wholeNumberSteps }
-        for i in survivors { values[i] = grid.apply(values[i]) }
+        return .uniform(grid)
     }
 
     /// The grid for one block of surviving weights under the settings' scheme and range method.

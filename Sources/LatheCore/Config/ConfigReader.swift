@@ -7,7 +7,8 @@ import Yams
 public enum ConfigReader {
     static let topLevelKeys = ["version", "model", "defaults", "layers"]
     static let settingKeys = ["bits", "scheme", "granularity", "range", "percentile", "prune", "structure",
-                              "clusters", "share_group", "rank", "abits"]
+                              "clusters", "share_group", "rank", "abits", "grid", "method",
+                              "bias_correction"]
 
     public static func read(path: String) throws -> CompressionConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -256,6 +257,22 @@ private struct SettingsParser {
                 throw fail("abits", "\(abits) is out of range: use 1–16, or 32 to keep float activations")
             }
             settings.activationBits = abits == 32 ? nil : abits
+        }
+        for key in ["grid", "method"] where values[key] != nil && !settings.isUniformlyQuantized {
+            throw fail(key, settings.isShared ? "has no effect with clusters (weight sharing)"
+                : "has no effect without integer bits (1–16)")
+        }
+        if let grid = try choice("grid", WeightGrid.self) { settings.grid = grid }
+        if let method = try choice("method", RoundingMethod.self) { settings.method = method }
+        if let text = values["bias_correction"]?.text {
+            switch text.lowercased() {
+            case "true", "yes", "on": settings.biasCorrection = true
+            case "false", "no", "off": settings.biasCorrection = false
+            default: throw fail("bias_correction", "'\(text)' is not true or false")
+            }
+            if settings.biasCorrection && !settings.changesWeights {
+                throw fail("bias_correction", "has no effect when the weights are not compressed")
+            }
         }
         if let conflict = settings.conflict { throw fail(conflict.key, conflict.message) }
         return settings.canonical

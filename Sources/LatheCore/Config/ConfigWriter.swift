@@ -59,6 +59,7 @@ public enum ConfigWriter {
         case word(String)
         /// Free text (`fp16`, `2:4`, a share group's name): quoted in YAML.
         case text(String)
+        case boolean(Bool)
 
         /// As YAML flow mappings spell it (also the CLI's summaries).
         public var yaml: String {
@@ -67,6 +68,7 @@ public enum ConfigWriter {
             case .number(let value): return ConfigWriter.number(value)
             case .word(let word): return word
             case .text(let text): return ConfigWriter.quoted(text)
+            case .boolean(let value): return value ? "true" : "false"
             }
         }
 
@@ -85,6 +87,7 @@ public enum ConfigWriter {
             case .number(let value):
                 return value == value.rounded() && abs(value) < 1e15 ? .int(Int(value)) : .double(value)
             case .word(let text), .text(let text): return .string(text)
+            case .boolean(let value): return .bool(value)
             }
         }
     }
@@ -104,6 +107,8 @@ public enum ConfigWriter {
             if s.granularity != .perChannel { pairs.append(("granularity", .word(s.granularity.rawValue))) }
             if s.range != .minmax { pairs.append(("range", .word(s.range.rawValue))) }
             if s.range == .percentile { pairs.append(("percentile", .number(s.percentile))) }
+            if s.grid != .uniform { pairs.append(("grid", .word(s.grid.rawValue))) }
+            if s.method != .rtn { pairs.append(("method", .word(s.method.rawValue))) }
         }
         if s.structure == .twoFour {
             pairs.append(("structure", .text("2:4")))
@@ -115,6 +120,7 @@ public enum ConfigWriter {
         if let group = s.shareGroup { pairs.append(("share_group", .text(group))) }
         if let rank = s.rank { pairs.append(("rank", .number(rank))) }
         if let abits = s.activationBits { pairs.append(("abits", .integer(abits))) }
+        if s.biasCorrection { pairs.append(("bias_correction", .boolean(true))) }
         return pairs
     }
 

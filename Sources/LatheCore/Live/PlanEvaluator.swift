@@ -28,6 +28,8 @@ public final class PlanEvaluator: Sendable {
     let stateTable = LayerStateTable()
     let activations: ActivationCache
     private let calibrations = LockedBox<[CalibrationKey: ActivationRange]>([:])
+    /// GPTQ's and bias correction's statistics by layer name (`inputStatistics(for:)`).
+    let inputStatisticsTable = LockedBox<[String: LayerInputStatistics]>([:])
     private let running = LockedBox<Int>(0)
     private let identityModel: LockedBox<CompressedModel?> = LockedBox(nil)
 
@@ -121,8 +123,10 @@ public final class PlanEvaluator: Sendable {
         if isIdentity, let cached = identityModel.withLock({ $0 }) { return cached }
 
         var runOptions = RunOptions()
+        let calibrated = layers.filter { canonical.settings(for: $0.name).needsCalibration }
+        let statistics = calibrated.isEmpty ? [:] : try inputStatistics(for: calibrated)
         runOptions.weights = try Compressor.compress(weights: session.weights, layers: layers, plan: canonical,
-                                                     cache: weightCache)
+                                                     cache: weightCache, calibration: statistics)
         runOptions.inputTransforms = try activationTransforms(canonical, states: states, weights: runOptions.weights)
         let prepared = CompressedModel(
             plan: canonical, runOptions: runOptions,

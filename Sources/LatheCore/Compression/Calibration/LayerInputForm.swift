@@ -1,0 +1,58 @@
+/// How a layer's data input becomes the input vectors its weight rows are dotted with —
+/// the `x` of GPTQ's Hessian and bias correction's E[x] (DESIGN.md "Recovery methods"):
+/// a Conv's receptive fields (im2col patches, per group), or the rows (columns) of a
+/// Gemm's or MatMul's data operand.
+enum LayerInputForm: Sendable {
+    /// Vectors along the data's last axis (Gemm with transA = 0, MatMul X·W).
+    case lastAxis(length: Int)
+    /// Vectors along the data's second-to-last axis (Gemm with transA = 1, MatMul W·X).
+    case secondToLastAxis(length: Int)
+    /// Conv receptive fields: per group, channelsPerGroup × kernel values in the weight's order.
+    case patches(attributes: WindowAttributes, groups: Int, channelsPerGroup: Int, node: Node)
+
+    /// Groups with a Hessian of their own (a Conv's groups; 1 otherwise).
+    var groups: Int {
+        if case .patches(_, let groups, _, _) = self { return groups }
+        return 1
+    }
+
+    /// Length of one input vector (per group).
+    var columns: Int {
+        switch self {
+        case .lastAxis(let length), .secondToLastAxis(let length): return length
+        case let .patches(attributes, _, channelsPerGroup, _): return channelsPerGroup * attributes.kernel.reduce(1, *)
+        }
+    }
+
+    /// Why GPTQ and bias correction cannot use this layer's inputs (nil when they can).
+    static func unsupportedReason(_ layer: WeightLayer) -> String? {
+        switch layer.op {
+        case .conv, .gemm: return nil
+        case .matMul:
+            return layer.shape.count == 2 ? nil
+                : "needs a 2-D MatMul weight; \(layer.name) has \(layer.shape.count) axes"
+        case .convTranspose, .lstm, .gru, .rnn, .matMulInteger, .convInteger:
+            return "is not available for \(layer.op.rawValue) layers such as \(layer.name) "
+                + "(supported: Conv, Gemm, 2-D MatMul weights)"
+        }
+    }
+
+    /// The form for `layer` as `node` (the node reading it) consumes it.
+    init(layer: WeightLayer, node: Node) throws {
+        if let reason = Self.unsupportedReason(layer) { throw LatheError.badInput(reason) }
+        switch layer.op {
+        case .conv:
+            let kernel = Array(layer.shape.dropFirst(2))
+            let attributes = try WindowAttributes(node: node, kernel: kernel)
+            self = .patches(attributes: attributes, groups: max(1, layer.groups),
+                            channelsPerGroup: layer.shape[1], node: node)
+        case .gemm:
+            let length = layer.shape[layer.reductionAxis]
+            self = node.int("transA", default: 0) != 0 ? .secondToLastAxis(length: length) : .lastAxis(length: length)
+        default:
+            // MatMul: a weight on the right (input 1) reduces the data's last axis; on the left, its rows.
+            let length = layer.shape[layer.reductionAxis]
+            self = node.input(1) == layer.name ? .lastAxis(length: length) : .secondToLastAxis(length: length)
+        }
+    }
+}

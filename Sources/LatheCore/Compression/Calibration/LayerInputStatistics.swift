@@ -1,0 +1,137 @@
+import CBLAS
+
+/// What GPTQ and bias correction know about one layer's inputs (DESIGN.md "Recovery
+/// methods"): per group, the count n of input vectors x seen on the calibration samples,
+/// their sum Σx and their Gram matrix Σxxᵀ, accumulated in float64 from the float32
+/// values the uncompressed model computes.
+public struct LayerInputStatistics: Sendable, Equatable {
+    public let groups: Int
+    /// Length of one input vector (per group).
+    public let columns: Int
+    /// Input vectors seen per group.
+    public private(set) var count: Int = 0
+    /// Σx per group, `groups × columns`.
+    public private(set) var sums: [Double]
+    /// Σxxᵀ per group, `groups × columns × columns`, row-major and symmetric.
+    public private(set) var products: [Double]
+
+    public init(groups: Int, columns: Int) {
+        self.groups = groups
+        self.columns = columns
+        sums = [Double](repeating: 0, count: groups * columns)
+        products = [Double](repeating: 0, count: groups * columns * columns)
+    }
+
+    /// Why these statistics cannot be taken for `layer` (nil when they can).
+    public static func unsupportedReason(_ layer: WeightLayer) -> String? {
+        LayerInputForm.unsupportedReason(layer)
+    }
+
+    /// E[x] of a group.
+    public func mean(group: Int) -> [Double] {
+        let n = Double(max(count, 1))
+        return sums[(group * columns)..<((group + 1) * columns)].map { $0 / n }
+    }
+
+    /// GPTQ's H = (2/n)·Σxxᵀ of a group, row-major.
+    public func hessian(group: Int) -> [Double] {
+        let size = columns * columns
+        let factor = 2 / Double(max(count, 1))
+        return products[(group * size)..<((group + 1) * size)].map { $0 * factor }
+    }
+
+    /// Adds `vectors` (`rows × columns`, row-major, float64) to group `group`.
+    mutating func add(_ vectors: [Double], rows: Int, group: Int) {
+        guard rows > 0 else { return }
+        let n = columns
+        for r in 0..<rows {
+            for c in 0..<n { sums[group * n + c] += vectors[r * n + c] }
+        }
+        products.withUnsafeMutableBufferPointer { gram in
+            vectors.withUnsafeBufferPointer { x in
+                guard let g = gram.baseAddress, let xb = x.baseAddress else { return }
+                // Σxxᵀ += Xᵀ X over the rows (full matrix: later code reads both triangles).
+                cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(n), Int32(n), Int32(rows), 1,
+                            xb, Int32(n), xb, Int32(n), 1, g + group * n * n, Int32(n))
+            }
+        }
+    }
+
+    /// Counts the vectors one group-wise observation added (every group sees the same number).
+    mutating func countVectors(_ rows: Int) { count += rows }
+}
+
+/// Accumulates a layer's input statistics from the values its data input takes.
+struct LayerInputAccumulator: Sendable {
+    let form: LayerInputForm
+    private(set) var statistics: LayerInputStatistics
+
+    init(form: LayerInputForm) {
+        self.form = form
+        statistics = LayerInputStatistics(groups: form.groups, columns: form.columns)
+    }
+
+    /// Adds the input vectors of one batch of the layer's data.
+    mutating func observe(_ input: Tensor) throws {
+        let values = input.asFloats
+        switch form {
+        case .lastAxis(let length):
+            guard input.rank >= 1, input.shape.last == length else { throw mismatch(input) }
+            let rows = values.count / max(length, 1)
+            statistics.add(values.map(Double.init), rows: rows, group: 0)
+            statistics.countVectors(rows)
+        case .secondToLastAxis(let length):
+            guard input.rank >= 2, input.shape[input.rank - 2] == length else { throw mismatch(input) }
+            let width = input.shape[input.rank - 1]
+            let matrices = values.count / max(length * width, 1)
+            var vectors = [Double](repeating: 0, count: matrices * width * length)
+            for m in 0..<matrices {
+                for k in 0..<length {
+                    for j in 0..<width {
+                        vectors[(m * width + j) * length + k] = Double(values[(m * length + k) * width + j])
+                    }
+                }
+            }
+            statistics.add(vectors, rows: matrices * width, group: 0)
+            statistics.countVectors(matrices * width)
+        case let .patches(attributes, groups, channelsPerGroup, node):
+            try observePatches(input, values: values, attributes: attributes, groups: groups,
+                               channelsPerGroup: channelsPerGroup, node: node)
+        }
+    }
+
+    private mutating func observePatches(_ input: Tensor, values: [Float], attributes: WindowAttributes, groups: Int,
+                                         channelsPerGroup: Int, node: Node) throws {
+        let rank = attributes.kernel.count
+        guard input.rank == rank + 2, input.shape[1] == groups * channelsPerGroup else { throw mismatch(input) }
+        let spatial = Array(input.shape.dropFirst(2))
+        let geometry = try attributes.convGeometry(input: spatial, node: node).canonical()
+        let images = input.shape[0]
+        let rows = channelsPerGroup * geometry.kernelCount
+        let positions = geometry.outputCount
+        let plane = geometry.inputCount
+        var columns = [Float](repeating: 0, count: rows * positions)
+        for image in 0..<images {
+            for group in 0..<groups {
+                let first = (image * groups + group) * channelsPerGroup * plane
+                values.withUnsafeBufferPointer { source in
+                    columns.withUnsafeMutableBufferPointer { target in
+                        guard let s = source.baseAddress, let t = target.baseAddress else { return }
+                        Im2Col.im2col(s + first, channels: channelsPerGroup, geometry: geometry, into: t)
+                    }
+                }
+                // im2col gives one row per (channel, tap): the vectors are its columns.
+                var vectors = [Double](repeating: 0, count: rows * positions)
+                for r in 0..<rows {
+                    for p in 0..<positions { vectors[p * rows + r] = Double(columns[r * positions + p]) }
+                }
+                statistics.add(vectors, rows: positions, group: group)
+            }
+            statistics.countVectors(positions)
+        }
+    }
+
+    private func mismatch(_ input: Tensor) -> LatheError {
+        LatheError.internalFailure("layer input of shape \(input.shape) does not fit its \(form.columns)-wide vectors")
+    }
+}
