@@ -34,8 +34,13 @@ struct EvalCommand: ParsableCommand {
     var config: String?
 
     @Option(name: .customLong("calib-samples"),
-            help: "Samples (the first ones) calibrating the activation ranges of `abits` layers (default: 256).")
+            help: ArgumentHelp("Samples (the first ones) calibrating the activation ranges of `abits` layers and "
+                + "the input statistics of `method: gptq` / `bias_correction` layers (default: 256)."))
     var calibSamples: Int?
+
+    @Option(help: ArgumentHelp("Calibration data for `method: gptq` and `bias_correction` (.npz like --data; "
+                + "default: the first --calib-samples samples of the first evaluation set).", valueName: "FILE"))
+    var calib: String?
 
     @Option(name: .customLong("save-outputs"), help: "Write the raw outputs to this .npy file, in the model's own layout (samples along the output's batch axis).")
     var saveOutputs: String?
@@ -63,8 +68,11 @@ struct EvalCommand: ParsableCommand {
         if let saveOutputs { try InputFiles.checkWritable(saveOutputs, notOnto: [model] + paths + (config.map { [$0] } ?? [])) }
         // The configuration is checked before the (slower) model and data loading.
         let compression = try config.map(ConfigApplication.read)
+        if let calib { try InputFiles.checkReadable(calib, what: "calibration data") }
         let loadedModel = try Loading.model(model)
         try Loading.checkOutput(scored.output, of: loadedModel, path: model)
+        let needsCalibration = compression.map(RecoveryCalibration.isNeeded) ?? false
+        var calibration = try needsCalibration ? calib.map { try Loading.dataset($0, for: loadedModel) } : nil
         var results: [EvalResult.Set] = []
         var scoring = scored.scoring
         for set in sets {
@@ -73,6 +81,11 @@ struct EvalCommand: ParsableCommand {
                                               outputBatchAxis: scored.outputBatchAxis)
             let plan = try compression.map { try ConfigApplication.plan($0, for: session) }
                 ?? .identity(layers: session.layers)
+            if needsCalibration && calibration == nil {
+                // Every set is evaluated with the weights the first set's samples calibrated.
+                RecoveryCalibration.noteOverlap(data: set.path, samples: calibSamples ?? EvaluatorOptions().calibrationSamples)
+                calibration = dataset
+            }
             let batchSize = try EngineCommandSupport.batchSize(requested: batching.batch, session: session, dataset: dataset)
             let options = EvaluatorOptions(batchSize: batchSize,
                                            threads: batching.threads ?? ProcessInfo.processInfo.activeProcessorCount,
@@ -82,8 +95,9 @@ struct EvalCommand: ParsableCommand {
             let bar = ProgressBar()
             let report: PlanEvaluation
             do {
-                report = try Loading.naming(model, or: [set.path] + (config.map { [$0] } ?? []), foreign: .internalFailure) {
-                    let evaluator = try PlanEvaluator(session: session, dataset: dataset, options: options)
+                report = try Loading.naming(model, or: [set.path] + (config.map { [$0] } ?? []) + (calib.map { [$0] } ?? []), foreign: .internalFailure) {
+                    let evaluator = try PlanEvaluator(session: session, dataset: dataset, options: options,
+                                                      calibration: calibration)
                     if results.isEmpty { Loading.announce(evaluator.scoring) }
                     return try evaluator.evaluate(plan) { phase, done, total in
                         bar.update(sets.count > 1 ? "\(set.name): \(phase)" : phase, done: done, total: total)

@@ -1,5 +1,6 @@
 /// Input statistics for GPTQ and bias correction, taken like activation ranges: on the
-/// first `calibrationSamples` samples (dataset order) of the evaluation data, run through
+/// first `calibrationSamples` samples (dataset order) of the calibration data (the
+/// evaluated data unless another set was given), run through
 /// the uncompressed model, so a layer's statistics never depend on other layers' settings
 /// and are computed once per evaluator.
 extension PlanEvaluator {
@@ -19,11 +20,12 @@ extension PlanEvaluator {
                                  LayerInputAccumulator(form: try LayerInputForm(layer: layer, node: reader))))
         }
         let names = Set(accumulators.map(\.input))
-        let limit = min(options.calibrationSamples, feedData.count)
+        let data = calibrationFeeds ?? feedData
+        let limit = min(options.calibrationSamples, data.count)
         var start = 0
         while start < limit {
             let end = min(start + schedule.batchSize, limit)
-            let result = try session.run(batchInputs(start..<end), options: RunOptions(capture: names))
+            let result = try session.run(batchInputs(start..<end, from: data), options: RunOptions(capture: names))
             for index in accumulators.indices {
                 guard let input = result.captured[accumulators[index].input] else {
                     throw LatheError.internalFailure("layer \(accumulators[index].layer.name): its input was not captured")

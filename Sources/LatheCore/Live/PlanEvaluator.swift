@@ -33,7 +33,13 @@ public final class PlanEvaluator: Sendable {
     private let running = LockedBox<Int>(0)
     private let identityModel: LockedBox<CompressedModel?> = LockedBox(nil)
 
-    public init(session: InferenceSession, dataset: Dataset, options: EvaluatorOptions = EvaluatorOptions()) throws {
+    /// Where GPTQ and bias correction take their input statistics (nil: the evaluated data).
+    let calibrationFeeds: FeedData?
+
+    /// - Parameter calibration: the data GPTQ and bias correction calibrate on (its first
+    ///   `calibrationSamples` samples); nil uses the evaluated dataset's.
+    public init(session: InferenceSession, dataset: Dataset, options: EvaluatorOptions = EvaluatorOptions(),
+                calibration: Dataset? = nil) throws {
         guard options.batchSize >= 1 else {
             throw LatheError.badInput("batch size must be at least 1, got \(options.batchSize)")
         }
@@ -44,6 +50,11 @@ public final class PlanEvaluator: Sendable {
             throw LatheError.badInput(file: dataset.path,
                                       "has \(labels.shape.first ?? 0) labels for \(feedData.count) samples")
         }
+        let calibrationFeeds = try calibration.map { try FeedData($0, feeds: session.feeds) }
+        if let calibration, calibrationFeeds?.count == 0 {
+            throw LatheError.badInput(file: calibration.path, "the calibration data has no samples")
+        }
+        self.calibrationFeeds = calibrationFeeds
         Engine.prepare()
         self.session = session
         self.dataset = dataset
@@ -215,11 +226,12 @@ public final class PlanEvaluator: Sendable {
     /// The inputs of `samples`. A batch an input fixes is filled up by repeating the
     /// last sample, since a model that hard-codes its batch runs at no other size
     /// (repeats change no min-max calibration range; `realRows` drops their outputs).
-    func batchInputs<Samples: Collection<Int>>(_ samples: Samples) -> [String: Tensor] {
+    func batchInputs<Samples: Collection<Int>>(_ samples: Samples, from feeds: FeedData? = nil) -> [String: Tensor] {
+        let data = feeds ?? feedData
         guard let fixed = session.fixedBatch?.size, samples.count < fixed, let last = Array(samples).last else {
-            return feedData.inputs(samples: samples)
+            return data.inputs(samples: samples)
         }
-        return feedData.inputs(samples: Array(samples) + Array(repeating: last, count: fixed - samples.count))
+        return data.inputs(samples: Array(samples) + Array(repeating: last, count: fixed - samples.count))
     }
 
     /// The output of a run on `batchInputs` for `rows` samples: its batch axis checked, the filling cut off.

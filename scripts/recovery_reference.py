@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""Accuracy recovery without training, in numpy, from DESIGN.md "Recovery methods".
+
+Independent of Lathe's Swift code; written from the papers and the definitions:
+  * non-uniform grids (`grid: nf4 | pow2`): symmetric level tables times the block's
+    absmax, nearest level with ties to the lower one;
+  * layer input statistics: the vectors a weight row is dotted with (a Conv's im2col
+    receptive fields per group in (channel, ky, kx) order, a Gemm's / MatMul's data rows),
+    over the first calibration samples through the uncompressed (BN-folded) model;
+  * GPTQ (Frantar et al. 2022): H = (2/n)·Σxxᵀ, dead columns zeroed, 1% damping,
+    natural column order, lazy blocks of 128, float64 updates, float32 rounding by each
+    row's round-to-nearest grid;
+  * empirical bias correction (Nagel et al. 2019): b += (W − Ŵ)·E[x] per output channel.
+"""
+
+import numpy as np
+
+import compression_reference as ref
+
+F32 = np.float32
+BLOCK = 128
+DAMP = 0.01
+NF4 = np.array([-1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453, -0.28444138169288635,
+                -0.18477343022823334, -0.09105003625154495, 0.0, 0.07958029955625534, 0.16093020141124725,
+                0.24611230194568634, 0.33791524171829224, 0.44070982933044434, 0.5626170039176941,
+                0.7229568362236023, 1.0], dtype=F32)
+
+
+def unit_levels(grid, bits):
+    if grid == "nf4":
+        return NF4
+    magnitudes = np.array([2.0 ** -k for k in range(0, (1 << (bits - 1)) - 1)], dtype=F32)
+    return np.concatenate([-magnitudes, [F32(0)], magnitudes[::-1]]).astype(F32)
+
+
+def level_quantizer(survivors, bits, grid):
+    absmax = F32(np.max(np.abs(survivors))) if survivors.size else F32(0)
+    levels = (unit_levels(grid, bits) * (absmax if absmax > 0 else F32(1))).astype(F32)
+
+    def apply(w):
+        w = np.asarray(w, dtype=F32)
+        distance = np.abs(w.reshape(-1, 1) - levels.reshape(1, -1))
+        return levels[np.argmin(distance, axis=1)].reshape(w.shape)
+    return apply
+
+
+def block_quantizer(survivors, bits, settings):
+    """The rounding of one block (channel or tensor), chosen from its surviving weights."""
+    survivors = np.asarray(survivors, dtype=F32)
+    grid = settings.get("grid", "uniform")
+    if grid != "uniform":
+        return level_quantizer(survivors, bits, grid)
+    if bits == 1 and settings.get("scheme", "symmetric") == "symmetric":
+        mean = F32(ref.seq_sum(np.abs(survivors)) / survivors.size) if survivors.size else F32(0)
+        return lambda w: np.where(np.asarray(w, F32) < 0, -mean, mean).astype(F32)
+    chosen = ref.choose_grid(survivors, bits, settings)
+    return lambda w: ref.apply_grid(chosen, w)
+
+
+def quantize_rtn(values, lay, settings, keep=None):
+    """Round-to-nearest with any grid (the uniform one is compression_reference's)."""
+    bits = int(settings["bits"])
+    rows = ref.channel_major(values.reshape(lay["shape"]), lay["channelAxis"])
+    keeps = None if keep is None else ref.channel_major(keep.reshape(lay["shape"]), lay["channelAxis"])
+    out = rows.copy()
+    quantizers = row_quantizers(rows, keeps, bits, settings)
+    for r in range(rows.shape[0]):
+        idx = np.arange(rows.shape[1]) if keeps is None else np.nonzero(keeps[r])[0]
+        out[r, idx] = quantizers[r](rows[r, idx])
+    return ref.from_channel_major(out, lay["shape"], lay["channelAxis"])
+
+
+def row_quantizers(rows, keeps, bits, settings):
+    def survivors(r):
+        return rows[r] if keeps is None else rows[r][keeps[r]]
+    if settings.get("granularity", "per-channel") == "per-tensor":
+        everything = rows.ravel() if keeps is None else rows[keeps]
+        one = block_quantizer(everything, bits, settings)
+        return [one] * rows.shape[0]
+    return [block_quantizer(survivors(r), bits, settings) for r in range(rows.shape[0])]
+
+
+# ----------------------------------------------------------------------------- input statistics
+
+def conv_vectors(x, weight_shape, attrs, group):
+    """im2col receptive fields of x [N, C, H, W] for one group: [N·OH·OW, Cg·kh·kw]."""
+    kh, kw = weight_shape[2:]
+    sh, sw = attrs.get("strides", [1, 1])
+    dh, dw = attrs.get("dilations", [1, 1])
+    pads = attrs.get("pads", [0, 0, 0, 0])
+    assert attrs.get("auto_pad", b"NOTSET") in (b"NOTSET", "NOTSET", b""), "auto_pad not handled here"
+    cg = weight_shape[1]
+    xg = x[:, group * cg:(group + 1) * cg]
+    xp = np.pad(xg, ((0, 0), (0, 0), (pads[0], pads[2]), (pads[1], pads[3])))
+    n, _, hp, wp = xp.shape
+    oh = (hp - ((kh - 1) * dh + 1)) // sh + 1
+    ow = (wp - ((kw - 1) * dw + 1)) // sw + 1
+    cols = np.empty((n, cg, kh, kw, oh, ow), dtype=F32)
+    for i in range(kh):
+        for j in range(kw):
+            cols[:, :, i, j] = xp[:, :, i * dh:i * dh + sh * (oh - 1) + 1:sh, j * dw:j * dw + sw * (ow - 1) + 1:sw]
+    return cols.transpose(0, 4, 5, 1, 2, 3).reshape(n * oh * ow, cg * kh * kw)
+
+
+def input_statistics(node, lay, data):
+    """(groups, [(count, mean, hessian)] per group) from the layer's data input values."""
+    from onnx import helper
+    attrs = {a.name: helper.get_attribute_value(a) for a in node.attribute}
+    if lay["op"] == "Conv":
+        groups = int(attrs.get("group", 1))
+        out = []
+        for g in range(groups):
+            x = conv_vectors(data, lay["shape"], attrs, g).astype(np.float64)
+            out.append((x.shape[0], x.mean(0), 2.0 / x.shape[0] * (x.T @ x)))
+        return out
+    if lay["op"] == "Gemm" and attrs.get("transA", 0):
+        x = data.T
+    elif lay["op"] == "MatMul" and node.input[0] == lay["name"]:
+        x = np.swapaxes(data, -1, -2)
+    else:
+        x = data
+    x = x.reshape(-1, x.shape[-1]).astype(np.float64)
+    return [(x.shape[0], x.mean(0), 2.0 / x.shape[0] * (x.T @ x))]
+
+
+# ----------------------------------------------------------------------------- GPTQ and bias correction
+
+def gptq_rows(w, hessian, quantizers, keep):
+    """GPTQ on rows [out, columns] with one Hessian; returns the rounded float32 rows."""
+    w = w.astype(np.float64).copy()
+    h = hessian.copy()
+    n = h.shape[0]
+    dead = np.diag(h) == 0
+    h[dead, dead] = 1
+    w[:, dead] = 0
+    h[np.arange(n), np.arange(n)] += DAMP * np.mean(np.diag(h))
+    inverse = np.linalg.inv(np.linalg.cholesky(h))
+    u = np.linalg.cholesky(inverse.T @ inverse).T  # upper factor of H⁻¹
+    q = np.zeros(w.shape, dtype=F32)
+    for start in range(0, n, BLOCK):
+        end = min(start + BLOCK, n)
+        errors = np.zeros((w.shape[0], end - start))
+        for i in range(start, end):
+            column = w[:, i]
+            rounded = np.array([quantizers[r](F32(column[r]))[()] for r in range(w.shape[0])], dtype=F32)
+            if keep is not None:
+                rounded[~keep[:, i]] = 0
+            q[:, i] = rounded
+            error = (column - rounded.astype(np.float64)) / u[i, i]
+            w[:, i + 1:end] -= np.outer(error, u[i, i + 1:end])
+            errors[:, i - start] = error
+        w[:, end:] -= errors @ u[start:end, end:]
+    return q
+
+
+def gptq(values, keep, lay, settings, stats):
+    bits = int(settings["bits"])
+    rows = ref.channel_major(values.reshape(lay["shape"]), lay["channelAxis"])
+    keeps = None if keep is None else ref.channel_major(keep.reshape(lay["shape"]), lay["channelAxis"])
+    quantizers = row_quantizers(rows, keeps, bits, settings)
+    per = rows.shape[0] // len(stats)
+    out = np.concatenate([
+        gptq_rows(rows[g * per:(g + 1) * per], stats[g][2], quantizers[g * per:(g + 1) * per],
+                  None if keeps is None else keeps[g * per:(g + 1) * per])
+        for g in range(len(stats))])
+    return ref.from_channel_major(out, lay["shape"], lay["channelAxis"])
+
+
+def bias_corrected(bias, original, compressed, lay, stats):
+    rows = ref.channel_major(original.reshape(lay["shape"]), lay["channelAxis"]).astype(np.float64)
+    rounded = ref.channel_major(compressed.reshape(lay["shape"]), lay["channelAxis"]).astype(np.float64)
+    per = rows.shape[0] // len(stats)
+    delta = np.concatenate([(rows[g * per:(g + 1) * per] - rounded[g * per:(g + 1) * per]) @ stats[g][1]
+                            for g in range(len(stats))])
+    return (bias.astype(np.float64) + delta).astype(F32)
+
+
+def compress(weight, lay, settings, stats):
+    """One layer under settings that may hold grid / method / bias_correction keys."""
+    values, keep, encoded = ref.prepare(weight, lay, settings)
+    bits = settings.get("bits", 32)
+    if encoded or "clusters" in settings or str(bits) in ("32", "fp16", "bf16"):
+        return ref.finish(values, keep, encoded, lay, settings) if "clusters" not in settings \
+            else ref.compress(weight, lay, settings)
+    if settings.get("method", "rtn") == "gptq":
+        out = gptq(values, keep, lay, settings, stats)
+    else:
+        out = quantize_rtn(values, lay, settings, keep)
+    if keep is not None:
+        out[~keep] = 0
+    return out.astype(F32)
