@@ -8,6 +8,8 @@ For the CNN and MLP samples and configurations at 4, 3 and 2 bits:
     non-uniform grids), writes the model with the onnx package and onnxruntime runs it;
   * `lathe eval --config CFG --json --save-outputs` must give the same top-1 within one
     sample, and per-sample predictions that agree with numpy's on ≥ 99.5% of samples.
+The numpy results are stored in samples/NAME/recovery.json (`--write-expected`; a stale file
+fails the check) so the Swift tests (RecoveryTests) check the same configurations without Python.
 Bad combinations (nf4 at 3 bits, gptq with clusters, bias correction of a MatMul that adds
 no bias) exit 2 naming the key. Prints the recovery table (round-to-nearest against
 GPTQ, bias correction and both) from the Lathe runs.
@@ -38,15 +40,23 @@ SAMPLES = ("mobilenet", "lenet5", "mobilenetv3", "digits_mlp")
 def configs(sample):
     """(label, defaults) per configuration; digits_mlp's MatMuls add no bias, so no bias correction there."""
     bias = sample != "digits_mlp"
-    out = [("int4 rtn", {"bits": 4}), ("int4 gptq", {"bits": 4, "method": "gptq"}),
+    out = [("int4 rtn", {"bits": 4}), ("int3 rtn", {"bits": 3}), ("int2 rtn", {"bits": 2}),
+           ("int4 gptq", {"bits": 4, "method": "gptq"}),
            ("int3 gptq", {"bits": 3, "method": "gptq"}), ("int2 gptq", {"bits": 2, "method": "gptq"}),
            ("int4 nf4", {"bits": 4, "grid": "nf4"}), ("int4 pow2", {"bits": 4, "grid": "pow2"}),
            ("int4 nf4 gptq", {"bits": 4, "grid": "nf4", "method": "gptq"}),
            ("int4 asym per-tensor gptq", {"bits": 4, "scheme": "asymmetric", "granularity": "per-tensor",
                                           "method": "gptq"}),
-           ("int4 gptq 2:4", {"bits": 4, "method": "gptq", "structure": "2:4"})]
+           ("int4 gptq 2:4", {"bits": 4, "method": "gptq", "structure": "2:4"}),
+           ("sparsegpt 0.8", {"prune": 0.8, "structure": "unstructured", "prune_method": "sparsegpt"}),
+           ("magnitude 0.8", {"prune": 0.8, "structure": "unstructured"}),
+           ("sparsegpt 2:4", {"structure": "2:4", "prune_method": "sparsegpt"}),
+           ("magnitude 2:4", {"structure": "2:4"}),
+           ("int4 sparsegpt 0.5", {"bits": 4, "prune": 0.5, "structure": "unstructured",
+                                   "prune_method": "sparsegpt"})]
     if bias:
         out += [("int4 bias", {"bits": 4, "bias_correction": True}),
+                ("int4 gptq+bias", {"bits": 4, "method": "gptq", "bias_correction": True}),
                 ("int3 gptq+bias", {"bits": 3, "method": "gptq", "bias_correction": True}),
                 ("int4 prune 0.5 bias", {"bits": 4, "prune": 0.5, "structure": "unstructured",
                                          "bias_correction": True})]
@@ -102,7 +112,9 @@ def check_bad(report, lathe, tmp):
              ("mobilenet", {"clusters": 16, "method": "gptq"}, "method"),
              ("mobilenet", {"bits": 4, "grid": "pow2", "scheme": "asymmetric"}, "grid"),
              ("digits_mlp", {"bits": 4, "bias_correction": True}, "bias_correction"),
-             ("mobilenet", {"bits": 4, "method": "obq"}, "method")]
+             ("mobilenet", {"bits": 4, "method": "obq"}, "method"),
+             ("mobilenet", {"prune": 0.5, "structure": "channel", "prune_method": "sparsegpt"}, "prune_method"),
+             ("mobilenet", {"bits": 4, "prune_method": "sparsegpt"}, "prune_method")]
     for i, (sample, defaults, key) in enumerate(cases):
         path = Path(tmp) / f"bad_{i}.json"
         path.write_text(json.dumps({"version": 1, "defaults": defaults}))
@@ -117,6 +129,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lathe", help="path to the lathe binary")
     parser.add_argument("--samples", nargs="*", default=list(SAMPLES))
+    parser.add_argument("--write-expected", action="store_true",
+                        help="write samples/NAME/recovery.json from the numpy results")
     args = parser.parse_args()
     lathe = lathe_from_args(parser, args)
     report = Report()
@@ -125,12 +139,16 @@ def main():
         for sample in args.samples:
             reference = RecoveryReference(sample)
             n = len(reference.y)
+            expected_path = Path("samples") / sample / "recovery.json"
+            stored = json.loads(expected_path.read_text()) if expected_path.exists() else None
+            expected = {"samples": n, "calibration_samples": CALIBRATION, "configs": {}}
             for index, (label, defaults) in enumerate(configs(sample)):
                 name = f"{sample} [{label}]"
                 config_path = Path(tmp) / f"{sample}_{index}.json"
                 config_path.write_text(json.dumps({"version": 1, "defaults": defaults}))
                 predictions = reference.evaluate_settings(dict(defaults), Path(tmp) / f"{sample}_{index}.onnx")
                 correct = int((predictions == reference.y).sum())
+                expected["configs"][label] = {"defaults": defaults, "correct": correct}
                 outputs = Path(tmp) / f"{sample}_{index}.npy"
                 result, error = lathe_eval(lathe, sample, config_path, outputs)
                 if result is None:
@@ -146,6 +164,12 @@ def main():
                 report.check(f"{name}: predictions agree with numpy's on ≥ 99.5% of samples",
                              agreement >= 0.995, f"{agreement:.4f}")
                 table.append((sample, label, lathe_correct / n, correct / n))
+            if args.write_expected:
+                expected_path.write_text(json.dumps(expected, indent=1) + "\n")
+                print(f"wrote {expected_path}")
+            else:
+                report.check(f"{expected_path} holds these numpy results (else rerun with --write-expected)",
+                             stored == expected, "stale or missing")
         check_bad(report, lathe, tmp)
     print("\nrecovery table (top-1, lathe / numpy):")
     for sample, label, ours, theirs in table:

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Accuracy recovery without training, in numpy, from DESIGN.md "Recovery methods".
+"""Accuracy recovery without training, in numpy, from the README's "Recovery methods".
 
 Independent of Lathe's Swift code; written from the papers and the definitions:
   * non-uniform grids (`grid: nf4 | pow2`): symmetric level tables times the block's
@@ -10,6 +10,9 @@ Independent of Lathe's Swift code; written from the papers and the definitions:
   * GPTQ (Frantar et al. 2022): H = (2/n)·Σxxᵀ, dead columns zeroed, 1% damping,
     natural column order, lazy blocks of 128, float64 updates, float32 rounding by each
     row's round-to-nearest grid;
+  * SparseGPT (Frantar & Alistarh 2023) in the same pass: unstructured masks chosen at each
+    block's start by w²/U_ii² so that floor(p·elements so far) are pruned, 2:4 per group of
+    four along the reduction axis (made innermost), joint with integer rounding;
   * empirical bias correction (Nagel et al. 2019): b += (W − Ŵ)·E[x] per output channel.
 """
 
@@ -125,11 +128,22 @@ def input_statistics(node, lay, data):
 
 # ----------------------------------------------------------------------------- GPTQ and bias correction
 
-def gptq_rows(w, hessian, quantizers, keep):
-    """GPTQ on rows [out, columns] with one Hessian; returns the rounded float32 rows."""
+def block_end(start, n, pruning):
+    end = min(start + BLOCK, n)
+    if pruning is not None and pruning[0] == "2:4":
+        line = pruning[1]
+        while end < n and (end % line) % 4 != 0:
+            end += 1
+    return end
+
+
+def solve(w, hessian, quantizers, keep, pruning=None, state=None):
+    """GPTQ / SparseGPT on rows [out, columns] with one Hessian; returns the rounded float32 rows.
+    pruning: None, ("unstructured", ratio) or ("2:4", line length); state carries the layer's
+    elements and pruned counts across groups."""
     w = w.astype(np.float64).copy()
     h = hessian.copy()
-    n = h.shape[0]
+    rows, n = w.shape
     dead = np.diag(h) == 0
     h[dead, dead] = 1
     w[:, dead] = 0
@@ -137,12 +151,37 @@ def gptq_rows(w, hessian, quantizers, keep):
     inverse = np.linalg.inv(np.linalg.cholesky(h))
     u = np.linalg.cholesky(inverse.T @ inverse).T  # upper factor of H⁻¹
     q = np.zeros(w.shape, dtype=F32)
-    for start in range(0, n, BLOCK):
-        end = min(start + BLOCK, n)
-        errors = np.zeros((w.shape[0], end - start))
+    removed = np.zeros(w.shape, dtype=bool)
+    pruned = 0
+    start = 0
+    while start < n:
+        end = block_end(start, n, pruning)
+        if pruning is not None and pruning[0] == "unstructured":
+            through = state["elements"] + rows * end
+            target = int(np.floor(pruning[1] * through)) - state["pruned"] - pruned
+            if target > 0:
+                score = (w[:, start:end] ** 2 / np.diag(u)[start:end].reshape(1, -1) ** 2).ravel()
+                index = (np.arange(rows).reshape(-1, 1) * n + np.arange(start, end).reshape(1, -1)).ravel()
+                chosen = index[np.lexsort((index, score))[:target]]
+                removed.ravel()[chosen] = True
+                pruned += len(chosen)
+        errors = np.zeros((rows, end - start))
         for i in range(start, end):
+            if pruning is not None and pruning[0] == "2:4" and (i % pruning[1]) % 4 == 0:
+                line = pruning[1]
+                group = list(range(i, min(i + 4, (i // line + 1) * line)))
+                for r in range(rows):
+                    score = {c: w[r, c] ** 2 / u[c, c] ** 2 for c in group}
+                    ranked = sorted(group, key=lambda c: (-score[c], c))
+                    for c in ranked[min(len(group), 2):]:
+                        removed[r, c] = True
+                        pruned += 1
             column = w[:, i]
-            rounded = np.array([quantizers[r](F32(column[r]))[()] for r in range(w.shape[0])], dtype=F32)
+            if quantizers is None:
+                rounded = column.astype(F32)
+            else:
+                rounded = np.array([quantizers[r](F32(column[r]))[()] for r in range(rows)], dtype=F32)
+            rounded[removed[:, i]] = 0
             if keep is not None:
                 rounded[~keep[:, i]] = 0
             q[:, i] = rounded
@@ -150,20 +189,59 @@ def gptq_rows(w, hessian, quantizers, keep):
             w[:, i + 1:end] -= np.outer(error, u[i, i + 1:end])
             errors[:, i - start] = error
         w[:, end:] -= errors @ u[start:end, end:]
+        start = end
+    if state is not None:
+        state["elements"] += rows * n
+        state["pruned"] += pruned
     return q
 
 
-def gptq(values, keep, lay, settings, stats):
-    bits = int(settings["bits"])
+def column_order(lay, columns, reduction_innermost):
+    """New position -> old position of a weight row's columns (None: identity), and the line length."""
+    per_row = lay["shape"][1] if lay["op"] == "Conv" else columns
+    taps = max(1, columns // max(per_row, 1))
+    if not reduction_innermost or lay["op"] != "Conv" or taps == 1:
+        return None, (per_row if reduction_innermost else columns)
+    return np.array([(p % per_row) * taps + p // per_row for p in range(columns)]), per_row
+
+
+def hessian_pass(values, keep, lay, settings, stats):
+    """GPTQ (integer bits, method gptq) and/or SparseGPT (prune_method sparsegpt) over the layer's groups."""
+    bits = settings.get("bits", 32)
+    sparse = settings.get("prune_method") == "sparsegpt"
+    two_four = settings.get("structure") == "2:4"
     rows = ref.channel_major(values.reshape(lay["shape"]), lay["channelAxis"])
     keeps = None if keep is None else ref.channel_major(keep.reshape(lay["shape"]), lay["channelAxis"])
-    quantizers = row_quantizers(rows, keeps, bits, settings)
+    source, line = column_order(lay, rows.shape[1], sparse and two_four)
+    if source is not None:
+        rows = rows[:, source]
+        keeps = None if keeps is None else keeps[:, source]
+    integer = str(bits) not in ("32", "fp16", "bf16")
+    quantizers = row_quantizers(rows, keeps, int(bits), settings) if integer else None
+    pruning = None
+    if sparse:
+        pruning = ("2:4", line) if two_four else ("unstructured", float(settings["prune"]))
+    state = {"elements": 0, "pruned": 0}
     per = rows.shape[0] // len(stats)
-    out = np.concatenate([
-        gptq_rows(rows[g * per:(g + 1) * per], stats[g][2], quantizers[g * per:(g + 1) * per],
-                  None if keeps is None else keeps[g * per:(g + 1) * per])
-        for g in range(len(stats))])
-    return ref.from_channel_major(out, lay["shape"], lay["channelAxis"])
+    parts = []
+    for g in range(len(stats)):
+        h = stats[g][2]
+        if source is not None:
+            h = h[np.ix_(source, source)]
+        parts.append(solve(rows[g * per:(g + 1) * per], h,
+                           None if quantizers is None else quantizers[g * per:(g + 1) * per],
+                           None if keeps is None else keeps[g * per:(g + 1) * per], pruning, state))
+    out = np.concatenate(parts)
+    if source is not None:
+        back = np.empty_like(out)
+        back[:, source] = out
+        out = back
+    out = ref.from_channel_major(out, lay["shape"], lay["channelAxis"])
+    if bits == "fp16":
+        out = ref.round_fp16(out)
+    elif bits == "bf16":
+        out = ref.round_bf16(out)
+    return out
 
 
 def bias_corrected(bias, original, compressed, lay, stats):
@@ -176,14 +254,16 @@ def bias_corrected(bias, original, compressed, lay, stats):
 
 
 def compress(weight, lay, settings, stats):
-    """One layer under settings that may hold grid / method / bias_correction keys."""
-    values, keep, encoded = ref.prepare(weight, lay, settings)
+    """One layer under settings that may hold grid / method / prune_method / bias_correction keys."""
+    sparse = settings.get("prune_method") == "sparsegpt"
+    unpruned = {k: v for k, v in settings.items() if k not in ("prune", "structure")} if sparse else settings
+    values, keep, encoded = ref.prepare(weight, lay, unpruned)
     bits = settings.get("bits", 32)
-    if encoded or "clusters" in settings or str(bits) in ("32", "fp16", "bf16"):
-        return ref.finish(values, keep, encoded, lay, settings) if "clusters" not in settings \
-            else ref.compress(weight, lay, settings)
-    if settings.get("method", "rtn") == "gptq":
-        out = gptq(values, keep, lay, settings, stats)
+    integer = str(bits) not in ("32", "fp16", "bf16") and "clusters" not in settings
+    if not encoded and (sparse or (integer and settings.get("method", "rtn") == "gptq")):
+        out = hessian_pass(values, keep, lay, settings, stats)
+    elif encoded or not integer:
+        return ref.compress(weight, lay, settings)
     else:
         out = quantize_rtn(values, lay, settings, keep)
     if keep is not None:

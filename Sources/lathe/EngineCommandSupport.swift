@@ -71,8 +71,9 @@ enum EngineCommandSupport {
             if let cacheMB { options.cacheCapacityBytes = cacheMB * 1_000_000 }
             // The sets share the one cap.
             options.cacheCapacityBytes /= files.count
+            // GPTQ, SparseGPT and bias correction calibrate on the first set, so every set scores the same weights.
             let evaluator = try Loading.naming(file.path) {
-                try PlanEvaluator(session: session, dataset: dataset, options: options)
+                try PlanEvaluator(session: session, dataset: dataset, options: options, calibration: datasets.first)
             }
             if sets.isEmpty {
                 // Every other set is scored as the first one is, so their numbers compare.

@@ -107,7 +107,8 @@ extension LayerSettings {
             }
         }
         if needsCalibration, let reason = LayerInputStatistics.unsupportedReason(layer) {
-            return (isUniformlyQuantized && method == .gptq ? "method" : "bias_correction", calibrationUse + " " + reason)
+            let key = isUniformlyQuantized && method == .gptq ? "method" : usesSparseGPT ? "prune_method" : "bias_correction"
+            return (key, calibrationUse + " " + reason)
         }
         if biasCorrection && changesWeights && layer.biasName == nil {
             return ("bias_correction", "\(layer.name) has no bias to correct (its \(layer.op.rawValue) node adds none)")

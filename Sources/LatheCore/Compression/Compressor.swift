@@ -88,11 +88,12 @@ public enum Compressor {
                                                   clusters: clusters)
             values = WeightSharing.apply(codebook, to: values, keep: prepared.keep)
         }
-        if settings.isUniformlyQuantized && settings.method == .gptq && !prepared.encoded {
+        if HessianRounding.applies(to: settings) && !prepared.encoded {
             guard let statistics else {
-                throw LatheError.badInput("layer \(layer.name): method gptq needs calibration data (an evaluation set)")
+                throw LatheError.badInput("layer \(layer.name): \(settings.calibrationUse) needs calibration data "
+                    + "(an evaluation set)")
             }
-            return try HessianRounding.quantize(prepared, weight: weight, layer: layer, settings: settings,
+            return try HessianRounding.compress(prepared, weight: weight, layer: layer, settings: settings,
                                                 statistics: statistics)
         }
         return finish(values, prepared: prepared, weight: weight, layer: layer, settings: settings)
@@ -159,7 +160,8 @@ public enum Compressor {
                 return Prepared(values: result, keep: nil, encoded: true)
             }
         }
-        guard settings.isPruned else { return Prepared(values: values, keep: nil, encoded: false) }
+        // SparseGPT chooses its mask during the pass (HessianRounding).
+        guard settings.isPruned && !settings.usesSparseGPT else { return Prepared(values: values, keep: nil, encoded: false) }
         let keep = Pruner.mask(values, layer: layer, shape: layer.shape, settings: settings)
         for i in values.indices where !keep[i] { values[i] = 0 }
         return Prepared(values: values, keep: keep, encoded: false)

@@ -69,6 +69,14 @@ public enum RoundingMethod: String, Sendable, Hashable, CaseIterable {
     case gptq
 }
 
+/// How the pruned weights are chosen (config key `prune_method`).
+public enum PruneMethod: String, Sendable, Hashable, CaseIterable {
+    /// The standard definitions: smallest |w| (or L1 norms, or per group of four).
+    case magnitude
+    /// SparseGPT: chosen block by block by w²/[H⁻¹]ᵢᵢ², the survivors updated to absorb the error.
+    case sparsegpt
+}
+
 /// Pruning structure (config key `structure`).
 public enum PruneStructure: String, Sendable, Hashable, CaseIterable {
     /// The floor(p·n) smallest |w| of the layer.
@@ -110,6 +118,8 @@ public struct LayerSettings: Sendable, Hashable {
     public var method: RoundingMethod = .rtn
     /// Whether the bias absorbs the mean output error the compressed weights cause on calibration data.
     public var biasCorrection: Bool = false
+    /// How pruned weights are chosen.
+    public var pruneMethod: PruneMethod = .magnitude
 
     public static let defaultPercentile = 99.99
 
@@ -118,7 +128,7 @@ public struct LayerSettings: Sendable, Hashable {
                 percentile: Double = LayerSettings.defaultPercentile, prune: Double = 0,
                 structure: PruneStructure = .unstructured, clusters: Int? = nil, shareGroup: String? = nil,
                 rank: Double? = nil, activationBits: Int? = nil, grid: WeightGrid = .uniform,
-                method: RoundingMethod = .rtn, biasCorrection: Bool = false) {
+                method: RoundingMethod = .rtn, biasCorrection: Bool = false, pruneMethod: PruneMethod = .magnitude) {
         self.bits = bits
         self.scheme = scheme
         self.granularity = granularity
@@ -133,6 +143,7 @@ public struct LayerSettings: Sendable, Hashable {
         self.grid = grid
         self.method = method
         self.biasCorrection = biasCorrection
+        self.pruneMethod = pruneMethod
     }
 
     /// Settings that leave weights and activations exactly as they are.
@@ -161,17 +172,19 @@ public struct LayerSettings: Sendable, Hashable {
 
     /// Whether compressing the layer needs statistics of its calibration inputs (GPTQ, bias correction).
     public var needsCalibration: Bool {
-        (isUniformlyQuantized && method == .gptq) || (biasCorrection && changesWeights)
+        (isUniformlyQuantized && method == .gptq) || (biasCorrection && changesWeights) || usesSparseGPT
     }
+
+    /// Whether SparseGPT chooses the pruned weights.
+    public var usesSparseGPT: Bool { isPruned && pruneMethod == .sparsegpt }
 
     /// What the calibration is for, in messages: "method gptq", "bias_correction" or both.
     public var calibrationUse: String {
-        let gptq = isUniformlyQuantized && method == .gptq
-        switch (gptq, biasCorrection) {
-        case (true, true): return "method gptq with bias_correction"
-        case (true, false): return "method gptq"
-        default: return "bias_correction"
-        }
+        var uses: [String] = []
+        if isUniformlyQuantized && method == .gptq { uses.append("method gptq") }
+        if usesSparseGPT { uses.append("prune_method sparsegpt") }
+        if biasCorrection { uses.append("bias_correction") }
+        return uses.joined(separator: " with ")
     }
 
     /// Whether nothing at all changes, weights nor activations.
@@ -188,6 +201,7 @@ public struct LayerSettings: Sendable, Hashable {
             result.method = .rtn
         }
         if !changesWeights { result.biasCorrection = false }
+        if !isPruned { result.pruneMethod = .magnitude }
         if result.range != .percentile { result.percentile = LayerSettings.defaultPercentile }
         if isShared { result.bits = .float32 } else { result.shareGroup = nil }
         switch structure {
@@ -233,6 +247,13 @@ extension LayerSettings {
         }
         if method == .gptq && !isUniformlyQuantized {
             return ("method", "gptq rounds to an integer grid: it needs integer bits (1–16) without clusters")
+        }
+        if pruneMethod == .sparsegpt && isPruned {
+            if structure == .channel {
+                return ("prune_method", "sparsegpt prunes single weights: use structure unstructured or 2:4")
+            }
+            if isShared { return ("prune_method", "sparsegpt cannot be combined with clusters") }
+            if isLowRank { return ("prune_method", "sparsegpt cannot be combined with rank") }
         }
         if method == .gptq && isLowRank {
             return ("method", "gptq cannot be combined with rank: the factors are quantized on their own")

@@ -1,5 +1,5 @@
 /// Non-uniform symmetric levels (config `grid: nf4 | pow2`): a table of unit levels in
-/// [-1, 1] times the block's largest surviving magnitude, as DESIGN.md defines them.
+/// [-1, 1] times the block's largest surviving magnitude, as the README's "Recovery methods" defines them.
 /// Every weight goes to its nearest level, a tie to the lower one — numpy's
 /// `levels[argmin(|w - levels|)]` on float32 with the levels ascending.
 public struct LevelGrid: Sendable, Equatable {

@@ -8,7 +8,7 @@ public enum ConfigReader {
     static let topLevelKeys = ["version", "model", "defaults", "layers"]
     static let settingKeys = ["bits", "scheme", "granularity", "range", "percentile", "prune", "structure",
                               "clusters", "share_group", "rank", "abits", "grid", "method",
-                              "bias_correction"]
+                              "bias_correction", "prune_method"]
 
     public static func read(path: String) throws -> CompressionConfig {
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -264,6 +264,10 @@ private struct SettingsParser {
         }
         if let grid = try choice("grid", WeightGrid.self) { settings.grid = grid }
         if let method = try choice("method", RoundingMethod.self) { settings.method = method }
+        if let pruneMethod = try choice("prune_method", PruneMethod.self) {
+            guard settings.isPruned else { throw fail("prune_method", "needs prune: P or structure: 2:4") }
+            settings.pruneMethod = pruneMethod
+        }
         if let text = values["bias_correction"]?.text {
             switch text.lowercased() {
             case "true", "yes", "on": settings.biasCorrection = true

@@ -116,6 +116,7 @@ public enum ConfigWriter {
             pairs.append(("prune", .number(s.prune)))
             pairs.append(("structure", .word(s.structure.rawValue)))
         }
+        if s.usesSparseGPT { pairs.append(("prune_method", .word(s.pruneMethod.rawValue))) }
         if let clusters = s.clusters { pairs.append(("clusters", .integer(clusters))) }
         if let group = s.shareGroup { pairs.append(("share_group", .text(group))) }
         if let rank = s.rank { pairs.append(("rank", .number(rank))) }

@@ -24,6 +24,9 @@ public enum Command: String, CaseIterable, Sendable, Hashable {
     case cycleClusters = "clusters"
     case cycleGranularity = "granularity"
     case cycleScheme = "scheme"
+    case cycleRecovery = "recovery"
+    case cycleGrid = "grid"
+    case cyclePruneMethod = "prune-method"
     case toggleMark = "mark"
     case applyToMarked = "apply-to-marked"
     case undo

@@ -148,7 +148,7 @@ public enum Explorer {
             if state.sort == .sensitivity, state.sensitivity == nil { text += " (no sweep yet: press s)" }
             state.message = .init(text)
         case .fewerBits, .moreBits, .pruneLess, .pruneMore, .cycleStructure, .cycleClusters, .cycleGranularity,
-             .cycleScheme:
+             .cycleScheme, .cycleRecovery, .cycleGrid, .cyclePruneMethod:
             guard let settingsEdit = SettingsEdit(command) else { return [] }
             return edit(&state, settingsEdit)
         case .toggleMark:
@@ -240,7 +240,10 @@ public enum Explorer {
         var changed = 0
         for index in state.editTargets {
             let name = state.layers[index].name
-            switch edit.apply(to: plan.settings(for: name)) {
+            switch edit.apply(to: plan.settings(for: name), layer: state.layers[index].layer) {
+            case .changed(let settings, _) where state.layers[index].layer.flatMap(settings.problem(for:)) != nil:
+                let problem = state.layers[index].layer.flatMap(settings.problem(for:))
+                refusal = refusal ?? problem.map { "\($0.key): \($0.message)" }
             case .changed(let settings, let note):
                 plan.set(settings, for: name)
                 changed += 1

@@ -120,9 +120,12 @@ public enum Format {
             if s.scheme == .asymmetric { parts.append("asym") }
             if s.granularity == .perTensor { parts.append("tensor") }
             if s.range != .minmax { parts.append(s.range == .percentile ? "p\(number(s.percentile))" : "mse") }
+            if s.grid != .uniform { parts.append(s.grid.rawValue) }
+            if s.method == .gptq { parts.append("gptq") }
         }
         let p = prune(s)
-        if p != "-" { parts.append(p) }
+        if p != "-" { parts.append(s.usesSparseGPT ? p + " sgpt" : p) }
+        if s.biasCorrection && s.changesWeights { parts.append("+bc") }
         if s.isLowRank, let r = s.rank { parts.append("r" + number(r)) }
         if let group = s.shareGroup, s.isShared { parts.append("@" + group) }
         if let a = s.activationBits { parts.append("a\(a)") }
@@ -154,7 +157,9 @@ public enum Format {
             case .bf16: parts.append("bf16")
             case .integer(let b):
                 parts.append("\(b)-bit \(s.scheme.rawValue) \(s.granularity.rawValue)"
-                             + (s.range == .minmax ? "" : " \(s.range.rawValue)"))
+                             + (s.range == .minmax ? "" : " \(s.range.rawValue)")
+                             + (s.grid == .uniform ? "" : " \(s.grid.rawValue) grid")
+                             + (s.method == .gptq ? ", GPTQ" : ""))
             }
         }
         switch s.structure {
@@ -162,8 +167,10 @@ public enum Format {
         case .channel: parts.append("prune \(Int((s.prune * 100).rounded()))% of channels")
         case .unstructured: if s.prune > 0 { parts.append("prune \(Int((s.prune * 100).rounded()))%") }
         }
+        if s.usesSparseGPT { parts.append("SparseGPT mask") }
         if s.isLowRank, let r = s.rank { parts.append("rank \(number(r))") }
         if let a = s.activationBits { parts.append("activations \(a)-bit") }
+        if s.biasCorrection && s.changesWeights { parts.append("bias corrected") }
         return parts.joined(separator: " · ")
     }
 }

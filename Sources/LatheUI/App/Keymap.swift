@@ -130,6 +130,13 @@ public struct Keymap: Sendable, Equatable {
         KeyTableEntry(.cycleGranularity, [.char("r")], help: "granularity: per-channel ↔ per-tensor (integer bits)",
                       section: .edit),
         KeyTableEntry(.cycleScheme, [.char("m")], help: "mode: symmetric ↔ asymmetric (integer bits)", section: .edit),
+        KeyTableEntry(.cycleRecovery, [.char("R")],
+                      help: "recovery: round-to-nearest → GPTQ → GPTQ + bias correction → bias correction "
+                          + "(calibrated on the first samples)",
+                      section: .edit),
+        KeyTableEntry(.cycleGrid, [.char("f")], help: "grid: uniform → nf4 (4 bits) → pow2 (2–8 bits)", section: .edit),
+        KeyTableEntry(.cyclePruneMethod, [.char("P")], help: "pruning method: magnitude ↔ SparseGPT",
+                      section: .edit),
         KeyTableEntry(.toggleMark, [.char(" ")],
                       help: "mark or unmark the layer (edits then apply to every marked layer)",
                       section: .edit, hint: .init("mark", 5)),

@@ -18,9 +18,11 @@ public struct LayerInfo: Sendable, Equatable {
     /// How an already-quantized file stores the weight (nil: as a float tensor). The statistics and
     /// histogram are of the dequantized values, which new settings re-compress from.
     public var stored: StoredQuantization?
+    /// The layer as LatheCore describes it, so an edit it cannot honour is refused up front (nil in tests).
+    public var layer: WeightLayer?
 
     public init(name: String, op: String, shape: [Int], params: Int, stats: WeightStats, histogram: Histogram,
-                baselineBytes: Int, stored: StoredQuantization? = nil) {
+                baselineBytes: Int, stored: StoredQuantization? = nil, layer: WeightLayer? = nil) {
         self.name = name
         self.op = op
         self.shape = shape
@@ -29,6 +31,7 @@ public struct LayerInfo: Sendable, Equatable {
         self.histogram = histogram
         self.baselineBytes = baselineBytes
         self.stored = stored
+        self.layer = layer
     }
 }
 
@@ -44,7 +47,7 @@ extension LayerInfo {
             return LayerInfo(name: layer.name, op: layer.op.rawValue, shape: layer.shape, params: layer.params,
                              stats: WeightStats(values), histogram: Histogram(values, bins: bins),
                              baselineBytes: SizeModel.baselineBytes(of: layer, dtype: weight?.dtype ?? .float32),
-                             stored: layer.stored)
+                             stored: layer.stored, layer: layer)
         }
     }
 }

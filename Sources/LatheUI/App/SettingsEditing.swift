@@ -10,6 +10,7 @@ public enum SettingsEdit: Sendable, Equatable {
     case pruneLess, pruneMore
     case cycleStructure, cycleClusters
     case cycleGranularity, cycleScheme
+    case cycleRecovery, cycleGrid, cyclePruneMethod
 
     /// The edit a key-table command makes; nil for commands that are not settings edits.
     public init?(_ command: Command) {
@@ -22,6 +23,9 @@ public enum SettingsEdit: Sendable, Equatable {
         case .cycleClusters: self = .cycleClusters
         case .cycleGranularity: self = .cycleGranularity
         case .cycleScheme: self = .cycleScheme
+        case .cycleRecovery: self = .cycleRecovery
+        case .cycleGrid: self = .cycleGrid
+        case .cyclePruneMethod: self = .cyclePruneMethod
         default: return nil
         }
     }
@@ -42,7 +46,8 @@ public enum SettingsEdit: Sendable, Equatable {
         case refused(String)
     }
 
-    public func apply(to settings: LayerSettings) -> Outcome {
+    /// - Parameter layer: the layer edited, when known: cycles skip the states it cannot take.
+    public func apply(to settings: LayerSettings, layer: WeightLayer? = nil) -> Outcome {
         var s = settings
         switch self {
         case .fewerBits, .moreBits:
@@ -110,9 +115,65 @@ public enum SettingsEdit: Sendable, Equatable {
             guard s.isUniformlyQuantized else {
                 return .refused("the scheme applies to integer bits (1–8); press ← to quantize")
             }
+            if s.grid != .uniform {
+                return .refused("\(s.grid.rawValue) levels are symmetric; press f for the uniform grid first")
+            }
             s.scheme = s.scheme == .symmetric ? .asymmetric : .symmetric
             return .changed(s, note: nil)
+        case .cycleRecovery:
+            return cycleRecovery(s, layer: layer)
+        case .cycleGrid:
+            guard s.isUniformlyQuantized, case .integer(let bits) = s.bits else {
+                return .refused("grids apply to integer bits (1–8); press ← to quantize")
+            }
+            let usable = WeightGrid.allCases.filter { grid in
+                var candidate = s
+                candidate.grid = grid
+                if grid != .uniform { candidate.scheme = .symmetric; candidate.range = .minmax }
+                return candidate.conflict == nil
+            }
+            guard usable.count > 1 else {
+                return .refused("only the uniform grid at \(bits) bits (nf4 needs 4, pow2 2–8)")
+            }
+            let next = usable[((usable.firstIndex(of: s.grid) ?? 0) + 1) % usable.count]
+            var note: String?
+            if next != .uniform && (s.scheme != .symmetric || s.range != .minmax) {
+                note = "\(next.rawValue) is symmetric with absmax scales: scheme and range reset"
+                s.scheme = .symmetric
+                s.range = .minmax
+            }
+            s.grid = next
+            return .changed(s, note: note)
+        case .cyclePruneMethod:
+            guard s.isPruned else { return .refused("nothing is pruned; press ] for a ratio or p for 2:4") }
+            guard s.structure != .channel else { return .refused("SparseGPT prunes single weights, not channels") }
+            guard !s.isShared else { return .refused("SparseGPT cannot be combined with weight sharing") }
+            s.pruneMethod = s.pruneMethod == .magnitude ? .sparsegpt : .magnitude
+            return .changed(s, note: s.pruneMethod == .sparsegpt ? "SparseGPT calibrates on the first samples" : nil)
         }
+    }
+
+    /// rtn → gptq → gptq + bias correction → rtn + bias correction → rtn (GPTQ only with integer bits).
+    private func cycleRecovery(_ settings: LayerSettings, layer: WeightLayer?) -> Outcome {
+        guard settings.changesWeights else { return .refused("nothing to recover: the weights are not compressed") }
+        let order: [(RoundingMethod, Bool)] = [(.rtn, false), (.gptq, false), (.gptq, true), (.rtn, true)]
+        let states = order.map { method, bias -> LayerSettings in
+            var s = settings
+            s.method = method
+            s.biasCorrection = bias
+            return s
+        }.filter { s in
+            s.conflict == nil && (s.method == .rtn || s.isUniformlyQuantized)
+                && (layer.map { s.problem(for: $0) == nil } ?? true)
+        }
+        guard states.count > 1 else {
+            let reason = layer.flatMap { layer in
+                states.isEmpty ? nil : LayerSettings.recoveryProblem(settings, layer: layer)
+            }
+            return .refused("no recovery method applies here" + (reason.map { ": " + $0 } ?? ""))
+        }
+        let current = states.firstIndex { $0.method == settings.method && $0.biasCorrection == settings.biasCorrection } ?? 0
+        return .changed(states[(current + 1) % states.count], note: nil)
     }
 
     /// One step along the ladder from the layer's current effective bit-width.
@@ -169,4 +230,15 @@ public enum SettingsEdit: Sendable, Equatable {
 
     /// Ratios kept on the 5% grid without binary drift (0.1 + 0.05 = 0.15000000000000002).
     static func roundedRatio(_ value: Double) -> Double { (value * 100).rounded() / 100 }
+}
+
+extension LayerSettings {
+    /// Why neither GPTQ nor bias correction applies to `layer` under `settings` (the first reason found).
+    static func recoveryProblem(_ settings: LayerSettings, layer: WeightLayer) -> String? {
+        var gptq = settings
+        gptq.method = .gptq
+        var corrected = settings
+        corrected.biasCorrection = true
+        return (gptq.problem(for: layer) ?? corrected.problem(for: layer)).map(\.message)
+    }
 }

@@ -21,8 +21,11 @@ enum ExplorerFixture {
 
     static var weightLayers: [WeightLayer] {
         shapes.map { name, op, shape in
+            // The stem has no bias (so recovery keys can meet a layer bias correction cannot apply to).
             WeightLayer(name: name, op: op == "Gemm" ? .gemm : .conv, nodeName: "", shape: shape, channelAxis: 0,
-                        reductionAxis: 1, macs: shape.reduce(1, *) * 49)
+                        reductionAxis: 1, groups: name.contains("depthwise") ? shape[0] : 1,
+                        biasName: name == "stem.conv.weight" ? nil : name.replacingOccurrences(of: "weight", with: "bias"),
+                        macs: shape.reduce(1, *) * 49)
         }
     }
 
@@ -43,7 +46,7 @@ enum ExplorerFixture {
             let params = entry.2.reduce(1, *)
             let values = weights(count: params, seed: index)
             return LayerInfo(name: entry.0, op: entry.1, shape: entry.2, params: params, stats: WeightStats(values),
-                             histogram: Histogram(values), baselineBytes: params * 4)
+                             histogram: Histogram(values), baselineBytes: params * 4, layer: weightLayers[index])
         }
     }
 

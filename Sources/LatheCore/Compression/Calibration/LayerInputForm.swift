@@ -1,5 +1,5 @@
 /// How a layer's data input becomes the input vectors its weight rows are dotted with —
-/// the `x` of GPTQ's Hessian and bias correction's E[x] (DESIGN.md "Recovery methods"):
+/// the `x` of GPTQ's Hessian and bias correction's E[x] (README "Recovery methods"):
 /// a Conv's receptive fields (im2col patches, per group), or the rows (columns) of a
 /// Gemm's or MatMul's data operand.
 enum LayerInputForm: Sendable {

@@ -1,6 +1,6 @@
 import CBLAS
 
-/// What GPTQ and bias correction know about one layer's inputs (DESIGN.md "Recovery
+/// What GPTQ and bias correction know about one layer's inputs (README "Recovery
 /// methods"): per group, the count n of input vectors x seen on the calibration samples,
 /// their sum Σx and their Gram matrix Σxxᵀ, accumulated in float64 from the float32
 /// values the uncompressed model computes.

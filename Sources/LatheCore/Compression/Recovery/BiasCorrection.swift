@@ -1,4 +1,4 @@
-/// Empirical bias correction (Nagel et al. 2019; DESIGN.md "Recovery methods"): after a
+/// Empirical bias correction (Nagel et al. 2019; the README's "Recovery methods"): after a
 /// layer's weights W are compressed to Ŵ, each output channel's bias absorbs the mean
 /// output error on calibration data, E[Wx] − E[Ŵx] = (W − Ŵ)·E[x], with E[x] the mean
 /// input vector of the channel's group; sums in float64, the bias rounded to float32.
