@@ -134,10 +134,7 @@ public final class PlanEvaluator: Sendable {
         if isIdentity, let cached = identityModel.withLock({ $0 }) { return cached }
 
         var runOptions = RunOptions()
-        let calibrated = layers.filter { canonical.settings(for: $0.name).needsCalibration }
-        let statistics = calibrated.isEmpty ? [:] : try inputStatistics(for: calibrated)
-        runOptions.weights = try Compressor.compress(weights: session.weights, layers: layers, plan: canonical,
-                                                     cache: weightCache, calibration: statistics)
+        runOptions.weights = try compressedWeights(canonical)
         runOptions.inputTransforms = try activationTransforms(canonical, states: states, weights: runOptions.weights)
         let prepared = CompressedModel(
             plan: canonical, runOptions: runOptions,
