@@ -63,7 +63,8 @@ public enum ModelExporter {
         let start = DispatchTime.now().uptimeNanoseconds
         progress?("building", 0, 0)
         let session = inputs.session
-        let plan = inputs.plan
+        // The form the evaluator runs, so the compressed weights are the very ones it measured.
+        let plan = inputs.plan.canonical
         try plan.validate(layers: session.layers)
         let hasActivationBits = session.layers.contains { plan.settings(for: $0.name).activationBits != nil }
         if hasActivationBits && inputs.evaluator == nil {
@@ -117,6 +118,7 @@ public enum ModelExporter {
         report.notes += encoding.notes
         if target > opset && (encoding.usesInt4 || (wantsAxis && opset < 13)) {
             OpsetRaise.raise(&proto, to: target)
+            try OpsetRaise.convertNodes(&editor, from: opset, to: target)
             report.opsetRaise = (opset, target)
         } else {
             target = opset

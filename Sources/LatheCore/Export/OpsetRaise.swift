@@ -18,12 +18,32 @@ enum OpsetRaise {
         "GlobalAveragePool": [], "GlobalMaxPool": [], "MaxPool": [8, 10], "AveragePool": [7, 10],
         "Softmax": [13], "LogSoftmax": [13],
         "Squeeze": [13], "Unsqueeze": [13], "Split": [13, 18], "Slice": [10], "Pad": [11],
-        "ReduceSum": [13], "ReduceMean": [18], "ReduceMax": [18], "ReduceMin": [18],
+        "ReduceSum": [13], "ReduceMean": [], "ReduceMax": [], "ReduceMin": [], "ReduceProd": [],
+        "ReduceL1": [], "ReduceL2": [], "ReduceLogSum": [], "ReduceLogSumExp": [], "ReduceSumSquare": [],
         "Clip": [11], "Dropout": [12], "BatchNormalization": [7, 9, 14], "LayerNormalization": [],
         "Gelu": [], "PRelu": [7, 9], "LSTM": [7], "GRU": [7], "RNN": [7],
         "DequantizeLinear": [13], "QuantizeLinear": [13], "ArgMax": [12], "ArgMin": [12],
         "Resize": [11, 13, 18, 19], "Round": [], "Tile": [], "Einsum": [],
     ]
+
+    /// Ops whose change at opset 18 is only the `axes` attribute becoming an input: converted by
+    /// `convertNodes`, so they do not block a raise (listed with no changes in `changes`).
+    static let axesBecameInput: Set<String> = ["ReduceMean", "ReduceMax", "ReduceMin", "ReduceProd", "ReduceL1",
+                                               "ReduceL2", "ReduceLogSum", "ReduceLogSumExp", "ReduceSumSquare"]
+
+    /// Rewrites the nodes whose form changed between `opset` and `target` (see `axesBecameInput`).
+    static func convertNodes(_ editor: inout ProtoGraphEditor, from opset: Int, to target: Int) throws {
+        guard opset < 18 && target >= 18 else { return }
+        for index in editor.graph.node.indices where axesBecameInput.contains(editor.graph.node[index].opType) {
+            var node = editor.graph.node[index]
+            guard let axes = node.attribute.first(where: { $0.name == "axes" }) else { continue }
+            let name = editor.uniqueName((node.output.first ?? node.opType) + "_axes")
+            editor.setInitializer(try ProtoBuild.ints(name, axes.ints, shape: [axes.ints.count], dtype: .int64))
+            node.attribute.removeAll { $0.name == "axes" }
+            node.input = [node.input.first ?? "", name]
+            editor.graph.node[index] = node
+        }
+    }
 
     /// nil when `graph` (at `opset`) runs the same at opset `target`; else the op that blocks the raise.
     static func blocker(in graph: Onnx_GraphProto, opset: Int, target: Int) -> String? {
