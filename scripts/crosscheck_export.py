@@ -204,7 +204,7 @@ def check_killed_export(report, lathe, tmp):
     process = subprocess.Popen([str(lathe), "export", str(folder / "model.onnx"), "--config", str(config),
                                 "--data", str(folder / "data.npz"), "--out", str(out), "--threads", "1"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.time() + 300
+    deadline = time.time() + 900
     seen = False
     while time.time() < deadline and process.poll() is None:
         if any(p.name.endswith(".tmp") for p in out_dir.iterdir()):
@@ -238,6 +238,9 @@ def check_ort_overrides(report, lathe, tmp, results):
     if not report.check(result.returncode == 0, "ort-overrides export", result.stderr[-300:]):
         return
     overrides = json.loads(overrides_path.read_text())
+    # The file names QuantType members; the Python API takes the members themselves.
+    tensor_overrides = {name: [dict(entry, quant_type=QuantType[entry["quant_type"]]) for entry in entries]
+                        for name, entries in overrides["TensorQuantOverrides"].items()}
     lathe_qdq = tmp / "overrides-lathe.onnx"
     result = run([lathe, "export", model, "--config", config, "--out", lathe_qdq])
     if not report.check(result.returncode == 0, "ort-overrides: lathe qdq", result.stderr[-300:]):
@@ -256,7 +259,7 @@ def check_ort_overrides(report, lathe, tmp, results):
     quantize_static(str(deployed), str(ort_path), Reader(), quant_format=QuantFormat.QDQ,
                     activation_type=QuantType.QUInt8, weight_type=QuantType.QInt8, per_channel=True,
                     op_types_to_quantize=["Conv", "Gemm", "MatMul"], nodes_to_exclude=overrides["nodes_to_exclude"],
-                    extra_options={"TensorQuantOverrides": overrides["TensorQuantOverrides"],
+                    extra_options={"TensorQuantOverrides": tensor_overrides,
                                    "WeightSymmetric": True})
     ours = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(lathe_qdq)).graph.initializer}
     theirs = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(ort_path)).graph.initializer}
