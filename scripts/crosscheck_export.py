@@ -8,8 +8,11 @@ names):
   * `lathe export --format qdq` and `--format fake` write the models (each verified by Lathe itself
     before it is renamed into place);
   * onnxruntime runs both files on the whole evaluation set, with graph optimisations off (the literal
-    ONNX semantics) and on (its default session, which fuses QDQ patterns); its top-1 must equal
-    Lathe's within one sample, at both levels;
+    ONNX semantics) and on (its default session); its top-1 must equal Lathe's within one sample, at
+    both levels, except the default session on a file whose activations go through QuantizeLinear
+    (8-bit abits): there onnxruntime fuses the QDQ pairs into its integer kernels, which round
+    otherwise and saturate on CPUs without VNNI (samples/mobilenet_qdq/README.md), so that value is
+    printed, not required;
   * the onnx checker accepts both files;
   * file sizes: the int8 QDQ file must be <= 0.40x the original (mobilenet, lenet5, transformer), the
     int4 one <= 0.20x where the graph and the float biases leave room for it (lenet5, transformer), and
@@ -116,6 +119,11 @@ def ort_top1(model_path, feeds, labels, output, optimise):
     return float(np.mean(argmax(out, default_class_axis(out.ndim)) == labels)), out
 
 
+def activations_quantized(path):
+    """Whether the export quantizes activations with QuantizeLinear (8-bit abits)."""
+    return any(node.op_type == "QuantizeLinear" for node in onnx.load(str(path)).graph.node)
+
+
 def sha(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
@@ -164,6 +172,12 @@ def check_sample(report, lathe, name, tmp, table):
                     report.check(False, f"{label} {fmt} onnxruntime (optimised={optimise})", str(error)[:300])
                     continue
                 values[optimise] = value
+                if optimise and activations_quantized(out):
+                    # onnxruntime's default session fuses activation and weight DequantizeLinear pairs into
+                    # integer kernels that round otherwise (and, converting int8 activations to uint8,
+                    # saturate uint8 x int8 pair sums on x86 CPUs without VNNI): reported, not required;
+                    # its literal semantics (optimisations off) must match.
+                    continue
                 report.check(abs(value - lathe_value) * n <= 1 + 1e-9,
                              f"{label} {fmt} onnxruntime top-1 (optimised={optimise})",
                              f"onnxruntime {value:.4f}, lathe eval --config {lathe_value:.4f} on {n} samples")
