@@ -48,16 +48,49 @@ public enum UniformQuantizer {
             return .levels(LevelGrid(unit: LevelGrid.unitLevels(settings.grid, bits: bits), absmax: absmax))
         }
         if bits == 1 && settings.scheme == .symmetric {
-            // sign(w)·mean|w|; the mean is accumulated in float64.
-            var sum = 0.0
-            for w in weights { sum += Double(abs(w)) }
-            var mean = weights.isEmpty ? 0 : Float(sum / Double(weights.count))
-            if wholeNumbers { mean = mean.rounded(.toNearestOrEven) }
-            return .sign(magnitude: mean)
+            // sign(w)·mean|w|, sign(0) = +.
+            return .sign(magnitude: signMagnitude(weights, wholeNumbers: wholeNumbers))
         }
-        var grid = chooseGrid(weights, bits: bits, settings: settings)
-        if wholeNumbers { grid = grid.wholeNumberSteps }
-        return .uniform(grid)
+        return .uniform(blockGrid(weights, bits: bits, settings: settings, wholeNumbers: wholeNumbers))
+    }
+
+    /// The 1-bit symmetric magnitude `mean|w|` of a block's survivors, accumulated in float64.
+    static func signMagnitude(_ survivors: [Float], wholeNumbers: Bool) -> Float {
+        var sum = 0.0
+        for w in survivors { sum += Double(abs(w)) }
+        var mean = survivors.isEmpty ? 0 : Float(sum / Double(survivors.count))
+        if wholeNumbers { mean = mean.rounded(.toNearestOrEven) }
+        return mean
+    }
+
+    /// The grid of one block (b ≥ 2, or asymmetric) of surviving weights.
+    static func blockGrid(_ survivors: [Float], bits: Int, settings: LayerSettings, wholeNumbers: Bool) -> QuantizationGrid {
+        let grid = chooseGrid(survivors, bits: bits, settings: settings)
+        return wholeNumbers ? grid.wholeNumberSteps : grid
+    }
+
+    /// The grids `quantize` uses for the same arguments: one per channel along `channelAxis` (per-channel),
+    /// or one (per tensor). A 1-bit symmetric block is the grid {−m, +m} with `m = mean|w|`, written as
+    /// the symmetric grid of `qmax` 1 and scale m (scale 1 when m is 0). So an exporter reads the integer
+    /// codes off the quantized values instead of re-quantizing (see `QuantizedWeight`).
+    public static func grids(_ values: [Float], shape: [Int], channelAxis: Int, settings: LayerSettings,
+                             keep: [Bool]? = nil, wholeNumbers: Bool = false) -> [QuantizationGrid] {
+        // Non-uniform levels have no scale-and-zero-point form.
+        guard case .integer(let bits) = settings.bits, settings.grid == .uniform else { return [] }
+        func grid(_ block: [Float], _ blockKeep: [Bool]?, _ range: Range<Int>) -> QuantizationGrid {
+            let survivors = range.filter { blockKeep?[$0] ?? true }.map { block[$0] }
+            if bits == 1 && settings.scheme == .symmetric {
+                let mean = signMagnitude(survivors, wholeNumbers: wholeNumbers)
+                return .symmetric(qmax: 1, scale: mean > 0 ? mean : 1)
+            }
+            return blockGrid(survivors, bits: bits, settings: settings, wholeNumbers: wholeNumbers)
+        }
+        if settings.granularity == .perTensor { return [grid(values, keep, 0..<values.count)] }
+        let layout = AxisLayout(shape: shape, axis: channelAxis)
+        let block = layout.gather(values)
+        let keepBlock = keep.map { layout.gather($0) }
+        let size = layout.sliceSize
+        return (0..<layout.length).map { c in grid(block, keepBlock, (c * size)..<((c + 1) * size)) }
     }
 
     /// The grid for one block of surviving weights under the settings' scheme and range method.

@@ -135,7 +135,8 @@ public final class PlanEvaluator: Sendable {
 
         var runOptions = RunOptions()
         runOptions.weights = try compressedWeights(canonical)
-        runOptions.inputTransforms = try activationTransforms(canonical, states: states, weights: runOptions.weights)
+        runOptions.inputTransforms = try activationQuantizers(canonical, states: states, weights: runOptions.weights)
+            .mapValues { $0.transform }
         let prepared = CompressedModel(
             plan: canonical, runOptions: runOptions,
             valueSignatures: ancestry.cached.map { value in value.upstream.map { ids[$0] } },
@@ -147,8 +148,18 @@ public final class PlanEvaluator: Sendable {
     /// Quantizers for the layers with `abits`, their ranges calibrated by min–max
     /// over the first `calibrationSamples` samples (dataset order) run with the
     /// plan's compressed weights and float activations.
-    private func activationTransforms(_ plan: CompressionPlan, states: [LayerState],
-                                      weights: [String: Tensor]) throws -> [String: @Sendable (Tensor) -> Tensor] {
+    /// The activation quantizers `plan` runs with (by layer name), calibrated as its evaluation calibrates
+    /// them: what an export writes as QuantizeLinear/DequantizeLinear.
+    public func activationQuantizers(for plan: CompressionPlan) throws -> [String: ActivationQuantizer] {
+        let canonical = plan.canonical
+        try canonical.validate(layers: session.layers)
+        let states = LayerState.states(of: canonical, layers: session.layers)
+        guard states.contains(where: { $0.settings.activationBits != nil }) else { return [:] }
+        return try activationQuantizers(canonical, states: states, weights: try compressedWeights(canonical))
+    }
+
+    private func activationQuantizers(_ plan: CompressionPlan, states: [LayerState],
+                                      weights: [String: Tensor]) throws -> [String: ActivationQuantizer] {
         let layers = session.layers
         let wanted = layers.indices.filter { states[$0].settings.activationBits != nil }
         guard !wanted.isEmpty else { return [:] }
@@ -179,13 +190,12 @@ public final class PlanEvaluator: Sendable {
                 calibrations.withLock { $0[keys[position]] = range }
             }
         }
-        var transforms: [String: @Sendable (Tensor) -> Tensor] = [:]
+        var quantizers: [String: ActivationQuantizer] = [:]
         for (position, index) in wanted.enumerated() {
             guard let bits = states[index].settings.activationBits else { continue }
-            let quantizer = ActivationQuantizer(bits: bits, range: ranges[position] ?? ActivationRange())
-            transforms[layers[index].name] = quantizer.transform
+            quantizers[layers[index].name] = ActivationQuantizer(bits: bits, range: ranges[position] ?? ActivationRange())
         }
-        return transforms
+        return quantizers
     }
 
     // MARK: running batches

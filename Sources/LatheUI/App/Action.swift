@@ -20,6 +20,10 @@ public enum Action: Sendable {
     /// The configuration of `plan` was written to `path`.
     case exported(path: String, plan: CompressionPlan)
     case exportFailed(path: String, message: String)
+    /// A compressed-model export (a path ending in .onnx) moved on: "building", "verifying" with samples.
+    case modelExportProgress(path: String, phase: String, done: Int, total: Int)
+    /// The compressed model of `plan` was written to `path` and verified; `summary` says how.
+    case modelExported(path: String, plan: CompressionPlan, summary: String)
     /// An effect could not start (a search request LatheCore refused, …).
     case effectFailed(String)
 }
@@ -47,6 +51,8 @@ public enum Effect: Sendable, Equatable {
     case cancelJob
     /// Write the v1 configuration of `plan` to `path` with `metrics` as comments.
     case exportConfig(path: String, plan: CompressionPlan, metrics: [ExportMetric])
+    /// Write the compressed model of `plan` to `path` (QDQ ONNX), verified before it replaces anything.
+    case exportModel(path: String, plan: CompressionPlan)
     case openConfig(path: String)
     /// Compute the histogram marks of a layer under `settings`.
     case analyzeLayer(name: String, settings: LayerSettings)

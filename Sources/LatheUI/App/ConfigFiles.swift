@@ -23,6 +23,33 @@ public enum ConfigFiles {
         }
     }
 
+    /// Writes the compressed model of `plan` (QDQ ONNX) with LatheCore's exporter: the plan is evaluated
+    /// on the explorer's data, the file written, read back and its metric checked before it is renamed
+    /// into place. `progress` receives `.modelExportProgress` actions while it works.
+    public static func exportModel(path: String, plan: CompressionPlan, evaluator: PlanEvaluator,
+                                   session: SessionInfo, progress: @escaping @Sendable (Action) -> Void) -> Action {
+        let target = expandingTilde(path)
+        do {
+            try refuseDirectory(target)
+            try ExportTarget.check(target, notOnto: [session.modelPath, session.dataPath])
+            progress(.modelExportProgress(path: target, phase: "evaluating the configuration", done: 0, total: 0))
+            let planned = try evaluator.evaluate(plan)
+            let report = try ModelExporter.export(
+                .init(modelPath: evaluator.session.modelPath, outputPath: target, format: .qdq, plan: plan,
+                      session: evaluator.session, evaluator: evaluator, planned: planned)) { phase, done, total in
+                progress(.modelExportProgress(path: target, phase: phase, done: done, total: total))
+            }
+            var summary = "\(report.fileBytes) bytes"
+            if let metric = report.metric, let value = metric.exported {
+                summary += ", verified \(metric.metric.rawValue) " + String(format: "%.4f", value)
+            }
+            if !report.notes.isEmpty { summary += " (\(report.notes.count) notes: \(report.notes[0]))" }
+            return .modelExported(path: target, plan: plan, summary: summary)
+        } catch {
+            return .exportFailed(path: target, message: "export failed: " + describe(error))
+        }
+    }
+
     /// "<name>.lathe.yaml" in the current directory, the name being the model file's, or its
     /// directory's when the file is the generic "model.onnx".
     public static func defaultExportPath(model: String, bundled: Bool) -> String {

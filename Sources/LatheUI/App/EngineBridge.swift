@@ -74,6 +74,14 @@ public final class EngineBridge: Sendable {
         case .exportConfig(let path, let plan, let metrics):
             let session = source.session
             files.async { mailbox.post(ConfigFiles.export(path: path, plan: plan, metrics: metrics, session: session)) }
+        case .exportModel(let path, let plan):
+            let session = source.session
+            let evaluator = live.evaluator
+            files.async {
+                mailbox.post(ConfigFiles.exportModel(path: path, plan: plan, evaluator: evaluator, session: session) {
+                    mailbox.post($0)
+                })
+            }
         case .openConfig(let path):
             let layers = live.evaluator.layers
             files.async { mailbox.post(ConfigFiles.open(path: path, layers: layers)) }

@@ -72,6 +72,14 @@ public enum Explorer {
         case .exportFailed(_, let message):
             state.message = .init(message, .error)
             effects = []
+        case .modelExportProgress(let path, let phase, let done, let total):
+            let count = total > 0 ? " \(done)/\(total) samples" : ""
+            state.message = .init("exporting \(path): \(phase)\(count)…")
+            effects = []
+        case .modelExported(let path, let plan, let summary):
+            state.savedPlan = plan
+            state.message = .init("exported the compressed model to \(path): \(summary)")
+            effects = []
         case .effectFailed(let message):
             state.message = .init(message, .error)
             state.searchPending = false

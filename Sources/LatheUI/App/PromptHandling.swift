@@ -49,6 +49,10 @@ enum PromptHandling {
         case .export:
             guard !text.isEmpty else { return reject(&state, "type a path to write to") }
             state.prompt = nil
+            if text.lowercased().hasSuffix(".onnx") {
+                state.message = .init("exporting the compressed model to \(text)…")
+                return [.exportModel(path: text, plan: state.plan)]
+            }
             state.message = .init("writing \(text)…")
             return [.exportConfig(path: text, plan: state.plan, metrics: exportMetrics(state))]
         case .openConfig:

@@ -166,6 +166,23 @@ import Testing
         var actions = h.collect { $0.contains { if case .exported = $0 { return true } else { return false } } }
         #expect(actions.contains { if case .exported(path, plan) = $0 { return true } else { return false } })
 
+        // A model export runs LatheCore's exporter on the bridge's queue: progress, then the verified file.
+        let onnx = directory.appendingPathComponent("digits-int4.onnx").path
+        h.bridge.perform(.exportModel(path: onnx, plan: plan))
+        actions = h.collect(seconds: 300) {
+            $0.contains { if case .modelExported = $0 { return true }; if case .exportFailed = $0 { return true }; return false }
+        }
+        #expect(actions.contains { if case .modelExportProgress(onnx, "verifying", _, _) = $0 { return true } else { return false } })
+        #expect(actions.contains { if case .modelExported(onnx, plan, _) = $0 { return true } else { return false } })
+        let exported = try InferenceSession(model: ONNXReader.read(path: onnx), sampleShape: h.session.sampleShape)
+        #expect(exported.layers.count == h.session.layers.count)
+        // Onto the model itself: refused, the model untouched.
+        let before = try Data(contentsOf: URL(fileURLWithPath: h.session.modelPath))
+        h.bridge.perform(.exportModel(path: h.session.modelPath, plan: plan))
+        actions = h.collect { $0.contains { if case .exportFailed = $0 { return true } else { return false } } }
+        #expect(actions.contains { if case .exportFailed(_, let message) = $0 { return message.contains("refusing") } else { return false } })
+        #expect(try Data(contentsOf: URL(fileURLWithPath: h.session.modelPath)) == before)
+
         h.bridge.perform(.openConfig(path: path))
         actions = h.collect { $0.contains { if case .configOpened = $0 { return true } else { return false } } }
         #expect(actions.contains { if case .configOpened(path, plan) = $0 { return true } else { return false } })

@@ -56,6 +56,35 @@ import Testing
         #expect(F.run(&state, F.keys("q")) == [.quit])
     }
 
+    @Test func anOnnxPathExportsTheCompressedModelWithProgress() {
+        let dir = F.temporaryDirectory
+        var state = F.state(exportPath: dir.appendingPathComponent("default.yaml").path)
+        F.run(&state, F.keys("hhhh"))  // stem int6
+        let target = dir.appendingPathComponent("small.onnx").path
+        var effects = F.run(&state, F.keys("e{Ctrl-U}") + target.map { .key(.char($0)) })
+        effects += F.run(&state, F.keys("{Enter}"))
+        // The reducer only asks: the bridge runs LatheCore's exporter where configuration exports run.
+        #expect(effects == [.exportModel(path: target, plan: state.plan)])
+        #expect(state.message?.text == "exporting the compressed model to \(target)…")
+        #expect(state.isDirty)
+        F.run(&state, [.modelExportProgress(path: target, phase: "verifying", done: 512, total: 2000)])
+        #expect(state.message?.text == "exporting \(target): verifying 512/2000 samples…")
+        #expect(state.isDirty)
+        F.run(&state, [.modelExported(path: target, plan: state.plan, summary: "23375 bytes, verified top1 0.9620")])
+        #expect(!state.isDirty)
+        #expect(state.message?.text == "exported the compressed model to \(target): 23375 bytes, verified top1 0.9620")
+        #expect(state.message?.kind != .error)
+        // A YAML path still writes the configuration.
+        let yaml = dir.appendingPathComponent("c.yaml").path
+        effects = F.run(&state, F.keys("e{Ctrl-U}") + yaml.map { .key(.char($0)) })
+        effects += F.run(&state, F.keys("{Enter}"))
+        guard case .exportConfig(let path, _, _)? = effects.first else {
+            Issue.record("a .yaml path must export the configuration, got \(effects)")
+            return
+        }
+        #expect(path == yaml)
+    }
+
     @Test func exportFailuresAreReportedAndKeepChangesUnsaved() {
         let dir = F.temporaryDirectory
         var state = F.state(exportPath: dir.path)  // a directory

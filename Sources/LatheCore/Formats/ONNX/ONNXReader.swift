@@ -20,9 +20,11 @@ public enum ONNXReader {
     }
 
     /// Parses the protobuf, translating decoder failures into messages a user can act on.
-    static func parse(_ data: Data, path: String) throws -> Onnx_ModelProto {
+    /// - Parameter keepUnknownFields: keep fields outside the subset schema, so that writing the message
+    ///   back (an export) reproduces them.
+    static func parse(_ data: Data, path: String, keepUnknownFields: Bool = false) throws -> Onnx_ModelProto {
         var options = BinaryDecodingOptions()
-        options.discardUnknownFields = true // fields outside the subset schema are never used
+        options.discardUnknownFields = !keepUnknownFields // fields outside the subset schema are never used
         do {
             return try Onnx_ModelProto(serializedBytes: data, options: options)
         } catch let error as BinaryDecodingError {
