@@ -30,7 +30,7 @@ final class SafetensorsReaderTests: XCTestCase {
 
     let w32: [Float] = [0.5, -1.25, 3, 0, 1e-3, -7]
     let w16: [Float] = [0.5, -1.25, 3, 65504, -0.000061035156, 2]      // exact in float16
-    let wbf: [Float] = [0.5, -1.25, 3, 1.5e30, -2, 0.0078125]          // exact in bfloat16
+    let wbf: [Float] = [0.5, -1.25, 3, 0x1p100, -2, 0.0078125]          // exact in bfloat16
 
     func goodFile() throws -> String {
         var payload = Data()
