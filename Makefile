@@ -55,6 +55,7 @@ test: deps venv
 	$(PY) scripts/crosscheck_recovery.py --lathe "$(BIN)"
 	$(PY) scripts/crosscheck_thirdparty.py --lathe "$(BIN)"
 	$(PY) scripts/crosscheck_export.py --lathe "$(BIN)"
+	$(PY) scripts/crosscheck_weights.py --lathe "$(BIN)"
 	$(PY) scripts/onnx_node_tests.py --lathe "$(BIN)" --jobs $$(( $$(nproc) + 2 )) --quiet
 	scripts/tui_e2e.sh "$(BIN)"
 

@@ -17,11 +17,14 @@ struct ExplorerCommand: ParsableCommand {
             (shown in the help overlay) to a key or a list of keys, e.g. `quit: Q` or \
             `more-bits: [Right, l, "+"]`; keys are a character, or Up, Down, Left, Right, PgUp, PgDn, Home, \
             End, Tab, Shift-Tab, Enter, Backspace, Esc, Space, F1-F12, with Ctrl- or Alt- before them. \
+            A weights-only checkpoint (.safetensors, model.safetensors.index.json, .gguf) opens without \
+            --data: the same table, histograms and editing, with size and the data-free error \
+            (param-weighted SQNR of the compressed weights) in the status bar. \
             Needs a terminal; without one use `lathe eval` or `lathe inspect`.
             """
     )
 
-    @Argument(help: "The model (.onnx). Without it the bundled sample (MobileNet on MNIST digits) opens.")
+    @Argument(help: "The model (.onnx), or a weights-only checkpoint (.safetensors, .gguf). Without it the bundled sample (MobileNet on MNIST digits) opens.")
     var model: String?
 
     @Option(help: ArgumentHelp(DataSetsHelp.text + " Required with a model.", valueName: "[NAME=]FILE"))
@@ -47,7 +50,12 @@ struct ExplorerCommand: ParsableCommand {
             throw ValidationError("'\(model)' is neither a command (explore, eval, inspect, sensitivity, search, "
                 + "bench) nor a model file")
         }
-        if model != nil, data.isEmpty {
+        let checkpoint = model.map { WeightCheckpoint.format(of: $0) != nil } ?? false
+        if checkpoint, !data.isEmpty {
+            throw ValidationError("\(model ?? "") is a weights-only checkpoint: it has no graph to run --data through; "
+                + "open it without --data (the status bar then shows the data-free SQNR)")
+        }
+        if model != nil, data.isEmpty, !checkpoint {
             throw ValidationError("--data is required with a model: the explorer measures accuracy on it")
         }
         if model == nil, !data.isEmpty {

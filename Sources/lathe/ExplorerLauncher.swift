@@ -26,6 +26,10 @@ struct ExplorerLauncher {
                                                            stdoutIsTTY: isatty(1) == 1) {
             throw LatheError.badInput(CursesBackend.unavailableMessage(reason))
         }
+        if !bundled, WeightCheckpoint.format(of: modelPath) != nil {
+            try runCheckpoint(path: modelPath, themes: themes, keymap: keymap)
+            return
+        }
         // What loading prints on stderr is kept too: the explorer shows it once it has the screen.
         let notes = StderrNotes()
         let loaded = try StderrNotes.$current.withValue(notes) {
@@ -70,6 +74,43 @@ struct ExplorerLauncher {
             isBusy: { $0.isBusy },
             shouldQuit: { $0.shouldQuit })
         defer { bridge.live.close() }
+        try loop.run(initialEffects: initialEffects)
+    }
+
+    /// A weights-only checkpoint: layers from the file, size and data-free SQNR from
+    /// `CheckpointBridge` in place of the live engine.
+    func runCheckpoint(path: String, themes: (names: [String], byName: [String: Theme]), keymap: Keymap) throws {
+        let checkpoint = try WeightCheckpoint.open(path: path)
+        let evaluator = CheckpointEvaluator(checkpoint: checkpoint)
+        guard !evaluator.layers.isEmpty else {
+            throw LatheError.badInput(file: path, "has no layers to compress (no float tensor of rank ≥ 2)")
+        }
+        var plan = CompressionPlan.identity(layers: evaluator.layers)
+        if let config = command.config {
+            plan = try CompressionConfig.read(path: config).plan(for: evaluator.layers)
+        }
+        let session = SessionInfo(
+            modelPath: path, modelName: Self.shortName(path), dataPath: "",
+            dataName: "no data (\(checkpoint.format.displayName) weights only)", samples: 0, labelled: false,
+            metric: .sqnr, metricReason: CheckpointBridge.metricReason, output: "")
+        var state = AppState(
+            session: session, layers: LayerInfo.all(in: evaluator), plan: plan, keymap: keymap,
+            themeNames: themes.names, themeIndex: 0,
+            exportPath: command.config ?? ConfigFiles.defaultExportPath(model: path, bundled: false),
+            configPath: command.config)
+        let initialEffects = Explorer.initialEffects(&state)
+        let backend = CursesBackend(theme: themes.byName[themes.names[0]] ?? .defaultTheme)
+        let glyphs = GlyphSet.forCurrentLocale()
+        let mailbox = UIMailbox<Action>(wakeSignal: backend.wakeSignal)
+        let bridge = CheckpointBridge(evaluator: evaluator, mailbox: mailbox, session: session)
+        let loop = TerminalRunLoop<AppState, Action, Effect>(
+            backend: backend, mailbox: mailbox, initialState: state, action: Action.init, tick: .tick,
+            update: Explorer.update,
+            render: { state, buffer in ExplorerView.render(state, into: &buffer, glyphs: glyphs) },
+            perform: bridge.perform,
+            theme: { themes.byName[$0.themeName] ?? .defaultTheme },
+            isBusy: { $0.isBusy },
+            shouldQuit: { $0.shouldQuit })
         try loop.run(initialEffects: initialEffects)
     }
 

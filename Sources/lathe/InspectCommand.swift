@@ -14,7 +14,7 @@ struct InspectCommand: ParsableCommand {
             """
     )
 
-    @Argument(help: "The model (.onnx).")
+    @Argument(help: "The model (.onnx), or a weights-only checkpoint (.safetensors, model.safetensors.index.json, .gguf).")
     var model: String
 
     @Option(help: "Evaluation data whose sample shape sizes the MACs (needed when the model input has symbolic dimensions).")
@@ -40,6 +40,10 @@ struct InspectCommand: ParsableCommand {
 
     func run() throws {
         try InputFiles.checkReadable(model, what: "model")
+        if WeightCheckpoint.format(of: model) != nil {
+            try inspectCheckpoint()
+            return
+        }
         // The configuration is checked before the (slower) model loading.
         let compression = try config.map(ConfigApplication.read)
         let loadedModel = try Loading.model(model)
@@ -59,6 +63,19 @@ struct InspectCommand: ParsableCommand {
         } else {
             print(json ? summary.json(model: model).rendered() : summary.text(model: model))
         }
+    }
+}
+
+extension InspectCommand {
+    /// Weights only: there is no graph, so data, outputs and MACs do not apply.
+    func inspectCheckpoint() throws {
+        if data != nil || output != nil || labelsOption.labels != nil || config != nil {
+            throw LatheError.badInput(file: model, "is a weights-only checkpoint: --data, --output, --labels and --config "
+                + "need a model graph (ONNX); inspect it without them")
+        }
+        let checkpoint = try WeightCheckpoint.open(path: model)
+        let summary = CheckpointSummary(checkpoint: checkpoint, bins: bins)
+        print(json ? summary.json(model: model).rendered() : summary.text(model: model))
     }
 }
 

@@ -14,11 +14,14 @@ struct SensitivityCommand: ParsableCommand {
             --data only the data-free SQNR per bit-width is computed. Results are cached under \
             $XDG_CACHE_HOME/lathe (or ~/.cache/lathe), keyed by the model, the data and the method, \
             so running again is instant. --shard i/n computes every n-th layer starting at the i-th; \
-            `lathe sensitivity --merge shard1.json shard2.json ...` combines the JSON of all shards.
+            `lathe sensitivity --merge shard1.json shard2.json ...` combines the JSON of all shards. \
+            A weights-only checkpoint (.safetensors, model.safetensors.index.json, .gguf) has no graph to run \
+            data through: its sensitivity is the data-free SQNR per bit-width with outlier measures, and \
+            --target-bits AVG suggests a bit-width per layer (param-weighted average at most AVG).
             """
     )
 
-    @Argument(help: "The model (.onnx); with --merge, the shard reports (JSON) to combine.")
+    @Argument(help: "The model (.onnx, or a weights-only .safetensors / .gguf checkpoint); with --merge, the shard reports (JSON) to combine.")
     var files: [String] = []
 
     @Option(help: ArgumentHelp(DataSetsHelp.text + " With several sets a layer's sensitivity at a level is its "
@@ -36,6 +39,10 @@ struct SensitivityCommand: ParsableCommand {
 
     @Option(help: "Compute only shard i of n (every n-th layer from the i-th), e.g. 1/4.")
     var shard: String?
+
+    @Option(name: .customLong("target-bits"),
+            help: "Weights-only checkpoints: suggest per-layer bit-widths (from --bits) whose param-weighted average is at most this.")
+    var targetBits: Double?
 
     @Flag(help: "Combine shard reports given as arguments.")
     var merge = false
@@ -73,8 +80,36 @@ struct SensitivityCommand: ParsableCommand {
             if json { print(report.renderJSON(), terminator: "") } else { print(Self.text(report)) }
             return
         }
+        try InputFiles.checkReadable(files[0], what: "model")
+        if WeightCheckpoint.format(of: files[0]) != nil {
+            try checkpointSensitivity(path: files[0])
+            return
+        }
+        if targetBits != nil {
+            throw LatheError.badInput("--target-bits applies to weights-only checkpoints (.safetensors, .gguf)")
+        }
         let sets = try sweep(model: files[0])
         if json { print(sets.renderJSON(), terminator: "") } else { print(Self.text(sets)) }
+    }
+
+    /// Data-free sensitivity of a weights-only checkpoint (`CheckpointSensitivity`).
+    private func checkpointSensitivity(path: String) throws {
+        if !data.isEmpty {
+            throw LatheError.badInput(file: path, "is a weights-only checkpoint: it has no graph to run --data through, "
+                + "so its sensitivity is data-free (SQNR per bit-width); drop --data")
+        }
+        if prune != nil || clusters != nil || shard != nil {
+            throw LatheError.badInput(file: path, "is a weights-only checkpoint: its data-free sensitivity takes --bits "
+                + "(and --target-bits), not --prune, --clusters or --shard")
+        }
+        let levels = try EngineCommandSupport.integers(bits, option: "--bits") ?? []
+        try SensitivityLevels(bits: levels, prune: [], clusters: []).validate()
+        if let targetBits, !(targetBits.isFinite && targetBits > 0) {
+            throw LatheError.badInput("--target-bits must be a positive number of bits, got \(targetBits)")
+        }
+        let checkpoint = try WeightCheckpoint.open(path: path)
+        let report = try CheckpointSensitivity(checkpoint: checkpoint, bits: levels, targetBits: targetBits)
+        print(json ? report.json(model: path).rendered() : report.text(model: path))
     }
 
     private func sweep(model: String) throws -> SensitivitySets {

@@ -23,7 +23,6 @@ public struct Histogram: Sendable, Equatable {
 
     /// Histogram of `values` in `bins` equal-width bins (`bins` is clamped to at least 1).
     public init(_ values: [Float], bins: Int = Histogram.defaultBins) {
-        let bins = Swift.max(1, bins)
         var lo = Double.infinity
         var hi = -Double.infinity
         for v in values where v.isFinite {
@@ -31,6 +30,17 @@ public struct Histogram: Sendable, Equatable {
             if d < lo { lo = d }
             if d > hi { hi = d }
         }
+        let edges = Histogram.edges(finiteMin: lo, finiteMax: hi, bins: bins)
+        var counts = [Int](repeating: 0, count: edges.count - 1)
+        values.withUnsafeBufferPointer { Histogram.count($0, edges: edges, into: &counts) }
+        self.init(edges: edges, counts: counts)
+    }
+
+    /// The `bins + 1` edges for finite values spanning `finiteMin...finiteMax` (min > max:
+    /// there are none), as numpy chooses them. Streaming callers find the range in one pass and
+    /// `count` each chunk against these edges in the next.
+    public static func edges(finiteMin: Double, finiteMax: Double, bins: Int) -> [Double] {
+        var lo = finiteMin, hi = finiteMax
         if lo > hi {  // no finite values
             lo = 0
             hi = 1
@@ -38,8 +48,13 @@ public struct Histogram: Sendable, Equatable {
             lo -= 0.5
             hi += 0.5
         }
-        let edges = Histogram.linspace(lo, hi, count: bins + 1)
-        var counts = [Int](repeating: 0, count: bins)
+        return linspace(lo, hi, count: Swift.max(1, bins) + 1)
+    }
+
+    /// Adds the finite `values` to `counts` (one per bin of `edges`).
+    public static func count(_ values: UnsafeBufferPointer<Float>, edges: [Double], into counts: inout [Int]) {
+        let bins = edges.count - 1
+        guard let lo = edges.first, let hi = edges.last, bins > 0 else { return }
         let width = hi - lo
         let scale = Double(bins)
         for v in values where v.isFinite {
@@ -53,7 +68,6 @@ public struct Histogram: Sendable, Equatable {
             if index != bins - 1, x >= edges[index + 1] { index += 1 }
             counts[index] += 1
         }
-        self.init(edges: edges, counts: counts)
     }
 
     public init(_ tensor: Tensor, bins: Int = Histogram.defaultBins) {
