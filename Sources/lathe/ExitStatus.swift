@@ -19,7 +19,7 @@ enum ExitStatus {
             // every other parse failure is a usage error (ArgumentParser alone would exit 64).
             if LatheCommand.exitCode(for: error) == .success { LatheCommand.exit(withError: error) }
             report(usageMessage(for: error))
-            exit(badInput)
+            terminate(badInput)
         }
         do {
             try command.run()
@@ -27,7 +27,7 @@ enum ExitStatus {
             finish(with: error)
         }
         flushStandardOutput()
-        exit(success)
+        terminate(success)
     }
 
     static func finish(with error: Error) -> Never {
@@ -35,10 +35,10 @@ enum ExitStatus {
         switch error {
         case let lathe as LatheError where lathe.kind == .badInput:
             report("error: \(lathe.message)")
-            exit(badInput)
+            terminate(badInput)
         case let lathe as LatheError:
             report("error: internal: \(lathe.message)")
-            exit(internalFailure)
+            terminate(internalFailure)
         default:
             // Help requests and usage errors can also surface from run() (HelpCommand,
             // ValidationError); ArgumentParser knows which is which by its exit code.
@@ -47,10 +47,10 @@ enum ExitStatus {
                 LatheCommand.exit(withError: error)
             case .validationFailure:
                 report(usageMessage(for: error))
-                exit(badInput)
+                terminate(badInput)
             default:
                 report("error: internal: \(error)")
-                exit(internalFailure)
+                terminate(internalFailure)
             }
         }
     }
@@ -67,6 +67,16 @@ enum ExitStatus {
     static func report(_ message: String) {
         let line = message.hasSuffix("\n") ? message : message + "\n"
         FileHandle.standardError.write(Data(line.utf8))
+    }
+
+    /// Ends the process with `code` once stdio is flushed, without exit(3)'s atexit handlers and
+    /// static destructors: engine threads may still be running (the explorer quits in the middle of a
+    /// sweep), and those handlers tear down OpenBLAS under them — quitting mid-sweep crashed in
+    /// libopenblas (SEGV, 139) instead of exiting 0. Nothing Lathe writes depends on them: output
+    /// files are complete (atomic renames) before their command returns.
+    static func terminate(_ code: Int32) -> Never {
+        flushStandardOutput()
+        _exit(code)
     }
 
     private static func flushStandardOutput() {

@@ -73,7 +73,7 @@ struct ExplorerLauncher {
             theme: { themes.byName[$0.themeName] ?? .defaultTheme },
             isBusy: { $0.isBusy },
             shouldQuit: { $0.shouldQuit })
-        defer { bridge.live.close() }
+        defer { bridge.shutDown() }
         try loop.run(initialEffects: initialEffects)
     }
 

@@ -50,6 +50,13 @@ public final class EngineBridge: Sendable {
 
     deinit { live.close() }
 
+    /// Before the process ends: cancels the engine's work, and waits for configuration files being
+    /// written (quitting right after `e` still leaves the complete file behind).
+    public func shutDown() {
+        live.close()
+        files.sync {}
+    }
+
     public func perform(_ effect: Effect) {
         let mailbox = self.mailbox
         switch effect {

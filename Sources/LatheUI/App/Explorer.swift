@@ -38,6 +38,7 @@ public enum Explorer {
             effects = receiveEngine(&state, status)
         case .sensitivity(let data):
             state.sensitivity = data
+            keepHeatmapInRange(&state)
             effects = []
         case .searchFinished(let plan, let summary):
             effects = []
@@ -91,6 +92,9 @@ public enum Explorer {
     // MARK: keys
 
     static func handleKey(_ state: inout AppState, _ key: KeyPress) -> [Effect] {
+        if let (escape, plain) = gluedEscape(state, key) {
+            return handleKey(&state, escape) + handleKey(&state, plain)
+        }
         if state.prompt != nil { return PromptHandling.handle(&state, key) }
         let command = state.keymap.command(for: key)
         if state.layout.isTooSmall {
@@ -114,6 +118,18 @@ public enum Explorer {
         }
         guard let command else { return [] }
         return perform(&state, command)
+    }
+
+    /// Terminals send Alt-x as Esc x, so Esc typed quickly before a key arrives as that key with
+    /// Alt: "Esc Esc Esc q" in one burst came in as Esc, Esc, Alt-q, and the q that should have
+    /// quit was lost. An Alt key nothing binds here (prompts bind none; the keymap may) is therefore
+    /// the Esc and the key it was glued to, handled in turn.
+    static func gluedEscape(_ state: AppState, _ key: KeyPress) -> (KeyPress, KeyPress)? {
+        guard key.modifiers.contains(.alt) else { return nil }
+        if state.prompt == nil, state.keymap.command(for: key) != nil { return nil }
+        var plain = key
+        plain.modifiers.remove(.alt)
+        return (KeyPress(.escape), plain)
     }
 
     static func perform(_ state: inout AppState, _ command: Command) -> [Effect] {
@@ -305,6 +321,18 @@ public enum Explorer {
     }
 
     // MARK: engine reports
+
+    /// New sweep results may have fewer levels or sets than the heatmap was showing (a new sweep
+    /// starting over): its cursor and view stay on what exists, and it closes when nothing does.
+    static func keepHeatmapInRange(_ state: inout AppState) {
+        let levels = state.sensitivity?.levels.count ?? 0
+        if case .heatmap(let column) = state.overlay {
+            state.overlay = levels == 0 ? nil : .heatmap(column: min(max(0, column), levels - 1))
+        }
+        if let set = state.heatmapSet, !(state.sensitivity?.setNames.indices.contains(set) ?? false) {
+            state.heatmapSet = nil
+        }
+    }
 
     static func receiveEngine(_ state: inout AppState, _ status: EngineStatus) -> [Effect] {
         if let current = state.engine, status.revision < current.revision { return [] }

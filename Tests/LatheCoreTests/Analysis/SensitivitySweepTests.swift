@@ -173,6 +173,56 @@ final class SensitivitySweepTests: XCTestCase {
         XCTAssertNil(cache.load(modelHash: "m", dataHash: "d", method: "other"))
     }
 
+    /// A cache entry damaged any way (a crash mid-write on a filesystem without atomic rename, a full
+    /// disk, another program) is ignored: the sweep runs in full, gives the same results, and leaves
+    /// a good entry behind. A cache folder that cannot be created only costs the caching.
+    func testCorruptedCacheEntriesAreIgnoredAndRebuilt() throws {
+        let session = try F.residualSession()
+        let data = F.residualData(count: 24)
+        let levels = SensitivityLevels(bits: [2, 4])
+        let evaluator = try PlanEvaluator(session: session, dataset: data, options: EvaluatorOptions(batchSize: 8))
+        let cache = try temporaryCache()
+        let reference = try SensitivitySweep.run(request(levels, cache: cache),
+                                                 context: countingContext(evaluator, count: LockedBox(0)))
+        let files = try FileManager.default.contentsOfDirectory(atPath: cache.directory).filter { $0.hasSuffix(".json") }
+        XCTAssertEqual(files.count, 1)
+        let file = cache.directory + "/" + files[0]
+        let good = try Data(contentsOf: URL(fileURLWithPath: file))
+        var flipped = good
+        for i in stride(from: 7, to: flipped.count, by: 97) { flipped[i] ^= 0x20 }
+        let corruptions: [(String, Data)] = [
+            ("truncated", good.prefix(good.count / 2)),
+            ("empty", Data()),
+            ("garbage", Data((0..<4096).map { UInt8(truncatingIfNeeded: $0 &* 7919) })),
+            ("bytes flipped", flipped),
+            ("another JSON", Data("{\"layers\": 3, \"baseline\": []}".utf8)),
+            ("nested", Data((String(repeating: "[", count: 100_000)).utf8)),
+            ("zero bytes", Data(count: good.count)),
+        ]
+        for (name, bytes) in corruptions {
+            try bytes.write(to: URL(fileURLWithPath: file))
+            let count = LockedBox(0)
+            let report = try SensitivitySweep.run(request(levels, cache: cache), context: countingContext(evaluator, count: count))
+            XCTAssertEqual(report.layers, reference.layers, name)
+            XCTAssertGreaterThan(count.withLock { $0 }, 0, "\(name): the damaged entry was used")
+            XCTAssertEqual(cache.load(modelHash: "m", dataHash: "d", method: reference.baseline.method), report,
+                           "\(name): the entry was not rebuilt")
+        }
+        // The entry's path taken by a folder: nothing is cached, the sweep still answers.
+        try FileManager.default.removeItem(atPath: file)
+        try FileManager.default.createDirectory(atPath: file, withIntermediateDirectories: false)
+        let report = try SensitivitySweep.run(request(levels, cache: cache),
+                                              context: countingContext(evaluator, count: LockedBox(0)))
+        XCTAssertEqual(report.layers, reference.layers)
+        // A cache folder that is a file.
+        let blocked = FileManager.default.temporaryDirectory.appendingPathComponent("lathe-blocked-\(UUID().uuidString)").path
+        FileManager.default.createFile(atPath: blocked, contents: Data("x".utf8))
+        defer { try? FileManager.default.removeItem(atPath: blocked) }
+        let uncached = try SensitivitySweep.run(request(levels, cache: SensitivityCache(directory: blocked + "/sub")),
+                                                context: countingContext(evaluator, count: LockedBox(0)))
+        XCTAssertEqual(uncached.layers, reference.layers)
+    }
+
     func testCacheDirectoryFollowsXDG() {
         XCTAssertEqual(SensitivityCache.defaultDirectory(environment: ["XDG_CACHE_HOME": "/x/cache", "HOME": "/h"]),
                        "/x/cache/lathe/sensitivity")

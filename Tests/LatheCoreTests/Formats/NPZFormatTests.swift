@@ -112,4 +112,30 @@ extension FormatsFixtures {
         let result = try runProcess(python, [script.path])
         XCTAssertEqual(result.status, 0, result.output)
     }
+
+    /// A member's declared size is checked before inflating: more than deflate can produce from its
+    /// compressed bytes (1032:1) is refused, and so is inflating past what it declared.
+    func testMembersClaimingMoreThanTheyHoldAreRefused() throws {
+        let folder = try TemporaryFolder()
+        let path = folder.path("zeros.npz")
+        try NPZFormat.write([(name: "x", tensor: Tensor.zeros([64, 64]))], to: path, compressed: true)
+        let good = try Data(contentsOf: URL(fileURLWithPath: path))
+        XCTAssertEqual(try NPZFormat.read(path: path).first?.tensor.shape, [64, 64])
+        /// The archive with the uncompressed size in the local header and central directory set to `size`.
+        func declaring(_ size: UInt32) -> Data {
+            var bytes = [UInt8](good)
+            for i in 0..<(bytes.count - 4) where bytes[i] == 0x50 && bytes[i + 1] == 0x4B {
+                let offset: Int? = bytes[i + 2] == 3 && bytes[i + 3] == 4 ? 22 : bytes[i + 2] == 1 && bytes[i + 3] == 2 ? 24 : nil
+                guard let offset else { continue }
+                for k in 0..<4 { bytes[i + offset + k] = UInt8(truncatingIfNeeded: size >> (8 * UInt32(k))) }
+            }
+            return Data(bytes)
+        }
+        let claims = folder.path("claims.npz")
+        try declaring(3_000_000_000).write(to: URL(fileURLWithPath: claims))
+        assertBadInput(try NPZFormat.read(path: claims), file: claims, mentions: "compressed bytes can hold")
+        let short = folder.path("short.npz")
+        try declaring(1000).write(to: URL(fileURLWithPath: short))
+        assertBadInput(try NPZFormat.read(path: short), file: short, mentions: "inflates past the 1000 bytes")
+    }
 }

@@ -7,7 +7,7 @@ import ZIPFoundation
 public enum NPZFormat {
     /// Reads every array in `path`, in the order the archive lists them.
     public static func read(path: String) throws -> [(name: String, tensor: Tensor)] {
-        _ = try FileInput.contents(of: path) // the same missing/empty/folder messages as every other reader
+        let fileSize = try FileInput.contents(of: path).count // the same missing/empty/folder messages as every other reader
         let archive: Archive
         do {
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
@@ -17,9 +17,17 @@ public enum NPZFormat {
         var arrays: [(name: String, tensor: Tensor)] = []
         for entry in archive where entry.type == .file {
             let name = entry.path.hasSuffix(".npy") ? String(entry.path.dropLast(4)) : entry.path
+            let limit = try extractedSizeLimit(entry, fileSize: fileSize, name: name, path: path)
             var bytes = Data()
             do {
-                _ = try archive.extract(entry, consumer: { bytes.append($0) })
+                _ = try archive.extract(entry, consumer: { chunk in
+                    // A member inflating past what its header declared is corrupt (or a bomb): stop there.
+                    guard bytes.count + chunk.count <= limit else { throw LatheError.badInput(file: path, "") }
+                    bytes.append(chunk)
+                })
+            } catch is LatheError {
+                throw LatheError.badInput(file: path, "array '\(name)' inflates past the \(limit) bytes its header declares "
+                    + "(corrupt archive)")
             } catch {
                 throw LatheError.badInput(file: path, "array '\(name)' cannot be extracted (corrupt archive: \(error))")
             }
@@ -27,6 +35,27 @@ public enum NPZFormat {
             arrays.append((name: name, tensor: tensor))
         }
         return arrays
+    }
+
+    /// deflate cannot shrink data more than 1032:1, so a member claiming more than that from its
+    /// compressed bytes (or, whatever it claims, from the whole file) is corrupt; checked before
+    /// anything is inflated, so a few kilobytes cannot claim gigabytes of memory.
+    static let maxDeflateRatio: UInt64 = 1032
+
+    static func extractedSizeLimit(_ entry: Entry, fileSize: Int, name: String, path: String) throws -> Int {
+        let declared = entry.uncompressedSize
+        let compressed = min(entry.compressedSize, UInt64(fileSize))
+        let possible = compressed.multipliedReportingOverflow(by: maxDeflateRatio).partialValue + 1024
+        guard declared <= possible, declared <= UInt64(Int.max) else {
+            throw LatheError.badInput(file: path, "array '\(name)' declares \(declared) bytes, more than its "
+                + "\(compressed) compressed bytes can hold (corrupt archive)")
+        }
+        // An honest claim can still be more than this machine holds: refused before inflating.
+        guard declared <= ProcessInfo.processInfo.physicalMemory / 2 else {
+            throw LatheError.badInput(file: path, "array '\(name)' inflates to \(declared) bytes, more than half of "
+                + "this machine's memory")
+        }
+        return Int(declared)
     }
 
     /// Writes `arrays` to `path` atomically, as `np.savez` (stored) or `np.savez_compressed` (deflate) would.

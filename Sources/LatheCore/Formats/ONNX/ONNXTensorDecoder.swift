@@ -46,11 +46,24 @@ struct ONNXTensorDecoder {
     func decode(_ sparse: Onnx_SparseTensorProto, what: String) throws -> Tensor {
         let shape = try shapeOf(sparse.dims, what: what)
         guard let count = ElementCount.of(shape) else { throw problem("\(what) has an impossibly large shape \(shape)") }
+        // The one size a file may claim beyond its own: the dense tensor. Past half the machine's
+        // memory it is a corrupt file, not a model, and allocating it would end the process.
+        let denseBytes = count.multipliedReportingOverflow(by: MemoryLayout<Int64>.stride)
+        guard !denseBytes.overflow, UInt64(denseBytes.partialValue) <= ProcessInfo.processInfo.physicalMemory / 2 else {
+            throw problem("\(what) has a dense shape \(shape) larger than half of this machine's memory")
+        }
         let values = try decode(sparse.values, what: "\(what) (values)")
         let indices = try decode(sparse.indices, what: "\(what) (indices)")
         let nonZeros = values.count
         guard values.rank == 1, !indices.isFloat else {
             throw problem("\(what) is a malformed sparse tensor (values must be 1-D, indices integers)")
+        }
+        // With a zero dimension there is no position to fill (and the strides of the other
+        // dimensions may not even fit in an Int).
+        guard count > 0 else {
+            guard nonZeros == 0 else { throw problem("\(what) has a sparse index outside its shape \(shape)") }
+            return values.isFloat ? Tensor(shape: shape, floats: [], dtype: values.dtype)
+                : Tensor(shape: shape, ints: [], dtype: values.dtype)
         }
         let strides = rowMajorStrides(shape)
         var positions: [Int] = []
