@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Cross-check of `lathe export` (part of `make test`): onnxruntime, not Lathe, runs the exported files.
 
-For every sample in SAMPLES and every configuration (int8, int4, and a mixed one with pruning, weight
+For every sample in SAMPLES and every configuration (int8, int4, the recovery methods, and a mixed one with pruning, weight
 sharing, fp16, asymmetric and per-tensor layers and activation bits, built from the sample's layer
 names):
   * `lathe eval --config` gives the configuration's metric (the sample's automatic one: top-1);
@@ -82,7 +82,7 @@ def layers_of(lathe, model):
     return [layer["name"] for layer in json.loads(result.stdout)["layers"]]
 
 
-def mixed_config(layers):
+def mixed_config(layers, sample):
     """Every feature the export maps, spread over the layers in order (the rest at 8 bits)."""
     features = [
         {"bits": 8, "abits": 8},
@@ -99,10 +99,30 @@ def mixed_config(layers):
     return "\n".join(lines) + "\n"
 
 
+def recovery_config(layers, sample):
+    """The recovery methods (README "Recovery methods") spread over the layers: GPTQ with and without
+    bias correction, SparseGPT with and without bits, and an nf4 grid (stored as float: no DQ form)."""
+    features = [
+        {"bits": 4, "method": "gptq"},
+        # MatMul layers (digits_mlp, transformer) add no bias to correct.
+        {"bits": 3, "method": "gptq", "bias_correction": "true"} if sample in ("mobilenet", "lenet5")
+        else {"bits": 3, "method": "gptq"},
+        {"prune": 0.5, "structure": "unstructured", "prune_method": "sparsegpt"},
+        {"bits": 4, "structure": '"2:4"', "prune_method": "sparsegpt"},
+        {"bits": 4, "grid": "nf4"},
+    ]
+    lines = ["version: 1", "defaults: {bits: 8, method: gptq}", "layers:"]
+    for name, settings in zip(layers, features):
+        body = ", ".join(f"{k}: {v}" for k, v in settings.items())
+        lines.append(f"  {json.dumps(name)}: {{{body}}}")
+    return "\n".join(lines) + "\n"
+
+
 CONFIGS = {
-    "int8": lambda layers: "version: 1\ndefaults: {bits: 8}\n",
-    "int4": lambda layers: "version: 1\ndefaults: {bits: 4}\n",
+    "int8": lambda layers, sample: "version: 1\ndefaults: {bits: 8}\n",
+    "int4": lambda layers, sample: "version: 1\ndefaults: {bits: 4}\n",
     "mixed": mixed_config,
+    "recovery": recovery_config,
 }
 
 
@@ -142,7 +162,7 @@ def check_sample(report, lathe, name, tmp, table):
     original_weight_bytes = sum(numpy_helper.to_array(t).nbytes for t in proto.graph.initializer)
     for config_name, make in CONFIGS.items():
         config = tmp / f"{name}-{config_name}.yaml"
-        config.write_text(make(layers))
+        config.write_text(make(layers, name))
         label = f"{name}/{config_name}"
         result = run([lathe, "eval", model, "--data", data, "--config", config, "--json"])
         if not report.check(result.returncode == 0, label + " eval", result.stderr[-400:]):

@@ -75,6 +75,9 @@ public final class CheckpointBridge: Sendable {
         case .exportConfig(let path, let plan, let metrics):
             let session = self.session
             files.async { mailbox.post(ConfigFiles.export(path: path, plan: plan, metrics: metrics, session: session)) }
+        case .exportModel(let path, _):
+            mailbox.post(.exportFailed(path: path, message: "a weights-only checkpoint has no graph to write as "
+                + ".onnx; export the configuration (.yaml) instead"))
         case .openConfig(let path):
             let layers = evaluator.layers
             files.async { mailbox.post(ConfigFiles.open(path: path, layers: layers)) }
