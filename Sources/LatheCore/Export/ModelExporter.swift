@@ -120,7 +120,6 @@ public enum ModelExporter {
 
         var encoding = try WeightEncoder.encode(.init(session: session, plan: plan, compressed: compressed,
                                                       format: inputs.format, int4Allowed: int4Allowed, opset: target))
-        encoding.activations = quantizers
         report.notes += encoding.notes
         if target > opset && (encoding.usesInt4 || (wantsAxis && opset < 13)) {
             OpsetRaise.raise(&proto, to: target)

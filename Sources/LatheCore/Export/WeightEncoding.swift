@@ -25,13 +25,12 @@ enum WeightEncoding: Sendable {
     }
 }
 
-/// Every layer's encoding, the codebooks of shared layers, the activation quantizers to insert, and what
-/// could not be stored as asked (said on stderr).
+/// Every layer's encoding, the codebooks of shared layers, and what could not be stored as asked (said
+/// on stderr).
 struct ExportEncoding: Sendable {
     var layers: [String: WeightEncoding] = [:]
     /// Codebook per share group (a layer sharing alone is its own group), sorted ascending.
     var codebooks: [String: [Float]] = [:]
-    var activations: [String: ActivationQuantizer] = [:]
     var notes: [String] = []
     /// Whether some weight is stored in int4/uint4 (the opset must be ≥ 21).
     var usesInt4: Bool {
