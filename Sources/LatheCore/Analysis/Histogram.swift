@@ -51,22 +51,26 @@ public struct Histogram: Sendable, Equatable {
         return linspace(lo, hi, count: Swift.max(1, bins) + 1)
     }
 
-    /// Adds the finite `values` to `counts` (one per bin of `edges`).
+    /// Adds the finite `values` to `counts` (one per bin of `edges`). Runs on raw buffers: with
+    /// array subscripts the bounds and uniqueness checks cost more than the binning itself.
     public static func count(_ values: UnsafeBufferPointer<Float>, edges: [Double], into counts: inout [Int]) {
         let bins = edges.count - 1
-        guard let lo = edges.first, let hi = edges.last, bins > 0 else { return }
+        guard let lo = edges.first, let hi = edges.last, bins > 0, counts.count >= bins else { return }
         let width = hi - lo
         let scale = Double(bins)
-        for v in values where v.isFinite {
-            let x = Double(v)
-            // numpy's fast path: a first guess from the linear map, then corrected
-            // against the actual edges so the result agrees with the edges to the last ulp.
-            var index = Int(((x - lo) / width) * scale)
-            if index >= bins { index = bins - 1 }
-            if index < 0 { index = 0 }
-            if x < edges[index], index > 0 { index -= 1 }
-            if index != bins - 1, x >= edges[index + 1] { index += 1 }
-            counts[index] += 1
+        edges.withUnsafeBufferPointer { edge in
+            counts.withUnsafeMutableBufferPointer { count in
+                for v in values where v.isFinite {
+                    let x = Double(v)
+                    // numpy's fast path: a first guess from the linear map, then corrected
+                    // against the actual edges so the result agrees with the edges to the last ulp.
+                    let guess = ((x - lo) / width) * scale
+                    var index = guess >= Double(bins) ? bins - 1 : (guess > 0 ? Int(guess) : 0)
+                    if x < edge[index], index > 0 { index -= 1 }
+                    if index != bins - 1, x >= edge[index + 1] { index += 1 }
+                    count[index] += 1
+                }
+            }
         }
     }
 

@@ -57,7 +57,8 @@ public enum BitAllocation {
                 let gain = noiseRatio(sqnrDB[layer][current] ?? .infinity) - noiseRatio(sqnrDB[layer][next] ?? .infinity)
                 let ratio = gain / Double(next - current)
                 guard ratio > 0 else { continue }
-                if best == nil || ratio > best!.ratio { best = (layer, ratio) }
+                if let current = best, ratio <= current.ratio { continue }
+                best = (layer, ratio)
             }
             guard let chosen = best else { break }
             used += params[chosen.layer] * (levels[step[chosen.layer] + 1] - levels[step[chosen.layer]])

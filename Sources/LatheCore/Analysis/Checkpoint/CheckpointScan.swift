@@ -3,9 +3,10 @@ import Foundation
 /// Profiles a checkpoint's tensors (`TensorProfile`) straight from the mapped files, in
 /// bounded memory: every tensor is cut into chunks of about a million elements (whole rows
 /// for layers, so each channel's grid is known within its chunk), each chunk is decoded to
-/// Float in a buffer of its own, and the chunks of all tensors run in parallel. Three passes:
-/// range and sums; centred moments and histogram (whose edges need the range); outliers and
-/// quantization noise (which need the mean, std and, per row, max|w|). After each chunk its
+/// Float in a buffer of its own, and the chunks of all tensors run in parallel. Two passes:
+/// range, sums and the variance (each chunk centred on its own mean, chunks merged pairwise);
+/// then what needs those — the histogram (its edges need the range), outliers (mean and std),
+/// the fourth moment and the quantization noise (per row, max|w|). After each chunk its
 /// pages are handed back (`MappedFile.release`), so resident memory stays near
 /// threads × chunk size whatever the file's size. Partial sums are combined in chunk order,
 /// so results do not depend on the thread count.
@@ -20,41 +21,34 @@ public enum CheckpointScan {
         for (index, tensor) in tensors.enumerated() where tensor.encoding.isDecodable && tensor.count > 0 {
             units += chunks(of: tensor, index: index)
         }
-        // Pass 1: range, sums, zeros.
+        // Pass 1: range, sums, zeros, centred squares.
         let summary = combine(run(units, tensors) { _, values in RangeSums(values) }, units, tensors.count)
-        let means = summary.map { $0.map { $0.sum / Double($0.count) } ?? 0 }
+        let means = summary.map { $0?.mean ?? 0 }
+        let stds = summary.map { sums in sums.map { ($0.centred / Double(max(1, $0.count))).squareRoot() } ?? 0 }
         let edges = summary.map { sums in
             Histogram.edges(finiteMin: sums?.finiteMin ?? .infinity, finiteMax: sums?.finiteMax ?? -.infinity, bins: bins)
         }
-        // Pass 2: centred moments and histogram.
-        let moments = combine(run(units, tensors) { unit, values in
-            Moments(values, mean: means[unit.tensor], edges: edges[unit.tensor])
-        }, units, tensors.count)
-        let stds = zip(summary, moments).map { sums, m in
-            guard let sums, let m else { return 0.0 }
-            return (m.squares / Double(sums.count)).squareRoot()
-        }
-        // Pass 3: outliers and quantization noise per bit-width.
+        // Pass 2: fourth moment, histogram, outliers and quantization noise per bit-width.
         let levels = sqnrBits.filter { $0 != 32 }
-        let noise = combine(run(units, tensors) { unit, values in
+        let moments = combine(run(units, tensors) { unit, values in
             let tensor = tensors[unit.tensor]
-            return Noise(values, mean: means[unit.tensor], std: stds[unit.tensor], rowLength: tensor.rowLength,
-                         bits: tensor.isLayer ? levels : [])
+            return Moments(values, mean: means[unit.tensor], std: stds[unit.tensor], edges: edges[unit.tensor],
+                           rowLength: tensor.rowLength, bits: tensor.isLayer ? levels : [])
         }, units, tensors.count)
 
         return tensors.indices.map { index in
-            guard let sums = summary[index], let m = moments[index], let q = noise[index] else { return nil }
+            guard let sums = summary[index], let m = moments[index] else { return nil }
             let n = Double(sums.count)
-            let variance = m.squares / n
-            let std = variance.squareRoot()
+            let std = stds[index]
+            let variance = std * std
             let stats = WeightStats(min: sums.sawNaN ? .nan : Double(sums.min), max: sums.sawNaN ? .nan : Double(sums.max),
                                     mean: means[index], std: std, sparsity: Double(sums.zeros) / n,
-                                    outlierRatio: Double(q.outliers) / n)
+                                    outlierRatio: Double(m.outliers) / n)
             let largest = max(abs(Double(sums.min)), abs(Double(sums.max)))
             var sqnr: [Int: Double] = [:]
             if tensors[index].isLayer {
                 for bits in sqnrBits {
-                    let error = bits == 32 ? 0 : (q.noise[bits] ?? 0)
+                    let error = bits == 32 ? 0 : (m.noise[bits] ?? 0)
                     sqnr[bits] = error > 0 && sums.squares > 0 ? 10 * log10(sums.squares / error) : .infinity
                 }
             }

@@ -4,7 +4,9 @@ protocol ChunkPart: Sendable {
 }
 
 /// Pass 1: range (with NaN, as numpy's min/max; and of the finite values, for the histogram),
-/// Σw, Σw² and zeros, accumulated in Double like `WeightStats`.
+/// Σw, Σw², zeros, and Σ(w − mean)² about the chunk's own mean (a second loop over the decoded
+/// chunk, as `WeightStats` does over a whole tensor), chunks merged by Chan et al.'s pairwise
+/// update, so the variance is known after one decoding pass.
 struct RangeSums: ChunkPart {
     var count = 0
     var min = Float.infinity
@@ -15,6 +17,10 @@ struct RangeSums: ChunkPart {
     var sum = 0.0
     var squares = 0.0
     var zeros = 0
+    /// Σ(w − m)² with m the mean of the values merged so far.
+    var centred = 0.0
+
+    var mean: Double { count > 0 ? sum / Double(count) : 0 }
 
     init(_ values: UnsafeBufferPointer<Float>) {
         count = values.count
@@ -32,6 +38,11 @@ struct RangeSums: ChunkPart {
             sum += d
             squares += d * d
         }
+        let m = mean
+        for v in values {
+            let d = Double(v) - m
+            centred += d * d
+        }
     }
 
     func merged(_ next: RangeSums) -> RangeSums {
@@ -45,46 +56,32 @@ struct RangeSums: ChunkPart {
         result.sum += next.sum
         result.squares += next.squares
         result.zeros += next.zeros
+        let (na, nb) = (Double(count), Double(next.count))
+        let delta = next.mean - mean
+        result.centred = centred + next.centred + (na + nb > 0 ? delta * delta * na * nb / (na + nb) : 0)
         return result
     }
 }
 
-/// Pass 2: Σ(w − mean)², Σ(w − mean)⁴ and the histogram counts against the tensor's edges.
+/// Pass 2: Σ(w − mean)⁴, the histogram counts against the tensor's edges, weights more than
+/// 3 std from the mean, and for each bit-width the squared error of symmetric per-row min–max
+/// quantization (`UniformQuantizer`'s grid and rounding, exactly), whole rows being inside one chunk.
 struct Moments: ChunkPart {
-    var squares = 0.0
     var fourths = 0.0
     var counts: [Int]
-
-    init(_ values: UnsafeBufferPointer<Float>, mean: Double, edges: [Double]) {
-        for v in values {
-            let d = Double(v) - mean
-            let d2 = d * d
-            squares += d2
-            fourths += d2 * d2
-        }
-        counts = [Int](repeating: 0, count: Swift.max(0, edges.count - 1))
-        Histogram.count(values, edges: edges, into: &counts)
-    }
-
-    func merged(_ next: Moments) -> Moments {
-        var result = self
-        result.squares += next.squares
-        result.fourths += next.fourths
-        for i in result.counts.indices where i < next.counts.count { result.counts[i] += next.counts[i] }
-        return result
-    }
-}
-
-/// Pass 3: weights more than 3 std from the mean, and for each bit-width the squared error of
-/// symmetric per-row min–max quantization (`UniformQuantizer`'s grid and rounding, exactly), whole
-/// rows being inside one chunk.
-struct Noise: ChunkPart {
     var outliers = 0
     var noise: [Int: Double] = [:]
 
-    init(_ values: UnsafeBufferPointer<Float>, mean: Double, std: Double, rowLength: Int, bits: [Int]) {
+    init(_ values: UnsafeBufferPointer<Float>, mean: Double, std: Double, edges: [Double], rowLength: Int, bits: [Int]) {
         let limit = 3 * std
-        for v in values where abs(Double(v) - mean) > limit { outliers += 1 }
+        for v in values {
+            let d = Double(v) - mean
+            let d2 = d * d
+            fourths += d2 * d2
+            if abs(d) > limit { outliers += 1 }
+        }
+        counts = [Int](repeating: 0, count: Swift.max(0, edges.count - 1))
+        Histogram.count(values, edges: edges, into: &counts)
         guard !bits.isEmpty, rowLength > 0 else { return }
         for b in bits { noise[b] = 0 }
         var rowStart = 0
@@ -118,8 +115,10 @@ struct Noise: ChunkPart {
         }
     }
 
-    func merged(_ next: Noise) -> Noise {
+    func merged(_ next: Moments) -> Moments {
         var result = self
+        result.fourths += next.fourths
+        for i in result.counts.indices where i < next.counts.count { result.counts[i] += next.counts[i] }
         result.outliers += next.outliers
         result.noise.merge(next.noise, uniquingKeysWith: +)
         return result
