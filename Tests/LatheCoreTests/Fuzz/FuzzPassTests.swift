@@ -18,8 +18,11 @@ import Testing
 
     static var regressions: URL { root.appendingPathComponent("Tests/LatheCoreTests/Fixtures/fuzz/regressions") }
 
+    /// In memory when possible: every input is written before it is read (/tmp was 25x slower here).
     static func workFolder(_ name: String) -> URL {
-        FileManager.default.temporaryDirectory.appendingPathComponent("lathe-fuzz-test-\(name)-\(UUID().uuidString)")
+        let shm = URL(fileURLWithPath: "/dev/shm")
+        let base = FileManager.default.isWritableFile(atPath: shm.path) ? shm : FileManager.default.temporaryDirectory
+        return base.appendingPathComponent("lathe-fuzz-test-\(name)-\(UUID().uuidString)")
     }
 
     /// Inputs per target: a few thousand (the slowest target takes a few seconds in a release build).

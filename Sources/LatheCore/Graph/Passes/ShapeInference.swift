@@ -12,8 +12,23 @@ enum ShapeInference {
         let rule = Rule(node: node, shapes: shapes, values: values)
         guard let first = rule.infer() else { return unknown }
         var result = unknown
-        for (index, shape) in first.enumerated() where index < result.count { result[index] = shape }
+        for (index, shape) in first.enumerated() where index < result.count && isPlausible(shape) {
+            result[index] = shape
+        }
         return result
+    }
+
+    /// The rules compute with wrapping arithmetic (&+, &*): a file's attributes and constants can be any
+    /// 64-bit value, and an overflow trap ended `lathe inspect` (Pad with pads near Int.max, found by
+    /// fuzzing). A result that wrapped, or that no tensor could have, is unknown instead.
+    static let largestDimension = 1 << 40
+    static let mostElements = 1 << 48
+
+    static func isPlausible(_ shape: [Int]) -> Bool {
+        guard shape.allSatisfy({ $0 >= 0 && $0 <= largestDimension }), let count = ElementCount.of(shape) else {
+            return false
+        }
+        return count <= mostElements
     }
 
     static let sameAsInput: Set<String> = [
@@ -57,7 +72,7 @@ private struct Rule {
     }
 
     func normalized(_ axis: Int, rank: Int) -> Int? {
-        let a = axis < 0 ? axis + rank : axis
+        let a = axis < 0 ? axis &+ rank : axis
         return a >= 0 && a < rank ? a : nil
     }
 
@@ -82,7 +97,7 @@ private struct Rule {
             return convTranspose()
         case "GlobalAveragePool", "GlobalMaxPool", "GlobalLpPool":
             guard let x = shape(0), x.count >= 2 else { return nil }
-            return [Array(x[0..<2]) + [Int](repeating: 1, count: x.count - 2)]
+            return [Array(x[0..<2]) + [Int](repeating: 1, count: x.count &- 2)]
         case "Gemm":
             guard let a = shape(0), let b = shape(1), a.count == 2, b.count == 2 else { return nil }
             let m = node.int("transA", default: 0) != 0 ? a[1] : a[0]
@@ -92,7 +107,7 @@ private struct Rule {
             return matMul()
         case "Flatten":
             guard let x = shape(0), let axis = normalizedFlattenAxis(rank: x.count) else { return nil }
-            return [[x[..<axis].reduce(1, *), x[axis...].reduce(1, *)]]
+            return [[x[..<axis].reduce(1, &*), x[axis...].reduce(1, &*)]]
         case "Reshape":
             return reshape()
         case "Transpose":
@@ -109,7 +124,7 @@ private struct Rule {
         case "Gather":
             guard let data = shape(0), let indices = shape(1),
                   let axis = normalized(node.int("axis", default: 0), rank: data.count) else { return nil }
-            return [Array(data[..<axis]) + indices + Array(data[(axis + 1)...])]
+            return [Array(data[..<axis]) + indices + Array(data[(axis &+ 1)...])]
         case "Slice":
             return slice()
         case "ArgMax", "ArgMin":
@@ -128,15 +143,15 @@ private struct Rule {
             return [result]
         case "Tile":
             guard let x = shape(0), let repeats = ints(1), repeats.count == x.count else { return nil }
-            return [zip(x, repeats).map { $0 * $1 }]
+            return [zip(x, repeats).map { $0 &* $1 }]
         case "Split":
             return split()
         case "Shape":
             guard let x = shape(0) else { return nil }
             let rank = x.count
-            let clampAxis = { (v: Int) in min(max(v < 0 ? v + rank : v, 0), rank) }
+            let clampAxis = { (v: Int) in min(max(v < 0 ? v &+ rank : v, 0), rank) }
             let start = clampAxis(node.int("start", default: 0)), end = clampAxis(node.int("end", default: rank))
-            return [[max(end - start, 0)]]
+            return [[max(end &- start, 0)]]
         case "Size":
             return [[]]
         case "ConstantOfShape":
@@ -146,9 +161,9 @@ private struct Rule {
         case "LSTM", "GRU", "RNN":
             return recurrent()
         case "DepthToSpace", "SpaceToDepth":
-            guard let x = shape(0), x.count == 4, let b = node.int("blocksize"), b > 0 else { return nil }
-            if op == "DepthToSpace" { return [[x[0], x[1] / (b * b), x[2] * b, x[3] * b]] }
-            return [[x[0], x[1] * b * b, x[2] / b, x[3] / b]]
+            guard let x = shape(0), x.count == 4, let b = node.int("blocksize"), b > 0, b < 1 << 31 else { return nil }
+            if op == "DepthToSpace" { return [[x[0], x[1] / (b &* b), x[2] &* b, x[3] &* b]] }
+            return [[x[0], x[1] &* b &* b, x[2] / b, x[3] / b]]
         default:
             return nil
         }
@@ -171,14 +186,14 @@ private struct Rule {
 
     func normalizedFlattenAxis(rank: Int) -> Int? {
         let axis = node.int("axis", default: 1)
-        let a = axis < 0 ? axis + rank : axis
+        let a = axis < 0 ? axis &+ rank : axis
         return a >= 0 && a <= rank ? a : nil
     }
 
     /// Conv and pooling: N, channels, then one windowed size per spatial axis.
     func windowed() -> [[Int]]? {
         guard let x = shape(0), x.count >= 3 else { return nil }
-        let spatial = x.count - 2
+        let spatial = x.count &- 2
         var channels = x[1]
         var kernel = node.ints("kernel_shape")
         let isConv = node.opType == "Conv"
@@ -190,26 +205,26 @@ private struct Rule {
         guard let kernel, kernel.count == spatial else { return nil }
         let strides = node.ints("strides") ?? [Int](repeating: 1, count: spatial)
         let dilations = node.ints("dilations") ?? [Int](repeating: 1, count: spatial)
-        let pads = node.ints("pads") ?? [Int](repeating: 0, count: 2 * spatial)
-        guard strides.count == spatial, dilations.count == spatial, pads.count == 2 * spatial else { return nil }
+        let pads = node.ints("pads") ?? [Int](repeating: 0, count: 2 &* spatial)
+        guard strides.count == spatial, dilations.count == spatial, pads.count == 2 &* spatial else { return nil }
         let autoPad = node.string("auto_pad") ?? "NOTSET"
         let ceilMode = !isConv && node.int("ceil_mode", default: 0) != 0
         var out = [x[0], channels]
         for i in 0..<spatial {
-            let input = x[i + 2], stride = strides[i]
+            let input = x[i &+ 2], stride = strides[i]
             guard stride > 0 else { return nil }
-            let extent = dilations[i] * (kernel[i] - 1) + 1
+            let extent = dilations[i] &* (kernel[i] &- 1) &+ 1
             switch autoPad {
             case "SAME_UPPER", "SAME_LOWER":
-                out.append((input + stride - 1) / stride)
+                out.append((input &+ stride &- 1) / stride)
             case "VALID":
-                out.append(max((input - extent) / stride + 1, 0))
+                out.append(max((input &- extent) / stride &+ 1, 0))
             default:
-                let span = input + pads[i] + pads[i + spatial] - extent
+                let span = input &+ pads[i] &+ pads[i &+ spatial] &- extent
                 guard span >= 0 else { return nil }
-                var size = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1
+                var size = (ceilMode ? (span &+ stride &- 1) / stride : span / stride) &+ 1
                 // A last window starting inside the end padding is dropped (ONNX, PyTorch).
-                if ceilMode, (size - 1) * stride >= input + pads[i] { size -= 1 }
+                if ceilMode, (size &- 1) &* stride >= input &+ pads[i] { size &-= 1 }
                 out.append(size)
             }
         }
@@ -218,26 +233,26 @@ private struct Rule {
 
     func convTranspose() -> [[Int]]? {
         guard let x = shape(0), let w = shape(1), x.count >= 3, w.count == x.count else { return nil }
-        let spatial = x.count - 2
+        let spatial = x.count &- 2
         let group = node.int("group", default: 1)
         let kernel = node.ints("kernel_shape") ?? Array(w[2...])
-        var out = [x[0], w[1] * group]
+        var out = [x[0], w[1] &* group]
         if let outputShape = node.ints("output_shape"), outputShape.count >= spatial {
             return [out + outputShape.suffix(spatial)]
         }
         let strides = node.ints("strides") ?? [Int](repeating: 1, count: spatial)
         let dilations = node.ints("dilations") ?? [Int](repeating: 1, count: spatial)
-        let pads = node.ints("pads") ?? [Int](repeating: 0, count: 2 * spatial)
+        let pads = node.ints("pads") ?? [Int](repeating: 0, count: 2 &* spatial)
         let outputPadding = node.ints("output_padding") ?? [Int](repeating: 0, count: spatial)
         guard kernel.count == spatial, strides.count == spatial, dilations.count == spatial,
-              pads.count == 2 * spatial, outputPadding.count == spatial else { return nil }
+              pads.count == 2 &* spatial, outputPadding.count == spatial else { return nil }
         let autoPad = node.string("auto_pad") ?? "NOTSET"
         for i in 0..<spatial {
             if autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
-                out.append(x[i + 2] * strides[i])
+                out.append(x[i &+ 2] &* strides[i])
             } else {
-                out.append(strides[i] * (x[i + 2] - 1) + outputPadding[i] + (kernel[i] - 1) * dilations[i] + 1
-                           - pads[i] - pads[i + spatial])
+                out.append(strides[i] &* (x[i &+ 2] &- 1) &+ outputPadding[i] &+ (kernel[i] &- 1) &* dilations[i] &+ 1
+                           &- pads[i] &- pads[i &+ spatial])
             }
         }
         return [out]
@@ -248,10 +263,10 @@ private struct Rule {
         let vectorA = a.count == 1, vectorB = b.count == 1
         if vectorA { a = [1] + a }
         if vectorB { b = b + [1] }
-        guard a[a.count - 1] == b[b.count - 2],
+        guard a[a.count &- 1] == b[b.count &- 2],
               var result = broadcastShape([Array(a.dropLast(2)), Array(b.dropLast(2))]) else { return nil }
-        if !vectorA { result.append(a[a.count - 2]) }
-        if !vectorB { result.append(b[b.count - 1]) }
+        if !vectorA { result.append(a[a.count &- 2]) }
+        if !vectorB { result.append(b[b.count &- 1]) }
         return [result]
     }
 
@@ -272,13 +287,13 @@ private struct Rule {
                 return nil
             }
         }
-        let total = x.reduce(1, *)
+        let total = x.reduce(1, &*)
         if let inferred {
-            let known = result.enumerated().filter { $0.offset != inferred }.reduce(1) { $0 * $1.element }
+            let known = result.enumerated().filter { $0.offset != inferred }.reduce(1) { $0 &* $1.element }
             guard known > 0, total % known == 0 else { return nil }
             result[inferred] = total / known
         }
-        return result.reduce(1, *) == total ? [result] : nil
+        return result.reduce(1, &*) == total ? [result] : nil
     }
 
     func concat() -> [[Int]]? {
@@ -294,7 +309,7 @@ private struct Rule {
                 continue
             }
             guard s.count == current.count else { return nil }
-            current[axis] += s[axis]
+            current[axis] &+= s[axis]
             result = current
         }
         return result.map { [$0] }
@@ -310,7 +325,7 @@ private struct Rule {
 
     func unsqueeze() -> [[Int]]? {
         guard let x = shape(0), let given = axes(attributeOrInput: 1), let axes = given else { return nil }
-        let rank = x.count + axes.count
+        let rank = x.count &+ axes.count
         let inserted = Set(axes.compactMap { normalized($0, rank: rank) })
         guard inserted.count == axes.count else { return nil }
         var result: [Int] = []
@@ -344,18 +359,18 @@ private struct Rule {
         guard axesList.count == starts.count, steps.count == starts.count else { return nil }
         var result = x
         for i in starts.indices {
-            guard let axis = normalized(axesList[i], rank: x.count), steps[i] != 0 else { return nil }
+            guard let axis = normalized(axesList[i], rank: x.count), steps[i] != 0, steps[i] != .min else { return nil }
             let dim = x[axis], step = steps[i]
             var start = starts[i] < 0 ? starts[i] &+ dim : starts[i]
             var end = ends[i] < 0 ? ends[i] &+ dim : ends[i]
             if step > 0 {
                 start = min(max(start, 0), dim)
                 end = min(max(end, 0), dim)
-                result[axis] = max(0, (end - start + step - 1) / step)
+                result[axis] = max(0, (end &- start &+ step &- 1) / step)
             } else {
-                start = min(max(start, 0), dim - 1)
-                end = min(max(end, -1), dim - 1)
-                result[axis] = max(0, (start - end + (-step) - 1) / (-step))
+                start = min(max(start, 0), dim &- 1)
+                end = min(max(end, -1), dim &- 1)
+                result[axis] = max(0, (start &- end &+ (-step) &- 1) / (-step))
             }
         }
         return [result]
@@ -388,9 +403,9 @@ private struct Rule {
             axes = given.compactMap { normalized($0, rank: x.count) }
             guard axes.count == given.count else { return nil }
         }
-        guard pads.count == 2 * axes.count else { return nil }
+        guard pads.count == 2 &* axes.count else { return nil }
         var result = x
-        for (i, axis) in axes.enumerated() { result[axis] += pads[i] + pads[i + axes.count] }
+        for (i, axis) in axes.enumerated() { result[axis] &+= pads[i] &+ pads[i &+ axes.count] }
         return result.allSatisfy({ $0 >= 0 }) ? [result] : nil
     }
 
@@ -405,10 +420,10 @@ private struct Rule {
             sizes = given
         } else {
             guard count > 0 else { return nil }
-            let chunk = (x[axis] + count - 1) / count
-            sizes = (0..<count).map { min(chunk, max(x[axis] - $0 * chunk, 0)) }
+            let chunk = (x[axis] &+ count &- 1) / count
+            sizes = (0..<count).map { min(chunk, max(x[axis] &- $0 &* chunk, 0)) }
         }
-        guard sizes.count == count, sizes.reduce(0, +) == x[axis] else { return nil }
+        guard sizes.count == count, sizes.reduce(0, &+) == x[axis] else { return nil }
         return sizes.map { size in
             var s = x
             s[axis] = size
@@ -433,6 +448,12 @@ private struct Rule {
             return nil
         }
         guard scales.count == x.count else { return nil }
-        return [zip(x, scales).map { Int((Float($0) * $1).rounded(.down)) }]
+        var sizes: [Int] = []
+        for (dim, scale) in zip(x, scales) {
+            let size = (Double(dim) * Double(scale)).rounded(.down)
+            guard size.isFinite, size >= 0, size < 0x1p62 else { return nil }
+            sizes.append(Int(size))
+        }
+        return [sizes]
     }
 }
