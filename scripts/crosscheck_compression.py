@@ -276,6 +276,18 @@ class Reference:
         out = self.run(model)[0]
         return out.reshape(len(out), -1).argmax(1)
 
+    def layer_inputs(self, model, nodes, x):
+        """{data input name: its value on x} for the layers' nodes ({layer name: node}), read by
+        onnxruntime from `model` with those values added as outputs."""
+        values = sorted({self.data_input(node, name) for name, node in nodes.items()})
+        probe = onnx.ModelProto()
+        probe.CopyFrom(model)
+        known = {o.name for o in probe.graph.output}
+        for value in values:
+            if value not in known:
+                probe.graph.output.append(helper.make_tensor_value_info(value, onnx.TensorProto.FLOAT, None))
+        return dict(zip(values, self.run(probe, values, x)))
+
     def with_activation_bits(self, model, plan, calibration):
         """Fake-quantizes each `abits` layer's input: asymmetric per tensor, range = min/max of that
         input over the first `calibration` samples with the compressed weights and float activations."""
@@ -283,14 +295,7 @@ class Reference:
         if not wanted:
             return model
         nodes = {name: self.layer_node(model, name) for name in wanted}
-        values = sorted({self.data_input(nodes[name], name) for name in wanted})
-        probe = onnx.ModelProto()
-        probe.CopyFrom(model)
-        known = {o.name for o in probe.graph.output}
-        for value in values:
-            if value not in known:
-                probe.graph.output.append(helper.make_tensor_value_info(value, onnx.TensorProto.FLOAT, None))
-        seen = dict(zip(values, self.run(probe, values, self.x[:calibration])))
+        seen = self.layer_inputs(model, nodes, self.x[:calibration])
         for name in wanted:
             node = nodes[name]
             value = self.data_input(node, name)

@@ -25,7 +25,6 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-from onnx import helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import compression_reference as ref  # noqa: E402
@@ -71,14 +70,7 @@ class RecoveryReference(Reference):
     def layer_statistics(self):
         model = self.deployed.runnable
         nodes = {lay["name"]: self.layer_node(model, lay["name"]) for lay in self.layers}
-        values = sorted({self.data_input(nodes[lay["name"]], lay["name"]) for lay in self.layers})
-        probe = onnx.ModelProto()
-        probe.CopyFrom(model)
-        known = {o.name for o in probe.graph.output}
-        for value in values:
-            if value not in known:
-                probe.graph.output.append(helper.make_tensor_value_info(value, onnx.TensorProto.FLOAT, None))
-        seen = dict(zip(values, self.run(probe, values, self.x[:CALIBRATION])))
+        seen = self.layer_inputs(model, nodes, self.x[:CALIBRATION])
         return {lay["name"]: (nodes[lay["name"]],
                               recovery.input_statistics(nodes[lay["name"]], lay,
                                                         seen[self.data_input(nodes[lay["name"]], lay["name"])]))
