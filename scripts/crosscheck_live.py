@@ -171,7 +171,9 @@ def main():
                              f"lathe {value:.4f}, onnxruntime {ort_top1:.4f}")
 
         out = Path(tmp) / "best.yaml"
-        result = json.loads(lathe(args.lathe, "search", model, "--data", data, "--max-drop", "0.01",
+        # Round-to-nearest candidates only: this reference quantizes by rtn (GPTQ candidates, and the
+        # 0.6x goal they reach, are checked against numpy's GPTQ in crosscheck_recovery.py).
+        result = json.loads(lathe(args.lathe, "search", model, "--data", data, "--max-drop", "0.01", "--methods", "rtn",
                                   "--out", out, "--json", env=env))
         chosen = result["result"]
         plan = {name: parse_settings(text) for name, text in chosen["layers"].items()}

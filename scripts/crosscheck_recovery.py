@@ -13,12 +13,18 @@ fails the check) so the Swift tests (RecoveryTests) check the same configuration
 Bad combinations (nf4 at 3 bits, gptq with clusters, bias correction of a MatMul that adds
 no bias) exit 2 naming the key. Prints the recovery table (round-to-nearest against
 GPTQ, bias correction and both) from the Lathe runs.
+The search: `lathe search --max-drop 0.01 --pareto --json` on the MobileNet sample must
+choose at most 0.6x uniform int8 within the drop; numpy (GPTQ included) run by onnxruntime
+must reproduce every point of its front within one sample; the front must dominate the
+uniform int8, int4 and fp16 plans it measured.
 
 One line per check (PASS / FAIL), then `N passed, M failed`; exit 1 on failure.
 """
 
 import argparse
 import json
+import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -80,8 +86,15 @@ class RecoveryReference(Reference):
         return node.input[2] if node.op_type in ("Conv", "Gemm") and len(node.input) > 2 else None
 
     def evaluate_settings(self, settings, path):
+        return self.evaluate_plan({lay["name"]: settings for lay in self.layers}, path)
+
+    def evaluate_plan(self, plan, path):
+        """Predictions with each layer compressed by its own settings (a layer absent from `plan` stays float)."""
         compressed = {}
         for lay in self.layers:
+            settings = plan.get(lay["name"])
+            if not settings:
+                continue
             node, stats = self.stats[lay["name"]]
             weight = self.weights[lay["name"]]
             compressed[lay["name"]] = recovery.compress(weight, lay, settings, stats)
@@ -115,6 +128,60 @@ def check_bad(report, lathe, tmp):
                             "--config", str(path)])
         report.check(f"bad config {defaults} on {sample} exits 2 naming '{key}'",
                      code == 2 and key in err and "error" in err, f"exit {code}: {short(err)}")
+
+
+def config_plan(config):
+    """A v1 config as JSON (`lathe search --pareto --json` points) → {layer: settings}; the search writes
+    one rule per layer, by exact name."""
+    plan = {}
+    for name, settings in config.get("layers", {}).items():
+        plan[name] = {k: v for k, v in settings.items()}
+    return plan
+
+
+def check_search(report, lathe, tmp, sample="mobilenet"):
+    """`lathe search --max-drop 0.01 --pareto` on the MobileNet-style sample: numpy (GPTQ included) and
+    onnxruntime reproduce every point of the front within one sample; the chosen point holds the drop and is
+    at most 0.6x uniform int8; the front dominates uniform int8, int4 and fp16."""
+    reference = RecoveryReference(sample)
+    n = len(reference.y)
+    folder = Path("samples") / sample
+    env = dict(os.environ, XDG_CACHE_HOME=str(Path(tmp) / "search-cache"))
+    proc = subprocess.run([str(lathe), "search", str(folder / "model.onnx"), "--data", str(folder / "data.npz"),
+                           "--max-drop", "0.01", "--pareto", "--json"], capture_output=True, text=True, env=env,
+                          timeout=1800)
+    if proc.returncode != 0:
+        report.fail(f"{sample}: lathe search --pareto", f"exit {proc.returncode}: {short(proc.stderr)}")
+        return
+    result = json.loads(proc.stdout)
+    chosen = result["result"]
+    fp32 = result["baseline"]["value"]
+    report.check(f"{sample}: search meets --max-drop 0.01", chosen["satisfied"] and chosen["value"] >= fp32 - 0.01,
+                 f"{chosen['value']:.4f} vs fp32 {fp32:.4f}")
+    report.check(f"{sample}: search size <= 0.6x uniform int8 at a 1-point drop", chosen["size_vs_int8"] <= 0.6,
+                 f"{chosen['size_bytes']} vs {chosen['int8_size_bytes']} bytes ({chosen['size_vs_int8']:.3f})")
+    points = result["points"]
+    sizes = [p["size_bytes"] for p in points]
+    values = [p["metric"]["value"] for p in points]
+    report.check(f"{sample}: front sizes strictly increasing, values strictly increasing",
+                 all(a < b for a, b in zip(sizes, sizes[1:])) and all(a < b for a, b in zip(values, values[1:])),
+                 f"{list(zip(sizes, values))}")
+    for index, point in enumerate(points):
+        predictions = reference.evaluate_plan(config_plan(point["config"]), Path(tmp) / f"front_{index}.onnx")
+        correct = int((predictions == reference.y).sum())
+        ours = int(round(point["metric"]["value"] * n))
+        report.check(f"{sample}: front point {index} ({point['label']}) top-1 equals numpy/onnxruntime's within one sample",
+                     abs(ours - correct) <= 1, f"lathe {ours}/{n}, numpy {correct}/{n}")
+    for reference_point in result["references"]:
+        dominated = any(p["size_bytes"] <= reference_point["size_bytes"]
+                        and p["metric"]["value"] >= reference_point["metric"]["value"] for p in points)
+        report.check(f"{sample}: the front dominates {reference_point['label']}", dominated,
+                     f"{reference_point['size_bytes']} B at {reference_point['metric']['value']:.4f}")
+    report.check(f"{sample}: uniform int8, int4 and fp16 were measured",
+                 {p["label"] for p in result["references"]} == {"uniform int8", "uniform int4", "uniform fp16"})
+    print(f"search on {sample}: {len(points)} front points, chosen {chosen['size_bytes']} B "
+          f"({chosen['size_vs_int8']:.3f} of int8) at top-1 {chosen['value']:.4f} (fp32 {fp32:.4f}), "
+          f"{result['evaluations']} evaluations")
 
 
 def main():
@@ -163,6 +230,7 @@ def main():
                 report.check(f"{expected_path} holds these numpy results (else rerun with --write-expected)",
                              stored == expected, "stale or missing")
         check_bad(report, lathe, tmp)
+        check_search(report, lathe, tmp)
     print("\nrecovery table (top-1, lathe / numpy):")
     for sample, label, ours, theirs in table:
         print(f"  {sample:12s} {label:28s} {ours:.4f} / {theirs:.4f}")

@@ -86,3 +86,20 @@ struct ActivationCacheOption: ParsableArguments {
             help: "Memory cap of the activation cache in MB (default: a quarter of RAM; 0 disables it).")
     var cacheMB: Int?
 }
+
+/// `--calib`, `--calib-samples`: the data GPTQ levels (sweep, search) calibrate on.
+struct CalibrationOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Calibration data for GPTQ (.npz like --data; default: the first --calib-samples "
+                + "samples of the first evaluation set, which are then also evaluated).", valueName: "FILE"))
+    var calib: String?
+
+    @Option(name: .customLong("calib-samples"),
+            help: ArgumentHelp("Samples (the first ones) GPTQ calibrates on (default: 256).", valueName: "N"))
+    var calibSamples: Int?
+
+    func check() throws {
+        if let calibSamples, calibSamples < 1 {
+            throw ValidationError("--calib-samples must be at least 1, got \(calibSamples)")
+        }
+    }
+}

@@ -50,13 +50,15 @@ enum EngineCommandSupport {
     /// and given its own evaluator with an equal share of the activation-cache cap. Every set is scored
     /// with the metric and class axis chosen for the first; a set that cannot be is exit 2 naming its file.
     static func load(model: String, sets files: [NamedDataFile], scored: ScoredOutputOption, batch: Int?,
-                     threads: Int?, cacheMB: Int? = nil) throws -> Loaded {
+                     threads: Int?, cacheMB: Int? = nil, calibration: CalibrationOptions? = nil) throws -> Loaded {
         guard !files.isEmpty else { throw LatheError.badInput("--data: give at least one evaluation set") }
         let output = scored.output
         try InputFiles.checkReadable(model, what: "model")
         for file in files { try InputFiles.checkReadable(file.path, what: "data") }
+        if let calib = calibration?.calib { try InputFiles.checkReadable(calib, what: "calibration data") }
         let loadedModel = try Loading.model(model)
         try Loading.checkOutput(output, of: loadedModel, path: model)
+        let calibrationData = try calibration?.calib.map { try Loading.dataset($0, for: loadedModel) }
         var sets: [EvaluationSet] = []
         var datasets: [Dataset] = []
         var sessions: [InferenceSession] = []
@@ -69,11 +71,13 @@ enum EngineCommandSupport {
                                            threads: threads ?? ProcessInfo.processInfo.activeProcessorCount,
                                            scoring: scoring)
             if let cacheMB { options.cacheCapacityBytes = cacheMB * 1_000_000 }
+            if let samples = calibration?.calibSamples { options.calibrationSamples = samples }
             // The sets share the one cap.
             options.cacheCapacityBytes /= files.count
             // GPTQ, SparseGPT and bias correction calibrate on the first set, so every set scores the same weights.
             let evaluator = try Loading.naming(file.path) {
-                try PlanEvaluator(session: session, dataset: dataset, options: options, calibration: datasets.first)
+                try PlanEvaluator(session: session, dataset: dataset, options: options,
+                                  calibration: calibrationData ?? datasets.first)
             }
             if sets.isEmpty {
                 // Every other set is scored as the first one is, so their numbers compare.

@@ -6,13 +6,14 @@ import LatheCore
 struct SearchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "search",
-        abstract: "Find per-layer bit-widths (and pruning) that minimise size under an accuracy constraint.",
+        abstract: "Build the Pareto front of size against accuracy over per-layer bit-widths, rounding methods and pruning, and pick a point.",
         discussion: """
-            Seeded by a sensitivity sweep over the candidate levels (shared with `lathe sensitivity` \
-            through its cache), moves are ordered by predicted accuracy loss per byte saved; real \
-            evaluations pick the point on that path and repair it until the constraint holds. \
-            Prints the Pareto front (size vs accuracy) of the plans evaluated and, with --out, writes \
-            the chosen configuration (v1) with its measured numbers in a comment.
+            A sensitivity sweep measures every layer alone at every candidate (shared with `lathe \
+            sensitivity` through its cache); a knapsack over the layers predicts the best plan for each \
+            size budget; real evaluations measure uniform int8/int4/fp16 and knapsack plans across the \
+            size range, then refine near the constraint. Prints the front of the plans measured and, \
+            with --out, writes the chosen configuration (v1) with its measured numbers in a comment. \
+            --pareto without a constraint builds the front only.
             """
     )
 
@@ -42,8 +43,17 @@ struct SearchCommand: ParsableCommand {
     @Option(help: "Candidate unstructured pruning ratios, comma-separated (none by default).")
     var prune: String?
 
+    @Option(help: ArgumentHelp("Candidate rounding methods, comma-separated: rtn (always), gptq (each bit-width "
+                + "below 8 also rounded by GPTQ, calibrated as --calib says).", valueName: "LIST"))
+    var methods: String = "rtn,gptq"
+
     @Option(name: .customLong("max-evals"), help: "Most real evaluations after the sweep.")
     var maxEvals: Int = 40
+
+    @Flag(help: "Report the whole Pareto front, each point with its configuration (with --json: `points`); alone, without a constraint, build the front only.")
+    var pareto = false
+
+    @OptionGroup var calibration: CalibrationOptions
 
     @Option(help: "Write the chosen configuration here (YAML, or JSON for a .json path).")
     var out: String?
@@ -66,9 +76,14 @@ struct SearchCommand: ParsableCommand {
                                           cacheMB: activationCache.cacheMB)
         let given = [maxDrop != nil, minSQNR != nil, maxIncrease != nil, targetRatio != nil, targetSize != nil]
             .filter { $0 }.count
-        guard given == 1 else {
-            throw ValidationError("give exactly one of --max-drop, --min-sqnr, --max-increase, --target-ratio, --target-size")
+        guard given == 1 || (given == 0 && pareto) else {
+            throw ValidationError("give exactly one of --max-drop, --min-sqnr, --max-increase, --target-ratio, "
+                + "--target-size (or --pareto alone for the front only)")
         }
+        if given == 0, out != nil {
+            throw ValidationError("--out writes the chosen point: give a constraint to choose it (--max-drop, --target-size, …)")
+        }
+        try calibration.check()
     }
 
     var constraint: SearchConstraint {
@@ -76,7 +91,8 @@ struct SearchCommand: ParsableCommand {
         if let minSQNR { return .minSQNR(minSQNR) }
         if let maxIncrease { return .maxIncrease(maxIncrease) }
         if let targetRatio { return .targetRatio(targetRatio) }
-        return .targetSize(targetSize ?? 0)
+        if let targetSize { return .targetSize(targetSize) }
+        return .frontOnly
     }
 
     func run() throws {
@@ -89,12 +105,16 @@ struct SearchCommand: ParsableCommand {
         var request = SearchRequest(constraint: constraint,
                                     bits: try EngineCommandSupport.integers(bits, option: "--bits") ?? [],
                                     prune: try EngineCommandSupport.ratios(prune, option: "--prune") ?? [],
-                                    maxEvaluations: maxEvals, model: model, modelHash: "", data: data,
+                                    methods: try Self.methods(methods), maxEvaluations: maxEvals, model: model, modelHash: "", data: data,
                                     cache: noCache ? nil : SensitivityCache())
         try request.validate()
         let loaded = try EngineCommandSupport.load(model: model, sets: dataSets, scored: scored,
                                                    batch: batching.batch, threads: batching.threads,
-                                                   cacheMB: activationCache.cacheMB)
+                                                   cacheMB: activationCache.cacheMB, calibration: calibration)
+        if request.methods.contains(.gptq) && calibration.calib == nil {
+            RecoveryCalibration.noteOverlap(data: data,
+                                            samples: calibration.calibSamples ?? EvaluatorOptions().calibrationSamples)
+        }
         request.modelHash = loaded.modelHash
         request.dataHash = loaded.dataHash
         let bar = ProgressBar()
@@ -123,10 +143,30 @@ struct SearchCommand: ParsableCommand {
                 modelDescription: "\(model) (searched by lathe search, \(outcome.constraint.description))",
                 metrics: metrics)
         }
-        print(json ? Self.json(outcome, model: model, data: data, out: out).rendered() : Self.text(outcome, out: out))
+        print(json ? Self.json(outcome, model: model, data: data, out: out, pareto: pareto).rendered()
+                   : Self.text(outcome, out: out))
     }
 
-    static func json(_ outcome: SearchOutcome, model: String, data: String, out: String?) -> JSONValue {
+    static func methods(_ text: String) throws -> [RoundingMethod] {
+        try text.split(separator: ",").map { word in
+            let name = word.trimmingCharacters(in: .whitespaces)
+            guard let method = RoundingMethod(rawValue: name) else {
+                throw LatheError.badInput("--methods: unknown method \"\(name)\" (known: "
+                    + RoundingMethod.allCases.map(\.rawValue).joined(separator: ", ") + ")")
+            }
+            return method
+        }
+    }
+
+    /// One measured point of the front, with the configuration that reproduces it.
+    static func pointJSON(_ point: SearchPoint, metric: ScoreMetric, model: String) -> JSONValue {
+        .object([("size_bytes", .int(point.sizeBytes)),
+                 ("metric", .object([("name", .string(metric.rawValue)), ("value", .double(point.value))])),
+                 ("label", .string(point.label)),
+                 ("config", ConfigWriter.jsonValue(CompressionConfig(plan: point.plan, model: model)))])
+    }
+
+    static func json(_ outcome: SearchOutcome, model: String, data: String, out: String?, pareto: Bool) -> JSONValue {
         func point(_ p: SearchPoint) -> JSONValue {
             .object([("size_bytes", .int(p.sizeBytes)), ("value", .double(p.value)), ("label", .string(p.label))])
         }
@@ -137,6 +177,7 @@ struct SearchCommand: ParsableCommand {
         case .maxIncrease(let ratio): constraint = .object([("max_increase", .double(ratio))])
         case .targetRatio(let ratio): constraint = .object([("target_ratio", .double(ratio))])
         case .targetSize(let bytes): constraint = .object([("target_size", .int(bytes))])
+        case .frontOnly: constraint = .null
         }
         let layers = outcome.plan.layerNames.map { name -> (String, JSONValue) in
             let pairs = ConfigWriter.keyValues(outcome.plan.settings(for: name))
@@ -164,6 +205,17 @@ struct SearchCommand: ParsableCommand {
             ("pareto_front", .array(outcome.paretoFront.map(point))),
             ("evaluations", .int(outcome.evaluations)),
         ]
+        if outcome.constraint == .frontOnly { pairs.removeAll { $0.0 == "result" } }
+        if pareto {
+            pairs.append(("metric_info", .object([("name", .string(outcome.metric.rawValue)),
+                                                  ("higher_is_better", .bool(outcome.metric.higherIsBetter))])))
+            pairs.append(("points", .array(outcome.paretoFront.map { pointJSON($0, metric: outcome.metric, model: model) })))
+            // The uniform plans the front is held against, as measured.
+            pairs.append(("references", .array(outcome.visited.filter { $0.label.hasPrefix("uniform ") }.map { point in
+                .object([("label", .string(point.label)), ("size_bytes", .int(point.sizeBytes)),
+                         ("metric", .object([("name", .string(outcome.metric.rawValue)), ("value", .double(point.value))]))])
+            })))
+        }
         // Several sets: the chosen plan's numbers on each (the top-level ones are the first set's).
         if outcome.sets.count > 1 {
             pairs.append(("sets", .object(outcome.sets.map { set in
@@ -189,6 +241,10 @@ struct SearchCommand: ParsableCommand {
                          TextFormatting.metric(point.value, outcome.metric), point.label])
         }
         lines.append(TextFormatting.table(rows, rightAligned: [0, 1, 2]))
+        if outcome.constraint == .frontOnly {
+            lines.append("(no constraint given: the front only; --json --pareto gives each point's configuration)")
+            return lines.joined(separator: "\n")
+        }
         lines.append("")
         var settings: [[String]] = []
         for layer in outcome.plan.layerNames {

@@ -37,6 +37,12 @@ struct SensitivityCommand: ParsableCommand {
     @Option(help: "Weight-sharing cluster counts to try, comma-separated (2–256).")
     var clusters: String?
 
+    @Option(help: ArgumentHelp("Bit-widths to try with GPTQ rounding, comma-separated (calibrated as `lathe eval` "
+                + "calibrates: --calib, else the first --calib-samples of the data).", valueName: "BITS"))
+    var gptq: String?
+
+    @OptionGroup var calibration: CalibrationOptions
+
     @Option(help: "Compute only shard i of n (every n-th layer from the i-th), e.g. 1/4.")
     var shard: String?
 
@@ -62,6 +68,7 @@ struct SensitivityCommand: ParsableCommand {
     func validate() throws {
         try EngineCommandSupport.validate(batch: batching.batch, threads: batching.threads,
                                           cacheMB: activationCache.cacheMB)
+        try calibration.check()
         if merge {
             guard !files.isEmpty else { throw ValidationError("--merge needs the shard report files as arguments") }
             guard data.isEmpty, shard == nil else { throw ValidationError("--merge takes only report files (and --json)") }
@@ -98,9 +105,9 @@ struct SensitivityCommand: ParsableCommand {
             throw LatheError.badInput(file: path, "is a weights-only checkpoint: it has no graph to run --data through, "
                 + "so its sensitivity is data-free (SQNR per bit-width); drop --data")
         }
-        if prune != nil || clusters != nil || shard != nil {
+        if prune != nil || clusters != nil || gptq != nil || shard != nil {
             throw LatheError.badInput(file: path, "is a weights-only checkpoint: its data-free sensitivity takes --bits "
-                + "(and --target-bits), not --prune, --clusters or --shard")
+                + "(and --target-bits), not --prune, --clusters, --gptq or --shard")
         }
         let levels = try EngineCommandSupport.integers(bits, option: "--bits") ?? []
         try SensitivityLevels(bits: levels, prune: [], clusters: []).validate()
@@ -116,12 +123,16 @@ struct SensitivityCommand: ParsableCommand {
         let levels = SensitivityLevels(
             bits: try EngineCommandSupport.integers(bits, option: "--bits") ?? [],
             prune: try EngineCommandSupport.ratios(prune, option: "--prune") ?? [],
-            clusters: try EngineCommandSupport.integers(clusters, option: "--clusters") ?? [])
+            clusters: try EngineCommandSupport.integers(clusters, option: "--clusters") ?? [],
+            gptq: try EngineCommandSupport.integers(gptq, option: "--gptq") ?? [])
         try levels.validate()
         let shard = try shard.map { try SensitivityShard(parsing: $0) }
         let cache = noCache ? nil : SensitivityCache()
         let dataSets = try NamedDataFile.parse(data)
         guard !dataSets.isEmpty else {
+            if !levels.gptq.isEmpty || calibration.calib != nil {
+                throw LatheError.badInput("--gptq and --calib need --data: GPTQ calibrates on data and is scored by it")
+            }
             try InputFiles.checkReadable(model, what: "model")
             let loadedModel = try Loading.model(model)
             try Loading.checkOutput(scored.output, of: loadedModel, path: model)
@@ -133,7 +144,11 @@ struct SensitivityCommand: ParsableCommand {
         }
         let loaded = try EngineCommandSupport.load(model: model, sets: dataSets, scored: scored,
                                                    batch: batching.batch, threads: batching.threads,
-                                                   cacheMB: activationCache.cacheMB)
+                                                   cacheMB: activationCache.cacheMB, calibration: calibration)
+        if !levels.gptq.isEmpty && calibration.calib == nil {
+            RecoveryCalibration.noteOverlap(data: dataSets[0].path,
+                                            samples: calibration.calibSamples ?? EvaluatorOptions().calibrationSamples)
+        }
         let bar = ProgressBar()
         defer { bar.finish() }
         return try Loading.naming(model) {
@@ -166,7 +181,7 @@ struct SensitivityCommand: ParsableCommand {
         var header = ["layer", "score"]
         if !dataFree {
             header += levels.bits.map { "\($0)b" } + levels.prune.map { "p\(SensitivityReport.key($0))" }
-                + levels.clusters.map { "k\($0)" }
+                + levels.clusters.map { "k\($0)" } + levels.gptq.map { "gptq \($0)b" }
         }
         header += levels.bits.map { "SQNR \($0)b" }
         var rows = [header]
@@ -176,6 +191,7 @@ struct SensitivityCommand: ParsableCommand {
                 row += levels.bits.map { TextFormatting.metric(layer.bits[$0], metric) }
                 row += levels.prune.map { TextFormatting.metric(layer.prune[$0], metric) }
                 row += levels.clusters.map { TextFormatting.metric(layer.clusters[$0], metric) }
+                row += levels.gptq.map { layer.notApplicable.contains(.gptq($0)) ? "n/a" : TextFormatting.metric(layer.gptq[$0], metric) }
             }
             row += levels.bits.map { bits in
                 guard let db = layer.sqnrDB[bits] else { return "-" }

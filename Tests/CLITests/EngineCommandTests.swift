@@ -22,7 +22,7 @@ final class EngineCommandTests: XCTestCase {
         let layers = try XCTUnwrap(report["layers"] as? [[String: Any]])
         XCTAssertFalse(layers.isEmpty)
         for layer in layers {
-            XCTAssertEqual(Set(layer.keys), ["name", "bits", "prune", "clusters", "sqnr_db", "score"])
+            XCTAssertEqual(Set(layer.keys), ["name", "bits", "prune", "clusters", "gptq", "sqnr_db", "score"])
             XCTAssertEqual(keys(layer["bits"]), ["2", "8"])
             XCTAssertEqual(keys(layer["prune"]), ["0.5"])
             XCTAssertEqual(keys(layer["sqnr_db"]), ["2", "8"])
@@ -43,6 +43,30 @@ final class EngineCommandTests: XCTestCase {
         let mergedLayers = try XCTUnwrap(merged["layers"] as? [[String: Any]])
         XCTAssertEqual(mergedLayers.map { $0["name"] as? String }, layers.map { $0["name"] as? String })
         XCTAssertEqual(mergedLayers.map { $0["bits"] as? [String: Double] }, layers.map { $0["bits"] as? [String: Double] })
+    }
+
+    /// A GPTQ level of the sweep is `lathe eval --config` with only that layer at those bits rounded by GPTQ.
+    func testSensitivityGPTQLevelsAreEvalsOfThatLayerAlone() throws {
+        let scratch = try ScratchDirectory()
+        let sweep = try parseJSON(try LatheBinary.run(["sensitivity", model, "--data", data, "--bits", "2", "--gptq", "2",
+                                                       "--json"], environment: isolated(scratch)))
+        let layers = try XCTUnwrap(sweep["layers"] as? [[String: Any]])
+        var improved = 0
+        for layer in layers {
+            let name = try XCTUnwrap(layer["name"] as? String)
+            let gptq = try XCTUnwrap((layer["gptq"] as? [String: Double])?["2"])
+            let rtn = try XCTUnwrap((layer["bits"] as? [String: Double])?["2"])
+            let config = try scratch.write("\(name).yaml", Data("version: 1\nlayers:\n  \"\(name)\": {bits: 2, method: gptq}\n".utf8))
+            let eval = try parseJSON(try LatheBinary.run(["eval", model, "--data", data, "--config", config, "--json"]))
+            XCTAssertEqual(eval["top1"] as? Double, gptq, name)
+            if gptq > rtn { improved += 1 }
+        }
+        // On this MLP, GPTQ beats round-to-nearest at 2 bits on most layers (the recovery issue's point).
+        XCTAssertGreaterThanOrEqual(improved, 2)
+        let text = try LatheBinary.run(["sensitivity", model, "--data", data, "--bits", "2", "--gptq", "2"],
+                                       environment: isolated(scratch))
+        XCTAssertTrue(text.stdout.contains("gptq 2b"), text.stdout)
+        XCTAssertTrue(text.stderr.contains("calibrate on the first 256 samples"), text.stderr)
     }
 
     func testSensitivityDataFreeAndText() throws {
@@ -79,6 +103,7 @@ final class EngineCommandTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(value, baseline - 0.02)
         XCTAssertLessThan(try XCTUnwrap(chosen["size_vs_int8"] as? Double), 1)
         XCTAssertFalse((result["pareto_front"] as? [Any] ?? []).isEmpty)
+        XCTAssertNil(result["points"], "points (with configurations) only with --pareto")
         let text = try String(contentsOfFile: out, encoding: .utf8)
         XCTAssertTrue(text.contains("# measured: top1"), text)
         XCTAssertTrue(text.contains("version: 1"), text)
@@ -90,6 +115,41 @@ final class EngineCommandTests: XCTestCase {
                            ConfigWriter.keyValues(rule.settings).map { "\($0.key): \($0.value)" }
                                .joined(separator: ", "))
         }
+    }
+
+    /// `--pareto --json`: every point measured (its config re-evaluates to its value), sizes strictly
+    /// increasing, values strictly better; the front dominates uniform int8 and int4.
+    func testParetoFrontPointsAreMeasuredAndOrdered() throws {
+        let scratch = try ScratchDirectory()
+        let result = try parseJSON(try LatheBinary.run(["search", model, "--data", data, "--pareto", "--max-evals", "14",
+                                                        "--json"], environment: isolated(scratch)))
+        XCTAssertNil(result["result"], "no constraint: no chosen point")
+        let points = try XCTUnwrap(result["points"] as? [[String: Any]])
+        XCTAssertGreaterThanOrEqual(points.count, 3)
+        var sizes: [Int] = [], values: [Double] = []
+        for (index, point) in points.enumerated() {
+            let size = try XCTUnwrap(point["size_bytes"] as? Int)
+            let metric = try XCTUnwrap(point["metric"] as? [String: Any])
+            XCTAssertEqual(metric["name"] as? String, "top1")
+            let value = try XCTUnwrap(metric["value"] as? Double)
+            sizes.append(size)
+            values.append(value)
+            let config = try XCTUnwrap(point["config"] as? [String: Any])
+            let path = scratch.path("point\(index).json")
+            try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: path))
+            let eval = try parseJSON(try LatheBinary.run(["eval", model, "--data", data, "--config", path, "--json"]))
+            XCTAssertEqual(eval["top1"] as? Double, value, "point \(index) \(point["label"] ?? "")")
+            XCTAssertEqual(eval["size_bytes"] as? Int, size, "point \(index)")
+        }
+        XCTAssertEqual(sizes, sizes.sorted())
+        XCTAssertEqual(Set(sizes).count, sizes.count)
+        for (a, b) in zip(values, values.dropFirst()) { XCTAssertLessThan(a, b) }
+        let text = try LatheBinary.run(["search", model, "--data", data, "--pareto", "--max-evals", "14"],
+                                       environment: isolated(scratch))
+        XCTAssertTrue(text.stdout.contains("uniform int8") || text.stdout.contains("knapsack"), text.stdout)
+        XCTAssertFalse(text.stdout.contains("chosen:"), text.stdout)
+        let out = try LatheBinary.run(["search", model, "--data", data, "--pareto", "--out", scratch.path("x.yaml")])
+        XCTAssertEqual(out.status, 2)
     }
 
     func testSearchRefusesToOverwriteAnInputAndNeedsOneConstraint() throws {

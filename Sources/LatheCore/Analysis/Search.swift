@@ -1,22 +1,28 @@
 import Foundation
 
-/// Automatic mixed-precision search.
+/// Automatic mixed-precision search: the Pareto front of metric against size.
 ///
-/// 1. A sensitivity sweep over the candidate bit-widths and pruning ratios
-///    (shared with `lathe sensitivity` through the disk cache) predicts each
-///    layer's metric drop per candidate.
-/// 2. `SearchPath` orders single-layer moves by predicted drop per byte saved.
-/// 3. Real evaluations pick the point on that path:
-///    - quality budgets (`--max-drop`, `--min-sqnr`, `--max-increase`): the start plan, the longest prefix predicted to fit, then a
-///      binary search over prefixes for the longest measured to fit; then each
-///      later move is tried alone on top (a layer whose move fails is frozen),
-///      keeping those that still fit — until the evaluation budget runs out.
-///      Every accepted plan was measured, so the answer meets the constraint
-///      whenever the start plan does.
-///    - size budgets: the shortest prefix within the budget (sizes are exact),
-///      measured.
+/// 1. A sensitivity sweep measures each layer alone at every candidate
+///    quantization (round-to-nearest per bit-width, GPTQ below 8 bits) and
+///    pruning ratio; it shares `lathe sensitivity`'s disk cache.
+/// 2. `SearchKnapsack` predicts, for any size budget, the per-layer choice
+///    with the least summed degradation (a multiple-choice knapsack solved
+///    exactly by dynamic programming).
+/// 3. Real evaluations correct the prediction (layers interact): uniform int8,
+///    int4 and fp16 as references, then knapsack plans at budgets spread
+///    geometrically over the whole size range, then, by the constraint:
+///    - quality budgets (`--max-drop`, `--min-sqnr`, `--max-increase`): a
+///      bisection over budgets between the smallest plan measured to fit and
+///      the largest measured not to, then single-layer shrinking moves on top
+///      of the best (cheapest predicted drop per byte first), each kept only
+///      when measured to still fit;
+///    - size budgets: the knapsack plan at the budget, and every measured plan
+///      within it;
+///    - the front alone: more budgets where the measured front has its widest
+///      metric gaps.
+///    The front is every measured plan no other beats on both size and metric.
 ///
-/// With several evaluation sets, the sweep runs on each, the path follows the
+/// With several evaluation sets, the sweep runs on each, predictions follow the
 /// worst drop over the sets (`SensitivitySets.worst`), every plan is measured
 /// on every set, and a plan fits only when it holds the budget on each set
 /// against that set's own uncompressed baseline.
@@ -53,7 +59,8 @@ public enum Search {
         let evaluator = context.evaluator
         let layers = evaluator.layers
         let sweepLevels = SensitivityLevels(bits: Set(request.bits).filter { $0 != 32 }.sorted(),
-                                            prune: Set(request.prune).sorted(), clusters: [])
+                                            prune: Set(request.prune).sorted(), clusters: [],
+                                            gptq: SearchCandidates.gptqBits(request))
         let sweepContexts = contexts.map { context in
             JobContext(scorer: context.scorer, evaluate: context.evaluate,
                        report: { phase, done, total in context.report("sweep: \(phase)", done, total) },
@@ -71,26 +78,31 @@ public enum Search {
         }
         let sensitivity = sweeps.worst
 
-        let path = SearchPath(layers: layers, weights: evaluator.session.weights, sensitivity: sensitivity,
-                              bits: request.bits, prune: request.prune)
-        var state = SearchState(request: request, contexts: contexts, evaluator: evaluator, path: path)
+        let fixed = SearchCandidates.fixedBytes(evaluator: evaluator)
+        let knapsack = SearchCandidates.knapsack(layers: layers, weights: evaluator.session.weights,
+                                                 sensitivity: sensitivity, request: request, fixedBytes: fixed)
+        var state = SearchState(request: request, contexts: contexts, evaluator: evaluator, knapsack: knapsack)
         let int8 = evaluator.sizeReport(CompressionPlan(layers: layers, defaults: LayerSettings(bits: .integer(8))))
+        state.record(SearchPoint(sizeBytes: evaluator.baselineBytes, value: baselines[0], label: "fp32",
+                                 plan: .identity(layers: layers), setValues: baselines))
+        try state.measureReferences()
+        try state.spreadOverSizes()
 
         let best: SearchPoint
         let satisfied: Bool
         switch request.constraint {
         case .maxDrop, .minSQNR, .maxIncrease:
             let constraint = request.constraint
-            // Every set against its own baseline; the prediction's budget is the tightest over the sets.
-            (best, satisfied) = try state.minimiseSize(
-                fitting: { point in
-                    zip(point.setValues, baselines).allSatisfy { constraint.accepts($0, metric: metric, baseline: $1) }
-                },
-                predictedBudget: baselines.map { constraint.allowedDegradation(metric: metric, baseline: $0) }.min()
-                    ?? 0)
+            (best, satisfied) = try state.minimiseSize(fitting: { point in
+                zip(point.setValues, baselines).allSatisfy { constraint.accepts($0, metric: metric, baseline: $1) }
+            })
         case .targetRatio, .targetSize:
             let budget = request.constraint.budget(baselineBytes: evaluator.baselineBytes) ?? 0
-            (best, satisfied) = try state.withinBudget(budget)
+            (best, satisfied) = try state.withinBudget(budget, metric: metric)
+        case .frontOnly:
+            try state.fillFrontGaps(metric: metric)
+            best = state.visited[0]
+            satisfied = true
         }
         context.report("done", state.evaluations, state.evaluations)
         var outcome = SearchOutcome(plan: best.plan, sizeBytes: best.sizeBytes, baselineBytes: evaluator.baselineBytes,
@@ -111,21 +123,26 @@ private struct SearchState {
     /// One per evaluation set; the first reports progress.
     let contexts: [JobContext]
     let evaluator: PlanEvaluator
-    let path: SearchPath
+    let knapsack: SearchKnapsack
     var visited: [SearchPoint] = []
     var evaluations = 0
 
-    init(request: SearchRequest, contexts: [JobContext], evaluator: PlanEvaluator, path: SearchPath) {
+    init(request: SearchRequest, contexts: [JobContext], evaluator: PlanEvaluator, knapsack: SearchKnapsack) {
         self.request = request
         self.contexts = contexts
         self.evaluator = evaluator
-        self.path = path
+        self.knapsack = knapsack
     }
 
     var budgetLeft: Bool { evaluations < request.maxEvaluations }
 
-    /// The plan's metric on every set (one evaluation, whatever the number of sets).
+    mutating func record(_ point: SearchPoint) { visited.append(point) }
+
+    /// The plan's metric on every set (one evaluation, whatever the number of sets); a plan
+    /// measured before is not measured again.
     mutating func measure(_ plan: CompressionPlan, label: String) throws -> SearchPoint {
+        let canonical = plan.canonical
+        if let known = visited.first(where: { $0.plan.canonical == canonical }) { return known }
         var values: [Double] = []
         for context in contexts {
             try context.checkCancellation()
@@ -133,44 +150,72 @@ private struct SearchState {
             values.append(try context.evaluate(plan, true).value ?? 0)
         }
         evaluations += 1
-        var point = SearchPoint(sizeBytes: evaluator.sizeReport(plan).totalBytes, value: values.first ?? 0,
-                                label: label, plan: plan)
-        point.setValues = values
+        let point = SearchPoint(sizeBytes: evaluator.sizeReport(plan).totalBytes, value: values.first ?? 0,
+                                label: label, plan: plan, setValues: values)
         visited.append(point)
         return point
     }
 
-    func prefix(_ count: Int) -> CompressionPlan { path.plan(layers: evaluator.layers, after: count) }
+    func plan(_ settings: [String: LayerSettings]) -> CompressionPlan {
+        CompressionPlan(layers: evaluator.layers, settings: settings)
+    }
 
-    /// Smallest plan measured to satisfy `fits`: prefix search, then single moves on top.
-    mutating func minimiseSize(fitting fits: (SearchPoint) -> Bool,
-                               predictedBudget: Double) throws -> (SearchPoint, Bool) {
-        let moveCount = path.moves.count
-        let start = try measure(prefix(0), label: "start")
-        guard fits(start) else { return (start, false) }
-        var best = start
-        var low = 0, high = moveCount + 1  // prefix `low` measured to fit; `high` assumed not to
-        let predicted = (0...moveCount).last { path.predictedDrop(after: $0) <= predictedBudget } ?? 0
-        if predicted > 0 {
-            let point = try measure(prefix(predicted), label: "path \(predicted)")
-            if fits(point) { low = predicted; best = point } else { high = predicted }
+    /// The knapsack's plan within `budget` bytes, measured (nil when no plan is that small or no evaluation is left).
+    mutating func measureKnapsack(within budget: Int) throws -> SearchPoint? {
+        guard budgetLeft, let settings = knapsack.settings(within: budget) else { return nil }
+        return try measure(plan(settings), label: "knapsack ≤ \(budget) B")
+    }
+
+    /// Uniform int8, int4 and fp16 over every layer that takes them: the front must beat them.
+    mutating func measureReferences() throws {
+        let references: [(String, LayerSettings)] = [("uniform int8", LayerSettings(bits: .integer(8))),
+                                                     ("uniform int4", LayerSettings(bits: .integer(4))),
+                                                     ("uniform fp16", LayerSettings(bits: .fp16))]
+        for (label, settings) in references where budgetLeft {
+            var perLayer: [String: LayerSettings] = [:]
+            for layer in evaluator.layers where settings.problem(for: layer) == nil { perLayer[layer.name] = settings }
+            _ = try measure(plan(perLayer), label: label)
         }
-        while high - low > 1, budgetLeft {
-            let middle = (low + high) / 2
-            let point = try measure(prefix(middle), label: "path \(middle)")
-            if fits(point) { low = middle; best = point } else { high = middle }
+    }
+
+    /// Knapsack plans at budgets spread geometrically from the smallest plan to the largest.
+    mutating func spreadOverSizes() throws {
+        let count = min(8, max(2, request.maxEvaluations / 4))
+        let low = Double(max(1, knapsack.smallestBytes)), high = Double(max(knapsack.smallestBytes, knapsack.largestBytes))
+        for step in 0..<count where budgetLeft {
+            let fraction = Double(step) / Double(count - 1)
+            _ = try measureKnapsack(within: Int((low * pow(high / low, fraction)).rounded(.down)))
         }
-        // Single moves beyond the prefix, in path order; a layer whose move fails stays where it is.
-        var accepted: [SearchPath.Move] = []
+    }
+
+    /// Smallest plan measured to satisfy `fits`: bisection over knapsack budgets, then shrinking moves on top.
+    mutating func minimiseSize(fitting fits: (SearchPoint) -> Bool) throws -> (SearchPoint, Bool) {
+        guard var best = visited.filter(fits).min(by: { ($0.sizeBytes, $0.label) < ($1.sizeBytes, $1.label) }) else {
+            return (visited[0], false)
+        }
+        // The largest budget known not to give a fitting plan.
+        var low = visited.filter { !fits($0) && $0.sizeBytes < best.sizeBytes }.map(\.sizeBytes).max()
+            ?? (knapsack.smallestBytes - 1)
+        while budgetLeft, best.sizeBytes - low > knapsack.unit {
+            let middle = low + (best.sizeBytes - low) / 2
+            guard let point = try measureKnapsack(within: middle) else { low = middle; continue }
+            if fits(point), point.sizeBytes < best.sizeBytes {
+                best = point
+            } else {
+                low = middle
+            }
+        }
+        // Shrinking moves, one layer at a time; a layer whose move fails is left where it is.
+        var settings = Dictionary(uniqueKeysWithValues: evaluator.layers.map { ($0.name, best.plan.settings(for: $0.name)) })
         var frozen = Set<String>()
-        if low < moveCount { frozen.insert(path.moves[low].layer) }
-        for move in path.moves.dropFirst(low + 1) where budgetLeft {
-            guard !frozen.contains(move.layer) else { continue }
-            let plan = path.plan(layers: evaluator.layers, after: low, extra: accepted + [move])
-            let point = try measure(plan, label: "path \(low) + \(accepted.count + 1) moves (\(move.label))")
-            if fits(point) {
-                accepted.append(move)
-                if point.sizeBytes <= best.sizeBytes { best = point }
+        while budgetLeft {
+            guard let move = knapsack.shrinkingMoves(from: settings).first(where: { !frozen.contains($0.layer) }) else { break }
+            var trial = settings
+            trial[move.layer] = move.to.settings
+            let point = try measure(plan(trial), label: "\(best.label) + \(move.layer) \(Self.describe(move.to.settings))")
+            if fits(point), point.sizeBytes < best.sizeBytes {
+                best = point
+                settings = trial
             } else {
                 frozen.insert(move.layer)
             }
@@ -178,11 +223,38 @@ private struct SearchState {
         return (best, true)
     }
 
-    /// The shortest prefix within `budget` bytes, measured.
-    mutating func withinBudget(_ budget: Int) throws -> (SearchPoint, Bool) {
-        let moveCount = path.moves.count
-        let count = (0...moveCount).first { evaluator.sizeReport(prefix($0)).totalBytes <= budget } ?? moveCount
-        let point = try measure(prefix(count), label: count == 0 ? "start" : "path \(count)")
-        return (point, point.sizeBytes <= budget)
+    /// The best plan measured within `budget` bytes (the knapsack's at the budget measured first).
+    mutating func withinBudget(_ budget: Int, metric: ScoreMetric) throws -> (SearchPoint, Bool) {
+        _ = try measureKnapsack(within: budget)
+        let fitting = visited.filter { $0.sizeBytes <= budget }
+        guard let best = fitting.dropFirst().reduce(fitting.first, { best, point in
+            guard let best else { return point }
+            return metric.isBetter(point.value, than: best.value) ? point : best
+        }) else {
+            return (visited.min { $0.sizeBytes < $1.sizeBytes } ?? visited[0], false)
+        }
+        return (best, true)
+    }
+
+    /// Spends what is left of the evaluations where the front's metric jumps most between neighbours.
+    mutating func fillFrontGaps(metric: ScoreMetric) throws {
+        var tried = Set<Int>()
+        while budgetLeft {
+            let front = SearchOutcome.front(of: visited, metric: metric)
+            let gaps = zip(front, front.dropFirst())
+                .map { (low: $0.sizeBytes, high: $1.sizeBytes, gap: abs($1.value - $0.value)) }
+                .filter { $0.high - $0.low > 2 * knapsack.unit && !tried.contains($0.low + ($0.high - $0.low) / 2) }
+            guard let widest = gaps.max(by: { $0.gap < $1.gap }) else { break }
+            let middle = widest.low + (widest.high - widest.low) / 2
+            tried.insert(middle)
+            _ = try measureKnapsack(within: middle)
+        }
+    }
+
+    static func describe(_ settings: LayerSettings) -> String {
+        var parts = ["bits \(settings.bits.configValue)"]
+        if settings.method != .rtn { parts.append(settings.method.rawValue) }
+        if settings.prune > 0 { parts.append("prune \(SensitivityReport.key(settings.prune))") }
+        return parts.joined(separator: " ")
     }
 }

@@ -11,11 +11,13 @@ public enum SearchConstraint: Sendable, Equatable {
     case targetRatio(Double)
     /// Best metric with size at most this many bytes.
     case targetSize(Int)
+    /// No single answer: the Pareto front only (`lathe search --pareto` without a budget).
+    case frontOnly
 
     /// The size budget in bytes, for the size-constrained forms.
     func budget(baselineBytes: Int) -> Int? {
         switch self {
-        case .maxDrop, .minSQNR, .maxIncrease: return nil
+        case .maxDrop, .minSQNR, .maxIncrease, .frontOnly: return nil
         case .targetRatio(let ratio): return Int((Double(baselineBytes) / ratio).rounded(.down))
         case .targetSize(let bytes): return bytes
         }
@@ -27,7 +29,7 @@ public enum SearchConstraint: Sendable, Equatable {
         case .maxDrop(let drop): return value >= baseline - drop - 1e-12
         case .minSQNR(let db): return value >= db
         case .maxIncrease(let ratio): return value <= baseline * (1 + ratio) + 1e-12 * abs(baseline)
-        case .targetRatio, .targetSize: return true
+        case .targetRatio, .targetSize, .frontOnly: return true
         }
     }
 
@@ -37,7 +39,7 @@ public enum SearchConstraint: Sendable, Equatable {
         case .maxDrop(let drop): return drop
         case .minSQNR(let db): return metric.degradation(baseline: baseline, value: db)
         case .maxIncrease(let ratio): return ratio
-        case .targetRatio, .targetSize: return .infinity
+        case .targetRatio, .targetSize, .frontOnly: return .infinity
         }
     }
 
@@ -49,7 +51,7 @@ public enum SearchConstraint: Sendable, Equatable {
         case .maxDrop: (needed, flag) = (.points, "--max-drop")
         case .minSQNR: (needed, flag) = (.decibels, "--min-sqnr")
         case .maxIncrease: (needed, flag) = (.relative, "--max-increase")
-        case .targetRatio, .targetSize: return
+        case .targetRatio, .targetSize, .frontOnly: return
         }
         guard metric.loss != needed else { return }
         let fitting: String
@@ -69,6 +71,7 @@ public enum SearchConstraint: Sendable, Equatable {
         case .maxIncrease(let ratio): return "max increase \(ratio)"
         case .targetRatio(let ratio): return "target ratio \(ratio)"
         case .targetSize(let bytes): return "target size \(bytes) bytes"
+        case .frontOnly: return "the Pareto front"
         }
     }
 }
@@ -81,6 +84,8 @@ public struct SearchRequest: Sendable {
     public var bits: [Int]
     /// Candidate unstructured pruning ratios besides 0.
     public var prune: [Double]
+    /// Candidate rounding methods: GPTQ adds each integer bit-width below 8 rounded by GPTQ.
+    public var methods: [RoundingMethod]
     /// Cap on real evaluations after the sweep (the baseline and the start plan included).
     public var maxEvaluations: Int
     public var model: String
@@ -90,11 +95,12 @@ public struct SearchRequest: Sendable {
     public var cache: SensitivityCache?
 
     public init(constraint: SearchConstraint, bits: [Int] = [2, 3, 4, 5, 6, 8], prune: [Double] = [],
-                maxEvaluations: Int = 40, model: String, modelHash: String, data: String? = nil,
-                dataHash: String? = nil, cache: SensitivityCache? = nil) {
+                methods: [RoundingMethod] = [.rtn, .gptq], maxEvaluations: Int = 40, model: String,
+                modelHash: String, data: String? = nil, dataHash: String? = nil, cache: SensitivityCache? = nil) {
         self.constraint = constraint
         self.bits = bits
         self.prune = prune
+        self.methods = methods
         self.maxEvaluations = maxEvaluations
         self.model = model
         self.modelHash = modelHash
@@ -111,6 +117,9 @@ public struct SearchRequest: Sendable {
         for p in prune where !(p > 0 && p < 1) {
             throw LatheError.badInput("--prune: \(p) is out of range (0 < p < 1)")
         }
+        guard methods.contains(.rtn) else {
+            throw LatheError.badInput("--methods must include rtn (every bit-width is a candidate with round-to-nearest)")
+        }
         switch constraint {
         case .maxDrop(let drop):
             guard drop >= 0, drop < 1 else { throw LatheError.badInput("--max-drop: \(drop) must be in [0, 1)") }
@@ -122,6 +131,8 @@ public struct SearchRequest: Sendable {
             guard ratio >= 1, ratio.isFinite else { throw LatheError.badInput("--target-ratio: \(ratio) must be ≥ 1") }
         case .targetSize(let bytes):
             guard bytes > 0 else { throw LatheError.badInput("--target-size: \(bytes) must be positive") }
+        case .frontOnly:
+            break
         }
         guard maxEvaluations >= 2 else { throw LatheError.badInput("the search needs at least 2 evaluations") }
     }
@@ -132,11 +143,19 @@ public struct SearchPoint: Sendable, Equatable {
     public var sizeBytes: Int
     /// Measured metric (the session's `ScoreMetric`).
     public var value: Double
-    /// Which moves of the path it holds, e.g. "start", "path 12", "path 12 + blocks.3.pointwise.weight bits 3".
+    /// How the search came to it: "fp32", "uniform int8", "knapsack ≤ 12000 B", "… + conv1.weight bits 3".
     public var label: String
     public var plan: CompressionPlan
     /// The metric on every evaluation set, in order (`value` is the first).
     public var setValues: [Double] = []
+
+    public init(sizeBytes: Int, value: Double, label: String, plan: CompressionPlan, setValues: [Double] = []) {
+        self.sizeBytes = sizeBytes
+        self.value = value
+        self.label = label
+        self.plan = plan
+        self.setValues = setValues
+    }
 }
 
 /// The search's answer.
@@ -167,10 +186,13 @@ public struct SearchOutcome: Sendable, Equatable {
 
     public var compressionRatio: Double { sizeBytes > 0 ? Double(baselineBytes) / Double(sizeBytes) : 1 }
 
-    /// Visited points no other beats on both size (smaller) and metric (better), by size.
-    public var paretoFront: [SearchPoint] {
+    /// Visited points no other beats on both size (smaller) and metric (better), by size: sizes
+    /// strictly increasing, the metric strictly better at each step.
+    public var paretoFront: [SearchPoint] { Self.front(of: visited, metric: metric) }
+
+    static func front(of points: [SearchPoint], metric: ScoreMetric) -> [SearchPoint] {
         let sign = metric.higherIsBetter ? -1.0 : 1.0
-        let sorted = visited.sorted { ($0.sizeBytes, sign * $0.value) < ($1.sizeBytes, sign * $1.value) }
+        let sorted = points.sorted { ($0.sizeBytes, sign * $0.value) < ($1.sizeBytes, sign * $1.value) }
         var front: [SearchPoint] = []
         for point in sorted where front.last.map({ metric.isBetter(point.value, than: $0.value) }) ?? true {
             front.append(point)

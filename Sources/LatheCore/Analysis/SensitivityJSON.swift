@@ -5,9 +5,9 @@ import Foundation
 ///
 /// ```
 /// {"baseline": {"metric": "top1", "value": 0.96, "samples": 2000, "model": …, "model_hash": …,
-///               "data": …, "data_hash": …, "method": …, "levels": {"bits": [2, 4, 8], "prune": [], "clusters": []},
+///               "data": …, "data_hash": …, "method": …, "levels": {"bits": [2, 4, 8], "prune": [], "clusters": [], "gptq": []},
 ///               "score": "…definition…", "layer_order": [...], "shard": "1/2"},
-///  "layers": [{"name": "conv1.weight", "bits": {"2": 0.41, …}, "prune": {"0.5": …}, "clusters": {…},
+///  "layers": [{"name": "conv1.weight", "bits": {"2": 0.41, …}, "prune": {"0.5": …}, "clusters": {…}, "gptq": {…},
 ///              "sqnr_db": {"2": 9.8, …}, "score": 0.55}]}
 /// ```
 /// Values are the metric's (`ScoreMetric`: a fraction for top-1, agreement and cosine,
@@ -36,6 +36,7 @@ extension SensitivityReport {
                 ("bits", numbers(baseline.levels.bits.map(Double.init))),
                 ("prune", numbers(baseline.levels.prune)),
                 ("clusters", numbers(baseline.levels.clusters.map(Double.init))),
+                ("gptq", numbers(baseline.levels.gptq.map(Double.init))),
             ])),
             ("score", .string(Self.scoreDefinition)),
             ("layer_order", .array(baseline.layerOrder.map { .string($0) })),
@@ -47,6 +48,7 @@ extension SensitivityReport {
                 ("bits", levels(layer.bits.sorted { $0.key < $1.key }.map { (String($0.key), $0.value) })),
                 ("prune", levels(layer.prune.sorted { $0.key < $1.key }.map { (Self.key($0.key), $0.value) })),
                 ("clusters", levels(layer.clusters.sorted { $0.key < $1.key }.map { (String($0.key), $0.value) })),
+                ("gptq", levels(layer.gptq.sorted { $0.key < $1.key }.map { (String($0.key), $0.value) })),
                 ("sqnr_db", levels(layer.sqnrDB.sorted { $0.key < $1.key }.map { (String($0.key), $0.value) })),
                 ("score", .number(layer.score)),
             ])
@@ -96,7 +98,10 @@ extension SensitivityReport {
         let levelsObject = base["levels"]?.object
         let levels = SensitivityLevels(bits: try integers(numbers(levelsObject, "bits"), "bits"),
                                        prune: try numbers(levelsObject, "prune"),
-                                       clusters: try integers(numbers(levelsObject, "clusters"), "clusters"))
+                                       clusters: try integers(numbers(levelsObject, "clusters"), "clusters"),
+                                       // Absent from reports written before GPTQ levels existed.
+                                       gptq: levelsObject?["gptq"] == nil ? []
+                                           : try integers(numbers(levelsObject, "gptq"), "gptq"))
         let samples = base["samples"]?.number ?? 0
         let baseline = Baseline(
             metric: metric, value: base["value"]?.number,
@@ -130,6 +135,10 @@ extension SensitivityReport {
             for (level, value) in try levelMap(entry, "clusters") {
                 guard let k = Int(level) else { throw bad("clusters level \"\(level)\" is not an integer") }
                 layer.clusters[k] = value
+            }
+            for (level, value) in try levelMap(entry, "gptq") {
+                guard let b = Int(level) else { throw bad("gptq level \"\(level)\" is not an integer") }
+                layer.gptq[b] = value
             }
             for (level, value) in try levelMap(entry, "sqnr_db") {
                 guard let b = Int(level) else { throw bad("sqnr_db level \"\(level)\" is not an integer") }

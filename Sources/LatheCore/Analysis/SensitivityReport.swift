@@ -3,16 +3,20 @@ import Foundation
 /// The compression levels a sensitivity sweep tries on each layer alone.
 /// Each level replaces the layer's settings as a config entry would:
 /// `bits: b` (symmetric, per-channel, min–max; 32 keeps float),
-/// `prune: p` (unstructured, float weights), `clusters: k`.
+/// `prune: p` (unstructured, float weights), `clusters: k`, and
+/// `bits: b, method: gptq` (GPTQ rounding on the same grid as `bits: b`).
 public struct SensitivityLevels: Sendable, Equatable {
     public var bits: [Int]
     public var prune: [Double]
     public var clusters: [Int]
+    /// Bit-widths swept with GPTQ rounding (layers GPTQ cannot take are skipped, see `Layer.notApplicable`).
+    public var gptq: [Int]
 
-    public init(bits: [Int] = [2, 4, 8], prune: [Double] = [], clusters: [Int] = []) {
+    public init(bits: [Int] = [2, 4, 8], prune: [Double] = [], clusters: [Int] = [], gptq: [Int] = []) {
         self.bits = bits
         self.prune = prune
         self.clusters = clusters
+        self.gptq = gptq
     }
 
     /// Checks every level is one a config file accepts.
@@ -26,6 +30,9 @@ public struct SensitivityLevels: Sendable, Equatable {
         for k in clusters where !(2...256).contains(k) {
             throw LatheError.badInput("clusters level \(k) is out of range (2–256)")
         }
+        for b in gptq where !(1...16).contains(b) {
+            throw LatheError.badInput("gptq level \(b) is out of range (1–16 bits)")
+        }
     }
 
     public static func settings(bits: Int) -> LayerSettings {
@@ -36,12 +43,14 @@ public struct SensitivityLevels: Sendable, Equatable {
 
     public static func settings(clusters: Int) -> LayerSettings { LayerSettings(clusters: clusters) }
 
+    public static func settings(gptq bits: Int) -> LayerSettings { LayerSettings(bits: .integer(bits), method: .gptq) }
+
     /// Every level in sweep order.
     public var entries: [SensitivityLevel] {
-        bits.map { .bits($0) } + prune.map { .prune($0) } + clusters.map { .clusters($0) }
+        bits.map { .bits($0) } + prune.map { .prune($0) } + clusters.map { .clusters($0) } + gptq.map { .gptq($0) }
     }
 
-    var isEmpty: Bool { bits.isEmpty && prune.isEmpty && clusters.isEmpty }
+    var isEmpty: Bool { bits.isEmpty && prune.isEmpty && clusters.isEmpty && gptq.isEmpty }
 }
 
 /// One level of one family (a column of the explorer's heatmap).
@@ -49,6 +58,8 @@ public enum SensitivityLevel: Hashable, Sendable {
     case bits(Int)
     case prune(Double)
     case clusters(Int)
+    /// `bits` with GPTQ rounding.
+    case gptq(Int)
 
     /// The settings the sweep gives the layer at this level (a whole config entry).
     public var settings: LayerSettings {
@@ -56,6 +67,7 @@ public enum SensitivityLevel: Hashable, Sendable {
         case .bits(let b): return SensitivityLevels.settings(bits: b)
         case .prune(let p): return SensitivityLevels.settings(prune: p)
         case .clusters(let k): return SensitivityLevels.settings(clusters: k)
+        case .gptq(let b): return SensitivityLevels.settings(gptq: b)
         }
     }
 
@@ -65,6 +77,7 @@ public enum SensitivityLevel: Hashable, Sendable {
         case .bits(let b): return "bits \(b)"
         case .prune(let p): return "prune \(SensitivityReport.key(p))"
         case .clusters(let k): return "clusters \(k)"
+        case .gptq(let b): return "gptq \(b)"
         }
     }
 }
@@ -119,6 +132,10 @@ public struct SensitivityReport: Sendable, Equatable {
         public var bits: [Int: Double] = [:]
         public var prune: [Double: Double] = [:]
         public var clusters: [Int: Double] = [:]
+        public var gptq: [Int: Double] = [:]
+        /// Levels that cannot apply to this layer (GPTQ on a layer without calibration inputs); set by the
+        /// sweep from the layer, not stored.
+        public var notApplicable: Set<SensitivityLevel> = []
         /// Data-free: SQNR in dB of symmetric per-channel quantization per bit-width (+inf when exact).
         public var sqnrDB: [Int: Double] = [:]
         public var score: Double?
@@ -130,6 +147,7 @@ public struct SensitivityReport: Sendable, Equatable {
             case .bits(let b): return bits[b]
             case .prune(let p): return prune[p]
             case .clusters(let k): return clusters[k]
+            case .gptq(let b): return gptq[b]
             }
         }
 
@@ -138,13 +156,15 @@ public struct SensitivityReport: Sendable, Equatable {
             case .bits(let b): bits[b] = value
             case .prune(let p): prune[p] = value
             case .clusters(let k): clusters[k] = value
+            case .gptq(let b): gptq[b] = value
             }
         }
 
         /// Whether every level of `levels` (and SQNR of every bit-width) is known.
         func isComplete(_ levels: SensitivityLevels, dataFree: Bool) -> Bool {
             let sqnrDone = levels.bits.allSatisfy { sqnrDB[$0] != nil }
-            return sqnrDone && (dataFree || levels.entries.allSatisfy { value(at: $0) != nil })
+            return sqnrDone
+                && (dataFree || levels.entries.allSatisfy { value(at: $0) != nil || notApplicable.contains($0) })
         }
 
         /// Fills levels missing here from `other`.
@@ -152,6 +172,7 @@ public struct SensitivityReport: Sendable, Equatable {
             bits.merge(other.bits) { mine, _ in mine }
             prune.merge(other.prune) { mine, _ in mine }
             clusters.merge(other.clusters) { mine, _ in mine }
+            gptq.merge(other.gptq) { mine, _ in mine }
             sqnrDB.merge(other.sqnrDB) { mine, _ in mine }
         }
     }
@@ -193,6 +214,7 @@ public struct SensitivityReport: Sendable, Equatable {
         if let b = levels.bits.min() { add(layer.bits[b]) }
         if let p = levels.prune.max() { add(layer.prune[p]) }
         if let k = levels.clusters.min() { add(layer.clusters[k]) }
+        if let b = levels.gptq.min() { add(layer.gptq[b]) }
         guard !drops.isEmpty else { return nil }
         return drops.reduce(0, +) / Double(drops.count)
     }

@@ -31,6 +31,7 @@ public struct SensitivitySets: Sendable, Equatable {
             let name = result.layers[index].name
             var layer = SensitivityReport.Layer(name: name)
             layer.sqnrDB = result.layers[index].sqnrDB
+            layer.notApplicable = result.layers[index].notApplicable
             for level in result.baseline.levels.entries {
                 guard let drop = worstDegradation(layer: name, at: level), let reference else { continue }
                 layer.set(metric.value(degradation: drop, baseline: reference), at: level)

@@ -103,6 +103,9 @@ public enum SensitivitySweep {
             parts.append("metric=\(evaluator.scoring.metric.rawValue) class-axis=\(evaluator.scoring.classAxis ?? 0)")
             parts.append("batch=\(evaluator.schedule.batchSize)")
             parts.append("calibration=\(evaluator.options.calibrationSamples)")
+            if !levels.gptq.isEmpty {
+                parts.append("gptq=\(levels.gptq) calibration-data=\(evaluator.calibrationSource)")
+            }
             if let base, !base.isIdentity {
                 parts.append("base=" + ConfigWriter.renderJSON(CompressionConfig(plan: base)))
             }
@@ -192,7 +195,7 @@ public enum SensitivitySweep {
         // Work left: entries missing from the cache, except levels equal to the base settings.
         var work: [(layer: Int, level: SensitivityLevel)] = []
         for (position, entry) in report.layers.enumerated() {
-            for level in request.levels.entries where entry.value(at: level) == nil {
+            for level in request.levels.entries where entry.value(at: level) == nil && !entry.notApplicable.contains(level) {
                 work.append((position, level))
             }
         }
@@ -242,7 +245,11 @@ public enum SensitivitySweep {
             metric: metric, value: nil, samples: samples, model: request.model, modelHash: request.modelHash,
             data: request.data, dataHash: request.dataHash, method: method, levels: request.levels,
             layerOrder: layers.map(\.name), shard: request.shard?.text)
-        var report = SensitivityReport(baseline: baseline, layers: selected.map { SensitivityReport.Layer(name: $0.name) })
+        var report = SensitivityReport(baseline: baseline, layers: selected.map { layer in
+            var entry = SensitivityReport.Layer(name: layer.name)
+            entry.notApplicable = Set(request.levels.entries.filter { $0.settings.problem(for: layer) != nil })
+            return entry
+        })
         if let cached = request.cache?.load(modelHash: request.modelHash, dataHash: request.dataHash, method: method) {
             report.baseline.value = cached.baseline.value
             for index in report.layers.indices {

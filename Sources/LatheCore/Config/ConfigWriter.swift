@@ -43,12 +43,15 @@ public enum ConfigWriter {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    public static func renderJSON(_ config: CompressionConfig) -> String {
+    public static func renderJSON(_ config: CompressionConfig) -> String { jsonValue(config).rendered(.file) + "\n" }
+
+    /// The v1 configuration as one JSON object (what `renderJSON` writes).
+    public static func jsonValue(_ config: CompressionConfig) -> JSONValue {
         var members: [(String, JSONValue)] = [("version", .int(CompressionConfig.currentVersion))]
         if let model = config.model { members.append(("model", .string(model))) }
         members.append(("defaults", .object(jsonMembers(config.defaults))))
         members.append(("layers", .object(config.layers.map { ($0.pattern.text, .object(jsonMembers($0.settings))) })))
-        return JSONValue.object(members).rendered(.file) + "\n"
+        return .object(members)
     }
 
     /// One setting's value, typed so each format can spell it.

@@ -35,6 +35,8 @@ public final class PlanEvaluator: Sendable {
 
     /// Where GPTQ and bias correction take their input statistics (nil: the evaluated data).
     let calibrationFeeds: FeedData?
+    /// Names the calibration data for cache keys of results that depend on it (GPTQ sweeps).
+    let calibrationSource: String
 
     /// - Parameter calibration: the data GPTQ and bias correction calibrate on (its first
     ///   `calibrationSamples` samples); nil uses the evaluated dataset's.
@@ -55,6 +57,8 @@ public final class PlanEvaluator: Sendable {
             throw LatheError.badInput(file: calibration.path, "the calibration data has no samples")
         }
         self.calibrationFeeds = calibrationFeeds
+        self.calibrationSource = calibration.map { "\($0.path) (\(calibrationFeeds?.count ?? 0) samples)" }
+            ?? "the evaluated data"
         Engine.prepare()
         self.session = session
         self.dataset = dataset

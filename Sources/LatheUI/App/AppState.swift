@@ -15,6 +15,8 @@ public struct AppState: Sendable, Equatable {
         case help(scroll: Int)
         /// The sensitivity heatmap with the cursor on a level column (the row is the selection).
         case heatmap(column: Int)
+        /// The last search's Pareto front with the cursor on a point (index into its points).
+        case pareto(point: Int)
     }
 
     /// A line for the user after an action, until the next key.
@@ -63,6 +65,8 @@ public struct AppState: Sendable, Equatable {
     public var sensitivity: SensitivityData?
     /// Which evaluation set the heatmap shows (`SensitivityData.bySet`); nil: the worst over the sets.
     public var heatmapSet: Int?
+    /// The last search's measured front (`F` shows it).
+    public var paretoFront: ParetoFront?
     /// Histogram marks of layers for their settings, by layer name.
     public var analyses: [String: LayerAnalysis]
     /// Layer analyses asked for and not yet delivered (name → settings).

@@ -36,6 +36,7 @@ public enum Command: String, CaseIterable, Sendable, Hashable {
     case autoSearch = "auto-search"
     case heatmap
     case heatmapSet = "heatmap-set"
+    case paretoView = "pareto"
     case logScale = "log-scale"
     case cancel
     // Files and view

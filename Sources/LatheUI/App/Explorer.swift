@@ -40,15 +40,17 @@ public enum Explorer {
             state.sensitivity = data
             keepHeatmapInRange(&state)
             effects = []
-        case .searchFinished(let plan, let summary):
+        case .searchFinished(let plan, let summary, let front):
             effects = []
             if state.searchPending {
                 state.searchPending = false
+                if let front { state.paretoFront = front }
+                let more = front.map { " — F: its front of \($0.points.count) points" } ?? ""
                 if plan != state.plan {
                     effects = change(&state, to: plan)
-                    state.message = .init("search: \(summary) — u undoes")
+                    state.message = .init("search: \(summary) — u undoes" + more)
                 } else {
-                    state.message = .init("search: \(summary) — the current plan already is the answer")
+                    state.message = .init("search: \(summary) — the current plan already is the answer" + more)
                 }
             }
         case .layerAnalysis(let name, let analysis):
@@ -114,6 +116,10 @@ public enum Explorer {
             return []
         }
         if case .heatmap(let column) = state.overlay, let handled = Heatmap.handle(&state, command, column: column) {
+            return handled
+        }
+        if case .pareto(let point) = state.overlay,
+           let handled = ParetoNavigation.handle(&state, command, point: point) {
             return handled
         }
         guard let command else { return [] }
@@ -214,6 +220,8 @@ public enum Explorer {
             state.overlay = .heatmap(column: Heatmap.column(matching: state, in: sensitivity))
         case .heatmapSet:
             Heatmap.cycleSet(&state)
+        case .paretoView:
+            ParetoNavigation.open(&state)
         case .logScale:
             state.logScale.toggle()
             state.message = .init("histogram counts on a \(state.logScale ? "log" : "linear") scale")
@@ -420,6 +428,7 @@ public enum Explorer {
             return []
         }
         if case .heatmap = state.overlay { return Heatmap.handleMouse(&state, mouse) }
+        if case .pareto = state.overlay { return [] }
         switch mouse.action {
         case .press(.left):
             if layout.tableBody.contains(p) {

@@ -57,6 +57,7 @@ extension SearchConstraint {
         case .maxIncrease(let r): return "increase ≤ " + String(format: "%.1f%%", r * 100)
         case .targetRatio(let r): return "ratio ≥ " + Format.ratio(r)
         case .targetSize(let b): return "size ≤ " + Format.bytes(b)
+        case .frontOnly: return "the Pareto front"
         }
     }
 }

@@ -8,6 +8,7 @@ extension SensitivityLevel {
         case .bits(let b): return "b\(b)"
         case .prune(let p): return "p\(Int((p * 100).rounded()))"
         case .clusters(let k): return "k\(k)"
+        case .gptq(let b): return "g\(b)"
         }
     }
 
@@ -17,6 +18,7 @@ extension SensitivityLevel {
         case .bits(let b): return "\(b) bit" + (b == 1 ? "" : "s")
         case .prune(let p): return "prune \(Int((p * 100).rounded()))%"
         case .clusters(let k): return "\(k) clusters"
+        case .gptq(let b): return "\(b) bits GPTQ"
         }
     }
 }
@@ -162,6 +164,7 @@ extension SensitivityData {
             for b in levels.bits { add(.bits(b), layer.bits[b]) }
             for p in levels.prune { add(.prune(p), layer.prune[p]) }
             for k in levels.clusters { add(.clusters(k), layer.clusters[k]) }
+            for b in levels.gptq { add(.gptq(b), layer.gptq[b]) }
             result[layer.name] = .init(cells: cells, score: layer.score)
         }
         self.init(metric: metric, baseline: baseline, levels: levels.entries, layers: result,

@@ -38,6 +38,9 @@ enum BottomLineView {
             groups = [("\(glyphs.arrowLeft)\(glyphs.arrowRight)", "level", 1),
                       ("\(glyphs.arrowUp)\(glyphs.arrowDown)", "layer", 1), ("Enter", "apply", 1),
                       (keyText([.undo]) ?? "u", "undo", 2), ("Esc", "close", 1)]
+        case .pareto:
+            groups = [("\(glyphs.arrowLeft)\(glyphs.arrowRight)", "point", 1), ("Enter", "apply", 1),
+                      (keyText([.undo]) ?? "u", "undo", 2), ("Esc", "close", 1)]
         case nil:
             groups = Keymap.hintGroups.compactMap { group in
                 keyText(group.commands).map { ($0, group.label, group.priority) }

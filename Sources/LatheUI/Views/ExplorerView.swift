@@ -12,6 +12,8 @@ public enum ExplorerView {
         if case .heatmap(let column) = state.overlay, let data = state.sensitivity {
             HeatmapView.draw(state, data: data.shown(set: state.heatmapSet), view: data.viewName(set: state.heatmapSet),
                              column: column, layout: layout, into: &buffer, glyphs: glyphs)
+        } else if case .pareto(let point) = state.overlay, let front = state.paretoFront {
+            ParetoView.draw(state, front: front, point: point, in: layout.body, into: &buffer, glyphs: glyphs)
         } else {
             LayerTableView.draw(state, layout: layout, into: &buffer, glyphs: glyphs)
             if let separator = layout.separator { buffer.verticalLine(separator, glyphs: glyphs) }

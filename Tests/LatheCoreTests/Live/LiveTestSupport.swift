@@ -39,9 +39,36 @@ enum LiveFixtures {
     /// samples every Lathe evaluation groups together, so outputs are
     /// comparable bit for bit whatever the kernels do across a batch).
     /// Returns the top-1, or the agreement without labels.
+    /// GPTQ's and bias correction's input statistics of the plan's layers that need them, on the first
+    /// samples through the uncompressed model (the evaluator's definition), batch by batch.
+    static func inputStatistics(_ session: InferenceSession, _ dataset: Dataset, _ plan: CompressionPlan,
+                                batchSize: Int, calibrationSamples: Int) throws -> [String: LayerInputStatistics] {
+        let layers = session.layers.filter { plan.settings(for: $0.name).needsCalibration }
+        guard !layers.isEmpty else { return [:] }
+        var accumulators: [(layer: WeightLayer, input: String, accumulator: LayerInputAccumulator)] = []
+        for layer in layers {
+            let node = try XCTUnwrap(session.graph.nodes.first { $0.opType == layer.op.rawValue && $0.inputs.contains(layer.name) })
+            accumulators.append((layer, session.layerInputName(layer),
+                                 LayerInputAccumulator(form: try LayerInputForm(layer: layer, node: node))))
+        }
+        let limit = min(calibrationSamples, dataset.count)
+        var start = 0
+        while start < limit {
+            let end = min(start + min(batchSize, dataset.count), limit)
+            let result = try session.run(dataset.batch(start..<end), options: RunOptions(capture: Set(accumulators.map(\.input))))
+            for index in accumulators.indices {
+                try accumulators[index].accumulator.observe(try XCTUnwrap(result.captured[accumulators[index].input]))
+            }
+            start = end
+        }
+        return Dictionary(uniqueKeysWithValues: accumulators.map { ($0.layer.name, $0.accumulator.statistics) })
+    }
+
     static func directMetric(_ session: InferenceSession, _ dataset: Dataset, _ plan: CompressionPlan,
                              batchSize: Int = 64, calibrationSamples: Int = 256) throws -> Double {
-        let weights = try Compressor.compress(weights: session.weights, layers: session.layers, plan: plan)
+        let weights = try Compressor.compress(weights: session.weights, layers: session.layers, plan: plan,
+                                              calibration: try inputStatistics(session, dataset, plan, batchSize: batchSize,
+                                                                               calibrationSamples: calibrationSamples))
         var calibrator = ActivationCalibrator(plan: plan, sampleLimit: calibrationSamples)
         let batch = min(batchSize, dataset.count)
         if !calibrator.layersToCalibrate.isEmpty {

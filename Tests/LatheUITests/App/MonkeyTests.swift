@@ -173,7 +173,12 @@ struct Monkey {
                                          centroids: chance(0.3) ? [-0.5, 0, 0.5] : [])
             return .layerAnalysis(name: layer.name, analysis: analysis)
         case 5:
-            return .searchFinished(plan: randomPlan(state), summary: "4.0× at top-1 95.0%; budget met")
+            let plan = randomPlan(state)
+            let front = ParetoFront(metric: .top1, points: [.init(sizeBytes: 100, value: 0.9, label: "knapsack", plan: plan),
+                                                            .init(sizeBytes: 400, value: 0.95, label: "uniform int8",
+                                                                  plan: randomPlan(state))],
+                                    references: [], baselineBytes: 1000, chosen: chance(0.5) ? 0 : nil)
+            return .searchFinished(plan: plan, summary: "4.0× at top-1 95.0%; budget met", front: chance(0.8) ? front : nil)
         case 6:
             return chance(0.5) ? .configOpened(path: "some.yaml", plan: randomPlan(state))
                 : .configFailed(path: "some.yaml", message: "some.yaml:3: bits: expected 1…8")

@@ -324,7 +324,7 @@ import Testing
         #expect(F.run(&state, F.keys("{Enter}")) == [.startSearch(.targetRatio(3))])
         var found = state.plan
         for layer in state.layers { found.set(LayerSettings(bits: .integer(4)), for: layer.name) }
-        let effects = F.run(&state, [.searchFinished(plan: found, summary: "4.0× at top-1 95.0%")])
+        let effects = F.run(&state, [.searchFinished(plan: found, summary: "4.0× at top-1 95.0%", front: nil)])
         #expect(state.plan == found)
         #expect(effects.first == .applyPlan(found, revision: 1))
         #expect(state.message?.text.contains("u undoes") == true)
@@ -334,6 +334,49 @@ import Testing
         F.run(&state, F.keys("a{Ctrl-U}lots{Enter}"))
         #expect(state.prompt?.kind == .searchBudget)
         #expect(state.prompt?.error?.contains("not a budget") == true)
+    }
+
+    @Test func paretoViewWalksTheFrontAndAppliesAPoint() {
+        var state = F.state()
+        F.run(&state, F.keys("F"))
+        #expect(state.overlay == nil)
+        #expect(state.message?.text.contains("no Pareto front") == true)
+        F.run(&state, F.keys("a{Enter}"))
+        var int4 = state.plan, int8 = state.plan
+        for layer in state.layers {
+            int4.set(LayerSettings(bits: .integer(4)), for: layer.name)
+            int8.set(LayerSettings(bits: .integer(8)), for: layer.name)
+        }
+        let front = ParetoFront(metric: .top1,
+                                points: [.init(sizeBytes: 100, value: 0.9, label: "knapsack ≤ 100 B", plan: int4),
+                                         .init(sizeBytes: 200, value: 0.95, label: "uniform int8", plan: int8)],
+                                references: [.init(sizeBytes: 200, value: 0.95, label: "uniform int8", plan: int8)],
+                                baselineBytes: 800, chosen: 0)
+        F.run(&state, [.searchFinished(plan: int4, summary: "8.0× at top-1 90.0%", front: front)])
+        #expect(state.plan == int4)
+        #expect(state.message?.text.contains("F: its front of 2 points") == true)
+        F.run(&state, F.keys("F"))
+        #expect(state.overlay == .pareto(point: 0))
+        F.run(&state, F.keys("{Left}"))
+        #expect(state.overlay == .pareto(point: 0))
+        F.run(&state, F.keys("{Right}{Right}"))
+        #expect(state.overlay == .pareto(point: 1))
+        let effects = F.run(&state, F.keys("{Enter}"))
+        #expect(state.plan == int8)
+        #expect(effects.first == .applyPlan(int8, revision: state.planRevision))
+        #expect(state.message?.text.contains("applied front point 2 of 2") == true)
+        // Undo works from inside the view; Esc closes it.
+        F.run(&state, F.keys("u"))
+        #expect(state.plan == int4)
+        F.run(&state, F.keys("{Esc}"))
+        #expect(state.overlay == nil)
+        // Drawn: the chart, the point's explanation and the keys, at 80×24.
+        F.run(&state, F.keys("F"))
+        let screen = ExplorerView.renderText(state, width: 80, height: 24)
+        #expect(screen.contains("Pareto front: top-1 vs size, 2 measured points"))
+        #expect(screen.contains("point 1/2: 100 B"))
+        #expect(screen.contains("search's answer"))
+        #expect(screen.contains("int8"))
     }
 
     @Test func heatmapPicksALevelAndAppliesIt() {
