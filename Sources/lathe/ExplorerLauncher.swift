@@ -60,11 +60,22 @@ struct ExplorerLauncher {
         state.loadNotes = notes.lines
         let initialEffects = Explorer.initialEffects(&state)
 
+        try runLoop(state, initialEffects: initialEffects, themes: themes) { mailbox in
+            let bridge = EngineBridge(sets: loaded.sets, mailbox: mailbox, source: .init(
+                session: session, modelHash: loaded.modelHash, dataHash: loaded.dataHash))
+            return (bridge.perform, bridge.shutDown)
+        }
+    }
+
+    /// The explorer's terminal loop from `state`; `bridge` performs its effects, given the loop's mailbox, and
+    /// is shut down when the loop ends (its work cancelled, files being written finished).
+    private func runLoop(_ state: AppState, initialEffects: [Effect], themes: (names: [String], byName: [String: Theme]),
+                         bridge makeBridge: (UIMailbox<Action>) -> (perform: (Effect) -> Void,
+                                                                    shutDown: () -> Void)) throws {
         let backend = CursesBackend(theme: themes.byName[themes.names[0]] ?? .defaultTheme)
         let glyphs = GlyphSet.forCurrentLocale()
         let mailbox = UIMailbox<Action>(wakeSignal: backend.wakeSignal)
-        let bridge = EngineBridge(sets: loaded.sets, mailbox: mailbox,
-                                  source: .init(session: session, modelHash: loaded.modelHash, dataHash: loaded.dataHash))
+        let bridge = makeBridge(mailbox)
         let loop = TerminalRunLoop<AppState, Action, Effect>(
             backend: backend, mailbox: mailbox, initialState: state, action: Action.init, tick: .tick,
             update: Explorer.update,
@@ -99,19 +110,10 @@ struct ExplorerLauncher {
             exportPath: command.config ?? ConfigFiles.defaultExportPath(model: path, bundled: false),
             configPath: command.config)
         let initialEffects = Explorer.initialEffects(&state)
-        let backend = CursesBackend(theme: themes.byName[themes.names[0]] ?? .defaultTheme)
-        let glyphs = GlyphSet.forCurrentLocale()
-        let mailbox = UIMailbox<Action>(wakeSignal: backend.wakeSignal)
-        let bridge = CheckpointBridge(evaluator: evaluator, mailbox: mailbox, session: session)
-        let loop = TerminalRunLoop<AppState, Action, Effect>(
-            backend: backend, mailbox: mailbox, initialState: state, action: Action.init, tick: .tick,
-            update: Explorer.update,
-            render: { state, buffer in ExplorerView.render(state, into: &buffer, glyphs: glyphs) },
-            perform: bridge.perform,
-            theme: { themes.byName[$0.themeName] ?? .defaultTheme },
-            isBusy: { $0.isBusy },
-            shouldQuit: { $0.shouldQuit })
-        try loop.run(initialEffects: initialEffects)
+        try runLoop(state, initialEffects: initialEffects, themes: themes) { mailbox in
+            let bridge = CheckpointBridge(evaluator: evaluator, mailbox: mailbox, session: session)
+            return (bridge.perform, bridge.shutDown)
+        }
     }
 
     /// The theme named by --theme first, then the bundled ones in `t` order.

@@ -25,6 +25,13 @@ public final class CheckpointBridge: Sendable {
     /// The status-bar reason for the SQNR a weights-only file shows.
     public static let metricReason = "weights only, no data: param-weighted SQNR of the compressed weights"
 
+    /// Before the process ends: stops an evaluation in flight (between layers) and waits for
+    /// configuration files being written, as `EngineBridge.shutDown` does.
+    public func shutDown() {
+        newest.set(Int.min)
+        files.sync {}
+    }
+
     public func perform(_ effect: Effect) {
         let mailbox = self.mailbox
         let evaluator = self.evaluator
