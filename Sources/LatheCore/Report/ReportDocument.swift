@@ -198,8 +198,9 @@ public enum ReportDocument {
     static func histogramSection(_ pairs: [ReportHistogramPair], layerCount: Int) -> String {
         var html = heading(3, "Weights before and after compression", id: "histograms")
         html += "<p class=\"lead\">Each layer's weight values before (blue) and after (red) compression, binned on the "
-            + "same \(pairs.first?.before.bins ?? 0) edges so the two compare; each chart is scaled to its own tallest bin. "
-            + "The dashed line marks zero.</p>"
+            + "same \(pairs.first?.before.bins ?? 0) edges so the two compare. Bar heights are the square root of the "
+            + "count, scaled to each chart's tallest bin, so a spike (pruned zeros, a quantization level) does not "
+            + "flatten the rest. The dashed line marks zero; hover a chart for its numbers.</p>"
         if pairs.count < layerCount {
             html += "<p>Histograms of the first \(pairs.count) of \(layerCount) layers are shown (see the notes).</p>"
         }
@@ -256,7 +257,7 @@ public enum ReportDocument {
             html += "<p id=\"tradeoff-omitted\">\(HTMLEscaping.escape(tradeoff.omitted ?? "No point has a measured metric, so there is nothing to plot."))</p>"
         }
         // The points as a table too: readable as text, and it holds the sizes when the chart is omitted.
-        html += "<div class=\"scroll\"><table class=\"plan\" id=\"tradeoff-table\"><thead><tr><th>plan</th>"
+        html += "<div class=\"scroll\"><table class=\"plan narrow\" id=\"tradeoff-table\"><thead><tr><th>plan</th>"
             + "<th class=\"num\">size</th><th class=\"num\">bytes</th>"
             + (tradeoff.metric.map { "<th class=\"num\">\(HTMLEscaping.escape($0.label))</th>" } ?? "") + "</tr></thead><tbody>"
         for point in tradeoff.points where point.kind != .pareto {

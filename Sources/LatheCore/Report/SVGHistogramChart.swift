@@ -1,5 +1,7 @@
 /// A histogram as a small inline SVG bar chart: all bars in one path (a few
 /// hundred bytes per chart, so every layer of a large model can have two).
+/// Bar heights follow the square root of the counts: quantized and pruned
+/// weights pile into a few bins, and a linear scale would flatten the rest.
 public enum SVGHistogramChart {
     public static let width = 200.0
     public static let height = 56.0
@@ -14,7 +16,7 @@ public enum SVGHistogramChart {
         if peak > 0 {
             for (i, count) in histogram.counts.enumerated() where count > 0 {
                 // At least one pixel tall, so a lone weight in a bin still shows.
-                let barHeight = Swift.max(1, Double(count) / Double(peak) * (h - 2))
+                let barHeight = Swift.max(1, (Double(count) / Double(peak)).squareRoot() * (h - 2))
                 path += "M\(ReportFormat.coordinate(Double(i) * barWidth)) \(ReportFormat.coordinate(h))"
                     + "v-\(ReportFormat.coordinate(barHeight))h\(ReportFormat.coordinate(barWidth * 0.92))"
                     + "v\(ReportFormat.coordinate(barHeight))z"
