@@ -55,6 +55,11 @@ def run(cmd, timeout=TIMEOUT):
     return subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=timeout)
 
 
+def check(report, name, ok, detail=""):
+    """report.check, with the detail printed only on failure (passing lines stay one short line)."""
+    return report.check(name, ok, "" if ok else detail)
+
+
 def lathe_json(report, label, cmd):
     """Runs a lathe command with --json; its parsed output or None (after a failure)."""
     proc = run(cmd)
@@ -146,15 +151,15 @@ def parse_html(report, label, path):
     except Exception as error:  # html.parser raises on very broken input only
         report.fail(f"{label}: parses", str(error))
         return None, text
-    report.check(f"{label}: parses as HTML with balanced elements", not doc.problems and not doc.stack,
+    check(report, f"{label}: parses as HTML with balanced elements", not doc.problems and not doc.stack,
                  "; ".join(doc.problems[:5]) or f"unclosed: {[doc.elements[i]['tag'] for i in doc.stack][:5]}")
     lowered = text.lower()
     remote = [word for word in ("http://", "https://", "url(//", "@import", "<script", "javascript:")
               if word in lowered]
     urls = [u for u in lowered.split("url(")[1:] if not u.startswith("#")]
-    report.check(f"{label}: self-contained (no remote URL, script, import or external url())",
+    check(report, f"{label}: self-contained (no remote URL, script, import or external url())",
                  not remote and not urls, f"found {remote + urls[:3]}")
-    report.check(f"{label}: starts with <!DOCTYPE html> and has a <style>",
+    check(report, f"{label}: starts with <!DOCTYPE html> and has a <style>",
                  text.startswith("<!DOCTYPE html>") and bool(doc.find("style")))
     return doc, text
 
@@ -174,7 +179,7 @@ def same(a, b, rel=1e-9):
 def check_plan(report, label, doc, inspect, inspect_config, evaluation, baseline_eval):
     names = [layer["name"] for layer in inspect["layers"]]
     rows = doc.find("tr", "layer")
-    report.check(f"{label}: one table row per layer of lathe inspect, in order",
+    check(report, f"{label}: one table row per layer of lathe inspect, in order",
                  [r["attrs"].get("data-layer") for r in rows] == names,
                  f"{[r['attrs'].get('data-layer') for r in rows][:4]} vs {names[:4]}")
     if inspect_config is not None:
@@ -188,17 +193,17 @@ def check_plan(report, label, doc, inspect, inspect_config, evaluation, baseline
             for key, value in want.items():
                 if int(a.get(key, -1)) != value:
                     mismatches.append(f"{layer['name']} {key}: {a.get(key)} != {value}")
-        report.check(f"{label}: per-layer bytes and breakdown equal lathe inspect --config --json", not mismatches,
+        check(report, f"{label}: per-layer bytes and breakdown equal lathe inspect --config --json", not mismatches,
                      "; ".join(mismatches[:4]))
         total = doc.find("tr", "total")
         other = doc.find("tr", "other")
         ok = bool(total) and int(total[0]["attrs"]["data-total-bytes"]) == inspect_config["size_bytes"] \
             and int(total[0]["attrs"]["data-baseline-bytes"]) == inspect_config["baseline_size_bytes"] \
             and bool(other) and int(other[0]["attrs"]["data-other-bytes"]) == inspect_config["other_bytes"]
-        report.check(f"{label}: totals equal lathe inspect --config --json (size, baseline, other tensors)", ok,
+        check(report, f"{label}: totals equal lathe inspect --config --json (size, baseline, other tensors)", ok,
                      f"{total[0]['attrs'] if total else None} vs {inspect_config['size_bytes']}")
     summary = {k: doc.by_id(f"summary-{k}") for k in ("layers", "params", "original-bytes")}
-    report.check(f"{label}: summary layers/params/original size equal lathe inspect --json",
+    check(report, f"{label}: summary layers/params/original size equal lathe inspect --json",
                  all(summary.values())
                  and int(summary["layers"]["attrs"]["data-value"]) == len(names)
                  and int(summary["params"]["attrs"]["data-value"]) == inspect["total_params"]
@@ -207,26 +212,26 @@ def check_plan(report, label, doc, inspect, inspect_config, evaluation, baseline
                  f"{len(names)}, {inspect['total_params']}, {inspect['size_bytes']}")
     if evaluation is not None:
         total = doc.find("tr", "total")
-        report.check(f"{label}: total bytes equal lathe eval --json size_bytes / baseline_size_bytes",
+        check(report, f"{label}: total bytes equal lathe eval --json size_bytes / baseline_size_bytes",
                      bool(total) and int(total[0]["attrs"]["data-total-bytes"]) == evaluation["size_bytes"]
                      and int(total[0]["attrs"]["data-baseline-bytes"]) == evaluation["baseline_size_bytes"],
                      f"{total[0]['attrs'] if total else None} vs {evaluation['size_bytes']}")
         metric = doc.by_id("plan-metric")
         a = metric["attrs"] if metric else {}
-        report.check(f"{label}: plan metric equals lathe eval --config --json, uncompressed equals lathe eval --json",
+        check(report, f"{label}: plan metric equals lathe eval --config --json, uncompressed equals lathe eval --json",
                      metric is not None and a.get("data-metric") == evaluation["metric"]["name"]
                      and same(number(a.get("data-value")), evaluation["metric"]["value"])
                      and same(number(a.get("data-uncompressed")), baseline_eval["metric"]["value"]),
                      f"{a} vs {evaluation['metric']['value']} / {baseline_eval['metric']['value']}")
         samples = doc.by_id("summary-samples")
-        report.check(f"{label}: samples equal lathe eval's", samples is not None
+        check(report, f"{label}: samples equal lathe eval's", samples is not None
                      and int(samples["attrs"]["data-value"]) == evaluation["samples"])
 
 
 def check_histograms(report, label, doc, inspect):
     figures = doc.find("figure", "pair")
     names = [layer["name"] for layer in inspect["layers"]]
-    report.check(f"{label}: one histogram figure per layer", [f["attrs"].get("data-layer") for f in figures] == names,
+    check(report, f"{label}: one histogram figure per layer", [f["attrs"].get("data-layer") for f in figures] == names,
                  f"{len(figures)} figures for {len(names)} layers")
     bad = []
     for figure in figures:
@@ -238,13 +243,13 @@ def check_histograms(report, label, doc, inspect):
         paths = [e for c in charts for e in doc.inside(c, "path")]
         if len(paths) != 2:
             bad.append(f"{figure['attrs'].get('data-layer')}: {len(paths)} bar paths")
-    report.check(f"{label}: each figure holds a before and an after chart of {BINS} bins", not bad, "; ".join(bad[:4]))
+    check(report, f"{label}: each figure holds a before and an after chart of {BINS} bins", not bad, "; ".join(bad[:4]))
 
 
 def check_heatmap(report, label, doc, inspect, sensitivity):
     names = [layer["name"] for layer in inspect["layers"]]
     cells = doc.find("g", "cell")
-    report.check(f"{label}: heatmap has layers x bits cells ({len(names)} x {len(BITS)})",
+    check(report, f"{label}: heatmap has layers x bits cells ({len(names)} x {len(BITS)})",
                  len(cells) == len(names) * len(BITS)
                  and [(c["attrs"]["data-layer"], int(c["attrs"]["data-bits"])) for c in cells]
                  == [(n, b) for n in names for b in BITS], f"{len(cells)} cells")
@@ -268,11 +273,11 @@ def check_heatmap(report, label, doc, inspect, sensitivity):
             wrong.append(f"{name}@{bits}: {got} vs {want}")
         if not doc.inside(cell, "title") or not doc.inside(cell, "text"):
             wrong.append(f"{name}@{bits}: no tooltip or text")
-    report.check(f"{label}: heatmap cells equal lathe sensitivity --bits 2,3,4,8 --json"
+    check(report, f"{label}: heatmap cells equal lathe sensitivity --bits 2,3,4,8 --json"
                  f" ({'SQNR dB' if base['metric'] is None else 'drop from ' + base['metric']})", not wrong,
                  "; ".join(wrong[:4]))
     legend = doc.find("g", "legend")
-    report.check(f"{label}: heatmap has a legend", bool(legend))
+    check(report, f"{label}: heatmap has a legend", bool(legend))
 
 
 def check_tradeoff(report, label, doc, uniform, config_eval, front):
@@ -280,7 +285,7 @@ def check_tradeoff(report, label, doc, uniform, config_eval, front):
     points = doc.find("g", "point")
     if uniform is None:
         omitted = doc.by_id("tradeoff-omitted")
-        report.check(f"{label}: without data the chart is omitted with a sentence why",
+        check(report, f"{label}: without data the chart is omitted with a sentence why",
                      omitted is not None and not points and "data" in "".join(omitted["text"]),
                      f"{len(points)} points")
         return
@@ -292,7 +297,7 @@ def check_tradeoff(report, label, doc, uniform, config_eval, front):
         want = sorted((e["size_bytes"], e["metric"]["value"]) for e in expected)
         if len(got) != len(want) or any(g[0] != w[0] or not same(g[1], w[1]) for g, w in zip(got, want)):
             wrong.append(f"{kind}: {got} vs {want}")
-    report.check(f"{label}: accuracy chart points equal lathe eval --config --json (uniform fp32/fp16/int8/int4, "
+    check(report, f"{label}: accuracy chart points equal lathe eval --config --json (uniform fp32/fp16/int8/int4, "
                  "the config" + (", the Pareto front" if front else "") + ")", not wrong, "; ".join(wrong[:3]))
     for point in points:
         if not doc.inside(point, "title"):
@@ -307,7 +312,7 @@ def check_reproduce(report, label, doc, text, model, config):
     if config:
         needed += ["--config " + config]
     missing = [n for n in needed if n not in joined]
-    report.check(f"{label}: 'How to reproduce' gives the inspect, sensitivity and report command lines", not missing,
+    check(report, f"{label}: 'How to reproduce' gives the inspect, sensitivity and report command lines", not missing,
                  f"missing {missing}")
 
 
@@ -375,7 +380,7 @@ def check_chromium(report, label, chromium, html, tmp):
     base = [chromium, "--headless", "--no-sandbox", "--disable-gpu", f"--user-data-dir={profile}",
             "--hide-scrollbars", "--no-first-run"]
     proc = run(base + [f"--screenshot={shot}", f"--window-size={WINDOW[0]},{WINDOW[1]}", html.as_uri()], timeout=300)
-    if not report.check(f"{label}: chromium --screenshot wrote a PNG", proc.returncode == 0 and shot.is_file(),
+    if not check(report, f"{label}: chromium --screenshot wrote a PNG", proc.returncode == 0 and shot.is_file(),
                         f"exit {proc.returncode}: {short(proc.stderr)}"):
         return None
     try:
@@ -383,7 +388,7 @@ def check_chromium(report, label, chromium, html, tmp):
     except Exception as error:
         report.fail(f"{label}: screenshot decodes", str(error))
         return None
-    report.check(f"{label}: screenshot is {WINDOW[0]}x{WINDOW[1]}", pixels.shape[:2] == (WINDOW[1], WINDOW[0]),
+    check(report, f"{label}: screenshot is {WINDOW[0]}x{WINDOW[1]}", pixels.shape[:2] == (WINDOW[1], WINDOW[0]),
                  f"{pixels.shape}")
     rgb = pixels[..., :3].reshape(-1, 3)
     background = np.bincount((rgb[:, 0].astype(np.int64) << 16) | (rgb[:, 1].astype(np.int64) << 8) | rgb[:, 2]).argmax()
@@ -391,10 +396,10 @@ def check_chromium(report, label, chromium, html, tmp):
     packed = (rgb[:, 0].astype(np.int64) << 16) | (rgb[:, 1].astype(np.int64) << 8) | rgb[:, 2]
     drawn = float((packed != background).mean())
     # The header band, the sections' frames, text, bars and the heatmap's ramp: many colours, a good share drawn.
-    report.check(f"{label}: screenshot is not blank (colours, drawn share)", colours >= 50 and drawn >= 0.05,
+    check(report, f"{label}: screenshot is not blank (colours, drawn share)", colours >= 50 and drawn >= 0.05,
                  f"{colours} colours, {drawn:.1%} not background")
     dom = run(base + ["--dump-dom", html.as_uri()], timeout=300)
-    report.check(f"{label}: chromium --dump-dom returns the document",
+    check(report, f"{label}: chromium --dump-dom returns the document",
                  dom.returncode == 0 and 'id="plan-table"' in dom.stdout and 'id="heatmap"' in dom.stdout,
                  f"exit {dom.returncode}, {len(dom.stdout)} chars: {short(dom.stderr)}")
     return shot
@@ -429,7 +434,7 @@ def generate(report, lathe, label, args, out):
     started = time.monotonic()
     proc = run([lathe, "report"] + args + ["--out", out])
     seconds = time.monotonic() - started
-    ok = report.check(f"{label}: lathe report exits 0 and writes the file", proc.returncode == 0 and out.is_file(),
+    ok = check(report, f"{label}: lathe report exits 0 and writes the file", proc.returncode == 0 and out.is_file(),
                       f"exit {proc.returncode}: {short(proc.stderr)}")
     if ok:
         print(f"  {label}: {out.stat().st_size:,} bytes in {seconds:.1f} s")
@@ -534,9 +539,9 @@ def check_escaping(report, lathe, tmp):
         return
     rows = [r["attrs"].get("data-layer") for r in doc.find("tr", "layer")]
     cells = [("".join(td["text"])) for r in doc.find("tr", "layer") for td in doc.inside(r, "td", "name")]
-    report.check("escaping: layer names with <, &, quotes round-trip through attributes and text",
+    check(report, "escaping: layer names with <, &, quotes round-trip through attributes and text",
                  rows == names and cells == names, f"{rows} / {cells}")
-    report.check("escaping: no raw markup from a layer name", "<script>" not in text and 'fc<1>' not in text)
+    check(report, "escaping: no raw markup from a layer name", "<script>" not in text and 'fc<1>' not in text)
 
 
 def check_checkpoint(report, lathe, chromium, tmp):
@@ -563,12 +568,12 @@ def check_checkpoint(report, lathe, chromium, tmp):
         return
     names = [layer["name"] for layer in inspect["layers"]]
     rows = doc.find("tr", "layer")
-    report.check("checkpoint: one row per layer of lathe inspect --json with its stored bytes",
+    check(report, "checkpoint: one row per layer of lathe inspect --json with its stored bytes",
                  [r["attrs"]["data-layer"] for r in rows] == names
                  and [int(r["attrs"]["data-original-bytes"]) for r in rows] == [l["bytes"] for l in inspect["layers"]],
                  f"{[r['attrs'].get('data-layer') for r in rows]} vs {names}")
     total = doc.find("tr", "total")
-    report.check("checkpoint: total equals lathe inspect's size_bytes",
+    check(report, "checkpoint: total equals lathe inspect's size_bytes",
                  bool(total) and int(total[0]["attrs"]["data-total-bytes"]) == inspect["size_bytes"])
     check_histograms(report, "checkpoint", doc, inspect)
     if sensitivity is not None:
@@ -583,11 +588,11 @@ def check_checkpoint(report, lathe, chromium, tmp):
             want = float("inf") if want is None else want
             if want == "missing" or not (got == want or same(got, want)):
                 wrong.append(f"{name}@{bits}: {got} vs {want}")
-        report.check("checkpoint: heatmap has layers x bits cells equal to lathe sensitivity --json's SQNR",
+        check(report, "checkpoint: heatmap has layers x bits cells equal to lathe sensitivity --json's SQNR",
                      len(cells) == len(names) * len(BITS) and not wrong, f"{len(cells)} cells; " + "; ".join(wrong[:3]))
     check_tradeoff(report, "checkpoint", doc, None, None, None)
     proc = run([lathe, "report", path, "--data", SAMPLES / "mobilenet" / "data.npz", "--out", tmp / "x.html"])
-    report.check("checkpoint: --data on a checkpoint exits 2 naming it", proc.returncode == 2 and str(path) in proc.stderr,
+    check(report, "checkpoint: --data on a checkpoint exits 2 naming it", proc.returncode == 2 and str(path) in proc.stderr,
                  f"exit {proc.returncode}: {short(proc.stderr)}")
     check_chromium(report, "checkpoint", chromium, out, tmp)
 
@@ -597,19 +602,19 @@ def check_safety(report, lathe, tmp, model, data, config):
     for label, target in [("the model", model), ("the data", data), ("the config", config)]:
         snapshot = Path(target).read_bytes()
         proc = run([lathe, "report", model, "--data", data, "--config", config, "--out", target])
-        report.check(f"safety: --out onto {label} exits 2 and leaves it unchanged",
+        check(report, f"safety: --out onto {label} exits 2 and leaves it unchanged",
                      proc.returncode == 2 and Path(target).read_bytes() == snapshot and "refusing" in proc.stderr,
                      f"exit {proc.returncode}: {short(proc.stderr)}")
-    report.check("safety: the model is byte-identical afterwards", Path(model).read_bytes() == before)
+    check(report, "safety: the model is byte-identical afterwards", Path(model).read_bytes() == before)
     bad = write(tmp / "bad-front.json", '{"metric": {"name": "top1"}, "points": [{"size_bytes": 10}]')
     proc = run([lathe, "report", model, "--pareto", bad, "--out", tmp / "never.html"])
-    report.check("safety: malformed --pareto JSON exits 2 naming the file",
+    check(report, "safety: malformed --pareto JSON exits 2 naming the file",
                  proc.returncode == 2 and str(bad) in proc.stderr and not (tmp / "never.html").exists(),
                  f"exit {proc.returncode}: {short(proc.stderr)}")
     wrong = write(tmp / "wrong-front.json", '{"metric": {"name": "top1"}, "points": [{"size_bytes": -3, '
                                             '"metric": {"name": "top1", "value": 0.5}}]}')
     proc = run([lathe, "report", model, "--pareto", wrong, "--out", tmp / "never.html"])
-    report.check("safety: a Pareto point with a negative size exits 2 naming the file",
+    check(report, "safety: a Pareto point with a negative size exits 2 naming the file",
                  proc.returncode == 2 and str(wrong) in proc.stderr, f"exit {proc.returncode}: {short(proc.stderr)}")
 
 

@@ -6,6 +6,8 @@ import Foundation
 public enum ReportColours {
     public static let before = "#4c78a8"
     public static let after = "#e45756"
+    /// An "after" histogram the plan leaves as it was.
+    public static let unchanged = "#9aa3b2"
     public static let uniform = "#4c78a8"
     public static let config = "#d62728"
     public static let pareto = "#f58518"

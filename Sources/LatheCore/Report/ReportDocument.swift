@@ -130,7 +130,7 @@ public enum ReportDocument {
             + "<th>layer</th><th>op</th><th>shape</th><th>settings</th><th class=\"num\">original</th>"
             + "<th class=\"num\">compressed</th>"
             + components.map { "<th class=\"num\">\($0.title)</th>" }.joined()
-            + "<th class=\"num\">ratio</th><th>bytes (bar: original)</th></tr></thead><tbody>"
+            + "<th class=\"num\">ratio</th><th>bytes</th></tr></thead><tbody>"
         for row in plan.rows {
             let s = row.size
             let values = [s.payload, s.scales, s.zeroPoints, s.codebook, s.index]
@@ -175,12 +175,12 @@ public enum ReportDocument {
         return html + "</section>"
     }
 
-    /// A 140-pixel bar: the original size in grey, the compressed components stacked over it.
+    /// A 96-pixel bar: the original size in grey, the compressed components stacked over it.
     static func breakdownBar(_ values: [Int], original: Int) -> String {
         let total = values.reduce(0, +)
         let full = Double(Swift.max(original, total, 1))
-        let width = 140.0
-        var svg = "<svg class=\"bar\" width=\"140\" height=\"12\" viewBox=\"0 0 140 12\">"
+        let width = 96.0
+        var svg = "<svg class=\"bar\" width=\"96\" height=\"12\" viewBox=\"0 0 96 12\">"
             + "<rect x=\"0\" y=\"1\" width=\"\(ReportFormat.coordinate(Double(original) / full * width))\" "
             + "height=\"10\" fill=\"#e6e8ec\"/>"
         var x = 0.0
@@ -200,7 +200,8 @@ public enum ReportDocument {
         html += "<p class=\"lead\">Each layer's weight values before (blue) and after (red) compression, binned on the "
             + "same \(pairs.first?.before.bins ?? 0) edges so the two compare. Bar heights are the square root of the "
             + "count, scaled to each chart's tallest bin, so a spike (pruned zeros, a quantization level) does not "
-            + "flatten the rest. The dashed line marks zero; hover a chart for its numbers.</p>"
+            + "flatten the rest. The dashed line marks zero; an \"after\" chart in grey is a layer the plan leaves as it is. Hover a "
+            + "chart for its numbers.</p>"
         if pairs.count < layerCount {
             html += "<p>Histograms of the first \(pairs.count) of \(layerCount) layers are shown (see the notes).</p>"
         }
@@ -213,7 +214,8 @@ public enum ReportDocument {
                 + "<div class=\"charts\"><div class=\"chart\"><span>before</span>"
                 + SVGHistogramChart.render(pair.before, kind: "before", layer: pair.layer, colour: ReportColours.before)
                 + rangeLine(lo, hi) + "</div><div class=\"chart\"><span>after</span>"
-                + SVGHistogramChart.render(pair.after, kind: "after", layer: pair.layer, colour: ReportColours.after)
+                + SVGHistogramChart.render(pair.after, kind: "after", layer: pair.layer,
+                                          colour: pair.changed ? ReportColours.after : ReportColours.unchanged)
                 + rangeLine(lo, hi) + "</div></div></figure>"
         }
         return html + "</div></section>"
@@ -257,6 +259,7 @@ public enum ReportDocument {
             html += "<p id=\"tradeoff-omitted\">\(HTMLEscaping.escape(tradeoff.omitted ?? "No point has a measured metric, so there is nothing to plot."))</p>"
         }
         // The points as a table too: readable as text, and it holds the sizes when the chart is omitted.
+        guard !tradeoff.points.isEmpty else { return html + "</section>" }
         html += "<div class=\"scroll\"><table class=\"plan narrow\" id=\"tradeoff-table\"><thead><tr><th>plan</th>"
             + "<th class=\"num\">size</th><th class=\"num\">bytes</th>"
             + (tradeoff.metric.map { "<th class=\"num\">\(HTMLEscaping.escape($0.label))</th>" } ?? "") + "</tr></thead><tbody>"

@@ -31,13 +31,13 @@ enum ReportStyle {
         .card.good .v { color: #0e7a3d; }
         .scroll { overflow-x: auto; }
         table.plan { border-collapse: collapse; width: 100%; font-size: 12.5px; }
-        table.plan th, table.plan td { padding: 4px 8px; border-bottom: 1px solid #eceef1; text-align: left;
+        table.plan th, table.plan td { padding: 4px 7px; border-bottom: 1px solid #eceef1; text-align: left;
           white-space: nowrap; }
         table.plan th { background: #f6f7f9; color: #4b5563; font-weight: 600; position: sticky; top: 0; }
         table.plan td.num, table.plan th.num { text-align: right; font-variant-numeric: tabular-nums; }
         table.plan.narrow { width: auto; min-width: 480px; }
         table.plan td.name { font-family: ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace;
-          font-size: 12px; max-width: 320px; overflow: hidden; text-overflow: ellipsis; }
+          font-size: 12px; max-width: 300px; overflow: hidden; text-overflow: ellipsis; }
         table.plan td.settings { color: #1f2a44; white-space: normal; min-width: 140px; max-width: 260px; }
         table.plan td.settings.float { color: #9aa3b2; }
         table.plan tfoot td { font-weight: 600; background: #f6f7f9; }
