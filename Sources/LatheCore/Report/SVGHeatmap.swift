@@ -8,13 +8,17 @@ public enum SVGHeatmap {
     static let cellHeight = 20.0
     static let headerHeight = 28.0
     static let legendHeight = 52.0
+    /// The legend's title takes about this many pixels at 11 px.
+    static let legendMinimumWidth = 330.0
     /// Layer names longer than this are shortened in the label (the tooltip has them whole).
     static let labelCharacters = 44
 
     public static func render(_ heatmap: ReportHeatmap) -> String {
         let longest = heatmap.layers.map { Swift.min($0.count, labelCharacters) }.max() ?? 8
         let labelWidth = Swift.max(120, Double(longest) * 6.6 + 16)
-        let width = labelWidth + Double(heatmap.bits.count) * cellWidth + 8
+        // Room for the legend's words too when there are few columns.
+        let legendWidth = Swift.max(legendMinimumWidth, Double(heatmap.bits.count) * cellWidth)
+        let width = labelWidth + legendWidth + 8
         let gridHeight = headerHeight + Double(heatmap.layers.count) * cellHeight
         let height = gridHeight + legendHeight
         let scale = Self.scale(heatmap)
@@ -52,7 +56,7 @@ public enum SVGHeatmap {
             }
         }
         svg += legend(scale: scale, measure: heatmap.measure, x: labelWidth, y: gridHeight + 14,
-                      width: Swift.max(200, Double(heatmap.bits.count) * cellWidth))
+                      width: legendWidth)
         return svg + "</svg>"
     }
 
