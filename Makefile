@@ -7,7 +7,7 @@ SWIFT ?= swift
 BUILD_FLAGS := -c release -Xswiftc -enable-testing
 VENV := .venv
 PY := $(VENV)/bin/python
-DEB_PACKAGES := libopenblas-dev libncursesw5-dev pkg-config tmux protobuf-compiler
+DEB_PACKAGES := libopenblas-dev libncursesw5-dev pkg-config tmux protobuf-compiler chromium
 BIN = $$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/lathe
 FUZZ_BIN = $$($(SWIFT) build $(BUILD_FLAGS) --show-bin-path)/lathe-fuzz
 # Seconds per fuzz target for `make fuzz`.
@@ -49,7 +49,8 @@ run: build
 ## (on the samples, and on third-party models from PyPI wheels, cached in .cache/thirdparty),
 ## and ONNX's own backend node tests for the supported ops, the explorer end to end in tmux, and a
 ## monkey storm of keys and resizes at the real explorer that must still quit cleanly. (The Swift tests
-## include a short fuzzing pass over every file reader; `make fuzz` runs long ones.)
+## include a short fuzzing pass over every file reader; `make fuzz` runs long ones.) `lathe report`'s HTML
+## is checked against the JSON of inspect/eval/sensitivity and screenshotted in headless Chromium.
 test: deps venv
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build
@@ -60,6 +61,7 @@ test: deps venv
 	$(PY) scripts/crosscheck_recovery.py --lathe "$(BIN)"
 	$(PY) scripts/crosscheck_thirdparty.py --lathe "$(BIN)"
 	$(PY) scripts/crosscheck_export.py --lathe "$(BIN)"
+	$(PY) scripts/crosscheck_report.py --lathe "$(BIN)"
 	$(PY) scripts/crosscheck_weights.py --lathe "$(BIN)"
 	$(PY) scripts/onnx_node_tests.py --lathe "$(BIN)" --jobs $$(( $$(nproc) + 2 )) --quiet
 	scripts/tui_e2e.sh "$(BIN)"

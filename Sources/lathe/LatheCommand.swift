@@ -11,7 +11,7 @@ struct LatheCommand: ParsableCommand {
             and the problem), 1 for an internal failure.
             """,
         subcommands: [ExplorerCommand.self, EvalCommand.self, InspectCommand.self, SensitivityCommand.self, SearchCommand.self,
-                      BenchCommand.self, ExportCommand.self, OpsCommand.self],
+                      BenchCommand.self, ExportCommand.self, ReportCommand.self, OpsCommand.self],
         defaultSubcommand: ExplorerCommand.self
     )
 }
