@@ -126,11 +126,12 @@ final class SensitivitySweepTests: XCTestCase {
         layer.bits = [2: 0.25, 8: 0.96]
         layer.prune = [0.5: 0.9, 0.9: 0.5]
         layer.clusters = [4: 0.8]
+        layer.gptq = [2: 0.6]
         layer.sqnrDB = [2: 9.5, 8: .infinity]
         var report = SensitivityReport(
             baseline: .init(metric: .top1, value: 0.96, samples: 100, model: "m.onnx", modelHash: "mh",
                             data: "d.npz", dataHash: "dh", method: "me",
-                            levels: SensitivityLevels(bits: [2, 8], prune: [0.5, 0.9], clusters: [4]),
+                            levels: SensitivityLevels(bits: [2, 8], prune: [0.5, 0.9], clusters: [4], gptq: [2]),
                             layerOrder: ["conv1.weight"]),
             layers: [layer])
         report.updateScores()
@@ -138,12 +139,13 @@ final class SensitivitySweepTests: XCTestCase {
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         XCTAssertEqual(Set(object.keys), ["baseline", "layers"])
         let entry = try XCTUnwrap((object["layers"] as? [[String: Any]])?.first)
-        XCTAssertEqual(Set(entry.keys), ["name", "bits", "prune", "clusters", "sqnr_db", "score"])
+        XCTAssertEqual(Set(entry.keys), ["name", "bits", "prune", "clusters", "gptq", "sqnr_db", "score"])
+        XCTAssertEqual(entry["gptq"] as? [String: Double], ["2": 0.6])
         XCTAssertEqual(entry["bits"] as? [String: Double], ["2": 0.25, "8": 0.96])
         XCTAssertEqual(entry["prune"] as? [String: Double], ["0.5": 0.9, "0.9": 0.5])
         XCTAssertTrue((entry["sqnr_db"] as? [String: Any])?["8"] is NSNull)
-        // (0.96 − 0.25) at 2 bits, (0.96 − 0.5) at prune 0.9, (0.96 − 0.8) at 4 clusters.
-        XCTAssertEqual(try XCTUnwrap(entry["score"] as? Double), (0.71 + 0.46 + 0.16) / 3, accuracy: 1e-12)
+        // (0.96 − 0.25) at 2 bits, (0.96 − 0.5) at prune 0.9, (0.96 − 0.8) at 4 clusters, (0.96 − 0.6) at gptq 2.
+        XCTAssertEqual(try XCTUnwrap(entry["score"] as? Double), (0.71 + 0.46 + 0.16 + 0.36) / 4, accuracy: 1e-12)
         XCTAssertTrue(text.contains("\"bits\": {\"2\": 0.25, \"8\": 0.96}"), text)
         XCTAssertEqual(try SensitivityReport.parse(Data(text.utf8), path: "r.json"), report)
     }
