@@ -207,8 +207,6 @@ struct SearchCommand: ParsableCommand {
         ]
         if outcome.constraint == .frontOnly { pairs.removeAll { $0.0 == "result" } }
         if pareto {
-            pairs.append(("metric_info", .object([("name", .string(outcome.metric.rawValue)),
-                                                  ("higher_is_better", .bool(outcome.metric.higherIsBetter))])))
             pairs.append(("points", .array(outcome.paretoFront.map { pointJSON($0, metric: outcome.metric, model: model) })))
             // The uniform plans the front is held against, as measured.
             pairs.append(("references", .array(outcome.visited.filter { $0.label.hasPrefix("uniform ") }.map { point in

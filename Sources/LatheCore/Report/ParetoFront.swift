@@ -1,7 +1,7 @@
 import Foundation
 
 /// The front `lathe search --pareto --json` writes, as far as the report needs it:
-/// `{"metric": {"name", "higher_is_better"}, "baseline": {"size_bytes", "value"},
+/// `{"metric": "top1" (or {"name": "top1", …}), "baseline": {"size_bytes", "value"},
 /// "points": [{"size_bytes", "metric": {"name", "value"}, "config": {…}}]}`.
 /// Other keys are ignored, so later additions to the format do not break reports.
 public struct ParetoFront: Sendable, Equatable {
@@ -27,8 +27,9 @@ public struct ParetoFront: Sendable, Equatable {
             throw bad("\(error.problem) at byte \(error.offset)")
         }
         guard let root = document.object else { throw bad("expected a JSON object") }
-        guard let metricObject = root["metric"]?.object, let name = metricObject["name"]?.string else {
-            throw bad("missing \"metric\": {\"name\": …}")
+        // `lathe search --pareto --json` names the metric as a string; an object with a name is read too.
+        guard let name = root["metric"]?.object?["name"]?.string ?? root["metric"]?.string else {
+            throw bad("missing \"metric\": \"NAME\" or {\"name\": …}")
         }
         guard let metric = ScoreMetric(rawValue: name) else {
             throw bad("unknown metric \"\(name)\" (expected one of "

@@ -12,7 +12,7 @@ public enum Action: Sendable {
     /// Sweep results so far.
     case sensitivity(SensitivityData)
     /// The automatic search's answer: its plan and a one-line summary.
-    case searchFinished(plan: CompressionPlan, summary: String, front: ParetoFront?)
+    case searchFinished(plan: CompressionPlan, summary: String, front: ParetoData?)
     case layerAnalysis(name: String, analysis: LayerAnalysis)
     /// Results of prompts' effects.
     case configOpened(path: String, plan: CompressionPlan)

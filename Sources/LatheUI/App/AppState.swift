@@ -66,7 +66,7 @@ public struct AppState: Sendable, Equatable {
     /// Which evaluation set the heatmap shows (`SensitivityData.bySet`); nil: the worst over the sets.
     public var heatmapSet: Int?
     /// The last search's measured front (`F` shows it).
-    public var paretoFront: ParetoFront?
+    public var paretoFront: ParetoData?
     /// Histogram marks of layers for their settings, by layer name.
     public var analyses: [String: LayerAnalysis]
     /// Layer analyses asked for and not yet delivered (name → settings).

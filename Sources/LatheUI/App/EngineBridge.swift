@@ -159,7 +159,7 @@ private final class SnapshotRelay: @unchecked Sendable {
         if job.kind == .search, job.state == .finished, let outcome = live.searchOutcome() {
             mailbox.post(.searchFinished(plan: outcome.plan,
                                          summary: EngineBridge.summary(outcome, metricLabel: metricLabel),
-                                         front: ParetoFront(outcome)))
+                                         front: ParetoData(outcome)))
         }
     }
 }

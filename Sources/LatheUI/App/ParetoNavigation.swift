@@ -36,7 +36,7 @@ enum ParetoNavigation {
         return []
     }
 
-    static func apply(_ state: inout AppState, _ point: ParetoFront.Point, index: Int, of count: Int) -> [Effect] {
+    static func apply(_ state: inout AppState, _ point: ParetoData.Point, index: Int, of count: Int) -> [Effect] {
         guard point.plan != state.plan else {
             state.message = .init("the current plan already is point \(index + 1) of \(count)")
             return []

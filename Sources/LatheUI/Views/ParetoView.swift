@@ -6,7 +6,7 @@ import LatheCore
 /// as labelled marks, the current plan marked; the point under the cursor is
 /// explained below the chart.
 enum ParetoView {
-    static func draw(_ state: AppState, front: ParetoFront, point: Int, in frame: Rect, into buffer: inout Buffer,
+    static func draw(_ state: AppState, front: ParetoData, point: Int, in frame: Rect, into buffer: inout Buffer,
                      glyphs: GlyphSet) {
         buffer.fill(frame, style: .fg)
         guard frame.height >= 8, frame.width >= 30, !front.points.isEmpty else { return }

@@ -174,7 +174,7 @@ struct Monkey {
             return .layerAnalysis(name: layer.name, analysis: analysis)
         case 5:
             let plan = randomPlan(state)
-            let front = ParetoFront(metric: .top1, points: [.init(sizeBytes: 100, value: 0.9, label: "knapsack", plan: plan),
+            let front = ParetoData(metric: .top1, points: [.init(sizeBytes: 100, value: 0.9, label: "knapsack", plan: plan),
                                                             .init(sizeBytes: 400, value: 0.95, label: "uniform int8",
                                                                   plan: randomPlan(state))],
                                     references: [], baselineBytes: 1000, chosen: chance(0.5) ? 0 : nil)

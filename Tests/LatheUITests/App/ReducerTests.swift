@@ -347,7 +347,7 @@ import Testing
             int4.set(LayerSettings(bits: .integer(4)), for: layer.name)
             int8.set(LayerSettings(bits: .integer(8)), for: layer.name)
         }
-        let front = ParetoFront(metric: .top1,
+        let front = ParetoData(metric: .top1,
                                 points: [.init(sizeBytes: 100, value: 0.9, label: "knapsack ≤ 100 B", plan: int4),
                                          .init(sizeBytes: 200, value: 0.95, label: "uniform int8", plan: int8)],
                                 references: [.init(sizeBytes: 200, value: 0.95, label: "uniform int8", plan: int8)],

@@ -2,7 +2,7 @@ import LatheCore
 
 /// The last search's measured Pareto front as the explorer shows it (translated
 /// from LatheCore's `SearchOutcome`, which chose and measured every point).
-public struct ParetoFront: Sendable, Equatable {
+public struct ParetoData: Sendable, Equatable {
     public struct Point: Sendable, Equatable {
         public var sizeBytes: Int
         public var value: Double
