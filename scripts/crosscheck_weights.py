@@ -437,14 +437,18 @@ def malformed_files(folder, good):
 
 # --------------------------------------------------------------------------- export
 
-QUANTIZED_CONFIG = """version: 1
-defaults: {bits: 8}
-layers:
-  model.layers.0.mlp.down_proj.weight: {bits: 4}
-  model.layers.0.mlp.up_proj.weight: {bits: 4, scheme: asymmetric}
-  model.embed_tokens.weight: {bits: 6, scheme: asymmetric, granularity: per-tensor}
-  model.layers.0.self_attn.q_proj.weight: {bits: 3, granularity: per-tensor}
-"""
+# Every packing: int8 symmetric (the default), int4 symmetric and asymmetric, int6 asymmetric and int3
+# per tensor; the same dict is the numpy reference's plan and, written out, Lathe's configuration.
+QUANTIZED_PLAN = {
+    "defaults": {"bits": 8},
+    "layers": {
+        "model.layers.0.mlp.down_proj.weight": {"bits": 4},
+        "model.layers.0.mlp.up_proj.weight": {"bits": 4, "scheme": "asymmetric"},
+        "model.embed_tokens.weight": {"bits": 6, "scheme": "asymmetric", "granularity": "per-tensor"},
+        "model.layers.0.self_attn.q_proj.weight": {"bits": 3, "granularity": "per-tensor"},
+    },
+}
+QUANTIZED_CONFIG = json.dumps({"version": 1, **QUANTIZED_PLAN}) + "\n"  # JSON is YAML
 
 
 def load_exported(path):
@@ -506,11 +510,9 @@ def numpy_codes(w, settings):
 
 
 def check_quantized_safetensors(report, lathe, folder, st_path, st_values, gguf_path, gguf_values):
-    import yaml
     config = folder / "quantized.yaml"
     config.write_text(QUANTIZED_CONFIG)
-    plan = cref.resolve_plan([n for n, v in st_values.items() if v is not None and v.ndim >= 2],
-                             yaml.safe_load(QUANTIZED_CONFIG))
+    plan = cref.resolve_plan([n for n, v in st_values.items() if v is not None and v.ndim >= 2], QUANTIZED_PLAN)
     out = folder / "quantized.safetensors"
     js, seconds, rss = lathe_json(report, "safetensors export", [lathe, "export", st_path, "--config", config,
                                                                    "--format", "safetensors", "--out", out, "--json"])
