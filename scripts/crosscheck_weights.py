@@ -25,6 +25,7 @@ same packages (safetensors.numpy.load_file; gguf.GGUFReader + gguf.quants.dequan
     codes equal those of a numpy per-channel quantizer (scripts/compression_reference.py) for >= 99.9%
     of the weights, the values within float rounding; uncompressed tensors are byte-identical; GGUF
     block tensors come out dequantized as gguf.quants.dequantize does; an export onto the input exits 2;
+    the ~90 MB transformer's int4 export streams (peak RSS reported, <= 400 MB);
   * `--format llama-tensor-types`: one `--tensor-type NAME=TYPE` line per layer, NAME a regex matching
     exactly its own GGUF tensor name (Python's re, searched as llama-quantize's std::regex_search
     does), TYPE a ggml type name (gguf's GGMLQuantizationType), the inexact settings listed in the
@@ -704,6 +705,17 @@ def main():
                                                       "--target-bits", "4.5", "--json"])
         report.check(f"transformer sensitivity at 2/4/8 bits: {seconds:.2f} s, peak RSS {rss:.0f} MB", code == 0,
                      short(stderr))
+        # The quantized safetensors writer streams: its memory follows the largest layer, not the file.
+        int4 = folder / "int4.yaml"
+        int4.write_text("version: 1\ndefaults: {bits: 4}\n")
+        quantized = folder / "transformer-int4.safetensors"
+        code, _, stderr, seconds, rss = run_measured([lathe, "export", transformer, "--config", int4, "--format",
+                                                      "safetensors", "--out", quantized])
+        ratio = quantized.stat().st_size / transformer.stat().st_size if quantized.exists() else 0
+        report.check(f"transformer int4 safetensors export: {seconds:.2f} s, peak RSS {rss:.0f} MB "
+                     f"(<= {INSPECT_RSS_MB}, the file is {size_mb:.0f} MB), {ratio:.3f}x the file",
+                     code == 0 and rss <= INSPECT_RSS_MB, short(stderr))
+        quantized.unlink(missing_ok=True)
         transformer.unlink()
 
     big_dir = Path("/tmp")

@@ -186,7 +186,7 @@ public enum QuantizedSafetensors {
             try writer.close()
         }
         let fileBytes = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0
-        return Summary(tensors: checkpoint.tensors.count, quantized: quantized, fileBytes: fileBytes ?? 0,
+        return Summary(tensors: checkpoint.tensors.count, quantized: quantized, fileBytes: fileBytes,
                        storedBytes: checkpoint.storedBytes)
     }
 
@@ -228,21 +228,17 @@ public enum QuantizedSafetensors {
 
     /// Little-endian float32, float16 or bfloat16 (round to nearest even) bytes.
     static func floatBytes(_ values: [Float], dtype: DType) -> Data {
-        var data = Data(capacity: values.count * dtype.byteSize)
-        for value in values {
-            switch dtype {
-            case .float16:
-                var bits = Float16(value).bitPattern.littleEndian
-                withUnsafeBytes(of: &bits) { data.append(contentsOf: $0) }
-            case .bfloat16:
-                var bits = bfloat16Bits(value).littleEndian
-                withUnsafeBytes(of: &bits) { data.append(contentsOf: $0) }
-            default:
-                var bits = value.bitPattern.littleEndian
-                withUnsafeBytes(of: &bits) { data.append(contentsOf: $0) }
-            }
+        switch dtype {
+        case .float16:
+            let bits = values.map { Float16($0).bitPattern.littleEndian }
+            return bits.withUnsafeBytes { Data($0) }
+        case .bfloat16:
+            let bits = values.map { bfloat16Bits($0).littleEndian }
+            return bits.withUnsafeBytes { Data($0) }
+        default:
+            let bits = values.map { $0.bitPattern.littleEndian }
+            return bits.withUnsafeBytes { Data($0) }
         }
-        return data
     }
 
     /// bfloat16 of an (already bf16-exact) float: the upper half, rounded to nearest even.
