@@ -18,6 +18,13 @@ names):
     int4 one <= 0.20x where the graph and the float biases leave room for it (lenet5, transformer), and
     on every sample the int4 file's weight bytes <= 0.20x the original's (the table printed at the end
     gives every ratio: `ratio` the whole file, `w.ratio` the initializers' bytes).
+nf4 and pow2 configurations go through the same loop, and onnxruntime's decoded level weights (each
+Gather(levels, indices)·scale made a graph output) must equal the fake export's float32 weights (Lathe's
+compressed weights) bit for bit.
+For TASK_SAMPLES (a segmenter, a regressor, a CTC recognizer) at 4 bits, the regressor's data cut into
+two named sets: `lathe export --data NAME=FILE...` must verify every set, and onnxruntime's output of the
+file, scored in numpy by scripts/crosscheck_metrics.py's own functions, must equal `lathe eval --config`
+on each set in that set's metric (top-1/agreement within one sample, SQNR 0.05 dB, MSE relative 1e-5).
 Then the safety checks: an export onto the input (same path, a hard link, a symlink) exits 2 and leaves
 the input byte-identical; an export killed (SIGKILL) while its temporary file is being verified leaves
 nothing at --out; --out onto the config or a data file exits 2.
@@ -26,7 +33,7 @@ fed to onnxruntime's own `quantize_static` (on Lathe's BatchNorm-folded float gr
 of an all-float configuration, so both quantize the same weights); its integer weights must equal the
 codes of Lathe's QDQ export for >= 99.9% of the weights.
 
-Usage: crosscheck_export.py --lathe PATH [--samples a,b]
+Usage: crosscheck_export.py --lathe PATH [--samples a,b] [--tasks c,d]
 """
 import argparse
 import hashlib
