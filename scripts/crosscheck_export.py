@@ -18,6 +18,13 @@ names):
     int4 one <= 0.20x where the graph and the float biases leave room for it (lenet5, transformer), and
     on every sample the int4 file's weight bytes <= 0.20x the original's (the table printed at the end
     gives every ratio: `ratio` the whole file, `w.ratio` the initializers' bytes).
+nf4 and pow2 configurations go through the same loop, and onnxruntime's decoded level weights (each
+Gather(levels, indices)·scale made a graph output) must equal the fake export's float32 weights (Lathe's
+compressed weights) bit for bit.
+For TASK_SAMPLES (a segmenter, a regressor, a CTC recognizer) at 4 bits, the regressor's data cut into
+two named sets: `lathe export --data NAME=FILE...` must verify every set, and onnxruntime's output of the
+file, scored in numpy by scripts/crosscheck_metrics.py's own functions, must equal `lathe eval --config`
+on each set in that set's metric (top-1/agreement within one sample, SQNR 0.05 dB, MSE relative 1e-5).
 Then the safety checks: an export onto the input (same path, a hard link, a symlink) exits 2 and leaves
 the input byte-identical; an export killed (SIGKILL) while its temporary file is being verified leaves
 nothing at --out; --out onto the config or a data file exits 2.
@@ -26,11 +33,12 @@ fed to onnxruntime's own `quantize_static` (on Lathe's BatchNorm-folded float gr
 of an all-float configuration, so both quantize the same weights); its integer weights must equal the
 codes of Lathe's QDQ export for >= 99.9% of the weights.
 
-Usage: crosscheck_export.py --lathe PATH [--samples a,b]
+Usage: crosscheck_export.py --lathe PATH [--samples a,b] [--tasks c,d]
 """
 import argparse
 import hashlib
 import json
+import math
 import os
 import signal
 import subprocess
@@ -45,10 +53,17 @@ from onnx import numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from crosscheck_engine import lathe_from_args, load_npz, model_feeds  # noqa: E402
+import crosscheck_metrics as cm  # noqa: E402
+from crosscheck_engine import ort_outputs  # noqa: E402
 from crosscheck_metrics import argmax, default_class_axis  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ["mobilenet", "lenet5", "digits_mlp", "transformer"]
+# Other tasks, each verified with its automatic metric: per-pixel top-1, MSE on float labels, agreement
+# of a CTC recognizer's per-step classes.
+TASK_SAMPLES = ["segmenter", "regressor", "crnn"]
+# The two-set case: the regressor's evaluation set cut in two named sets.
+TWO_SET_SAMPLE = "regressor"
 # Whole-file limits: int8 on the models whose weights are most of the file; int4 on those where the
 # graph itself (nodes, names) and the float biases are small enough for 0.20 to be reachable at all
 # (mobilenet's graph and folded biases alone are 0.09x its file: its int4 file is reported, and its
@@ -56,6 +71,7 @@ SAMPLES = ["mobilenet", "lenet5", "digits_mlp", "transformer"]
 INT8_WHOLE_FILE = {"mobilenet", "lenet5", "transformer"}
 INT4_WHOLE_FILE = {"lenet5", "transformer"}
 INT8_MAX_RATIO, INT4_MAX_RATIO = 0.40, 0.20
+LATHE = None  # the binary, for helpers called deep in a sample's loop
 
 
 class Report:
@@ -101,7 +117,7 @@ def mixed_config(layers, sample):
 
 def recovery_config(layers, sample):
     """The recovery methods (README "Recovery methods") spread over the layers: GPTQ with and without
-    bias correction, SparseGPT with and without bits, and an nf4 grid (stored as float: no DQ form)."""
+    bias correction, SparseGPT with and without bits, and an nf4 grid (levels + indices through Gather)."""
     features = [
         {"bits": 4, "method": "gptq"},
         # MatMul layers (digits_mlp, transformer) add no bias to correct.
@@ -123,7 +139,13 @@ CONFIGS = {
     "int4": lambda layers, sample: "version: 1\ndefaults: {bits: 4}\n",
     "mixed": mixed_config,
     "recovery": recovery_config,
+    # nf4 / pow2 levels: unit levels + 4-bit indices through Gather, times the per-channel (or one) scale.
+    "nf4": lambda layers, sample: "version: 1\ndefaults: {bits: 4, grid: nf4}\n",
+    "pow2": lambda layers, sample: ("version: 1\ndefaults: {bits: 4, grid: pow2}\n"
+                                    + (f"layers:\n  {json.dumps(layers[0])}: {{bits: 3, grid: pow2, granularity: per-tensor}}\n"
+                                       if layers else "")),
 }
+LEVEL_CONFIGS = {"nf4", "pow2"}
 
 
 def ort_top1(model_path, feeds, labels, output, optimise):
@@ -184,6 +206,8 @@ def check_sample(report, lathe, name, tmp, table):
             except Exception as error:  # noqa: BLE001 - reported as a failure
                 report.check(False, f"{label} {fmt} onnx checker", str(error)[:300])
                 checked = False
+            if config_name in LEVEL_CONFIGS and fmt == "qdq":
+                check_level_weights(report, label, out, tmp / f"{name}-{config_name}-fake.onnx", model, config, data)
             values = {}
             for optimise in (False, True):
                 try:
@@ -216,6 +240,94 @@ def check_sample(report, lathe, name, tmp, table):
                           values.get(False), values.get(True), exported.get("metric", {}).get("export"),
                           exported.get("build_seconds", 0) + exported.get("verify_seconds", 0), seconds,
                           exported.get("opset_raised_to"), checked))
+
+
+def check_level_weights(report, label, qdq, fake, model, config, data):
+    """onnxruntime decodes every nf4 / pow2 weight of the QDQ file (Gather(levels, indices) · scale, made a
+    graph output) and each equals the fake export's float32 initializer of the same name, which holds
+    Lathe's compressed weight, bit for bit."""
+    result = run([LATHE, "export", model, "--config", config, "--data", data, "--format", "fake", "--out", fake])
+    if not report.check(result.returncode == 0, f"{label} fake export (compressed weights)", result.stderr[-300:]):
+        return
+    proto = onnx.load(str(qdq))
+    inits = {t.name for t in proto.graph.initializer}
+    gathered = {n.output[0] for n in proto.graph.node if n.op_type == "Gather" and n.input[0].endswith("_levels")
+                and n.input[0] in inits}
+    values = [n.output[0] for n in proto.graph.node if n.op_type == "Mul" and n.input[0] in gathered]
+    if not report.check(bool(values), f"{label} qdq: level weights stored through Gather"):
+        return
+    for value in values:
+        proto.graph.output.append(onnx.helper.make_empty_tensor_value_info(value))
+    import onnxruntime as ort
+    opts = ort.SessionOptions()
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    session = ort.InferenceSession(proto.SerializeToString(), sess_options=opts, providers=["CPUExecutionProvider"])
+    feeds, _ = model_feeds(proto, load_npz(data))
+    wanted = {i.name for i in session.get_inputs()}
+    decoded = dict(zip(values, session.run(values, {k: v[:1] for k, v in feeds.items() if k in wanted})))
+    lathe = {t.name: numpy_helper.to_array(t) for t in onnx.load(str(fake)).graph.initializer}
+    same = [v for v in values if v in lathe and decoded[v].dtype == np.float32
+            and np.array_equal(decoded[v].view(np.uint32) & 0x7FFFFFFF, lathe[v].view(np.uint32) & 0x7FFFFFFF)
+            and np.array_equal(decoded[v], lathe[v])]
+    report.check(f"{label} qdq: onnxruntime's decoded level weights equal Lathe's compressed weights exactly",
+                 len(same) == len(values), f"{len(same)} of {len(values)} layers equal")
+
+
+def metric_within(metric, got, want, positions_per_sample):
+    """The export verification's tolerances (README "Export"), with the metrics cross-check's for SQNR."""
+    if got is None or want is None:
+        return got == want
+    if metric in ("top1", "agree"):
+        return abs(got - want) <= positions_per_sample[1] / positions_per_sample[0] + 1e-12
+    if metric == "sqnr":
+        return (math.isinf(got) and got == want) or abs(got - want) <= cm.SQNR_TOLERANCE_DB
+    if metric == "cosine":
+        return abs(got - want) <= cm.COSINE_TOLERANCE
+    return abs(got - want) <= 1e-5 * max(abs(got), abs(want))
+
+
+def check_task_sample(report, lathe, name, tmp, rows):
+    """A non-classifier sample: its export, run by onnxruntime and scored in numpy as
+    scripts/crosscheck_metrics.py scores it, equals `lathe eval --config` in the eval's own metric."""
+    ref = cm.prepare(ROOT / "samples" / name, tmp)
+    config = tmp / f"{name}-task.yaml"
+    config.write_text("version: 1\ndefaults: {bits: 4}\n")
+    sets = [("all", ref.data, slice(0, ref.samples))]
+    if name == TWO_SET_SAMPLE:
+        half = ref.samples // 2
+        arrays = load_npz(ref.data)
+        sets = []
+        for set_name, part in (("first", slice(0, half)), ("second", slice(half, ref.samples))):
+            path = tmp / f"{name}-{set_name}.npz"
+            np.savez(path, **{k: v[part] for k, v in arrays.items()})
+            sets.append((set_name, path, part))
+    data_args = [a for set_name, path, _ in sets for a in ("--data", f"{set_name}={path}")]
+    label = f"{name}/{len(sets)} set{'s' if len(sets) > 1 else ''}"
+    result = run([lathe, "eval", ref.model, "--config", config, "--json"] + data_args)
+    if not report.check(result.returncode == 0, f"{label} eval", result.stderr[-400:]):
+        return
+    evaluated = json.loads(result.stdout)
+    # With several sets `lathe eval --json` keys each set's report by its name under "sets".
+    eval_sets = [evaluated["sets"][n] for n, _, _ in sets] if len(sets) > 1 else [evaluated]
+    out = tmp / f"{name}-task.onnx"
+    result = run([lathe, "export", ref.model, "--config", config, "--out", out, "--json"] + data_args)
+    if not report.check(result.returncode == 0, f"{label} export verified on every set", result.stderr[-400:]):
+        return
+    exported = json.loads(result.stdout)
+    report.check(f"{label} export reports every set", len(exported.get("sets", [])) == len(sets), str(exported.get("sets")))
+    output = ort_outputs(str(out), ref.feeds, [ref.output], batch_axis=ref.batch_axis)[ref.output]
+    output = np.moveaxis(output, ref.batch_axis, 0).astype(np.float32)
+    for (set_name, _, part), lathe_set, export_set in zip(sets, eval_sets, exported.get("sets", [])):
+        metric = lathe_set["metric"]["name"]
+        want = lathe_set["metric"]["value"]
+        y = None if ref.y is None else ref.y[part]
+        ours = cm.scores(output[part], ref.outputs["none"][part], y, ref.class_axis)[metric]
+        samples = part.stop - part.start
+        positions = (samples, samples) if metric not in ("top1", "agree") else (samples * ref.positions // ref.samples, ref.positions // ref.samples)
+        ok = metric_within(metric, ours, want, positions) and export_set.get("name") == metric
+        report.check(f"{label} [{set_name}]: onnxruntime's {metric} on the export equals lathe eval --config",
+                     ok, f"onnxruntime {ours}, lathe eval {want}, export verified {export_set.get('export')}")
+        rows.append((name, set_name, metric, want, ours, export_set.get("export")))
 
 
 def check_input_safety(report, lathe, tmp):
@@ -330,14 +442,21 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lathe", help="the lathe binary")
     parser.add_argument("--samples", default=",".join(SAMPLES))
+    parser.add_argument("--tasks", default=",".join(TASK_SAMPLES), help="non-classifier samples (empty: none)")
     args = parser.parse_args()
     lathe = lathe_from_args(parser, args)
     report = Report()
     table, results = [], {}
     with tempfile.TemporaryDirectory(prefix="lathe-export-") as folder:
         tmp = Path(folder)
+        global LATHE
+        LATHE = lathe
         for name in args.samples.split(","):
             check_sample(report, lathe, name, tmp, table)
+        task_rows = []
+        for name in args.tasks.split(","):
+            if name:
+                check_task_sample(report, lathe, name, tmp, task_rows)
         check_input_safety(report, lathe, tmp)
         check_killed_export(report, lathe, tmp)
         check_ort_overrides(report, lathe, tmp, results)
@@ -352,6 +471,9 @@ def main():
         print(f"{name:12} {config:6} {fmt:5} {size:8d} {ratio:6.3f} {weight_ratio:7.3f} {fmt_value(lathe_value):>7} "
               f"{fmt_value(ort_plain):>7} {fmt_value(ort_opt):>7} {fmt_value(verified):>8} {inner:15.2f} "
               f"{opset or '-'}")
+    for name, set_name, metric, want, ours, verified in task_rows:
+        print(f"{name:12} set {set_name:7} {metric:6} lathe eval {want:.6g}  onnxruntime {ours:.6g}  "
+              f"export verified {verified if verified is None else f'{verified:.6g}'}")
     if "overrides" in results:
         same, total, compared = results["overrides"]
         print(f"ort-overrides: onnxruntime's quantize_static codes equal Lathe's for {same}/{total} weights "

@@ -19,6 +19,17 @@ same packages (safetensors.numpy.load_file; gguf.GGUFReader + gguf.quants.dequan
   * malformed files (truncated, offsets past the end, overlapping, absurd header size, bad JSON,
     bad dtype, GGUF with huge counts, truncated GGUF) are exit 2 with `error:` naming the file,
     never a crash, in little memory;
+  * `lathe export FILE --config CFG --format safetensors` (int8/int4, symmetric/asymmetric, per channel
+    and per tensor): the `safetensors` package loads the file, numpy dequantizes it by the README's
+    formula (two 4-bit codes a byte, low nibble first; W = (code - zero_point) * scale per row), and the
+    codes equal those of a numpy per-channel quantizer (scripts/compression_reference.py) for >= 99.9%
+    of the weights, the values within float rounding; uncompressed tensors are byte-identical; GGUF
+    block tensors come out dequantized as gguf.quants.dequantize does; an export onto the input exits 2;
+    the ~90 MB transformer's int4 export streams (peak RSS reported, <= 400 MB);
+  * `--format llama-tensor-types`: one `--tensor-type NAME=TYPE` line per layer, NAME a regex matching
+    exactly its own GGUF tensor name (Python's re, searched as llama-quantize's std::regex_search
+    does), TYPE a ggml type name (gguf's GGMLQuantizationType), the inexact settings listed in the
+    header; safetensors names said to be safetensors names; an ONNX model exits 2;
   * size: a ~90 MB transformer-shaped F16/F32 checkpoint inspects in <= 1.5 s with <= 400 MB
     peak RSS; a --big-gb (default 1) GB F16 file in /tmp (written in chunks, deleted after)
     inspects with peak RSS well under its size (<= 1/4) and the statistics of a sampled tensor
@@ -45,6 +56,8 @@ import gguf  # noqa: E402
 from gguf import GGMLQuantizationType as QT  # noqa: E402
 from safetensors import TensorSpec, serialize_file  # noqa: E402
 from safetensors.numpy import load_file, save_file  # noqa: E402
+from safetensors import safe_open  # noqa: E402
+import compression_reference as cref  # noqa: E402
 
 SQNR_TOLERANCE_DB = 0.05
 INSPECT_SECONDS = 1.5
@@ -423,6 +436,195 @@ def malformed_files(folder, good):
 
 # --------------------------------------------------------------------------- main
 
+# --------------------------------------------------------------------------- export
+
+# Every packing: int8 symmetric (the default), int4 symmetric and asymmetric, int6 asymmetric and int3
+# per tensor; the same dict is the numpy reference's plan and, written out, Lathe's configuration.
+QUANTIZED_PLAN = {
+    "defaults": {"bits": 8},
+    "layers": {
+        "model.layers.0.mlp.down_proj.weight": {"bits": 4},
+        "model.layers.0.mlp.up_proj.weight": {"bits": 4, "scheme": "asymmetric"},
+        "model.embed_tokens.weight": {"bits": 6, "scheme": "asymmetric", "granularity": "per-tensor"},
+        "model.layers.0.self_attn.q_proj.weight": {"bits": 3, "granularity": "per-tensor"},
+    },
+}
+QUANTIZED_CONFIG = json.dumps({"version": 1, **QUANTIZED_PLAN}) + "\n"  # JSON is YAML
+
+
+def load_exported(path):
+    """Every tensor through the safetensors package (numpy), and BF16 ones, which numpy cannot hold, from
+    the header's offsets as float32; plus the metadata."""
+    tensors = {}
+    with safe_open(str(path), "np") as handle:
+        metadata = handle.metadata()
+        keys = list(handle.keys())
+        raw = path.read_bytes()
+        size = int.from_bytes(raw[:8], "little")
+        header = json.loads(raw[8:8 + size])
+        for key in keys:
+            if header[key]["dtype"] == "BF16":
+                begin, end = header[key]["data_offsets"]
+                bits = np.frombuffer(raw[8 + size + begin:8 + size + end], np.uint16).reshape(header[key]["shape"])
+                tensors[key] = bf16_values(bits)
+            else:
+                tensors[key] = handle.get_tensor(key)
+    return tensors, metadata
+
+
+def unpack_int4(packed, row, signed):
+    """README layout: two codes a byte along the last axis, element 2j in the low nibble of byte j."""
+    low, high = packed & 0x0F, packed >> 4
+    codes = np.stack([low, high], axis=-1).reshape(*packed.shape[:-1], -1)[..., :row].astype(np.int32)
+    return np.where(codes >= 8, codes - 16, codes) if signed else codes
+
+
+def dequantize(tensors, name, info):
+    """(codes, W) of one quantized tensor, by the README's formula."""
+    shape = info["shape"]
+    stored = tensors[name]
+    signed = info["scheme"] == "symmetric"
+    codes = unpack_int4(stored, shape[-1], signed) if info["storage"] == "int4 packed" else stored.astype(np.int32)
+    scale = tensors[name + ".scale"]
+    zero = tensors.get(name + ".zero_point", np.zeros_like(scale, dtype=np.uint8)).astype(np.int32)
+    rows = shape[0] if info["granularity"] == "per-channel" else 1
+    flat = codes.reshape(rows, -1)
+    w = ((flat - zero.reshape(rows, 1)).astype(np.float32) * scale.reshape(rows, 1)).astype(np.float32)
+    return codes.reshape(shape), w.reshape(shape)
+
+
+def numpy_codes(w, settings):
+    """The numpy quantizer's codes and values (compression_reference's grids, per channel on axis 0)."""
+    bits = int(settings["bits"])
+    symmetric = settings.get("scheme", "symmetric") == "symmetric"
+    per_channel = settings.get("granularity", "per-channel") == "per-channel"
+    blocks = w.reshape(w.shape[0], -1) if per_channel else w.reshape(1, -1)
+    codes = np.empty(blocks.shape, np.int32)
+    for r, block in enumerate(blocks):
+        grid = cref.minmax_grid(block, bits, symmetric, 1)
+        if grid[0] == "sym":
+            codes[r] = np.clip(np.round(block / grid[2]), -grid[1], grid[1])
+        else:
+            codes[r] = np.clip(np.round(block / grid[2]) + grid[3], 0, grid[1])
+    values = cref.quantize(w, w.shape, 0, settings)
+    return codes.reshape(w.shape), values
+
+
+def check_quantized_safetensors(report, lathe, folder, st_path, st_values, gguf_path, gguf_values):
+    config = folder / "quantized.yaml"
+    config.write_text(QUANTIZED_CONFIG)
+    plan = cref.resolve_plan([n for n, v in st_values.items() if v is not None and v.ndim >= 2], QUANTIZED_PLAN)
+    out = folder / "quantized.safetensors"
+    js, seconds, rss = lathe_json(report, "safetensors export", [lathe, "export", st_path, "--config", config,
+                                                                   "--format", "safetensors", "--out", out, "--json"])
+    if js is None:
+        return
+    tensors, metadata = load_exported(out)
+    report.check("quantized safetensors: metadata records the version and packing",
+                 "lathe.version" in metadata and "low nibble first" in metadata.get("lathe.packing", ""), str(metadata)[:200])
+    same = total = 0
+    worst = 0.0
+    for name, settings in plan.items():
+        info = json.loads(metadata.get("lathe.tensor." + name, "{}"))
+        w = st_values[name]
+        if not report.check(f"quantized safetensors: {name} stored as codes ({info.get('storage')}, "
+                            f"{info.get('bits')} bits {info.get('scheme')} {info.get('granularity')})",
+                            info.get("bits") == int(settings["bits"]) and name + ".scale" in tensors, str(info)):
+            continue
+        codes, decoded = dequantize(tensors, name, info)
+        want_codes, want = numpy_codes(w, settings)
+        same += int(np.sum(codes == want_codes))
+        total += codes.size
+        gap = float(np.max(np.abs(decoded - want) / np.maximum(np.abs(want), np.float32(1e-30)))) if w.size else 0.0
+        worst = max(worst, gap if np.any(decoded != want) else 0.0)
+        report.check(f"quantized safetensors: {name} dequantized equals numpy's quantized weights (within float rounding)",
+                     np.allclose(decoded, want, rtol=2e-7, atol=0), f"max relative gap {gap:.3g}")
+    share = same / total if total else 0.0
+    report.check(f"quantized safetensors: codes equal numpy's for {same}/{total} weights ({share:.5f}, >= 0.999)",
+                 total > 0 and share >= 0.999)
+    original = load_file(str(st_path))
+    for name in ("model.position_ids", "model.mask", "model.layers.0.input_layernorm.weight"):
+        report.check(f"quantized safetensors: {name} copied as it was",
+                     name in tensors and tensors[name].dtype == original[name].dtype
+                     and np.array_equal(tensors[name], original[name]))
+    print(f"quantized safetensors: {out.stat().st_size} bytes from {st_path.stat().st_size} "
+          f"({out.stat().st_size / st_path.stat().st_size:.3f}x), largest value gap {worst:.3g}")
+
+    # GGUF in: quantized layers as above, block tensors left alone come out as gguf dequantizes them.
+    gconfig = folder / "gguf-quantized.yaml"
+    gconfig.write_text("version: 1\nlayers:\n  blk.0.ffn_down.weight: {bits: 4}\n  blk.1.ffn_down.weight: {bits: 8}\n")
+    gout = folder / "gguf-quantized.safetensors"
+    js, _, _ = lathe_json(report, "GGUF safetensors export", [lathe, "export", gguf_path, "--config", gconfig,
+                                                              "--format", "safetensors", "--out", gout, "--json"])
+    if js is not None:
+        tensors, metadata = load_exported(gout)
+        for name, bits in (("blk.0.ffn_down.weight", 4), ("blk.1.ffn_down.weight", 8)):
+            info = json.loads(metadata["lathe.tensor." + name])
+            codes, decoded = dequantize(tensors, name, info)
+            want_codes, want = numpy_codes(gguf_values[name], {"bits": bits})
+            report.check(f"GGUF -> safetensors: {name} codes and values equal numpy's",
+                         np.array_equal(codes, want_codes) and np.allclose(decoded, want, rtol=2e-7, atol=0))
+        for name, values in gguf_values.items():
+            if name in ("blk.0.ffn_down.weight", "blk.1.ffn_down.weight") or values is None:
+                continue
+            report.check(f"GGUF -> safetensors: {name} dequantized exactly", name in tensors
+                         and np.array_equal(tensors[name].astype(np.float32), values))
+    expect_bad_input(report, lathe, "safetensors export onto the input: exit 2 naming it",
+                     [lathe, "export", st_path, "--config", config, "--format", "safetensors", "--out", st_path],
+                     st_path, "overwrite")
+
+
+def check_llama_tensor_types(report, lathe, folder, gguf_path, st_path):
+    config = folder / "llama.yaml"
+    config.write_text("version: 1\ndefaults: {bits: 4}\nlayers:\n  blk.1.*: {bits: 8, scheme: asymmetric}\n"
+                      "  blk.2.*: {bits: fp16}\n  blk.3.*: {bits: 4, grid: nf4}\n  blk.4.*: {clusters: 16}\n"
+                      "  blk.5.*: {bits: 5, prune: 0.5}\n  blk.6.*: {bits: 32}\n")
+    out = folder / "tensor-types.txt"
+    code, _, stderr, _, _ = run_measured([lathe, "export", gguf_path, "--config", config, "--format",
+                                          "llama-tensor-types", "--out", out])
+    if not report.check("llama-tensor-types export", code == 0, short(stderr)):
+        return
+    import re
+    text = out.read_text()
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    header = [line for line in text.splitlines() if line.startswith("#")]
+    names = [t.name for t in gguf.GGUFReader(str(gguf_path)).tensors]
+    ggml_names = {t.name.lower() for t in QT}
+    want = {"blk.0.ffn_down.weight": "q4_0", "blk.1.ffn_down.weight": "q8_0", "blk.2.ffn_down.weight": "f16",
+            "blk.3.ffn_down.weight": "iq4_nl", "blk.4.ffn_down.weight": "q4_0", "blk.5.ffn_down.weight": "q5_0",
+            "blk.6.ffn_down.weight": "q5_0", "blk.7.ffn_down.weight": "q4_0"}
+    got = {}
+    for line in lines:
+        match = re.fullmatch(r"--tensor-type (\S+)=(\S+)", line)
+        if not report.check(f"llama-tensor-types: '{line}' is --tensor-type NAME=TYPE", match is not None):
+            continue
+        pattern, kind = match.groups()
+        hits = [n for n in names if re.search(pattern, n)]
+        report.check(f"llama-tensor-types: {pattern} matches exactly one tensor and {kind} is a ggml type",
+                     len(hits) == 1 and kind in ggml_names, f"matches {hits}")
+        if hits:
+            got[hits[0]] = kind
+    # blk.6 is Q5_0 in the file and left at float: an unchanged layer keeps its stored type.
+    report.check("llama-tensor-types: every layer mapped as the README's table says", got == want, str(got))
+    inexact = "\n".join(header)
+    report.check("llama-tensor-types: the header lists the inexact settings and their types",
+                 all(s in inexact for s in ("{bits 4} -> q4_0", "nf4 levels", "16-entry codebook", "unstructured pruning",
+                                            "{bits 8, scheme asymmetric} -> q8_0"))
+                 and "{bits fp16}" not in inexact, inexact[:600])
+    st_out = folder / "tensor-types-st.txt"
+    st_config = folder / "llama-st.yaml"
+    st_config.write_text(QUANTIZED_CONFIG)
+    code, _, stderr, _, _ = run_measured([lathe, "export", st_path, "--config", st_config, "--format",
+                                          "llama-tensor-types", "--out", st_out])
+    report.check("llama-tensor-types of a safetensors file names its tensors and says so", code == 0
+                 and "^model\\.layers\\.0\\.mlp\\.down_proj\\.weight$=q4_0" in st_out.read_text() and "safetensors tensor names" in st_out.read_text(),
+                 short(stderr))
+    onnx_model = Path(__file__).resolve().parent.parent / "samples" / "lenet5" / "model.onnx"
+    expect_bad_input(report, lathe, "llama-tensor-types of an ONNX model: exit 2 naming it",
+                     [lathe, "export", onnx_model, "--config", config, "--format", "llama-tensor-types",
+                      "--out", folder / "never.txt"], onnx_model, "weights-only")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lathe", help="path to the lathe binary")
@@ -474,6 +676,8 @@ def main():
             report.check("GGUF: every decoded type is a layer", sorted(set(dtypes.values())) ==
                          sorted(t.name for t in GGUF_TYPES), str(dtypes))
         check_sensitivity(report, lathe, "GGUF", gguf_path, gguf_values)
+        check_quantized_safetensors(report, lathe, folder, st_path, st_values, gguf_path, gguf_values)
+        check_llama_tensor_types(report, lathe, folder, gguf_path, st_path)
 
         data = folder / "data.npz"
         np.savez(data, x=np.zeros((2, 3), np.float32))
@@ -501,6 +705,17 @@ def main():
                                                       "--target-bits", "4.5", "--json"])
         report.check(f"transformer sensitivity at 2/4/8 bits: {seconds:.2f} s, peak RSS {rss:.0f} MB", code == 0,
                      short(stderr))
+        # The quantized safetensors writer streams: its memory follows the largest layer, not the file.
+        int4 = folder / "int4.yaml"
+        int4.write_text("version: 1\ndefaults: {bits: 4}\n")
+        quantized = folder / "transformer-int4.safetensors"
+        code, _, stderr, seconds, rss = run_measured([lathe, "export", transformer, "--config", int4, "--format",
+                                                      "safetensors", "--out", quantized])
+        ratio = quantized.stat().st_size / transformer.stat().st_size if quantized.exists() else 0
+        report.check(f"transformer int4 safetensors export: {seconds:.2f} s, peak RSS {rss:.0f} MB "
+                     f"(<= {INSPECT_RSS_MB}, the file is {size_mb:.0f} MB), {ratio:.3f}x the file",
+                     code == 0 and rss <= INSPECT_RSS_MB, short(stderr))
+        quantized.unlink(missing_ok=True)
         transformer.unlink()
 
     big_dir = Path("/tmp")

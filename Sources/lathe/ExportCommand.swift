@@ -15,11 +15,13 @@ struct ExportCommand: ParsableCommand {
             back by Lathe before it replaces anything: each layer's bytes are checked against the export \
             layout, and with --data its metric against the configuration's (`lathe eval --config`); a \
             mismatch is an error and leaves nothing at --out. config-json: the v1 configuration as JSON. \
-            ort-overrides: onnxruntime quantization overrides for the settings it can express.
+            ort-overrides: onnxruntime quantization overrides for the settings it can express. For a \
+            weights-only checkpoint: llama-tensor-types writes llama-quantize --tensor-type lines, \
+            safetensors the quantized tensors (integer codes + scales, README "Quantized safetensors").
             """
     )
 
-    @Argument(help: "The model (.onnx).")
+    @Argument(help: "The model (.onnx), or a weights-only checkpoint (.safetensors, .safetensors.index.json, .gguf).")
     var model: String
 
     @Option(help: "Compression configuration (v1, YAML or JSON).")
@@ -28,11 +30,13 @@ struct ExportCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Output file (never the model, the configuration or a data file).", valueName: "OUT"))
     var out: String?
 
-    @Option(help: ArgumentHelp("qdq, fake, config-json or ort-overrides (default: qdq).", valueName: "FORMAT"))
+    @Option(help: ArgumentHelp("qdq, fake, config-json or ort-overrides (default: qdq); for a checkpoint "
+                + "llama-tensor-types, safetensors or config-json.", valueName: "FORMAT"))
     var format: String = ExportFormat.qdq.rawValue
 
-    @Option(help: ArgumentHelp("Evaluation data: calibrates activation bits and verifies the export's metric "
-                + "(the first set when repeated).", valueName: "[NAME=]FILE"))
+    @Option(help: ArgumentHelp("Evaluation data: calibrates activation bits (on the first set) and verifies the "
+                + "export's metric; repeat as NAME=FILE to verify on every set, each scored as `lathe eval` scores it.",
+                valueName: "[NAME=]FILE"))
     var data: [String] = []
 
     @OptionGroup var scored: ScoredOutputOption
@@ -61,6 +65,16 @@ struct ExportCommand: ParsableCommand {
 
     func run() throws {
         guard let config, let out, let format = ExportFormat(rawValue: format) else { return }
+        if WeightCheckpoint.format(of: model) != nil {
+            try InputFiles.checkReadable(model, what: "model")
+            return try CheckpointExport(model: model, config: config, out: out, format: format, json: json,
+                                        hasData: !data.isEmpty).run()
+        }
+        if format.isCheckpointFormat {
+            try InputFiles.checkReadable(model, what: "model")
+            throw LatheError.badInput(file: model, "--format \(format.rawValue) writes weights-only checkpoints "
+                + "(safetensors, GGUF); this is an ONNX model: use --format qdq, fake, config-json or ort-overrides")
+        }
         let sets = try NamedDataFile.parse(data)
         try InputFiles.checkReadable(model, what: "model")
         for set in sets { try InputFiles.checkReadable(set.path, what: "data") }
@@ -84,30 +98,63 @@ struct ExportCommand: ParsableCommand {
         var session: InferenceSession
         var evaluator: PlanEvaluator?
         var planned: PlanEvaluation?
+        var moreSets: [ExportVerificationSet] = []
         let plan: CompressionPlan
-        if let set = sets.first {
-            if sets.count > 1 { Loading.note("the export is verified on the first set, \(set.name)") }
-            let dataset = try Loading.dataset(set.path, labels: scored.labels, for: loadedModel)
-            session = try Loading.session(loadedModel, path: model, data: dataset, output: scored.output,
-                                          outputBatchAxis: scored.outputBatchAxis)
-            plan = try ConfigApplication.plan(compression, for: session)
-            let options = EvaluatorOptions(
-                batchSize: try EngineCommandSupport.batchSize(requested: batching.batch, session: session, dataset: dataset),
-                threads: batching.threads ?? ProcessInfo.processInfo.activeProcessorCount, cacheCapacityBytes: 0,
-                calibrationSamples: calibSamples ?? EvaluatorOptions().calibrationSamples, scoring: scored.scoring)
-            let bar = ProgressBar()
-            do {
-                try Loading.naming(model, or: [set.path, config], foreign: .internalFailure) {
-                    let made = try PlanEvaluator(session: session, dataset: dataset, options: options)
-                    Loading.announce(made.scoring)
-                    evaluator = made
-                    planned = try made.evaluate(plan) { phase, done, total in bar.update(phase, done: done, total: total) }
+        if !sets.isEmpty {
+            var scoring = scored.scoring
+            var calibration: Dataset?
+            let needsCalibration = RecoveryCalibration.isNeeded(compression)
+            var firstPlan: CompressionPlan?
+            var firstSession: InferenceSession?
+            for set in sets {
+                let dataset = try Loading.dataset(set.path, labels: scored.labels, for: loadedModel)
+                let setSession = try Loading.session(loadedModel, path: model, data: dataset, output: scored.output,
+                                                     outputBatchAxis: scored.outputBatchAxis)
+                let setPlan = try ConfigApplication.plan(compression, for: setSession)
+                if sets.count > 1 && setSession.layers.contains(where: { setPlan.settings(for: $0.name).activationBits != nil }) {
+                    // `lathe eval` calibrates activation ranges on each set's own samples; one file holds one
+                    // calibration, so only the first set could match.
+                    throw LatheError.badInput(file: config, "the configuration quantizes activations (abits), which "
+                        + "`lathe eval` calibrates on each set's own samples while an export holds one calibration: "
+                        + "give one --data")
                 }
-            } catch {
+                let options = EvaluatorOptions(
+                    batchSize: try EngineCommandSupport.batchSize(requested: batching.batch, session: setSession, dataset: dataset),
+                    threads: batching.threads ?? ProcessInfo.processInfo.activeProcessorCount, cacheCapacityBytes: 0,
+                    calibrationSamples: calibSamples ?? EvaluatorOptions().calibrationSamples, scoring: scoring)
+                let bar = ProgressBar()
+                do {
+                    try Loading.naming(model, or: [set.path, config], foreign: .internalFailure) {
+                        // As `lathe eval`: GPTQ and bias correction calibrate on the first set for every set.
+                        let made = try PlanEvaluator(session: setSession, dataset: dataset, options: options,
+                                                     calibration: needsCalibration ? calibration : nil)
+                        if firstSession == nil { Loading.announce(made.scoring) }
+                        let evaluation = try made.evaluate(setPlan) { phase, done, total in
+                            bar.update(sets.count > 1 ? "\(set.name): \(phase)" : phase, done: done, total: total)
+                        }
+                        if firstSession == nil {
+                            evaluator = made
+                            planned = evaluation
+                        } else {
+                            moreSets.append(ExportVerificationSet(name: set.name, evaluator: made, planned: evaluation))
+                        }
+                        // Every set is scored as the first one is, as `lathe eval` scores them.
+                        scoring = ScoringRequest(metric: evaluation.scoring.metric, classAxis: evaluation.scoring.classAxis)
+                    }
+                } catch {
+                    bar.finish()
+                    throw error
+                }
                 bar.finish()
-                throw error
+                if firstSession == nil {
+                    firstSession = setSession
+                    firstPlan = setPlan
+                    calibration = dataset
+                }
             }
-            bar.finish()
+            guard let firstSession, let firstPlan else { return }
+            session = firstSession
+            plan = firstPlan
         } else {
             session = try Loading.sessionWithoutData(loadedModel, path: model, output: scored.output)
             plan = try ConfigApplication.plan(compression, for: session)
@@ -118,7 +165,8 @@ struct ExportCommand: ParsableCommand {
         do {
             report = try Loading.naming(model, or: [out, config] + sets.map(\.path), foreign: .internalFailure) {
                 try ModelExporter.export(.init(modelPath: model, outputPath: out, format: format, plan: plan,
-                                               session: session, evaluator: evaluator, planned: planned)) { phase, done, total in
+                                               session: session, evaluator: evaluator, planned: planned,
+                                               setName: sets.first?.name ?? "data", moreSets: moreSets)) { phase, done, total in
                     bar.update(phase, done: done, total: total)
                 }
             }

@@ -16,9 +16,13 @@ struct ExportResult {
             lines.append("weights: \(size.initializerBytes) bytes in the file; size model \(size.sizeModelBytes) bytes; "
                 + "every changed layer's bytes as its layout calls for (\(size.layers.count) checked)")
         }
-        if let metric = report.metric {
-            lines.append("verified: \(metric.metric.rawValue) \(format(metric.exported)) on \(metric.samples) samples, "
-                + "configuration \(format(metric.planned)) (tolerance \(metric.tolerance))")
+        if !report.sets.isEmpty {
+            for set in report.sets {
+                let metric = set.check
+                let which = report.sets.count > 1 ? "set \(set.name): " : ""
+                lines.append("verified: \(which)\(metric.metric.rawValue) \(format(metric.exported)) on \(metric.samples) samples, "
+                    + "configuration \(format(metric.planned)) (tolerance \(metric.tolerance))")
+            }
         } else {
             lines.append("verified: read back by Lathe; metric not checked (no --data)")
         }
@@ -45,12 +49,19 @@ struct ExportResult {
             members.append(("weight_bytes", .int(size.initializerBytes)))
             members.append(("size_model_bytes", .int(size.sizeModelBytes)))
         }
+        func check(_ metric: ExportMetricCheck) -> [(String, JSONValue)] {
+            [("name", .string(metric.metric.rawValue)), ("configuration", number(metric.planned)),
+             ("export", number(metric.exported)), ("tolerance", .string(metric.tolerance)),
+             ("samples", .int(metric.samples))]
+        }
         if let metric = report.metric {
-            members.append(("metric", .object([
-                ("name", .string(metric.metric.rawValue)), ("configuration", number(metric.planned)),
-                ("export", number(metric.exported)), ("tolerance", .string(metric.tolerance)),
-                ("samples", .int(metric.samples)),
-            ])))
+            // The first set's check, as a single --data reports it.
+            members.append(("metric", .object(check(metric))))
+        }
+        if !report.sets.isEmpty {
+            members.append(("sets", .array(report.sets.map { set in
+                .object([("set", .string(set.name)), ("data", .string(set.data))] + check(set.check))
+            })))
         }
         return .object(members)
     }

@@ -12,6 +12,10 @@ import Foundation
 /// - asymmetric zero points take the container's width; symmetric layers store none;
 /// - codebook indices are uint8, and a codebook holds the distinct values actually used (k centroids,
 ///   plus 0 when pruning leaves zeros);
+/// - nf4 / pow2 levels are indices (uint4 two per byte when the opset allows, else uint8) into the
+///   grid's float32 unit levels (all of them: 16 for nf4, 2^b − 1 for pow2) and one float32 scale per
+///   channel (or one); the size model counts them as b-bit weights with an fp32 scale per channel
+///   (uniform b-bit), so the unit levels and the index container are the difference;
 /// - float16/bfloat16 take 2 bytes a weight; float fallbacks (low-rank products, off-grid values,
 ///   9–16 bits) take 4.
 /// The file's bytes for each layer must equal that layout exactly (tolerance 0); anything else is an
@@ -55,6 +59,8 @@ public struct ExportSizeCheck: Sendable, Equatable {
             return dtype.packedBytes(count: n) + 4 * scales + zeroPoints
         case .codebook:
             return n + 4 * (codebook?.count ?? 0)
+        case .levels(let weight, let dtype):
+            return dtype.packedBytes(count: n) + 4 * weight.unitLevels.count + 4 * weight.scales.count
         }
     }
 

@@ -44,6 +44,28 @@ public struct ExportMetricCheck: Sendable, Equatable {
     }
 }
 
+/// One evaluation set an export is verified on: its evaluator (bound to the set, scoring as `lathe eval`
+/// scores that set) and the plan's evaluation there, what `lathe eval --config` reports for the set.
+public struct ExportVerificationSet: Sendable {
+    public var name: String
+    public var evaluator: PlanEvaluator
+    public var planned: PlanEvaluation
+
+    public init(name: String, evaluator: PlanEvaluator, planned: PlanEvaluation) {
+        self.name = name
+        self.evaluator = evaluator
+        self.planned = planned
+    }
+}
+
+/// The metric check on one named evaluation set.
+public struct ExportSetCheck: Sendable, Equatable {
+    public var name: String
+    /// The set's file.
+    public var data: String
+    public var check: ExportMetricCheck
+}
+
 extension PlanEvaluator {
     /// Scores `other` (an exported model bound to this evaluator's data) batch by batch as `evaluate`
     /// scores a plan: against this evaluator's uncompressed outputs and the labels.

@@ -15,7 +15,10 @@ public struct ExportReport: Sendable {
     /// The opset the file was raised from and to, when int4 storage needed it.
     public var opsetRaise: (from: Int, to: Int)?
     public var size: ExportSizeCheck?
-    public var metric: ExportMetricCheck?
+    /// The metric check on each evaluation set, in the order given (empty without data).
+    public var sets: [ExportSetCheck] = []
+    /// The first set's check (what a single `--data` verifies).
+    public var metric: ExportMetricCheck? { sets.first?.check }
     public var fileBytes = 0
     public var originalFileBytes = 0
     public var buildSeconds = 0.0
@@ -39,9 +42,13 @@ public enum ModelExporter {
         public var evaluator: PlanEvaluator?
         /// The plan's evaluation by `evaluator` (what `lathe eval --config` reports), to compare with.
         public var planned: PlanEvaluation?
+        /// The first set's name, and the further evaluation sets the export is verified on as well.
+        public var setName: String
+        public var moreSets: [ExportVerificationSet]
 
         public init(modelPath: String, outputPath: String, format: ExportFormat, plan: CompressionPlan,
-                    session: InferenceSession, evaluator: PlanEvaluator? = nil, planned: PlanEvaluation? = nil) {
+                    session: InferenceSession, evaluator: PlanEvaluator? = nil, planned: PlanEvaluation? = nil,
+                    setName: String = "data", moreSets: [ExportVerificationSet] = []) {
             self.modelPath = modelPath
             self.outputPath = outputPath
             self.format = format
@@ -49,6 +56,14 @@ public enum ModelExporter {
             self.session = session
             self.evaluator = evaluator
             self.planned = planned
+            self.setName = setName
+            self.moreSets = moreSets
+        }
+
+        /// Every set the export is verified on, the first (the calibrating one) first.
+        var verificationSets: [ExportVerificationSet] {
+            guard let evaluator, let planned else { return [] }
+            return [ExportVerificationSet(name: setName, evaluator: evaluator, planned: planned)] + moreSets
         }
     }
 
@@ -91,12 +106,13 @@ public enum ModelExporter {
         // 4-bit containers need opset 21 and per-channel DequantizeLinear 13: raise only when needed and safe.
         let wantsInt4 = inputs.format == .qdq && session.layers.contains { layer in
             let settings = plan.settings(for: layer.name)
+            // Uniform codes, and nf4 / pow2 indices (at most 16 levels at ≤ 4 bits).
             if case .integer(let bits) = settings.bits { return bits <= 4 && settings.isUniformlyQuantized }
             return false
         }
         let wantsAxis = inputs.format == .qdq && session.layers.contains { layer in
             let settings = plan.settings(for: layer.name)
-            return settings.isUniformlyQuantized && settings.granularity == .perChannel
+            return settings.isUniformlyQuantized && settings.grid == .uniform && settings.granularity == .perChannel
         }
         var target = opset
         var int4Allowed = opset >= OpsetRaise.target
@@ -190,14 +206,17 @@ public enum ModelExporter {
             if let mismatch = report.size?.mismatches.first {
                 throw LatheError.internalFailure("the export does not store what it should: \(mismatch)")
             }
-            let reloaded = try reload(temporary, like: inputs)
-            if let evaluator = inputs.evaluator, let planned = inputs.planned {
-                let totals = try evaluator.scoreForeign(reloaded) { done, total in progress?("verifying", done, total) }
-                let check = ExportMetricCheck.compare(planned: planned.totals, exported: totals,
-                                                      metric: evaluator.scoring.metric)
-                report.metric = check
+            if inputs.verificationSets.isEmpty { _ = try reload(temporary, layout: nil, like: inputs) }
+            for set in inputs.verificationSets {
+                // Each set binds the file to its own arrays, as `lathe eval` binds the model.
+                let reloaded = try reload(temporary, layout: set.evaluator.dataset.layout, like: inputs)
+                let totals = try set.evaluator.scoreForeign(reloaded) { done, total in progress?("verifying", done, total) }
+                let check = ExportMetricCheck.compare(planned: set.planned.totals, exported: totals,
+                                                      metric: set.evaluator.scoring.metric)
+                report.sets.append(ExportSetCheck(name: set.name, data: set.evaluator.dataset.path, check: check))
                 if !check.passed {
-                    throw LatheError.internalFailure("the exported model's \(check.metric.rawValue) is "
+                    let which = inputs.verificationSets.count > 1 ? " on set \(set.name)" : ""
+                    throw LatheError.internalFailure("the exported model's \(check.metric.rawValue)\(which) is "
                         + "\(describe(check.exported)), the configuration's \(describe(check.planned)) "
                         + "(tolerance \(check.tolerance)); nothing was written")
                 }
@@ -212,11 +231,11 @@ public enum ModelExporter {
     }
 
     /// Reads the written file back with Lathe's reader and binds it like the input model.
-    private static func reload(_ path: String, like inputs: Inputs) throws -> InferenceSession {
+    private static func reload(_ path: String, layout: DataLayout?, like inputs: Inputs) throws -> InferenceSession {
         do {
             let model = try ONNXReader.read(path: path)
             try OpRegistry.checkOpset(of: model)
-            let layout = inputs.evaluator?.dataset.layout ?? .declared(by: model)
+            let layout = layout ?? .declared(by: model)
             return try InferenceSession(model: model, data: layout, output: inputs.session.outputName,
                                         outputBatchAxis: inputs.session.outputBatchAxis)
         } catch let error as LatheError {

@@ -5,7 +5,10 @@
 ///   per-channel scales along the layer's channel axis, or scalar ones; symmetric grids have no zero point;
 /// - halves: float16/bfloat16 initializer → Cast(to float);
 /// - codebooks: uint8 indices → Cast(to int32) → Gather(codebook, indices) (the codebook of a share
-///   group is one initializer read by every member).
+///   group is one initializer read by every member);
+/// - nf4 / pow2 levels: uint8 (or uint4) indices → Cast(to int32) → Gather(unit levels, indices) →
+///   Mul(scale), the scale shaped to broadcast along the channel axis (a scalar per tensor): the same
+///   Gather path as codebooks, with the block's scale applied after it.
 enum QDQWeightRewriting {
     /// Places `encoding` for `site`; returns the initializer names now holding the layer (a shared codebook
     /// is returned by the first member only, so sums count it once).
@@ -48,6 +51,26 @@ enum QDQWeightRewriting {
             editor.prepend([ProtoBuild.node("Cast", name: editor.uniqueName(base + "_Cast"), inputs: [storedName],
                                             outputs: [value], attributes: [ProtoBuild.intAttribute("to", 1)])])
             return [storedName]
+        case .levels(let weight, let dtype):
+            editor.removeDefinition(of: value)
+            let levelsName = editor.uniqueName(base + "_levels")
+            let indicesName = editor.uniqueName(base + "_indices")
+            let scaleName = editor.uniqueName(base + "_scale")
+            let wideName = editor.uniqueName(base + "_indices_int32")
+            let gatheredName = editor.uniqueName(base + "_unit")
+            editor.setInitializer(try ProtoBuild.floats(levelsName, weight.unitLevels, shape: [weight.unitLevels.count]))
+            editor.setInitializer(try ProtoBuild.ints(indicesName, weight.indices.map(Int64.init), shape: weight.shape,
+                                                      dtype: dtype))
+            editor.setInitializer(try ProtoBuild.floats(scaleName, weight.scales, shape: weight.scaleShape))
+            editor.prepend([
+                ProtoBuild.node("Cast", name: editor.uniqueName(base + "_indices_Cast"), inputs: [indicesName],
+                                outputs: [wideName], attributes: [ProtoBuild.intAttribute("to", 6)]),
+                ProtoBuild.node("Gather", name: editor.uniqueName(base + "_Gather"), inputs: [levelsName, wideName],
+                                outputs: [gatheredName], attributes: [ProtoBuild.intAttribute("axis", 0)]),
+                ProtoBuild.node("Mul", name: editor.uniqueName(base + "_Mul"), inputs: [gatheredName, scaleName],
+                                outputs: [value]),
+            ])
+            return [levelsName, indicesName, scaleName]
         case .codebook(let group, let indices):
             editor.removeDefinition(of: value)
             var names: [String] = []

@@ -2,7 +2,8 @@
 ///
 /// Integer codes are read off the compressed values with the grids the quantizer used
 /// (`Compressor.quantizedWeight`), so the file dequantizes to exactly the weights Lathe evaluated; a
-/// layer whose values are not on those grids falls back to its float32 values, with a note.
+/// layer whose values are not on those grids falls back to its float32 values, with a note. nf4 / pow2
+/// levels are read the same way into indices and per-block scales (`LevelWeight`).
 enum WeightEncoder {
     struct Context {
         var session: InferenceSession
@@ -115,11 +116,22 @@ enum WeightEncoder {
             let dtype: DType = weight.signed ? (small ? .int4 : .int8) : (small ? .uint4 : .uint8)
             return .integer(weight, dtype: dtype)
         case .notUniform:
-            if settings.grid != .uniform {
-                notes.append("layer \(layer.name): \(settings.grid.rawValue) levels have no DequantizeLinear form; "
-                    + "stored as float32 (fake quantization)")
+            guard settings.grid != .uniform else { return .float(compressed.floats) }
+            // nf4 / pow2: indices into the unit levels times each block's scale.
+            let reading: (weight: LevelWeight?, problem: String?)
+            do {
+                reading = try LevelWeight.reading(original: original, compressed: compressed, layer: layer,
+                                                  settings: settings)
+            } catch {
+                notes.append("layer \(layer.name): no level form (\(error)); stored as float32")
+                return .float(compressed.floats)
             }
-            return .float(compressed.floats)
+            guard let weight = reading.weight else {
+                notes.append("layer \(layer.name): its compressed values are not on its \(settings.grid.rawValue) "
+                    + "levels (\(reading.problem ?? "off its levels")); stored as float32 (fake quantization)")
+                return .float(compressed.floats)
+            }
+            return .levels(weight, dtype: weight.unitLevels.count <= 16 && int4Allowed ? .uint4 : .uint8)
         case .offGrid(let problem):
             notes.append("layer \(layer.name): its compressed values are not on the quantizer's grids "
                 + "(\(problem)); stored as float32 (fake quantization)")

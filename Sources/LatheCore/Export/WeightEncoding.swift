@@ -11,6 +11,9 @@ enum WeightEncoding: Sendable {
     case half([Float], dtype: DType)
     /// uint8 indices into the float32 codebook of `group` (`ExportEncoding.codebooks`), read through Gather.
     case codebook(group: String, indices: [UInt8])
+    /// nf4 / pow2 levels: indices in a container of `dtype` (uint8, or uint4 when the opset allows) into
+    /// the float32 unit levels through Cast and Gather, times the per-channel (or one) float32 scale by Mul.
+    case levels(LevelWeight, dtype: DType)
 
     /// Short description for notes and the summary.
     var summary: String {
@@ -21,6 +24,8 @@ enum WeightEncoding: Sendable {
             return "\(dtype) \(q.signed ? "symmetric" : "asymmetric") \(q.axis == nil ? "per-tensor" : "per-channel")"
         case .half(_, let dtype): return "\(dtype) + Cast"
         case .codebook: return "codebook + uint8 indices"
+        case .levels(let weight, let dtype):
+            return "\(weight.unitLevels.count) levels + \(dtype) indices × \(weight.axis == nil ? "per-tensor" : "per-channel") scale"
         }
     }
 }
@@ -34,6 +39,11 @@ struct ExportEncoding: Sendable {
     var notes: [String] = []
     /// Whether some weight is stored in int4/uint4 (the opset must be ≥ 21).
     var usesInt4: Bool {
-        layers.values.contains { if case .integer(_, let dtype) = $0 { return dtype.bits == 4 }; return false }
+        layers.values.contains {
+            switch $0 {
+            case .integer(_, let dtype), .levels(_, let dtype): return dtype.bits == 4
+            default: return false
+            }
+        }
     }
 }
