@@ -90,7 +90,7 @@ struct SearchCommand: ParsableCommand {
                                     bits: try EngineCommandSupport.integers(bits, option: "--bits") ?? [],
                                     prune: try EngineCommandSupport.ratios(prune, option: "--prune") ?? [],
                                     maxEvaluations: maxEvals, model: model, modelHash: "", data: data,
-                                    cache: noCache ? nil : SensitivityCache())
+                                    cache: CommandCache.sensitivity(disabled: noCache))
         try request.validate()
         let loaded = try EngineCommandSupport.load(model: model, sets: dataSets, scored: scored,
                                                    batch: batching.batch, threads: batching.threads,

@@ -119,7 +119,7 @@ struct SensitivityCommand: ParsableCommand {
             clusters: try EngineCommandSupport.integers(clusters, option: "--clusters") ?? [])
         try levels.validate()
         let shard = try shard.map { try SensitivityShard(parsing: $0) }
-        let cache = noCache ? nil : SensitivityCache()
+        let cache = CommandCache.sensitivity(disabled: noCache)
         let dataSets = try NamedDataFile.parse(data)
         guard !dataSets.isEmpty else {
             try InputFiles.checkReadable(model, what: "model")
