@@ -48,9 +48,11 @@ run: build
 ## test: Swift unit and end-to-end tests, then the live cross-checks against onnxruntime and numpy
 ## (on the samples, and on third-party models from PyPI wheels, cached in .cache/thirdparty),
 ## and ONNX's own backend node tests for the supported ops, the explorer end to end in tmux, and a
-## monkey storm of keys and resizes at the real explorer that must still quit cleanly. (The Swift tests
-## include a short fuzzing pass over every file reader; `make fuzz` runs long ones.) `lathe report`'s HTML
-## is checked against the JSON of inspect/eval/sensitivity and screenshotted in headless Chromium.
+## monkey storm of keys and resizes at the real explorer that must still quit cleanly, every output
+## written onto a full disk and a read-only folder (a tmpfs and a read-only bind mount: needs root, as
+## here and in CI), and the live engine's peak memory on a set many times its cache cap. (The Swift
+## tests include a short fuzzing pass over every file reader; `make fuzz` runs long ones.) `lathe report`'s
+## HTML is checked against the JSON of inspect/eval/sensitivity and screenshotted in headless Chromium.
 test: deps venv
 	$(SWIFT) build $(BUILD_FLAGS) --build-tests
 	$(SWIFT) test $(BUILD_FLAGS) --skip-build
@@ -66,6 +68,8 @@ test: deps venv
 	$(PY) scripts/onnx_node_tests.py --lathe "$(BIN)" --jobs $$(( $$(nproc) + 2 )) --quiet
 	scripts/tui_e2e.sh "$(BIN)"
 	$(PY) scripts/monkey_tui.py --lathe "$(BIN)"
+	$(PY) scripts/safe_writes.py --lathe "$(BIN)"
+	$(PY) scripts/memory_cap.py --lathe "$(BIN)"
 
 ## test-ui: the terminal front end's tests only, from a debug build in its own folder (the fast inner loop).
 test-ui: deps
@@ -96,7 +100,8 @@ samples: build venv
 proto: deps
 	scripts/generate_proto.sh
 
-## fuzz: mutation fuzzing of every file reader (ONNX, NPY, NPZ, datasets, configs) for FUZZ_SECONDS each;
+## fuzz: mutation fuzzing of every file reader (ONNX, NPY, NPZ, datasets, configs, safetensors and its
+## sharded index, GGUF) for FUZZ_SECONDS each;
 ## findings go to .fuzz/findings/ (see scripts/fuzz.sh).
 fuzz: deps
 	$(SWIFT) build $(BUILD_FLAGS) --product lathe-fuzz

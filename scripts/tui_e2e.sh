@@ -13,7 +13,10 @@
 # (int8) show in the table and the detail, and the loading warning, printed before the
 # explorer took the terminal, shows on its message line and in help. Also checks that
 # TERM=dumb and a missing terminal are refused with a pointer to the CLI commands,
-# and that Ctrl-C, SIGTERM and a crash still give the terminal back. With two evaluation
+# and that Ctrl-C, SIGTERM and a crash still give the terminal back. Exporting onto a full disk
+# (a filled tmpfs) and into a read-only folder (a read-only bind mount) names the file and the
+# cause on the message line, leaves the file there untouched and no temporary file, and the
+# explorer runs on and exports again (mounting needs root, as make test has here and in CI). With two evaluation
 # sets (--data clean=… --data shifted=…) the status bar shows both, marks the worst with ▼,
 # and equals `lathe eval` of the same sets and exported configuration per set.
 # For every other metric the same round trip on a sample that scores by it: sigmoid_head
@@ -61,8 +64,13 @@ cleanup() {
     tmux kill-session -t "$BASE_SESSION-sigterm" 2>/dev/null
     tmux kill-session -t "$BASE_SESSION-crash" 2>/dev/null
     tmux kill-session -t "$BASE_SESSION-qdq" 2>/dev/null
+    for dir in "${FAILING_DIRS[@]}"; do
+        umount "$dir" 2>/dev/null
+        rm -rf "$dir"
+    done
     rm -rf "$WORK"
 }
+FAILING_DIRS=()
 trap cleanup EXIT
 
 command -v tmux >/dev/null || { echo "error: tmux is not installed (make deps installs it)" >&2; exit 2; }
@@ -189,6 +197,60 @@ if grep -q "^version: 1" "$EXPORTED" 2>/dev/null && grep -q "stem.conv.weight.*b
     pass "the export is a v1 configuration with the 4-bit layer and the measured metrics"
 else
     fail "unexpected export: $(cat "$EXPORTED" 2>/dev/null)"
+fi
+
+# Exporting where the write fails — a full disk (a small tmpfs, filled) and a read-only folder (a
+# read-only bind mount; as root, permission bits stop nothing): the message line names the file and
+# the cause, the file already there is untouched, no temporary file is left, and the explorer goes
+# on (the next export, to a good path, works). Mounting needs root with CAP_SYS_ADMIN, as make test
+# has here and in CI; without it these checks FAIL rather than pass vacuously.
+for kind in full read-only; do
+    # A short path, so that the whole message fits the 100-column message line.
+    dir=$(mktemp -d /tmp/lw.XXXX)
+    FAILING_DIRS+=("$dir")
+    printf '# the previous configuration\nversion: 1\n' >"$dir/c.yaml"
+    if [ $kind = full ]; then
+        cause="No space left on device"
+        mount -t tmpfs -o size=256k,nr_inodes=64 tmpfs "$dir" 2>"$WORK/mount.err" \
+            && printf '# the previous configuration\nversion: 1\n' >"$dir/c.yaml" \
+            && { dd if=/dev/zero of="$dir/filler" bs=4k 2>/dev/null; true; }
+    else
+        cause="Read-only file system"
+        mount --bind "$dir" "$dir" 2>"$WORK/mount.err" && mount -o remount,ro,bind "$dir" 2>>"$WORK/mount.err"
+    fi
+    if [ $? -ne 0 ] || ! mountpoint -q "$dir"; then
+        fail "export into a $kind folder: cannot mount one ($(head -c 200 "$WORK/mount.err")): needs root with CAP_SYS_ADMIN"
+        continue
+    fi
+    before=$(cat "$dir/c.yaml")
+    tmux send-keys -t "$SESSION" e
+    wait_until "the export prompt" screen_has "Export configuration to:" >/dev/null
+    tmux send-keys -t "$SESSION" C-u
+    tmux send-keys -t "$SESSION" -l "$dir/c.yaml"
+    tmux send-keys -t "$SESSION" Enter
+    if wait_until "the failed export's message" screen_has "export failed: $dir/c.yaml: " \
+        && screen_has "$cause"; then
+        pass "export into a $kind folder: the message line names $dir/c.yaml and says '$cause'"
+    else
+        fail "export into a $kind folder: no message naming the file and '$cause'"
+    fi
+    strays=$(ls -A "$dir" | grep -v -x -e c.yaml -e filler)
+    if [ "$(cat "$dir/c.yaml")" = "$before" ] && [ -z "$strays" ]; then
+        pass "export into a $kind folder: the previous file is intact and no temporary file is left"
+    else
+        fail "export into a $kind folder: previous file '$(cat "$dir/c.yaml")', left behind: '$strays'"
+    fi
+done
+tmux send-keys -t "$SESSION" e
+wait_until "the export prompt" screen_has "Export configuration to:" >/dev/null
+tmux send-keys -t "$SESSION" C-u
+tmux send-keys -t "$SESSION" -l "$WORK/after-failures.yaml"
+tmux send-keys -t "$SESSION" Enter
+if wait_until "the export message" screen_has "exported the configuration to $WORK/after-failures.yaml" \
+    && cmp -s <(grep -v '^#' "$EXPORTED") <(grep -v '^#' "$WORK/after-failures.yaml"); then
+    pass "after the failed exports the explorer runs on and exports the same configuration"
+else
+    fail "the explorer did not export again after the failed exports"
 fi
 
 # The status bar's number must be what `lathe eval --config` measures.

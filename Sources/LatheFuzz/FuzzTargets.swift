@@ -18,6 +18,17 @@ public enum FuzzTargets {
         FuzzTarget("config", seeds: configSeeds, fileName: "config.yaml", fields: .text) {
             _ = try CompressionConfig.read(path: $0)
         },
+        FuzzTarget("safetensors", seeds: safetensorsSeeds, fileName: "model.safetensors", fields: .littleEndian) {
+            try inspectCheckpoint($0)
+        },
+        FuzzTarget("safetensors-index", seeds: ["\(checkpointSeeds)/safetensors-index/*.json"],
+                   fileName: "model.safetensors.index.json",
+                   companions: ["\(checkpointSeeds)/safetensors-index/*.safetensors"], fields: .text) {
+            try inspectCheckpoint($0)
+        },
+        FuzzTarget("gguf", seeds: ["\(checkpointSeeds)/gguf/*.gguf"], fileName: "model.gguf", fields: .littleEndian) {
+            try inspectCheckpoint($0)
+        },
     ]
 
     public static func named(_ name: String) -> FuzzTarget? { all.first { $0.name == name } }
@@ -36,6 +47,20 @@ public enum FuzzTargets {
     static let npzSeeds = ["\(fixtures)/formats/npy/*.npz", "samples/detector_b1/targets.npz",
                            "samples/digits_mlp/data.npz"]
     static let configSeeds = ["\(fixtures)/fuzz/seeds/config/*"]
+    /// Written by the formats' reference writers (make_checkpoint_seeds.py there).
+    static let checkpointSeeds = "\(fixtures)/fuzz/seeds"
+    static let safetensorsSeeds = ["\(checkpointSeeds)/safetensors/*.safetensors",
+                                   "\(checkpointSeeds)/safetensors-index/*.safetensors"]
+
+    /// What `lathe inspect CHECKPOINT` and `lathe sensitivity CHECKPOINT` do: open (map and validate
+    /// the header), then decode every float tensor through the mapping for its statistics,
+    /// histogram and quantization noise, so a header that lies about where data lies reads outside
+    /// the mapping (a crash), and one that claims more elements than the file holds allocates or
+    /// loops for what it claims (the address-space limit and the time bound).
+    static func inspectCheckpoint(_ path: String) throws {
+        let checkpoint = try WeightCheckpoint.open(path: path)
+        _ = CheckpointScan.profiles(checkpoint.tensors, bins: 64, sqnrBits: [2, 4, 8])
+    }
 
     /// What `lathe inspect MODEL` does before any data: read, check the opsets, bind the inputs'
     /// declared shapes (shape inference, layer discovery).

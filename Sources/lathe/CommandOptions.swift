@@ -83,7 +83,7 @@ struct BatchOptions: ParsableArguments {
 /// `--cache-mb`: the memory cap of the live engine's activation cache.
 struct ActivationCacheOption: ParsableArguments {
     @Option(name: .customLong("cache-mb"),
-            help: "Memory cap of the activation cache in MB (default: a quarter of RAM; 0 disables it).")
+            help: "Memory cap of the activation cache in MB (default: a quarter of RAM, at most 2048 MiB; 0 disables it).")
     var cacheMB: Int?
 }
 

@@ -49,8 +49,9 @@ enum InputFiles {
         else {
             throw LatheError.badInput(file: path, "directory \(directory) does not exist")
         }
-        guard FileManager.default.isWritableFile(atPath: directory) else {
-            throw LatheError.badInput(file: path, "directory \(directory) is not writable")
+        // access(2), not the permission bits: root may write anywhere except a read-only file system.
+        guard access(directory, W_OK) == 0 else {
+            throw LatheError.badInput(file: path, "directory \(directory) is not writable (\(String(cString: strerror(errno))))")
         }
     }
 }

@@ -115,7 +115,7 @@ struct ReportCommand: ParsableCommand {
         let loadedModel = try Loading.model(model)
         try Loading.checkOutput(scored.output, of: loadedModel, path: model)
         let levels = SensitivityLevels(bits: bits)
-        let cache = noCache ? nil : SensitivityCache()
+        let cache = CommandCache.sensitivity(disabled: noCache)
         let session: InferenceSession
         var evaluator: PlanEvaluator?
         var sensitivity: SensitivitySets?

@@ -105,8 +105,8 @@ struct SearchCommand: ParsableCommand {
         var request = SearchRequest(constraint: constraint,
                                     bits: try EngineCommandSupport.integers(bits, option: "--bits") ?? [],
                                     prune: try EngineCommandSupport.ratios(prune, option: "--prune") ?? [],
-                                    methods: try Self.methods(methods), maxEvaluations: maxEvals, model: model, modelHash: "", data: data,
-                                    cache: noCache ? nil : SensitivityCache())
+                                    methods: try Self.methods(methods), maxEvaluations: maxEvals, model: model,
+                                    modelHash: "", data: data, cache: CommandCache.sensitivity(disabled: noCache))
         try request.validate()
         let loaded = try EngineCommandSupport.load(model: model, sets: dataSets, scored: scored,
                                                    batch: batching.batch, threads: batching.threads,

@@ -127,7 +127,7 @@ struct SensitivityCommand: ParsableCommand {
             gptq: try EngineCommandSupport.integers(gptq, option: "--gptq") ?? [])
         try levels.validate()
         let shard = try shard.map { try SensitivityShard(parsing: $0) }
-        let cache = noCache ? nil : SensitivityCache()
+        let cache = CommandCache.sensitivity(disabled: noCache)
         let dataSets = try NamedDataFile.parse(data)
         guard !dataSets.isEmpty else {
             if !levels.gptq.isEmpty || calibration.calib != nil {

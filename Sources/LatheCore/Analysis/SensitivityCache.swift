@@ -8,9 +8,13 @@ import Foundation
 /// sweeping shards of the same model add up rather than overwrite each other.
 public struct SensitivityCache: Sendable {
     public let directory: String
+    /// Told when an entry cannot be written (a full disk, a read-only cache folder): the sweep goes
+    /// on and its results are still returned, only not cached. The previous entry is left intact.
+    public var onWriteFailure: (@Sendable (LatheError) -> Void)?
 
-    public init(directory: String? = nil) {
+    public init(directory: String? = nil, onWriteFailure: (@Sendable (LatheError) -> Void)? = nil) {
         self.directory = directory ?? Self.defaultDirectory()
+        self.onWriteFailure = onWriteFailure
     }
 
     public static func defaultDirectory(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
@@ -37,9 +41,11 @@ public struct SensitivityCache: Sendable {
         return report
     }
 
-    /// Merges `report` into the cached one and writes it back atomically. Cache
-    /// failures (read-only home, full disk) are not the user's problem: ignored.
-    public func save(_ report: SensitivityReport) {
+    /// Merges `report` into the cached one and writes it back atomically. A failure (read-only
+    /// home, full disk) leaves the previous entry as it was, goes to `onWriteFailure` and is
+    /// returned; it never fails the sweep.
+    @discardableResult
+    public func save(_ report: SensitivityReport) -> LatheError? {
         let b = report.baseline
         var merged = report
         merged.baseline.shard = nil
@@ -55,12 +61,19 @@ public struct SensitivityCache: Sendable {
             if merged.baseline.value == nil { merged.baseline.value = existing.baseline.value }
         }
         merged.updateScores()
+        let file = path(modelHash: b.modelHash, dataHash: b.dataHash, method: b.method)
         do {
-            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            try AtomicFile.write(Data(merged.renderJSON().utf8),
-                                 to: path(modelHash: b.modelHash, dataHash: b.dataHash, method: b.method))
+            do {
+                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            } catch {
+                throw LatheError.badInput(file: file, "cannot create the cache folder \(directory): \(error.localizedDescription)")
+            }
+            try AtomicFile.write(Data(merged.renderJSON().utf8), to: file)
+            return nil
         } catch {
-            return
+            let failure = (error as? LatheError) ?? LatheError.badInput(file: file, "cannot write: \(error)")
+            onWriteFailure?(failure)
+            return failure
         }
     }
 }

@@ -29,6 +29,7 @@ public enum ConfigReader {
     /// Parses and validates `text`; `path` names the file in messages.
     public static func parse(_ text: String, path: String) throws -> CompressionConfig {
         let format = isJSON(text, path: path) ? "JSON" : "YAML"
+        try YAMLLimits.check(text, file: path)
         let root: Yams.Node?
         do {
             root = try Yams.compose(yaml: text)

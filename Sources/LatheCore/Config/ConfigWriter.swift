@@ -14,11 +14,9 @@ public enum ConfigWriter {
         let text = path.lowercased().hasSuffix(".json")
             ? renderJSON(config)
             : renderYAML(config, modelDescription: modelDescription, metrics: metrics)
-        do {
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
-        } catch {
-            throw LatheError.badInput(file: path, "cannot write: \(error.localizedDescription)")
-        }
+        // AtomicFile, like every other output: the same temporary file, fsync and clean-up on failure,
+        // and an error that names the file and the cause (a full disk, a read-only folder).
+        try AtomicFile.write(Data(text.utf8), to: path)
     }
 
     public static func renderYAML(_ config: CompressionConfig, modelDescription: String? = nil,

@@ -198,9 +198,7 @@ public enum ModelExporter {
 
         let verifyStart = DispatchTime.now().uptimeNanoseconds
         try AtomicFile.write(to: inputs.outputPath) { temporary in
-            do { try data.write(to: URL(fileURLWithPath: temporary)) } catch {
-                throw LatheError.badInput(file: inputs.outputPath, "cannot write: \(error.localizedDescription)")
-            }
+            try AtomicFile.writeContents(data, at: temporary, naming: inputs.outputPath)
             progress?("verifying", 0, inputs.evaluator?.feedData.count ?? 0)
             report.size = try checkSize(temporary, encoding: encoding, names: namesByLayer, session: session, plan: plan)
             if let mismatch = report.size?.mismatches.first {

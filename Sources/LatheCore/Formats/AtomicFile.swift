@@ -11,23 +11,31 @@ import Darwin
 enum AtomicFile {
     /// Writes `data` to `path` atomically.
     static func write(_ data: Data, to path: String) throws {
-        try write(to: path) { temporary in
-            let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-            guard descriptor >= 0 else { throw failure(path, "cannot create a temporary file") }
-            defer { close(descriptor) }
-            try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
-                var offset = 0
-                while offset < bytes.count {
-                    guard let base = bytes.baseAddress else { break }
-                    let written = posixWrite(descriptor, base + offset, bytes.count - offset)
-                    if written < 0 {
-                        if errno == EINTR { continue }
-                        throw failure(path, "cannot write")
-                    }
-                    offset += written
+        try write(to: path) { temporary in try writeContents(data, at: temporary, naming: path) }
+    }
+
+    /// Writes `data` to the new file `file` (a temporary one), checking every write and the close;
+    /// errors name `path`, the file the user asked for.
+    static func writeContents(_ data: Data, at file: String, naming path: String) throws {
+        let descriptor = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard descriptor >= 0 else { throw failure(path, "cannot create a temporary file") }
+        var closed = false
+        defer { if !closed { close(descriptor) } }
+        try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+            var offset = 0
+            while offset < bytes.count {
+                guard let base = bytes.baseAddress else { break }
+                let written = posixWrite(descriptor, base + offset, bytes.count - offset)
+                if written < 0 {
+                    if errno == EINTR { continue }
+                    throw failure(path, "cannot write")
                 }
+                offset += written
             }
         }
+        // Some file systems (NFS, quotas) report a full disk only when the file is closed.
+        closed = true
+        guard close(descriptor) == 0 else { throw failure(path, "cannot write") }
     }
 
     /// Lets `produce` create the file at a temporary path in `path`'s folder, then renames it to `path`.

@@ -35,8 +35,8 @@ final class ActivationCache: @unchecked Sendable {
 
     init(capacityBytes: Int) { self.capacityBytes = max(0, capacityBytes) }
 
-    /// Default capacity: a quarter of physical memory.
-    static var defaultCapacity: Int { Int(ProcessInfo.processInfo.physicalMemory / 4) }
+    /// Default capacity: a quarter of physical memory, at most 2 GiB.
+    static var defaultCapacity: Int { EvaluatorOptions.defaultCacheCapacityBytes }
 
     func value(for key: Key) -> Tensor? {
         lock.lock()

@@ -34,6 +34,7 @@ public enum KeymapFile {
     }
 
     public static func parse(_ text: String, file: String, base: Keymap = .standard) throws -> Keymap {
+        try YAMLLimits.check(text, file: file)
         let root: Yams.Node?
         do {
             root = try Yams.compose(yaml: text)

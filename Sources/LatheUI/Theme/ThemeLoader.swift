@@ -42,6 +42,7 @@ extension Theme {
 
     /// Reads a theme from YAML text; `file` names it in errors ("file:line: problem").
     public static func parse(yaml: String, file: String) throws -> Theme {
+        try YAMLLimits.check(yaml, file: file)
         let root: Yams.Node?
         do {
             root = try Yams.compose(yaml: yaml)
