@@ -57,15 +57,7 @@ enum TextFormatting {
     static func bytes(_ count: Int) -> String { Format.bytes(count) }
 
     /// 1234567 → "1,234,567".
-    static func grouped(_ n: Int) -> String {
-        let digits = String(n.magnitude)
-        var out = ""
-        for (i, ch) in digits.enumerated() {
-            if i > 0, (digits.count - i) % 3 == 0 { out += "," }
-            out.append(ch)
-        }
-        return n < 0 ? "-" + out : out
-    }
+    static func grouped(_ n: Int) -> String { ReportFormat.grouped(n) }
 
     static func shape(_ dims: [Int]) -> String {
         dims.map(String.init).joined(separator: localeIsUTF8 ? "×" : "x")

@@ -1,6 +1,7 @@
 import Foundation
 
-/// How the report writes numbers: the same units as `lathe eval` and `inspect` print.
+/// How the report writes numbers: the same units as `lathe eval` and `inspect` print (the CLI's
+/// `TextFormatting` and the explorer's `Format` call `bytes` and `grouped` here).
 public enum ReportFormat {
     /// 1234567 → "1.2 MB" (decimal units).
     public static func bytes(_ count: Int) -> String {

@@ -5,16 +5,7 @@ import LatheCore
 /// value comes from LatheCore.
 public enum Format {
     /// 1234567 → "1.2 MB" (decimal units, like `lathe eval`).
-    public static func bytes(_ count: Int) -> String {
-        let units = ["B", "KB", "MB", "GB", "TB"]
-        var value = Double(count)
-        var unit = 0
-        while value >= 1000, unit < units.count - 1 {
-            value /= 1000
-            unit += 1
-        }
-        return unit == 0 ? "\(count) B" : String(format: "%.1f", value) + " " + units[unit]
-    }
+    public static func bytes(_ count: Int) -> String { ReportFormat.bytes(count) }
 
     /// 0.9615 → "96.2%" (one decimal, as the status bar shows it).
     public static func percent(_ fraction: Double) -> String {
