@@ -48,6 +48,10 @@ struct EvalCommand: ParsableCommand {
     @Flag(help: "Print the results as JSON.")
     var json = false
 
+    @Flag(help: ArgumentHelp("After the results, print on stderr the time spent in each kind of op, summed over "
+                + "threads (the uncompressed reference pass of a --config included)."))
+    var profile = false
+
     func validate() throws {
         try EngineCommandSupport.validate(batch: batching.batch, threads: batching.threads)
         guard !data.isEmpty else { throw ValidationError("Missing expected argument '--data <[NAME=]FILE>'") }
@@ -75,6 +79,7 @@ struct EvalCommand: ParsableCommand {
         var calibration = try needsCalibration ? calib.map { try Loading.dataset($0, for: loadedModel) } : nil
         var results: [EvalResult.Set] = []
         var scoring = scored.scoring
+        OpProfile.shared.isRecording = profile
         for set in sets {
             let dataset = try Loading.dataset(set.path, labels: scored.labels, for: loadedModel)
             let session = try Loading.session(loadedModel, path: model, data: dataset, output: scored.output,
@@ -115,5 +120,6 @@ struct EvalCommand: ParsableCommand {
         if let saveOutputs, let first = results.first { try OutputFiles.writeNPY(first.report.outputs, to: saveOutputs) }
         let result = EvalResult(model: model, config: config, sets: results)
         print(json ? result.json.rendered() : result.text)
+        if profile { FileHandle.standardError.write(Data(OpProfileTable.text(OpProfile.shared.entries).utf8)) }
     }
 }

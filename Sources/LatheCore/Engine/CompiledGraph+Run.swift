@@ -1,3 +1,5 @@
+import Foundation
+
 extension CompiledGraph {
     /// Executes the compiled graph on one batch, `inputs` by graph input name.
     /// `options.weights` must already be validated against the session's
@@ -52,6 +54,7 @@ extension CompiledGraph {
             for slot in steps[index].inputs where slot >= 0 { remaining[slot] += 1 }
         }
 
+        let profile = OpProfile.shared.isRecording ? OpProfile.shared : nil
         var inputs: [Tensor?] = []
         for index in steps.indices where active[index] {
             let step = steps[index]
@@ -77,7 +80,11 @@ extension CompiledGraph {
                 remaining[slot] -= 1
                 if remaining[slot] == 0 && !keep[slot] { values[slot] = nil }
             }
+            let started = profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             let results = try step.kernel(step.node, inputs)
+            if let profile {
+                profile.add(step.node.opType, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+            }
             inputs.removeAll(keepingCapacity: true)
             for (position, slot) in step.outputs.enumerated() where slot >= 0 {
                 guard remaining[slot] > 0 || keep[slot] else { continue }

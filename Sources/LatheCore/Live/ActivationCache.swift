@@ -3,6 +3,16 @@ import Foundation
 /// Activations at weight layers' inputs, per batch, keyed by the states of the
 /// layers upstream of the value (see `LayerAncestry`): an entry is reused by
 /// any plan that agrees on those layers, whatever it does downstream.
+///
+/// One entry per value and batch: the latest plan's. Keeping older plans'
+/// entries beside it (an instant undo) made every change of an early layer
+/// allocate a fresh plan's worth of activations, and fresh pages cost more
+/// than the pass itself (zeroed by the kernel on first touch: on a virtual
+/// machine, the bundled MobileNet's first-layer re-evaluation took 2.7× a
+/// plain pass). Replacing in place hands the superseded entry's memory to the
+/// run that computes its successor (`discard` before the run), so a cached
+/// re-evaluation costs about what a plain pass does; an undo re-evaluates from
+/// the deepest entry still valid.
 /// Memory-capped with least-recently-used eviction. Thread-safe.
 final class ActivationCache: @unchecked Sendable {
     struct Key: Hashable, Sendable {
@@ -11,12 +21,20 @@ final class ActivationCache: @unchecked Sendable {
         var batch: Int
         /// State ids (`LayerStateTable`) of the upstream layers, in layer order.
         var signature: [Int32]
+
+        var position: Position { Position(value: value, batch: batch) }
+    }
+
+    /// Where an entry lives: one per cached value and batch.
+    struct Position: Hashable, Sendable {
+        var value: Int
+        var batch: Int
     }
 
     let capacityBytes: Int
     private let lock = NSLock()
     private var slots: [Slot] = []
-    private var slotOfKey: [Key: Int] = [:]
+    private var slotOfPosition: [Position: Int] = [:]
     private var freeSlots: [Int] = []
     /// Most and least recently used slots (-1 when empty).
     private var head = -1
@@ -41,7 +59,7 @@ final class ActivationCache: @unchecked Sendable {
     func value(for key: Key) -> Tensor? {
         lock.lock()
         defer { lock.unlock() }
-        guard let slot = slotOfKey[key] else {
+        guard let slot = slotOfPosition[key.position], slots[slot].key.signature == key.signature else {
             missCount += 1
             return nil
         }
@@ -55,8 +73,9 @@ final class ActivationCache: @unchecked Sendable {
         guard bytes <= capacityBytes else { return }
         lock.lock()
         defer { lock.unlock() }
-        if let existing = slotOfKey[key] {
+        if let existing = slotOfPosition[key.position] {
             totalBytes += bytes - slots[existing].bytes
+            slots[existing].key = key
             slots[existing].tensor = tensor
             slots[existing].bytes = bytes
             moveToFront(existing)
@@ -70,21 +89,29 @@ final class ActivationCache: @unchecked Sendable {
                 slot = slots.count
                 slots.append(fresh)
             }
-            slotOfKey[key] = slot
+            slotOfPosition[key.position] = slot
             linkAtFront(slot)
             totalBytes += bytes
         }
         while totalBytes > capacityBytes, tail >= 0 { evict(tail) }
     }
 
+    /// Drops the entry at `position` whatever its signature, so the run about to compute its
+    /// successor can reuse its memory (see the type's comment).
+    func discard(_ position: Position) {
+        lock.withLock {
+            if let slot = slotOfPosition[position] { evict(slot) }
+        }
+    }
+
     var bytes: Int { lock.withLock { totalBytes } }
-    var count: Int { lock.withLock { slotOfKey.count } }
+    var count: Int { lock.withLock { slotOfPosition.count } }
     var statistics: (hits: Int, misses: Int) { lock.withLock { (hitCount, missCount) } }
 
     func removeAll() {
         lock.withLock {
             slots = []
-            slotOfKey = [:]
+            slotOfPosition = [:]
             freeSlots = []
             head = -1
             tail = -1
@@ -102,7 +129,7 @@ final class ActivationCache: @unchecked Sendable {
 
     private func evict(_ slot: Int) {
         unlink(slot)
-        slotOfKey[slots[slot].key] = nil
+        slotOfPosition[slots[slot].key.position] = nil
         totalBytes -= slots[slot].bytes
         slots[slot].tensor = nil
         slots[slot].key.signature = []

@@ -220,7 +220,11 @@ public final class PlanEvaluator: Sendable {
                 return true
             }
             options.seeds = seeds
-            if store { options.capture = Set(computed.map { ancestry.cached[$0].name }) }
+            if store {
+                options.capture = Set(computed.map { ancestry.cached[$0].name })
+                // The entries this run supersedes go first: their memory serves its kernels.
+                for index in computed { activations.discard(ActivationCache.Position(value: index, batch: b)) }
+            }
         }
         let result = try session.run(batchInputs(schedule.samples(ofBatch: b)), options: options)
         if cacheOn && store {

@@ -20,13 +20,33 @@ final class ActivationCacheTests: XCTestCase {
         let cache = ActivationCache(capacityBytes: 1 << 20)
         cache.store(tensor(4, 1), for: key(0))
         cache.store(tensor(4, 2), for: key(0, batch: 1))
-        cache.store(tensor(4, 3), for: key(0, signature: [1]))
+        cache.store(tensor(4, 5), for: key(1))
         XCTAssertEqual(cache.value(for: key(0))?.floats.first, 1)
         XCTAssertEqual(cache.value(for: key(0, batch: 1))?.floats.first, 2)
-        XCTAssertEqual(cache.value(for: key(0, signature: [1]))?.floats.first, 3)
-        XCTAssertNil(cache.value(for: key(1)))
+        XCTAssertEqual(cache.value(for: key(1))?.floats.first, 5)
+        XCTAssertNil(cache.value(for: key(2)))
+        // Another plan's upstream settings never read this plan's activations.
+        XCTAssertNil(cache.value(for: key(0, signature: [1])))
         XCTAssertNil(cache.value(for: key(0, signature: [0, 0])))
         XCTAssertEqual(cache.count, 3)
+    }
+
+    /// One entry per value and batch: a later plan's replaces the earlier one's, and
+    /// `discard` frees it before the run that computes the successor.
+    func testALaterPlanReplacesTheEntryOfItsValueAndBatch() {
+        let cache = ActivationCache(capacityBytes: 1 << 20)
+        cache.store(tensor(4, 1), for: key(0))
+        cache.store(tensor(8, 3), for: key(0, signature: [1]))
+        XCTAssertEqual(cache.count, 1)
+        XCTAssertNil(cache.value(for: key(0)))
+        XCTAssertEqual(cache.value(for: key(0, signature: [1]))?.floats.first, 3)
+        XCTAssertEqual(cache.bytes, ActivationCache.bytes(of: tensor(8, 3), key: key(0, signature: [1])))
+        cache.store(tensor(4, 2), for: key(0, batch: 1))
+        cache.discard(ActivationCache.Position(value: 0, batch: 0))
+        XCTAssertNil(cache.value(for: key(0, signature: [1])))
+        XCTAssertEqual(cache.value(for: key(0, batch: 1))?.floats.first, 2)
+        XCTAssertEqual(cache.count, 1)
+        XCTAssertEqual(cache.bytes, ActivationCache.bytes(of: tensor(4, 2), key: key(0, batch: 1)))
     }
 
     func testEvictsLeastRecentlyUsedBeyondCapacity() {
