@@ -4,8 +4,8 @@ activations are many times the activation cache's cap: the cap must hold, so tha
 never takes more memory than the user allowed (README, "Memory").
 
 The set is samples/mobilenet's samples, replicated to --samples (default 2,000, the set itself):
-uncapped, the cache would hold about 0.85 MB a sample, 1.7 GB, 27 times the default --cache-mb
-64 here. Measured, each in a process of its own (peak RSS of lathe alone, see
+uncapped, the cache would hold about 0.29 MB a sample, 586 MB, 9 times the --cache-mb 64 used
+here. Measured, each in a process of its own (peak RSS of lathe alone, see
 crosscheck_weights.run_measured):
 
   * `lathe bench --cache-mb 0`: the engine without a cache: its overhead (model, data, outputs,

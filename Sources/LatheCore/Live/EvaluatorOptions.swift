@@ -17,7 +17,7 @@ public struct EvaluatorOptions: Sendable, Equatable {
     public var scoring: ScoringRequest
 
     /// The activation cache's default cap: a quarter of physical memory, at most 2 GiB. The cache
-    /// grows with the evaluation set (about 0.85 MB a sample for the bundled MobileNet), so a
+    /// grows with the evaluation set (about 0.29 MB a sample for the bundled MobileNet), so a
     /// quarter of a 16 GB laptop's memory could take 4 GB beside everything else it runs; 2 GiB
     /// holds the bundled set whole and keeps the engine's peak to the bound the README states.
     public static var defaultCacheCapacityBytes: Int {
