@@ -59,7 +59,9 @@ EXPORTS = SAMPLES / "exports"
 ZOO = EXPORTS / "zoo"
 
 OUTPUT_TOLERANCE = 1e-4        # lathe vs onnxruntime, max absolute difference
-REFERENCE_TOLERANCE = 1e-5     # live onnxruntime vs the stored reference
+# live onnxruntime vs the stored reference, relative to the output's magnitude (at least 1): MLAS picks
+# kernels by CPU (AVX2, AVX-512), so a regressor's outputs near 40 differ by a few float32 ulps between machines
+REFERENCE_TOLERANCE = 1e-5
 EDGE_TOLERANCE = 1e-6          # histogram edges, relative to the weights' range
 STAT_TOLERANCE = 1e-5          # std, relative (mean: 1e-6 of max |w|)
 RECURRENT_OPS = ("LSTM", "GRU", "RNN")
@@ -704,7 +706,8 @@ def check_target(report, target, lathe, tmp):
     if target.reference is not None:
         stored = np.load(target.reference)
         diff = float(np.max(np.abs(stored.astype(np.float64) - live))) if stored.shape == live.shape else None
-        report.check(f"{name} reference", diff is not None and diff <= REFERENCE_TOLERANCE,
+        bound = REFERENCE_TOLERANCE * max(1.0, float(np.max(np.abs(stored)))) if stored.size else REFERENCE_TOLERANCE
+        report.check(f"{name} reference", diff is not None and diff <= bound,
                      f"stored {target.reference.name} vs live onnxruntime: "
                      + (f"max |Δ| = {diff:.3g}" if diff is not None else f"shape {stored.shape} != {live.shape}")
                      + (f", top-1 {ref_top1:.4f}" if ref_top1 is not None else ""))
@@ -766,9 +769,10 @@ def check_zoo_case(report, lathe, tmp, case, name):
         if want.shape != live[o].shape or want.dtype != live[o].dtype:
             problems.append(f"{o}: {want.dtype}{list(want.shape)} vs live {live[o].dtype}{list(live[o].shape)}")
             continue
-        worst = max(worst, float(np.max(np.abs(want.astype(np.float64) - live[o].astype(np.float64)))))
+        scale = max(1.0, float(np.max(np.abs(want.astype(np.float64))))) if want.size else 1.0
+        worst = max(worst, float(np.max(np.abs(want.astype(np.float64) - live[o].astype(np.float64)))) / scale)
     report.check(f"{name} reference", not problems and worst <= REFERENCE_TOLERANCE,
-                 "; ".join(problems) or f"{len(outputs)} outputs reproduce, max |Δ| = {worst:.3g}")
+                 "; ".join(problems) or f"{len(outputs)} outputs reproduce, max |Δ| / max(1, |ref|) = {worst:.3g}")
     proto = onnx.load(str(model))
     layers, _ = expected_layers(proto)
     if lathe is None:
