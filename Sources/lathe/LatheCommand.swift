@@ -1,4 +1,5 @@
 import ArgumentParser
+import LatheCore
 
 /// The root command. Bare `lathe` (or `lathe MODEL …`) runs its default
 /// subcommand, the terminal explorer.
@@ -10,6 +11,7 @@ struct LatheCommand: ParsableCommand {
             Exit status: 0 on success, 2 for bad input or usage (the message names the file \
             and the problem), 1 for an internal failure.
             """,
+        version: LatheVersion.string,
         subcommands: [ExplorerCommand.self, EvalCommand.self, InspectCommand.self, SensitivityCommand.self, SearchCommand.self,
                       BenchCommand.self, ExportCommand.self, ReportCommand.self, OpsCommand.self],
         defaultSubcommand: ExplorerCommand.self

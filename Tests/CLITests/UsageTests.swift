@@ -1,3 +1,4 @@
+import LatheCore
 import XCTest
 
 /// Help, usage errors and exit codes of `lathe` itself (no model needed).
@@ -12,6 +13,15 @@ final class UsageTests: XCTestCase {
         for flag in ["--data", "--output", "--batch", "--threads", "--save-outputs", "--json"] {
             XCTAssertTrue(eval.stdout.contains(flag), "eval help lacks \(flag)")
         }
+    }
+
+    /// `--version` prints the version exported files record, and nothing else.
+    func testVersionPrintsTheRecordedVersion() throws {
+        let run = try LatheBinary.run(["--version"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertEqual(run.stdout.trimmingCharacters(in: .whitespacesAndNewlines), LatheVersion.string)
+        XCTAssertTrue(LatheVersion.string.split(separator: ".").count == 3
+                      && LatheVersion.string.split(separator: ".").allSatisfy { Int($0) != nil }, LatheVersion.string)
     }
 
     /// Bare `lathe` opens the explorer on the bundled sample; with no terminal

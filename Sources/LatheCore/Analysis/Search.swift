@@ -227,10 +227,8 @@ private struct SearchState {
     mutating func withinBudget(_ budget: Int, metric: ScoreMetric) throws -> (SearchPoint, Bool) {
         _ = try measureKnapsack(within: budget)
         let fitting = visited.filter { $0.sizeBytes <= budget }
-        guard let best = fitting.dropFirst().reduce(fitting.first, { best, point in
-            guard let best else { return point }
-            return metric.isBetter(point.value, than: best.value) ? point : best
-        }) else {
+        // The first of equally good points: the earliest measured.
+        guard let best = fitting.max(by: { metric.isBetter($1.value, than: $0.value) }) else {
             return (visited.min { $0.sizeBytes < $1.sizeBytes } ?? visited[0], false)
         }
         return (best, true)

@@ -17,7 +17,7 @@ enum GRUKernel {
         let linearBeforeReset = node.int("linear_before_reset", default: 0) != 0
         var hState = try problem.initialState(inputs, 5, "initial_h")
         let projection = problem.inputProjection()
-        let rt = problem.transposedRecurrence()
+        let rt = problem.recurrenceOperand()
         var y = [Float](repeating: 0, count: problem.steps * d * n * h)
         let gh = problem.gateWidth
         var gates = [Float](repeating: 0, count: max(n * gh, 1))
@@ -57,7 +57,7 @@ enum GRUKernel {
                 for s in 0..<problem.steps {
                     let active = problem.activeEntries(step: s, reversed: problem.reversed[direction])
                     if active.isEmpty { break }
-                    problem.recurrentProduct(state: hs, stateStride: h, rt: rtd,
+                    problem.recurrentProduct(state: hs, stateStride: h, weights: rtd,
                                              width: linearBeforeReset ? gh : 2 * h, into: g)
                     // Update and reset gates.
                     for (entry, t) in active {
@@ -72,7 +72,8 @@ enum GRUKernel {
                         }
                     }
                     if !linearBeforeReset {
-                        problem.recurrentProduct(state: rh, stateStride: h, rt: rtd + 2 * h, width: h, into: g + 2 * h)
+                        problem.recurrentProduct(state: rh, stateStride: h, weights: rtd, column: 2 * h, width: h,
+                                                 into: g + 2 * h)
                     }
                     // Hidden gate and the new state.
                     for (entry, t) in active {

@@ -29,7 +29,7 @@ enum LSTMKernel {
         var hState = try problem.initialState(inputs, 5, "initial_h")
         var cState = try problem.initialState(inputs, 6, "initial_c")
         let projection = problem.inputProjection()
-        let rt = problem.transposedRecurrence()
+        let rt = problem.recurrenceOperand()
         var y = [Float](repeating: 0, count: problem.steps * d * n * h)
         let gh = problem.gateWidth
         var gates = [Float](repeating: 0, count: max(n * gh, 1))
@@ -57,7 +57,7 @@ enum LSTMKernel {
                 for s in 0..<problem.steps {
                     let active = problem.activeEntries(step: s, reversed: problem.reversed[direction])
                     if active.isEmpty { break }
-                    problem.recurrentProduct(state: hs, stateStride: h, rt: rtd, width: gh, into: g)
+                    problem.recurrentProduct(state: hs, stateStride: h, weights: rtd, width: gh, into: g)
                     for (entry, t) in active {
                         let pre = g + entry * gh
                         let xRow = xw + problem.row(t: t, n: entry) * (d * gh) + direction * gh

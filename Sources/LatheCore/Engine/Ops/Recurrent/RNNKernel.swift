@@ -11,7 +11,7 @@ enum RNNKernel {
         let activations = try RecurrentActivation.list(of: node, defaults: [.tanh], directions: d)
         var hState = try problem.initialState(inputs, 5, "initial_h")
         let projection = problem.inputProjection()
-        let rt = problem.transposedRecurrence()
+        let rt = problem.recurrenceOperand()
         var y = [Float](repeating: 0, count: problem.steps * d * n * h)
         var gates = [Float](repeating: 0, count: max(n * h, 1))
         let bias = problem.combinedBias ?? [Float](repeating: 0, count: d * h)
@@ -33,7 +33,7 @@ enum RNNKernel {
                 for s in 0..<problem.steps {
                     let active = problem.activeEntries(step: s, reversed: problem.reversed[direction])
                     if active.isEmpty { break }
-                    problem.recurrentProduct(state: hs, stateStride: h, rt: rtd, width: h, into: g)
+                    problem.recurrentProduct(state: hs, stateStride: h, weights: rtd, width: h, into: g)
                     for (entry, t) in active {
                         let pre = g + entry * h
                         let xRow = xw + problem.row(t: t, n: entry) * (d * h) + direction * h

@@ -179,16 +179,33 @@ struct RecurrentProblem {
         }
     }
 
-    /// R[d]ᵀ as [H, G·H] per direction, so each step's H·Rᵀ is a plain
-    /// no-transpose GEMM (OpenBLAS runs small-batch no-trans × trans poorly).
+    /// R in the layout each step's product reads (`recurrentProduct`), [D, G·H·H]:
+    /// as stored ([G·H, H] per direction) for a batch of one, whose product is a
+    /// matrix–vector one that reads R's rows directly; otherwise Rᵀ [H, G·H] per
+    /// direction, so the product is a plain no-transpose GEMM (OpenBLAS runs
+    /// small-batch no-trans × trans poorly). A GEMM of one row made OpenBLAS pack
+    /// all of R at every step, and the transposition itself took a third of a
+    /// fixed-batch-1 CRNN's time (ddddocr's recognizer, H = 512).
+    func recurrenceOperand() -> [Float] {
+        batch == 1 ? r.floats : transposedRecurrence()
+    }
+
+    /// R[d]ᵀ as [H, G·H] per direction, in tiles that stay in cache on both sides.
     func transposedRecurrence() -> [Float] {
-        let gh = gateWidth
+        let gh = gateWidth, tile = 32
         var result = [Float](repeating: 0, count: directions * hidden * gh)
         r.floats.withUnsafeBufferPointer { rb in
-            for d in 0..<directions {
-                let src = d * gh * hidden, dst = d * hidden * gh
-                for j in 0..<gh {
-                    for k in 0..<hidden { result[dst + k * gh + j] = rb[src + j * hidden + k] }
+            result.withUnsafeMutableBufferPointer { out in
+                guard let source = rb.baseAddress, let target = out.baseAddress else { return }
+                for d in 0..<directions {
+                    let src = source + d * gh * hidden, dst = target + d * hidden * gh
+                    for j0 in stride(from: 0, to: gh, by: tile) {
+                        for k0 in stride(from: 0, to: hidden, by: tile) {
+                            for j in j0..<min(j0 + tile, gh) {
+                                for k in k0..<min(k0 + tile, hidden) { dst[k * gh + j] = src[j * hidden + k] }
+                            }
+                        }
+                    }
                 }
             }
         }
@@ -233,14 +250,19 @@ struct RecurrentProblem {
         return result
     }
 
-    /// `out[n, :] = hState[n, :] · RᵀBlock` over the whole batch, where `rt` points at
-    /// columns [column, column + width) of direction d's Rᵀ [H, G·H], and `out` rows have stride G·H.
+    /// `out[n, :] = hState[n, :] · R[column ..< column + width]ᵀ` over the whole batch, where
+    /// `weights` is direction d's part of `recurrenceOperand()` and `out` rows have stride G·H.
     @inline(__always)
-    func recurrentProduct(state: UnsafePointer<Float>, stateStride: Int, rt: UnsafePointer<Float>, width: Int,
-                          into out: UnsafeMutablePointer<Float>) {
+    func recurrentProduct(state: UnsafePointer<Float>, stateStride: Int, weights: UnsafePointer<Float>,
+                          column: Int = 0, width: Int, into out: UnsafeMutablePointer<Float>) {
         let gh = gateWidth
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(batch), Int32(width), Int32(hidden),
-                    1, state, Int32(stateStride), rt, Int32(gh), 0, out, Int32(gh))
+        if batch == 1 {
+            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(width), Int32(hidden), 1, weights + column * hidden,
+                        Int32(hidden), state, 1, 0, out, 1)
+        } else {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(batch), Int32(width), Int32(hidden),
+                        1, state, Int32(stateStride), weights + column, Int32(gh), 0, out, Int32(gh))
+        }
     }
 }
 
