@@ -45,6 +45,7 @@ enum ExecutorTestKernels {
         case "Tanh": return { tanh($0) }
         case "HardSigmoid": return { max(0, min(1, alpha * $0 + beta)) }
         case "HardSwish": return { $0 * max(0, min(1, $0 / 6 + 0.5)) }
+        case "SiLU": return { $0 / (1 + exp(-$0)) }
         default: return { $0 }
         }
     }

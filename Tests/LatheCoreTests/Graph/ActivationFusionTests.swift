@@ -44,6 +44,54 @@ final class ActivationFusionTests: XCTestCase {
         }
     }
 
+    /// Conv → Sigmoid, Mul(conv, sigmoid) (either operand order) is one Conv computing SiLU, with the
+    /// same values as the two nodes (the fused and standalone sigmoids share `FastExp`), and the SIMD
+    /// lanes equal the scalar path bit for bit.
+    func testSiLUFusesIntoTheProducerInEitherOperandOrder() throws {
+        for swapped in [false, true] {
+            var rng = ExecutorSeededFloats(seed: 12)
+            let model = M.model([
+                Node(opType: "Conv", inputs: ["x", "w", "b"], outputs: ["c"]),
+                Node(opType: "Sigmoid", inputs: ["c"], outputs: ["s"]),
+                Node(opType: "Mul", inputs: swapped ? ["s", "c"] : ["c", "s"], outputs: ["a"]),
+                Node(opType: "Conv", inputs: ["a", "w2"], outputs: ["y"]),
+            ], initializers: ["w": rng.tensor([3, 2, 3, 3]), "b": rng.tensor([3]), "w2": rng.tensor([2, 3, 1, 1])])
+            let production = try M.session(model, sampleShape: [2, 7, 9], kernels: OpRegistry.kernels(opset: 17))
+            XCTAssertEqual(production.graph.nodes.map(\.opType), ["Conv", "Conv"], "swapped \(swapped)")
+            XCTAssertEqual(production.graph.nodes[0].attributes["lathe.activation"], .string("SiLU"))
+            XCTAssertEqual(production.graph.nodes[0].outputs, ["a"])
+            XCTAssertEqual(production.layerInputName(production.layers[1]), "a")
+            let x = rng.tensor([3, 2, 7, 9])
+            let reference = try XCTUnwrap(try ExecutorTestKernels.naiveRun(model.graph, input: ("x", x))["y"])
+            executorAssertClose(try production.run(x).output, reference, tolerance: 1e-5)
+        }
+        let values: [Float] = [-100, -20, -3.5, -1, -0.25, 0, 0.3, 1, 2.5, 9, 40, 100, -0.0, 1e-3, -7, 15]
+        for start in stride(from: 0, to: values.count, by: 8) {
+            let lanes = SIMD8<Float>(values[start..<start + 8])
+            for activation in [FusedActivation.silu, .sigmoid] {
+                let vector = activation.apply(lanes)
+                for lane in 0..<8 {
+                    XCTAssertEqual(vector[lane].bitPattern, activation.apply(lanes[lane]).bitPattern,
+                                   "\(activation) at \(lanes[lane])")
+                }
+            }
+        }
+        XCTAssertEqual(FusedActivation.silu.apply(2), 2 / (1 + exp(-2)), accuracy: 1e-6)
+        XCTAssertEqual(FusedActivation.silu.apply(-100), 0, accuracy: 1e-30)
+    }
+
+    func testSiLUNotFusedWhenTheProducerOutputHasAnotherReader() throws {
+        var rng = ExecutorSeededFloats(seed: 13)
+        let model = M.model([
+            Node(opType: "Conv", inputs: ["x", "w"], outputs: ["c"]),
+            Node(opType: "Sigmoid", inputs: ["c"], outputs: ["s"]),
+            Node(opType: "Mul", inputs: ["c", "s"], outputs: ["a"]),
+            Node(opType: "Add", inputs: ["a", "c"], outputs: ["y"]),
+        ], initializers: ["w": rng.tensor([3, 2, 3, 3])])
+        let session = try M.session(model, sampleShape: [2, 5, 5], kernels: OpRegistry.kernels(opset: 17))
+        XCTAssertEqual(session.graph.nodes.map(\.opType), ["Conv", "Sigmoid", "Mul", "Add"])
+    }
+
     func testNotFusedWhenClipBoundIsComputedOrProducerOutputIsShared() throws {
         let computed = convModel(Node(opType: "Clip", inputs: ["c", "x", ""], outputs: ["a"]))
         XCTAssertNil(ActivationFusion.fusedAttributes(of: computed.graph.nodes[1], constants: computed.graph.initializers))

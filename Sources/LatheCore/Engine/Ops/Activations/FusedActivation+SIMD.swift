@@ -19,7 +19,11 @@ extension FusedActivation {
             return Self.clamp(alpha * v + beta, 0, 1)
         case .hardSwish:
             return v * Self.clamp(v * (1 as Float / 6) + 0.5, 0, 1)
-        case .sigmoid, .tanh:
+        case .sigmoid:
+            return 1 / (1 + FastExp.exp(-v))
+        case .silu:
+            return v * (1 / (1 + FastExp.exp(-v)))
+        case .tanh:
             var result = v
             for lane in 0..<8 { result[lane] = apply(v[lane]) }
             return result

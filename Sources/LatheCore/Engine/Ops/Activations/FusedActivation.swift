@@ -4,7 +4,7 @@ import Foundation
 /// in the same pass that adds the bias, instead of as a separate graph node.
 /// The executor's fusion pass records it as node attributes:
 /// `lathe.activation` (Relu | LeakyRelu | Clip | Sigmoid | HardSigmoid |
-/// HardSwish | Tanh) with `lathe.alpha`, `lathe.beta`, `lathe.min`, `lathe.max`.
+/// HardSwish | Tanh | SiLU, the x · Sigmoid(x) pair of YOLO-style models) with `lathe.alpha`, `lathe.beta`, `lathe.min`, `lathe.max`.
 /// Defaults follow ONNX (LeakyRelu α 0.01, HardSigmoid α 0.2 β 0.5, Clip ±∞).
 ///
 /// `apply(to:)` is public so standalone activation kernels can share the loops.
@@ -17,6 +17,8 @@ public enum FusedActivation: Sendable, Equatable {
     case hardSigmoid(alpha: Float, beta: Float)
     case hardSwish
     case tanh
+    /// x · sigmoid(x) (SiLU, "swish"): a Sigmoid and a Mul in the graph.
+    case silu
 
     /// Attribute names the executor's fusion pass writes.
     public static let activationKey = "lathe.activation"
@@ -41,6 +43,7 @@ public enum FusedActivation: Sendable, Equatable {
             self = .hardSigmoid(alpha: node.float(Self.alphaKey, default: 0.2), beta: node.float(Self.betaKey, default: 0.5))
         case "HardSwish": self = .hardSwish
         case "Tanh": self = .tanh
+        case "SiLU": self = .silu
         default:
             throw node.kernelError("unknown fused activation '\(name)'")
         }
@@ -59,6 +62,7 @@ public enum FusedActivation: Sendable, Equatable {
             return [Self.activationKey: .string("HardSigmoid"), Self.alphaKey: .float(alpha), Self.betaKey: .float(beta)]
         case .hardSwish: return [Self.activationKey: .string("HardSwish")]
         case .tanh: return [Self.activationKey: .string("Tanh")]
+        case .silu: return [Self.activationKey: .string("SiLU")]
         }
     }
 
@@ -76,6 +80,7 @@ public enum FusedActivation: Sendable, Equatable {
         case .hardSigmoid(let alpha, let beta): return Swift.min(Swift.max(alpha * x + beta, 0), 1)
         case .hardSwish: return x * Swift.min(Swift.max(x * (1 as Float / 6) + 0.5, 0), 1)
         case .tanh: return Foundation.tanh(x)
+        case .silu: return x * Self.sigmoid(x)
         }
     }
 
@@ -119,14 +124,17 @@ public enum FusedActivation: Sendable, Equatable {
             }
         case .tanh:
             for i in 0..<count { p[i] = Foundation.tanh(p[i] + bias) }
+        case .silu:
+            for i in 0..<count {
+                let v = p[i] + bias
+                p[i] = v * Self.sigmoid(v)
+            }
         }
     }
 
-    /// Numerically safe logistic function (no overflow for large |x|).
+    /// The logistic function as the standalone Sigmoid kernel computes it (`FastExp`: plain
+    /// arithmetic that vectorises, and no overflow for large |x|), so a fused Sigmoid or SiLU
+    /// gives the same values as the separate nodes.
     @inline(__always)
-    static func sigmoid(_ x: Float) -> Float {
-        if x >= 0 { return 1 / (1 + exp(-x)) }
-        let e = exp(x)
-        return e / (1 + e)
-    }
+    static func sigmoid(_ x: Float) -> Float { FastExp.sigmoid(x) }
 }
