@@ -110,9 +110,6 @@ extension LayerSettings {
             let key = isUniformlyQuantized && method == .gptq ? "method" : usesSparseGPT ? "prune_method" : "bias_correction"
             return (key, calibrationUse + " " + reason)
         }
-        if biasCorrection && changesWeights && layer.biasName == nil {
-            return ("bias_correction", "\(layer.name) has no bias to correct (its \(layer.op.rawValue) node adds none)")
-        }
         if activationBits != nil, layer.isRecurrence {
             return ("abits", "does not apply to \(layer.name), the recurrence weight R of a \(layer.op.rawValue): "
                 + "its input is the hidden state inside the node (set abits on the node's W layer to quantize X)")

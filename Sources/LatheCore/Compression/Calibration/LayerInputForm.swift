@@ -9,6 +9,11 @@ enum LayerInputForm: Sendable {
     case secondToLastAxis(length: Int)
     /// Conv receptive fields: per group, channelsPerGroup × kernel values in the weight's order.
     case patches(attributes: WindowAttributes, groups: Int, channelsPerGroup: Int, node: Node)
+    /// ConvTranspose (group 1) with weight [in, out, k…]: output channel oc's row is w[:, oc, k…] in
+    /// (in channel, tap) order, and output position o takes x[ic, i] through tap k where
+    /// o = i·stride + k·dilation − pad_begin per axis. So the vector of position o holds, per
+    /// (ic, k), x[ic, (o + pad_begin − k·dilation) / stride] when that is a whole in-range index, else 0.
+    case transposedPatches(weightShape: [Int], node: Node)
 
     /// Groups with a Hessian of their own (a Conv's groups; 1 otherwise).
     var groups: Int {
@@ -21,6 +26,7 @@ enum LayerInputForm: Sendable {
         switch self {
         case .lastAxis(let length), .secondToLastAxis(let length): return length
         case let .patches(attributes, _, channelsPerGroup, _): return channelsPerGroup * attributes.kernel.reduce(1, *)
+        case .transposedPatches(let shape, _): return shape[0] * shape.dropFirst(2).reduce(1, *)
         }
     }
 
@@ -31,9 +37,12 @@ enum LayerInputForm: Sendable {
         case .matMul:
             return layer.shape.count == 2 ? nil
                 : "needs a 2-D MatMul weight; \(layer.name) has \(layer.shape.count) axes"
-        case .convTranspose, .lstm, .gru, .rnn, .matMulInteger, .convInteger:
+        case .convTranspose:
+            return layer.groups <= 1 ? nil
+                : "needs a ConvTranspose of group 1; \(layer.name) has group \(layer.groups)"
+        case .lstm, .gru, .rnn, .matMulInteger, .convInteger:
             return "is not available for \(layer.op.rawValue) layers such as \(layer.name) "
-                + "(supported: Conv, Gemm, 2-D MatMul weights)"
+                + "(supported: Conv, ConvTranspose of group 1, Gemm, 2-D MatMul weights)"
         }
     }
 
@@ -46,6 +55,8 @@ enum LayerInputForm: Sendable {
             let attributes = try WindowAttributes(node: node, kernel: kernel)
             self = .patches(attributes: attributes, groups: max(1, layer.groups),
                             channelsPerGroup: layer.shape[1], node: node)
+        case .convTranspose:
+            self = .transposedPatches(weightShape: layer.shape, node: node)
         case .gemm:
             let length = layer.shape[layer.reductionAxis]
             self = node.int("transA", default: 0) != 0 ? .secondToLastAxis(length: length) : .lastAxis(length: length)

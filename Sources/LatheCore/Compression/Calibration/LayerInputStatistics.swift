@@ -97,7 +97,56 @@ struct LayerInputAccumulator: Sendable {
         case let .patches(attributes, groups, channelsPerGroup, node):
             try observePatches(input, values: values, attributes: attributes, groups: groups,
                                channelsPerGroup: channelsPerGroup, node: node)
+        case let .transposedPatches(weightShape, node):
+            try observeTransposed(input, values: values, weightShape: weightShape, node: node)
         }
+    }
+
+    /// ConvTranspose: one vector per output position (LayerInputForm.transposedPatches), from the
+    /// geometry the kernel itself uses (pads from output_shape / auto_pad included).
+    private mutating func observeTransposed(_ input: Tensor, values: [Float], weightShape: [Int], node: Node) throws {
+        guard input.rank == weightShape.count, input.shape[1] == weightShape[0] else { throw mismatch(input) }
+        let problem = try ConvTransposeProblem(node: node, x: input, w: Tensor.zeros(weightShape), bias: nil)
+        guard problem.group == 1 else { throw mismatch(input) }
+        // The adjoint geometry: its `input` is the output image, its `output` the input image.
+        let g = problem.scatter.canonical()
+        let channels = problem.inChannels, taps = g.kernelCount, width = channels * taps
+        let positions = g.inputCount, plane = g.outputCount
+        for image in 0..<problem.batch {
+            var vectors = [Double](repeating: 0, count: positions * width)
+            for oz in 0..<g.input[0] {
+                for oy in 0..<g.input[1] {
+                    for ox in 0..<g.input[2] {
+                        let position = (oz * g.input[1] + oy) * g.input[2] + ox
+                        for kz in 0..<g.kernel[0] {
+                            guard let iz = Self.source(oz, tap: kz, axis: 0, g) else { continue }
+                            for ky in 0..<g.kernel[1] {
+                                guard let iy = Self.source(oy, tap: ky, axis: 1, g) else { continue }
+                                for kx in 0..<g.kernel[2] {
+                                    guard let ix = Self.source(ox, tap: kx, axis: 2, g) else { continue }
+                                    let tap = (kz * g.kernel[1] + ky) * g.kernel[2] + kx
+                                    let at = (iz * g.output[1] + iy) * g.output[2] + ix
+                                    for c in 0..<channels {
+                                        vectors[position * width + c * taps + tap] =
+                                            Double(values[(image * channels + c) * plane + at])
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            statistics.add(vectors, rows: positions, group: 0)
+            statistics.countVectors(positions)
+        }
+    }
+
+    /// The input index i with o = i·stride + k·dilation − pad_begin on `axis`, if whole and in range.
+    private static func source(_ o: Int, tap k: Int, axis: Int, _ g: SpatialGeometry) -> Int? {
+        let shifted = o + g.padBegin[axis] - k * g.dilations[axis]
+        guard shifted >= 0, shifted % g.strides[axis] == 0 else { return nil }
+        let i = shifted / g.strides[axis]
+        return i < g.output[axis] ? i : nil
     }
 
     private mutating func observePatches(_ input: Tensor, values: [Float], attributes: WindowAttributes, groups: Int,

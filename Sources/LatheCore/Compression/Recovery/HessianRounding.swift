@@ -74,9 +74,11 @@ struct ColumnOrder {
     private let source: [Int]?
 
     init(layer: WeightLayer, columns: Int, reductionInnermost: Bool) {
-        let channelsPerRow = layer.op == .conv ? layer.shape[1] : columns
+        // A Conv row is (in channel of the group, taps…), a ConvTranspose row (in channel, taps…).
+        let isConvolution = layer.op == .conv || layer.op == .convTranspose
+        let channelsPerRow = layer.op == .conv ? layer.shape[1] : layer.op == .convTranspose ? layer.shape[0] : columns
         let taps = max(1, columns / max(channelsPerRow, 1))
-        guard reductionInnermost, layer.op == .conv, taps > 1 else {
+        guard reductionInnermost, isConvolution, taps > 1 else {
             lineLength = reductionInnermost ? channelsPerRow : columns
             source = nil
             return
