@@ -71,8 +71,9 @@ struct LayerInputAccumulator: Sendable {
         statistics = LayerInputStatistics(groups: form.groups, columns: form.columns)
     }
 
-    /// Adds the input vectors of one batch of the layer's data.
-    mutating func observe(_ input: Tensor) throws {
+    /// Adds the input vectors of one batch of the layer's data; `values` holds the node's
+    /// `form.extraInputs` (their values on the same batch, or the constants).
+    mutating func observe(_ input: Tensor, values extraValues: [String: Tensor] = [:]) throws {
         let values = input.asFloats
         switch form {
         case .lastAxis(let length):
@@ -99,7 +100,63 @@ struct LayerInputAccumulator: Sendable {
                                channelsPerGroup: channelsPerGroup, node: node)
         case let .transposedPatches(weightShape, node):
             try observeTransposed(input, values: values, weightShape: weightShape, node: node)
+        case let .hiddenStates(node, directions, hidden):
+            try observeHiddenStates(input, extra: extras(extraValues, node: node), node: node, directions: directions,
+                                    hidden: hidden)
         }
+    }
+
+    private func extras(_ values: [String: Tensor], node: Node) throws -> [Tensor?] {
+        try node.inputs.dropFirst().map { name in
+            guard !name.isEmpty else { return nil }
+            guard let value = values[name] else {
+                throw LatheError.internalFailure("\(node.displayName): no value for its input '\(name)'")
+            }
+            return value
+        }
+    }
+
+    /// A recurrent R: its node rerun by the engine's kernel on the batch (so Y exists even when the
+    /// model leaves it out), then per direction the states each step starts from.
+    private mutating func observeHiddenStates(_ x: Tensor, extra: [Tensor?], node: Node, directions: Int,
+                                              hidden: Int) throws {
+        guard let kernel = OpRegistry.kernel(node.opType) else {
+            throw LatheError.internalFailure("no kernel for \(node.opType)")
+        }
+        let outputs = try kernel(node, [x] + extra)
+        let batchFirst = node.int("layout", default: 0) != 0
+        // Y: [T, D, N, H] (layout 0) or [N, T, D, H] (layout 1); initial_h [D, N, H] or [N, D, H].
+        guard let y = outputs.first, y.rank == 4, y.shape[batchFirst ? 2 : 1] == directions, y.shape[3] == hidden else {
+            throw LatheError.internalFailure("\(node.displayName): its Y does not have \(directions) directions of \(hidden)")
+        }
+        let steps = batchFirst ? y.shape[1] : y.shape[0], batch = batchFirst ? y.shape[0] : y.shape[2]
+        let initial = extra.count > 4 ? extra[4] : nil
+        if let initial, initial.count != directions * batch * hidden { throw mismatch(initial) }
+        let reverse = node.string("direction") == "reverse"
+        let yv = y.floats, hv = initial?.floats
+        func yOffset(_ t: Int, _ d: Int, _ b: Int) -> Int {
+            batchFirst ? ((b * steps + t) * directions + d) * hidden : ((t * directions + d) * batch + b) * hidden
+        }
+        func hOffset(_ d: Int, _ b: Int) -> Int { batchFirst ? (b * directions + d) * hidden : (d * batch + b) * hidden }
+        for d in 0..<directions {
+            let backward = reverse || d == 1
+            var vectors = [Double](repeating: 0, count: steps * batch * hidden)
+            for b in 0..<batch {
+                for t in 0..<steps {
+                    let row = (b * steps + t) * hidden
+                    let previous = backward ? t + 1 : t - 1
+                    if previous >= 0 && previous < steps {
+                        let at = yOffset(previous, d, b)
+                        for k in 0..<hidden { vectors[row + k] = Double(yv[at + k]) }
+                    } else if let hv {
+                        let at = hOffset(d, b)
+                        for k in 0..<hidden { vectors[row + k] = Double(hv[at + k]) }
+                    }
+                }
+            }
+            statistics.add(vectors, rows: steps * batch, group: d)
+        }
+        statistics.countVectors(steps * batch)
     }
 
     /// ConvTranspose: one vector per output position (LayerInputForm.transposedPatches), from the
