@@ -86,3 +86,27 @@ final class RecurrentRecoveryTests: XCTestCase {
         }
     }
 }
+
+/// A recurrent node given sequence_lens: GPTQ is refused for its weights, naming the reason.
+final class RecurrentSequenceLengthsTests: XCTestCase {
+    func testGPTQIsRefusedOnANodeWithSequenceLengths() throws {
+        var random = LatheCore.SplitMix64(seed: 9)
+        func tensor(_ shape: [Int]) -> Tensor {
+            Tensor(shape: shape, floats: (0..<shape.reduce(1, *)).map { _ in Float(random.nextUnit() - 0.5) })
+        }
+        let graph = Graph(nodes: [Node(name: "rnn", opType: "RNN", inputs: ["x", "W", "R", "", "lengths"], outputs: ["y"],
+                                       attributes: ["hidden_size": .int(3), "layout": .int(1)])],
+                          initializers: ["W": tensor([1, 3, 2]), "R": tensor([1, 3, 3]),
+                                         "lengths": Tensor(shape: [1], ints: [2], dtype: .int32)],
+                          inputs: [ValueInfo(name: "x", dtype: .float32, dims: nil)],
+                          outputs: [ValueInfo(name: "y", dtype: .float32, dims: nil)])
+        let session = try InferenceSession(model: Model(graph: graph, opset: 17, path: "rnn.onnx"), sampleShape: [2, 2])
+        XCTAssertEqual(session.layers.count, 2)
+        for layer in session.layers {
+            XCTAssertTrue(layer.hasSequenceLengths)
+            let problem = LayerSettings(bits: .integer(4), method: .gptq).problem(for: layer)
+            XCTAssertEqual(problem?.key, "method")
+            XCTAssertTrue(problem?.message.contains("sequence_lens") == true, problem?.message ?? "")
+        }
+    }
+}

@@ -53,7 +53,9 @@ enum LayerInputForm: Sendable {
         case .convTranspose:
             return layer.groups <= 1 ? nil
                 : "needs a ConvTranspose of group 1; \(layer.name) has group \(layer.groups)"
-        case .lstm, .gru, .rnn: return nil
+        case .lstm, .gru, .rnn:
+            return layer.hasSequenceLengths
+                ? "needs a \(layer.op.rawValue) node without sequence_lens; the one reading \(layer.name) has them" : nil
         case .matMulInteger, .convInteger:
             return "is not available for \(layer.op.rawValue) layers such as \(layer.name) "
                 + "(supported: Conv, ConvTranspose of group 1, Gemm, 2-D MatMul, LSTM / GRU / RNN weights)"
