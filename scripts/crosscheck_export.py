@@ -120,9 +120,8 @@ def recovery_config(layers, sample):
     bias correction, SparseGPT with and without bits, and an nf4 grid (levels + indices through Gather)."""
     features = [
         {"bits": 4, "method": "gptq"},
-        # MatMul layers (digits_mlp, transformer) add no bias to correct.
-        {"bits": 3, "method": "gptq", "bias_correction": "true"} if sample in ("mobilenet", "lenet5")
-        else {"bits": 3, "method": "gptq"},
+        # A layer without a bias (the MatMuls of digits_mlp and the transformer) gets one: an Add after it.
+        {"bits": 3, "method": "gptq", "bias_correction": "true"},
         {"prune": 0.5, "structure": "unstructured", "prune_method": "sparsegpt"},
         {"bits": 4, "structure": '"2:4"', "prune_method": "sparsegpt"},
         {"bits": 4, "grid": "nf4"},

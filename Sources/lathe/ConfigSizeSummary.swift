@@ -33,7 +33,7 @@ struct ConfigSizeSummary {
                     ("zero_points", .int(cost.size.zeroPoints)),
                     ("codebook", .int(cost.size.codebook)),
                     ("index", .int(cost.size.index)),
-                ])),
+                ] + (cost.size.bias > 0 ? [("added_bias", .int(cost.size.bias))] : []))),
                 ("baseline_size_bytes", .int(cost.baselineBytes)),
                 ("stored_weights", .int(cost.storedWeights)),
                 ("weight_bits", .int(cost.weightBits)),

@@ -110,8 +110,9 @@ extension LayerSettings {
             let key = isUniformlyQuantized && method == .gptq ? "method" : usesSparseGPT ? "prune_method" : "bias_correction"
             return (key, calibrationUse + " " + reason)
         }
-        if biasCorrection && changesWeights && layer.biasName == nil {
-            return ("bias_correction", "\(layer.name) has no bias to correct (its \(layer.op.rawValue) node adds none)")
+        if biasCorrection && changesWeights && layer.op.isRecurrent {
+            return ("bias_correction", "does not apply to \(layer.name), a \(layer.op.rawValue) weight: its bias B "
+                + "holds W's and R's gate biases together (use method: gptq alone)")
         }
         if activationBits != nil, layer.isRecurrence {
             return ("abits", "does not apply to \(layer.name), the recurrence weight R of a \(layer.op.rawValue): "

@@ -8,9 +8,8 @@ import Foundation
 /// plan, never on thread count or call history. Independent layers (and share
 /// groups) are compressed in parallel.
 public enum Compressor {
-    /// Replacement tensors for every layer whose weights the plan changes.
     /// Replacement tensors for every layer whose weights the plan changes, and the corrected
-    /// biases of layers with `bias_correction`.
+    /// biases of layers with `bias_correction` (a layer without a bias gets one, named `AddedBias.name`).
     /// - Parameter cache: reuse results computed earlier for the same tensor and settings (and calibration).
     /// - Parameter calibration: input statistics of the layers whose settings need them (`needsCalibration`).
     public static func compress(weights: [String: Tensor], layers: [WeightLayer], plan: CompressionPlan,
@@ -66,10 +65,17 @@ public enum Compressor {
             for (name, tensor) in try result.get() { output[name] = tensor }
         }
         for layer in changed where plan.settings(for: layer.name).biasCorrection {
-            guard let biasName = layer.biasName, let bias = weights[biasName], let original = weights[layer.name],
-                  let compressed = output[layer.name], let statistics = calibration[layer.name] else { continue }
-            output[biasName] = try BiasCorrection.corrected(bias: bias, original: original, compressed: compressed,
-                                                            layer: layer, statistics: statistics)
+            guard let original = weights[layer.name], let compressed = output[layer.name],
+                  let statistics = calibration[layer.name] else { continue }
+            if let biasName = layer.biasName, let bias = weights[biasName] {
+                output[biasName] = try BiasCorrection.corrected(bias: bias, original: original, compressed: compressed,
+                                                                layer: layer, statistics: statistics)
+            } else if AddedBias.applies(to: layer, settings: plan.settings(for: layer.name)) {
+                // A layer without a bias gets one, from zero (AddedBias).
+                output[AddedBias.name(for: layer.name)] = try BiasCorrection.corrected(
+                    bias: Tensor(shape: [layer.channels], floats: [Float](repeating: 0, count: layer.channels)),
+                    original: original, compressed: compressed, layer: layer, statistics: statistics)
+            }
         }
         return output
     }

@@ -54,8 +54,9 @@ public enum SizeModel {
             if settings.isShared, let group = settings.shareGroup {
                 countCodebook = codebookCounted.insert(group).inserted
             }
-            let (size, stored) = tensorSize(layer: layer, dtype: dtype, settings: settings,
+            var (size, stored) = tensorSize(layer: layer, dtype: dtype, settings: settings,
                                             includeCodebook: countCodebook)
+            if AddedBias.applies(to: layer, settings: settings) { size.bias = AddedBias.bytes(of: layer) }
             costs.append(LayerCost(name: layer.name, settings: settings, size: size,
                                    baselineBytes: baselineBytes(of: layer, dtype: dtype), storedWeights: stored,
                                    macs: layer.macs, weightBits: weightOperandBits(settings),

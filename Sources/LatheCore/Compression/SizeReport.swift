@@ -12,16 +12,20 @@ public struct TensorSize: Sendable, Equatable {
     public var codebook: Int
     /// Sparse index: bitmask or 32-bit positions for unstructured, 2 bits per kept weight for 2:4.
     public var index: Int
+    /// The fp32 bias bias correction adds to a layer that had none (`AddedBias`).
+    public var bias: Int
 
-    public init(payload: Int = 0, scales: Int = 0, zeroPoints: Int = 0, codebook: Int = 0, index: Int = 0) {
+    public init(payload: Int = 0, scales: Int = 0, zeroPoints: Int = 0, codebook: Int = 0, index: Int = 0,
+                bias: Int = 0) {
         self.payload = payload
         self.scales = scales
         self.zeroPoints = zeroPoints
         self.codebook = codebook
         self.index = index
+        self.bias = bias
     }
 
-    public var total: Int { payload + scales + zeroPoints + codebook + index }
+    public var total: Int { payload + scales + zeroPoints + codebook + index + bias }
 }
 
 /// Size and cost of one layer under a plan.

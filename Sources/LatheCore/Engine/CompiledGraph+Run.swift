@@ -80,10 +80,30 @@ extension CompiledGraph {
                 remaining[slot] -= 1
                 if remaining[slot] == 0 && !keep[slot] { values[slot] = nil }
             }
+            var node = step.node
+            var addedBias: (tensor: Tensor, weightOnLeft: Bool)?
+            if !options.weights.isEmpty {
+                for layerInput in step.layerInputs {
+                    guard let bias = options.weights[AddedBias.name(for: layerInput.layerName)] else { continue }
+                    if ["Conv", "ConvTranspose", "Gemm"].contains(node.opType) {
+                        // The node's own (omitted) bias input takes it, before any fused activation.
+                        while inputs.count < 3 { inputs.append(nil) }
+                        if inputs[2] == nil { inputs[2] = bias }
+                        if node.opType == "Gemm" { node.attributes["beta"] = .float(1) }
+                    } else {
+                        // MatMul: added to its output, as the exported Add does.
+                        addedBias = (bias, layerInput.position == 1)
+                    }
+                }
+            }
             let started = profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
-            let results = try step.kernel(step.node, inputs)
+            var results = try step.kernel(node, inputs)
             if let profile {
                 profile.add(step.node.opType, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+            }
+            if let addedBias, let first = results.first {
+                results[0] = try AddedBias.add(addedBias.tensor, to: first, axis: AddedBias.outputAxis(
+                    of: .matMul, weightOnLeft: addedBias.weightOnLeft, rank: first.rank))
             }
             inputs.removeAll(keepingCapacity: true)
             for (position, slot) in step.outputs.enumerated() where slot >= 0 {

@@ -156,6 +156,14 @@ public final class InferenceSession: Sendable {
         }
         for (name, tensor) in options.weights {
             guard let original = weights[name] else {
+                // Bias correction's bias for a layer that has none (AddedBias): one value per output channel.
+                if let layer = layers.first(where: { $0.biasName == nil && AddedBias.name(for: $0.name) == name }) {
+                    guard tensor.isFloat, tensor.shape == [layer.channels] else {
+                        throw LatheError.badInput("the added bias of layer \(layer.name) has shape "
+                            + "\(ModelBinding.describe(tensor.shape)), expected [\(layer.channels)]")
+                    }
+                    continue
+                }
                 throw LatheError.badInput("cannot replace weight '\(name)': the model has no such initializer")
             }
             guard original.shape == tensor.shape else {

@@ -149,7 +149,9 @@ public enum ModelExporter {
         let folded = try BatchNormAlignment.apply(&editor, sites: &sites, session: session)
         // Biases that bias correction changed replace the file's (or the folded) bias of the same name.
         let layerNames = Set(session.layers.map(\.name))
-        for (name, tensor) in compressed.sorted(by: { $0.key < $1.key }) where !layerNames.contains(name) {
+        let addedBiases = Set(session.layers.map { AddedBias.name(for: $0.name) })
+        for (name, tensor) in compressed.sorted(by: { $0.key < $1.key })
+        where !layerNames.contains(name) && !addedBiases.contains(name) {
             guard editor.initializerIndex(name) != nil else {
                 throw LatheError.internalFailure("corrected bias '\(name)' is not an initializer of the exported graph")
             }
@@ -172,6 +174,8 @@ public enum ModelExporter {
         }
         report.notes += try ActivationRewriting.apply(quantizers, sites: sites, format: inputs.format,
                                                       opset: target, editor: &editor)
+        // Last, as it renames a MatMul's output (the key the rewritings above find its node by).
+        try AddedBiasWriting.apply(compressed, sites: &sites, editor: &editor)
         editor.dropUnread()
         proto.graph = editor.graph
         if proto.irVersion < 4 {

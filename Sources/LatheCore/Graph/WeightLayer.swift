@@ -47,6 +47,9 @@ public struct WeightLayer: Sendable, Equatable {
     public var isRecurrence: Bool
     /// How the file stores the weight when it is an integer tensor behind DequantizeLinear.
     public var stored: StoredQuantization? = nil
+    /// A weight of an LSTM/GRU/RNN node given sequence_lens: its padded steps are not inputs its
+    /// rows see, which GPTQ's statistics do not model (so GPTQ / SparseGPT refuse it).
+    public var hasSequenceLengths = false
 
     public init(name: String, op: LayerOp, nodeName: String, shape: [Int], channelAxis: Int, reductionAxis: Int,
                 groups: Int = 1, biasName: String? = nil, macs: Int, isRecurrence: Bool = false) {

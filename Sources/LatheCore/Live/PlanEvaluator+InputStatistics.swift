@@ -19,7 +19,9 @@ extension PlanEvaluator {
             accumulators.append((layer, session.layerInputName(layer),
                                  LayerInputAccumulator(form: try LayerInputForm(layer: layer, node: reader))))
         }
-        let names = Set(accumulators.map(\.input))
+        // A recurrent R also reads its node's other inputs: constants from the weights, the rest captured.
+        let extras = Set(accumulators.flatMap { $0.accumulator.form.extraInputs })
+        let names = Set(accumulators.map(\.input)).union(extras.filter { session.weights[$0] == nil })
         let data = calibrationFeeds ?? feedData
         let limit = min(options.calibrationSamples, data.count)
         var start = 0
@@ -30,7 +32,11 @@ extension PlanEvaluator {
                 guard let input = result.captured[accumulators[index].input] else {
                     throw LatheError.internalFailure("layer \(accumulators[index].layer.name): its input was not captured")
                 }
-                try accumulators[index].accumulator.observe(input)
+                var values: [String: Tensor] = [:]
+                for name in accumulators[index].accumulator.form.extraInputs {
+                    values[name] = session.weights[name] ?? result.captured[name]
+                }
+                try accumulators[index].accumulator.observe(input, values: values)
             }
             start = end
         }

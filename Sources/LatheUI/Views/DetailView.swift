@@ -109,6 +109,7 @@ enum DetailView {
             var parts: [(String, Int)] = [("payload", size.payload), ("scales", size.scales)]
             if size.zeroPoints > 0 { parts.append(("zero-points", size.zeroPoints)) }
             parts += [("codebook", size.codebook), ("index", size.index)]
+            if size.bias > 0 { parts.append(("added bias", size.bias)) }
             var breakdown = StyledLine()
             for (i, part) in parts.enumerated() {
                 breakdown.add((i > 0 ? "  " : "") + part.0 + " ", .dim)

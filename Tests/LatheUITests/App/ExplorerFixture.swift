@@ -21,7 +21,7 @@ enum ExplorerFixture {
 
     static var weightLayers: [WeightLayer] {
         shapes.map { name, op, shape in
-            // The stem has no bias (so recovery keys can meet a layer bias correction cannot apply to).
+            // The stem has no bias (bias correction gives it one).
             WeightLayer(name: name, op: op == "Gemm" ? .gemm : .conv, nodeName: "", shape: shape, channelAxis: 0,
                         reductionAxis: 1, groups: name.contains("depthwise") ? shape[0] : 1,
                         biasName: name == "stem.conv.weight" ? nil : name.replacingOccurrences(of: "weight", with: "bias"),

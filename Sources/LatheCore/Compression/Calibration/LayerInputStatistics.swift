@@ -71,8 +71,9 @@ struct LayerInputAccumulator: Sendable {
         statistics = LayerInputStatistics(groups: form.groups, columns: form.columns)
     }
 
-    /// Adds the input vectors of one batch of the layer's data.
-    mutating func observe(_ input: Tensor) throws {
+    /// Adds the input vectors of one batch of the layer's data; `values` holds the node's
+    /// `form.extraInputs` (their values on the same batch, or the constants).
+    mutating func observe(_ input: Tensor, values extraValues: [String: Tensor] = [:]) throws {
         let values = input.asFloats
         switch form {
         case .lastAxis(let length):
@@ -97,7 +98,112 @@ struct LayerInputAccumulator: Sendable {
         case let .patches(attributes, groups, channelsPerGroup, node):
             try observePatches(input, values: values, attributes: attributes, groups: groups,
                                channelsPerGroup: channelsPerGroup, node: node)
+        case let .transposedPatches(weightShape, node):
+            try observeTransposed(input, values: values, weightShape: weightShape, node: node)
+        case let .hiddenStates(node, directions, hidden):
+            try observeHiddenStates(input, extra: extras(extraValues, node: node), node: node, directions: directions,
+                                    hidden: hidden)
         }
+    }
+
+    private func extras(_ values: [String: Tensor], node: Node) throws -> [Tensor?] {
+        try node.inputs.dropFirst().map { name in
+            guard !name.isEmpty else { return nil }
+            guard let value = values[name] else {
+                throw LatheError.internalFailure("\(node.displayName): no value for its input '\(name)'")
+            }
+            return value
+        }
+    }
+
+    /// A recurrent R: its node rerun by the engine's kernel on the batch (so Y exists even when the
+    /// model leaves it out), then per direction the states each step starts from.
+    private mutating func observeHiddenStates(_ x: Tensor, extra: [Tensor?], node: Node, directions: Int,
+                                              hidden: Int) throws {
+        guard let kernel = OpRegistry.kernel(node.opType) else {
+            throw LatheError.internalFailure("no kernel for \(node.opType)")
+        }
+        let outputs = try kernel(node, [x] + extra)
+        let batchFirst = node.int("layout", default: 0) != 0
+        // Y: [T, D, N, H] (layout 0) or [N, T, D, H] (layout 1); initial_h [D, N, H] or [N, D, H].
+        guard let y = outputs.first, y.rank == 4, y.shape[batchFirst ? 2 : 1] == directions, y.shape[3] == hidden else {
+            throw LatheError.internalFailure("\(node.displayName): its Y does not have \(directions) directions of \(hidden)")
+        }
+        let steps = batchFirst ? y.shape[1] : y.shape[0], batch = batchFirst ? y.shape[0] : y.shape[2]
+        let initial = extra.count > 4 ? extra[4] : nil
+        if let initial, initial.count != directions * batch * hidden { throw mismatch(initial) }
+        let reverse = node.string("direction") == "reverse"
+        let yv = y.floats, hv = initial?.floats
+        func yOffset(_ t: Int, _ d: Int, _ b: Int) -> Int {
+            batchFirst ? ((b * steps + t) * directions + d) * hidden : ((t * directions + d) * batch + b) * hidden
+        }
+        func hOffset(_ d: Int, _ b: Int) -> Int { batchFirst ? (b * directions + d) * hidden : (d * batch + b) * hidden }
+        for d in 0..<directions {
+            let backward = reverse || d == 1
+            var vectors = [Double](repeating: 0, count: steps * batch * hidden)
+            for b in 0..<batch {
+                for t in 0..<steps {
+                    let row = (b * steps + t) * hidden
+                    let previous = backward ? t + 1 : t - 1
+                    if previous >= 0 && previous < steps {
+                        let at = yOffset(previous, d, b)
+                        for k in 0..<hidden { vectors[row + k] = Double(yv[at + k]) }
+                    } else if let hv {
+                        let at = hOffset(d, b)
+                        for k in 0..<hidden { vectors[row + k] = Double(hv[at + k]) }
+                    }
+                }
+            }
+            statistics.add(vectors, rows: steps * batch, group: d)
+        }
+        statistics.countVectors(steps * batch)
+    }
+
+    /// ConvTranspose: one vector per output position (LayerInputForm.transposedPatches), from the
+    /// geometry the kernel itself uses (pads from output_shape / auto_pad included).
+    private mutating func observeTransposed(_ input: Tensor, values: [Float], weightShape: [Int], node: Node) throws {
+        guard input.rank == weightShape.count, input.shape[1] == weightShape[0] else { throw mismatch(input) }
+        let problem = try ConvTransposeProblem(node: node, x: input, w: Tensor.zeros(weightShape), bias: nil)
+        guard problem.group == 1 else { throw mismatch(input) }
+        // The adjoint geometry: its `input` is the output image, its `output` the input image.
+        let g = problem.scatter.canonical()
+        let channels = problem.inChannels, taps = g.kernelCount, width = channels * taps
+        let positions = g.inputCount, plane = g.outputCount
+        for image in 0..<problem.batch {
+            var vectors = [Double](repeating: 0, count: positions * width)
+            for oz in 0..<g.input[0] {
+                for oy in 0..<g.input[1] {
+                    for ox in 0..<g.input[2] {
+                        let position = (oz * g.input[1] + oy) * g.input[2] + ox
+                        for kz in 0..<g.kernel[0] {
+                            guard let iz = Self.source(oz, tap: kz, axis: 0, g) else { continue }
+                            for ky in 0..<g.kernel[1] {
+                                guard let iy = Self.source(oy, tap: ky, axis: 1, g) else { continue }
+                                for kx in 0..<g.kernel[2] {
+                                    guard let ix = Self.source(ox, tap: kx, axis: 2, g) else { continue }
+                                    let tap = (kz * g.kernel[1] + ky) * g.kernel[2] + kx
+                                    let at = (iz * g.output[1] + iy) * g.output[2] + ix
+                                    for c in 0..<channels {
+                                        vectors[position * width + c * taps + tap] =
+                                            Double(values[(image * channels + c) * plane + at])
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            statistics.add(vectors, rows: positions, group: 0)
+            statistics.countVectors(positions)
+        }
+    }
+
+    /// The input index i with o = i·stride + k·dilation − pad_begin on `axis`, if whole and in range.
+    private static func source(_ o: Int, tap k: Int, axis: Int, _ g: SpatialGeometry) -> Int? {
+        let shifted = o + g.padBegin[axis] - k * g.dilations[axis]
+        guard shifted >= 0, shifted % g.strides[axis] == 0 else { return nil }
+        let i = shifted / g.strides[axis]
+        return i < g.output[axis] ? i : nil
     }
 
     private mutating func observePatches(_ input: Tensor, values: [Float], attributes: WindowAttributes, groups: Int,

@@ -1,6 +1,6 @@
 /// Applies the GPTQ / SparseGPT pass to a layer: its weight as one row per output channel,
 /// grouped like its inputs (a Conv's groups each with their own Hessian; a depthwise channel
-/// alone). Each row's grid is chosen as round-to-nearest chooses it: from the row's surviving
+/// alone; a recurrent weight's directions each with their own). Each row's grid is chosen as round-to-nearest chooses it: from the row's surviving
 /// weights under magnitude pruning, from all its weights under SparseGPT (whose mask is not
 /// known before the pass). With SparseGPT and integer bits, pruning and rounding are one pass.
 enum HessianRounding {
@@ -11,6 +11,9 @@ enum HessianRounding {
 
     static func compress(_ prepared: Compressor.Prepared, weight: Tensor, layer: WeightLayer,
                          settings: LayerSettings, statistics: LayerInputStatistics) throws -> Tensor {
+        if layer.op.isRecurrent {
+            return try compressRecurrent(prepared, weight: weight, layer: layer, settings: settings, statistics: statistics)
+        }
         let layout = AxisLayout(shape: layer.shape, axis: layer.channelAxis)
         let channels = layout.length, columns = layout.sliceSize
         guard statistics.columns == columns, statistics.groups >= 1, channels % statistics.groups == 0 else {
@@ -50,6 +53,58 @@ enum HessianRounding {
         return Tensor(shape: weight.shape, floats: values, dtype: weight.dtype)
     }
 
+    /// A recurrent W [D, G·H, I] or R [D, G·H, H]: a row is one of the G·H gate rows with every
+    /// direction's columns (so its grid is round-to-nearest's, chosen over all of them); each
+    /// direction's columns are solved on their own, with that direction's Hessian (R), or the one
+    /// Hessian of X every direction shares (W).
+    static func compressRecurrent(_ prepared: Compressor.Prepared, weight: Tensor, layer: WeightLayer,
+                                  settings: LayerSettings, statistics: LayerInputStatistics) throws -> Tensor {
+        let layout = AxisLayout(shape: layer.shape, axis: layer.channelAxis)
+        let channels = layout.length, columns = layout.sliceSize
+        let directions = layer.shape[0], n = layer.shape[2]
+        guard statistics.columns == n, statistics.groups == 1 || statistics.groups == directions,
+              directions * n == columns else {
+            throw LatheError.internalFailure("\(layer.name): input statistics (\(statistics.groups) groups of "
+                + "\(statistics.columns)) do not fit a recurrent weight of shape \(layer.shape)")
+        }
+        let rows = layout.gather(prepared.values)
+        let keep = prepared.keep.map { layout.gather($0) }
+        let quantizers = try rowQuantizers(rows, keep: keep, channels: channels, columns: columns, settings: settings)
+        var pruning: GPTQ.Pruning?
+        if settings.usesSparseGPT {
+            pruning = GPTQ.Pruning(kind: settings.structure == .twoFour ? .twoFour(lineLength: n)
+                                       : .unstructured(ratio: settings.prune))
+        }
+        func columnsOf<T>(_ values: [T], direction d: Int) -> [T] {
+            var out: [T] = []
+            out.reserveCapacity(channels * n)
+            for r in 0..<channels {
+                let start = r * columns + d * n
+                out += values[start..<(start + n)]
+            }
+            return out
+        }
+        var result = rows
+        for d in 0..<directions {
+            let solved = try GPTQ.solve(columnsOf(rows, direction: d), rows: channels, columns: n,
+                                        hessian: statistics.hessian(group: statistics.groups == 1 ? 0 : d),
+                                        quantizers: quantizers, keep: keep.map { columnsOf($0, direction: d) },
+                                        pruning: pruning)
+            for r in 0..<channels {
+                for j in 0..<n { result[r * columns + d * n + j] = solved.values[r * n + j] }
+            }
+            pruning?.elementsBefore += channels * n
+            pruning?.prunedBefore += solved.pruned
+        }
+        var values = layout.scatter(result)
+        switch settings.bits {
+        case .fp16: HalfPrecision.round(&values, to: .float16)
+        case .bf16: HalfPrecision.round(&values, to: .bfloat16)
+        case .integer, .float32: break
+        }
+        return Tensor(shape: weight.shape, floats: values, dtype: weight.dtype)
+    }
+
     /// Per row, the block quantizer round-to-nearest would use (nil when the bits are not integer).
     static func rowQuantizers(_ rows: [Float], keep: [Bool]?, channels: Int, columns: Int,
                               settings: LayerSettings) throws -> [BlockQuantizer]? {
@@ -74,9 +129,11 @@ struct ColumnOrder {
     private let source: [Int]?
 
     init(layer: WeightLayer, columns: Int, reductionInnermost: Bool) {
-        let channelsPerRow = layer.op == .conv ? layer.shape[1] : columns
+        // A Conv row is (in channel of the group, taps…), a ConvTranspose row (in channel, taps…).
+        let isConvolution = layer.op == .conv || layer.op == .convTranspose
+        let channelsPerRow = layer.op == .conv ? layer.shape[1] : layer.op == .convTranspose ? layer.shape[0] : columns
         let taps = max(1, columns / max(channelsPerRow, 1))
-        guard reductionInnermost, layer.op == .conv, taps > 1 else {
+        guard reductionInnermost, isConvolution, taps > 1 else {
             lineLength = reductionInnermost ? channelsPerRow : columns
             source = nil
             return

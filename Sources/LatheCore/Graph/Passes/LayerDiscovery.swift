@@ -51,6 +51,7 @@ enum LayerDiscovery {
                 shape: weight.shape, channelAxis: axes.channel, reductionAxis: axes.reduction,
                 groups: node.opType.hasPrefix("Conv") ? node.int("group", default: 1) : 1,
                 biasName: biasName, macs: macs ?? 0, isRecurrence: isRecurrent(node) && weightPosition == 2))
+            found.layers[found.layers.count - 1].hasSequenceLengths = isRecurrent(node) && node.input(4) != nil
           }
         }
         return found
