@@ -34,8 +34,9 @@ struct ExportCommand: ParsableCommand {
                 + "llama-tensor-types, safetensors or config-json.", valueName: "FORMAT"))
     var format: String = ExportFormat.qdq.rawValue
 
-    @Option(help: ArgumentHelp("Evaluation data: calibrates activation bits (on the first set) and verifies the "
-                + "export's metric; repeat as NAME=FILE to verify on every set, each scored as `lathe eval` scores it.",
+    @Option(help: ArgumentHelp("Evaluation data: calibrates activation bits and GPTQ (on the first set, for every set) "
+                + "and verifies the export's metric; repeat as NAME=FILE to verify on every set, each scored and "
+                + "calibrated as `lathe eval` does.",
                 valueName: "[NAME=]FILE"))
     var data: [String] = []
 
@@ -103,7 +104,10 @@ struct ExportCommand: ParsableCommand {
         if !sets.isEmpty {
             var scoring = scored.scoring
             var calibration: Dataset?
+            // As `lathe eval`: GPTQ, bias correction and activation ranges calibrate on the first set for every
+            // set, so the file's one calibration is the one each set was evaluated with.
             let needsCalibration = RecoveryCalibration.isNeeded(compression)
+                || RecoveryCalibration.quantizesActivations(compression)
             var firstPlan: CompressionPlan?
             var firstSession: InferenceSession?
             for set in sets {
@@ -111,13 +115,6 @@ struct ExportCommand: ParsableCommand {
                 let setSession = try Loading.session(loadedModel, path: model, data: dataset, output: scored.output,
                                                      outputBatchAxis: scored.outputBatchAxis)
                 let setPlan = try ConfigApplication.plan(compression, for: setSession)
-                if sets.count > 1 && setSession.layers.contains(where: { setPlan.settings(for: $0.name).activationBits != nil }) {
-                    // `lathe eval` calibrates activation ranges on each set's own samples; one file holds one
-                    // calibration, so only the first set could match.
-                    throw LatheError.badInput(file: config, "the configuration quantizes activations (abits), which "
-                        + "`lathe eval` calibrates on each set's own samples while an export holds one calibration: "
-                        + "give one --data")
-                }
                 let options = EvaluatorOptions(
                     batchSize: try EngineCommandSupport.batchSize(requested: batching.batch, session: setSession, dataset: dataset),
                     threads: batching.threads ?? ProcessInfo.processInfo.activeProcessorCount, cacheCapacityBytes: 0,
@@ -125,7 +122,6 @@ struct ExportCommand: ParsableCommand {
                 let bar = ProgressBar()
                 do {
                     try Loading.naming(model, or: [set.path, config], foreign: .internalFailure) {
-                        // As `lathe eval`: GPTQ and bias correction calibrate on the first set for every set.
                         let made = try PlanEvaluator(session: setSession, dataset: dataset, options: options,
                                                      calibration: needsCalibration ? calibration : nil)
                         if firstSession == nil { Loading.announce(made.scoring) }
