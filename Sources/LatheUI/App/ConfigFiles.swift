@@ -46,7 +46,11 @@ public enum ConfigFiles {
                 progress(.modelExportProgress(path: target, phase: phase, done: done, total: total))
             }
             var summary = "\(report.fileBytes) bytes"
-            if let metric = report.metric, let value = metric.exported {
+            if report.sets.count > 1 {
+                summary += ", verified " + report.sets.map { set in
+                    "\(set.name) \(set.check.metric.rawValue) " + (set.check.exported.map { String(format: "%.4f", $0) } ?? "-")
+                }.joined(separator: ", ")
+            } else if let metric = report.metric, let value = metric.exported {
                 summary += ", verified \(metric.metric.rawValue) " + String(format: "%.4f", value)
             }
             if !report.notes.isEmpty { summary += " (\(report.notes.count) notes: \(report.notes[0]))" }
