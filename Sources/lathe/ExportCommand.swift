@@ -48,6 +48,11 @@ struct ExportCommand: ParsableCommand {
             help: "Samples (the first ones) calibrating the activation ranges of `abits` layers (default: 256).")
     var calibSamples: Int?
 
+    @Option(help: ArgumentHelp("Calibration data for `abits` ranges, GPTQ and bias correction, for every set "
+                + "(.npz like --data; default: the first --calib-samples samples of the first --data set), as "
+                + "`lathe eval --calib` takes it.", valueName: "FILE"))
+    var calib: String?
+
     @Flag(help: "Print the report as JSON.")
     var json = false
 
@@ -79,7 +84,11 @@ struct ExportCommand: ParsableCommand {
         let sets = try NamedDataFile.parse(data)
         try InputFiles.checkReadable(model, what: "model")
         for set in sets { try InputFiles.checkReadable(set.path, what: "data") }
-        try InputFiles.checkWritable(out, notOnto: [model, config] + sets.map(\.path))
+        if let calib {
+            guard !sets.isEmpty else { throw LatheError.badInput(file: calib, "--calib needs --data (the sets it calibrates)") }
+            try InputFiles.checkReadable(calib, what: "calibration data")
+        }
+        try InputFiles.checkWritable(out, notOnto: [model, config] + sets.map(\.path) + (calib.map { [$0] } ?? []))
         let compression = try ConfigApplication.read(config)
         let loadedModel = try Loading.model(model)
         try Loading.checkOutput(scored.output, of: loadedModel, path: model)
@@ -103,7 +112,7 @@ struct ExportCommand: ParsableCommand {
         let plan: CompressionPlan
         if !sets.isEmpty {
             var scoring = scored.scoring
-            var calibration: Dataset?
+            var calibration = try calib.map { try Loading.dataset($0, for: loadedModel) }
             // As `lathe eval`: GPTQ, bias correction and activation ranges calibrate on the first set for every
             // set, so the file's one calibration is the one each set was evaluated with.
             let needsCalibration = RecoveryCalibration.isNeeded(compression)
@@ -121,7 +130,7 @@ struct ExportCommand: ParsableCommand {
                     calibrationSamples: calibSamples ?? EvaluatorOptions().calibrationSamples, scoring: scoring)
                 let bar = ProgressBar()
                 do {
-                    try Loading.naming(model, or: [set.path, config], foreign: .internalFailure) {
+                    try Loading.naming(model, or: [set.path, config] + (calib.map { [$0] } ?? []), foreign: .internalFailure) {
                         let made = try PlanEvaluator(session: setSession, dataset: dataset, options: options,
                                                      calibration: needsCalibration ? calibration : nil)
                         if firstSession == nil { Loading.announce(made.scoring) }
@@ -145,7 +154,7 @@ struct ExportCommand: ParsableCommand {
                 if firstSession == nil {
                     firstSession = setSession
                     firstPlan = setPlan
-                    calibration = dataset
+                    if calibration == nil { calibration = dataset }
                 }
             }
             guard let firstSession, let firstPlan else { return }

@@ -102,6 +102,14 @@ final class ExportSetsTests: XCTestCase {
         XCTAssertEqual(rerun["data"]?.value, expected["shifted"]?.value)
         XCTAssertNotEqual(alone["data"]?.value, expected["shifted"]?.value,
                           "calibrated on its own samples the shifted set scores differently")
+        // export --calib takes the same source as eval --calib: the shifted set alone, calibrated on the clean one.
+        let calibratedOut = scratch.path("calibrated.onnx")
+        let calibratedExport = try LatheBinary.run(["export", model, "--config", cfg, "--data", shifted, "--calib", clean,
+                                                    "--out", calibratedOut, "--json"])
+        XCTAssertEqual(calibratedExport.status, 0, calibratedExport.stderr)
+        let checked = try XCTUnwrap(parseJSON(calibratedExport)["metric"] as? [String: Any])
+        XCTAssertEqual(checked["configuration"] as? Double, expected["shifted"]?.value)
+        XCTAssertEqual(checked["export"] as? Double, expected["shifted"]?.value)
     }
 
     func testLevelGridsAreStoredAsIndicesThroughGather() throws {
