@@ -21,6 +21,11 @@ names):
 nf4 and pow2 configurations go through the same loop, and onnxruntime's decoded level weights (each
 Gather(levels, indices)·scale made a graph output) must equal the fake export's float32 weights (Lathe's
 compressed weights) bit for bit.
+The lowrank configuration (rank 0.5 on every Gemm/MatMul/1x1 Conv, factors at int8, float32 (rank 0.4),
+fp16 and 4-bit asymmetric per-tensor in turn) goes through the same loop, and its QDQ file must store every such
+layer as two factors rebuilt by MatMul, in fewer bytes than the layer's float32 product.
+Activation bits with two sets (lenet5's data cut in two): `lathe eval` calibrates on the first set for
+both, `lathe export` verifies both, and onnxruntime's top-1 on each set equals eval's within one sample.
 For TASK_SAMPLES (a segmenter, a regressor, a CTC recognizer) at 4 bits, the regressor's data cut into
 two named sets: `lathe export --data NAME=FILE...` must verify every set, and onnxruntime's output of the
 file, scored in numpy by scripts/crosscheck_metrics.py's own functions, must equal `lathe eval --config`
@@ -133,6 +138,39 @@ def recovery_config(layers, sample):
     return "\n".join(lines) + "\n"
 
 
+def low_rank_layers(sample):
+    """The sample's layers Lathe can factorise (README "Low rank"): Gemm/MatMul weights and ungrouped 1x1 Convs."""
+    proto = onnx.load(str(ROOT / "samples" / sample / "model.onnx"))
+    inits = {t.name: list(t.dims) for t in proto.graph.initializer}
+    names = []
+    for node in proto.graph.node:
+        if node.op_type not in ("Gemm", "MatMul", "Conv") or len(node.input) < 2 or node.input[1] not in inits:
+            continue
+        shape = inits[node.input[1]]
+        group = next((a.i for a in node.attribute if a.name == "group"), 1)
+        if node.op_type == "Conv" and (group != 1 or any(d != 1 for d in shape[2:])):
+            continue
+        if node.op_type != "Conv" and len(shape) != 2:
+            continue
+        names.append(node.input[1])
+    return names
+
+
+def low_rank_config(layers, sample):
+    """Low rank on every layer that takes it, its factors stored in each weight format in turn: int8
+    per-channel, float32, fp16, 4-bit asymmetric per-tensor (the rest at 8 bits). Rank 0.5 keeps the
+    metric well above chance (rank 0.25 on every layer leaves ~10-40% top-1, too close to chance to tell
+    a wrong file from a right one); float32 factors at 0.4, where two factors of a square weight are
+    smaller than it (at 0.5 they would be as large, and the product is stored)."""
+    features = [{"rank": 0.5, "bits": 8}, {"rank": 0.4, "bits": 32}, {"rank": 0.5, "bits": "fp16"},
+                {"rank": 0.5, "bits": 4, "scheme": "asymmetric", "granularity": "per-tensor"}]
+    lines = ["version: 1", "defaults: {bits: 8}", "layers:"]
+    for index, name in enumerate(low_rank_layers(sample)):
+        body = ", ".join(f"{k}: {v}" for k, v in features[index % len(features)].items())
+        lines.append(f"  {json.dumps(name)}: {{{body}}}")
+    return "\n".join(lines) + "\n"
+
+
 CONFIGS = {
     "int8": lambda layers, sample: "version: 1\ndefaults: {bits: 8}\n",
     "int4": lambda layers, sample: "version: 1\ndefaults: {bits: 4}\n",
@@ -145,6 +183,7 @@ CONFIGS = {
                                        if layers else "")),
 }
 LEVEL_CONFIGS = {"nf4", "pow2"}
+CONFIGS["lowrank"] = low_rank_config
 
 
 def ort_top1(model_path, feeds, labels, output, optimise):
@@ -205,6 +244,8 @@ def check_sample(report, lathe, name, tmp, table):
             except Exception as error:  # noqa: BLE001 - reported as a failure
                 report.check(False, f"{label} {fmt} onnx checker", str(error)[:300])
                 checked = False
+            if config_name == "lowrank" and fmt == "qdq":
+                check_low_rank_factors(report, label, out, model, exported)
             if config_name in LEVEL_CONFIGS and fmt == "qdq":
                 check_level_weights(report, label, out, tmp / f"{name}-{config_name}-fake.onnx", model, config, data)
             values = {}
@@ -241,6 +282,30 @@ def check_sample(report, lathe, name, tmp, table):
                           exported.get("opset_raised_to"), checked))
 
 
+LOW_RANK_ROWS = []
+
+
+def check_low_rank_factors(report, label, qdq, model, exported):
+    """Every low-rank layer is stored as two factors multiplied by a MatMul in the graph (no layer keeps its
+    product), and its factors' bytes in the file are fewer than its float32 product's."""
+    proto = onnx.load(str(qdq))
+    original = {t.name: list(t.dims) for t in onnx.load(str(model)).graph.initializer}
+    factored = [name for name in low_rank_layers(Path(model).parent.name)]
+    products = [n for n in proto.graph.node if n.op_type == "MatMul" and "_lowrank_MatMul" in n.name]
+    notes = [n for n in exported.get("notes", []) if "low-rank product" in n]
+    report.check(not notes, f"{label} qdq: every low-rank layer stored as two factors", "; ".join(notes)[:300])
+    for name in factored:
+        stored = sum(len(t.raw_data) + 4 * len(t.float_data) + 4 * len(t.int32_data)
+                     for t in proto.graph.initializer
+                     if t.name.startswith(name + "_lowrank_") and not t.name.endswith("_shape"))
+        product = 4 * int(np.prod(original[name]))
+        report.check(any(n.name.startswith(name + "_lowrank_") for n in products),
+                     f"{label} qdq: {name} rebuilt by MatMul(A, B)")
+        report.check(0 < stored < product, f"{label} qdq: {name} factors smaller than the product",
+                     f"factors {stored} bytes, float32 product {product}")
+        LOW_RANK_ROWS.append((label, name, exported.get("layers", {}).get(name, "?"), stored, product))
+
+
 def check_level_weights(report, label, qdq, fake, model, config, data):
     """onnxruntime decodes every nf4 / pow2 weight of the QDQ file (Gather(levels, indices) · scale, made a
     graph output) and each equals the fake export's float32 initializer of the same name, which holds
@@ -268,8 +333,9 @@ def check_level_weights(report, label, qdq, fake, model, config, data):
     same = [v for v in values if v in lathe and decoded[v].dtype == np.float32
             and np.array_equal(decoded[v].view(np.uint32) & 0x7FFFFFFF, lathe[v].view(np.uint32) & 0x7FFFFFFF)
             and np.array_equal(decoded[v], lathe[v])]
-    report.check(f"{label} qdq: onnxruntime's decoded level weights equal Lathe's compressed weights exactly",
-                 len(same) == len(values), f"{len(same)} of {len(values)} layers equal")
+    report.check(len(same) == len(values),
+                 f"{label} qdq: onnxruntime's decoded level weights equal Lathe's compressed weights exactly",
+                 f"{len(same)} of {len(values)} layers equal")
 
 
 def metric_within(metric, got, want, positions_per_sample):
@@ -313,7 +379,7 @@ def check_task_sample(report, lathe, name, tmp, rows):
     if not report.check(result.returncode == 0, f"{label} export verified on every set", result.stderr[-400:]):
         return
     exported = json.loads(result.stdout)
-    report.check(f"{label} export reports every set", len(exported.get("sets", [])) == len(sets), str(exported.get("sets")))
+    report.check(len(exported.get("sets", [])) == len(sets), f"{label} export reports every set", str(exported.get("sets")))
     output = ort_outputs(str(out), ref.feeds, [ref.output], batch_axis=ref.batch_axis)[ref.output]
     output = np.moveaxis(output, ref.batch_axis, 0).astype(np.float32)
     for (set_name, _, part), lathe_set, export_set in zip(sets, eval_sets, exported.get("sets", [])):
@@ -324,9 +390,61 @@ def check_task_sample(report, lathe, name, tmp, rows):
         samples = part.stop - part.start
         positions = (samples, samples) if metric not in ("top1", "agree") else (samples * ref.positions // ref.samples, ref.positions // ref.samples)
         ok = metric_within(metric, ours, want, positions) and export_set.get("name") == metric
-        report.check(f"{label} [{set_name}]: onnxruntime's {metric} on the export equals lathe eval --config",
-                     ok, f"onnxruntime {ours}, lathe eval {want}, export verified {export_set.get('export')}")
+        report.check(ok, f"{label} [{set_name}]: onnxruntime's {metric} on the export equals lathe eval --config",
+                     f"onnxruntime {ours}, lathe eval {want}, export verified {export_set.get('export')}")
         rows.append((name, set_name, metric, want, ours, export_set.get("export")))
+
+
+ABITS_SAMPLE = "lenet5"
+
+
+def check_abits_two_sets(report, lathe, tmp, rows):
+    """Activation bits with two evaluation sets: `lathe eval` calibrates the ranges on the first set for both,
+    so one export holds the calibration of both; `lathe export` verifies each set, and onnxruntime (literal
+    semantics) running the file on each set gives `lathe eval`'s top-1 on that set within one sample."""
+    folder = ROOT / "samples" / ABITS_SAMPLE
+    model, data = folder / "model.onnx", folder / "data.npz"
+    proto = onnx.load(str(model))
+    output = proto.graph.output[0].name
+    arrays = load_npz(data)
+    count = len(arrays["y"])
+    half = count // 2
+    sets = []
+    for set_name, part in (("first", slice(0, half)), ("second", slice(half, count))):
+        path = tmp / f"abits-{set_name}.npz"
+        np.savez(path, **{k: v[part] for k, v in arrays.items()})
+        sets.append((set_name, path, part))
+    config = tmp / "abits-two-sets.yaml"
+    layers = layers_of(lathe, model)
+    # 8-bit activations through QuantizeLinear on every layer, and the float arithmetic of 6 bits on one.
+    config.write_text("version: 1\ndefaults: {bits: 8, abits: 8}\nlayers:\n"
+                      + f"  {json.dumps(layers[-1])}: {{bits: 8, abits: 6}}\n")
+    data_args = [a for set_name, path, _ in sets for a in ("--data", f"{set_name}={path}")]
+    label = f"{ABITS_SAMPLE}/abits 2 sets"
+    result = run([lathe, "eval", model, "--config", config, "--json"] + data_args)
+    if not report.check(result.returncode == 0, f"{label} eval", result.stderr[-400:]):
+        return
+    evaluated = json.loads(result.stdout)["sets"]
+    out = tmp / "abits-two-sets.onnx"
+    result = run([lathe, "export", model, "--config", config, "--out", out, "--json"] + data_args)
+    if not report.check(result.returncode == 0 and out.exists(), f"{label} export verified on both sets",
+                        result.stderr[-400:]):
+        return
+    exported = json.loads(result.stdout)
+    report.check(len(exported.get("sets", [])) == 2, f"{label} export reports both sets", str(exported.get("sets")))
+    for (set_name, path, part), export_set in zip(sets, exported.get("sets", [])):
+        want = evaluated[set_name]["metric"]["value"]
+        feeds, _ = model_feeds(proto, load_npz(path))
+        labels = arrays["y"][part]
+        ours, _ = ort_top1(out, feeds, labels, output, optimise=False)
+        n = len(labels)
+        report.check(abs(ours - want) * n <= 1 + 1e-9,
+                     f"{label} [{set_name}]: onnxruntime's top-1 on the export equals lathe eval --config",
+                     f"onnxruntime {ours:.4f}, lathe eval {want:.4f} on {n} samples")
+        report.check(export_set.get("export") is not None and abs(export_set["export"] - want) * n <= 1 + 1e-9,
+                     f"{label} [{set_name}]: the export's own verification equals lathe eval --config",
+                     f"verified {export_set.get('export')}, lathe eval {want}")
+        rows.append((set_name, want, ours, export_set.get("export")))
 
 
 def check_input_safety(report, lathe, tmp):
@@ -456,6 +574,8 @@ def main():
         for name in args.tasks.split(","):
             if name:
                 check_task_sample(report, lathe, name, tmp, task_rows)
+        abits_rows = []
+        check_abits_two_sets(report, lathe, tmp, abits_rows)
         check_input_safety(report, lathe, tmp)
         check_killed_export(report, lathe, tmp)
         check_ort_overrides(report, lathe, tmp, results)
@@ -473,6 +593,11 @@ def main():
     for name, set_name, metric, want, ours, verified in task_rows:
         print(f"{name:12} set {set_name:7} {metric:6} lathe eval {want:.6g}  onnxruntime {ours:.6g}  "
               f"export verified {verified if verified is None else f'{verified:.6g}'}")
+    for label, name, storage, stored, product in LOW_RANK_ROWS:
+        print(f"{label:22} {name:28} {storage:44} factors {stored:7d} bytes, float32 product {product:7d}")
+    for set_name, want, ours, verified in abits_rows:
+        print(f"{ABITS_SAMPLE} abits set {set_name:7} lathe eval {want:.4f}  onnxruntime {ours:.4f}  "
+              f"export verified {verified if verified is None else f'{verified:.4f}'}")
     if "overrides" in results:
         same, total, compared = results["overrides"]
         print(f"ort-overrides: onnxruntime's quantize_static codes equal Lathe's for {same}/{total} weights "

@@ -89,12 +89,13 @@ struct ActivationCacheOption: ParsableArguments {
 
 /// `--calib`, `--calib-samples`: the data GPTQ levels (sweep, search) calibrate on.
 struct CalibrationOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Calibration data for GPTQ (.npz like --data; default: the first --calib-samples "
-                + "samples of the first evaluation set, which are then also evaluated).", valueName: "FILE"))
+    @Option(help: ArgumentHelp("Calibration data for GPTQ, bias correction and `abits` activation ranges, for every "
+                + "set (.npz like --data; default: the first --calib-samples samples of the first evaluation set, "
+                + "which are then also evaluated).", valueName: "FILE"))
     var calib: String?
 
     @Option(name: .customLong("calib-samples"),
-            help: ArgumentHelp("Samples (the first ones) GPTQ calibrates on (default: 256).", valueName: "N"))
+            help: ArgumentHelp("Samples (the first ones) GPTQ and activation ranges calibrate on (default: 256).", valueName: "N"))
     var calibSamples: Int?
 
     func check() throws {

@@ -38,8 +38,9 @@ struct EvalCommand: ParsableCommand {
                 + "the input statistics of `method: gptq` / `bias_correction` layers (default: 256)."))
     var calibSamples: Int?
 
-    @Option(help: ArgumentHelp("Calibration data for `method: gptq` and `bias_correction` (.npz like --data; "
-                + "default: the first --calib-samples samples of the first evaluation set).", valueName: "FILE"))
+    @Option(help: ArgumentHelp("Calibration data for `method: gptq`, `bias_correction` and the activation ranges "
+                + "of `abits` layers, for every set (.npz like --data; default: the first --calib-samples samples "
+                + "of the first evaluation set).", valueName: "FILE"))
     var calib: String?
 
     @Option(name: .customLong("save-outputs"), help: "Write the raw outputs to this .npy file, in the model's own layout (samples along the output's batch axis).")
@@ -76,10 +77,14 @@ struct EvalCommand: ParsableCommand {
         let loadedModel = try Loading.model(model)
         try Loading.checkOutput(scored.output, of: loadedModel, path: model)
         let needsCalibration = compression.map(RecoveryCalibration.isNeeded) ?? false
-        var calibration = try needsCalibration ? calib.map { try Loading.dataset($0, for: loadedModel) } : nil
+        // Activation ranges calibrate on one source for every set too (the first set's samples, or --calib).
+        let quantizesActivations = compression.map(RecoveryCalibration.quantizesActivations) ?? false
+        var calibration = try needsCalibration || quantizesActivations
+            ? calib.map { try Loading.dataset($0, for: loadedModel) } : nil
         var results: [EvalResult.Set] = []
         var scoring = scored.scoring
         OpProfile.shared.isRecording = profile
+        var firstDataset: Dataset?
         for set in sets {
             let dataset = try Loading.dataset(set.path, labels: scored.labels, for: loadedModel)
             let session = try Loading.session(loadedModel, path: model, data: dataset, output: scored.output,
@@ -90,6 +95,10 @@ struct EvalCommand: ParsableCommand {
                 // Every set is evaluated with the weights the first set's samples calibrated.
                 RecoveryCalibration.noteOverlap(data: set.path, samples: calibSamples ?? EvaluatorOptions().calibrationSamples)
                 calibration = dataset
+            } else if quantizesActivations && calibration == nil && !results.isEmpty {
+                // The further sets take the first set's activation ranges (the first set calibrates on its
+                // own samples, as a single set always has: its evaluator needs no separate source).
+                calibration = firstDataset
             }
             let batchSize = try EngineCommandSupport.batchSize(requested: batching.batch, session: session, dataset: dataset)
             let options = EvaluatorOptions(batchSize: batchSize,
@@ -113,6 +122,7 @@ struct EvalCommand: ParsableCommand {
                 throw error
             }
             bar.finish()
+            if firstDataset == nil { firstDataset = dataset }
             // Every set is scored as the first one is, so their numbers compare.
             scoring = ScoringRequest(metric: report.scoring.metric, classAxis: report.scoring.classAxis)
             results.append(EvalResult.Set(name: set.name, data: set.path, output: session.outputName, report: report))

@@ -34,8 +34,9 @@ struct ExportCommand: ParsableCommand {
                 + "llama-tensor-types, safetensors or config-json.", valueName: "FORMAT"))
     var format: String = ExportFormat.qdq.rawValue
 
-    @Option(help: ArgumentHelp("Evaluation data: calibrates activation bits (on the first set) and verifies the "
-                + "export's metric; repeat as NAME=FILE to verify on every set, each scored as `lathe eval` scores it.",
+    @Option(help: ArgumentHelp("Evaluation data: calibrates activation bits and GPTQ (on the first set, for every set) "
+                + "and verifies the export's metric; repeat as NAME=FILE to verify on every set, each scored and "
+                + "calibrated as `lathe eval` does.",
                 valueName: "[NAME=]FILE"))
     var data: [String] = []
 
@@ -46,6 +47,11 @@ struct ExportCommand: ParsableCommand {
     @Option(name: .customLong("calib-samples"),
             help: "Samples (the first ones) calibrating the activation ranges of `abits` layers (default: 256).")
     var calibSamples: Int?
+
+    @Option(help: ArgumentHelp("Calibration data for `abits` ranges, GPTQ and bias correction, for every set "
+                + "(.npz like --data; default: the first --calib-samples samples of the first --data set), as "
+                + "`lathe eval --calib` takes it.", valueName: "FILE"))
+    var calib: String?
 
     @Flag(help: "Print the report as JSON.")
     var json = false
@@ -78,7 +84,11 @@ struct ExportCommand: ParsableCommand {
         let sets = try NamedDataFile.parse(data)
         try InputFiles.checkReadable(model, what: "model")
         for set in sets { try InputFiles.checkReadable(set.path, what: "data") }
-        try InputFiles.checkWritable(out, notOnto: [model, config] + sets.map(\.path))
+        if let calib {
+            guard !sets.isEmpty else { throw LatheError.badInput(file: calib, "--calib needs --data (the sets it calibrates)") }
+            try InputFiles.checkReadable(calib, what: "calibration data")
+        }
+        try InputFiles.checkWritable(out, notOnto: [model, config] + sets.map(\.path) + (calib.map { [$0] } ?? []))
         let compression = try ConfigApplication.read(config)
         let loadedModel = try Loading.model(model)
         try Loading.checkOutput(scored.output, of: loadedModel, path: model)
@@ -102,8 +112,11 @@ struct ExportCommand: ParsableCommand {
         let plan: CompressionPlan
         if !sets.isEmpty {
             var scoring = scored.scoring
-            var calibration: Dataset?
+            var calibration = try calib.map { try Loading.dataset($0, for: loadedModel) }
+            // As `lathe eval`: GPTQ, bias correction and activation ranges calibrate on the first set for every
+            // set, so the file's one calibration is the one each set was evaluated with.
             let needsCalibration = RecoveryCalibration.isNeeded(compression)
+                || RecoveryCalibration.quantizesActivations(compression)
             var firstPlan: CompressionPlan?
             var firstSession: InferenceSession?
             for set in sets {
@@ -111,21 +124,13 @@ struct ExportCommand: ParsableCommand {
                 let setSession = try Loading.session(loadedModel, path: model, data: dataset, output: scored.output,
                                                      outputBatchAxis: scored.outputBatchAxis)
                 let setPlan = try ConfigApplication.plan(compression, for: setSession)
-                if sets.count > 1 && setSession.layers.contains(where: { setPlan.settings(for: $0.name).activationBits != nil }) {
-                    // `lathe eval` calibrates activation ranges on each set's own samples; one file holds one
-                    // calibration, so only the first set could match.
-                    throw LatheError.badInput(file: config, "the configuration quantizes activations (abits), which "
-                        + "`lathe eval` calibrates on each set's own samples while an export holds one calibration: "
-                        + "give one --data")
-                }
                 let options = EvaluatorOptions(
                     batchSize: try EngineCommandSupport.batchSize(requested: batching.batch, session: setSession, dataset: dataset),
                     threads: batching.threads ?? ProcessInfo.processInfo.activeProcessorCount, cacheCapacityBytes: 0,
                     calibrationSamples: calibSamples ?? EvaluatorOptions().calibrationSamples, scoring: scoring)
                 let bar = ProgressBar()
                 do {
-                    try Loading.naming(model, or: [set.path, config], foreign: .internalFailure) {
-                        // As `lathe eval`: GPTQ and bias correction calibrate on the first set for every set.
+                    try Loading.naming(model, or: [set.path, config] + (calib.map { [$0] } ?? []), foreign: .internalFailure) {
                         let made = try PlanEvaluator(session: setSession, dataset: dataset, options: options,
                                                      calibration: needsCalibration ? calibration : nil)
                         if firstSession == nil { Loading.announce(made.scoring) }
@@ -149,7 +154,7 @@ struct ExportCommand: ParsableCommand {
                 if firstSession == nil {
                     firstSession = setSession
                     firstPlan = setPlan
-                    calibration = dataset
+                    if calibration == nil { calibration = dataset }
                 }
             }
             guard let firstSession, let firstPlan else { return }

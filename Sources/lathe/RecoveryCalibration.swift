@@ -7,6 +7,12 @@ enum RecoveryCalibration {
         config.defaults.needsCalibration || config.layers.contains { $0.settings.needsCalibration }
     }
 
+    /// Whether any setting quantizes activations (`abits`): their ranges calibrate on the same one source
+    /// for every evaluation set (the first set, or --calib), so an export's one calibration is each set's.
+    static func quantizesActivations(_ config: CompressionConfig) -> Bool {
+        config.defaults.activationBits != nil || config.layers.contains { $0.settings.activationBits != nil }
+    }
+
     /// Calibrating on the evaluated samples flatters the result: say so, once.
     static func noteOverlap(data: String, samples: Int) {
         Loading.note("method gptq / bias_correction calibrate on the first \(samples) samples of \(data), "

@@ -67,15 +67,49 @@ final class ExportSetsTests: XCTestCase {
         }
     }
 
-    func testActivationBitsWithSeveralSetsAreRefused() throws {
+    /// Activation bits with two sets: `lathe eval` calibrates the ranges on the first set for both, so the
+    /// export's one calibration is each set's, and its verification on each set equals eval's value.
+    func testActivationBitsWithSeveralSetsVerifyEverySetAsEvalScoresIt() throws {
+        let model = Samples.path("mobilenet", "model.onnx")
+        let shifted = Samples.path("mobilenet", "data_shifted.npz")
+        guard FileManager.default.fileExists(atPath: Samples.absolute(shifted)) else {
+            throw XCTSkip("samples/mobilenet/data_shifted.npz is not in this checkout")
+        }
         let scratch = try ScratchDirectory()
-        let cfg = try config(scratch, "version: 1\ndefaults: {bits: 8, abits: 8}\n")
-        let data = Samples.path("lenet5", "data.npz")
-        let out = scratch.path("o.onnx")
-        assertBadInput(try LatheBinary.run(["export", Samples.path("lenet5", "model.onnx"), "--config", cfg,
-                                            "--data", "a=" + data, "--data", "b=" + data, "--out", out]),
-                       mentions: [cfg, "abits", "one --data"])
-        XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+        let cfg = try config(scratch, "version: 1\ndefaults: {bits: 8, abits: 6}\n")
+        let clean = Samples.path("mobilenet", "data.npz")
+        let data = ["--data", "clean=" + clean, "--data", "shifted=" + shifted]
+        let out = scratch.path("abits.onnx")
+        let export = try LatheBinary.run(["export", model, "--config", cfg, "--out", out, "--json"] + data)
+        XCTAssertEqual(export.status, 0, export.stderr)
+        let sets = try XCTUnwrap(parseJSON(export)["sets"] as? [[String: Any]])
+        XCTAssertEqual(sets.map { $0["set"] as? String }, ["clean", "shifted"])
+        let expected = try evalValues([model, "--config", cfg] + data, sets: ["clean", "shifted"])
+        for set in sets {
+            let name = try XCTUnwrap(set["set"] as? String)
+            XCTAssertEqual(set["configuration"] as? Double, expected[name]?.value, name)
+            XCTAssertEqual(set["export"] as? Double, expected[name]?.value, name)
+        }
+        // The second set took the first set's ranges: evaluated alone (its own ranges) it scores otherwise,
+        // and the written file, run as a plain model on it, scores as the two-set evaluation does.
+        let alone = try evalValues([model, "--config", cfg, "--data", shifted], sets: ["data"])
+        // --calib names the one source for every set: the clean samples give the very same ranges.
+        let calibrated = try evalValues([model, "--config", cfg, "--data", "first=" + shifted, "--data", "again=" + shifted,
+                                         "--calib", clean], sets: ["first", "again"])
+        XCTAssertEqual(calibrated["first"]?.value, expected["shifted"]?.value)
+        XCTAssertEqual(calibrated["again"]?.value, expected["shifted"]?.value)
+        let rerun = try evalValues([out, "--data", shifted], sets: ["data"])
+        XCTAssertEqual(rerun["data"]?.value, expected["shifted"]?.value)
+        XCTAssertNotEqual(alone["data"]?.value, expected["shifted"]?.value,
+                          "calibrated on its own samples the shifted set scores differently")
+        // export --calib takes the same source as eval --calib: the shifted set alone, calibrated on the clean one.
+        let calibratedOut = scratch.path("calibrated.onnx")
+        let calibratedExport = try LatheBinary.run(["export", model, "--config", cfg, "--data", shifted, "--calib", clean,
+                                                    "--out", calibratedOut, "--json"])
+        XCTAssertEqual(calibratedExport.status, 0, calibratedExport.stderr)
+        let checked = try XCTUnwrap(parseJSON(calibratedExport)["metric"] as? [String: Any])
+        XCTAssertEqual(checked["configuration"] as? Double, expected["shifted"]?.value)
+        XCTAssertEqual(checked["export"] as? Double, expected["shifted"]?.value)
     }
 
     func testLevelGridsAreStoredAsIndicesThroughGather() throws {

@@ -108,6 +108,11 @@ public enum SensitivitySweep {
             }
             if let base, !base.isIdentity {
                 parts.append("base=" + ConfigWriter.renderJSON(CompressionConfig(plan: base)))
+                // A base with `abits` has its ranges calibrated on the evaluator's calibration data (the first
+                // set's, or --calib), which a further set's numbers then depend on.
+                if base.layerNames.contains(where: { base.settings(for: $0).activationBits != nil }) {
+                    parts.append("activation-calibration-data=\(evaluator.calibrationSource)")
+                }
             }
         } else {
             parts.append("data-free")

@@ -147,24 +147,10 @@ public enum Compressor {
             throw LatheError.badInput("layer \(layer.name): weight shape \(weight.shape) differs from \(layer.shape)")
         }
         var values = weight.floats
-        if settings.isLowRank, let rank = settings.rank {
-            let (count, rows, columns) = LowRank.blocks(layer)
-            let k = LowRank.keptRank(fraction: rank, rows: rows, columns: columns)
-            if k < min(rows, columns) {
-                // One matrix (rows = output channels), or one per direction of a recurrent weight.
-                let layout = AxisLayout(shape: count == 1 ? layer.shape : [rows, columns], axis: count == 1 ? layer.channelAxis : 0)
-                let size = rows * columns
-                var result: [Float] = []
-                result.reserveCapacity(values.count)
-                for block in 0..<count {
-                    let matrix = layout.gather(Array(values[(block * size)..<((block + 1) * size)]))
-                    var (a, b) = try LowRank.factors(matrix, rows: rows, columns: columns, rank: k)
-                    a = encodeDense(a, shape: [rows, k], channelAxis: 0, settings: settings)
-                    b = encodeDense(b, shape: [k, columns], channelAxis: 0, settings: settings)
-                    result += layout.scatter(LowRank.product(a, b, rows: rows, rank: k, columns: columns))
-                }
-                return Prepared(values: result, keep: nil, encoded: true)
-            }
+        // One matrix (rows = output channels), or one per direction of a recurrent weight; the export
+        // stores these same factors (`LowRankFactors`).
+        if let factors = try LowRankFactors(weight: weight, layer: layer, settings: settings) {
+            return Prepared(values: factors.product(), keep: nil, encoded: true)
         }
         // SparseGPT chooses its mask during the pass (HessianRounding).
         guard settings.isPruned && !settings.usesSparseGPT else { return Prepared(values: values, keep: nil, encoded: false) }

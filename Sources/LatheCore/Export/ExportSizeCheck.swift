@@ -16,8 +16,11 @@ import Foundation
 ///   grid's float32 unit levels (all of them: 16 for nf4, 2^b − 1 for pow2) and one float32 scale per
 ///   channel (or one); the size model counts them as b-bit weights with an fp32 scale per channel
 ///   (uniform b-bit), so the unit levels and the index container are the difference;
-/// - float16/bfloat16 take 2 bytes a weight; float fallbacks (low-rank products, off-grid values,
-///   9–16 bits) take 4.
+/// - float16/bfloat16 take 2 bytes a weight; float fallbacks (off-grid values, 9–16 bits, low-rank
+///   products whose factors could not be stored) take 4;
+/// - low-rank factors are laid out as the weights above, each factor its own tensor (so a 4-bit
+///   factor's odd element count rounds up on its own), with a scale per row of each factor as the size
+///   model counts them.
 /// The file's bytes for each layer must equal that layout exactly (tolerance 0); anything else is an
 /// error. The rest of the file (unchanged tensors, graph, names, protobuf framing) is reported, not
 /// checked.
@@ -61,6 +64,8 @@ public struct ExportSizeCheck: Sendable, Equatable {
             return n + 4 * (codebook?.count ?? 0)
         case .levels(let weight, let dtype):
             return dtype.packedBytes(count: n) + 4 * weight.unitLevels.count + 4 * weight.scales.count
+        case .lowRank(let encoding):
+            return encoding.layoutBytes(settings: settings)
         }
     }
 

@@ -9,6 +9,7 @@
 /// - nf4 / pow2 levels: uint8 (or uint4) indices → Cast(to int32) → Gather(unit levels, indices) →
 ///   Mul(scale), the scale shaped to broadcast along the channel axis (a scalar per tensor): the same
 ///   Gather path as codebooks, with the block's scale applied after it.
+/// - low-rank factors: each factor stored as above, MatMul(A, B) rebuilding the weight (`LowRankEncoding`).
 enum QDQWeightRewriting {
     /// Places `encoding` for `site`; returns the initializer names now holding the layer (a shared codebook
     /// is returned by the first member only, so sums count it once).
@@ -71,6 +72,8 @@ enum QDQWeightRewriting {
                                 outputs: [value]),
             ])
             return [levelsName, indicesName, scaleName]
+        case .lowRank(let encoding):
+            return try encoding.place(site: site, editor: &editor)
         case .codebook(let group, let indices):
             editor.removeDefinition(of: value)
             var names: [String] = []

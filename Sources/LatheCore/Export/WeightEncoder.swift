@@ -43,22 +43,22 @@ enum WeightEncoder {
                 encoding.layers[layer.name] = .float(values)  // replaced below once the group's codebook is known
                 continue
             }
+            if settings.isLowRank {
+                encoding.layers[layer.name] = LowRankEncoding.encoding(
+                    layer: layer, original: original, compressed: compressed, settings: settings,
+                    int4Allowed: context.int4Allowed, opset: context.opset, notes: &encoding.notes)
+                continue
+            }
             switch settings.bits {
             case .fp16, .bf16:
                 let dtype: DType = settings.bits == .fp16 ? .float16 : .bfloat16
                 if dtype == .bfloat16 && context.opset < 13 {
                     encoding.notes.append("layer \(layer.name): bf16 stored as float32 (a Cast from bfloat16 needs opset 13)")
                     encoding.layers[layer.name] = .float(values)
-                } else if settings.isLowRank {
-                    encoding.notes.append("layer \(layer.name): low-rank product stored as \(dtype) (not as two factors)")
-                    encoding.layers[layer.name] = .half(values, dtype: dtype)
                 } else {
                     encoding.layers[layer.name] = .half(values, dtype: dtype)
                 }
             case .float32:
-                if settings.isLowRank {
-                    encoding.notes.append("layer \(layer.name): low-rank product stored as float32 (not as two factors)")
-                }
                 encoding.layers[layer.name] = .float(values)
             case .integer(let bits):
                 encoding.layers[layer.name] = integerEncoding(layer: layer, bits: bits, original: original,
@@ -92,11 +92,6 @@ enum WeightEncoder {
     private static func integerEncoding(layer: WeightLayer, bits: Int, original: Tensor, compressed: Tensor,
                                         settings: LayerSettings, int4Allowed: Bool,
                                         notes: inout [String]) -> WeightEncoding {
-        if settings.isLowRank {
-            notes.append("layer \(layer.name): low-rank product of \(bits)-bit factors stored as float32 "
-                + "(not as two factors)")
-            return .float(compressed.floats)
-        }
         guard bits <= 8 else {
             notes.append("layer \(layer.name): \(bits)-bit weights stored as float32 (DequantizeLinear takes "
                 + "16-bit integers only from opset 21)")

@@ -14,6 +14,8 @@ enum WeightEncoding: Sendable {
     /// nf4 / pow2 levels: indices in a container of `dtype` (uint8, or uint4 when the opset allows) into
     /// the float32 unit levels through Cast and Gather, times the per-channel (or one) float32 scale by Mul.
     case levels(LevelWeight, dtype: DType)
+    /// A low-rank layer's two factors per block, multiplied back by MatMul in the graph (`LowRankEncoding`).
+    case lowRank(LowRankEncoding)
 
     /// Short description for notes and the summary.
     var summary: String {
@@ -26,6 +28,7 @@ enum WeightEncoding: Sendable {
         case .codebook: return "codebook + uint8 indices"
         case .levels(let weight, let dtype):
             return "\(weight.unitLevels.count) levels + \(dtype) indices × \(weight.axis == nil ? "per-tensor" : "per-channel") scale"
+        case .lowRank(let encoding): return encoding.summary
         }
     }
 }
@@ -39,9 +42,13 @@ struct ExportEncoding: Sendable {
     var notes: [String] = []
     /// Whether some weight is stored in int4/uint4 (the opset must be ≥ 21).
     var usesInt4: Bool {
-        layers.values.contains {
-            switch $0 {
+        layers.values.contains { (encoding: WeightEncoding) -> Bool in
+            switch encoding {
             case .integer(_, let dtype), .levels(_, let dtype): return dtype.bits == 4
+            case .lowRank(let encoding):
+                return encoding.a.contains {
+                    if case .integer(_, let dtype) = $0 { return dtype.bits == 4 } else { return false }
+                }
             default: return false
             }
         }

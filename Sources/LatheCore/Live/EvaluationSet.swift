@@ -1,10 +1,13 @@
 /// One of several evaluation sets side by side (`--data NAME=FILE`): its name,
 /// where its data came from, and its own `PlanEvaluator`.
 ///
-/// Every set has its own evaluator (schedule, activation cache, baseline and
-/// `abits` calibration on its own samples), so a set's numbers are exactly
-/// those of `lathe eval --data that-set`: nothing is shared that could change
-/// a bit. The caller gives each evaluator its share of the activation-cache cap.
+/// Every set has its own evaluator (schedule, activation cache, baseline), so a
+/// set's numbers are exactly those of that set in `lathe eval --data first
+/// --data that-set`: nothing is shared that could change a bit. Calibration
+/// (`abits` ranges, GPTQ, bias correction) is the one thing all sets take from
+/// one source, the first set's samples (or --calib), passed to each evaluator,
+/// so an export's one calibration is every set's. The caller gives each
+/// evaluator its share of the activation-cache cap.
 public struct EvaluationSet: Sendable {
     public var name: String
     /// The data file as the user gave it (informative) and a fingerprint of its bytes (sensitivity cache keys).

@@ -33,12 +33,12 @@ public final class PlanEvaluator: Sendable {
     private let running = LockedBox<Int>(0)
     private let identityModel: LockedBox<CompressedModel?> = LockedBox(nil)
 
-    /// Where GPTQ and bias correction take their input statistics (nil: the evaluated data).
+    /// Where GPTQ, bias correction and activation ranges (`abits`) calibrate (nil: the evaluated data).
     let calibrationFeeds: FeedData?
     /// Names the calibration data for cache keys of results that depend on it (GPTQ sweeps).
     let calibrationSource: String
 
-    /// - Parameter calibration: the data GPTQ and bias correction calibrate on (its first
+    /// - Parameter calibration: the data GPTQ, bias correction and activation ranges calibrate on (its first
     ///   `calibrationSamples` samples); nil uses the evaluated dataset's.
     public init(session: InferenceSession, dataset: Dataset, options: EvaluatorOptions = EvaluatorOptions(),
                 calibration: Dataset? = nil) throws {
@@ -150,8 +150,10 @@ public final class PlanEvaluator: Sendable {
     }
 
     /// Quantizers for the layers with `abits`, their ranges calibrated by min–max
-    /// over the first `calibrationSamples` samples (dataset order) run with the
-    /// plan's compressed weights and float activations.
+    /// over the first `calibrationSamples` samples (dataset order) of the calibration
+    /// data (the evaluated data unless another set was given, as for GPTQ) run with the
+    /// plan's compressed weights and float activations. One source for every evaluation
+    /// set means one calibration, the one an export writes.
     /// The activation quantizers `plan` runs with (by layer name), calibrated as its evaluation calibrates
     /// them: what an export writes as QuantizeLinear/DequantizeLinear.
     public func activationQuantizers(for plan: CompressionPlan) throws -> [String: ActivationQuantizer] {
@@ -174,11 +176,12 @@ public final class PlanEvaluator: Sendable {
         if !missing.isEmpty {
             var calibrator = ActivationCalibrator(plan: plan, sampleLimit: options.calibrationSamples)
             let names = Set(missing.map { session.layerInputName(layers[wanted[$0]]) })
-            let limit = min(options.calibrationSamples, feedData.count)
+            let data = calibrationFeeds ?? feedData
+            let limit = min(options.calibrationSamples, data.count)
             var start = 0
             while start < limit {
                 let end = min(start + schedule.batchSize, limit)
-                let result = try session.run(batchInputs(start..<end),
+                let result = try session.run(batchInputs(start..<end, from: data),
                                              options: RunOptions(weights: weights, capture: names))
                 for position in missing {
                     let layer = layers[wanted[position]]

@@ -25,22 +25,32 @@ public enum ConfigFiles {
 
     /// Writes the compressed model of `plan` (QDQ ONNX) with LatheCore's exporter: the plan is evaluated
     /// on the explorer's data, the file written, read back and its metric checked before it is renamed
-    /// into place. `progress` receives `.modelExportProgress` actions while it works.
+    /// into place. `progress` receives `.modelExportProgress` actions while it works. With several evaluation
+    /// sets the file is verified on each (`moreSets`, after the first), as `lathe export` verifies them.
     public static func exportModel(path: String, plan: CompressionPlan, evaluator: PlanEvaluator,
-                                   session: SessionInfo, progress: @escaping @Sendable (Action) -> Void) -> Action {
+                                   session: SessionInfo, setName: String = "data", moreSets: [EvaluationSet] = [],
+                                   progress: @escaping @Sendable (Action) -> Void) -> Action {
         let target = expandingTilde(path)
         do {
             try refuseDirectory(target)
             try ExportTarget.check(target, notOnto: [session.modelPath, session.dataPath])
             progress(.modelExportProgress(path: target, phase: "evaluating the configuration", done: 0, total: 0))
             let planned = try evaluator.evaluate(plan)
+            let further = try moreSets.map {
+                ExportVerificationSet(name: $0.name, evaluator: $0.evaluator, planned: try $0.evaluator.evaluate(plan))
+            }
             let report = try ModelExporter.export(
                 .init(modelPath: evaluator.session.modelPath, outputPath: target, format: .qdq, plan: plan,
-                      session: evaluator.session, evaluator: evaluator, planned: planned)) { phase, done, total in
+                      session: evaluator.session, evaluator: evaluator, planned: planned, setName: setName,
+                      moreSets: further)) { phase, done, total in
                 progress(.modelExportProgress(path: target, phase: phase, done: done, total: total))
             }
             var summary = "\(report.fileBytes) bytes"
-            if let metric = report.metric, let value = metric.exported {
+            if report.sets.count > 1 {
+                summary += ", verified " + report.sets.map { set in
+                    "\(set.name) \(set.check.metric.rawValue) " + (set.check.exported.map { String(format: "%.4f", $0) } ?? "-")
+                }.joined(separator: ", ")
+            } else if let metric = report.metric, let value = metric.exported {
                 summary += ", verified \(metric.metric.rawValue) " + String(format: "%.4f", value)
             }
             if !report.notes.isEmpty { summary += " (\(report.notes.count) notes: \(report.notes[0]))" }

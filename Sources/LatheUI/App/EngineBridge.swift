@@ -84,8 +84,11 @@ public final class EngineBridge: Sendable {
         case .exportModel(let path, let plan):
             let session = source.session
             let evaluator = live.evaluator
+            let sets = live.sets
             files.async {
-                mailbox.post(ConfigFiles.exportModel(path: path, plan: plan, evaluator: evaluator, session: session) {
+                mailbox.post(ConfigFiles.exportModel(path: path, plan: plan, evaluator: evaluator, session: session,
+                                                     setName: sets.first?.name ?? "data",
+                                                     moreSets: Array(sets.dropFirst())) {
                     mailbox.post($0)
                 })
             }

@@ -195,6 +195,48 @@ import Testing
         }.first
         #expect(analysis?.settings == LayerSettings(bits: .integer(4)))
     }
+
+    /// `e` with several evaluation sets: the compressed model (activation bits and a low-rank layer) is
+    /// verified on every set, each evaluator calibrating its ranges on the first set's samples as the
+    /// commands build them, with a "verifying" progress line, and the summary names each set.
+    @Test func aModelExportIsVerifiedOnEverySet() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().deletingLastPathComponent()
+        let model = root.appendingPathComponent("samples/digits_mlp/model.onnx").path
+        let data = root.appendingPathComponent("samples/digits_mlp/data.npz").path
+        let full = try Dataset.load(path: data)
+        let first = full.prefix(270)
+        let parsed = try ONNXReader.read(path: model)
+        let session = try InferenceSession(model: parsed, sampleShape: full.sampleShape)
+        let options = EvaluatorOptions(batchSize: 64, threads: 2)
+        let a = try PlanEvaluator(session: session, dataset: first, options: options)
+        let b = try PlanEvaluator(session: session, dataset: full, options: options, calibration: first)
+        var plan = CompressionPlan.identity(layers: session.layers)
+        plan.set(LayerSettings(bits: .integer(8), activationBits: 6), for: session.layers[0].name)
+        plan.set(LayerSettings(bits: .integer(8), rank: 0.25), for: session.layers[1].name)
+        let info = SessionInfo(modelPath: model, modelName: "digits_mlp/model.onnx", dataPath: data,
+                               dataName: "data.npz", samples: first.count, labelled: true, output: session.outputName)
+        let directory = ExplorerFixture.temporaryDirectory
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let onnx = directory.appendingPathComponent("digits-two-sets.onnx").path
+        let progress = ProgressLog()
+        let result = ConfigFiles.exportModel(path: onnx, plan: plan, evaluator: a, session: info, setName: "head",
+                                             moreSets: [EvaluationSet(name: "all", data: data, dataHash: "", evaluator: b)]) {
+            action in progress.append(action)
+        }
+        guard case .modelExported(onnx, plan, let summary) = result else {
+            Issue.record("not exported: \(result)")
+            return
+        }
+        let expectedA = try #require(a.evaluate(plan).totals.value(of: .top1))
+        let expectedB = try #require(b.evaluate(plan).totals.value(of: .top1))
+        #expect(summary.contains("head top1 " + String(format: "%.4f", expectedA)), "\(summary)")
+        #expect(summary.contains("all top1 " + String(format: "%.4f", expectedB)), "\(summary)")
+        #expect(progress.actions.contains {
+            if case .modelExportProgress(onnx, "verifying", _, _) = $0 { return true } else { return false }
+        })
+        #expect(FileManager.default.fileExists(atPath: onnx))
+    }
 }
 
 /// The pure translations of LatheCore's reports into the explorer's state.
@@ -263,4 +305,12 @@ import Testing
         #expect(data.layers["b"]?.cells[.bits(2)] == nil)
         #expect(!data.isComplete)
     }
+}
+
+/// Progress actions posted from the exporter's thread.
+private final class ProgressLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: [Action] = []
+    func append(_ action: Action) { lock.withLock { stored.append(action) } }
+    var actions: [Action] { lock.withLock { stored } }
 }
