@@ -85,9 +85,28 @@ enum ConvTransposeKernel {
                     for h in 0..<inH {
                         for kh in 0..<k1 {
                             let tapRow = channelRows + ((kd * k1 + kh) * k2) * positions + (d * inH + h) * inW
-                            for kw in 0..<k2 {
-                                let src = tapRow + kw * positions
-                                for i in 0..<inW { dst[i * k2 + kw] = src[i] + 0 }
+                            if k2 == 2 {
+                                // The usual 2×2 upsampler: two tap rows interleaved, 4 pairs per step.
+                                let even = tapRow, odd = tapRow + positions
+                                var i = 0
+                                while i + 4 <= inW {
+                                    let a = UnsafeRawPointer(even + i).loadUnaligned(as: SIMD4<Float>.self) + 0
+                                    let b = UnsafeRawPointer(odd + i).loadUnaligned(as: SIMD4<Float>.self) + 0
+                                    let out = UnsafeMutableRawPointer(dst + 2 * i)
+                                    out.storeBytes(of: SIMD4(a[0], b[0], a[1], b[1]), as: SIMD4<Float>.self)
+                                    out.storeBytes(of: SIMD4(a[2], b[2], a[3], b[3]), toByteOffset: 16, as: SIMD4<Float>.self)
+                                    i += 4
+                                }
+                                while i < inW {
+                                    dst[2 * i] = even[i] + 0
+                                    dst[2 * i + 1] = odd[i] + 0
+                                    i += 1
+                                }
+                            } else {
+                                for kw in 0..<k2 {
+                                    let src = tapRow + kw * positions
+                                    for i in 0..<inW { dst[i * k2 + kw] = src[i] + 0 }
+                                }
                             }
                             activation.addBiasAndApply(to: dst, count: rowLength, bias: bias?[c] ?? 0)
                             dst += rowLength
