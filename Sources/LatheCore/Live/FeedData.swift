@@ -30,6 +30,13 @@ public struct FeedData: Sendable {
                 }
                 count = rows
             }
+            // Integer samples for a float32 input (uint8 images) stay integers until a batch is
+            // gathered: converting all of them at once doubled the data's memory for no gain
+            // (`Float(value)` either way, the conversion `InputConversion` makes).
+            if Self.convertsOnGather(array, feed) {
+                tensors.append(array)
+                continue
+            }
             do {
                 tensors.append(try InputConversion.convert(array, to: feed.dtype, input: feed.name, source: feed.source))
             } catch let error as LatheError {
@@ -46,7 +53,8 @@ public struct FeedData: Sendable {
         var result: [String: Tensor] = [:]
         for (feed, tensor) in zip(feeds, tensors) {
             result[feed.name] = feed.isShared ? tensor
-                : Self.gather(tensor, rows: indices, rowShape: feed.shape).batchPlaced(at: feed.batchAxis)
+                : Self.gather(tensor, rows: indices, rowShape: feed.shape, asFloat32: feed.dtype == .float32)
+                    .batchPlaced(at: feed.batchAxis)
         }
         return result
     }
@@ -54,9 +62,25 @@ public struct FeedData: Sendable {
     /// The inputs of the samples in `range`.
     public func inputs(_ range: Range<Int>) -> [String: Tensor] { inputs(samples: range) }
 
-    private static func gather<Indices: Collection<Int>>(_ tensor: Tensor, rows: Indices, rowShape: [Int]) -> Tensor {
+    /// Per-sample integer data feeding a float32 input: converted row by row as batches are gathered.
+    static func convertsOnGather(_ array: Tensor, _ feed: InputFeed) -> Bool {
+        !feed.isShared && feed.dtype == .float32 && !array.isFloat
+    }
+
+    private static func gather<Indices: Collection<Int>>(_ tensor: Tensor, rows: Indices, rowShape: [Int],
+                                                         asFloat32: Bool) -> Tensor {
         let per = rowShape.reduce(1, *)
         let shape = [rows.count] + rowShape
+        if asFloat32 && !tensor.isFloat {
+            let floats = uninitializedFloats(rows.count * per) { out in
+                tensor.ints.withUnsafeBufferPointer { source in
+                    for (index, row) in rows.enumerated() {
+                        for i in 0..<per { out[index * per + i] = Float(source[row * per + i]) }
+                    }
+                }
+            }
+            return Tensor(shape: shape, floats: floats, dtype: .float32)
+        }
         if tensor.isFloat {
             var floats = [Float]()
             floats.reserveCapacity(rows.count * per)

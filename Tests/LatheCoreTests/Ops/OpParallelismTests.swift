@@ -66,6 +66,19 @@ import Testing
         try expectSameAtEveryWidth("Conv", [small, w3], ["pads": .ints([1, 1, 1, 1])])
     }
 
+    @Test func convTransposeSplitByImagesIsExact() throws {
+        // Tiling 2×2 stride 2 (placed once) and overlapping 3×3 stride 2 (scatter-added), a batch of
+        // images split across workers; one large image splits its GEMM instead.
+        let x = Self.random([6, 16, 24, 24], seed: 15), w = Self.random([16, 8, 2, 2], seed: 16)
+        let b = Self.random([8], seed: 17)
+        try expectSameAtEveryWidth("ConvTranspose", [x, w, b], ["strides": .ints([2, 2]),
+                                                                FusedActivation.activationKey: .string("Relu")])
+        let w3 = Self.random([16, 8, 3, 3], seed: 18)
+        try expectSameAtEveryWidth("ConvTranspose", [x, w3, b], ["strides": .ints([2, 2]), "pads": .ints([1, 1, 0, 0])])
+        let one = Self.random([1, 16, 64, 64], seed: 19)
+        try expectSameAtEveryWidth("ConvTranspose", [one, w, b], ["strides": .ints([2, 2])])
+    }
+
     @Test func depthwiseSplitByChannelsIsExact() throws {
         // One image: the channels are split. 5×5 on narrow rows and 3×3, with a channel multiplier of 2.
         for (kernel, pads) in [(5, 2), (3, 1)] {

@@ -36,6 +36,16 @@ struct SpatialGeometry: Sendable, Equatable {
 
     /// Span of the dilated kernel along an axis.
     func extent(_ axis: Int) -> Int { (kernel[axis] - 1) * dilations[axis] + 1 }
+
+    /// Windows that tile the input exactly: stride = kernel, no dilation or padding, and
+    /// the windows cover every input position. Each input position then lies in exactly
+    /// one window (ConvTranspose's output receives exactly one term per value).
+    var tilesWithoutOverlap: Bool {
+        input.indices.allSatisfy { axis in
+            strides[axis] == kernel[axis] && dilations[axis] == 1 && padBegin[axis] == 0 && padEnd[axis] == 0
+                && input[axis] == output[axis] * kernel[axis]
+        }
+    }
 }
 
 /// How `auto_pad` chooses padding.

@@ -20,10 +20,15 @@ public enum NPZFormat {
             let limit = try extractedSizeLimit(entry, fileSize: fileSize, name: name, path: path)
             var bytes = Data()
             do {
-                _ = try archive.extract(entry, consumer: { chunk in
+                // A stored member (np.savez) is read in one chunk that becomes `bytes` without a
+                // copy. The CRC is skipped: `extract` only returns it and nothing compared it;
+                // computing it byte by byte cost more than the rest of the read (npz members are
+                // checked for what matters: sizes here, the NPY header and payload in `decode`).
+                let chunkSize = entry.isCompressed ? defaultReadChunkSize : max(1, limit)
+                _ = try archive.extract(entry, bufferSize: chunkSize, skipCRC32: true, consumer: { chunk in
                     // A member inflating past what its header declared is corrupt (or a bomb): stop there.
                     guard bytes.count + chunk.count <= limit else { throw LatheError.badInput(file: path, "") }
-                    bytes.append(chunk)
+                    if bytes.isEmpty { bytes = chunk } else { bytes.append(chunk) }
                 })
             } catch is LatheError {
                 throw LatheError.badInput(file: path, "array '\(name)' inflates past the \(limit) bytes its header declares "

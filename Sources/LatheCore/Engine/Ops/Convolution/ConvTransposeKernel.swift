@@ -1,10 +1,10 @@
-import CBLAS
-
 /// ONNX ConvTranspose (1-D, 2-D, 3-D; groups, strides, dilations, pads,
 /// output_padding, output_shape, auto_pad, optional bias) with the fused
 /// activation. Per image and group: one GEMM `Wᵀ · X` gives every (output
 /// channel, kernel tap) contribution of every input position, and col2im
-/// scatter-adds them into the output.
+/// scatter-adds them into the output — or, when the kernel tiles the output
+/// (stride = kernel, no padding or dilation, as in 2×2 stride-2 upsamplers),
+/// `placeTiles` writes each value once. Images split across workers.
 enum ConvTransposeKernel {
     static func run(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
         let x = try node.floatInput(inputs, 0, "X")
@@ -23,28 +23,39 @@ enum ConvTransposeKernel {
         let result = x.floats.withUnsafeBufferPointer { xBuf in
             w.floats.withUnsafeBufferPointer { wBuf in
                 (b?.floats ?? []).withUnsafeBufferPointer { bBuf in
-                    [Float](unsafeUninitializedCapacity: outCount) { yBuf, initialized in
-                        defer { initialized = outCount }
+                    uninitializedFloats(outCount) { yBuf in
                         guard let yp = yBuf.baseAddress else { return }
-                        yp.initialize(repeating: 0, count: outCount)
-                        guard let xp = xBuf.baseAddress, let wp = wBuf.baseAddress, rows > 0, positions > 0 else { return }
-                        var columns = [Float](repeating: 0, count: rows * positions)
-                        columns.withUnsafeMutableBufferPointer { colBuf in
-                            guard let col = colBuf.baseAddress else { return }
-                            for n in 0..<p.batch {
+                        guard let xp = xBuf.baseAddress, let wp = wBuf.baseAddress, rows > 0, positions > 0 else {
+                            yp.initialize(repeating: 0, count: outCount)
+                            return
+                        }
+                        let bias = bBuf.count == p.outChannels ? bBuf.baseAddress : nil
+                        let tiles = g.tilesWithoutOverlap
+                        // Images are independent: a share of them gives the bits the whole batch would.
+                        let work = p.batch * p.group * rows * positions * cg
+                        OpParallelism.forEachPart(of: p.batch, work: work) { images in
+                            let col = UnsafeMutablePointer<Float>.allocate(capacity: rows * positions)
+                            defer { col.deallocate() }
+                            for n in images {
+                                let y = yp + n * p.outChannels * g.inputCount
+                                if !tiles { y.initialize(repeating: 0, count: p.outChannels * g.inputCount) }
                                 for group in 0..<p.group {
                                     let xg = xp + (n * p.inChannels + group * cg) * positions
                                     let wg = wp + group * cg * rows
-                                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
-                                                Int32(rows), Int32(positions), Int32(cg),
-                                                1, wg, Int32(rows), xg, Int32(positions),
-                                                0, col, Int32(positions))
-                                    Im2Col.col2im(col, channels: mg, geometry: g,
-                                                  into: yp + (n * p.outChannels + group * mg) * g.inputCount)
+                                    ParallelGemm.sgemm(transA: true, m: rows, n: positions, k: cg, a: wg, lda: rows,
+                                                       b: xg, ldb: positions, c: col, ldc: positions)
+                                    let yg = y + group * mg * g.inputCount
+                                    if tiles {
+                                        Self.placeTiles(col, channels: mg, geometry: g, into: yg,
+                                                        bias: bias.map { $0 + group * mg }, activation: activation)
+                                    } else {
+                                        Im2Col.col2im(col, channels: mg, geometry: g, into: yg)
+                                    }
                                 }
-                                let bias = bBuf.count == p.outChannels ? bBuf.baseAddress : nil
-                                ConvKernel.applyEpilogue(yp + n * p.outChannels * g.inputCount, channels: p.outChannels,
-                                                         spatial: g.inputCount, bias: bias, activation: activation)
+                                if !tiles {
+                                    ConvKernel.applyEpilogue(y, channels: p.outChannels, spatial: g.inputCount,
+                                                             bias: bias, activation: activation)
+                                }
                             }
                         }
                     }
@@ -52,6 +63,58 @@ enum ConvTransposeKernel {
             }
         }
         return [Tensor(shape: outShape, floats: result, dtype: x.dtype)]
+    }
+
+    /// The output when the kernel tiles it (`SpatialGeometry.tilesWithoutOverlap`): every
+    /// output value is one product term, so it is written once (no zeroing, no scatter-add),
+    /// row by row with bias and activation while the row is in cache. `+ 0` keeps the bits
+    /// of the general path, which adds the term to a zeroed output (turning −0 into +0).
+    static func placeTiles(_ columns: UnsafePointer<Float>, channels: Int, geometry g: SpatialGeometry,
+                           into image: UnsafeMutablePointer<Float>, bias: UnsafePointer<Float>?,
+                           activation: FusedActivation) {
+        let (k0, k1, k2) = (g.kernel[0], g.kernel[1], g.kernel[2])
+        let (inD, inH, inW) = (g.output[0], g.output[1], g.output[2])
+        let positions = g.outputCount
+        let taps = g.kernelCount
+        let rowLength = g.input[2]
+        for c in 0..<channels {
+            let channelRows = columns + c * taps * positions
+            var dst = image + c * g.inputCount
+            for d in 0..<inD {
+                for kd in 0..<k0 {
+                    for h in 0..<inH {
+                        for kh in 0..<k1 {
+                            let tapRow = channelRows + ((kd * k1 + kh) * k2) * positions + (d * inH + h) * inW
+                            if k2 == 2 {
+                                // The usual 2×2 upsampler: two tap rows interleaved, 4 pairs per step.
+                                let even = tapRow, odd = tapRow + positions
+                                var i = 0
+                                while i + 4 <= inW {
+                                    let a = UnsafeRawPointer(even + i).loadUnaligned(as: SIMD4<Float>.self) + 0
+                                    let b = UnsafeRawPointer(odd + i).loadUnaligned(as: SIMD4<Float>.self) + 0
+                                    let out = UnsafeMutableRawPointer(dst + 2 * i)
+                                    out.storeBytes(of: SIMD4(a[0], b[0], a[1], b[1]), as: SIMD4<Float>.self)
+                                    out.storeBytes(of: SIMD4(a[2], b[2], a[3], b[3]), toByteOffset: 16, as: SIMD4<Float>.self)
+                                    i += 4
+                                }
+                                while i < inW {
+                                    dst[2 * i] = even[i] + 0
+                                    dst[2 * i + 1] = odd[i] + 0
+                                    i += 1
+                                }
+                            } else {
+                                for kw in 0..<k2 {
+                                    let src = tapRow + kw * positions
+                                    for i in 0..<inW { dst[i * k2 + kw] = src[i] + 0 }
+                                }
+                            }
+                            activation.addBiasAndApply(to: dst, count: rowLength, bias: bias?[c] ?? 0)
+                            dst += rowLength
+                        }
+                    }
+                }
+            }
+        }
     }
 }
 

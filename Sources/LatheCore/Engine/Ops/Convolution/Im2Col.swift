@@ -56,7 +56,8 @@ enum Im2Col {
                                 if sw == 1 {
                                     (out + wRange.lowerBound).update(from: src + wRange.lowerBound, count: wRange.count)
                                 } else {
-                                    for ow in wRange { out[ow] = src[ow * sw] }
+                                    StridedGather.gather(src, stride: sw, into: out, range: wRange,
+                                                         rowEnd: inW - wOffset)
                                 }
                             }
                         }
