@@ -105,7 +105,11 @@ OPTIONAL_FIELD_OF = {"mse": "mse", "mae": "mae"}   # checked when the JSON has t
 EXPECTED_FILE = "metrics.json"
 EXPECTED_CONFIGS = (("none", "none"), ("bits4", "int4"), ("bits2", "int2"))
 EXPECTED_KEY = {"top1": "top1", "agree": "agree", "sqnr": "sqnr_db", "cosine": "cosine", "mse": "mse", "mae": "mae"}
-EXPECTED_FLOAT_TOLERANCE = 1e-9   # relative: what another numpy/onnxruntime build may move in the last digits
+# Relative: what another numpy/onnxruntime build or CPU may move. onnxruntime's MLAS picks kernels by CPU
+# (AVX2, AVX-512), so its float32 outputs move by ulps between machines, and an SQNR or cosine computed from
+# them in the 7th digit (sigmoid_head's int4 SQNR 29.062235 vs 29.062231 dB on an AVX-512 EPYC); a stale file
+# (another model, data or config) moves them in the first few.
+EXPECTED_FLOAT_TOLERANCE = 1e-6
 
 SQNR_TOLERANCE_DB = 0.05
 COSINE_TOLERANCE = 1e-6
