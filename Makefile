@@ -76,8 +76,9 @@ test-ui: deps
 	$(SWIFT) build --scratch-path .build-debug --build-tests
 	$(SWIFT) test --scratch-path .build-debug --skip-build --filter LatheUITests
 
-## bench: whole-process time ratios lathe / onnxruntime on the samples, and on the model
-## shapes (mobilenet, mobilenetv3, fpn_detector, crnn, transformer) at batch 1, 8 and 64.
+## bench: whole-process time ratios lathe / onnxruntime on the samples, on the model
+## shapes (mobilenet, mobilenetv3, fpn_detector, crnn, transformer) at batch 1, 8 and 64, and on
+## real third-party models (crosscheck_thirdparty's, fetched into .cache/thirdparty on first use).
 bench: build venv
 	$(PY) scripts/bench.py --lathe "$(BIN)"
 	$(BIN) bench samples/mobilenet/model.onnx --data samples/mobilenet/data.npz --sweep
