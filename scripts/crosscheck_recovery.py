@@ -169,6 +169,15 @@ def fake_export(lathe, sample, config_path, out):
     return {t.name: onnx.numpy_helper.to_array(t) for t in model.graph.initializer}, None
 
 
+def check_codes(report, name, lay, ours, theirs, verbose=True):
+    """The check every recovery configuration makes per layer: Lathe's weights on numpy's codes."""
+    agreement = same_codes(ours, theirs, lay)
+    report.check(f"{name}: {lay['name']} on numpy's codes for ≥ 99.9% of weights", agreement >= 0.999,
+                 f"{agreement:.5f}")
+    if verbose:
+        print(f"  {name}: {lay['name']} codes agree {agreement * 100:.3f}%")
+
+
 def same_codes(ours, theirs, lay):
     """Fraction of weights on the same grid level: per output channel, equal within 1e-5 of the channel's
     largest magnitude (two levels of a ≤ 8-bit grid lie at least absmax/127 apart)."""
@@ -217,10 +226,7 @@ def check_conv_transpose(report, lathe, tmp, table):
             report.fail(f"{name}: lathe export --format fake", error)
             continue
         for lay in reference.layers:
-            agreement = same_codes(ours[lay["name"]], theirs[lay["name"]], lay)
-            report.check(f"{name}: {lay['name']} on numpy's codes for ≥ 99.9% of weights", agreement >= 0.999,
-                         f"{agreement:.5f}")
-            print(f"  {name}: {lay['name']} codes agree {agreement * 100:.3f}%")
+            check_codes(report, name, lay, ours[lay["name"]], theirs[lay["name"]])
             bias = reference.bias_name(reference.stats[lay["name"]][0])
             if settings.get("bias_correction") and bias:
                 close = np.allclose(ours[bias], theirs[bias], rtol=1e-5, atol=1e-6)
@@ -283,10 +289,7 @@ def check_recurrent(report, lathe, tmp, table):
             report.fail(f"{name}: lathe export --format fake", error)
             continue
         for lay in reference.layers:
-            agreement = same_codes(ours[lay["name"]], theirs[lay["name"]], lay)
-            report.check(f"{name}: {lay['name']} on numpy's codes for ≥ 99.9% of weights", agreement >= 0.999,
-                         f"{agreement:.5f}")
-            print(f"  {name}: {lay['name']} codes agree {agreement * 100:.3f}%")
+            check_codes(report, name, lay, ours[lay["name"]], theirs[lay["name"]])
         outputs = Path(tmp) / f"lstm_{index}.npy"
         result, error = lathe_eval(lathe, sample, config_path, outputs)
         if result is None:
@@ -320,9 +323,7 @@ def check_added_bias_codes(report, lathe, tmp):
         _, stats = reference.stats[lay["name"]]
         weight = reference.weights[lay["name"]]
         theirs = recovery.compress(weight, lay, dict(settings), stats)
-        agreement = same_codes(ours[lay["name"]], theirs, lay)
-        report.check(f"{sample} [int3 gptq+bias]: {lay['name']} on numpy's codes for ≥ 99.9% of weights",
-                     agreement >= 0.999, f"{agreement:.5f}")
+        check_codes(report, f"{sample} [int3 gptq+bias]", lay, ours[lay["name"]], theirs, verbose=False)
         added = recovery.added_bias(weight, theirs, lay, stats)
         written = [v for k, v in ours.items() if k.startswith(lay["name"] + "_lathe_bias")]
         close = len(written) == 1 and np.allclose(written[0].reshape(-1), added, rtol=1e-4, atol=1e-6)

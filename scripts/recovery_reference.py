@@ -271,6 +271,16 @@ def column_order(lay, columns, reduction_innermost):
     return np.array([(p % per_row) * taps + p // per_row for p in range(columns)]), per_row
 
 
+def weight_layout(out, lay, bits):
+    """Channel-major rows back in the weight's own layout, at its storage precision."""
+    out = ref.from_channel_major(out, lay["shape"], lay["channelAxis"])
+    if bits == "fp16":
+        return ref.round_fp16(out)
+    if bits == "bf16":
+        return ref.round_bf16(out)
+    return out
+
+
 def recurrent_pass(values, keep, lay, settings, stats):
     """GPTQ / SparseGPT on a recurrent W [D, G·H, I] or R [D, G·H, H]: rows are the G·H gate rows with
     both directions' columns (so the grids are round-to-nearest's, per row over every direction); each
@@ -291,12 +301,7 @@ def recurrent_pass(values, keep, lay, settings, stats):
         span = slice(d * n, (d + 1) * n)
         out[:, span] = solve(rows[:, span], stats[min(d, len(stats) - 1)][2], quantizers,
                              None if keeps is None else keeps[:, span], pruning, state)
-    out = ref.from_channel_major(out, lay["shape"], lay["channelAxis"])
-    if bits == "fp16":
-        out = ref.round_fp16(out)
-    elif bits == "bf16":
-        out = ref.round_bf16(out)
-    return out
+    return weight_layout(out, lay, bits)
 
 
 def hessian_pass(values, keep, lay, settings, stats):
@@ -332,12 +337,7 @@ def hessian_pass(values, keep, lay, settings, stats):
         back = np.empty_like(out)
         back[:, source] = out
         out = back
-    out = ref.from_channel_major(out, lay["shape"], lay["channelAxis"])
-    if bits == "fp16":
-        out = ref.round_fp16(out)
-    elif bits == "bf16":
-        out = ref.round_bf16(out)
-    return out
+    return weight_layout(out, lay, bits)
 
 
 def bias_corrected(bias, original, compressed, lay, stats):

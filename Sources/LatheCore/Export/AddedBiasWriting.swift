@@ -14,20 +14,11 @@ enum AddedBiasWriting {
             let name = editor.uniqueName(site.layer.name + "_lathe_bias")
             switch node.opType {
             case "Conv", "ConvTranspose", "Gemm":
-                while node.input.count < 3 { node.input.append("") }
-                guard node.input[2].isEmpty else {
+                guard node.input.count < 3 || node.input[2].isEmpty else {
                     throw LatheError.internalFailure("layer \(site.layer.name): its node has a bias already")
                 }
                 editor.setInitializer(try ProtoBuild.tensor(name, bias))
-                node.input[2] = name
-                if node.opType == "Gemm" {
-                    node.attribute.removeAll { $0.name == "beta" }
-                    var beta = Onnx_AttributeProto()
-                    beta.name = "beta"
-                    beta.type = .float
-                    beta.f = 1
-                    node.attribute.append(beta)
-                }
+                node.setBiasInput(name)
                 editor.graph.node[nodeIndex] = node
             case "MatMul":
                 let weightOnLeft = site.dataPosition == 1

@@ -82,16 +82,7 @@ enum BatchNormAlignment {
             else { throw LatheError.internalFailure("layer \(site.layer.name): the folded bias is missing") }
             editor.setInitializer(try ProtoBuild.tensor(biasName, bias))
             var node = editor.graph.node[nodeIndex]
-            while node.input.count < 3 { node.input.append("") }
-            node.input[2] = biasName
-            if node.opType == "Gemm" {
-                node.attribute.removeAll { $0.name == "beta" }
-                var beta = Onnx_AttributeProto()
-                beta.name = "beta"
-                beta.type = .float
-                beta.f = 1
-                node.attribute.append(beta)
-            }
+            node.setBiasInput(biasName)
             node.output[0] = bnOutput
             editor.graph.node[nodeIndex] = node
             editor.graph.node.remove(at: bnIndex)
