@@ -5,6 +5,9 @@
 /// result is still in cache. A Sigmoid and a Mul that multiplies the producer's
 /// output by it (SiLU, every activation of a YOLO-style detector) fuse the same
 /// way, as `SiLU`: two passes over memory and an intermediate tensor fewer.
+/// A Mul, Add or Sub by a scalar constant fuses too, before or after the
+/// activation (`FusedActivation.pre`/`post`): PP-LCNet's learnable affine
+/// blocks put four of them around every activation.
 enum ActivationFusion {
     static let producers: Set<String> = ["Conv", "ConvTranspose", "Gemm"]
 
@@ -28,18 +31,39 @@ enum ActivationFusion {
         return fused
     }
 
+    /// The epilogue's stages in the order they apply; a node fuses into a stage after every filled one.
+    private enum Stage: Int {
+        case preScale, preShift, activation, postScale, postShift
+
+        var key: String {
+            switch self {
+            case .preScale: return FusedActivation.preScaleKey
+            case .preShift: return FusedActivation.preShiftKey
+            case .activation: return FusedActivation.activationKey
+            case .postScale: return FusedActivation.postScaleKey
+            case .postShift: return FusedActivation.postShiftKey
+            }
+        }
+
+        /// The last stage `producer` fills (nil when it has no epilogue).
+        static func last(of producer: Node) -> Stage? {
+            [Stage.postShift, .postScale, .activation, .preShift, .preScale].first { producer.attributes[$0.key] != nil }
+        }
+    }
+
     private static func tryFuse(at index: Int, in graph: inout Graph) -> Bool {
-        let activation = graph.nodes[index]
-        guard activation.isDefaultDomain, let x = activation.input(0), let output = activation.outputs.first,
-              !output.isEmpty, let attributes = fusedAttributes(of: activation, constants: graph.initializers)
+        let node = graph.nodes[index]
+        guard node.isDefaultDomain, let output = node.outputs.first, !output.isEmpty,
+              let (x, stages, attributes) = fusion(of: node, constants: graph.initializers)
         else { return false }
         let uses = GraphUses(graph)
         guard let producerIndex = uses.producer[x], producerIndex < index, uses.uses(of: x) == 1,
               !graph.outputNames.contains(x) else { return false }
         var producer = graph.nodes[producerIndex]
+        let filled = Stage.last(of: producer)?.rawValue ?? -1
         guard producer.isDefaultDomain, producers.contains(producer.opType), producer.outputs.first == x,
-              producer.attributes["lathe.activation"] == nil else { return false }
-        producer.attributes.merge(attributes) { _, new in new }
+              let stage = stages.first(where: { $0.rawValue > filled }) else { return false }
+        producer.attributes.merge(attributes(stage)) { _, new in new }
         producer.outputs[0] = output
         graph.nodes[producerIndex] = producer
         graph.nodes.remove(at: index)
@@ -63,7 +87,8 @@ enum ActivationFusion {
             guard sigmoid.isDefaultDomain, sigmoid.opType == "Sigmoid", sigmoid.input(0) == x,
                   uses.uses(of: s) == 1, uses.uses(of: x) == 2, !graph.outputNames.contains(x),
                   !graph.outputNames.contains(s), producer.isDefaultDomain, producers.contains(producer.opType),
-                  producer.outputs.first == x, producer.attributes["lathe.activation"] == nil else { continue }
+                  producer.outputs.first == x,
+                  (Stage.last(of: producer)?.rawValue ?? -1) < Stage.activation.rawValue else { continue }
             producer.attributes.merge(FusedActivation.silu.attributes) { _, new in new }
             producer.outputs[0] = output
             graph.nodes[producerIndex] = producer
@@ -72,6 +97,31 @@ enum ActivationFusion {
             return true
         }
         return false
+    }
+
+    /// What fusing `node` takes: the value it reads from the producer, the stages it may fill (the first
+    /// one after the producer's filled stages is taken) and the attributes for a stage; nil when `node`
+    /// cannot fuse.
+    private static func fusion(of node: Node, constants: [String: Tensor])
+        -> (x: String, stages: [Stage], attributes: (Stage) -> [String: AttributeValue])? {
+        if let attributes = fusedAttributes(of: node, constants: constants), let x = node.input(0) {
+            return (x, [.activation], { _ in attributes })
+        }
+        guard ["Mul", "Add", "Sub"].contains(node.opType), node.inputs.count == 2 else { return nil }
+        // A scalar (rank 0 or [1]) so the product keeps the producer's shape; Sub only as x - c.
+        let positions = node.opType == "Sub" ? [(0, 1)] : [(0, 1), (1, 0)]
+        for (xPosition, cPosition) in positions {
+            let x = node.inputs[xPosition]
+            guard !x.isEmpty, let c = constants[node.inputs[cPosition]], c.dtype == .float32, c.count == 1,
+                  c.shape.count <= 1, constants[x] == nil else { continue }
+            let value = c.asFloats[0]
+            switch node.opType {
+            case "Mul": return (x, [.preScale, .postScale], { [$0.key: .float(value)] })
+            case "Add": return (x, [.preShift, .postShift], { [$0.key: .float(value)] })
+            default: return (x, [.preShift, .postShift], { [$0.key: .float(-value)] })
+            }
+        }
+        return nil
     }
 
     /// The producer attributes describing `node` as a fused activation, or nil
@@ -87,21 +137,24 @@ enum ActivationFusion {
             result["lathe.alpha"] = .float(node.float("alpha", default: 0.2))
             result["lathe.beta"] = .float(node.float("beta", default: 0.5))
         case "Clip":
-            // Opset < 11 gives min/max as attributes, later opsets as optional
-            // inputs; only constant inputs can fuse.
-            var low = node.float("min", default: -Float.infinity)
-            var high = node.float("max", default: Float.infinity)
-            for (position, isMin) in [(1, true), (2, false)] {
-                guard let name = node.input(position) else { continue }
-                guard let tensor = constants[name], tensor.count == 1 else { return nil }
-                let value = tensor.asFloats[0]
-                if isMin { low = value } else { high = value }
-            }
+            guard let (low, high) = clipBounds(node, constants: constants) else { return nil }
             result["lathe.min"] = .float(low)
             result["lathe.max"] = .float(high)
         default:
             return nil
         }
         return result
+    }
+
+    /// A Clip's bounds when both are constant: opset < 11 gives them as attributes, later opsets as
+    /// optional inputs (an absent one does not clip).
+    static func clipBounds(_ clip: Node, constants: [String: Tensor]) -> (Float, Float)? {
+        var low = clip.float("min", default: -Float.infinity), high = clip.float("max", default: Float.infinity)
+        for (position, isMin) in [(1, true), (2, false)] {
+            guard let name = clip.input(position) else { continue }
+            guard let t = constants[name], t.isFloat, t.count == 1 else { return nil }
+            if isMin { low = t.asFloats[0] } else { high = t.asFloats[0] }
+        }
+        return (low, high)
     }
 }

@@ -34,7 +34,7 @@ enum BatchNormFolding {
               uses.uses(of: x) == 1, !graph.outputNames.contains(x)
         else { return false }
         var producer = graph.nodes[producerIndex]
-        guard producer.isDefaultDomain, producer.outputs.first == x, producer.attributes["lathe.activation"] == nil,
+        guard producer.isDefaultDomain, producer.outputs.first == x, !FusedActivation.hasEpilogue(producer),
               ["Conv", "ConvTranspose", "Gemm"].contains(producer.opType),
               let weightName = producer.input(1), let weight = graph.initializers[weightName], weight.isFloat,
               uses.uses(of: weightName) == 1, !graph.outputNames.contains(weightName),

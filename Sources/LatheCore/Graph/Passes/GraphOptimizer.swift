@@ -39,6 +39,7 @@ enum GraphOptimizer {
         // After folding, so the float weights it makes are not folded back into integer operands.
         quantizedWeights.merge(IntegerWeightLayers.apply(&graph)) { first, _ in first }
         BatchNormFolding.apply(&graph)
+        HardSwishRecognition.apply(&graph)
         ActivationFusion.apply(&graph)
         DeadNodeElimination.apply(&graph, keeping: graph.outputNames)
         try ModelBinding.validate(graph, outputName: outputName, kernels: kernels, path: path)
