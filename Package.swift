@@ -1,5 +1,18 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
+
+// The engine's kernels are written with SIMD8 vectors and loops the optimiser vectorises. Swift
+// compiles for the architecture's baseline unless told otherwise (SSE2 on x86-64: every SIMD8 op
+// split in two), so LatheCore is built for AVX2 CPUs (Haswell, 2013, and later; AMD Zen).
+// LATHE_TARGET_CPU overrides it: `LATHE_TARGET_CPU=x86-64 make build` for an older CPU, or any CPU
+// name clang knows. The values do not change: Swift does not fuse multiply-adds or reorder sums.
+#if arch(x86_64)
+let targetCPU = ProcessInfo.processInfo.environment["LATHE_TARGET_CPU"] ?? "haswell"
+#else
+let targetCPU = ProcessInfo.processInfo.environment["LATHE_TARGET_CPU"] ?? ""
+#endif
+let engineSettings: [SwiftSetting] = targetCPU.isEmpty ? [] : [.unsafeFlags(["-target-cpu", targetCPU])]
 
 let package = Package(
     name: "Lathe",
@@ -25,7 +38,8 @@ let package = Package(
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),
-            ]
+            ],
+            swiftSettings: engineSettings
         ),
         .target(
             name: "LatheUI",

@@ -140,7 +140,8 @@ enum ConvKernel {
                 while first < g.output[1] {
                     let rows = first..<min(first + bandRows, g.output[1])
                     let width = rows.count * outW
-                    Im2Col.im2col(xg, channels: plan.cg, geometry: g, into: columns, outputRows: banded ? rows : nil)
+                    parallelIm2col(xg, channels: plan.cg, geometry: g, into: columns, rowStride: banded ? width : plan.spatial,
+                                   outputRows: banded ? rows : nil)
                     ParallelGemm.sgemm(m: plan.mg, n: banded ? width : plan.spatial, k: plan.reduction, a: a,
                                        lda: plan.reduction, b: columns, ldb: banded ? width : plan.spatial,
                                        c: c + first * outW, ldc: plan.spatial)
@@ -169,25 +170,32 @@ enum ConvKernel {
             let images = min(plan.imagesPerGemm, p.batch - first)
             let columns = images * plan.spatial
             for group in 0..<p.group {
-                for i in 0..<images {
-                    let xg = x + ((first + i) * p.inChannels + group * plan.cg) * g.inputCount
-                    if plan.pointwise {
-                        for c in 0..<plan.cg {
-                            (operand + c * columns + i * plan.spatial).update(from: xg + c * plan.spatial, count: plan.spatial)
+                // The copies in and out split by image across the op's workers, like the GEMM between them.
+                OpParallelism.forEachPart(of: images, work: plan.reduction * columns) { part in
+                    for i in part {
+                        let xg = x + ((first + i) * p.inChannels + group * plan.cg) * g.inputCount
+                        if plan.pointwise {
+                            for c in 0..<plan.cg {
+                                (operand + c * columns + i * plan.spatial).update(from: xg + c * plan.spatial,
+                                                                                  count: plan.spatial)
+                            }
+                        } else {
+                            Im2Col.im2col(xg, channels: plan.cg, geometry: g, into: operand + i * plan.spatial,
+                                          rowStride: columns)
                         }
-                    } else {
-                        Im2Col.im2col(xg, channels: plan.cg, geometry: g, into: operand + i * plan.spatial, rowStride: columns)
                     }
                 }
                 ParallelGemm.sgemm(m: plan.mg, n: columns, k: plan.reduction,
                                    a: w + group * plan.mg * plan.reduction, lda: plan.reduction, b: operand,
                                    ldb: columns, c: product, ldc: columns)
-                for i in 0..<images {
-                    for m in 0..<plan.mg {
-                        let channel = group * plan.mg + m
-                        let dst = y + ((first + i) * p.outChannels + channel) * plan.spatial
-                        activation.storeAddingBias(from: product + m * columns + i * plan.spatial, to: dst,
-                                                   count: plan.spatial, bias: bias?[channel] ?? 0)
+                OpParallelism.forEachPart(of: images, work: plan.mg * columns) { part in
+                    for i in part {
+                        for m in 0..<plan.mg {
+                            let channel = group * plan.mg + m
+                            let dst = y + ((first + i) * p.outChannels + channel) * plan.spatial
+                            activation.storeAddingBias(from: product + m * columns + i * plan.spatial, to: dst,
+                                                       count: plan.spatial, bias: bias?[channel] ?? 0)
+                        }
                     }
                 }
             }
@@ -200,8 +208,21 @@ enum ConvKernel {
     static func applyEpilogue(_ y: UnsafeMutablePointer<Float>, channels: Int, spatial: Int,
                               bias: UnsafePointer<Float>?, activation: FusedActivation) {
         guard bias != nil || !activation.isIdentity else { return }
-        for c in 0..<channels {
-            activation.addBiasAndApply(to: y + c * spatial, count: spatial, bias: bias?[c] ?? 0)
+        OpParallelism.forEachPart(of: channels, work: channels * spatial) { part in
+            for c in part {
+                activation.addBiasAndApply(to: y + c * spatial, count: spatial, bias: bias?[c] ?? 0)
+            }
+        }
+    }
+
+    /// im2col cut by input channels across the op's workers: with one image per call the copy is
+    /// a large share of a convolution, and left serial it would idle every core but one.
+    static func parallelIm2col(_ x: UnsafePointer<Float>, channels: Int, geometry g: SpatialGeometry,
+                               into columns: UnsafeMutablePointer<Float>, rowStride: Int, outputRows: Range<Int>?) {
+        OpParallelism.forEachPart(of: channels, work: channels * g.kernelCount * rowStride) { part in
+            Im2Col.im2col(x + part.lowerBound * g.inputCount, channels: part.count, geometry: g,
+                          into: columns + part.lowerBound * g.kernelCount * rowStride, rowStride: rowStride,
+                          outputRows: outputRows)
         }
     }
 }
