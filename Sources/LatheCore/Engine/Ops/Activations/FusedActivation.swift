@@ -161,13 +161,11 @@ public struct FusedActivation: Sendable, Equatable {
     }
 
     /// `x = epilogue(x + bias)` over `count` contiguous values: the end of one
-    /// output channel of a convolution.
+    /// output channel of a convolution (`storeAddingBias` in place; nothing to do, and
+    /// nothing written, for the identity without a bias).
     @inline(__always)
     public func addBiasAndApply(to p: UnsafeMutablePointer<Float>, count: Int, bias: Float) {
-        guard hasAffine else {
-            kind.addBiasAndApply(to: p, count: count, bias: bias)
-            return
-        }
+        guard !(isIdentity && bias == 0) else { return }
         storeAddingBias(from: p, to: p, count: count, bias: bias)
     }
 }
@@ -185,40 +183,6 @@ extension FusedActivation.Kind {
         case .hardSwish: return x * Swift.min(Swift.max(x * (1 as Float / 6) + 0.5, 0), 1)
         case .tanh: return Foundation.tanh(x)
         case .silu: return x * FusedActivation.sigmoid(x)
-        }
-    }
-
-    /// `x = act(x + bias)`: one loop per case so the optimiser vectorises the cheap ones.
-    @inline(__always)
-    func addBiasAndApply(to p: UnsafeMutablePointer<Float>, count: Int, bias: Float) {
-        switch self {
-        case .identity:
-            if bias != 0 { for i in 0..<count { p[i] += bias } }
-        case .relu:
-            for i in 0..<count { p[i] = Swift.max(p[i] + bias, 0) }
-        case .leakyRelu(let alpha):
-            for i in 0..<count {
-                let v = p[i] + bias
-                p[i] = v < 0 ? alpha * v : v
-            }
-        case .clip(let lo, let hi):
-            for i in 0..<count { p[i] = Swift.min(Swift.max(p[i] + bias, lo), hi) }
-        case .sigmoid:
-            for i in 0..<count { p[i] = FusedActivation.sigmoid(p[i] + bias) }
-        case .hardSigmoid(let alpha, let beta):
-            for i in 0..<count { p[i] = Swift.min(Swift.max(alpha * (p[i] + bias) + beta, 0), 1) }
-        case .hardSwish:
-            for i in 0..<count {
-                let v = p[i] + bias
-                p[i] = v * Swift.min(Swift.max(v * (1 as Float / 6) + 0.5, 0), 1)
-            }
-        case .tanh:
-            for i in 0..<count { p[i] = Foundation.tanh(p[i] + bias) }
-        case .silu:
-            for i in 0..<count {
-                let v = p[i] + bias
-                p[i] = v * FusedActivation.sigmoid(v)
-            }
         }
     }
 }
