@@ -13,6 +13,12 @@ let targetCPU = ProcessInfo.processInfo.environment["LATHE_TARGET_CPU"] ?? "hasw
 let targetCPU = ProcessInfo.processInfo.environment["LATHE_TARGET_CPU"] ?? ""
 #endif
 let engineSettings: [SwiftSetting] = targetCPU.isEmpty ? [] : [.unsafeFlags(["-target-cpu", targetCPU])]
+// The C kernels pick their AVX2/FMA code at compile time from the same CPU (portable C otherwise).
+#if arch(x86_64)
+let kernelSettings: [CSetting] = [.unsafeFlags(["-O3"] + (targetCPU.isEmpty ? [] : ["-march=\(targetCPU)"]))]
+#else
+let kernelSettings: [CSetting] = [.unsafeFlags(["-O3"])]
+#endif
 
 let package = Package(
     name: "Lathe",
@@ -31,10 +37,12 @@ let package = Package(
     targets: [
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw", pkgConfig: "ncursesw"),
         .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas"),
+        .target(name: "CLatheKernels", path: "Sources/CLatheKernels", cSettings: kernelSettings),
         .target(
             name: "LatheCore",
             dependencies: [
                 "CBLAS",
+                "CLatheKernels",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "ZIPFoundation", package: "ZIPFoundation"),

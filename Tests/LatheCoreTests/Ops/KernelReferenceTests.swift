@@ -82,8 +82,10 @@ final class KernelReferenceTests: XCTestCase {
         }
     }
 
-    /// Large 2-D outputs lower to im2col in bands of output rows (`ConvKernel.bandOperandFloats`):
-    /// padding, strides and dilations at band edges must give the reference values.
+    /// Large 2-D outputs: the packed path (the registry's choice for these small weights) over
+    /// thousands of panels, and im2col in bands of output rows (`ConvKernel.bandOperandFloats`,
+    /// taken by large weights): padding, strides and dilations at band edges must give the
+    /// reference values.
     func testConvOnLargeMapsRunsInBandsLikeTheReference() throws {
         var random = Random(state: 11)
         let conv = try XCTUnwrap(OpRegistry.kernel("Conv"))
@@ -104,6 +106,9 @@ final class KernelReferenceTests: XCTestCase {
             let got = try conv(node, [x, w, b])[0]
             XCTAssertEqual(got.shape, want.shape, "case \(index)")
             assertClose(got, want, "case \(index): x \(x.shape) k \(k) stride \(stride) dilation \(dilation) pad \(pad)")
+            let banded = try PackedConv2DTests.Case(x: x, w: w, b: b, group: 1, strides: [stride, stride],
+                                                    dilations: [dilation, dilation], pads: [pad, pad, pad, pad]).blas()
+            assertClose(Tensor(shape: want.shape, floats: banded), want, "case \(index), in bands")
         }
     }
 

@@ -50,7 +50,9 @@ enum ConvKernel {
         let depthwise = p.isDepthwise && g.input[0] == 1 && g.kernel[0] == 1
         // Images split in whole GEMM groups, so each part forms the GEMMs the whole batch would
         // (depthwise runs image by image).
-        let chunk = depthwise ? 1 : GemmPlan(p, g).imagesPerGemm
+        let plan = GemmPlan(p, g)
+        let packed = !depthwise && PackedConv2D.applies(p, g, plan)
+        let chunk = depthwise || packed ? 1 : plan.imagesPerGemm
         let chunks = (p.batch + chunk - 1) / chunk
         if splitImages && OpParallelism.partCount(chunks, work: work) > 1 {
             OpParallelism.forEachPart(of: chunks, work: work) { part in
@@ -74,8 +76,9 @@ enum ConvKernel {
             }
             return
         }
-        let plan = GemmPlan(p, g)
-        if plan.imagesPerGemm == 1 {
+        if packed {
+            PackedConv2D.compute(p, g, plan, x: x, w: w, bias: bias, activation: activation, y: y)
+        } else if plan.imagesPerGemm == 1 {
             computePerImage(p, g, plan, x: x, w: w, bias: bias, activation: activation, y: y)
         } else {
             computeFolded(p, g, plan, x: x, w: w, bias: bias, activation: activation, y: y)

@@ -1,0 +1,67 @@
+#ifndef LATHE_KERNELS_H
+#define LATHE_KERNELS_H
+// Hand-vectorised kernels of the engine, in C because they need the CPU's FMA
+// and shuffle instructions, which Swift's SIMD types do not reach. LatheCore
+// calls them; everything else (shapes, validation, threads) stays in Swift.
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Output positions per packed image panel: a micro-tile of the product is a
+/// block of output channels (see `lathe_packed_weights_count`) by this many
+/// positions.
+enum { LATHE_CONV_NR = 16 };
+
+/// A 2-D convolution's window over one group of input channels.
+typedef struct {
+    int channels;
+    int in_h, in_w;
+    int out_h, out_w;
+    int kernel_h, kernel_w;
+    int stride_h, stride_w;
+    int pad_top, pad_left;
+    int dilation_h, dilation_w;
+} lathe_conv2d_window;
+
+/// Floats `lathe_pack_weights` writes for an [m, k] weight matrix: rows go in
+/// blocks of 6 or 4 (chosen from m alone), a block zero-padded when m leaves
+/// it short.
+size_t lathe_packed_weights_count(int m, int k);
+
+/// Packs row-major weights [m, k] into row blocks, each stored k-major.
+void lathe_pack_weights(const float *weights, int m, int k, float *packed);
+
+/// Floats of the prepared image `lathe_conv2d_prepare` writes: each channel
+/// zero-padded to exactly the rows and columns the windows reach, and each
+/// row split into stride_w phases (columns q, q + stride_w, ...), so that
+/// every tap of sixteen neighbouring output positions reads sixteen
+/// consecutive floats, whatever the stride and padding.
+size_t lathe_conv2d_prepared_count(const lathe_conv2d_window *window);
+
+/// Prepares channels [first_channel, first_channel + channels) of `image`
+/// (window->channels planes of in_h x in_w) into `prepared`.
+void lathe_conv2d_prepare(const lathe_conv2d_window *window, const float *image, int first_channel, int channels,
+                          float *prepared);
+
+/// Floats of scratch `lathe_conv2d_positions` needs: a panel and a table of
+/// tap offsets.
+size_t lathe_conv2d_scratch_count(const lathe_conv2d_window *window);
+
+/// out[r, p] = sum over (c, kh, kw) of W[r, (c, kh, kw)] * image[c, ih, iw]
+/// for the output positions p in [first, first + count) of the flattened
+/// out_h x out_w grid and every r < m (zero where the window falls on
+/// padding), from the prepared image: the convolution as a GEMM whose im2col
+/// operand is read in place (sixteen positions of one output row) or packed
+/// a panel at a time (positions across a row end). Row r of `out` starts at
+/// out + r * ldo. Each value is one chain of fused multiply-adds in the order
+/// of its terms, whatever `first` and `count`, so any split of the positions
+/// gives the same bits.
+void lathe_conv2d_positions(const float *packed_weights, int m, const lathe_conv2d_window *window,
+                            const float *prepared, int first, int count, float *out, size_t ldo, float *scratch);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

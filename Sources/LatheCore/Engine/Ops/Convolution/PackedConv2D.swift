@@ -1,0 +1,93 @@
+import CLatheKernels
+
+/// 2-D convolutions (non-pointwise, any stride, dilation, padding and group
+/// count) as a GEMM whose im2col operand is never written: each image is
+/// first copied once into a zero-padded, stride-phased form (see
+/// `lathe_conv2d_prepare`), after which every tap of sixteen neighbouring
+/// output positions is sixteen consecutive floats, and the C micro-kernel
+/// reads them in place while it multiplies them by a 6- or 4-row block of
+/// the packed weights.
+///
+/// It replaces im2col + OpenBLAS where the weights are small enough to stay
+/// in cache (the thin GEMMs of detectors and recognizers: 8 to 96 output
+/// channels over large feature maps), where copying the operand nine times
+/// over, then packing it again inside OpenBLAS, cost more than the
+/// multiply-adds. Each output value is one chain of fused multiply-adds in
+/// the order of its terms, so the result does not depend on how positions,
+/// images or threads are split.
+enum PackedConv2D {
+    /// Most weight values per group (output channels × channels × taps): 512 KB
+    /// of packed weights, beside a panel, stay within a core's L2.
+    static let maximumWeightFloats = 1 << 17
+
+    static func applies(_ p: ConvProblem, _ g: SpatialGeometry, _ plan: ConvKernel.GemmPlan) -> Bool {
+        guard g.input[0] == 1, g.kernel[0] == 1, g.output[0] == 1,
+              plan.mg * plan.reduction <= maximumWeightFloats else { return false }
+        let limit = Int(Int32.max)
+        // The prepared image is indexed with 32-bit offsets: it is at most the padded input plus a stride a row.
+        let paddedPlane = (g.input[1] + g.padBegin[1] + g.padEnd[1] + g.strides[1])
+            * (g.input[2] + g.padBegin[2] + g.padEnd[2] + 2 * g.strides[2])
+        return [g.inputCount, g.outputCount, plan.reduction, plan.cg * paddedPlane].allSatisfy { $0 <= limit }
+            && (g.padBegin + g.strides + g.dilations).allSatisfy { abs($0) <= limit }
+    }
+
+    static func compute(_ p: ConvProblem, _ g: SpatialGeometry, _ plan: ConvKernel.GemmPlan,
+                        x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                        activation: FusedActivation, y: UnsafeMutablePointer<Float>) {
+        let m = Int32(plan.mg), k = Int32(plan.reduction)
+        let packedCount = lathe_packed_weights_count(m, k)
+        let packed = UnsafeMutablePointer<Float>.allocate(capacity: p.group * packedCount)
+        defer { packed.deallocate() }
+        for group in 0..<p.group {
+            lathe_pack_weights(w + group * plan.mg * plan.reduction, m, k, packed + group * packedCount)
+        }
+        let window = lathe_conv2d_window(
+            channels: Int32(plan.cg), in_h: Int32(g.input[1]), in_w: Int32(g.input[2]),
+            out_h: Int32(g.output[1]), out_w: Int32(g.output[2]),
+            kernel_h: Int32(g.kernel[1]), kernel_w: Int32(g.kernel[2]),
+            stride_h: Int32(g.strides[1]), stride_w: Int32(g.strides[2]),
+            pad_top: Int32(g.padBegin[1]), pad_left: Int32(g.padBegin[2]),
+            dilation_h: Int32(g.dilations[1]), dilation_w: Int32(g.dilations[2]))
+        let (scratchCount, preparedCount) = withUnsafePointer(to: window) {
+            (lathe_conv2d_scratch_count($0), lathe_conv2d_prepared_count($0))
+        }
+        // A 1×1 unpadded stride-1 image is its own prepared form.
+        let prepared = UnsafeMutablePointer<Float>.allocate(capacity: plan.pointwise ? 0 : preparedCount)
+        defer { prepared.deallocate() }
+        let panel = LATHE_CONV_NR
+        let panels = (plan.spatial + panel - 1) / panel
+        for n in 0..<p.batch {
+            for group in 0..<p.group {
+                let image = x + (n * p.inChannels + group * plan.cg) * g.inputCount
+                if !plan.pointwise {
+                    OpParallelism.forEachPart(of: plan.cg, work: preparedCount) { channels in
+                        withUnsafePointer(to: window) {
+                            lathe_conv2d_prepare($0, image, Int32(channels.lowerBound), Int32(channels.count), prepared)
+                        }
+                    }
+                }
+                let operand = plan.pointwise ? image : UnsafePointer(prepared)
+                let firstChannel = group * plan.mg
+                let out = y + (n * p.outChannels + firstChannel) * plan.spatial
+                let weights = packed + group * packedCount
+                OpParallelism.forEachPart(of: panels, work: plan.mg * plan.reduction * plan.spatial) { part in
+                    let first = part.lowerBound * panel
+                    let count = min(part.upperBound * panel, plan.spatial) - first
+                    let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchCount * 4, alignment: 64)
+                        .bindMemory(to: Float.self, capacity: scratchCount)
+                    defer { scratch.deallocate() }
+                    withUnsafePointer(to: window) {
+                        lathe_conv2d_positions(weights, m, $0, operand, Int32(first), Int32(count), out,
+                                               plan.spatial, scratch)
+                    }
+                    // Bias and activation while this part of the output is still in cache.
+                    guard bias != nil || !activation.isIdentity else { return }
+                    for r in 0..<plan.mg {
+                        activation.addBiasAndApply(to: out + r * plan.spatial + first, count: count,
+                                                   bias: bias?[firstChannel + r] ?? 0)
+                    }
+                }
+            }
+        }
+    }
+}
