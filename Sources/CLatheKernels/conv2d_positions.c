@@ -1,4 +1,5 @@
 #include "internal.h"
+#include <string.h>
 
 enum { NR = LATHE_CONV_NR };
 
@@ -7,46 +8,61 @@ size_t lathe_conv2d_scratch_count(const lathe_conv2d_window *g) {
     return k * NR + k;  // a panel, then the offsets (int32, one float each)
 }
 
+/// Positions p of a grid `width` wide whose rows lie `row` floats apart in the
+/// prepared image: the real output grid, or a virtual one as wide as a
+/// prepared row (`lathe_conv2d_rows`).
+typedef struct {
+    int width;
+    size_t row;
+} grid;
+
+static inline size_t grid_base(grid gr, int p) { return (size_t)(p / gr.width) * gr.row + (size_t)(p % gr.width); }
+
 /// The operand of the panel at position p when it can be read in place (n
-/// full positions of one output row, or of any rows when they follow one
+/// full positions of one grid row, or of any rows when they follow one
 /// another in the prepared image: every tap is NR consecutive floats from it
 /// plus the tap's offset), else NULL.
-static inline const float *direct_operand(const lathe_conv2d_window *g, const lathe_prepared_layout *layout,
-                                          const float *prepared, int p, int n) {
+static inline const float *direct_operand(grid gr, const float *prepared, int p, int n) {
     if (n < NR) return NULL;
-    // Consecutive rows of the output read consecutive prepared rows (1x1, stride 1): any positions are in place.
-    if (g->stride_h == 1 && layout->row == (size_t)g->out_w) return prepared + p;
-    const int oh = p / g->out_w, ow = p % g->out_w;
-    if (ow + NR > g->out_w) return NULL;
-    return prepared + (size_t)oh * (size_t)g->stride_h * layout->row + (size_t)ow;
+    if (gr.row == (size_t)gr.width) return prepared + p;
+    if (p % gr.width + NR > gr.width) return NULL;
+    return prepared + grid_base(gr, p);
 }
 
-void lathe_conv2d_positions(const float *packed_weights, int m, const lathe_conv2d_window *g, const float *prepared,
-                            int first, int count, float *out, size_t ldo, float *scratch) {
-    const int k = g->channels * g->kernel_h * g->kernel_w;
-    const lathe_prepared_layout layout = lathe_prepared_layout_of(g);
-    float *panel = scratch;
-    int32_t *offsets = (int32_t *)(scratch + (size_t)k * NR);
-    // Where tap (c, kh, kw) of output (0, 0) lies; position (oh, ow) adds oh * stride_h rows and ow floats.
+/// Where tap (c, kh, kw) of position (0, 0) lies in the prepared image.
+static void tap_offsets(const lathe_conv2d_window *g, const lathe_prepared_layout *layout, int32_t *offsets) {
     for (int c = 0, p = 0; c < g->channels; c++)
         for (int kh = 0; kh < g->kernel_h; kh++)
             for (int kw = 0; kw < g->kernel_w; kw++, p++) {
                 const size_t column = (size_t)kw * (size_t)g->dilation_w;
-                offsets[p] = (int32_t)((size_t)c * layout.plane + (size_t)kh * (size_t)g->dilation_h * layout.row
-                                       + (column % (size_t)g->stride_w) * layout.phase_w + column / (size_t)g->stride_w);
+                offsets[p] = (int32_t)((size_t)c * layout->plane + (size_t)kh * (size_t)g->dilation_h * layout->row
+                                       + (column % (size_t)g->stride_w) * layout->phase_w + column / (size_t)g->stride_w);
             }
-    const int end = first + count;
+}
+
+/// Positions [start, end) of the grid, position p written at out + (p - start) (row r of the
+/// weights ldo floats further).
+static void run_panels(const float *packed_weights, int m, int k, grid gr, const int32_t *offsets,
+                       const float *prepared, int start, int end, float *out, size_t ldo, float *panel) {
     const int pairs = lathe_has_pair_kernel();
-    for (int p = first; p < end;) {
+    for (int p = start; p < end;) {
         const int n = end - p < NR ? end - p : NR;
-        const float *b = direct_operand(g, &layout, prepared, p, n);
-        const float *next = pairs && b && p + NR < end ? direct_operand(g, &layout, prepared, p + NR, end - p - NR) : NULL;
+        const float *b = direct_operand(gr, prepared, p, n);
+        const float *next = pairs && b && p + NR < end ? direct_operand(gr, prepared, p + NR, end - p - NR) : NULL;
+        float *c0 = out + (size_t)(p - start);
         if (next) {
             const float *a = packed_weights;
             for (int r = 0; r < m;) {
                 const int height = lathe_row_block(m - r);
                 const int rows = m - r < height ? m - r : height;
-                float *c = out + (size_t)r * ldo + (size_t)p;
+                float *c = c0 + (size_t)r * ldo;
+                if (height == 6 && rows == 6 && r + 6 < m && lathe_row_block(m - r - 6) == 6) {
+                    const int rows2 = m - r - 6 < 6 ? m - r - 6 : 6;
+                    lathe_micro_kernel_pair12(k, a, a + 6 * (size_t)k, b, next, offsets, c, c + NR, ldo, rows2);
+                    a += 12 * (size_t)k;
+                    r += 12;
+                    continue;
+                }
                 lathe_micro_kernel_pair(height, k, a, b, next, offsets, c, c + NR, ldo, rows);
                 a += (size_t)height * (size_t)k;
                 r += height;
@@ -56,12 +72,9 @@ void lathe_conv2d_positions(const float *packed_weights, int m, const lathe_conv
         }
         const int32_t *taps = offsets;
         if (!b) {
-            // Positions across a row end (narrow outputs) or a short last panel: packed value by value.
-            int32_t base[NR];
-            for (int j = 0; j < NR; j++) {
-                const int q = p + (j < n ? j : 0);
-                base[j] = (int32_t)((size_t)(q / g->out_w) * (size_t)g->stride_h * layout.row + (size_t)(q % g->out_w));
-            }
+            // Positions across a row end or a short last panel: packed value by value.
+            size_t base[NR];
+            for (int j = 0; j < NR; j++) base[j] = grid_base(gr, p + (j < n ? j : 0));
             for (int t = 0; t < k; t++)
                 for (int j = 0; j < NR; j++) panel[(size_t)t * NR + j] = j < n ? prepared[base[j] + offsets[t]] : 0.0f;
             b = panel;
@@ -71,10 +84,50 @@ void lathe_conv2d_positions(const float *packed_weights, int m, const lathe_conv
         for (int r = 0; r < m;) {
             const int height = lathe_row_block(m - r);
             const int rows = m - r < height ? m - r : height;
-            lathe_micro_kernel(height, k, a, b, taps, out + (size_t)r * ldo + (size_t)p, ldo, rows, n);
+            lathe_micro_kernel(height, k, a, b, taps, c0 + (size_t)r * ldo, ldo, rows, n);
             a += (size_t)height * (size_t)k;
             r += height;
         }
         p += NR;
     }
+}
+
+void lathe_conv2d_positions(const float *packed_weights, int m, const lathe_conv2d_window *g, const float *prepared,
+                            int first, int count, float *out, size_t ldo, float *scratch) {
+    const int k = g->channels * g->kernel_h * g->kernel_w;
+    const lathe_prepared_layout layout = lathe_prepared_layout_of(g);
+    int32_t *offsets = (int32_t *)(scratch + (size_t)k * NR);
+    tap_offsets(g, &layout, offsets);
+    const grid gr = {g->out_w, (size_t)g->stride_h * layout.row};
+    run_panels(packed_weights, m, k, gr, offsets, prepared, first, first + count, out + first, ldo, scratch);
+}
+
+int lathe_conv2d_rows_apply(const lathe_conv2d_window *g) {
+    const lathe_prepared_layout layout = lathe_prepared_layout_of(g);
+    // (A prepared row exactly out_w wide is read in place by `lathe_conv2d_positions` already.)
+    return g->stride_h == 1 && g->stride_w == 1 && g->out_w % NR != 0 && layout.row != (size_t)g->out_w
+        && layout.row <= 2 * (size_t)g->out_w;
+}
+
+size_t lathe_conv2d_wide_count(const lathe_conv2d_window *g, int m, int rows) {
+    return (size_t)m * (size_t)rows * lathe_prepared_layout_of(g).row;
+}
+
+void lathe_conv2d_rows(const float *packed_weights, int m, const lathe_conv2d_window *g, const float *prepared,
+                       int first_row, int rows, float *out, size_t ldo, float *scratch, float *wide) {
+    const int k = g->channels * g->kernel_h * g->kernel_w;
+    const lathe_prepared_layout layout = lathe_prepared_layout_of(g);
+    int32_t *offsets = (int32_t *)(scratch + (size_t)k * NR);
+    tap_offsets(g, &layout, offsets);
+    // Stride 1: output row oh starts prepared row oh, so on a grid as wide as a prepared row every
+    // position is the next float and each panel reads in place; the columns past out_w are dropped.
+    const int width = (int)layout.row;
+    const grid gr = {width, layout.row};
+    const size_t span = (size_t)rows * (size_t)width;
+    run_panels(packed_weights, m, k, gr, offsets, prepared, first_row * width, (first_row + rows) * width, wide, span,
+               scratch);
+    for (int r = 0; r < m; r++)
+        for (int t = 0; t < rows; t++)
+            memcpy(out + (size_t)r * ldo + (size_t)(first_row + t) * (size_t)g->out_w,
+                   wide + (size_t)r * span + (size_t)t * (size_t)width, sizeof(float) * (size_t)g->out_w);
 }

@@ -36,4 +36,8 @@ int lathe_has_pair_kernel(void);
 /// into `first` and `second`: the values `lathe_micro_kernel` gives for each.
 void lathe_micro_kernel_pair(int height, int k, const float *a, const float *b0, const float *b1,
                              const int32_t *offsets, float *first, float *second, size_t ldc, int rows);
+
+/// Two full 6-row blocks (a, then a2 for rows 6 to 6 + rows2) by two panels at once.
+void lathe_micro_kernel_pair12(int k, const float *a, const float *a2, const float *b0, const float *b1,
+                               const int32_t *offsets, float *first, float *second, size_t ldc, int rows2);
 #endif

@@ -42,6 +42,36 @@ enum { NR = LATHE_CONV_NR };
 PAIR_KERNEL(pair6, 6, ROWS6)
 PAIR_KERNEL(pair4, 4, ROWS4)
 
+// Two 6-row blocks of weights (a and a2) by the two panels: 24 accumulators
+// of the 32 registers, so each operand vector loaded serves 12 multiply-adds.
+#define DECLARE2(i) __m512 d##i##a = _mm512_setzero_ps(), d##i##b = _mm512_setzero_ps();
+#define FMA_ROW2(i)                                                                               \
+    {                                                                                             \
+        const __m512 w = _mm512_set1_ps(a2[i]);                                                   \
+        d##i##a = _mm512_fmadd_ps(w, x0, d##i##a);                                                \
+        d##i##b = _mm512_fmadd_ps(w, x1, d##i##b);                                                \
+    }
+#define STORE_ROW2(i)                                                                             \
+    if (i < rows2) {                                                                              \
+        _mm512_storeu_ps(first + (size_t)(i + 6) * ldc, d##i##a);                                 \
+        _mm512_storeu_ps(second + (size_t)(i + 6) * ldc, d##i##b);                                \
+    }
+
+AVX512 static void pair12(int k, const float *a, const float *a2, const float *b0, const float *b1,
+                          const int32_t *offsets, float *first, float *second, size_t ldc, int rows2) {
+    const int rows = 6;
+    ROWS6(DECLARE)
+    ROWS6(DECLARE2)
+    for (int p = 0; p < k; p++, a += 6, a2 += 6) {
+        const __m512 x0 = _mm512_loadu_ps(b0 + offsets[p]);
+        const __m512 x1 = _mm512_loadu_ps(b1 + offsets[p]);
+        ROWS6(FMA_ROW)
+        ROWS6(FMA_ROW2)
+    }
+    ROWS6(STORE_ROW)
+    ROWS6(STORE_ROW2)
+}
+
 int lathe_has_pair_kernel(void) {
     static int cached = -1;
     int known = __atomic_load_n(&cached, __ATOMIC_RELAXED);
@@ -61,8 +91,19 @@ void lathe_micro_kernel_pair(int height, int k, const float *a, const float *b0,
     if (height == 6) pair6(k, a, b0, b1, offsets, first, second, ldc, rows);
     else pair4(k, a, b0, b1, offsets, first, second, ldc, rows);
 }
+
+void lathe_micro_kernel_pair12(int k, const float *a, const float *a2, const float *b0, const float *b1,
+                               const int32_t *offsets, float *first, float *second, size_t ldc, int rows2) {
+    pair12(k, a, a2, b0, b1, offsets, first, second, ldc, rows2);
+}
 #else
 int lathe_has_pair_kernel(void) { return 0; }
+
+void lathe_micro_kernel_pair12(int k, const float *a, const float *a2, const float *b0, const float *b1,
+                               const int32_t *offsets, float *first, float *second, size_t ldc, int rows2) {
+    lathe_micro_kernel_pair(6, k, a, b0, b1, offsets, first, second, ldc, 6);
+    lathe_micro_kernel_pair(6, k, a2, b0, b1, offsets, first + 6 * ldc, second + 6 * ldc, ldc, rows2);
+}
 
 void lathe_micro_kernel_pair(int height, int k, const float *a, const float *b0, const float *b1,
                              const int32_t *offsets, float *first, float *second, size_t ldc, int rows) {

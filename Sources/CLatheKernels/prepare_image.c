@@ -31,14 +31,22 @@ lathe_prepared_layout lathe_prepared_layout_of(const lathe_conv2d_window *g) {
     return layout;
 }
 
+/// Zeros after the last plane: the last panels of `lathe_conv2d_rows` read up
+/// to (kernel_w - 1) * dilation_w floats past it for columns they drop.
+static size_t slack(const lathe_conv2d_window *g) {
+    return (size_t)g->kernel_w * (size_t)g->dilation_w + LATHE_CONV_NR;
+}
+
 size_t lathe_conv2d_prepared_count(const lathe_conv2d_window *g) {
-    return lathe_prepared_layout_of(g).plane * (size_t)g->channels;
+    return lathe_prepared_layout_of(g).plane * (size_t)g->channels + slack(g);
 }
 
 void lathe_conv2d_prepare(const lathe_conv2d_window *g, const float *image, int first_channel, int channels,
                           float *prepared) {
     const lathe_prepared_layout layout = lathe_prepared_layout_of(g);
     const int s = g->stride_w;
+    if (first_channel + channels == g->channels)
+        memset(prepared + layout.plane * (size_t)g->channels, 0, sizeof(float) * slack(g));
     for (int c = first_channel; c < first_channel + channels; c++) {
         const float *source = image + (size_t)c * (size_t)g->in_h * (size_t)g->in_w;
         float *plane = prepared + (size_t)c * layout.plane;

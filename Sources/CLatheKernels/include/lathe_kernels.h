@@ -61,6 +61,21 @@ size_t lathe_conv2d_scratch_count(const lathe_conv2d_window *window);
 void lathe_conv2d_positions(const float *packed_weights, int m, const lathe_conv2d_window *window,
                             const float *prepared, int first, int count, float *out, size_t ldo, float *scratch);
 
+/// Whether `lathe_conv2d_rows` serves this window: stride 1 and an output
+/// width that leaves panels across row ends, at most half the width again
+/// for the columns it computes and drops.
+int lathe_conv2d_rows_apply(const lathe_conv2d_window *window);
+
+/// Floats of the `wide` scratch of `lathe_conv2d_rows` for m channels and `rows` output rows.
+size_t lathe_conv2d_wide_count(const lathe_conv2d_window *window, int m, int rows);
+
+/// Output rows [first_row, first_row + rows) of every channel r < m, into
+/// out + r * ldo: the values of `lathe_conv2d_positions`, computed on a grid
+/// as wide as a prepared row so that every panel reads in place, then copied
+/// out without the extra columns.
+void lathe_conv2d_rows(const float *packed_weights, int m, const lathe_conv2d_window *window, const float *prepared,
+                       int first_row, int rows, float *out, size_t ldo, float *scratch, float *wide);
+
 #ifdef __cplusplus
 }
 #endif

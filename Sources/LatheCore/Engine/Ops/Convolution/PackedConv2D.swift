@@ -56,6 +56,8 @@ enum PackedConv2D {
         defer { prepared.deallocate() }
         let panel = LATHE_CONV_NR
         let panels = (plan.spatial + panel - 1) / panel
+        let (outH, outW) = (g.output[1], g.output[2])
+        let byRows = !plan.pointwise && withUnsafePointer(to: window) { lathe_conv2d_rows_apply($0) } != 0
         for n in 0..<p.batch {
             for group in 0..<p.group {
                 let image = x + (n * p.inChannels + group * plan.cg) * g.inputCount
@@ -70,15 +72,24 @@ enum PackedConv2D {
                 let firstChannel = group * plan.mg
                 let out = y + (n * p.outChannels + firstChannel) * plan.spatial
                 let weights = packed + group * packedCount
-                OpParallelism.forEachPart(of: panels, work: plan.mg * plan.reduction * plan.spatial) { part in
-                    let first = part.lowerBound * panel
-                    let count = min(part.upperBound * panel, plan.spatial) - first
+                // Parts are runs of panels, or of output rows when panels would cross row ends.
+                OpParallelism.forEachPart(of: byRows ? outH : panels, work: plan.mg * plan.reduction * plan.spatial) { part in
+                    let first = byRows ? part.lowerBound * outW : part.lowerBound * panel
+                    let count = (byRows ? part.upperBound * outW : min(part.upperBound * panel, plan.spatial)) - first
                     let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchCount * 4, alignment: 64)
                         .bindMemory(to: Float.self, capacity: scratchCount)
                     defer { scratch.deallocate() }
-                    withUnsafePointer(to: window) {
-                        lathe_conv2d_positions(weights, m, $0, operand, Int32(first), Int32(count), out,
-                                               plan.spatial, scratch)
+                    withUnsafePointer(to: window) { window in
+                        guard byRows else {
+                            lathe_conv2d_positions(weights, m, window, operand, Int32(first), Int32(count), out,
+                                                   plan.spatial, scratch)
+                            return
+                        }
+                        let wideCount = lathe_conv2d_wide_count(window, m, Int32(part.count))
+                        let wide = UnsafeMutablePointer<Float>.allocate(capacity: wideCount)
+                        defer { wide.deallocate() }
+                        lathe_conv2d_rows(weights, m, window, operand, Int32(part.lowerBound), Int32(part.count), out,
+                                          plan.spatial, scratch, wide)
                     }
                     // Bias and activation while this part of the output is still in cache.
                     guard bias != nil || !activation.isIdentity else { return }
