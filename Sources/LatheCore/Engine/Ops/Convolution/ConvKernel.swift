@@ -3,8 +3,10 @@
 ///
 /// Paths, chosen by shape:
 /// - depthwise (group == channels > 1, 1-D/2-D): `DepthwiseConv`, direct;
-/// - pointwise (1×1, stride 1, no padding): the input planes are the GEMM
-///   operand, no im2col;
+/// - 2-D with small weights (`PackedConv2D.applies`): the C micro-kernel,
+///   reading a padded, stride-phased copy of each image in place;
+/// - pointwise (1×1, stride 1, no padding) with larger weights: the input
+///   planes are the GEMM operand, no im2col;
 /// - otherwise: im2col, then GEMM (OpenBLAS).
 /// GEMMs run per image and group, or, for small feature maps, over several
 /// images side by side (`GemmPlan`). Bias and activation are applied in one

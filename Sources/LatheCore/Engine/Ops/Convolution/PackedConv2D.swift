@@ -1,7 +1,7 @@
 import CLatheKernels
 
-/// 2-D convolutions (non-pointwise, any stride, dilation, padding and group
-/// count) as a GEMM whose im2col operand is never written: each image is
+/// 2-D convolutions (any kernel, stride, dilation, padding and group count)
+/// as a GEMM whose im2col operand is never written: each image is
 /// first copied once into a zero-padded, stride-phased form (see
 /// `lathe_conv2d_prepare`), after which every tap of sixteen neighbouring
 /// output positions is sixteen consecutive floats, and the C micro-kernel
