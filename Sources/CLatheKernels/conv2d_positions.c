@@ -29,17 +29,6 @@ static inline const float *direct_operand(grid gr, const float *prepared, int p,
     return prepared + grid_base(gr, p);
 }
 
-/// Where tap (c, kh, kw) of position (0, 0) lies in the prepared image.
-static void tap_offsets(const lathe_conv2d_window *g, const lathe_prepared_layout *layout, int32_t *offsets) {
-    for (int c = 0, p = 0; c < g->channels; c++)
-        for (int kh = 0; kh < g->kernel_h; kh++)
-            for (int kw = 0; kw < g->kernel_w; kw++, p++) {
-                const size_t column = (size_t)kw * (size_t)g->dilation_w;
-                offsets[p] = (int32_t)((size_t)c * layout->plane + (size_t)kh * (size_t)g->dilation_h * layout->row
-                                       + (column % (size_t)g->stride_w) * layout->phase_w + column / (size_t)g->stride_w);
-            }
-}
-
 /// Positions [start, end) of the grid, position p written at out + (p - start) (row r of the
 /// weights ldo floats further).
 static void run_panels(const float *packed_weights, int m, int k, grid gr, const int32_t *offsets,
@@ -49,27 +38,6 @@ static void run_panels(const float *packed_weights, int m, int k, grid gr, const
         const int n = end - p < NR ? end - p : NR;
         const float *b = direct_operand(gr, prepared, p, n);
         const float *next = pairs && b && p + NR < end ? direct_operand(gr, prepared, p + NR, end - p - NR) : NULL;
-        float *c0 = out + (size_t)(p - start);
-        if (next) {
-            const float *a = packed_weights;
-            for (int r = 0; r < m;) {
-                const int height = lathe_row_block(m - r);
-                const int rows = m - r < height ? m - r : height;
-                float *c = c0 + (size_t)r * ldo;
-                if (height == 6 && rows == 6 && r + 6 < m && lathe_row_block(m - r - 6) == 6) {
-                    const int rows2 = m - r - 6 < 6 ? m - r - 6 : 6;
-                    lathe_micro_kernel_pair12(k, a, a + 6 * (size_t)k, b, next, offsets, c, c + NR, ldo, rows2);
-                    a += 12 * (size_t)k;
-                    r += 12;
-                    continue;
-                }
-                lathe_micro_kernel_pair(height, k, a, b, next, offsets, c, c + NR, ldo, rows);
-                a += (size_t)height * (size_t)k;
-                r += height;
-            }
-            p += 2 * NR;
-            continue;
-        }
         const int32_t *taps = offsets;
         if (!b) {
             // Positions across a row end or a short last panel: packed value by value.
@@ -84,20 +52,43 @@ static void run_panels(const float *packed_weights, int m, int k, grid gr, const
         for (int r = 0; r < m;) {
             const int height = lathe_row_block(m - r);
             const int rows = m - r < height ? m - r : height;
-            lathe_micro_kernel(height, k, a, b, taps, c0 + (size_t)r * ldo, ldo, rows, n);
-            a += (size_t)height * (size_t)k;
-            r += height;
+            float *c = out + (size_t)(p - start) + (size_t)r * ldo;
+            int done = height;
+            if (!next) {
+                lathe_micro_kernel(height, k, a, b, taps, c, ldo, rows, n);
+            } else if (height == 6 && rows == 6 && r + 6 < m && lathe_row_block(m - r - 6) == 6) {
+                const int rows2 = m - r - 6 < 6 ? m - r - 6 : 6;
+                lathe_micro_kernel_pair12(k, a, a + 6 * (size_t)k, b, next, offsets, c, c + NR, ldo, rows2);
+                done = 12;
+            } else {
+                lathe_micro_kernel_pair(height, k, a, b, next, offsets, c, c + NR, ldo, rows);
+            }
+            a += (size_t)done * (size_t)k;
+            r += done;
         }
-        p += NR;
+        p += next ? 2 * NR : NR;
     }
+}
+
+/// Where tap (c, kh, kw) of position (0, 0) lies in the prepared image: a table
+/// in the scratch after the panel.
+static int32_t *tap_table(const lathe_conv2d_window *g, const lathe_prepared_layout *layout, float *scratch, int k) {
+    int32_t *offsets = (int32_t *)(scratch + (size_t)k * NR);
+    for (int c = 0, p = 0; c < g->channels; c++)
+        for (int kh = 0; kh < g->kernel_h; kh++)
+            for (int kw = 0; kw < g->kernel_w; kw++, p++) {
+                const size_t column = (size_t)kw * (size_t)g->dilation_w;
+                offsets[p] = (int32_t)((size_t)c * layout->plane + (size_t)kh * (size_t)g->dilation_h * layout->row
+                                       + (column % (size_t)g->stride_w) * layout->phase_w + column / (size_t)g->stride_w);
+            }
+    return offsets;
 }
 
 void lathe_conv2d_positions(const float *packed_weights, int m, const lathe_conv2d_window *g, const float *prepared,
                             int first, int count, float *out, size_t ldo, float *scratch) {
     const int k = g->channels * g->kernel_h * g->kernel_w;
     const lathe_prepared_layout layout = lathe_prepared_layout_of(g);
-    int32_t *offsets = (int32_t *)(scratch + (size_t)k * NR);
-    tap_offsets(g, &layout, offsets);
+    const int32_t *offsets = tap_table(g, &layout, scratch, k);
     const grid gr = {g->out_w, (size_t)g->stride_h * layout.row};
     run_panels(packed_weights, m, k, gr, offsets, prepared, first, first + count, out + first, ldo, scratch);
 }
@@ -117,8 +108,7 @@ void lathe_conv2d_rows(const float *packed_weights, int m, const lathe_conv2d_wi
                        int first_row, int rows, float *out, size_t ldo, float *scratch, float *wide) {
     const int k = g->channels * g->kernel_h * g->kernel_w;
     const lathe_prepared_layout layout = lathe_prepared_layout_of(g);
-    int32_t *offsets = (int32_t *)(scratch + (size_t)k * NR);
-    tap_offsets(g, &layout, offsets);
+    const int32_t *offsets = tap_table(g, &layout, scratch, k);
     // Stride 1: output row oh starts prepared row oh, so on a grid as wide as a prepared row every
     // position is the next float and each panel reads in place; the columns past out_w are dropped.
     const int width = (int)layout.row;

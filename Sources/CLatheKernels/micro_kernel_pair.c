@@ -11,65 +11,56 @@ enum { NR = LATHE_CONV_NR };
 // twice the multiply-adds per instruction of the 256-bit kernel, and per value
 // the same chain of fused multiply-adds (so the same bits whichever runs).
 #define AVX512 __attribute__((target("avx512f,fma")))
-#define ROWS6(X) X(0) X(1) X(2) X(3) X(4) X(5)
-#define ROWS4(X) X(0) X(1) X(2) X(3)
-#define DECLARE(i) __m512 c##i##a = _mm512_setzero_ps(), c##i##b = _mm512_setzero_ps();
-#define FMA_ROW(i)                                                                                \
+// Accumulator sets are named by a prefix s: s_w holds the block's packed
+// weights, rows s_base to s_base + s_rows of the output are written.
+#define ROWS6(X, s) X(s, 0) X(s, 1) X(s, 2) X(s, 3) X(s, 4) X(s, 5)
+#define ROWS4(X, s) X(s, 0) X(s, 1) X(s, 2) X(s, 3)
+#define DECLARE(s, i) __m512 s##i##a = _mm512_setzero_ps(), s##i##b = _mm512_setzero_ps();
+#define FMA_ROW(s, i)                                                                             \
     {                                                                                             \
-        const __m512 w = _mm512_set1_ps(a[i]);                                                    \
-        c##i##a = _mm512_fmadd_ps(w, x0, c##i##a);                                                \
-        c##i##b = _mm512_fmadd_ps(w, x1, c##i##b);                                                \
+        const __m512 w = _mm512_set1_ps(s##_w[i]);                                                \
+        s##i##a = _mm512_fmadd_ps(w, x0, s##i##a);                                                \
+        s##i##b = _mm512_fmadd_ps(w, x1, s##i##b);                                                \
     }
-#define STORE_ROW(i)                                                                              \
-    if (i < rows) {                                                                               \
-        _mm512_storeu_ps(first + (size_t)i * ldc, c##i##a);                                       \
-        _mm512_storeu_ps(second + (size_t)i * ldc, c##i##b);                                      \
+#define STORE_ROW(s, i)                                                                           \
+    if (i < s##_rows) {                                                                           \
+        _mm512_storeu_ps(first + (size_t)(s##_base + i) * ldc, s##i##a);                          \
+        _mm512_storeu_ps(second + (size_t)(s##_base + i) * ldc, s##i##b);                         \
     }
 
 #define PAIR_KERNEL(NAME, HEIGHT, ROWS)                                                           \
-    AVX512 static void NAME(int k, const float *a, const float *b0, const float *b1,              \
+    AVX512 static void NAME(int k, const float *c_w, const float *b0, const float *b1,            \
                             const int32_t *offsets, float *first, float *second, size_t ldc,      \
-                            int rows) {                                                           \
-        ROWS(DECLARE)                                                                             \
-        for (int p = 0; p < k; p++, a += HEIGHT) {                                                \
+                            int c_rows) {                                                         \
+        const int c_base = 0;                                                                     \
+        ROWS(DECLARE, c)                                                                          \
+        for (int p = 0; p < k; p++, c_w += HEIGHT) {                                              \
             const __m512 x0 = _mm512_loadu_ps(b0 + offsets[p]);                                   \
             const __m512 x1 = _mm512_loadu_ps(b1 + offsets[p]);                                   \
-            ROWS(FMA_ROW)                                                                         \
+            ROWS(FMA_ROW, c)                                                                      \
         }                                                                                         \
-        ROWS(STORE_ROW)                                                                           \
+        ROWS(STORE_ROW, c)                                                                        \
     }
 
 PAIR_KERNEL(pair6, 6, ROWS6)
 PAIR_KERNEL(pair4, 4, ROWS4)
 
-// Two 6-row blocks of weights (a and a2) by the two panels: 24 accumulators
-// of the 32 registers, so each operand vector loaded serves 12 multiply-adds.
-#define DECLARE2(i) __m512 d##i##a = _mm512_setzero_ps(), d##i##b = _mm512_setzero_ps();
-#define FMA_ROW2(i)                                                                               \
-    {                                                                                             \
-        const __m512 w = _mm512_set1_ps(a2[i]);                                                   \
-        d##i##a = _mm512_fmadd_ps(w, x0, d##i##a);                                                \
-        d##i##b = _mm512_fmadd_ps(w, x1, d##i##b);                                                \
-    }
-#define STORE_ROW2(i)                                                                             \
-    if (i < rows2) {                                                                              \
-        _mm512_storeu_ps(first + (size_t)(i + 6) * ldc, d##i##a);                                 \
-        _mm512_storeu_ps(second + (size_t)(i + 6) * ldc, d##i##b);                                \
-    }
-
-AVX512 static void pair12(int k, const float *a, const float *a2, const float *b0, const float *b1,
-                          const int32_t *offsets, float *first, float *second, size_t ldc, int rows2) {
-    const int rows = 6;
-    ROWS6(DECLARE)
-    ROWS6(DECLARE2)
-    for (int p = 0; p < k; p++, a += 6, a2 += 6) {
+// Two 6-row blocks of weights (c_w, then d_w for rows 6 on) by the two panels:
+// 24 accumulators of the 32 registers, so each operand vector loaded serves
+// 12 multiply-adds.
+AVX512 static void pair12(int k, const float *c_w, const float *d_w, const float *b0, const float *b1,
+                          const int32_t *offsets, float *first, float *second, size_t ldc, int d_rows) {
+    const int c_base = 0, c_rows = 6, d_base = 6;
+    ROWS6(DECLARE, c)
+    ROWS6(DECLARE, d)
+    for (int p = 0; p < k; p++, c_w += 6, d_w += 6) {
         const __m512 x0 = _mm512_loadu_ps(b0 + offsets[p]);
         const __m512 x1 = _mm512_loadu_ps(b1 + offsets[p]);
-        ROWS6(FMA_ROW)
-        ROWS6(FMA_ROW2)
+        ROWS6(FMA_ROW, c)
+        ROWS6(FMA_ROW, d)
     }
-    ROWS6(STORE_ROW)
-    ROWS6(STORE_ROW2)
+    ROWS6(STORE_ROW, c)
+    ROWS6(STORE_ROW, d)
 }
 
 int lathe_has_pair_kernel(void) {

@@ -92,6 +92,21 @@ final class PackedConv2DTests: XCTestCase {
         }
     }
 
+    /// A stride-1 map whose width leaves panels across row ends, tall enough that a part's rows go
+    /// through the wide-row buffer in several chunks: every row lands where the reference puts it.
+    func testWideRowsInChunksAgreeWithIm2colAndOpenBLAS() throws {
+        var random = KernelReferenceTests.Random(state: 5)
+        let conv = try Case(&random, n: 1, c: 2, m: 22, group: 1, h: 300, wd: 200, kernel: [3, 3], strides: [1, 1],
+                            dilations: [1, 1], pads: [1, 1, 1, 1], bias: true)
+        let rowFloats = 22 * (200 + 2)
+        let parts = OpParallelism.partCount(300, work: 22 * 2 * 9 * 300 * 200)
+        XCTAssertLessThan(PackedConv2D.wideFloats / rowFloats, 300 / parts, "a part must take several chunks")
+        let got = conv.packed(activation: .relu), want = conv.blas(activation: .relu)
+        XCTAssertFalse(got.contains(where: \.isNaN))
+        let error = zip(got, want).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThanOrEqual(error, 1e-5 * max(1, want.map(abs).max() ?? 1))
+    }
+
     /// Split across workers, or image by image, the values are the same bits.
     func testPackedPathGivesTheSameBitsWhateverTheSplit() throws {
         var random = KernelReferenceTests.Random(state: 3)

@@ -20,6 +20,10 @@ enum PackedConv2D {
     /// of packed weights, beside a panel, stay within a core's L2.
     static let maximumWeightFloats = 1 << 17
 
+    /// Floats of the wide-row buffer of a part that computes extra columns (`lathe_conv2d_rows`):
+    /// 1 MB, the part's rows going through it a few at a time.
+    static let wideFloats = 1 << 18
+
     static func applies(_ p: ConvProblem, _ g: SpatialGeometry, _ plan: ConvKernel.GemmPlan) -> Bool {
         guard g.input[0] == 1, g.kernel[0] == 1, g.output[0] == 1,
               plan.mg * plan.reduction <= maximumWeightFloats else { return false }
@@ -85,11 +89,16 @@ enum PackedConv2D {
                                                    plan.spatial, scratch)
                             return
                         }
-                        let wideCount = lathe_conv2d_wide_count(window, m, Int32(part.count))
-                        let wide = UnsafeMutablePointer<Float>.allocate(capacity: wideCount)
+                        // The wide rows go through a bounded buffer, a few rows at a time.
+                        let chunk = max(1, Self.wideFloats / max(1, lathe_conv2d_wide_count(window, m, 1)))
+                        let wide = UnsafeMutablePointer<Float>.allocate(
+                            capacity: lathe_conv2d_wide_count(window, m, Int32(min(chunk, part.count))))
                         defer { wide.deallocate() }
-                        lathe_conv2d_rows(weights, m, window, operand, Int32(part.lowerBound), Int32(part.count), out,
-                                          plan.spatial, scratch, wide)
+                        for row in stride(from: part.lowerBound, to: part.upperBound, by: chunk) {
+                            let rows = min(chunk, part.upperBound - row)
+                            lathe_conv2d_rows(weights, m, window, operand, Int32(row), Int32(rows), out, plan.spatial,
+                                              scratch, wide)
+                        }
                     }
                     // Bias and activation while this part of the output is still in cache.
                     guard bias != nil || !activation.isIdentity else { return }
