@@ -76,9 +76,13 @@ trap cleanup EXIT
 command -v tmux >/dev/null || { echo "error: tmux is not installed (make deps installs it)" >&2; exit 2; }
 
 screen() { tmux capture-pane -p -t "$SESSION" 2>/dev/null; }
-# The status bar is the second-to-last row, the hint/prompt/message line the last.
-status_line() { screen | sed -n "$((HEIGHT - 1))p"; }
+# The hint/prompt/message line is the last row, the status bar the one above.
 bottom_line() { screen | sed -n "${HEIGHT}p"; }
+# look: one capture, kept in SEEN (the screen) and SEEN_STATUS (its status bar). Predicates that
+# judge several parts of the screen judge one capture, and what they accepted is read from it
+# afterwards: two captures may straddle a redraw (a final number for 5 bits, then the pending
+# "…" for 4).
+look() { SEEN=$(screen); SEEN_STATUS=$(sed -n "$((HEIGHT - 1))p" <<<"$SEEN"); }
 
 # wait_until DESCRIPTION COMMAND...: polls until COMMAND succeeds or TIMEOUT seconds pass.
 wait_until() {
@@ -98,7 +102,8 @@ wait_until() {
 # A final number: "top-1 NN.N%" without the streaming "eval done/total" or the pending "…".
 final_top1_shown() {
     local line
-    line=$(status_line)
+    look
+    line=$SEEN_STATUS
     [[ $line =~ top-1\ [0-9]+\.[0-9]% ]] && [[ ! $line =~ eval\ [0-9]+/ ]] && [[ $line == *"vs fp32"* ]]
 }
 top1_of() { sed -nE 's/.*top-1 ([0-9]+\.[0-9])%.*/\1/p' <<<"$1"; }
@@ -146,7 +151,7 @@ tmux new-session -d -s "$SESSION" -x $WIDTH -y $HEIGHT -c "$WORK" \
 tmux set-option -t "$SESSION" remain-on-exit on >/dev/null 2>&1
 
 if wait_until "the first final top-1" final_top1_shown; then
-    first=$(status_line)
+    first=$SEEN_STATUS
     pass "opens the bundled sample and shows a final $(grep -oE 'top-1 [0-9.]+%' <<<"$first")"
 else
     fail "no final top-1 in the status bar"
@@ -156,21 +161,24 @@ if screen_has "bundled sample: mobilenet/model.onnx" && screen_has "stem.conv.we
 else
     fail "header or layer table missing"
 fi
-initial_size=$(size_of "$(status_line)")
+initial_size=$(size_of "$SEEN_STATUS")
 
 # Six steps down the ladder: fp16, 8, 7, 6, 5, 4 bits on the first (selected) layer.
 tmux send-keys -t "$SESSION" h h h h h h
 sleep 0.5
-size_changed() { final_top1_shown && [ "$(size_of "$(status_line)")" != "$initial_size" ]; }
+size_changed() {
+    final_top1_shown && [ "$(size_of "$SEEN_STATUS")" != "$initial_size" ] \
+        && grep -E "stem\.conv\.weight +Conv" <<<"$SEEN" | grep -q "int4"
+}
 if wait_until "a final top-1 for the 4-bit layer" size_changed; then
-    edited=$(status_line)
+    edited=$SEEN_STATUS
     shown=$(top1_of "$edited")
     pass "after the edit: $(grep -oE 'top-1 [0-9.]+%' <<<"$edited"), $(size_of "$edited") (was $initial_size)"
 else
     shown=""
     fail "no new final top-1 after changing bits"
 fi
-if screen | grep -E "stem\.conv\.weight +Conv" | grep -q "int4"; then
+if grep -E "stem\.conv\.weight +Conv" <<<"$SEEN" | grep -q "int4"; then
     pass "the layer table shows int4 for the edited layer"
 else
     fail "the table does not show int4 for stem.conv.weight"
@@ -310,8 +318,8 @@ rm -f "$WORK/exit"
 tmux new-session -d -s "$SESSION" -x $WIDTH -y $HEIGHT -c "$WORK" \
     "env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BIN' '$MODEL' --data '$DATA' --config '$EXPORTED'; echo \"EXIT=\$?\" > '$WORK/exit'; echo LATHE-EXITED; sleep 600"
 if wait_until "a final top-1 from --config" final_top1_shown; then
-    again=$(top1_of "$(status_line)")
-    if [ "$again" = "$shown" ] && screen | grep -E "stem\.conv\.weight +Conv" | grep -q "int4"; then
+    again=$(top1_of "$SEEN_STATUS")
+    if [ "$again" = "$shown" ] && grep -E "stem\.conv\.weight +Conv" <<<"$SEEN" | grep -q "int4"; then
         pass "--config starts from the exported plan: int4 and top-1 $again% again"
     else
         fail "--config start shows top-1 '$again' (expected '$shown') or lacks int4"
@@ -350,7 +358,7 @@ rm -f "$WORK/exit"
 tmux new-session -d -s "$SESSION" -x $WIDTH -y $HEIGHT -c "$WORK" \
     "env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BIN' '$ROOT/samples/mobilenet_qdq/model.onnx' --data '$QDQ_DATA'; echo \"EXIT=\$?\" > '$WORK/exit'; echo LATHE-EXITED; sleep 600"
 if wait_until "the QDQ sample's final top-1" final_top1_shown; then
-    pass "opens samples/mobilenet_qdq: $(grep -oE 'top-1 [0-9.]+%' <<<"$(status_line)")"
+    pass "opens samples/mobilenet_qdq: $(grep -oE 'top-1 [0-9.]+%' <<<"$SEEN_STATUS")"
 else
     fail "samples/mobilenet_qdq: no final top-1"
 fi
@@ -389,13 +397,14 @@ tmux new-session -d -s "$SESSION" -x $WIDTH -y $HEIGHT -c "$WORK" \
     "env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BIN' '$MODEL' --data 'clean=$DATA' --data 'shifted=$SHIFTED' --config '$EXPORTED'; echo \"EXIT=\$?\" > '$WORK/exit'; echo LATHE-EXITED; sleep 600"
 final_sets_shown() {
     local line
-    line=$(status_line)
+    look
+    line=$SEEN_STATUS
     [[ $line =~ top-1\ clean\ [0-9]+\.[0-9]%(▼)?\ shifted\ [0-9]+\.[0-9]%(▼)? ]] && [[ $line == *"▼"* ]] \
         && [[ ! $line =~ eval\ [0-9]+/ ]]
 }
 set_top1_of() { sed -nE "s/.*$2 ([0-9]+\.[0-9])%.*/\1/p" <<<"$1"; }
 if wait_until "final top-1 on both sets" final_sets_shown; then
-    sets_line=$(status_line)
+    sets_line=$SEEN_STATUS
     shown_clean=$(set_top1_of "$sets_line" clean)
     shown_shifted=$(set_top1_of "$sets_line" shifted)
     shown_worst=$(grep -oE '(clean|shifted) [0-9.]+%▼' <<<"$sets_line" | cut -d' ' -f1)
@@ -484,7 +493,8 @@ metric_value_of() { sed -nE "s/^ *[^ ]* +$LABEL ([^ ]+( dB)?).*/\1/p" <<<"$1"; }
 # comparison with fp32 and has no change) the final "Δ… vs fp32".
 final_metric_shown() {
     local line value
-    line=$(status_line)
+    look
+    line=$SEEN_STATUS
     value=$(metric_value_of "$line")
     [ -n "$value" ] && [[ $value != "…"* ]] && [[ ! $line =~ eval\ [0-9]+/ ]] \
         && { [ "$LABEL" = SQNR ] || [[ $line == *"vs fp32"* ]]; }
@@ -507,7 +517,7 @@ metric_case() {
     tmux new-session -d -s "$SESSION" -x $WIDTH -y $HEIGHT -c "$WORK" \
         "env LANG=C.UTF-8 LC_ALL=C.UTF-8 '$BIN' '$model' --data '$data' $*; echo \"EXIT=\$?\" > '$WORK/exit'; echo LATHE-EXITED; sleep 600"
     if wait_until "$tag: the first final $LABEL" final_metric_shown; then
-        pass "$tag: opens and shows a final $LABEL $(metric_value_of "$(status_line)")"
+        pass "$tag: opens and shows a final $LABEL $(metric_value_of "$SEEN_STATUS")"
     else
         fail "$tag: no final $LABEL in the status bar"
         tmux kill-session -t "$SESSION" 2>/dev/null
@@ -517,15 +527,15 @@ metric_case() {
     # The first (selected) layer, six steps down the ladder as for mobilenet: fp16, 8, 7, 6, 5, 4.
     # Waiting for int4 in its row as well as a new size makes sure the final number is the
     # 4-bit plan's, not one of the steps on the way.
-    first_layer=$(screen | sed -n 4p | awk '{print $1}')
-    before_size=$(size_of "$(status_line)")
+    first_layer=$(sed -n 4p <<<"$SEEN" | awk '{print $1}')
+    before_size=$(size_of "$SEEN_STATUS")
     tmux send-keys -t "$SESSION" h h h h h h
     edited_final() {
-        final_metric_shown && [ "$(size_of "$(status_line)")" != "$before_size" ] \
-            && screen | grep -E "^ *$first_layer +" | grep -q "int4"
+        final_metric_shown && [ "$(size_of "$SEEN_STATUS")" != "$before_size" ] \
+            && grep -E "^ *$first_layer +" <<<"$SEEN" | grep -q "int4"
     }
     if [ -n "$first_layer" ] && wait_until "$tag: a final $LABEL with $first_layer at int4" edited_final; then
-        line=$(status_line)
+        line=$SEEN_STATUS
         shown=$(metric_value_of "$line")
         pass "$tag: $first_layer at int4: $LABEL $shown, $(size_of "$line") (was $before_size)"
     else
@@ -601,7 +611,8 @@ SESSION=$BASE_SESSION-samples
 # Any metric's final number: a value, then "vs fp32" (or an SQNR, which shows no change), no "eval N/M".
 any_final_shown() {
     local line
-    line=$(status_line)
+    look
+    line=$SEEN_STATUS
     [[ ! $line =~ eval\ [0-9]+/ ]] && [[ $line == *"size "* ]] \
         && { [[ $line == *"vs fp32"* ]] || [[ $line =~ SQNR\ [-0-9.∞]+\ dB ]]; }
 }
@@ -616,7 +627,7 @@ for folder in "$ROOT"/samples/*/; do
     [ -f "$folder/model.onnx" ] && [ -f "$folder/data.npz" ] || continue
     open_sample "$folder"
     if wait_until "$sample: a final number" any_final_shown; then
-        opened="a final $(status_line | sed -E 's/^ +//; s/ {2,}.*//')"
+        opened="a final $(sed -E 's/^ +//; s/ {2,}.*//' <<<"$SEEN_STATUS")"
     else
         opened=""
     fi
