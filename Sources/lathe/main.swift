@@ -1,1 +1,2 @@
+HugePages.restartWithHugePagesIfUseful()
 ExitStatus.run()
