@@ -82,18 +82,41 @@ public struct FeedData: Sendable {
             return Tensor(shape: shape, floats: floats, dtype: .float32)
         }
         if tensor.isFloat {
-            var floats = [Float]()
-            floats.reserveCapacity(rows.count * per)
-            tensor.floats.withUnsafeBufferPointer { source in
-                for row in rows { floats.append(contentsOf: source[(row * per)..<((row + 1) * per)]) }
+            let floats = uninitializedFloats(rows.count * per) { out in
+                tensor.floats.withUnsafeBufferPointer { copyRows(rows, per: per, from: $0, to: out) }
             }
             return Tensor(shape: shape, floats: floats, dtype: tensor.dtype)
         }
-        var ints = [Int64]()
-        ints.reserveCapacity(rows.count * per)
-        tensor.ints.withUnsafeBufferPointer { source in
-            for row in rows { ints.append(contentsOf: source[(row * per)..<((row + 1) * per)]) }
+        let ints = [Int64](unsafeUninitializedCapacity: rows.count * per) { out, initialized in
+            tensor.ints.withUnsafeBufferPointer { copyRows(rows, per: per, from: $0, to: out) }
+            initialized = rows.count * per
         }
         return Tensor(shape: shape, ints: ints, dtype: tensor.dtype)
+    }
+
+    /// Copies rows `rows` (each `per` elements) of `source` one after another into `out`, a run of
+    /// consecutive rows (the usual batch: samples in order) in one block copy: element by element,
+    /// gathering a high-resolution batch cost more than some of its layers.
+    private static func copyRows<Indices: Collection<Int>, Element>(
+        _ rows: Indices, per: Int, from source: UnsafeBufferPointer<Element>, to out: UnsafeMutableBufferPointer<Element>
+    ) {
+        guard per > 0, let from = source.baseAddress, let to = out.baseAddress else { return }
+        var written = 0
+        var runStart = -1, runLength = 0
+        func flush() {
+            guard runLength > 0 else { return }
+            (to + written * per).initialize(from: from + runStart * per, count: runLength * per)
+            written += runLength
+        }
+        for row in rows {
+            if runLength > 0 && row == runStart + runLength {
+                runLength += 1
+            } else {
+                flush()
+                runStart = row
+                runLength = 1
+            }
+        }
+        flush()
     }
 }

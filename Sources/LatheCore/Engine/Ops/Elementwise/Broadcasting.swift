@@ -98,22 +98,13 @@ struct BroadcastPlan {
 /// Elementwise maps over broadcast operands, generic over element types so
 /// float and integer tensors share one implementation.
 enum Broadcasting {
-    /// `f(a, b)` over the broadcast of `a` and `b` (the plan's two inputs).
+    /// `f(a, b)` over the broadcast of `a` and `b` (the plan's two inputs). Large maps of up to
+    /// two merged axes (same shapes, a scalar or a per-row operand) split over the op's workers;
+    /// every element is computed alone, so the split changes no bits.
     @inline(__always)
     static func map<A, B, R>(_ a: [A], _ b: [B], plan: BroadcastPlan, _ f: (A, B) -> R) -> [R] {
         let n = plan.outputCount
         if n == 0 { return [] }
-        // Same shape: one flat loop (the common case for residual adds).
-        if a.count == n && b.count == n {
-            return [R](unsafeUninitializedCapacity: n) { out, count in
-                a.withUnsafeBufferPointer { pa in
-                    b.withUnsafeBufferPointer { pb in
-                        for i in 0..<n { (out.baseAddress! + i).initialize(to: f(pa[i], pb[i])) }
-                    }
-                }
-                count = n
-            }
-        }
         return [R](unsafeUninitializedCapacity: n) { out, count in
             a.withUnsafeBufferPointer { pa in
                 b.withUnsafeBufferPointer { pb in
@@ -136,12 +127,23 @@ enum Broadcasting {
                             for j in 0..<count { (z + j).initialize(to: v) }
                         }
                     }
-                    if plan.dims.count == 2 {
+                    if a.count == n && b.count == n {
+                        // Same shape: one flat loop (the common case for residual adds).
+                        OpParallelism.forEachPart(of: n, work: n) { part in
+                            run(part.lowerBound, part.lowerBound, part.lowerBound, part.count, 1, 1)
+                        }
+                    } else if plan.dims.count == 1 {
+                        // One operand a scalar.
+                        let sa = plan.strides[0][0], sb = plan.strides[1][0]
+                        OpParallelism.forEachPart(of: n, work: n) { part in
+                            run(part.lowerBound &* sa, part.lowerBound &* sb, part.lowerBound, part.count, sa, sb)
+                        }
+                    } else if plan.dims.count == 2 {
                         // [rows, columns] (a bias over the last axis, a per-row scale): no odometer.
                         let rows = plan.dims[0], columns = plan.dims[1]
                         let sa = plan.strides[0], sb = plan.strides[1]
-                        for r in 0..<rows {
-                            run(r &* sa[0], r &* sb[0], r &* columns, columns, sa[1], sb[1])
+                        OpParallelism.forEachPart(of: rows, work: n) { part in
+                            for r in part { run(r &* sa[0], r &* sb[0], r &* columns, columns, sa[1], sb[1]) }
                         }
                     } else {
                         plan.forEachRun { offsets, start, count, inner in

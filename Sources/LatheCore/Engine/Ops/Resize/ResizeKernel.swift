@@ -26,7 +26,8 @@ enum ResizeKernel {
         return [Tensor(shape: shape, floats: data, dtype: x.dtype)]
     }
 
-    /// One 1-D pass along `axis`.
+    /// One 1-D pass along `axis`, split over the outer rows when large (each output element is
+    /// computed alone, so the split changes no bits).
     static func resample(shape: [Int], data: [Float], axis: Int, map: AxisMap, extrapolation: Float) -> ([Int], [Float]) {
         let outer = shape[..<axis].reduce(1, *)
         let inner = shape[(axis + 1)...].reduce(1, *)
@@ -45,7 +46,7 @@ enum ResizeKernel {
                     table.lo.withUnsafeBufferPointer { lo in
                         table.hi.withUnsafeBufferPointer { hi in
                             table.weight.withUnsafeBufferPointer { weight in
-                                for o in 0..<outer {
+                                OpParallelism.forEachPart(of: outer, work: total) { part in for o in part {
                                     let row = src + o * inLength, out = dst + o * outLength
                                     if table.nearest {
                                         // A pure gather: copies infinities exactly (0 · ∞ would be NaN).
@@ -57,13 +58,13 @@ enum ResizeKernel {
                                         }
                                     }
                                     for i in table.outside { out[i] = extrapolation }
-                                }
+                                } }
                             }
                         }
                     }
                     return
                 }
-                for o in 0..<outer {
+                OpParallelism.forEachPart(of: outer, work: total) { part in for o in part {
                     let block = src + o * inLength * inner
                     for (i, tap) in map.taps.enumerated() {
                         let out = dst + (o * outLength + i) * inner
@@ -78,7 +79,7 @@ enum ResizeKernel {
                             for j in 0..<inner { out[j] = a[j] * wa + b[j] * weight }
                         }
                     }
-                }
+                } }
             }
         }
         return (outShape, result)
