@@ -21,7 +21,7 @@ extension Dataset {
             let tensor = try NPYFormat.decode(contents) { LatheError.badInput(file: path, $0) }
             arrays = [DataArray(name: "x", tensor: tensor)]
         } else if head.starts(with: [0x50, 0x4B]) { // "PK": a ZIP archive
-            let stored = try NPZFormat.read(path: path)
+            let stored = try NPZFormat.read(path: path, contents: contents)
             guard !stored.isEmpty else { throw LatheError.badInput(file: path, "holds no arrays") }
             let source = LabelSource(requested: labelsName, modelInputs: modelInputs)
             if let name = labelsName, !stored.contains(where: { $0.name == name }) {

@@ -74,8 +74,10 @@ public struct FeedData: Sendable {
         if asFloat32 && !tensor.isFloat {
             let floats = uninitializedFloats(rows.count * per) { out in
                 tensor.ints.withUnsafeBufferPointer { source in
+                    guard let from = source.baseAddress, let to = out.baseAddress else { return }
                     for (index, row) in rows.enumerated() {
-                        for i in 0..<per { out[index * per + i] = Float(source[row * per + i]) }
+                        let sample = from + row * per, converted = to + index * per
+                        for i in 0..<per { converted[i] = Float(sample[i]) }
                     }
                 }
             }

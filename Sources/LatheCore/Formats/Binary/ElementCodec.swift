@@ -188,11 +188,19 @@ enum ElementCodec {
         _ bytes: UnsafeRawBufferPointer, count: Int, as: Raw.Type, _ convert: (Raw) -> Int64
     ) -> [Int64] {
         [Int64](unsafeUninitializedCapacity: count) { buffer, initialized in
-            let width = MemoryLayout<Raw>.size
-            for i in 0..<count {
-                buffer[i] = convert(bytes.loadUnaligned(fromByteOffset: i * width, as: Raw.self))
+            guard count > 0, let out = buffer.baseAddress, let source = bytes.baseAddress else {
+                initialized = 0
+                return
             }
             initialized = count
+            if MemoryLayout<Raw>.size == 1 {
+                // Bytes (uint8 images, masks) need no unaligned loads: a plain loop the compiler vectorises.
+                let raw = source.assumingMemoryBound(to: Raw.self)
+                for i in 0..<count { out[i] = convert(raw[i]) }
+                return
+            }
+            let width = MemoryLayout<Raw>.size
+            for i in 0..<count { out[i] = convert(source.loadUnaligned(fromByteOffset: i * width, as: Raw.self)) }
         }
     }
 }

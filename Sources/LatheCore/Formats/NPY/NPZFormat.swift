@@ -7,7 +7,14 @@ import ZIPFoundation
 public enum NPZFormat {
     /// Reads every array in `path`, in the order the archive lists them.
     public static func read(path: String) throws -> [(name: String, tensor: Tensor)] {
-        let fileSize = try FileInput.contents(of: path).count // the same missing/empty/folder messages as every other reader
+        // The same missing/empty/folder messages as every other reader.
+        try read(path: path, contents: try FileInput.contents(of: path))
+    }
+
+    /// Reads the archive at `path` whose bytes the caller has already read (`contents`).
+    static func read(path: String, contents file: Data) throws -> [(name: String, tensor: Tensor)] {
+        let fileSize = file.count
+        let stored = StoredZipMembers.locate(in: file) ?? [:]
         let archive: Archive
         do {
             archive = try Archive(url: URL(fileURLWithPath: path), accessMode: .read)
@@ -18,6 +25,12 @@ public enum NPZFormat {
         for entry in archive where entry.type == .file {
             let name = entry.path.hasSuffix(".npy") ? String(entry.path.dropLast(4)) : entry.path
             let limit = try extractedSizeLimit(entry, fileSize: fileSize, name: name, path: path)
+            if !entry.isCompressed, let range = stored[entry.path], UInt64(range.count) == entry.uncompressedSize {
+                // Decoded from the bytes already read, without extracting a copy first (see `StoredZipMembers`).
+                let tensor = try NPYFormat.decode(file[range]) { LatheError.badInput(file: path, "array '\(name)': \($0)") }
+                arrays.append((name: name, tensor: tensor))
+                continue
+            }
             var bytes = Data()
             do {
                 // A stored member (np.savez) is read in one chunk that becomes `bytes` without a
