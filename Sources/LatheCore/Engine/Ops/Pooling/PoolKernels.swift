@@ -22,7 +22,11 @@ enum PoolKernels {
         let values = x.floats.withUnsafeBufferPointer { xBuf in
             uninitializedFloats(loop.outputCount) { yBuf in
                 guard let xp = xBuf.baseAddress, let yp = yBuf.baseAddress else { return }
-                loop.reduce(MaxReduction.self, x: xp, y: yp)
+                if loop.isSeparableMax {
+                    loop.reduceMaxSeparably(x: xp, y: yp)
+                } else {
+                    loop.reduce(MaxReduction.self, x: xp, y: yp)
+                }
             }
         }
         var outputs = [Tensor(shape: loop.outputShape, floats: values, dtype: x.dtype)]
