@@ -22,6 +22,11 @@ enum ConvKernel {
         let outShape = [problem.batch, problem.outChannels] + problem.geometry.outputShape
         let outCount = outShape.reduce(1, *)
 
+        // Packed once per weight array (see `PackedWeightCache`), not per call or part.
+        let plan = GemmPlan(problem, g)
+        let packedWeights = takesPackedPath(problem, g, plan)
+            ? PackedWeightCache.shared.packed(w.floats, rows: plan.mg, reduction: plan.reduction, groups: problem.group)
+            : nil
         let result = x.floats.withUnsafeBufferPointer { xBuf in
             w.floats.withUnsafeBufferPointer { wBuf in
                 (b?.floats ?? []).withUnsafeBufferPointer { bBuf in
@@ -33,7 +38,8 @@ enum ConvKernel {
                             return
                         }
                         let bias = bBuf.count == problem.outChannels ? bBuf.baseAddress : nil
-                        compute(problem, g, x: xp, w: wp, bias: bias, activation: activation, y: yp)
+                        compute(problem, g, x: xp, w: wp, bias: bias, activation: activation, y: yp,
+                                packedWeights: packedWeights)
                     }
                 }
             }
@@ -47,13 +53,13 @@ enum ConvKernel {
     /// its GEMMs by rows or columns instead, or a depthwise layer its channels.
     static func compute(_ p: ConvProblem, _ g: SpatialGeometry, x: UnsafePointer<Float>, w: UnsafePointer<Float>,
                         bias: UnsafePointer<Float>?, activation: FusedActivation, y: UnsafeMutablePointer<Float>,
-                        splitImages: Bool = true) {
+                        splitImages: Bool = true, packedWeights: [Float]? = nil) {
         let work = p.batch * p.outChannels * g.outputCount * (p.inChannels / p.group) * g.kernelCount
-        let depthwise = p.isDepthwise && g.input[0] == 1 && g.kernel[0] == 1
+        let depthwise = isDirectDepthwise(p, g)
         // Images split in whole GEMM groups, so each part forms the GEMMs the whole batch would
         // (depthwise runs image by image).
         let plan = GemmPlan(p, g)
-        let packed = !depthwise && PackedConv2D.applies(p, g, plan)
+        let packed = takesPackedPath(p, g, plan)
         let chunk = depthwise || packed ? 1 : plan.imagesPerGemm
         let chunks = (p.batch + chunk - 1) / chunk
         if splitImages && OpParallelism.partCount(chunks, work: work) > 1 {
@@ -61,7 +67,7 @@ enum ConvKernel {
                 let images = (part.lowerBound * chunk)..<min(part.upperBound * chunk, p.batch)
                 compute(p.with(batch: images.count), g, x: x + images.lowerBound * p.inChannels * g.inputCount, w: w,
                         bias: bias, activation: activation, y: y + images.lowerBound * p.outChannels * g.outputCount,
-                        splitImages: false)
+                        splitImages: false, packedWeights: packedWeights)
             }
             return
         }
@@ -79,12 +85,23 @@ enum ConvKernel {
             return
         }
         if packed {
-            PackedConv2D.compute(p, g, plan, x: x, w: w, bias: bias, activation: activation, y: y)
+            PackedConv2D.compute(p, g, plan, x: x, w: w, bias: bias, activation: activation, y: y,
+                                 packedWeights: packedWeights)
         } else if plan.imagesPerGemm == 1 {
             computePerImage(p, g, plan, x: x, w: w, bias: bias, activation: activation, y: y)
         } else {
             computeFolded(p, g, plan, x: x, w: w, bias: bias, activation: activation, y: y)
         }
+    }
+
+    /// Depthwise layers with a direct kernel (`DepthwiseConv`, 1-D and 2-D).
+    static func isDirectDepthwise(_ p: ConvProblem, _ g: SpatialGeometry) -> Bool {
+        p.isDepthwise && g.input[0] == 1 && g.kernel[0] == 1
+    }
+
+    /// Whether `compute` runs this convolution on the C micro-kernel (`PackedConv2D`).
+    static func takesPackedPath(_ p: ConvProblem, _ g: SpatialGeometry, _ plan: GemmPlan) -> Bool {
+        !isDirectDepthwise(p, g) && PackedConv2D.applies(p, g, plan)
     }
 
     /// How the convolution maps onto GEMMs: `weights[mg, reduction] ×

@@ -37,14 +37,22 @@ enum PackedConv2D {
 
     static func compute(_ p: ConvProblem, _ g: SpatialGeometry, _ plan: ConvKernel.GemmPlan,
                         x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
-                        activation: FusedActivation, y: UnsafeMutablePointer<Float>) {
+                        activation: FusedActivation, y: UnsafeMutablePointer<Float>, packedWeights: [Float]? = nil) {
+        let perGroup = lathe_packed_weights_count(Int32(plan.mg), Int32(plan.reduction))
+        let weights = packedWeights.flatMap { $0.count == p.group * perGroup ? $0 : nil }
+            ?? PackedWeightCache.pack(w, rows: plan.mg, reduction: plan.reduction, groups: p.group)
+        weights.withUnsafeBufferPointer { packed in
+            guard let packed = packed.baseAddress else { return }
+            compute(p, g, plan, x: x, packed: packed, bias: bias, activation: activation, y: y)
+        }
+    }
+
+    /// `compute` with the weights packed already (`PackedWeightCache.pack`).
+    private static func compute(_ p: ConvProblem, _ g: SpatialGeometry, _ plan: ConvKernel.GemmPlan,
+                                x: UnsafePointer<Float>, packed: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
+                                activation: FusedActivation, y: UnsafeMutablePointer<Float>) {
         let m = Int32(plan.mg), k = Int32(plan.reduction)
         let packedCount = lathe_packed_weights_count(m, k)
-        let packed = UnsafeMutablePointer<Float>.allocate(capacity: p.group * packedCount)
-        defer { packed.deallocate() }
-        for group in 0..<p.group {
-            lathe_pack_weights(w + group * plan.mg * plan.reduction, m, k, packed + group * packedCount)
-        }
         let window = lathe_conv2d_window(
             channels: Int32(plan.cg), in_h: Int32(g.input[1]), in_w: Int32(g.input[2]),
             out_h: Int32(g.output[1]), out_w: Int32(g.output[2]),
