@@ -12,8 +12,8 @@ import Foundation
 /// machine those page faults cost more than the arithmetic of memory-bound layers: on the
 /// FPN detector at batch 64 (1.3 GB peak) they were 1 s of a 2.2 s run, and the live engine's
 /// cache-filling pass paid them for every value it keeps. With the tunable, glibc asks for
-/// huge pages on the blocks it maps, one fault per 2 MB (1.8 s; cache-filling pass 0.40 s ->
-/// 0.29 s on the bundled sample). glibc reads tunables only when a process starts, hence the
+/// huge pages on the memory it takes from the kernel (heap and mapped blocks alike), one fault
+/// per 2 MB (1.6 s; cache-filling pass 0.40 s -> 0.29 s on the bundled sample). glibc reads tunables only when a process starts, hence the
 /// restart; it costs one exec (about 10 ms) and happens before anything is read or drawn.
 ///
 /// Nothing changes where there is nothing to gain: other kernel modes (`always` already uses
