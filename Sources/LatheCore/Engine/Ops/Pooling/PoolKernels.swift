@@ -188,22 +188,28 @@ struct PoolLoop {
         paddedTaps = padded
     }
 
-    /// Reduces every window of every plane. Along each output row, the
-    /// positions whose horizontal taps are all inside the input run eight at
-    /// a time in SIMD registers (strides 1 and 2); the rest one by one.
-    @inline(__always)
-    func reduce<R: WindowReduction>(_ reduction: R.Type, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
-        // Output columns whose windows are whole (first tap 0, last tap kernelW − 1) form one run.
+    /// Output columns [fullLo, vectorEnd) whose horizontal windows are whole (first tap 0, last
+    /// tap kernelW − 1) and can be read eight at a time (strides 1 and 2; a stride-2 block reads
+    /// sixteen consecutive inputs, one past its last tap); fullLo is outW when none is whole.
+    var vectorColumns: (fullLo: Int, vectorEnd: Int) {
         var fullLo = outW, fullHi = outW
         for ow in 0..<outW where tapLo[outD + outH + ow] == 0 && tapHi[outD + outH + ow] == kernelW {
             if fullLo == outW { fullLo = ow }
             fullHi = ow + 1
         }
-        // A stride-2 block reads sixteen consecutive inputs: one past its last tap.
         let overread = strideW == 2 ? 1 : 0
         let lastOffset = (kernelW - 1) * dilationW - padW
         let vectorEnd = (strideW == 1 || strideW == 2) && fullLo < fullHi
             ? min(fullHi, floorDiv(inW - 1 - overread - lastOffset, strideW) + 1) : fullLo
+        return (fullLo, vectorEnd)
+    }
+
+    /// Reduces every window of every plane. Along each output row, the
+    /// positions whose horizontal taps are all inside the input run eight at
+    /// a time in SIMD registers (strides 1 and 2); the rest one by one.
+    @inline(__always)
+    func reduce<R: WindowReduction>(_ reduction: R.Type, x: UnsafePointer<Float>, y: UnsafeMutablePointer<Float>) {
+        let (fullLo, vectorEnd) = vectorColumns
         tapLo.withUnsafeBufferPointer { loBuf in
             tapHi.withUnsafeBufferPointer { hiBuf in
                 paddedTaps.withUnsafeBufferPointer { padBuf in

@@ -17,16 +17,8 @@ extension PoolLoop {
         defer { rowMaxima.deallocate() }
         let loH = tapLo[outD..<(outD + outH)], hiH = tapHi[outD..<(outD + outH)]
         let loW = tapLo[(outD + outH)...], hiW = tapHi[(outD + outH)...]
-        // Columns whose horizontal windows lie whole inside the row, eight at a time (strides 1, 2).
-        var fullLo = outW, fullHi = outW
-        for ow in 0..<outW where loW[loW.startIndex + ow] == 0 && hiW[hiW.startIndex + ow] == kernelW {
-            if fullLo == outW { fullLo = ow }
-            fullHi = ow + 1
-        }
-        let overread = strideW == 2 ? 1 : 0
-        let lastOffset = (kernelW - 1) * dilationW - padW
-        let vectorEnd = (strideW == 1 || strideW == 2) && fullLo < fullHi
-            ? min(fullHi, floorDiv(inW - 1 - overread - lastOffset, strideW) + 1) : fullLo
+        // Columns whose horizontal windows lie whole inside the row go eight at a time.
+        let (fullLo, vectorEnd) = vectorColumns
 
         for plane in 0..<planes {
             let src = x + plane * inputCount
