@@ -111,6 +111,41 @@ final class EpilogueFusionTests: XCTestCase {
         executorAssertClose(try session.run(x).output, reference, tolerance: 1e-6)
     }
 
+    /// Every kind's lane form (the type kernels are compiled with, `FusedActivation.dispatch`) equals
+    /// the scalar form bit for bit, NaN, infinities and signed zeros included, with and without the
+    /// affine stages; so are the stored loop's body and tail.
+    func testEveryLaneEpilogueMatchesScalar() {
+        let values: [Float] = [-.infinity, -100, -6.5, -3, -0.5, -0.0, 0, 1e-3, 0.5, 2.9, 3, 6, 6.5, 90, .infinity,
+                               .nan, -1e-30, 42]
+        let kinds: [FusedActivation.Kind] = [.identity, .relu, .leakyRelu(alpha: 0.1), .clip(min: 0, max: 6),
+                                             .sigmoid, .hardSigmoid(alpha: 0.2, beta: 0.5), .hardSwish, .tanh, .silu]
+        for kind in kinds {
+            for epilogue in [FusedActivation(kind: kind),
+                             FusedActivation(kind: kind, pre: .init(scale: 0.75, shift: -1), post: .init(scale: 2))] {
+                for start in stride(from: 0, to: 16, by: 8) {
+                    let vector = epilogue.apply(SIMD8<Float>(values[start..<start + 8]))
+                    for lane in 0..<8 {
+                        XCTAssertTrue(Self.same(vector[lane], epilogue.apply(values[start + lane])),
+                                      "\(epilogue) at \(values[start + lane]): \(vector[lane])")
+                    }
+                }
+                var stored = [Float](repeating: 0, count: values.count)
+                values.withUnsafeBufferPointer { src in
+                    stored.withUnsafeMutableBufferPointer { dst in
+                        epilogue.storeAddingBias(from: src.baseAddress!, to: dst.baseAddress!, count: src.count, bias: 0)
+                    }
+                }
+                // The loop adds the bias first (+0 here, which turns -0 into +0).
+                for (value, result) in zip(values, stored) {
+                    XCTAssertTrue(Self.same(result, epilogue.apply(value + 0)), "\(epilogue) stored at \(value): \(result)")
+                }
+            }
+        }
+    }
+
+    /// The same bits, or both NaN (which NaN payload survives may depend on operand order).
+    static func same(_ a: Float, _ b: Float) -> Bool { a.bitPattern == b.bitPattern || (a.isNaN && b.isNaN) }
+
     /// The SIMD epilogue equals the scalar one lane for lane, and the in-place loop (SIMD body and
     /// tail) gives those values.
     func testAffineEpilogueSIMDMatchesScalar() {

@@ -15,7 +15,7 @@ enum DepthwiseConv {
     ///   - bias: `channels · multiplier` values, or nil.
     ///   - g: canonical geometry with a unit depth axis.
     ///   - output: `batch × channels · multiplier` planes of `g.outputCount` values.
-    /// Never inlined, for the reason `DepthwiseConv3x3.run` gives.
+    /// Never inlined, for the reason `PaddedDepthwisePlanes.run` gives.
     @inline(never)
     static func run(input: UnsafePointer<Float>, batch: Int, channels: Int, multiplier: Int,
                     weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, geometry g: SpatialGeometry,

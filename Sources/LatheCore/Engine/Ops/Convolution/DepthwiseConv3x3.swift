@@ -8,7 +8,7 @@
 /// and multiply-adds with no tests; outputs go eight at a time in SIMD
 /// registers, with the nine weights held in registers. Bias starts the sums
 /// and the activation is applied in the register before the store.
-enum DepthwiseConv3x3 {
+enum DepthwiseConv3x3: PaddedPlaneKernel {
     /// Whether this path handles the geometry.
     static func applies(_ g: SpatialGeometry) -> Bool {
         g.kernel[1] == 3 && g.kernel[2] == 3 && g.dilations[1] == 1 && g.dilations[2] == 1
@@ -16,34 +16,13 @@ enum DepthwiseConv3x3 {
             && g.output[1] > 0 && g.output[2] > 0
     }
 
-    /// Same contract as `DepthwiseConv.run`; the caller checked `applies`.
-    /// Never inlined: inside a large caller the optimiser stops inlining the
-    /// SIMD loads of the plane loop, which then cost a call each (35% slower).
-    @inline(never)
-    static func run(input: UnsafePointer<Float>, batch: Int, channels: Int, multiplier: Int,
-                    weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, geometry g: SpatialGeometry,
-                    activation: FusedActivation, output: UnsafeMutablePointer<Float>) {
-        let plan = PaddedPlane(g)
-        plan.forEachOutputPlane(input: input, batch: batch, channels: channels, multiplier: multiplier,
-                                output: output) { padded, oc, out, end in
-            // The literal strides let each call specialise its loads.
-            if plan.sw == 1 {
-                plane(padded, weights: weights + oc * 9, bias: bias?[oc] ?? 0, plan: plan, stride: 1,
-                      activation: activation, output: out, end: end)
-            } else {
-                plane(padded, weights: weights + oc * 9, bias: bias?[oc] ?? 0, plan: plan, stride: 2,
-                      activation: activation, output: out, end: end)
-            }
-        }
-    }
-
     /// One output plane. Index arithmetic wraps (`&+`, `&*`): the plan's
     /// sizes bound every offset, so overflow checks in the innermost loop
     /// would be pure overhead.
     @inline(__always)
-    static func plane(_ padded: UnsafePointer<Float>, weights w: UnsafePointer<Float>, bias: Float, plan p: PaddedPlane,
-                      stride: Int, activation: FusedActivation, output: UnsafeMutablePointer<Float>,
-                      end: UnsafeMutablePointer<Float>) {
+    static func plane<Epilogue: LaneEpilogue>(_ padded: UnsafePointer<Float>, weights w: UnsafePointer<Float>,
+                                              bias: Float, plan p: PaddedPlane, stride: Int, epilogue: Epilogue,
+                                              output: UnsafeMutablePointer<Float>, end: UnsafeMutablePointer<Float>) {
         let w0 = SIMD8<Float>(repeating: w[0]), w1 = SIMD8<Float>(repeating: w[1]), w2 = SIMD8<Float>(repeating: w[2])
         let w3 = SIMD8<Float>(repeating: w[3]), w4 = SIMD8<Float>(repeating: w[4]), w5 = SIMD8<Float>(repeating: w[5])
         let w6 = SIMD8<Float>(repeating: w[6]), w7 = SIMD8<Float>(repeating: w[7]), w8 = SIMD8<Float>(repeating: w[8])
@@ -66,7 +45,7 @@ enum DepthwiseConv3x3 {
                 acc += w6 * PaddedPlane.load8(r2 + x, stride: stride)
                 acc += w7 * PaddedPlane.load8(r2 + (x &+ 1), stride: stride)
                 acc += w8 * PaddedPlane.load8(r2 + (x &+ 2), stride: stride)
-                PaddedPlane.store(activation.apply(acc), at: orow + ow, valid: outW &- ow, end: end)
+                PaddedPlane.store(epilogue(acc), at: orow + ow, valid: outW &- ow, end: end)
                 ow &+= 8
             }
         }

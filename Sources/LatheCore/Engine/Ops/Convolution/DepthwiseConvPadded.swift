@@ -9,41 +9,20 @@
 /// both paths give the same values; padding taps add exact zeros. Blocks go
 /// in pairs sharing each weight broadcast, so two independent sums hide the
 /// add latency. The activation is applied in the register before the store.
-enum DepthwiseConvPadded {
+enum DepthwiseConvPadded: PaddedPlaneKernel {
     /// Whether this path handles the geometry (the caller has a unit depth axis).
     static func applies(_ g: SpatialGeometry) -> Bool {
         (g.strides[2] == 1 || g.strides[2] == 2) && g.strides[1] >= 1
             && g.output[1] > 0 && g.output[2] > 0 && g.kernel[1] > 0 && g.kernel[2] > 0
     }
 
-    /// Same contract as `DepthwiseConv.run`; the caller checked `applies`.
-    /// Never inlined, for the reason `DepthwiseConv3x3.run` gives.
-    @inline(never)
-    static func run(input: UnsafePointer<Float>, batch: Int, channels: Int, multiplier: Int,
-                    weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, geometry g: SpatialGeometry,
-                    activation: FusedActivation, output: UnsafeMutablePointer<Float>) {
-        let plan = PaddedPlane(g)
-        let taps = plan.kh * plan.kw
-        plan.forEachOutputPlane(input: input, batch: batch, channels: channels, multiplier: multiplier,
-                                output: output) { padded, oc, out, end in
-            // The literal strides let each call specialise its loads.
-            if plan.sw == 1 {
-                plane(padded, weights: weights + oc * taps, bias: bias?[oc] ?? 0, plan: plan, stride: 1,
-                      activation: activation, output: out, end: end)
-            } else {
-                plane(padded, weights: weights + oc * taps, bias: bias?[oc] ?? 0, plan: plan, stride: 2,
-                      activation: activation, output: out, end: end)
-            }
-        }
-    }
-
     /// One output plane. Index arithmetic wraps (`&+`, `&*`): the plan's
     /// sizes bound every offset, so overflow checks in the innermost loop
     /// would be pure overhead.
     @inline(__always)
-    static func plane(_ padded: UnsafePointer<Float>, weights w: UnsafePointer<Float>, bias: Float,
-                      plan p: PaddedPlane, stride: Int, activation: FusedActivation,
-                      output: UnsafeMutablePointer<Float>, end: UnsafeMutablePointer<Float>) {
+    static func plane<Epilogue: LaneEpilogue>(_ padded: UnsafePointer<Float>, weights w: UnsafePointer<Float>,
+                                              bias: Float, plan p: PaddedPlane, stride: Int, epilogue: Epilogue,
+                                              output: UnsafeMutablePointer<Float>, end: UnsafeMutablePointer<Float>) {
         let b = SIMD8<Float>(repeating: bias)
         let cols = p.cols, outW = p.outW, kh = p.kh, kw = p.kw
         let rowStep = p.sh &* cols, tapRowStep = p.dh &* cols, dw = p.dw
@@ -66,9 +45,9 @@ enum DepthwiseConvPadded {
                         if paired { acc1 += weight * PaddedPlane.load8(at + pairStep, stride: stride) }
                     }
                 }
-                PaddedPlane.store(activation.apply(acc0), at: orow + ow, valid: outW &- ow, end: end)
+                PaddedPlane.store(epilogue(acc0), at: orow + ow, valid: outW &- ow, end: end)
                 if paired {
-                    PaddedPlane.store(activation.apply(acc1), at: orow + (ow &+ 8), valid: outW &- ow &- 8, end: end)
+                    PaddedPlane.store(epilogue(acc1), at: orow + (ow &+ 8), valid: outW &- ow &- 8, end: end)
                     ow &+= 16
                 } else {
                     ow &+= 8

@@ -42,33 +42,6 @@ struct PaddedPlane {
         }
     }
 
-    /// Drives a depthwise layer: each input channel plane is copied once into
-    /// a zeroed scratch plane, then `plane(padded, oc, out, end)` computes
-    /// each of its `multiplier` output planes. Planes go in address order,
-    /// which `store`'s whole-block spill relies on; `end` is the end of the
-    /// whole output.
-    @inline(__always)
-    func forEachOutputPlane(input: UnsafePointer<Float>, batch: Int, channels: Int, multiplier: Int,
-                            output: UnsafeMutablePointer<Float>,
-                            _ plane: (_ padded: UnsafePointer<Float>, _ oc: Int, _ out: UnsafeMutablePointer<Float>,
-                                      _ end: UnsafeMutablePointer<Float>) -> Void) {
-        let outChannels = channels * multiplier
-        let planeCount = outH * outW
-        let end = output + batch * outChannels * planeCount
-        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: scratchCount)
-        defer { scratch.deallocate() }
-        scratch.initialize(repeating: 0, count: scratchCount)
-        for n in 0..<batch {
-            for ic in 0..<channels {
-                copy(input + (n * channels + ic) * inH * inW, into: scratch)
-                for m in 0..<multiplier {
-                    let oc = ic * multiplier + m
-                    plane(scratch, oc, output + (n * outChannels + oc) * planeCount, end)
-                }
-            }
-        }
-    }
-
     /// The inputs of eight consecutive outputs for one tap: contiguous for
     /// stride 1; for stride 2 sixteen consecutive values, even lanes kept.
     @inline(__always)
@@ -90,6 +63,98 @@ struct PaddedPlane {
             UnsafeMutableRawPointer(target).storeBytes(of: block, as: SIMD8<Float>.self)
         } else {
             for lane in 0..<min(valid, 8) { target[lane] = block[lane] }
+        }
+    }
+}
+
+/// One depthwise layer on the padded paths (`DepthwiseConv3x3`,
+/// `DepthwiseConvPadded`): the arguments of `DepthwiseConv.run` and the plane
+/// layout they imply.
+struct PaddedDepthwise {
+    let input: UnsafePointer<Float>
+    let batch, channels, multiplier: Int
+    let weights: UnsafePointer<Float>
+    let bias: UnsafePointer<Float>?
+    let plan: PaddedPlane
+    let output: UnsafeMutablePointer<Float>
+
+    init(input: UnsafePointer<Float>, batch: Int, channels: Int, multiplier: Int, weights: UnsafePointer<Float>,
+         bias: UnsafePointer<Float>?, geometry g: SpatialGeometry, output: UnsafeMutablePointer<Float>) {
+        self.input = input
+        self.batch = batch
+        self.channels = channels
+        self.multiplier = multiplier
+        self.weights = weights
+        self.bias = bias
+        self.plan = PaddedPlane(g)
+        self.output = output
+    }
+
+    /// Each input channel plane is copied once into a zeroed scratch plane,
+    /// then `plane(padded, weights, bias, out, end)` computes each of its
+    /// `multiplier` output planes with that plane's taps and bias. Planes go
+    /// in address order, which `PaddedPlane.store`'s whole-block spill relies
+    /// on; `end` is the end of the whole output.
+    @inline(__always)
+    func forEachOutputPlane(_ plane: (_ padded: UnsafePointer<Float>, _ weights: UnsafePointer<Float>, _ bias: Float,
+                                      _ out: UnsafeMutablePointer<Float>, _ end: UnsafeMutablePointer<Float>) -> Void) {
+        let outChannels = channels * multiplier
+        let planeCount = plan.outH * plan.outW
+        let taps = plan.kh * plan.kw
+        let end = output + batch * outChannels * planeCount
+        let scratch = UnsafeMutablePointer<Float>.allocate(capacity: plan.scratchCount)
+        defer { scratch.deallocate() }
+        scratch.initialize(repeating: 0, count: plan.scratchCount)
+        for n in 0..<batch {
+            for ic in 0..<channels {
+                plan.copy(input + (n * channels + ic) * plan.inH * plan.inW, into: scratch)
+                for m in 0..<multiplier {
+                    let oc = ic * multiplier + m
+                    plane(scratch, weights + oc * taps, bias?[oc] ?? 0, output + (n * outChannels + oc) * planeCount, end)
+                }
+            }
+        }
+    }
+}
+
+/// The plane loop of a padded depthwise path (`DepthwiseConv3x3`,
+/// `DepthwiseConvPadded`): one output plane from its padded input plane, the
+/// epilogue applied in the register before each store.
+protocol PaddedPlaneKernel {
+    static func plane<Epilogue: LaneEpilogue>(_ padded: UnsafePointer<Float>, weights: UnsafePointer<Float>,
+                                              bias: Float, plan: PaddedPlane, stride: Int, epilogue: Epilogue,
+                                              output: UnsafeMutablePointer<Float>, end: UnsafeMutablePointer<Float>)
+}
+
+extension PaddedPlaneKernel {
+    /// Same contract as `DepthwiseConv.run`; the caller checked that the path applies.
+    static func run(input: UnsafePointer<Float>, batch: Int, channels: Int, multiplier: Int,
+                    weights: UnsafePointer<Float>, bias: UnsafePointer<Float>?, geometry g: SpatialGeometry,
+                    activation: FusedActivation, output: UnsafeMutablePointer<Float>) {
+        activation.dispatch(PaddedDepthwisePlanes<Self>(layer: PaddedDepthwise(
+            input: input, batch: batch, channels: channels, multiplier: multiplier, weights: weights, bias: bias,
+            geometry: g, output: output)))
+    }
+}
+
+/// A layer's planes through `Kernel` with one epilogue type.
+struct PaddedDepthwisePlanes<Kernel: PaddedPlaneKernel>: LaneEpilogueKernel {
+    let layer: PaddedDepthwise
+
+    /// Never inlined: inside a large caller the optimiser stops inlining the
+    /// SIMD loads of the plane loop, which then cost a call each (35% slower).
+    @inline(never)
+    func run<Epilogue: LaneEpilogue>(_ epilogue: Epilogue) {
+        let plan = layer.plan
+        layer.forEachOutputPlane { padded, weights, bias, out, end in
+            // The literal strides let each call specialise its loads.
+            if plan.sw == 1 {
+                Kernel.plane(padded, weights: weights, bias: bias, plan: plan, stride: 1, epilogue: epilogue,
+                             output: out, end: end)
+            } else {
+                Kernel.plane(padded, weights: weights, bias: bias, plan: plan, stride: 2, epilogue: epilogue,
+                             output: out, end: end)
+            }
         }
     }
 }
