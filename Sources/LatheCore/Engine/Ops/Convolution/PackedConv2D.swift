@@ -24,6 +24,13 @@ enum PackedConv2D {
     /// 1 MB, the part's rows going through it a few at a time.
     static let wideFloats = 1 << 18
 
+    /// Output positions computed before their bias and activation are applied: all output channels of
+    /// them within 128 KB (so still in L2), in whole pairs of panels, which the micro-kernel runs together.
+    static func finishedPositions(rows: Int) -> Int {
+        let pair = 2 * LATHE_CONV_NR
+        return max(pair, (1 << 15) / max(1, rows) / pair * pair)
+    }
+
     static func applies(_ p: ConvProblem, _ g: SpatialGeometry, _ plan: ConvKernel.GemmPlan) -> Bool {
         guard g.input[0] == 1, g.kernel[0] == 1, g.output[0] == 1,
               plan.mg * plan.reduction <= maximumWeightFloats else { return false }
@@ -91,10 +98,26 @@ enum PackedConv2D {
                     let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchCount * 4, alignment: 64)
                         .bindMemory(to: Float.self, capacity: scratchCount)
                     defer { scratch.deallocate() }
+                    // Bias and activation run on each stretch of output right after it is computed, while
+                    // it is still in a core's cache (after a whole part it would be read back from memory).
+                    func finish(_ start: Int, _ length: Int) {
+                        guard bias != nil || !activation.isIdentity else { return }
+                        for r in 0..<plan.mg {
+                            activation.addBiasAndApply(to: out + r * plan.spatial + start, count: length,
+                                                       bias: bias?[firstChannel + r] ?? 0)
+                        }
+                    }
                     withUnsafePointer(to: window) { window in
                         guard byRows else {
-                            lathe_conv2d_positions(weights, m, window, operand, Int32(first), Int32(count), out,
-                                                   plan.spatial, scratch)
+                            let stretch = Self.finishedPositions(rows: plan.mg)
+                            var start = first
+                            while start < first + count {
+                                let length = min(stretch, first + count - start)
+                                lathe_conv2d_positions(weights, m, window, operand, Int32(start), Int32(length), out,
+                                                       plan.spatial, scratch)
+                                finish(start, length)
+                                start += length
+                            }
                             return
                         }
                         // The wide rows go through a bounded buffer, a few rows at a time.
@@ -106,13 +129,8 @@ enum PackedConv2D {
                             let rows = min(chunk, part.upperBound - row)
                             lathe_conv2d_rows(weights, m, window, operand, Int32(row), Int32(rows), out, plan.spatial,
                                               scratch, wide)
+                            finish(row * outW, rows * outW)
                         }
-                    }
-                    // Bias and activation while this part of the output is still in cache.
-                    guard bias != nil || !activation.isIdentity else { return }
-                    for r in 0..<plan.mg {
-                        activation.addBiasAndApply(to: out + r * plan.spatial + first, count: count,
-                                                   bias: bias?[firstChannel + r] ?? 0)
                     }
                 }
             }
