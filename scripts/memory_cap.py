@@ -37,7 +37,7 @@ SLACK_MB = 48
 
 
 def bench(report, lathe, data, cache_mb):
-    cmd = [lathe, "bench", MODEL, "--data", data, "--json", "--cache-mb", str(cache_mb)]
+    cmd = [lathe, "bench", MODEL, "--data", data, "--json", "--repeat", "1", "--cache-mb", str(cache_mb)]
     code, out, err, seconds, rss = run_measured(cmd, timeout=600)
     if code != 0:
         report.fail(f"bench --cache-mb {cache_mb}", f"exit {code}: {short(err)}")
