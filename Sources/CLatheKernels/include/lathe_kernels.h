@@ -76,6 +76,14 @@ size_t lathe_conv2d_wide_count(const lathe_conv2d_window *window, int m, int row
 void lathe_conv2d_rows(const float *packed_weights, int m, const lathe_conv2d_window *window, const float *prepared,
                        int first_row, int rows, float *out, size_t ldo, float *scratch, float *wide);
 
+/// dst[i] = SiLU(src[i] + bias) for the leading multiple of sixteen of `count`
+/// values, sixteen at a time in 512-bit registers, with the operations of
+/// LatheCore's `Lanes.SiLU` and `FastExp.exp` in the same order and no fused
+/// multiply-add, so the bits are those of the Swift loop. Returns how many
+/// values it wrote: 0 without AVX-512 (or with LATHE_NO_AVX512 set).
+/// `src` may be `dst`.
+size_t lathe_silu_store16(const float *src, float *dst, size_t count, float bias);
+
 #ifdef __cplusplus
 }
 #endif

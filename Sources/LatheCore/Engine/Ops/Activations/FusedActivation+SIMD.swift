@@ -1,3 +1,4 @@
+import CLatheKernels
 import Foundation
 
 /// An epilogue of eight values held in a register, as a type: a kernel loop
@@ -61,7 +62,10 @@ extension FusedActivation {
     /// the same lane function.
     func storeAddingBias(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int,
                          bias: Float) {
-        dispatch(BiasStore(src: src, dst: dst, count: count, bias: bias))
+        // SiLU, a YOLO-style detector's every epilogue, costs ~11% of its time here: on AVX-512 the C
+        // loop does sixteen lanes at a time (same operations, same bits) and this loop the rest.
+        let done = kind == .silu && !hasAffine && count > 0 ? lathe_silu_store16(src, dst, count, bias) : 0
+        dispatch(BiasStore(src: src + done, dst: dst + done, count: count - done, bias: bias))
     }
 }
 
