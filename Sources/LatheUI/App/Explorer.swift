@@ -346,7 +346,9 @@ public enum Explorer {
         if let current = state.engine, status.revision < current.revision { return [] }
         let before = state.engine?.job
         state.engine = status
-        if let job = status.job, before?.isRunning == true, before?.id == job.id, !job.isRunning {
+        // A job ends once per id. Reports are coalesced, so a short job (a sweep of a tiny model)
+        // can be seen for the first time already ended: that is its end too.
+        if let job = status.job, !job.isRunning, before?.id != job.id || before?.isRunning == true {
             switch job.state {
             case .finished:
                 if job.kind == .sweep {

@@ -316,6 +316,25 @@ import Testing
         #expect(state.runningJob == nil)
     }
 
+    /// Engine reports are coalesced: a sweep of a tiny model can finish before any report shows it
+    /// running. Its first report, already finished, must still say so, once.
+    @Test func aSweepFirstSeenFinishedSaysItFinished() {
+        var state = F.state()
+        #expect(F.run(&state, F.keys("s")) == [.startSweep])
+        let done = JobProgress(id: 1, kind: .sweep, phase: "", done: 6, total: 6, state: .finished)
+        F.run(&state, [.engine(F.engine(for: state, value: 0.96, done: 2000, final: true, job: done))])
+        #expect(state.message?.text.hasPrefix("sensitivity sweep finished") == true)
+        state.message = nil
+        F.run(&state, [.engine(F.engine(for: state, value: 0.96, done: 2000, final: true, job: done))])
+        #expect(state.message == nil)
+        // The next sweep, also seen only finished, is a new end.
+        #expect(F.run(&state, F.keys("s")) == [.startSweep])
+        var second = done
+        second.id = 2
+        F.run(&state, [.engine(F.engine(for: state, value: 0.96, done: 2000, final: true, job: second))])
+        #expect(state.message?.text.hasPrefix("sensitivity sweep finished") == true)
+    }
+
     @Test func searchBudgetPromptStartsTheSearchAndItsAnswerIsUndoable() {
         var state = F.state()
         F.run(&state, F.keys("a"))
