@@ -58,10 +58,17 @@ final class LiveJobTests: XCTestCase {
 
     func testCancelledJobStopsWithoutLeakingWork() throws {
         let session = try F.residualSession()
-        let data = F.residualData(count: 400)
+        let data = F.residualData(count: 2000)
         let live = try LiveSession(session: session, dataset: data, options: EvaluatorOptions(batchSize: 8))
-        live.startSweep(request(SensitivityLevels(bits: [2, 3, 4, 5, 6], clusters: [2, 4])))
-        usleep(30_000)
+        live.startSweep(request(SensitivityLevels(bits: [2, 3, 4, 5, 6, 7], clusters: [2, 4, 8, 16])))
+        // Cancelled once it has done some entries, not after a fixed sleep: a faster engine
+        // finished the whole sweep within one.
+        let started = Date()
+        while live.latest().job.map({ $0.isRunning && $0.done > 0 }) != true, Date().timeIntervalSince(started) < 60 {
+            usleep(1000)
+        }
+        let atCancel = try XCTUnwrap(live.latest().job)
+        XCTAssertTrue(atCancel.isRunning && atCancel.done < atCancel.total, "the sweep ended before it could be cancelled")
         live.cancelJob()
         XCTAssertTrue(live.waitUntilIdle(timeout: 60))
         XCTAssertEqual(live.latest().job?.state, .cancelled)
