@@ -14,8 +14,8 @@ struct BenchCommand: ParsableCommand {
             accuracy after changing the first layer (first_update_last_layer_ms: the last layer); \
             cache_bytes: activation cache held afterwards. Ratios are against full_eval_s. \
             --sweep adds a cold 3-level (2, 4, 8 bits) sensitivity sweep and its cost relative to \
-            layers × 3 full passes. The full pass, the cache-filling pass and the sweep are each timed \
-            --repeat times (default 3) and the fastest is reported.
+            layers × 3 full passes. The full pass, the cache-filling pass, the two re-evaluations and the \
+            sweep are each timed --repeat times (default 3) and the fastest is reported.
             """
     )
 
@@ -30,7 +30,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(help: "Also time a 3-level bits sweep of every layer.")
     var sweep = false
 
-    @Option(help: "Time the full pass, the cache-filling pass and the sweep this many times; the fastest counts.")
+    @Option(help: "Time the full pass, the cache-filling pass, the re-evaluations and the sweep this many times; the fastest counts.")
     var `repeat` = 3
 
     @Flag(help: "Print the results as JSON.")

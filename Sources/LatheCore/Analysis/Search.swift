@@ -147,7 +147,7 @@ private struct SearchState {
         for context in contexts {
             try context.checkCancellation()
             contexts[0].report("evaluating \(label)", evaluations, request.maxEvaluations)
-            values.append(try context.evaluate(plan, true).value ?? 0)
+            values.append(try context.evaluate(plan, .checkpoints).value ?? 0)
         }
         evaluations += 1
         let point = SearchPoint(sizeBytes: evaluator.sizeReport(plan).totalBytes, value: values.first ?? 0,

@@ -64,10 +64,13 @@ public struct SensitivityRequest: Sendable {
 ///
 /// With data, each (layer, level) entry is the metric of the base plan with
 /// only that layer replaced by the level, evaluated exactly as `lathe eval
-/// --config` would. The base plan's activations are computed once and cached,
-/// so an entry re-runs only what lies downstream of its layer's input; the
-/// entries' own activations are not kept (no later entry shares them), which
-/// leaves the cache to the base plan's.
+/// --config` would. The base plan's activations at every layer input are
+/// computed once and cached, so an entry re-runs only what lies downstream of
+/// its layer's input. (In a live session whose baseline pass had kept only
+/// checkpoints, a layer's first entry recomputes its input from the checkpoint
+/// before it and keeps it for the levels and layers after it.) The entries' own
+/// activations are not kept (no later entry shares them), which leaves the
+/// cache to the base plan's.
 public enum SensitivitySweep {
     /// SQNR in dB of `weight` quantized symmetric per-channel to `bits`:
     /// 10·log10(Σw² / Σ(w − w')²); +inf when the quantization is exact.
@@ -208,7 +211,7 @@ public enum SensitivitySweep {
         context.report("baseline", 0, total)
         if report.baseline.value == nil || !work.isEmpty {
             // Also warms the activation cache that every entry starts from.
-            let tally = try context.evaluate(base, true)
+            let tally = try context.evaluate(base, .everything)
             report.baseline.value = tally.value
         }
         onUpdate(report)
@@ -224,7 +227,7 @@ public enum SensitivitySweep {
             } else {
                 var plan = base
                 plan.set(settings, for: name)
-                value = try context.evaluate(plan, false).value
+                value = try context.evaluate(plan, .sharedWith(base)).value
             }
             if let value { report.layers[item.layer].set(value, at: item.level) }
             done += 1

@@ -9,6 +9,13 @@ public struct EvaluatorOptions: Sendable, Equatable {
     public var threads: Int
     /// Memory cap of the activation cache (0 disables it).
     public var cacheCapacityBytes: Int
+    /// A layer input is a checkpoint of the activation cache, kept by every run that computes it, when
+    /// recomputing it from the checkpoints before it costs at least this many MACs per element
+    /// (`LayerAncestry.checkpoints`); 0 makes every layer input one. 48 is past a 3×3 or 5×5 depthwise
+    /// conv (9, 25) and a pointwise conv with fewer than 48 input channels, which recompute about as fast as
+    /// their stored copy is written and read back, and short of a recurrent layer or a transformer's
+    /// projections.
+    public var checkpointMACsPerElement: Int
     /// Memory cap of the compressed-weight cache.
     public var weightCacheBytes: Int
     /// Samples (the first ones, in dataset order) calibrating `abits` ranges.
@@ -17,7 +24,8 @@ public struct EvaluatorOptions: Sendable, Equatable {
     public var scoring: ScoringRequest
 
     /// The activation cache's default cap: a quarter of physical memory, at most 2 GiB. The cache
-    /// grows with the evaluation set (about 0.29 MB a sample for the bundled MobileNet), so a
+    /// grows with the evaluation set (for the bundled MobileNet, 47 KB a sample for the live engine's
+    /// checkpoints, 0.29 MB for a sensitivity sweep's every layer input), so a
     /// quarter of a 16 GB laptop's memory could take 4 GB beside everything else it runs; 2 GiB
     /// holds the bundled set whole and keeps the engine's peak to the bound the README states.
     public static var defaultCacheCapacityBytes: Int {
@@ -27,13 +35,14 @@ public struct EvaluatorOptions: Sendable, Equatable {
     public init(batchSize: Int = 64, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                 cacheCapacityBytes: Int = EvaluatorOptions.defaultCacheCapacityBytes,
                 weightCacheBytes: Int = 1 << 30, calibrationSamples: Int = 256,
-                scoring: ScoringRequest = ScoringRequest()) {
+                scoring: ScoringRequest = ScoringRequest(), checkpointMACsPerElement: Int = 48) {
         self.batchSize = batchSize
         self.threads = threads
         self.cacheCapacityBytes = cacheCapacityBytes
         self.weightCacheBytes = weightCacheBytes
         self.calibrationSamples = calibrationSamples
         self.scoring = scoring
+        self.checkpointMACsPerElement = checkpointMACsPerElement
     }
 }
 

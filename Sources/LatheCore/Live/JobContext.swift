@@ -4,10 +4,9 @@
 /// the command line provides a direct one.
 struct JobContext: Sendable {
     let scorer: PlanScorer
-    /// Scores a plan on every sample. `store` keeps the activations it computes
-    /// for later plans (worth it only when later plans share its upstream
-    /// settings). Throws `CancellationError` when the job is cancelled.
-    let evaluate: @Sendable (_ plan: CompressionPlan, _ store: Bool) throws -> ScoreTally
+    /// Scores a plan on every sample, keeping what `store` says of the activations it computes
+    /// for later plans. Throws `CancellationError` when the job is cancelled.
+    let evaluate: @Sendable (_ plan: CompressionPlan, _ store: ActivationStore) throws -> ScoreTally
     let report: @Sendable (_ phase: String, _ done: Int, _ total: Int) -> Void
     let isCancelled: @Sendable () -> Bool
 

@@ -15,6 +15,9 @@ struct LayerAncestry: Sendable {
     }
 
     let cached: [CachedValue]
+    /// Per cached value: whether it is a checkpoint, one that runs keep under
+    /// `ActivationStore.checkpoints` (see `checkpoints(...)`).
+    let isCheckpoint: [Bool]
     /// Layers upstream of the scored output: all that can change it.
     let outputUpstream: [Int]
     /// Per layer: the layers upstream of the input its activation calibration observes.
@@ -27,7 +30,9 @@ struct LayerAncestry: Sendable {
     /// Cached index by value id (-1 for values that are not cached).
     private let cachedIndexOfValue: [Int]
 
-    init(session: InferenceSession) {
+    /// - Parameter checkpointMACsPerElement: a cached value is a checkpoint when recomputing it from the
+    ///   checkpoints before it costs at least this many MACs per element (0: every cached value is one).
+    init(session: InferenceSession, checkpointMACsPerElement: Int = 0) {
         let graph = session.graph
         var ids: [String: Int] = [:]
         func id(_ name: String) -> Int {
@@ -86,6 +91,9 @@ struct LayerAncestry: Sendable {
             cached.append(CachedValue(name: name, id: value, upstream: members(upstream[value])))
         }
         self.cached = cached
+        self.isCheckpoint = Self.checkpoints(
+            cached, session: session, nodeInputs: nodeInputs, nodeOutputs: nodeOutputs, valueCount: valueCount,
+            macsPerElement: checkpointMACsPerElement)
         self.outputUpstream = members(upstream[outputID])
         self.calibrationUpstream = session.layers.map { layer in
             guard let value = ids[session.layerInputName(layer)] else { return [] }
@@ -96,6 +104,65 @@ struct LayerAncestry: Sendable {
         self.valueCount = valueCount
         self.outputID = outputID
         self.cachedIndexOfValue = cachedIndexOfValue
+    }
+
+    /// Which cached values are worth keeping whenever a run computes them. Storing a value costs memory
+    /// traffic on every run that recomputes it, whether or not a later plan reads it: each stored float
+    /// went to a buffer the allocator could not recycle while it was hot, and writing the bundled
+    /// MobileNet's every layer input (0.29 MB a sample) made a first-layer change cost 1.2 to 1.4× a plain
+    /// pass. A value that is cheap to recompute from the checkpoints before it (a depthwise conv's
+    /// 9 MACs an element, the stem conv of a one-channel image) costs about as much to store and read
+    /// back as to recompute, so it is left out; what a change of its layer then recomputes is bounded
+    /// by that low cost. The sum is of the weight layers' MACs on the way from the checkpoints (or the
+    /// data) to the value, per element of the value; a value whose size shape inference did not find
+    /// is a checkpoint.
+    private static func checkpoints(_ cached: [CachedValue], session: InferenceSession, nodeInputs: [[Int]],
+                                    nodeOutputs: [[Int]], valueCount: Int, macsPerElement: Int) -> [Bool] {
+        guard macsPerElement > 0 else { return [Bool](repeating: true, count: cached.count) }
+        var producer = [Int](repeating: -1, count: valueCount)
+        for (node, outputs) in nodeOutputs.enumerated() {
+            for output in outputs where producer[output] < 0 { producer[output] = node }
+        }
+        // A tied weight's MACs are spread over the nodes that read it.
+        var bindingCount: [String: Int] = [:]
+        for binding in session.bindings { bindingCount[binding.layerName, default: 0] += 1 }
+        var macsOfLayer: [String: Int] = [:]
+        for layer in session.layers { macsOfLayer[layer.name] = layer.macs }
+        var nodeMACs = [Int](repeating: 0, count: nodeOutputs.count)
+        var elements: [String: Int] = [:]
+        for binding in session.bindings {
+            if binding.nodeIndex < nodeMACs.count {
+                nodeMACs[binding.nodeIndex] += (macsOfLayer[binding.layerName] ?? 0)
+                    / max(1, bindingCount[binding.layerName] ?? 1)
+            }
+            if let count = binding.dataElements { elements[binding.dataName] = count }
+        }
+
+        var isCheckpoint = [Bool](repeating: false, count: cached.count)
+        var isKept = [Bool](repeating: false, count: valueCount)
+        // Ancestors first: a value's producer comes after its ancestors' in the (topological) node order.
+        let order = cached.indices.sorted { producer[cached[$0].id] < producer[cached[$1].id] }
+        for index in order {
+            let value = cached[index]
+            guard let count = elements[value.name], count > 0 else {
+                isCheckpoint[index] = true
+                isKept[value.id] = true
+                continue
+            }
+            var macs = 0
+            var visited = Set<Int>()
+            var stack = [producer[value.id]]
+            while let node = stack.popLast() {
+                guard node >= 0, visited.insert(node).inserted else { continue }
+                macs += nodeMACs[node]
+                for input in nodeInputs[node] where !isKept[input] { stack.append(producer[input]) }
+            }
+            if macs >= macsPerElement * count {
+                isCheckpoint[index] = true
+                isKept[value.id] = true
+            }
+        }
+        return isCheckpoint
     }
 
     /// What one batch needs, walking back from the output: a cached value that

@@ -250,7 +250,7 @@ public final class LiveSession: Sendable {
                     continue
                 }
                 let tally = LockedBox(ScoreTally(metric: scorer.metric))
-                let finished = try scorer.score(prepared, store: true, tally: tally, shouldStop: isStale) { running in
+                let finished = try scorer.score(prepared, store: .checkpoints, tally: tally, shouldStop: isStale) { running in
                     mailbox.update(generation: generation) { $0.record(running, set: index, isFinal: false) }
                 }
                 guard finished else { return }

@@ -78,7 +78,7 @@ extension PlanEvaluator {
         let total = schedule.sampleCount
         let schedule = self.schedule
         let finished = try forEachBatch(Array(0..<schedule.batchCount), shouldStop: isCancelled) { batch in
-            let output = try self.output(ofBatch: batch, prepared: prepared, store: true)
+            let output = try self.output(ofBatch: batch, prepared: prepared, store: .checkpoints)
             results.withLock { results in
                 results.outputs[batch] = output
                 results.samplesDone += schedule.positions(ofBatch: batch).count

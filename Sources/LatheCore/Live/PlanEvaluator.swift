@@ -69,7 +69,7 @@ public final class PlanEvaluator: Sendable {
         self.schedule = .interleaved(labels: dataset.labels, count: feedData.count, batchSize: batchSize)
         self.weightCache = CompressedWeightCache(capacityBytes: options.weightCacheBytes)
         self.baselineBytes = SizeModel.baselineBytes(of: session.weights, layers: session.layers)
-        self.ancestry = LayerAncestry(session: session)
+        self.ancestry = LayerAncestry(session: session, checkpointMACsPerElement: options.checkpointMACsPerElement)
         self.activations = ActivationCache(capacityBytes: options.cacheCapacityBytes)
         self.scoring = try Self.scoring(session: session, feedData: feedData, labels: dataset.labelArray,
                                         request: options.scoring, path: dataset.path)
@@ -143,7 +143,7 @@ public final class PlanEvaluator: Sendable {
             .mapValues { $0.transform }
         let prepared = CompressedModel(
             plan: canonical, runOptions: runOptions,
-            valueSignatures: ancestry.cached.map { value in value.upstream.map { ids[$0] } },
+            valueSignatures: valueSignatures(ids: ids),
             outputSignature: ancestry.outputUpstream.map { ids[$0] }, isIdentity: isIdentity)
         if isIdentity { identityModel.withLock { $0 = prepared } }
         return prepared
@@ -208,37 +208,56 @@ public final class PlanEvaluator: Sendable {
     // MARK: running batches
 
     /// The plan's output for batch `b` of the schedule, starting from the
-    /// deepest cached activations valid under the plan. With `store`, the
+    /// deepest cached activations valid under the plan; `store` says which of the
     /// cacheable values this run computes are kept for later plans.
-    func output(ofBatch b: Int, prepared: CompressedModel, store: Bool) throws -> Tensor {
+    func output(ofBatch b: Int, prepared: CompressedModel, store: ActivationStore) throws -> Tensor {
         var options = prepared.runOptions
         let cacheOn = activations.capacityBytes > 0
         var seeds: [String: Tensor] = [:]
-        var computed: [Int] = []
+        var kept: [Int] = []
         if cacheOn {
-            computed = ancestry.computedCachedValues { index in
+            let computed = ancestry.computedCachedValues { index in
                 let key = ActivationCache.Key(value: index, batch: b, signature: prepared.valueSignatures[index])
                 guard let tensor = activations.value(for: key) else { return false }
                 seeds[ancestry.cached[index].name] = tensor
                 return true
             }
             options.seeds = seeds
-            if store {
-                options.capture = Set(computed.map { ancestry.cached[$0].name })
-                // The entries this run supersedes go first: their memory serves its kernels.
-                for index in computed { activations.discard(ActivationCache.Position(value: index, batch: b)) }
+            switch store {
+            case .nothing:
+                break
+            case .checkpoints:
+                kept = computed.filter { ancestry.isCheckpoint[$0] }
+            case .everything:
+                kept = computed
+            case .sharedWith(let plan):
+                let shared = valueSignatures(of: plan)
+                kept = computed.filter { shared[$0] == prepared.valueSignatures[$0] }
             }
+            // The entries this run supersedes go first: their memory serves the kernels computing their
+            // successors (fresh pages, zeroed on first touch, cost more than the pass itself).
+            for index in kept { activations.discard(ActivationCache.Position(value: index, batch: b)) }
+            // Only what is kept is captured: a captured value outlives its last reader in the run.
+            options.capture = Set(kept.map { ancestry.cached[$0].name })
         }
         let result = try session.run(batchInputs(schedule.samples(ofBatch: b)), options: options)
-        if cacheOn && store {
-            for index in computed {
-                if let tensor = result.captured[ancestry.cached[index].name] {
-                    activations.store(tensor, for: ActivationCache.Key(
-                        value: index, batch: b, signature: prepared.valueSignatures[index]))
-                }
+        for index in kept {
+            if let tensor = result.captured[ancestry.cached[index].name] {
+                activations.store(tensor, for: ActivationCache.Key(
+                    value: index, batch: b, signature: prepared.valueSignatures[index]))
             }
         }
         return try realRows(of: result.output, rows: schedule.positions(ofBatch: b).count)
+    }
+
+    /// Per cached value, the state ids of its upstream layers under `plan` (`CompressedModel.valueSignatures`
+    /// without compressing anything).
+    func valueSignatures(of plan: CompressionPlan) -> [[Int32]] {
+        valueSignatures(ids: LayerState.states(of: plan.canonical, layers: session.layers).map(stateTable.id(of:)))
+    }
+
+    private func valueSignatures(ids: [Int32]) -> [[Int32]] {
+        ancestry.cached.map { value in value.upstream.map { ids[$0] } }
     }
 
     /// The inputs of `samples`. A batch an input fixes is filled up by repeating the

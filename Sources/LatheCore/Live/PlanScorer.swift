@@ -58,10 +58,11 @@ final class PlanScorer: Sendable {
         try evaluator.prepare(CompressionPlan.identity(layers: evaluator.layers))
     }
 
-    /// The uncompressed model's output for batch `b`, computed (and its activations cached) on first use.
-    func baselineReference(batch b: Int) throws -> ReferenceBatch {
+    /// The uncompressed model's output for batch `b`, computed (and its activations cached as `store` says) on
+    /// first use.
+    func baselineReference(batch b: Int, store: ActivationStore = .checkpoints) throws -> ReferenceBatch {
         if let known = baseline.withLock({ $0[b] }) { return known }
-        let output = try evaluator.output(ofBatch: b, prepared: identity(), store: true)
+        let output = try evaluator.output(ofBatch: b, prepared: identity(), store: store)
         let reference = try scorer.reference(output.batchFirst(axis: evaluator.session.outputBatchAxis))
         baseline.withLock { $0[b] = reference }
         return reference
@@ -85,8 +86,8 @@ final class PlanScorer: Sendable {
 
     /// Scores batch `b` under `prepared`: baseline first (so the plan can start
     /// from its cached activations), then the plan.
-    func score(batch b: Int, prepared: CompressedModel, store: Bool) throws -> ScoreTotals {
-        let reference = try baselineReference(batch: b)
+    func score(batch b: Int, prepared: CompressedModel, store: ActivationStore) throws -> ScoreTotals {
+        let reference = try baselineReference(batch: b, store: prepared.isIdentity ? store : .checkpoints)
         let output = prepared.isIdentity ? referenceTensor(reference)
             : try evaluator.output(ofBatch: b, prepared: prepared, store: store)
                 .batchFirst(axis: evaluator.session.outputBatchAxis)
@@ -106,7 +107,7 @@ final class PlanScorer: Sendable {
     /// Scores the batches of `prepared` missing from `tally`, in parallel; stops
     /// at a batch boundary when `shouldStop` says so (returns false).
     /// `onBatch` sees the tally after each batch.
-    func score(_ prepared: CompressedModel, store: Bool, tally: LockedBox<ScoreTally>,
+    func score(_ prepared: CompressedModel, store: ActivationStore, tally: LockedBox<ScoreTally>,
                shouldStop: @Sendable () -> Bool = { false },
                onBatch: @Sendable (ScoreTally) -> Void = { _ in }) throws -> Bool {
         let missing = tally.withLock { t in (0..<batchCount).filter { t.byBatch[$0] == nil } }

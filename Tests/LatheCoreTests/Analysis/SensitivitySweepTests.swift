@@ -65,8 +65,9 @@ final class SensitivitySweepTests: XCTestCase {
         }
     }
 
-    /// A layer's entries re-run only what lies downstream of its input.
-    func testSweepReRunsOnlyFromTheLayersInput() throws {
+    /// Conv runs of a bits sweep (2, 4) of the residual DAG (4 batches of 8), by conv; with `baselineFirst`, the
+    /// baseline is scored first as a live session scores it (keeping checkpoints only), then the sweep runs.
+    private func convRunsOfASweep(checkpointMACsPerElement: Int, baselineFirst: Bool = false) throws -> [String: Int] {
         let counts = LockedBox<[String: Int]>([:])
         var kernels = OpRegistry.kernels(opset: 17)
         if let conv = kernels["Conv"] {
@@ -77,12 +78,37 @@ final class SensitivitySweepTests: XCTestCase {
         }
         let session = try F.residualSession(kernels: kernels)
         let data = F.residualData(count: 32)
-        let evaluator = try PlanEvaluator(session: session, dataset: data, options: EvaluatorOptions(batchSize: 8))
-        _ = try SensitivitySweep.run(evaluator: evaluator, request: request(SensitivityLevels(bits: [2, 4])))
+        let evaluator = try PlanEvaluator(session: session, dataset: data, options: EvaluatorOptions(
+            batchSize: 8, checkpointMACsPerElement: checkpointMACsPerElement))
+        let context = JobContext.direct(scorer: PlanScorer(evaluator: evaluator))
+        if baselineFirst { _ = try context.evaluate(.identity(layers: session.layers), .checkpoints) }
+        _ = try SensitivitySweep.run(request(SensitivityLevels(bits: [2, 4])), context: context)
+        return counts.withLock { $0 }
+    }
+
+    /// The baseline keeps every layer input (whatever the checkpoints), so a layer's entries re-run only what lies
+    /// downstream of its input.
+    func testSweepReRunsOnlyFromTheLayersInput() throws {
         // 4 batches: the baseline runs each conv once per batch; then conv_a's two
         // levels re-run all three convs, conv_b's re-run b and c, conv_c's only c,
         // and the classifier's none. Plus one probe of a single sample choosing the scoring.
-        XCTAssertEqual(counts.withLock { $0 }, ["conv_a": 1 + 4 * 3, "conv_b": 1 + 4 * 5, "conv_c": 1 + 4 * 7])
+        for cost in [0, 48] {
+            XCTAssertEqual(try convRunsOfASweep(checkpointMACsPerElement: cost),
+                           ["conv_a": 1 + 4 * 3, "conv_b": 1 + 4 * 5, "conv_c": 1 + 4 * 7], "cost \(cost)")
+        }
+    }
+
+    /// A baseline scored before the sweep kept only checkpoints, and no layer input of the DAG is one (its convs
+    /// are small): a layer's first entry recomputes its input from the nearest kept value and keeps it for the
+    /// level after it and for the next layer, so each layer's input is computed once more in all, not per entry.
+    func testSweepEntriesKeepTheirLayersInputForTheNext() throws {
+        // Beyond the above: conv_b's first level recomputes a (its input, kept since); conv_c's first level
+        // recomputes b from the kept a (c's input, kept since).
+        XCTAssertEqual(try convRunsOfASweep(checkpointMACsPerElement: 48, baselineFirst: true),
+                       ["conv_a": 1 + 4 * 3 + 4, "conv_b": 1 + 4 * 5 + 4, "conv_c": 1 + 4 * 7])
+        // With every layer input a checkpoint, the baseline kept them all.
+        XCTAssertEqual(try convRunsOfASweep(checkpointMACsPerElement: 0, baselineFirst: true),
+                       ["conv_a": 1 + 4 * 3, "conv_b": 1 + 4 * 5, "conv_c": 1 + 4 * 7])
     }
 
     func testShardsMergeIntoTheFullReport() throws {

@@ -2,9 +2,15 @@ import XCTest
 @testable import LatheCore
 
 /// The activation cache on a residual DAG: ancestry, exact reuse, and that a
-/// seeded run really skips the work upstream of the changed layer.
+/// seeded run really skips the work upstream of the changed layer. The DAG's
+/// convs are too small for any layer input to be a checkpoint at the default
+/// cost, so these runs make every layer input one (`CheckpointTests` has the policy).
 final class IncrementalEvaluationTests: XCTestCase {
     typealias F = LiveFixtures
+
+    static func everyInputCached(batchSize: Int = 8, threads: Int = 2) -> EvaluatorOptions {
+        EvaluatorOptions(batchSize: batchSize, threads: threads, checkpointMACsPerElement: 0)
+    }
 
     func testAncestryFollowsTheGraphNotTheLayerOrder() throws {
         let session = try F.residualSession()
@@ -24,7 +30,7 @@ final class IncrementalEvaluationTests: XCTestCase {
         let session = try F.residualSession()
         let data = F.residualData(count: 50)
         let evaluator = try PlanEvaluator(session: session, dataset: data,
-                                          options: EvaluatorOptions(batchSize: 8, threads: 2))
+                                          options: Self.everyInputCached())
         let plans: [[String: LayerSettings]] = [
             [:], ["b.weight": F.bits(2)], ["c.weight": F.bits(3)], ["b.weight": F.bits(2), "c.weight": F.bits(3)],
             ["a.weight": F.bits(4)], ["fc.weight": F.bits(2)], ["b.weight": F.bits(2)],
@@ -34,7 +40,7 @@ final class IncrementalEvaluationTests: XCTestCase {
             let plan = F.plan(session, changes)
             let prepared = try evaluator.prepare(plan)
             for batch in 0..<evaluator.schedule.batchCount {
-                let cached = try evaluator.output(ofBatch: batch, prepared: prepared, store: true)
+                let cached = try evaluator.output(ofBatch: batch, prepared: prepared, store: .checkpoints)
                 let cold = try session.run(evaluator.schedule.inputs(ofBatch: batch, from: evaluator.feedData),
                                            options: prepared.runOptions)
                 XCTAssertEqual(cached, cold.output, "plan \(changes), batch \(batch)")
@@ -57,11 +63,11 @@ final class IncrementalEvaluationTests: XCTestCase {
         let session = try F.residualSession(kernels: kernels)
         let data = F.residualData(count: 16)
         let evaluator = try PlanEvaluator(session: session, dataset: data,
-                                          options: EvaluatorOptions(batchSize: 8, threads: 1))
+                                          options: Self.everyInputCached(threads: 1))
         func runAll(_ changes: [String: LayerSettings]) throws -> [String: Int] {
             counts.withLock { $0 = [:] }
             let prepared = try evaluator.prepare(F.plan(session, changes))
-            for batch in 0..<2 { _ = try evaluator.output(ofBatch: batch, prepared: prepared, store: true) }
+            for batch in 0..<2 { _ = try evaluator.output(ofBatch: batch, prepared: prepared, store: .checkpoints) }
             return counts.withLock { $0 }
         }
         XCTAssertEqual(try runAll([:]), ["conv_a": 2, "conv_b": 2, "conv_c": 2])
@@ -78,7 +84,7 @@ final class IncrementalEvaluationTests: XCTestCase {
         let data = F.residualData(count: 20)
         let cold = try PlanEvaluator(session: session, dataset: data,
                                      options: EvaluatorOptions(batchSize: 8, threads: 1, cacheCapacityBytes: 0))
-        let warm = try PlanEvaluator(session: session, dataset: data, options: EvaluatorOptions(batchSize: 8))
+        let warm = try PlanEvaluator(session: session, dataset: data, options: Self.everyInputCached())
         let identity = CompressionPlan.identity(layers: session.layers)
         let plan = F.plan(session, ["b.weight": F.bits(2)])
         func outputs(_ evaluator: PlanEvaluator, _ plan: CompressionPlan) throws -> Tensor {

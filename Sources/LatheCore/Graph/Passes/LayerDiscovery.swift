@@ -14,6 +14,8 @@ enum LayerDiscovery {
         /// Which node input is the data (the other operand is the weight).
         var dataPosition: Int
         var dataName: String
+        /// Elements of one sample's data (nil where shape inference did not reach it).
+        var dataElements: Int?
     }
 
     struct Found {
@@ -36,7 +38,8 @@ enum LayerDiscovery {
                                      dataShape: shapes[dataName], outputShape: shapes[output])
             if macs == nil { found.missingShapes.append(weightName) }
             found.bindings.append(Binding(layerName: weightName, nodeIndex: nodeIndex, nodeKey: output,
-                                          dataPosition: dataPosition, dataName: dataName))
+                                          dataPosition: dataPosition, dataName: dataName,
+                                          dataElements: shapes[dataName].flatMap { $0.allSatisfy { $0 > 0 } ? $0.reduce(1, *) : nil }))
             if let existing = indexOfLayer[weightName] {
                 found.layers[existing].macs += macs ?? 0
                 continue

@@ -1,0 +1,73 @@
+import XCTest
+@testable import LatheCore
+
+/// Which layer inputs the activation cache keeps (`LayerAncestry.isCheckpoint`), on the bundled
+/// MobileNet, and that runs starting from checkpoints give the outputs of cold runs, bit for bit.
+final class CheckpointTests: XCTestCase {
+    typealias F = LiveFixtures
+
+    /// MACs per element to recompute each layer input from the checkpoint (or data) before it, at 28×28 then
+    /// 14, 7, 4: the stem output 9 (one channel, 3×3), block 0's depthwise output 18, its pointwise output
+    /// 25 (16 more, and twice the channels), block 1's stride-2 depthwise output 109 (all of that over a
+    /// quarter of the elements): the first checkpoint. Block 1's pointwise output 32, block 2's depthwise
+    /// output 137, its pointwise output 48 (48 input channels), block 3's depthwise output 9, the pooled
+    /// features 1,120.
+    func testCheckpointsOfTheBundledMobileNet() throws {
+        let (session, _) = try F.sample("mobilenet", limit: 1)
+        let ancestry = LayerAncestry(session: session, checkpointMACsPerElement: 48)
+        XCTAssertEqual(ancestry.cached.map(\.name), [
+            "normalised", "stem.bn_relu6", "blocks.0.dw_bn_relu6", "blocks.0.pw_bn_relu6", "blocks.1.dw_bn_relu6",
+            "blocks.1.pw_bn_hardswish", "blocks.2.dw_bn_relu6", "blocks.2.pw_bn_hardswish", "blocks.3.dw_bn_relu6",
+            "flat",
+        ])
+        let kept = zip(ancestry.cached, ancestry.isCheckpoint).filter(\.1).map(\.0.name)
+        XCTAssertEqual(kept, ["blocks.1.dw_bn_relu6", "blocks.2.dw_bn_relu6", "blocks.2.pw_bn_hardswish", "flat"])
+        // One MAC more per element and block 2's pointwise output (48) is no longer one; block 3's depthwise
+        // output, recomputed from block 2's depthwise output, then costs 156 an element and is.
+        let stricter = LayerAncestry(session: session, checkpointMACsPerElement: 49)
+        XCTAssertEqual(zip(stricter.cached, stricter.isCheckpoint).filter(\.1).map(\.0.name),
+                       ["blocks.1.dw_bn_relu6", "blocks.2.dw_bn_relu6", "blocks.3.dw_bn_relu6", "flat"])
+        XCTAssertEqual(LayerAncestry(session: session, checkpointMACsPerElement: 0).isCheckpoint,
+                       [Bool](repeating: true, count: ancestry.cached.count))
+    }
+
+    /// Plans changing the first, a middle and the last layer, then back: every batch's output equals a
+    /// cold run's, the cache holds checkpoints only, and later plans start from them.
+    func testRunsFromCheckpointsEqualColdRuns() throws {
+        let (session, data) = try F.sample("mobilenet", limit: 192)
+        let evaluator = try PlanEvaluator(session: session, dataset: data,
+                                          options: EvaluatorOptions(batchSize: 64, threads: 2))
+        let layers = session.layers.map(\.name)
+        let plans: [[String: LayerSettings]] = [
+            [:], [layers[0]: F.bits(4)], [layers[4]: F.bits(3)], [layers[4]: F.bits(3), layers[9]: F.bits(2)],
+            [layers[6]: F.bits(2)], [:],
+        ]
+        let checkpoints = evaluator.ancestry.isCheckpoint.filter { $0 }.count
+        for changes in plans {
+            let prepared = try evaluator.prepare(F.plan(session, changes))
+            for batch in 0..<evaluator.schedule.batchCount {
+                let cached = try evaluator.output(ofBatch: batch, prepared: prepared, store: .checkpoints)
+                let cold = try session.run(evaluator.schedule.inputs(ofBatch: batch, from: evaluator.feedData),
+                                           options: prepared.runOptions)
+                XCTAssertEqual(cached, cold.output, "plan \(changes), batch \(batch)")
+            }
+            XCTAssertEqual(evaluator.activations.count, checkpoints * evaluator.schedule.batchCount, "\(changes)")
+        }
+        XCTAssertGreaterThan(evaluator.activations.statistics.hits, 0)
+    }
+
+    /// Kept values are a fraction of every layer input: what a first-layer change writes.
+    func testCheckpointsHoldLessThanEveryInput() throws {
+        let (session, data) = try F.sample("mobilenet", limit: 128)
+        func cacheBytes(_ cost: Int) throws -> Int {
+            let evaluator = try PlanEvaluator(session: session, dataset: data, options: EvaluatorOptions(
+                batchSize: 64, threads: 2, checkpointMACsPerElement: cost))
+            _ = try evaluator.outputs(evaluator.prepare(.identity(layers: session.layers)), phase: "", progress: nil,
+                                      isCancelled: { false })
+            return evaluator.cacheBytes
+        }
+        let every = try cacheBytes(0), kept = try cacheBytes(48)
+        // Per sample, 11,856 of 73,080 floats (the checkpoints' elements; see the test above).
+        XCTAssertEqual(Double(kept) / Double(every), 11_856.0 / 73_080.0, accuracy: 0.01)
+    }
+}
