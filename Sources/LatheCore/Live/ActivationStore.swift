@@ -3,9 +3,8 @@
 enum ActivationStore: Sendable {
     /// None: the run's activations serve it alone.
     case nothing
-    /// The checkpoints (`LayerAncestry.isCheckpoint`), replacing the entries they supersede; the other
-    /// values computed drop their superseded entries too. What a plan the user applies, or a search,
-    /// keeps: the next plan most likely shares its upstream settings.
+    /// The checkpoints (`LayerAncestry.isCheckpoint`), replacing the entries they supersede. What a plan
+    /// the user applies, or a search, keeps: the next plan most likely shares its upstream settings.
     case checkpoints
     /// Every one, replacing the entries they supersede: what a sensitivity sweep's base plan keeps, since
     /// each entry starts from its layer's input.
