@@ -28,7 +28,7 @@ enum FileInput {
 
     /// The regular file at `path` mapped privately, so large weight and data files are decoded straight from the
     /// page cache: Foundation's `.mappedIfSafe` reads the whole file on Linux, and the copy, into freshly zeroed
-    /// pages, was an eighth of `lathe eval` on 64 images of 416×416. Private and writable: a reader that mutates
+    /// pages, was about 5% of `lathe eval` on 64 images of 416×416. Private and writable: a reader that mutates
     /// its `Data` changes its own pages, never the file. Nil for what cannot be mapped (a pipe, an empty file),
     /// which is then read.
     private static func mapped(_ path: String) -> Data? {
