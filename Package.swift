@@ -36,12 +36,13 @@ let package = Package(
     ],
     targets: [
         .systemLibrary(name: "CNcursesw", path: "Sources/CNcursesw", pkgConfig: "ncursesw"),
-        .systemLibrary(name: "CBLAS", path: "Sources/CBLAS", pkgConfig: "openblas"),
+        // OpenBLAS is opened at start-up, not linked (see Sources/CLatheBLAS/blas_loader.c).
+        .target(name: "CLatheBLAS", path: "Sources/CLatheBLAS", linkerSettings: [.linkedLibrary("dl")]),
         .target(name: "CLatheKernels", path: "Sources/CLatheKernels", cSettings: kernelSettings),
         .target(
             name: "LatheCore",
             dependencies: [
-                "CBLAS",
+                "CLatheBLAS",
                 "CLatheKernels",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),

@@ -93,6 +93,9 @@ struct BenchCommand: ParsableCommand {
             ("cache_bytes", .int(r.cacheBytes)),
             ("cold_engine_pass_s", .double(r.coldEnginePassSeconds)),
             ("reeval_last_layer_ratio", .double(r.reevalLastLayerRatio)),
+            // What the timings were taken with: the same model runs at a different speed on other kernels.
+            ("blas_kernels", .string(Engine.blasKernels)),
+            ("blas_threads", .int(Engine.blasThreads)),
         ]
         if let sweep = r.sweepSeconds, let ratio = r.sweepCostRatio {
             members.append(("sweep_3_bits_s", .double(sweep)))
@@ -113,6 +116,7 @@ struct BenchCommand: ParsableCommand {
             ["first update", String(format: "%.1f ms (last layer changed: %.1f ms)", r.firstUpdateMilliseconds,
                                     r.firstUpdateLastLayerMilliseconds)],
             ["activation cache", TextFormatting.bytes(r.cacheBytes)],
+            ["BLAS", "OpenBLAS, \(Engine.blasKernels) kernels, \(Engine.blasThreads) thread per call"],
         ]
         if let sweep = r.sweepSeconds, let ratio = r.sweepCostRatio {
             rows.append(["3-level bits sweep", String(format: "%.2f s (%.2f of layers × 3 full passes)", sweep, ratio)])

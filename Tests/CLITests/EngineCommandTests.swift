@@ -168,4 +168,29 @@ final class EngineCommandTests: XCTestCase {
         XCTAssertGreaterThan(result["full_eval_s"] as? Double ?? 0, 0)
         XCTAssertGreaterThan(result["cache_bytes"] as? Int ?? 0, 0)
     }
+
+    /// OpenBLAS is opened single-threaded whatever the environment asks, on its AVX-512 kernels
+    /// on an AMD CPU that has them (OpenBLAS 0.3.21 would pick its AVX2 ones), and on the kernels a
+    /// user names in OPENBLAS_CORETYPE when they do.
+    func testBenchSaysWhichBLASKernelsItRanOn() throws {
+        let unset = try parseJSON(try LatheBinary.run(["bench", model, "--data", data, "--json"],
+                                                      environment: ["OPENBLAS_CORETYPE": "", "OPENBLAS_NUM_THREADS": "2"]))
+        XCTAssertEqual(unset["blas_threads"] as? Int, 1)
+        let kernels = try XCTUnwrap(unset["blas_kernels"] as? String)
+        XCTAssertFalse(kernels.isEmpty)
+        if Self.isAMDWithAVX512 { XCTAssertEqual(kernels, "SkylakeX") }
+        let named = try parseJSON(try LatheBinary.run(["bench", model, "--data", data, "--json"],
+                                                      environment: ["OPENBLAS_CORETYPE": "Haswell"]))
+        XCTAssertEqual(named["blas_kernels"] as? String, "Haswell")
+        XCTAssertEqual(named["blas_threads"] as? Int, 1)
+    }
+
+    /// An AMD CPU with AVX-512 F, CD, BW, DQ and VL, from /proc/cpuinfo (false elsewhere).
+    static var isAMDWithAVX512: Bool {
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              info.contains("AuthenticAMD"),
+              let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return false }
+        let present = Set(flags.split(separator: " ").map(String.init))
+        return ["avx512f", "avx512cd", "avx512bw", "avx512dq", "avx512vl"].allSatisfy(present.contains)
+    }
 }

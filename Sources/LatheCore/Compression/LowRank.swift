@@ -1,4 +1,4 @@
-import CBLAS
+import CLatheBLAS
 
 /// Low-rank factorisation (`rank: r`) of Gemm/MatMul and 1×1 Conv weights by
 /// truncated SVD in float64 (LAPACK dgesdd through OpenBLAS). An LSTM/GRU/RNN
@@ -74,11 +74,11 @@ public enum LowRank {
         var jobz = Int8(UInt8(ascii: "S"))
         var lwork: Int32 = -1
         var query = [Double](repeating: 0, count: 1)
-        dgesdd_(&jobz, &m, &n, &a, &lda, &s, &u, &ldu, &vt, &ldvt, &query, &lwork, &iwork, &info, 1)
+        lathe_dgesdd(&jobz, &m, &n, &a, &lda, &s, &u, &ldu, &vt, &ldvt, &query, &lwork, &iwork, &info, 1)
         guard info == 0 else { throw LatheError.internalFailure("dgesdd workspace query failed (info \(info))") }
         lwork = Int32(query[0])
         var work = [Double](repeating: 0, count: max(1, Int(lwork)))
-        dgesdd_(&jobz, &m, &n, &a, &lda, &s, &u, &ldu, &vt, &ldvt, &work, &lwork, &iwork, &info, 1)
+        lathe_dgesdd(&jobz, &m, &n, &a, &lda, &s, &u, &ldu, &vt, &ldvt, &work, &lwork, &iwork, &info, 1)
         guard info == 0 else { throw LatheError.internalFailure("SVD did not converge (dgesdd info \(info))") }
 
         var factorA = [Float](repeating: 0, count: rows * k)

@@ -60,7 +60,7 @@ public final class InferenceSession: Sendable {
     }
 
     init(model: Model, data: DataLayout, output: String?, outputBatchAxis: Int?, kernels: [String: Kernel]) throws {
-        Engine.prepare()
+        try Engine.prepare()
         let optimized = try GraphOptimizer.optimize(model, data: data, output: output, kernels: kernels)
         let graph = optimized.graph
         let binding = optimized.binding

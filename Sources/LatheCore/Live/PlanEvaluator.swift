@@ -59,7 +59,7 @@ public final class PlanEvaluator: Sendable {
         self.calibrationFeeds = calibrationFeeds
         self.calibrationSource = calibration.map { "\($0.path) (\(calibrationFeeds?.count ?? 0) samples)" }
             ?? "the evaluated data"
-        Engine.prepare()
+        try Engine.prepare()
         self.session = session
         self.dataset = dataset
         self.feedData = feedData

@@ -1,4 +1,3 @@
-import CBLAS
 import Foundation
 import XCTest
 @testable import LatheCore
@@ -39,8 +38,7 @@ final class KernelBenchmarkTests: XCTestCase {
     func testOtherKernelTimes() throws {
         try XCTSkipUnless(ProcessInfo.processInfo.environment["LATHE_KERNEL_BENCH"] == "1",
                           "set LATHE_KERNEL_BENCH=1 to run the kernel benchmark")
-        openblas_set_num_threads(1)
-        KernelMemory.keepFreedBlocks()
+        try Engine.prepare()
         var state: UInt32 = 777
         func random(_ shape: [Int]) -> Tensor {
             Tensor(shape: shape, floats: (0..<shape.reduce(1, *)).map { _ in
@@ -73,7 +71,7 @@ final class KernelBenchmarkTests: XCTestCase {
     func testConvThroughput() throws {
         try XCTSkipUnless(ProcessInfo.processInfo.environment["LATHE_KERNEL_BENCH"] == "1",
                           "set LATHE_KERNEL_BENCH=1 to run the kernel benchmark")
-        openblas_set_num_threads(1)
+        try Engine.prepare()
         XCTAssertTrue(KernelMemory.keepFreedBlocks())
         // A cheap deterministic generator: the data only has to be non-trivial.
         var state: UInt32 = 12345

@@ -16,9 +16,8 @@ import Testing
 
     func run(_ op: String, _ inputs: [Tensor], _ attributes: [String: AttributeValue] = [:], width: Int) throws
         -> Tensor {
-        // As every session does: BLAS single-threaded. Called straight, before any session in this process,
-        // a kernel would run OpenBLAS with its own threads, which block a product as the load allows.
-        Engine.prepare()
+        // As every session does (OpenBLAS single-threaded from start-up, the allocator keeping freed blocks).
+        try Engine.prepare()
         let kernel = try #require(OpRegistry.kernel(op))
         let node = Node(name: op, opType: op, inputs: inputs.indices.map { "i\($0)" }, outputs: ["y"],
                         attributes: attributes)

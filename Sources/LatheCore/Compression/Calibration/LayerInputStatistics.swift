@@ -1,4 +1,4 @@
-import CBLAS
+import CLatheBLAS
 
 /// What GPTQ and bias correction know about one layer's inputs (README "Recovery
 /// methods"): per group, the count n of input vectors x seen on the calibration samples,
@@ -51,7 +51,7 @@ public struct LayerInputStatistics: Sendable, Equatable {
             vectors.withUnsafeBufferPointer { x in
                 guard let g = gram.baseAddress, let xb = x.baseAddress else { return }
                 // Σxxᵀ += Xᵀ X over the rows (full matrix: later code reads both triangles).
-                cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(n), Int32(n), Int32(rows), 1,
+                lathe_dgemm(1, 0, Int32(n), Int32(n), Int32(rows), 1,
                             xb, Int32(n), xb, Int32(n), 1, g + group * n * n, Int32(n))
             }
         }

@@ -1,4 +1,4 @@
-import CBLAS
+import CLatheBLAS
 
 /// The optimal-brain-compression pass GPTQ (Frantar et al. 2022) and SparseGPT (Frantar &
 /// Alistarh 2023) share, in the variant the README's "Recovery methods" fixes: columns in
@@ -82,7 +82,7 @@ enum GPTQ {
                     errors.withUnsafeBufferPointer { eb in
                         upper.withUnsafeBufferPointer { ub in
                             guard let wp = wb.baseAddress, let ep = eb.baseAddress, let up = ub.baseAddress else { return }
-                            cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(rows), Int32(n - end),
+                            lathe_dgemm(0, 1, Int32(rows), Int32(n - end),
                                         Int32(width), -1, ep, Int32(width), up + end * n + start, Int32(n),
                                         1, wp + end, Int32(n))
                         }
@@ -158,15 +158,15 @@ enum GPTQ {
         // Symmetric, so the row-major array is also H column-major.
         var size = Int32(n), info: Int32 = 0
         var lower = Int8(UInt8(ascii: "L")), upperFlag = Int8(UInt8(ascii: "U"))
-        dpotrf_(&lower, &size, &h, &size, &info, 1)
+        lathe_dpotrf(&lower, &size, &h, &size, &info, 1)
         guard info == 0 else { throw notPositiveDefinite(info) }
-        dpotri_(&lower, &size, &h, &size, &info, 1)
+        lathe_dpotri(&lower, &size, &h, &size, &info, 1)
         guard info == 0 else { throw notPositiveDefinite(info) }
         // dpotri leaves the inverse in the lower triangle (column-major): mirror it to the upper one.
         for j in 0..<n {
             for i in (j + 1)..<max(j + 1, n) { h[j + i * n] = h[i + j * n] }
         }
-        dpotrf_(&upperFlag, &size, &h, &size, &info, 1)
+        lathe_dpotrf(&upperFlag, &size, &h, &size, &info, 1)
         guard info == 0 else { throw notPositiveDefinite(info) }
         return h
     }

@@ -1,6 +1,6 @@
-import CBLAS
+import CLatheBLAS
 
-/// `cblas_sgemm` (row-major, `C = alpha · op(A) · op(B) + beta · C`) cut
+/// `lathe_sgemm` (OpenBLAS's sgemm, row-major, `C = alpha · op(A) · op(B) + beta · C`) cut
 /// into blocks of rows of C when it has more rows than columns, else of
 /// columns, the blocks shared by `OpParallelism.width` workers. Each block
 /// covers the whole reduction; OpenBLAS may block a smaller product its own
@@ -18,7 +18,7 @@ enum ParallelGemm {
             // Row r of op(A) starts at a + r·lda, or at column r of Aᵀ's storage; likewise columns of op(B).
             let aPart = a + rows.lowerBound * (transA ? 1 : lda)
             let bPart = b + columns.lowerBound * (transB ? ldb : 1)
-            cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+            lathe_sgemm(transA ? 1 : 0, transB ? 1 : 0,
                         Int32(rows.count), Int32(columns.count), Int32(k), alpha, aPart, Int32(lda), bPart, Int32(ldb),
                         beta, c + rows.lowerBound * ldc + columns.lowerBound, Int32(ldc))
         }

@@ -1,4 +1,4 @@
-import CBLAS
+import CLatheBLAS
 
 /// What LSTM, GRU and RNN share (ONNX opsets 7–22): the inputs X, W, R, B,
 /// sequence_lens, initial_h checked against each other, the attributes
@@ -257,10 +257,10 @@ struct RecurrentProblem {
                           column: Int = 0, width: Int, into out: UnsafeMutablePointer<Float>) {
         let gh = gateWidth
         if batch == 1 {
-            cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(width), Int32(hidden), 1, weights + column * hidden,
+            lathe_sgemv(Int32(width), Int32(hidden), 1, weights + column * hidden,
                         Int32(hidden), state, 1, 0, out, 1)
         } else {
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(batch), Int32(width), Int32(hidden),
+            lathe_sgemm(0, 0, Int32(batch), Int32(width), Int32(hidden),
                         1, state, Int32(stateStride), weights + column, Int32(gh), 0, out, Int32(gh))
         }
     }
