@@ -29,6 +29,86 @@ static inline const float *direct_operand(grid gr, const float *prepared, int p,
     return prepared + grid_base(gr, p);
 }
 
+/// Describes positions [p, p + n) (n <= NR) as a panel read in place through its runs of
+/// consecutive floats, or returns 0 when they span more than three grid rows (a grid under
+/// eight positions wide).
+static int describe_panel(grid gr, const float *prepared, int p, int n, lathe_panel *panel) {
+    int runs = 0;
+    for (int j = 0; j < n;) {
+        if (runs == 3) return 0;
+        // Rows that follow one another in the prepared image are one run.
+        int length = gr.row == (size_t)gr.width ? n - j : gr.width - (p + j) % gr.width;
+        if (length > n - j) length = n - j;
+        // The base is where lane 0 would read: j floats before this run's first value (only the
+        // run's lanes are ever loaded from it).
+        panel->base[runs] = (const float *)((uintptr_t)(prepared + grid_base(gr, p + j)) - (uintptr_t)j * sizeof(float));
+        panel->mask[runs] = (uint16_t)(((1u << length) - 1u) << j);
+        runs++;
+        j += length;
+    }
+    panel->segments = runs;
+    for (int s = runs; s < 3; s++) {
+        panel->base[s] = panel->base[0];
+        panel->mask[s] = 0;
+    }
+    return 1;
+}
+
+static inline uint16_t lanes(int n) { return (uint16_t)((1u << n) - 1u); }
+
+/// Whether the panel is sixteen floats in a row, as the plain in-place kernels read it.
+static inline int contiguous(const lathe_panel *panel) {
+    return panel->segments == 1 && panel->mask[0] == lanes(NR);
+}
+
+static void run_panels(const float *packed_weights, int m, int k, grid gr, const int32_t *offsets,
+                       const float *prepared, int start, int end, float *out, size_t ldo, float *panel);
+
+/// `run_panels` with the 512-bit kernels: panels two by two, each read in place even where it
+/// crosses grid rows (`lathe_panel`), a last odd or short one alone with its lanes masked.
+static void run_panels_wide(const float *packed_weights, int m, int k, grid gr, const int32_t *offsets,
+                            const float *prepared, int start, int end, float *out, size_t ldo, float *panel) {
+    for (int p = start; p < end;) {
+        const int n0 = end - p < NR ? end - p : NR;
+        const int n1 = n0 < NR || p + NR >= end ? 0 : (end - p - NR < NR ? end - p - NR : NR);
+        lathe_panel b0, b1;
+        if (!describe_panel(gr, prepared, p, n0, &b0) || (n1 && !describe_panel(gr, prepared, p + NR, n1, &b1))) {
+            // A grid too narrow for three runs a panel: packed value by value.
+            run_panels(packed_weights, m, k, gr, offsets, prepared, p, p + n0, out + (p - start), ldo, panel);
+            p += n0;
+            continue;
+        }
+        const int plain = n1 && contiguous(&b0) && contiguous(&b1);
+        const float *a = packed_weights;
+        float *c = out + (size_t)(p - start);
+        for (int r = 0; r < m;) {
+            const int height = lathe_row_block(m - r);
+            const int rows = m - r < height ? m - r : height;
+            float *cr = c + (size_t)r * ldo;
+            int done = height;
+            if (!n1) {
+                lathe_segmented_single(height, k, a, &b0, offsets, cr, ldo, rows, lanes(n0));
+            } else if (height == 6 && rows == 6 && r + 6 < m && lathe_row_block(m - r - 6) == 6) {
+                const int rows2 = m - r - 6 < 6 ? m - r - 6 : 6;
+                if (plain)
+                    lathe_micro_kernel_pair12(k, a, a + 6 * (size_t)k, b0.base[0], b1.base[0], offsets, cr, cr + NR,
+                                              ldo, rows2);
+                else
+                    lathe_segmented_pair12(k, a, a + 6 * (size_t)k, &b0, &b1, offsets, cr, cr + NR, ldo, rows2,
+                                           lanes(n0), lanes(n1));
+                done = 12;
+            } else if (plain) {
+                lathe_micro_kernel_pair(height, k, a, b0.base[0], b1.base[0], offsets, cr, cr + NR, ldo, rows);
+            } else {
+                lathe_segmented_pair(height, k, a, &b0, &b1, offsets, cr, cr + NR, ldo, rows, lanes(n0), lanes(n1));
+            }
+            a += (size_t)done * (size_t)k;
+            r += done;
+        }
+        p += n0 + n1;
+    }
+}
+
 /// Positions [start, end) of the grid, position p written at out + (p - start) (row r of the
 /// weights ldo floats further).
 static void run_panels(const float *packed_weights, int m, int k, grid gr, const int32_t *offsets,
@@ -90,7 +170,10 @@ void lathe_conv2d_positions(const float *packed_weights, int m, const lathe_conv
     const lathe_prepared_layout layout = lathe_prepared_layout_of(g);
     const int32_t *offsets = tap_table(g, &layout, scratch, k);
     const grid gr = {g->out_w, (size_t)g->stride_h * layout.row};
-    run_panels(packed_weights, m, k, gr, offsets, prepared, first, first + count, out + first, ldo, scratch);
+    if (lathe_has_pair_kernel())
+        run_panels_wide(packed_weights, m, k, gr, offsets, prepared, first, first + count, out + first, ldo, scratch);
+    else
+        run_panels(packed_weights, m, k, gr, offsets, prepared, first, first + count, out + first, ldo, scratch);
 }
 
 int lathe_conv2d_rows_apply(const lathe_conv2d_window *g) {
@@ -114,8 +197,9 @@ void lathe_conv2d_rows(const float *packed_weights, int m, const lathe_conv2d_wi
     const int width = (int)layout.row;
     const grid gr = {width, layout.row};
     const size_t span = (size_t)rows * (size_t)width;
-    run_panels(packed_weights, m, k, gr, offsets, prepared, first_row * width, (first_row + rows) * width, wide, span,
-               scratch);
+    (lathe_has_pair_kernel() ? run_panels_wide : run_panels)(packed_weights, m, k, gr, offsets, prepared,
+                                                              first_row * width, (first_row + rows) * width, wide, span,
+                                                              scratch);
     for (int r = 0; r < m; r++)
         for (int t = 0; t < rows; t++)
             memcpy(out + (size_t)r * ldo + (size_t)(first_row + t) * (size_t)g->out_w,

@@ -40,4 +40,29 @@ void lathe_micro_kernel_pair(int height, int k, const float *a, const float *b0,
 /// Two full 6-row blocks (a, then a2 for rows 6 to 6 + rows2) by two panels at once.
 void lathe_micro_kernel_pair12(int k, const float *a, const float *a2, const float *b0, const float *b1,
                                const int32_t *offsets, float *first, float *second, size_t ldc, int rows2);
+/// Sixteen output positions' operand read in place from up to three runs of
+/// the prepared image (positions that cross grid-row ends): lane j of run s
+/// (the lanes of mask[s]) reads base[s] + j + the tap's offset. Unused runs
+/// have an empty mask.
+typedef struct {
+    const float *base[3];
+    uint16_t mask[3];
+    int segments;
+} lathe_panel;
+
+/// The values of `lathe_micro_kernel_pair12` for two panels read through their
+/// runs, storing only the lanes of `store0` and `store1` (AVX-512 code, where
+/// `lathe_has_pair_kernel`; portable C otherwise).
+void lathe_segmented_pair12(int k, const float *a, const float *a2, const lathe_panel *b0, const lathe_panel *b1,
+                            const int32_t *offsets, float *first, float *second, size_t ldc, int rows2,
+                            uint16_t store0, uint16_t store1);
+
+/// The values of `lathe_micro_kernel_pair` for two panels read through their runs.
+void lathe_segmented_pair(int height, int k, const float *a, const lathe_panel *b0, const lathe_panel *b1,
+                          const int32_t *offsets, float *first, float *second, size_t ldc, int rows, uint16_t store0,
+                          uint16_t store1);
+
+/// One panel read through its runs, the lanes of `store` stored.
+void lathe_segmented_single(int height, int k, const float *a, const lathe_panel *b, const int32_t *offsets, float *c,
+                            size_t ldc, int rows, uint16_t store);
 #endif

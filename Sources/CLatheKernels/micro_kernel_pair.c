@@ -77,6 +77,8 @@ int lathe_has_pair_kernel(void) {
     return known;
 }
 
+int lathe_wide_kernels(void) { return lathe_has_pair_kernel(); }
+
 void lathe_micro_kernel_pair(int height, int k, const float *a, const float *b0, const float *b1,
                              const int32_t *offsets, float *first, float *second, size_t ldc, int rows) {
     if (height == 6) pair6(k, a, b0, b1, offsets, first, second, ldc, rows);
@@ -89,6 +91,8 @@ void lathe_micro_kernel_pair12(int k, const float *a, const float *a2, const flo
 }
 #else
 int lathe_has_pair_kernel(void) { return 0; }
+
+int lathe_wide_kernels(void) { return 0; }
 
 void lathe_micro_kernel_pair12(int k, const float *a, const float *a2, const float *b0, const float *b1,
                                const int32_t *offsets, float *first, float *second, size_t ldc, int rows2) {

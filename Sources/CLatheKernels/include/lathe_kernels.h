@@ -76,6 +76,11 @@ size_t lathe_conv2d_wide_count(const lathe_conv2d_window *window, int m, int row
 void lathe_conv2d_rows(const float *packed_weights, int m, const lathe_conv2d_window *window, const float *prepared,
                        int first_row, int rows, float *out, size_t ldo, float *scratch, float *wide);
 
+/// Whether the 512-bit (AVX-512) convolution kernels run on this CPU (and
+/// LATHE_NO_AVX512 is not set): about twice the multiply-adds per cycle of the
+/// 256-bit ones, and of OpenBLAS's AVX2 kernels.
+int lathe_wide_kernels(void);
+
 /// dst[i] = SiLU(src[i] + bias) for the leading multiple of sixteen of `count`
 /// values, sixteen at a time in 512-bit registers, with the operations of
 /// LatheCore's `Lanes.SiLU` and `FastExp.exp` in the same order and no fused

@@ -12,13 +12,19 @@ import CLatheKernels
 /// in cache (the thin GEMMs of detectors and recognizers: 8 to 96 output
 /// channels over large feature maps), where copying the operand nine times
 /// over, then packing it again inside OpenBLAS, cost more than the
-/// multiply-adds. Each output value is one chain of fused multiply-adds in
-/// the order of its terms, so the result does not depend on how positions,
-/// images or threads are split.
+/// multiply-adds; with the 512-bit kernels, at any size up to
+/// `maximumWeightFloats`. Each output value is one chain of fused
+/// multiply-adds in the order of its terms, so the result does not depend on
+/// how positions, images or threads are split.
 enum PackedConv2D {
-    /// Most weight values per group (output channels × channels × taps): 512 KB
-    /// of packed weights, beside a panel, stay within a core's L2.
-    static let maximumWeightFloats = 1 << 17
+    /// Most weight values per group (output channels × channels × taps). For the 256-bit kernels,
+    /// 512 KB of packed weights, which stay within a core's L2 beside a panel: past that, OpenBLAS
+    /// (AVX2 too) blocks the product better. The 512-bit kernels run twice the multiply-adds a
+    /// cycle, and stay ahead of OpenBLAS with weights streamed from L3: 96 to 121 GMAC/s on one
+    /// core against 53 to 61 for im2col + OpenBLAS's AVX2 sgemm (about 108 on its AVX-512 kernels),
+    /// from 192×96×3×3 on 26×26 to 512×512×3×3 on 7×7 and 2048×512 pointwise; 16 MB of weights
+    /// still fit in L3 beside everything else.
+    static var maximumWeightFloats: Int { lathe_wide_kernels() != 0 ? 1 << 22 : 1 << 17 }
 
     /// Floats of the wide-row buffer of a part that computes extra columns (`lathe_conv2d_rows`):
     /// 1 MB, the part's rows going through it a few at a time.

@@ -9,9 +9,11 @@ import Foundation
 /// An entry is found by the address of the array's storage, and it holds the array: storage that
 /// is held cannot be freed and its address reused, and since tensors are values, whoever writes
 /// to an array the entry shares gets a copy first, so the packed form always matches. Least
-/// recently used entries go once packed and held weights pass `capacityBytes`.
+/// recently used entries go once packed and held weights pass `capacityBytes`: 256 MB, half of
+/// it the held weights themselves (the model's own arrays, no copy), so a model with up to 128 MB
+/// of convolution weights packs each layer once.
 final class PackedWeightCache: @unchecked Sendable {
-    static let shared = PackedWeightCache(capacityBytes: 64 << 20)
+    static let shared = PackedWeightCache(capacityBytes: 256 << 20)
 
     private struct Key: Hashable {
         var address: UInt
