@@ -47,7 +47,7 @@ final class BadInputTests: XCTestCase {
     func testLabelCountMismatch() throws {
         let scratch = try ScratchDirectory()
         let real = try Dataset.load(path: Samples.absolute(data))
-        let x = real.batch(0..<4)
+        let x = try real.batch(0..<4)
         let y = Tensor(shape: [3], ints: [1, 2, 3])
         let path = scratch.path("mismatch.npz")
         try NPZFormat.write([(name: "x", tensor: x), (name: "y", tensor: y)], to: path)

@@ -49,7 +49,7 @@ final class ModelInputsCLITests: XCTestCase {
 
         let stateful = try Dataset.load(path: Samples.absolute(Samples.path("stateful", "data.npz")))
         let extra = scratch.path("extra.npz")
-        try NPZFormat.write(stateful.arrays.map { (name: $0.name, tensor: $0.tensor) }
+        try NPZFormat.write(stateful.arrays.map { (name: $0.name, tensor: try $0.tensor) }
                             + [(name: "notes", tensor: Tensor(shape: [500], floats: [Float](repeating: 0, count: 500)))],
                             to: extra)
         let run = try LatheBinary.run(["eval", Samples.path("stateful", "model.onnx"), "--data", extra, "--json"])

@@ -78,7 +78,7 @@ extension PlanEvaluator {
         let schedule = self.schedule
         let total = schedule.sampleCount
         let finished = try forEachBatch(Array(0..<schedule.batchCount)) { batch in
-            let input = self.batchInputs(schedule.samples(ofBatch: batch))
+            let input = try self.batchInputs(schedule.samples(ofBatch: batch))
             let expected = schedule.positions(ofBatch: batch).count
             let reference = try self.realRows(of: self.session.run(input, options: identity.runOptions).output,
                                               rows: expected)

@@ -1,11 +1,50 @@
-/// One named array of an evaluation set, at the dtype the file stores it.
+/// One named array of an evaluation set, at the dtype the file stores it. Its elements are
+/// decoded, or, for a float32 array of an `.npy` file or a stored `.npz` member, left in the file
+/// and read a batch at a time (`FileFloats`, `FeedData`).
 public struct DataArray: Sendable, Equatable {
     public var name: String
-    public var tensor: Tensor
+    public let shape: [Int]
+    public let dtype: DType
+    let elements: Elements
+
+    enum Elements: Sendable {
+        case decoded(Tensor)
+        case inFile(FileFloats)
+    }
 
     public init(name: String, tensor: Tensor) {
         self.name = name
-        self.tensor = tensor
+        self.shape = tensor.shape
+        self.dtype = tensor.dtype
+        self.elements = .decoded(tensor)
+    }
+
+    init(name: String, floats: FileFloats, shape: [Int]) {
+        self.name = name
+        self.shape = shape
+        self.dtype = .float32
+        self.elements = .inFile(floats)
+    }
+
+    /// Every element (an array left in its file is read whole now).
+    /// - Throws: `badInput` naming the file when it changed since it was loaded.
+    public var tensor: Tensor {
+        get throws {
+            switch elements {
+            case .decoded(let tensor): return tensor
+            case .inFile(let floats): return Tensor(shape: shape, floats: try floats.all())
+            }
+        }
+    }
+
+    /// Whether the elements are read from the file as batches need them.
+    public var isInFile: Bool {
+        if case .inFile = elements { return true }
+        return false
+    }
+
+    public static func == (a: DataArray, b: DataArray) -> Bool {
+        a.name == b.name && a.shape == b.shape && a.dtype == b.dtype && (try? a.tensor) == (try? b.tensor)
     }
 }
 
@@ -38,26 +77,26 @@ public struct Dataset: Sendable {
         self.init(arrays: [DataArray(name: "x", tensor: inputs)], labels: labels, path: path)
     }
 
-    public func array(named name: String) -> Tensor? { arrays.first { $0.name == name }?.tensor }
+    public func array(named name: String) throws -> Tensor? { try arrays.first { $0.name == name }?.tensor }
 
     /// The array a single-input model reads by default: `x`, else the first one.
     public var primary: DataArray? { arrays.first { $0.name == "x" } ?? arrays.first }
 
     /// Samples: the largest leading dimension (arrays with a leading 1 are shared, not samples).
-    public var count: Int { arrays.map { $0.tensor.shape.first ?? 1 }.max() ?? 0 }
+    public var count: Int { arrays.map { $0.shape.first ?? 1 }.max() ?? 0 }
 
     /// The primary array's per-sample shape.
-    public var sampleShape: [Int] { Array(primary?.tensor.shape.dropFirst() ?? []) }
+    public var sampleShape: [Int] { Array(primary?.shape.dropFirst() ?? []) }
 
     /// Names, shapes and dtypes of the arrays: what binding a model to this data needs.
     public var layout: DataLayout {
-        DataLayout(arrays: arrays.map { DataLayout.Entry(name: $0.name, shape: $0.tensor.shape, dtype: $0.tensor.dtype) },
+        DataLayout(arrays: arrays.map { DataLayout.Entry(name: $0.name, shape: $0.shape, dtype: $0.dtype) },
                    kind: .samples, path: path)
     }
 
     /// Samples `range` of the primary array, at its file dtype (a single-input model's batch).
-    public func batch(_ range: Range<Int>) -> Tensor {
-        guard let tensor = primary?.tensor else { return Tensor.zeros([0]) }
+    public func batch(_ range: Range<Int>) throws -> Tensor {
+        guard let tensor = try primary?.tensor else { return Tensor.zeros([0]) }
         let rowShape = Array(tensor.shape.dropFirst())
         let per = rowShape.reduce(1, *)
         let shape = [range.count] + rowShape
@@ -67,12 +106,12 @@ public struct Dataset: Sendable {
     }
 
     /// The first `limit` samples: per-sample arrays cut, shared (leading-1) arrays kept whole.
-    public func prefix(_ limit: Int) -> Dataset {
+    public func prefix(_ limit: Int) throws -> Dataset {
         let samples = count
         guard limit < samples else { return self }
-        let cut = arrays.map { array -> DataArray in
-            guard array.tensor.shape.first == samples else { return array }
-            let rows = Dataset(arrays: [array], labels: nil, path: path).batch(0..<limit)
+        let cut = try arrays.map { array -> DataArray in
+            guard array.shape.first == samples else { return array }
+            let rows = try Dataset(arrays: [array], labels: nil, path: path).batch(0..<limit)
             return DataArray(name: array.name, tensor: rows)
         }
         var result = Dataset(arrays: cut, labels: labels.map { Array($0.prefix(limit)) }, path: path)

@@ -13,31 +13,30 @@ extension Dataset {
     /// `y` takes the array `y` and the set has no labels (`LabelSource.feedsInput` says so).
     public static func load(path: String, labels labelsName: String? = nil,
                             modelInputs: Set<String> = []) throws -> Dataset {
-        let contents = try FileInput.contents(of: path)
+        let (contents, file) = try FileInput.opened(path)
         let head = contents.prefix(6)
         var arrays: [DataArray]
         var labels: Tensor?
         if Array(head) == NPYHeader.magic {
-            let tensor = try NPYFormat.decode(contents) { LatheError.badInput(file: path, $0) }
-            arrays = [DataArray(name: "x", tensor: tensor)]
+            arrays = [try NPYFormat.dataArray(named: "x", contents, file: file) { LatheError.badInput(file: path, $0) }]
         } else if head.starts(with: [0x50, 0x4B]) { // "PK": a ZIP archive
-            let stored = try NPZFormat.read(path: path, contents: contents)
+            let stored = try NPZFormat.arrays(path: path, contents: contents, file: file)
             guard !stored.isEmpty else { throw LatheError.badInput(file: path, "holds no arrays") }
             let source = LabelSource(requested: labelsName, modelInputs: modelInputs)
             if let name = labelsName, !stored.contains(where: { $0.name == name }) {
                 let names = stored.map { "'\($0.name)'" }.joined(separator: ", ")
                 throw LatheError.badInput(file: path, "has no array '\(name)' for --labels; its arrays are \(names)")
             }
-            arrays = stored.filter { source.feeds($0.name) }.map { DataArray(name: $0.name, tensor: $0.tensor) }
+            arrays = stored.filter { source.feeds($0.name) }
             guard !arrays.isEmpty else {
                 throw LatheError.badInput(file: path, "holds only labels '\(source.name)'; the inputs belong under 'x'")
             }
-            labels = source.labels.flatMap { name in stored.first(where: { $0.name == name })?.tensor }
+            labels = try source.labels.flatMap { name in try stored.first(where: { $0.name == name })?.tensor }
         } else {
             throw LatheError.badInput(file: path, "not a dataset: expected an .npy array or an .npz archive")
         }
         // A scalar beside other arrays is one value for every batch (a sample rate); alone it holds no samples.
-        if arrays.allSatisfy({ $0.tensor.rank == 0 }), let array = arrays.first {
+        if arrays.allSatisfy({ $0.shape.isEmpty }), let array = arrays.first {
             let what = arrays.count == 1 ? "inputs are" : "array '\(array.name)' is"
             throw LatheError.badInput(file: path, "\(what) a single scalar; expected an array [samples, ...]")
         }

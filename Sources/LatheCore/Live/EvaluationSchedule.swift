@@ -66,8 +66,8 @@ public struct EvaluationSchedule: Sendable, Equatable {
     }
 
     /// The inputs of batch `b`: the batch's samples gathered from `data`, by graph input name.
-    func inputs(ofBatch b: Int, from data: FeedData) -> [String: Tensor] {
-        data.inputs(samples: samples(ofBatch: b))
+    func inputs(ofBatch b: Int, from data: FeedData) throws -> [String: Tensor] {
+        try data.inputs(samples: samples(ofBatch: b))
     }
 
     /// The labels of batch `b`'s samples.

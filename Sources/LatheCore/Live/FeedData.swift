@@ -2,18 +2,26 @@
 /// to the dtype its input declares (`InputConversion`), then gathered batch by
 /// batch (samples first, then moved to the input's `batchAxis`). A shared array
 /// (leading 1 among N-sample arrays, or a scalar) is fed unchanged to every batch.
+/// A float32 array left in its file (`DataArray.isInFile`) feeding a float32
+/// input is read from the file batch by batch, never held whole.
 public struct FeedData: Sendable {
     public let feeds: [InputFeed]
     /// The converted arrays, aligned with `feeds`.
-    let tensors: [Tensor]
+    let sources: [Source]
+
+    enum Source: Sendable {
+        case tensor(Tensor)
+        /// Float32 samples read from the file as batches gather them.
+        case file(FileFloats)
+    }
     /// Samples: the leading dimension of the per-sample arrays (1 when every input is shared).
     public let count: Int
 
     public init(_ dataset: Dataset, feeds: [InputFeed]) throws {
-        var tensors: [Tensor] = []
+        var sources: [Source] = []
         var count: Int?
         for feed in feeds {
-            guard let array = dataset.array(named: feed.source) else {
+            guard let array = dataset.arrays.first(where: { $0.name == feed.source }) else {
                 throw LatheError.badInput(file: dataset.path, "holds no array '\(feed.source)' for model input "
                     + "'\(feed.name)' (the model was bound to other data)")
             }
@@ -30,37 +38,83 @@ public struct FeedData: Sendable {
                 }
                 count = rows
             }
+            if !feed.isShared, feed.dtype == .float32, case .inFile(let floats) = array.elements {
+                sources.append(.file(floats))
+                continue
+            }
+            let tensor = try array.tensor
             // Integer samples for a float32 input (uint8 images) stay integers until a batch is
             // gathered: converting all of them at once doubled the data's memory for no gain
             // (`Float(value)` either way, the conversion `InputConversion` makes).
-            if Self.convertsOnGather(array, feed) {
-                tensors.append(array)
+            if Self.convertsOnGather(tensor, feed) {
+                sources.append(.tensor(tensor))
                 continue
             }
             do {
-                tensors.append(try InputConversion.convert(array, to: feed.dtype, input: feed.name, source: feed.source))
+                sources.append(.tensor(try InputConversion.convert(tensor, to: feed.dtype, input: feed.name,
+                                                                   source: feed.source)))
             } catch let error as LatheError {
                 throw LatheError.badInput(file: dataset.path, error.message)
             }
         }
         self.feeds = feeds
-        self.tensors = tensors
+        self.sources = sources
         self.count = count ?? 1
     }
 
     /// The inputs of the samples `indices`, in that order, by graph input name.
-    public func inputs<Indices: Collection<Int>>(samples indices: Indices) -> [String: Tensor] {
+    /// - Throws: `badInput` naming the data file when it changed since it was loaded.
+    public func inputs<Indices: Collection<Int>>(samples indices: Indices) throws -> [String: Tensor] {
         var result: [String: Tensor] = [:]
-        for (feed, tensor) in zip(feeds, tensors) {
-            result[feed.name] = feed.isShared ? tensor
-                : Self.gather(tensor, rows: indices, rowShape: feed.shape, asFloat32: feed.dtype == .float32)
+        for (feed, source) in zip(feeds, sources) {
+            switch source {
+            case .tensor(let tensor):
+                result[feed.name] = feed.isShared ? tensor
+                    : Self.gather(tensor, rows: indices, rowShape: feed.shape, asFloat32: feed.dtype == .float32)
+                        .batchPlaced(at: feed.batchAxis)
+            case .file(let floats):
+                result[feed.name] = try Self.read(floats, rows: indices, rowShape: feed.shape)
                     .batchPlaced(at: feed.batchAxis)
+            }
         }
         return result
     }
 
     /// The inputs of the samples in `range`.
-    public func inputs(_ range: Range<Int>) -> [String: Tensor] { inputs(samples: range) }
+    public func inputs(_ range: Range<Int>) throws -> [String: Tensor] { try inputs(samples: range) }
+
+    /// Rows `rows` of float32 samples in a file, each run of consecutive rows in one read.
+    private static func read<Indices: Collection<Int>>(_ floats: FileFloats, rows: Indices, rowShape: [Int]) throws
+        -> Tensor {
+        let per = rowShape.reduce(1, *)
+        let values = try uninitializedFloats(rows.count * per) { out in
+            guard let to = out.baseAddress else { return }
+            try forEachRun(of: rows) { first, written, length in
+                try floats.read((first * per)..<((first + length) * per), into: to + written * per)
+            }
+        }
+        return Tensor(shape: [rows.count] + rowShape, floats: values)
+    }
+
+    /// Calls `body(first, written, length)` for each run of consecutive rows in `rows`: `length` rows
+    /// from `first`, which go after the `written` rows before them.
+    private static func forEachRun<Indices: Collection<Int>>(
+        of rows: Indices, _ body: (_ first: Int, _ written: Int, _ length: Int) throws -> Void
+    ) rethrows {
+        var written = 0
+        var runStart = -1, runLength = 0
+        for row in rows {
+            if runLength > 0 && row == runStart + runLength {
+                runLength += 1
+                continue
+            }
+            if runLength > 0 { try body(runStart, written, runLength) }
+            written += runLength
+            runStart = row
+            runLength = 1
+        }
+        if runLength > 0 { try body(runStart, written, runLength) }
+    }
 
     /// Per-sample integer data feeding a float32 input: converted row by row as batches are gathered.
     static func convertsOnGather(_ array: Tensor, _ feed: InputFeed) -> Bool {
@@ -103,22 +157,8 @@ public struct FeedData: Sendable {
         _ rows: Indices, per: Int, from source: UnsafeBufferPointer<Element>, to out: UnsafeMutableBufferPointer<Element>
     ) {
         guard per > 0, let from = source.baseAddress, let to = out.baseAddress else { return }
-        var written = 0
-        var runStart = -1, runLength = 0
-        func flush() {
-            guard runLength > 0 else { return }
-            (to + written * per).initialize(from: from + runStart * per, count: runLength * per)
-            written += runLength
+        forEachRun(of: rows) { first, written, length in
+            (to + written * per).initialize(from: from + first * per, count: length * per)
         }
-        for row in rows {
-            if runLength > 0 && row == runStart + runLength {
-                runLength += 1
-            } else {
-                flush()
-                runStart = row
-                runLength = 1
-            }
-        }
-        flush()
     }
 }

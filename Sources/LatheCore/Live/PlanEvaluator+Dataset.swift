@@ -28,7 +28,7 @@ extension PlanEvaluator {
         let total = schedule.sampleCount
         let schedule = self.schedule
         let finished = try forEachBatch(Array(0..<schedule.batchCount), shouldStop: isCancelled) { batch in
-            let input = self.batchInputs(schedule.samples(ofBatch: batch))
+            let input = try self.batchInputs(schedule.samples(ofBatch: batch))
             var options = identity.runOptions
             options.capture = prepared.isIdentity ? [] : Set(shared)
             let reference = try self.session.run(input, options: options)

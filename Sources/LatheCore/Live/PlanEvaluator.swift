@@ -263,12 +263,13 @@ public final class PlanEvaluator: Sendable {
     /// The inputs of `samples`. A batch an input fixes is filled up by repeating the
     /// last sample, since a model that hard-codes its batch runs at no other size
     /// (repeats change no min-max calibration range; `realRows` drops their outputs).
-    func batchInputs<Samples: Collection<Int>>(_ samples: Samples, from feeds: FeedData? = nil) -> [String: Tensor] {
+    func batchInputs<Samples: Collection<Int>>(_ samples: Samples, from feeds: FeedData? = nil) throws
+        -> [String: Tensor] {
         let data = feeds ?? feedData
         guard let fixed = session.fixedBatch?.size, samples.count < fixed, let last = Array(samples).last else {
-            return data.inputs(samples: samples)
+            return try data.inputs(samples: samples)
         }
-        return data.inputs(samples: Array(samples) + Array(repeating: last, count: fixed - samples.count))
+        return try data.inputs(samples: Array(samples) + Array(repeating: last, count: fixed - samples.count))
     }
 
     /// The output of a run on `batchInputs` for `rows` samples: its batch axis checked, the filling cut off.

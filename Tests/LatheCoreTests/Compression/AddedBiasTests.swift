@@ -44,7 +44,7 @@ final class AddedBiasTests: XCTestCase {
         let key = try XCTUnwrap(session.bindings.first { $0.layerName == layer.name }?.nodeKey)
         var without = compressed
         for other in session.layers { without[AddedBias.name(for: other.name)] = nil }
-        let batch = dataset.batch(0..<16)
+        let batch = try dataset.batch(0..<16)
         let plain = try XCTUnwrap(session.run(batch, options: RunOptions(weights: without, capture: [key])).captured[key])
         let biased = try XCTUnwrap(session.run(batch, options: RunOptions(weights: compressed, capture: [key])).captured[key])
         let bias = try XCTUnwrap(compressed[AddedBias.name(for: layer.name)]).floats
@@ -88,7 +88,7 @@ final class AddedBiasTests: XCTestCase {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("lathe-added-bias-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
-        let batch = dataset.batch(0..<64)
+        let batch = try dataset.batch(0..<64)
         let expected = try session.run(batch, options: RunOptions(weights: compressed)).output
         for format in [ExportFormat.qdq, .fake] {
             let out = folder.appendingPathComponent("\(format.rawValue).onnx").path

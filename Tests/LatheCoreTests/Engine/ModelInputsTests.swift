@@ -196,7 +196,8 @@ final class ModelInputsTests: XCTestCase {
         XCTAssertEqual(try outputs(session, data, batchSize: 2).floats, [half, 0, 0, half])
         // Numbers that are all 0 or 1 make a mask; others do not.
         var counts = data
-        counts.arrays[0].tensor = Tensor(shape: [2, 2], ints: [1, 0, 2, 1], dtype: .int64)
+        counts.arrays[0] = DataArray(name: counts.arrays[0].name, tensor: Tensor(shape: [2, 2], ints: [1, 0, 2, 1],
+                                                                                 dtype: .int64))
         XCTAssertThrowsError(try outputs(session, counts, batchSize: 2)) {
             XCTAssertEqual(($0 as? LatheError)?.message, "masked.npz: model input 'mask' is bool, but array 'mask' "
                 + "holds 2 (element 2), not 0 or 1")

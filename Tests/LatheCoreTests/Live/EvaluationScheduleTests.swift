@@ -27,7 +27,7 @@ final class EvaluationScheduleTests: XCTestCase {
         XCTAssertEqual(schedule.order, [1, 0, 3, 2])
         let feed = InputFeed(name: "input", source: "x", dtype: .float32, dims: nil, shape: [2], isShared: false)
         let data = try FeedData(dataset, feeds: [feed])
-        XCTAssertEqual(schedule.inputs(ofBatch: 0, from: data), ["input": Tensor(shape: [3, 2], floats: [10, 11, 0, 1, 30, 31])])
-        XCTAssertEqual(schedule.inputs(ofBatch: 1, from: data), ["input": Tensor(shape: [1, 2], floats: [20, 21])])
+        XCTAssertEqual(try schedule.inputs(ofBatch: 0, from: data), ["input": Tensor(shape: [3, 2], floats: [10, 11, 0, 1, 30, 31])])
+        XCTAssertEqual(try schedule.inputs(ofBatch: 1, from: data), ["input": Tensor(shape: [1, 2], floats: [20, 21])])
     }
 }

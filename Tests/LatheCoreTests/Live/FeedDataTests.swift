@@ -11,7 +11,7 @@ final class FeedDataTests: XCTestCase {
         let dataset = Dataset(inputs: Tensor(shape: [4, 2], ints: values, dtype: .int32), labels: nil, path: "d.npz")
         let feed = InputFeed(name: "input", source: "x", dtype: .float32, dims: nil, shape: [2], isShared: false)
         let data = try FeedData(dataset, feeds: [feed])
-        XCTAssertTrue(FeedData.convertsOnGather(dataset.arrays[0].tensor, feed))
+        XCTAssertTrue(FeedData.convertsOnGather(try dataset.arrays[0].tensor, feed))
         let eager = try InputConversion.convert(dataset.arrays[0].tensor, to: .float32, input: "input", source: "x")
         let got = try XCTUnwrap(data.inputs(samples: [2, 0, 3])["input"])
         XCTAssertEqual(got.dtype, .float32)
@@ -20,9 +20,9 @@ final class FeedDataTests: XCTestCase {
         XCTAssertEqual(got.floats, [16_777_216, 3, 0, 255, 9, 1])
         // A float16 input still rounds the whole array up front; a shared array is fed as converted.
         let half = InputFeed(name: "input", source: "x", dtype: .float16, dims: nil, shape: [2], isShared: false)
-        XCTAssertFalse(FeedData.convertsOnGather(dataset.arrays[0].tensor, half))
+        XCTAssertFalse(FeedData.convertsOnGather(try dataset.arrays[0].tensor, half))
         let shared = InputFeed(name: "input", source: "x", dtype: .float32, dims: nil, shape: [4, 2], isShared: true)
-        XCTAssertFalse(FeedData.convertsOnGather(dataset.arrays[0].tensor, shared))
+        XCTAssertFalse(FeedData.convertsOnGather(try dataset.arrays[0].tensor, shared))
         XCTAssertEqual(try FeedData(dataset, feeds: [shared]).inputs(samples: [0])["input"], eager)
     }
 }

@@ -28,7 +28,7 @@ enum LiveFixtures {
         let model = try ONNXReader.read(path: modelPath)
         var dataset = try Dataset.load(path: dataPath)
         if let limit, limit < dataset.count {
-            dataset = dataset.prefix(limit)
+            dataset = try dataset.prefix(limit)
         }
         return (try InferenceSession(model: model, data: dataset.layout), dataset)
     }
@@ -93,7 +93,7 @@ enum LiveFixtures {
         let feedData = try FeedData(dataset, feeds: session.feeds)
         var hits = 0
         for b in 0..<schedule.batchCount {
-            let input = schedule.inputs(ofBatch: b, from: feedData)
+            let input = try schedule.inputs(ofBatch: b, from: feedData)
             let predictions = try Metrics.predictions(session.run(input, options: options).output)
             let truth = try dataset.labels.map { schedule.labels(ofBatch: b, from: $0) }
                 ?? Metrics.predictions(session.run(input).output)

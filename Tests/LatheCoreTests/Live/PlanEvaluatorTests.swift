@@ -79,7 +79,9 @@ final class PlanEvaluatorTests: XCTestCase {
             return try ExecutorTestKernels.matMul(node, inputs)
         }
         var data = dataset(40)
-        data.arrays[0].tensor.floats[33 * 5] = .nan
+        var poisoned = try data.arrays[0].tensor
+        poisoned.floats[33 * 5] = .nan
+        data.arrays[0] = DataArray(name: data.arrays[0].name, tensor: poisoned)
         XCTAssertThrowsError(try outputs(session: try session(kernels: kernels), dataset: data, batchSize: 4,
                                          threads: 2)) {
             XCTAssertEqual(($0 as? LatheError)?.message, "NaN in 'y'")

@@ -205,7 +205,7 @@ import Testing
         let model = root.appendingPathComponent("samples/digits_mlp/model.onnx").path
         let data = root.appendingPathComponent("samples/digits_mlp/data.npz").path
         let full = try Dataset.load(path: data)
-        let first = full.prefix(270)
+        let first = try full.prefix(270)
         let parsed = try ONNXReader.read(path: model)
         let session = try InferenceSession(model: parsed, sampleShape: full.sampleShape)
         let options = EvaluatorOptions(batchSize: 64, threads: 2)

@@ -18,7 +18,42 @@ public enum NPYFormat {
 
     /// Decodes `.npy` bytes; `problem` turns a description of what is wrong into the error to throw.
     static func decode(_ data: Data, problem: (String) -> LatheError) throws -> Tensor {
-        try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) throws -> Tensor in
+        let layout = try layout(of: data, problem: problem)
+        return data.withUnsafeBytes { bytes in
+            let payload = UnsafeRawBufferPointer(rebasing: bytes[layout.payload])
+            let header = layout.header
+            if header.bigEndian {
+                var swapped = Data(payload)
+                ElementCodec.swapByteOrder(&swapped, width: header.dtype.byteSize)
+                return swapped.withUnsafeBytes { ElementCodec.decode($0, dtype: header.dtype, shape: header.shape) }
+            }
+            return ElementCodec.decode(payload, dtype: header.dtype, shape: header.shape)
+        }
+    }
+
+    /// A dataset array from `.npy` bytes. When `data` is the bytes of `file` (or a stretch of them:
+    /// its indices are then offsets in the file), little-endian float32 elements stay in the file and
+    /// are read a batch at a time (`FileFloats`); anything else is decoded now.
+    static func dataArray(named name: String, _ data: Data, file: InputFile?,
+                          problem: (String) -> LatheError) throws -> DataArray {
+        let layout = try layout(of: data, problem: problem)
+        let header = layout.header
+        if let file, header.dtype == .float32, !header.bigEndian,
+           let floats = FileFloats(file: file, offset: data.startIndex + layout.payload.lowerBound,
+                                   count: layout.payload.count / MemoryLayout<Float>.size) {
+            return DataArray(name: name, floats: floats, shape: header.shape)
+        }
+        return DataArray(name: name, tensor: try decode(data, problem: problem))
+    }
+
+    /// An `.npy`'s validated header and where its elements lie in its bytes (offsets from the first).
+    struct NPYLayout {
+        let header: NPYHeader
+        let payload: Range<Int>
+    }
+
+    static func layout(of data: Data, problem: (String) -> LatheError) throws -> NPYLayout {
+        try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) throws -> NPYLayout in
             guard bytes.count >= 10, Array(bytes.prefix(6)) == NPYHeader.magic else {
                 throw problem("not an NPY array (the file does not start with numpy's magic string)")
             }
@@ -64,13 +99,7 @@ public enum NPYFormat {
                 throw problem("truncated: shape \(header.shape) of \(header.dtype) needs \(byteCount) bytes of data, "
                     + "found \(available)")
             }
-            let payload = UnsafeRawBufferPointer(rebasing: bytes[payloadStart..<(payloadStart + byteCount)])
-            if header.bigEndian {
-                var swapped = Data(payload)
-                ElementCodec.swapByteOrder(&swapped, width: header.dtype.byteSize)
-                return swapped.withUnsafeBytes { ElementCodec.decode($0, dtype: header.dtype, shape: header.shape) }
-            }
-            return ElementCodec.decode(payload, dtype: header.dtype, shape: header.shape)
+            return NPYLayout(header: header, payload: payloadStart..<(payloadStart + byteCount))
         }
     }
 

@@ -13,6 +13,12 @@ public enum NPZFormat {
 
     /// Reads the archive at `path` whose bytes the caller has already read (`contents`).
     static func read(path: String, contents file: Data) throws -> [(name: String, tensor: Tensor)] {
+        try arrays(path: path, contents: file, file: nil).map { (name: $0.name, tensor: try $0.tensor) }
+    }
+
+    /// The archive's arrays as dataset arrays: with `inputFile` (the open file `contents` are the bytes
+    /// of), a stored float32 member stays in the file (`NPYFormat.dataArray`); the rest are decoded.
+    static func arrays(path: String, contents file: Data, file inputFile: InputFile?) throws -> [DataArray] {
         let fileSize = file.count
         let stored = StoredZipMembers.locate(in: file) ?? [:]
         let archive: Archive
@@ -21,14 +27,15 @@ public enum NPZFormat {
         } catch {
             throw LatheError.badInput(file: path, "not an NPZ archive (cannot be read as a ZIP file)")
         }
-        var arrays: [(name: String, tensor: Tensor)] = []
+        var arrays: [DataArray] = []
         for entry in archive where entry.type == .file {
             let name = entry.path.hasSuffix(".npy") ? String(entry.path.dropLast(4)) : entry.path
             let limit = try extractedSizeLimit(entry, fileSize: fileSize, name: name, path: path)
             if !entry.isCompressed, let range = stored[entry.path], UInt64(range.count) == entry.uncompressedSize {
                 // Decoded from the bytes already read, without extracting a copy first (see `StoredZipMembers`).
-                let tensor = try NPYFormat.decode(file[range]) { LatheError.badInput(file: path, "array '\(name)': \($0)") }
-                arrays.append((name: name, tensor: tensor))
+                arrays.append(try NPYFormat.dataArray(named: name, file[range], file: inputFile) {
+                    LatheError.badInput(file: path, "array '\(name)': \($0)")
+                })
                 continue
             }
             var bytes = Data()
@@ -50,7 +57,7 @@ public enum NPZFormat {
                 throw LatheError.badInput(file: path, "array '\(name)' cannot be extracted (corrupt archive: \(error))")
             }
             let tensor = try NPYFormat.decode(bytes) { LatheError.badInput(file: path, "array '\(name)': \($0)") }
-            arrays.append((name: name, tensor: tensor))
+            arrays.append(DataArray(name: name, tensor: tensor))
         }
         return arrays
     }
