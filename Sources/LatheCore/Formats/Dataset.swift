@@ -1,6 +1,6 @@
 /// One named array of an evaluation set, at the dtype the file stores it. Its elements are
-/// decoded, or, for a float32 array of an `.npy` file or a stored `.npz` member, left in the file
-/// and read a batch at a time (`FileFloats`, `FeedData`).
+/// decoded, or, for float32 and uint8 arrays, kept as stored and decoded a batch at a time
+/// (`RawElements`, `FeedData`): in the file for an `.npy` file or a stored `.npz` member.
 public struct DataArray: Sendable, Equatable {
     public var name: String
     public let shape: [Int]
@@ -9,7 +9,7 @@ public struct DataArray: Sendable, Equatable {
 
     enum Elements: Sendable {
         case decoded(Tensor)
-        case inFile(FileFloats)
+        case raw(RawElements)
     }
 
     public init(name: String, tensor: Tensor) {
@@ -19,27 +19,33 @@ public struct DataArray: Sendable, Equatable {
         self.elements = .decoded(tensor)
     }
 
-    init(name: String, floats: FileFloats, shape: [Int]) {
+    init(name: String, raw: RawElements, shape: [Int]) {
         self.name = name
         self.shape = shape
-        self.dtype = .float32
-        self.elements = .inFile(floats)
+        self.dtype = raw.dtype
+        self.elements = .raw(raw)
     }
 
-    /// Every element (an array left in its file is read whole now).
+    /// Every element (an array kept raw is decoded whole now).
     /// - Throws: `badInput` naming the file when it changed since it was loaded.
     public var tensor: Tensor {
         get throws {
             switch elements {
             case .decoded(let tensor): return tensor
-            case .inFile(let floats): return Tensor(shape: shape, floats: try floats.all())
+            case .raw(let raw): return try raw.tensor(shape: shape)
             }
         }
     }
 
     /// Whether the elements are read from the file as batches need them.
     public var isInFile: Bool {
-        if case .inFile = elements { return true }
+        if case .raw(let raw) = elements { return raw.isInFile }
+        return false
+    }
+
+    /// Whether the elements are kept as stored (in the file or in memory) rather than decoded.
+    public var isRaw: Bool {
+        if case .raw = elements { return true }
         return false
     }
 

@@ -52,7 +52,7 @@ enum FileInput {
     }
 }
 
-/// A regular input file held open after loading, read at known offsets (`FileFloats`). Reads go
+/// A regular input file held open after loading, read at known offsets (`RawElements`). Reads go
 /// through the descriptor rather than a mapping: a file truncated while Lathe runs (rewritten in
 /// place by np.savez, say) then gives a short read and an error naming it, where a mapping would
 /// kill the process with SIGBUS.

@@ -2,8 +2,8 @@
 /// to the dtype its input declares (`InputConversion`), then gathered batch by
 /// batch (samples first, then moved to the input's `batchAxis`). A shared array
 /// (leading 1 among N-sample arrays, or a scalar) is fed unchanged to every batch.
-/// A float32 array left in its file (`DataArray.isInFile`) feeding a float32
-/// input is read from the file batch by batch, never held whole.
+/// A float32 or uint8 array kept as stored (`DataArray.isRaw`: in its file, or
+/// as inflated) feeding a float32 input is decoded batch by batch, never whole.
 public struct FeedData: Sendable {
     public let feeds: [InputFeed]
     /// The converted arrays, aligned with `feeds`.
@@ -11,8 +11,8 @@ public struct FeedData: Sendable {
 
     enum Source: Sendable {
         case tensor(Tensor)
-        /// Float32 samples read from the file as batches gather them.
-        case file(FileFloats)
+        /// Samples decoded to float32 as batches gather them.
+        case raw(RawElements)
     }
     /// Samples: the leading dimension of the per-sample arrays (1 when every input is shared).
     public let count: Int
@@ -38,8 +38,8 @@ public struct FeedData: Sendable {
                 }
                 count = rows
             }
-            if !feed.isShared, feed.dtype == .float32, case .inFile(let floats) = array.elements {
-                sources.append(.file(floats))
+            if !feed.isShared, feed.dtype == .float32, case .raw(let raw) = array.elements {
+                sources.append(.raw(raw))
                 continue
             }
             let tensor = try array.tensor
@@ -72,8 +72,8 @@ public struct FeedData: Sendable {
                 result[feed.name] = feed.isShared ? tensor
                     : Self.gather(tensor, rows: indices, rowShape: feed.shape, asFloat32: feed.dtype == .float32)
                         .batchPlaced(at: feed.batchAxis)
-            case .file(let floats):
-                result[feed.name] = try Self.read(floats, rows: indices, rowShape: feed.shape)
+            case .raw(let raw):
+                result[feed.name] = try Self.read(raw, rows: indices, rowShape: feed.shape)
                     .batchPlaced(at: feed.batchAxis)
             }
         }
@@ -83,14 +83,14 @@ public struct FeedData: Sendable {
     /// The inputs of the samples in `range`.
     public func inputs(_ range: Range<Int>) throws -> [String: Tensor] { try inputs(samples: range) }
 
-    /// Rows `rows` of float32 samples in a file, each run of consecutive rows in one read.
-    private static func read<Indices: Collection<Int>>(_ floats: FileFloats, rows: Indices, rowShape: [Int]) throws
+    /// Rows `rows` of raw samples as float32, each run of consecutive rows in one read.
+    private static func read<Indices: Collection<Int>>(_ raw: RawElements, rows: Indices, rowShape: [Int]) throws
         -> Tensor {
         let per = rowShape.reduce(1, *)
         let values = try uninitializedFloats(rows.count * per) { out in
             guard let to = out.baseAddress else { return }
             try forEachRun(of: rows) { first, written, length in
-                try floats.read((first * per)..<((first + length) * per), into: to + written * per)
+                try raw.read((first * per)..<((first + length) * per), into: to + written * per)
             }
         }
         return Tensor(shape: [rows.count] + rowShape, floats: values)

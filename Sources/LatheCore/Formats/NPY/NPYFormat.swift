@@ -31,17 +31,26 @@ public enum NPYFormat {
         }
     }
 
-    /// A dataset array from `.npy` bytes. When `data` is the bytes of `file` (or a stretch of them:
-    /// its indices are then offsets in the file), little-endian float32 elements stay in the file and
-    /// are read a batch at a time (`FileFloats`); anything else is decoded now.
+    /// A dataset array from `.npy` bytes. Little-endian float32 and uint8 elements are kept as
+    /// stored and decoded a batch at a time (`RawElements`): in `file` when `data` is its bytes (or a
+    /// stretch of them: its indices are then offsets in the file), else in `data`. Anything else is
+    /// decoded now.
     static func dataArray(named name: String, _ data: Data, file: InputFile?,
                           problem: (String) -> LatheError) throws -> DataArray {
         let layout = try layout(of: data, problem: problem)
         let header = layout.header
-        if let file, header.dtype == .float32, !header.bigEndian,
-           let floats = FileFloats(file: file, offset: data.startIndex + layout.payload.lowerBound,
-                                   count: layout.payload.count / MemoryLayout<Float>.size) {
-            return DataArray(name: name, floats: floats, shape: header.shape)
+        if RawElements.keeps(header.dtype), !header.bigEndian || header.dtype.byteSize == 1 {
+            let count = layout.payload.count / header.dtype.byteSize
+            let start = data.startIndex + layout.payload.lowerBound
+            let place: RawElements.Place
+            if let file {
+                place = .file(file, offset: start)
+            } else {
+                place = .memory(data[start..<(start + layout.payload.count)])
+            }
+            if let raw = RawElements(place, dtype: header.dtype, count: count) {
+                return DataArray(name: name, raw: raw, shape: header.shape)
+            }
         }
         return DataArray(name: name, tensor: try decode(data, problem: problem))
     }

@@ -16,8 +16,8 @@ public enum NPZFormat {
         try arrays(path: path, contents: file, file: nil).map { (name: $0.name, tensor: try $0.tensor) }
     }
 
-    /// The archive's arrays as dataset arrays: with `inputFile` (the open file `contents` are the bytes
-    /// of), a stored float32 member stays in the file (`NPYFormat.dataArray`); the rest are decoded.
+    /// The archive's arrays as dataset arrays (`NPYFormat.dataArray`): with `inputFile` (the open file
+    /// `contents` are the bytes of), a stored float32 or uint8 member stays in the file.
     static func arrays(path: String, contents file: Data, file inputFile: InputFile?) throws -> [DataArray] {
         let fileSize = file.count
         let stored = StoredZipMembers.locate(in: file) ?? [:]
@@ -56,8 +56,9 @@ public enum NPZFormat {
             } catch {
                 throw LatheError.badInput(file: path, "array '\(name)' cannot be extracted (corrupt archive: \(error))")
             }
-            let tensor = try NPYFormat.decode(bytes) { LatheError.badInput(file: path, "array '\(name)': \($0)") }
-            arrays.append(DataArray(name: name, tensor: tensor))
+            arrays.append(try NPYFormat.dataArray(named: name, bytes, file: nil) {
+                LatheError.badInput(file: path, "array '\(name)': \($0)")
+            })
         }
         return arrays
     }
