@@ -22,7 +22,7 @@ extension PlanEvaluator {
         // Values the two plans compute identically: the reference's copy seeds the plan's run.
         let shared = ancestry.cached.indices.filter { identity.valueSignatures[$0] == prepared.valueSignatures[$0] }
             .map { ancestry.cached[$0].name }
-        let results = LockedBox(BatchOutputs(batchCount: schedule.batchCount))
+        let results = LockedBox(BatchOutputs(schedule: schedule, axis: session.outputBatchAxis))
         let scores = LockedBox(ScoreTally(metric: scoring.metric))
         let scorer = OutputScorer(scoring: scoring)
         let total = schedule.sampleCount
@@ -44,15 +44,15 @@ extension PlanEvaluator {
             let score = try scorer.totals(output.batchFirst(axis: axis), reference: scorer.reference(baseline.batchFirst(axis: axis)),
                                           labels: self.labels(ofBatch: batch))
             scores.withLock { $0.add(score, batch: batch) }
-            results.withLock { results in
-                results.outputs[batch] = output
+            try results.withLock { results in
+                try results.add(output, batch: batch)
                 results.samplesDone += expected
                 progress?("evaluating", results.samplesDone, total)
             }
         }
         guard finished else { throw CancellationError() }
         let axis = session.outputBatchAxis
-        let outputs = try results.withLock { try $0.assemble(schedule: schedule, axis: axis) }
+        let outputs = try results.withLock { try $0.assembled() }
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         // Top-5 and macro F1 are defined for one class label per sample.
         let classification = scoring.labelsMatchPositions && scoring.positionsPerSample == 1 && !scoring.predictionsGiven
@@ -74,58 +74,79 @@ extension PlanEvaluator {
     /// shared activation cache (seeding from it and storing what it computes).
     func outputs(_ prepared: CompressedModel, phase: String, progress: (@Sendable (String, Int, Int) -> Void)?,
                  isCancelled: @escaping @Sendable () -> Bool) throws -> Tensor {
-        let results = LockedBox(BatchOutputs(batchCount: schedule.batchCount))
+        let results = LockedBox(BatchOutputs(schedule: schedule, axis: session.outputBatchAxis))
         let total = schedule.sampleCount
         let schedule = self.schedule
         let finished = try forEachBatch(Array(0..<schedule.batchCount), shouldStop: isCancelled) { batch in
             let output = try self.output(ofBatch: batch, prepared: prepared, store: .checkpoints)
-            results.withLock { results in
-                results.outputs[batch] = output
+            try results.withLock { results in
+                try results.add(output, batch: batch)
                 results.samplesDone += schedule.positions(ofBatch: batch).count
                 progress?(phase, results.samplesDone, total)
             }
         }
         guard finished else { throw CancellationError() }
-        return try results.withLock { try $0.assemble(schedule: schedule, axis: session.outputBatchAxis) }
+        return try results.withLock { try $0.assembled() }
     }
 }
 
-/// Per-batch outputs of one plan, assembled into dataset order.
+/// The outputs of one plan, each batch's copied into dataset order as it arrives: kept per batch
+/// and assembled at the end, every output was held twice, and both copies were freshly allocated
+/// pages (64 MB each for 64 maps of 512×512, which on a virtual machine cost a tenth of the run).
 struct BatchOutputs {
-    var outputs: [Tensor?]
     var samplesDone = 0
+    private let schedule: EvaluationSchedule
+    private let axis: Int
+    private var received: [Bool]
+    /// The first output: the shape and dtype every other batch must have.
+    private var first: Tensor?
+    private var shape: [Int] = []
+    private var floats: [Float] = []
+    private var ints: [Int64] = []
 
-    init(batchCount: Int) { outputs = [Tensor?](repeating: nil, count: batchCount) }
+    init(schedule: EvaluationSchedule, axis: Int) {
+        self.schedule = schedule
+        self.axis = axis
+        received = [Bool](repeating: false, count: schedule.batchCount)
+    }
 
-    /// The outputs in dataset order along the batch axis `axis`, in the model's own layout.
-    func assemble(schedule: EvaluationSchedule, axis: Int) throws -> Tensor {
-        guard let first = outputs.first ?? nil else { throw LatheError.internalFailure("no batch was evaluated") }
-        guard axis < first.rank else {
-            throw LatheError.badInput("output of shape \(ModelBinding.describe(first.shape)) has no batch axis \(axis)")
-        }
+    /// Copies batch `batch`'s output to its samples' places along the batch axis.
+    mutating func add(_ output: Tensor, batch: Int) throws {
         let count = schedule.sampleCount
-        var shape = first.shape
-        shape[axis] = count
+        if first == nil {
+            guard axis < output.rank else {
+                throw LatheError.badInput("output of shape \(ModelBinding.describe(output.shape)) has no batch axis \(axis)")
+            }
+            first = output
+            shape = output.shape
+            shape[axis] = count
+            let total = shape.reduce(1, *)
+            if output.isFloat { floats = [Float](repeating: 0, count: total) } else { ints = [Int64](repeating: 0, count: total) }
+        }
+        guard let first else { return }
+        var expected = shape
+        expected[axis] = output.shape.count == shape.count ? output.shape[axis] : -1
+        guard output.shape == expected, output.dtype == first.dtype else {
+            throw LatheError.badInput("the output changes shape between batches: "
+                + "\(ModelBinding.describe(first.shape)) and \(ModelBinding.describe(output.shape))")
+        }
         let copier = BatchAxisCopy(shape: shape, axis: axis)
-        let total = shape.reduce(1, *)
-        var floats = first.isFloat ? [Float](repeating: 0, count: total) : []
-        var ints = first.isFloat ? [] : [Int64](repeating: 0, count: total)
-        for (batch, output) in outputs.enumerated() {
-            guard let output else { throw LatheError.internalFailure("batch \(batch) has no output") }
-            var expected = shape
-            expected[axis] = output.shape.count == shape.count ? output.shape[axis] : -1
-            guard output.shape == expected, output.dtype == first.dtype else {
-                throw LatheError.badInput("the output changes shape between batches: "
-                    + "\(ModelBinding.describe(first.shape)) and \(ModelBinding.describe(output.shape))")
+        let rows = output.shape[axis]
+        for (row, sample) in schedule.samples(ofBatch: batch).enumerated() {
+            if first.isFloat {
+                copier.copy(row: row, of: output.floats, sourceRows: rows, to: sample, of: &floats, targetRows: count)
+            } else {
+                copier.copy(row: row, of: output.ints, sourceRows: rows, to: sample, of: &ints, targetRows: count)
             }
-            let rows = output.shape[axis]
-            for (row, sample) in schedule.samples(ofBatch: batch).enumerated() {
-                if first.isFloat {
-                    copier.copy(row: row, of: output.floats, sourceRows: rows, to: sample, of: &floats, targetRows: count)
-                } else {
-                    copier.copy(row: row, of: output.ints, sourceRows: rows, to: sample, of: &ints, targetRows: count)
-                }
-            }
+        }
+        received[batch] = true
+    }
+
+    /// The outputs in dataset order along the batch axis, in the model's own layout.
+    func assembled() throws -> Tensor {
+        guard let first else { throw LatheError.internalFailure("no batch was evaluated") }
+        if let missing = received.firstIndex(of: false) {
+            throw LatheError.internalFailure("batch \(missing) has no output")
         }
         return first.isFloat ? Tensor(shape: shape, floats: floats, dtype: first.dtype)
             : Tensor(shape: shape, ints: ints, dtype: first.dtype)
