@@ -5,23 +5,11 @@
 enum { NR = LATHE_CONV_NR };
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
-
 // Two panels of sixteen positions, read in place, as one 512-bit vector each:
 // twice the multiply-adds per instruction of the 256-bit kernel, and per value
 // the same chain of fused multiply-adds (so the same bits whichever runs).
-#define AVX512 __attribute__((target("avx512f,fma")))
-// Accumulator sets are named by a prefix s: s_w holds the block's packed
-// weights, rows s_base to s_base + s_rows of the output are written.
-#define ROWS6(X, s) X(s, 0) X(s, 1) X(s, 2) X(s, 3) X(s, 4) X(s, 5)
-#define ROWS4(X, s) X(s, 0) X(s, 1) X(s, 2) X(s, 3)
-#define DECLARE(s, i) __m512 s##i##a = _mm512_setzero_ps(), s##i##b = _mm512_setzero_ps();
-#define FMA_ROW(s, i)                                                                             \
-    {                                                                                             \
-        const __m512 w = _mm512_set1_ps(s##_w[i]);                                                \
-        s##i##a = _mm512_fmadd_ps(w, x0, s##i##a);                                                \
-        s##i##b = _mm512_fmadd_ps(w, x1, s##i##b);                                                \
-    }
+#include "avx512_tile.h"
+
 #define STORE_ROW(s, i)                                                                           \
     if (i < s##_rows) {                                                                           \
         _mm512_storeu_ps(first + (size_t)(s##_base + i) * ldc, s##i##a);                          \

@@ -11,18 +11,9 @@ enum { NR = LATHE_CONV_NR };
 // value is the same chain of fused multiply-adds as in the other kernels.
 
 #if defined(__x86_64__) && defined(__GNUC__)
-#include <immintrin.h>
+#include "avx512_tile.h"
 
-#define AVX512 __attribute__((target("avx512f,fma")))
-#define ROWS6(X, s) X(s, 0) X(s, 1) X(s, 2) X(s, 3) X(s, 4) X(s, 5)
-#define ROWS4(X, s) X(s, 0) X(s, 1) X(s, 2) X(s, 3)
-#define DECLARE(s, i) __m512 s##i##a = _mm512_setzero_ps(), s##i##b = _mm512_setzero_ps();
-#define FMA_PAIR(s, i)                                                                            \
-    {                                                                                             \
-        const __m512 w = _mm512_set1_ps(s##_w[i]);                                                \
-        s##i##a = _mm512_fmadd_ps(w, x0, s##i##a);                                                \
-        s##i##b = _mm512_fmadd_ps(w, x1, s##i##b);                                                \
-    }
+#define DECLARE_ONE(s, i) __m512 s##i##a = _mm512_setzero_ps();
 #define FMA_ONE(s, i) s##i##a = _mm512_fmadd_ps(_mm512_set1_ps(s##_w[i]), x0, s##i##a);
 #define STORE_PAIR(s, i)                                                                          \
     if (i < s##_rows) {                                                                           \
@@ -55,14 +46,14 @@ enum { NR = LATHE_CONV_NR };
         for (int p = 0; p < k; p++, c_w += 6, d_w += 6) {                                         \
             const int32_t o = offsets[p];                                                         \
             const __m512 x0 = LOAD(u, o), x1 = LOAD(v, o);                                        \
-            ROWS6(FMA_PAIR, c)                                                                    \
-            ROWS6(FMA_PAIR, d)                                                                    \
+            ROWS6(FMA_ROW, c)                                                                     \
+            ROWS6(FMA_ROW, d)                                                                     \
         }                                                                                         \
         ROWS6(STORE_PAIR, c)                                                                      \
         ROWS6(STORE_PAIR, d)                                                                      \
     }
 
-#define SEGMENTED_PAIR(NAME, HEIGHT, ROWS, LOAD)                                                  \
+#define SEGMENTED_PAIR(NAME, LOAD, HEIGHT, ROWS)                                                  \
     AVX512 static void NAME(int k, const float *c_w, const lathe_panel *p0, const lathe_panel *p1, \
                             const int32_t *offsets, float *first, float *second, size_t ldc,      \
                             int c_rows, __mmask16 store0, __mmask16 store1) {                     \
@@ -73,17 +64,17 @@ enum { NR = LATHE_CONV_NR };
         for (int p = 0; p < k; p++, c_w += HEIGHT) {                                              \
             const int32_t o = offsets[p];                                                         \
             const __m512 x0 = LOAD(u, o), x1 = LOAD(v, o);                                        \
-            ROWS(FMA_PAIR, c)                                                                     \
+            ROWS(FMA_ROW, c)                                                                      \
         }                                                                                         \
         ROWS(STORE_PAIR, c)                                                                       \
     }
 
-#define SEGMENTED_ONE(NAME, HEIGHT, ROWS, LOAD)                                                   \
+#define SEGMENTED_ONE(NAME, LOAD, HEIGHT, ROWS)                                                   \
     AVX512 static void NAME(int k, const float *c_w, const lathe_panel *p0, const int32_t *offsets, \
                             float *first, size_t ldc, int c_rows, __mmask16 store0) {             \
         const int c_base = 0;                                                                     \
         UNPACK(p0, u)                                                                             \
-        ROWS(DECLARE, c)                                                                          \
+        ROWS(DECLARE_ONE, c)                                                                      \
         for (int p = 0; p < k; p++, c_w += HEIGHT) {                                              \
             const __m512 x0 = LOAD(u, offsets[p]);                                                \
             ROWS(FMA_ONE, c)                                                                      \
@@ -91,21 +82,15 @@ enum { NR = LATHE_CONV_NR };
         ROWS(STORE_ONE, c)                                                                        \
     }
 
-SEGMENTED_PAIR12(pair12_1, LOAD1)
-SEGMENTED_PAIR12(pair12_2, LOAD2)
-SEGMENTED_PAIR12(pair12_3, LOAD3)
-SEGMENTED_PAIR(pair6_1, 6, ROWS6, LOAD1)
-SEGMENTED_PAIR(pair6_2, 6, ROWS6, LOAD2)
-SEGMENTED_PAIR(pair6_3, 6, ROWS6, LOAD3)
-SEGMENTED_PAIR(pair4_1, 4, ROWS4, LOAD1)
-SEGMENTED_PAIR(pair4_2, 4, ROWS4, LOAD2)
-SEGMENTED_PAIR(pair4_3, 4, ROWS4, LOAD3)
-SEGMENTED_ONE(one6_1, 6, ROWS6, LOAD1)
-SEGMENTED_ONE(one6_2, 6, ROWS6, LOAD2)
-SEGMENTED_ONE(one6_3, 6, ROWS6, LOAD3)
-SEGMENTED_ONE(one4_1, 4, ROWS4, LOAD1)
-SEGMENTED_ONE(one4_2, 4, ROWS4, LOAD2)
-SEGMENTED_ONE(one4_3, 4, ROWS4, LOAD3)
+// Each kernel in three variants, reading one, two or three runs a panel.
+#define WITH_RUNS(MAKE, NAME, ...) \
+    MAKE(NAME##_1, LOAD1, ##__VA_ARGS__) MAKE(NAME##_2, LOAD2, ##__VA_ARGS__) MAKE(NAME##_3, LOAD3, ##__VA_ARGS__)
+
+WITH_RUNS(SEGMENTED_PAIR12, pair12)
+WITH_RUNS(SEGMENTED_PAIR, pair6, 6, ROWS6)
+WITH_RUNS(SEGMENTED_PAIR, pair4, 4, ROWS4)
+WITH_RUNS(SEGMENTED_ONE, one6, 6, ROWS6)
+WITH_RUNS(SEGMENTED_ONE, one4, 4, ROWS4)
 
 /// The runs both panels need: the loads of the variant that reads that many.
 static inline int runs_of(const lathe_panel *b0, const lathe_panel *b1) {
