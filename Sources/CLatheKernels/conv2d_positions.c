@@ -205,3 +205,48 @@ void lathe_conv2d_rows(const float *packed_weights, int m, const lathe_conv2d_wi
             memcpy(out + (size_t)r * ldo + (size_t)(first_row + t) * (size_t)g->out_w,
                    wide + (size_t)r * span + (size_t)t * (size_t)width, sizeof(float) * (size_t)g->out_w);
 }
+
+size_t lathe_packed_gemm_scratch_count(int k) { return (size_t)k; }
+
+void lathe_packed_gemm(const float *packed_weights, int m, int k, const float *operand, int ld, int n, float *out,
+                       size_t ldo, float *scratch) {
+    int32_t *offsets = (int32_t *)scratch;
+    for (int t = 0; t < k; t++) offsets[t] = t * ld;
+    // Positions p < n of one operand row: every panel is one run (rows apart by the tap offsets).
+    const grid gr = {n, (size_t)n};
+    const float *a = packed_weights;
+    for (int r = 0; r < m;) {
+        const int height = lathe_row_block(m - r);
+        const int rows = m - r < height ? m - r : height;
+        const int twelve = height == 6 && rows == 6 && r + 6 < m && lathe_row_block(m - r - 6) == 6;
+        const int rows2 = twelve ? (m - r - 6 < 6 ? m - r - 6 : 6) : 0;
+        const float *a2 = a + 6 * (size_t)k;
+        float *cr = out + (size_t)r * ldo;
+        for (int p = 0; p < n;) {
+            const int n0 = n - p < NR ? n - p : NR;
+            const int n1 = n0 < NR || p + NR >= n ? 0 : (n - p - NR < NR ? n - p - NR : NR);
+            lathe_panel b0, b1;
+            describe_panel(gr, operand, p, n0, &b0);
+            if (n1) describe_panel(gr, operand, p + NR, n1, &b1);
+            const int plain = n1 && contiguous(&b0) && contiguous(&b1);
+            float *c = cr + p;
+            if (!n1) {
+                lathe_segmented_single(height, k, a, &b0, offsets, c, ldo, rows, lanes(n0));
+                if (twelve) lathe_segmented_single(6, k, a2, &b0, offsets, c + 6 * ldo, ldo, rows2, lanes(n0));
+            } else if (twelve) {
+                if (plain)
+                    lathe_micro_kernel_pair12(k, a, a2, b0.base[0], b1.base[0], offsets, c, c + NR, ldo, rows2);
+                else
+                    lathe_segmented_pair12(k, a, a2, &b0, &b1, offsets, c, c + NR, ldo, rows2, lanes(n0), lanes(n1));
+            } else if (plain) {
+                lathe_micro_kernel_pair(height, k, a, b0.base[0], b1.base[0], offsets, c, c + NR, ldo, rows);
+            } else {
+                lathe_segmented_pair(height, k, a, &b0, &b1, offsets, c, c + NR, ldo, rows, lanes(n0), lanes(n1));
+            }
+            p += n0 + n1;
+        }
+        const int done = twelve ? 12 : height;
+        a += (size_t)done * (size_t)k;
+        r += done;
+    }
+}

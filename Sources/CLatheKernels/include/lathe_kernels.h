@@ -76,6 +76,21 @@ size_t lathe_conv2d_wide_count(const lathe_conv2d_window *window, int m, int row
 void lathe_conv2d_rows(const float *packed_weights, int m, const lathe_conv2d_window *window, const float *prepared,
                        int first_row, int rows, float *out, size_t ldo, float *scratch, float *wide);
 
+/// Floats of scratch `lathe_packed_gemm` needs (a table of row offsets).
+size_t lathe_packed_gemm_scratch_count(int k);
+
+/// out[r, p] = sum over t < k of W[r, t] * operand[t, p] for r < m and p < n,
+/// with W packed by `lathe_pack_weights` and operand row t at operand + t * ld;
+/// row r of `out` starts at out + r * ldo. The weights are read once, row block after
+/// row block, each against every panel of positions: the shape of a fully
+/// connected layer over a short sequence (a recognizer's 8210-class head over
+/// 40 steps), where streaming large weights once per panel would cost more
+/// than the multiply-adds. Each value is one chain of fused multiply-adds in
+/// the order of t, as in `lathe_conv2d_positions`. Needs the 512-bit kernels
+/// (`lathe_wide_kernels`); ld * k must fit in 32 bits.
+void lathe_packed_gemm(const float *packed_weights, int m, int k, const float *operand, int ld, int n, float *out,
+                       size_t ldo, float *scratch);
+
 /// Whether the 512-bit (AVX-512) convolution kernels run on this CPU (and
 /// LATHE_NO_AVX512 is not set): about twice the multiply-adds per cycle of the
 /// 256-bit ones, and of OpenBLAS's AVX2 kernels.

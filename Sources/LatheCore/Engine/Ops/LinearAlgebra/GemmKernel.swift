@@ -1,3 +1,5 @@
+import CLatheKernels
+
 /// ONNX Gemm: `Y = alpha · A' · B' + beta · C` with A' = transA ? Aᵀ : A,
 /// B' = transB ? Bᵀ : B, C optional (opset ≥ 11) and unidirectionally
 /// broadcast to [M, N], then the fused activation. C is written into Y first
@@ -40,7 +42,9 @@ enum GemmKernel {
                         y.initialize(repeating: 0, count: m * n)
                     }
                     if k > 0, let ap = aBuf.baseAddress, let bp = bBuf.baseAddress {
-                        if !transA && transB && m < n {
+                        if !transA && transB && m < n && Self.takesPackedProduct(m: m, n: n, k: k) {
+                            Self.productPacked(a: ap, b: b.floats, m: m, n: n, k: k, alpha: alpha, accumulatingInto: y)
+                        } else if !transA && transB && m < n {
                             Self.productTransposed(a: ap, b: bp, m: m, n: n, k: k, alpha: alpha, accumulatingInto: y)
                         } else {
                             ParallelGemm.sgemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha,
@@ -68,6 +72,48 @@ enum GemmKernel {
         for i in 0..<m {
             let row = y + i * n
             for j in 0..<n { row[j] += t[j * m + i] }
+        }
+    }
+
+    /// Whether `productPacked` takes A [m, k] · Bᵀ: with the 512-bit kernels, B's packed copy
+    /// cached (up to 16 M values, 64 MB), and the offsets within 32 bits.
+    static func takesPackedProduct(m: Int, n: Int, k: Int) -> Bool {
+        lathe_wide_kernels() != 0 && n * k <= 1 << 24 && k * m < Int(Int32.max) && n <= Int(Int32.max)
+    }
+
+    /// `y += alpha · A · Bᵀ` for A [m, k] and B [n, k] (weights stored output-major, as PyTorch
+    /// does), m < n, on the convolution micro-kernel: B packed once per weight array
+    /// (`PackedWeightCache`) and streamed once per call (`lathe_packed_gemm`), where OpenBLAS packs
+    /// all of it again on every call. A recognizer's 8210×1024 class head over a 40-step sequence
+    /// spent 42% of its time in that Gemm, half of it OpenBLAS copying B. The op's workers split the
+    /// rows of A in pairs of panels (32 rows), each streaming B once; a value does not depend on the
+    /// split.
+    static func productPacked(a: UnsafePointer<Float>, b weights: [Float], m: Int, n: Int, k: Int, alpha: Float,
+                              accumulatingInto y: UnsafeMutablePointer<Float>) {
+        let packed = PackedWeightCache.shared.packed(weights, rows: n, reduction: k, groups: 1)
+        let operand = UnsafeMutablePointer<Float>.allocate(capacity: k * m)  // Aᵀ [k, m]
+        let product = UnsafeMutablePointer<Float>.allocate(capacity: n * m)  // B · Aᵀ [n, m]
+        defer {
+            operand.deallocate()
+            product.deallocate()
+        }
+        for i in 0..<m {
+            for t in 0..<k { operand[t * m + i] = a[i * k + t] }
+        }
+        let pair = 2 * Int(LATHE_CONV_NR)
+        packed.withUnsafeBufferPointer { packedBuffer in
+            guard let weights = packedBuffer.baseAddress else { return }
+            OpParallelism.forEachPart(of: (m + pair - 1) / pair, work: m * n * k) { part in
+                let first = part.lowerBound * pair, count = min(part.upperBound * pair, m) - first
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: lathe_packed_gemm_scratch_count(Int32(k)))
+                defer { scratch.deallocate() }
+                lathe_packed_gemm(weights, Int32(n), Int32(k), operand + first, Int32(m), Int32(count),
+                                  product + first, m, scratch)
+            }
+        }
+        for i in 0..<m {
+            let row = y + i * n
+            for j in 0..<n { row[j] += alpha * product[j * m + i] }
         }
     }
 
