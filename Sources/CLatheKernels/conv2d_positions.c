@@ -64,13 +64,46 @@ static inline int contiguous(const lathe_panel *panel) {
 static void run_panels(const float *packed_weights, int m, int k, grid gr, const int32_t *offsets,
                        const float *prepared, int start, int end, float *out, size_t ldo, float *panel);
 
+/// Rows r onwards of the weights (one 6- or 4-row block, or two 6-row blocks at once) by panel b0
+/// (n0 lanes) and b1 (n1 lanes; 0: no second panel), into c (row r of the output); returns the
+/// rows done. `a` is block r of the packed weights.
+static int run_row_block(int m, int k, int r, const float *a, const lathe_panel *b0, int n0, const lathe_panel *b1,
+                         int n1, const int32_t *offsets, float *c, size_t ldo) {
+    const int height = lathe_row_block(m - r);
+    const int rows = m - r < height ? m - r : height;
+    const int twelve = height == 6 && rows == 6 && r + 6 < m && lathe_row_block(m - r - 6) == 6;
+    const int rows2 = twelve ? (m - r - 6 < 6 ? m - r - 6 : 6) : 0;
+    const float *a2 = a + 6 * (size_t)k;
+    const int plain = n1 && contiguous(b0) && contiguous(b1);
+    if (!n1) {
+        lathe_segmented_single(height, k, a, b0, offsets, c, ldo, rows, lanes(n0));
+        if (twelve) lathe_segmented_single(6, k, a2, b0, offsets, c + 6 * ldo, ldo, rows2, lanes(n0));
+    } else if (twelve) {
+        if (plain)
+            lathe_micro_kernel_pair12(k, a, a2, b0->base[0], b1->base[0], offsets, c, c + NR, ldo, rows2);
+        else
+            lathe_segmented_pair12(k, a, a2, b0, b1, offsets, c, c + NR, ldo, rows2, lanes(n0), lanes(n1));
+    } else if (plain) {
+        lathe_micro_kernel_pair(height, k, a, b0->base[0], b1->base[0], offsets, c, c + NR, ldo, rows);
+    } else {
+        lathe_segmented_pair(height, k, a, b0, b1, offsets, c, c + NR, ldo, rows, lanes(n0), lanes(n1));
+    }
+    return twelve ? 12 : height;
+}
+
+/// Lanes of the panel at p and of the one after it (0 when there is none: p's is short or last).
+static inline void panel_lanes(int p, int end, int *n0, int *n1) {
+    *n0 = end - p < NR ? end - p : NR;
+    *n1 = *n0 < NR || p + NR >= end ? 0 : (end - p - NR < NR ? end - p - NR : NR);
+}
+
 /// `run_panels` with the 512-bit kernels: panels two by two, each read in place even where it
 /// crosses grid rows (`lathe_panel`), a last odd or short one alone with its lanes masked.
 static void run_panels_wide(const float *packed_weights, int m, int k, grid gr, const int32_t *offsets,
                             const float *prepared, int start, int end, float *out, size_t ldo, float *panel) {
     for (int p = start; p < end;) {
-        const int n0 = end - p < NR ? end - p : NR;
-        const int n1 = n0 < NR || p + NR >= end ? 0 : (end - p - NR < NR ? end - p - NR : NR);
+        int n0, n1;
+        panel_lanes(p, end, &n0, &n1);
         lathe_panel b0, b1;
         if (!describe_panel(gr, prepared, p, n0, &b0) || (n1 && !describe_panel(gr, prepared, p + NR, n1, &b1))) {
             // A grid too narrow for three runs a panel: packed value by value.
@@ -78,30 +111,10 @@ static void run_panels_wide(const float *packed_weights, int m, int k, grid gr, 
             p += n0;
             continue;
         }
-        const int plain = n1 && contiguous(&b0) && contiguous(&b1);
         const float *a = packed_weights;
-        float *c = out + (size_t)(p - start);
         for (int r = 0; r < m;) {
-            const int height = lathe_row_block(m - r);
-            const int rows = m - r < height ? m - r : height;
-            float *cr = c + (size_t)r * ldo;
-            int done = height;
-            if (!n1) {
-                lathe_segmented_single(height, k, a, &b0, offsets, cr, ldo, rows, lanes(n0));
-            } else if (height == 6 && rows == 6 && r + 6 < m && lathe_row_block(m - r - 6) == 6) {
-                const int rows2 = m - r - 6 < 6 ? m - r - 6 : 6;
-                if (plain)
-                    lathe_micro_kernel_pair12(k, a, a + 6 * (size_t)k, b0.base[0], b1.base[0], offsets, cr, cr + NR,
-                                              ldo, rows2);
-                else
-                    lathe_segmented_pair12(k, a, a + 6 * (size_t)k, &b0, &b1, offsets, cr, cr + NR, ldo, rows2,
-                                           lanes(n0), lanes(n1));
-                done = 12;
-            } else if (plain) {
-                lathe_micro_kernel_pair(height, k, a, b0.base[0], b1.base[0], offsets, cr, cr + NR, ldo, rows);
-            } else {
-                lathe_segmented_pair(height, k, a, &b0, &b1, offsets, cr, cr + NR, ldo, rows, lanes(n0), lanes(n1));
-            }
+            const int done = run_row_block(m, k, r, a, &b0, n0, &b1, n1, offsets, out + (size_t)(p - start) + (size_t)r * ldo,
+                                           ldo);
             a += (size_t)done * (size_t)k;
             r += done;
         }
@@ -214,38 +227,19 @@ void lathe_packed_gemm(const float *packed_weights, int m, int k, const float *o
     for (int t = 0; t < k; t++) offsets[t] = t * ld;
     // Positions p < n of one operand row: every panel is one run (rows apart by the tap offsets).
     const grid gr = {n, (size_t)n};
+    if (n <= 0) return;
     const float *a = packed_weights;
     for (int r = 0; r < m;) {
-        const int height = lathe_row_block(m - r);
-        const int rows = m - r < height ? m - r : height;
-        const int twelve = height == 6 && rows == 6 && r + 6 < m && lathe_row_block(m - r - 6) == 6;
-        const int rows2 = twelve ? (m - r - 6 < 6 ? m - r - 6 : 6) : 0;
-        const float *a2 = a + 6 * (size_t)k;
-        float *cr = out + (size_t)r * ldo;
+        int done = 0;
         for (int p = 0; p < n;) {
-            const int n0 = n - p < NR ? n - p : NR;
-            const int n1 = n0 < NR || p + NR >= n ? 0 : (n - p - NR < NR ? n - p - NR : NR);
+            int n0, n1;
+            panel_lanes(p, n, &n0, &n1);
             lathe_panel b0, b1;
             describe_panel(gr, operand, p, n0, &b0);
             if (n1) describe_panel(gr, operand, p + NR, n1, &b1);
-            const int plain = n1 && contiguous(&b0) && contiguous(&b1);
-            float *c = cr + p;
-            if (!n1) {
-                lathe_segmented_single(height, k, a, &b0, offsets, c, ldo, rows, lanes(n0));
-                if (twelve) lathe_segmented_single(6, k, a2, &b0, offsets, c + 6 * ldo, ldo, rows2, lanes(n0));
-            } else if (twelve) {
-                if (plain)
-                    lathe_micro_kernel_pair12(k, a, a2, b0.base[0], b1.base[0], offsets, c, c + NR, ldo, rows2);
-                else
-                    lathe_segmented_pair12(k, a, a2, &b0, &b1, offsets, c, c + NR, ldo, rows2, lanes(n0), lanes(n1));
-            } else if (plain) {
-                lathe_micro_kernel_pair(height, k, a, b0.base[0], b1.base[0], offsets, c, c + NR, ldo, rows);
-            } else {
-                lathe_segmented_pair(height, k, a, &b0, &b1, offsets, c, c + NR, ldo, rows, lanes(n0), lanes(n1));
-            }
+            done = run_row_block(m, k, r, a, &b0, n0, &b1, n1, offsets, out + (size_t)r * ldo + p, ldo);
             p += n0 + n1;
         }
-        const int done = twelve ? 12 : height;
         a += (size_t)done * (size_t)k;
         r += done;
     }
