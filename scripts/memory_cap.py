@@ -5,8 +5,9 @@ never takes more memory than the user allowed (README, "Memory").
 
 The set is samples/mobilenet's samples, replicated to --samples (default 2,000, the set itself):
 uncapped, the live engine's checkpoints would hold about 47 KB a sample (95 MB, 3 times the
---cache-mb 32 used here), and the sensitivity sweep that the capped run adds keeps every layer
-input of its base plan, about 0.29 MB a sample (586 MB, 18 times). Measured, each in a process of
+--cache-mb 32 used here), and the sensitivity sweep that the capped run adds keeps its base plan's
+checkpoints and, as it moves through the layers, each layer's input (all layer inputs together are
+about 0.29 MB a sample, 586 MB, 18 times the cap). Measured, each in a process of
 its own (peak RSS of lathe alone, see crosscheck_weights.run_measured):
 
   * `lathe bench --cache-mb 0`: the engine without a cache: its overhead (model, data, outputs,

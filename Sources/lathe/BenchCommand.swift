@@ -13,7 +13,8 @@ struct BenchCommand: ParsableCommand {
             weight layer to 4 bits, warm cache; first_update_ms: from apply to the first snapshot with \
             accuracy after changing the first layer (first_update_last_layer_ms: the last layer); \
             cache_bytes: activation cache held afterwards. Ratios are against full_eval_s. \
-            --sweep adds a cold 3-level (2, 4, 8 bits) sensitivity sweep and its cost relative to \
+            --sweep adds a cold 3-level (2, 4, 8 bits) sensitivity sweep, levels stopping early as \
+            lathe sensitivity's do by default (--stop-at 0.05), and its cost relative to \
             layers × 3 full passes. The full pass, the cache-filling pass, the two re-evaluations and the \
             sweep are each timed --repeat times (default 3) and the fastest is reported.
             """

@@ -104,3 +104,24 @@ struct CalibrationOptions: ParsableArguments {
         }
     }
 }
+
+/// `--stop-at`: when a sweep level's pass stops early (`SensitivityRequest.stopLoss`).
+struct StopLossOption: ParsableArguments {
+    @Option(name: .customLong("stop-at"),
+            help: ArgumentHelp("Stop a level's pass once it is certain to lose at least LOSS against the baseline, "
+                + "whatever the samples left hold (0.05: five points of top-1, agreement or cosine, 5% more mse or "
+                + "mae, noise at 5% of the signal's power for SQNR); such an entry shows its value on the samples "
+                + "it ran, marked ~. `none` runs every level on every sample.", valueName: "LOSS"))
+    var stopAt: String = StopLossOption.defaultText
+
+    static let defaultText = String(SensitivityRequest.defaultStopLoss)
+
+    /// The loss, or nil for `none`; exit 2 for anything else that is not a positive number.
+    func loss() throws -> Double? {
+        if stopAt.lowercased() == "none" { return nil }
+        guard let loss = Double(stopAt), loss.isFinite, loss > 0 else {
+            throw LatheError.badInput("--stop-at \(stopAt): expected a positive loss such as 0.05, or none")
+        }
+        return loss
+    }
+}

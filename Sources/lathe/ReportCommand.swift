@@ -46,6 +46,8 @@ struct ReportCommand: ParsableCommand {
 
     @OptionGroup var activationCache: ActivationCacheOption
 
+    @OptionGroup var stopLoss: StopLossOption
+
     @Flag(name: .customLong("no-cache"), help: "Neither read nor write the sensitivity results cache.")
     var noCache = false
 
@@ -89,7 +91,12 @@ struct ReportCommand: ParsableCommand {
         if let config { words += ["--config", config] }
         if let pareto { words += ["--pareto", pareto] }
         if bits != "2,3,4,8" { words += ["--bits", bits] }
-        return words + scoringArguments + ["--out", out ?? "report.html"]
+        return words + scoringArguments + sweepArguments + ["--out", out ?? "report.html"]
+    }
+
+    /// The options that change the sweep alone, passed on to sensitivity.
+    private var sweepArguments: [String] {
+        stopLoss.stopAt == StopLossOption.defaultText ? [] : ["--stop-at", stopLoss.stopAt]
     }
 
     /// The options that change what is scored, passed on to eval and sensitivity.
@@ -105,8 +112,9 @@ struct ReportCommand: ParsableCommand {
     }
 
     private func commands(checkpoint: Bool, bits: [Int]) -> [ReportCommandLine] {
-        ReportCommands(model: model, data: data, config: config, scoringArguments: scoringArguments, bits: bits,
-                       checkpoint: checkpoint, reportArguments: reportArguments).lines
+        ReportCommands(model: model, data: data, config: config, scoringArguments: scoringArguments,
+                       sweepArguments: sweepArguments, bits: bits, checkpoint: checkpoint,
+                       reportArguments: reportArguments).lines
     }
 
     private func onnxReport(sets: [NamedDataFile], bits: [Int], front: ParetoFront?) throws -> ReportContent {
@@ -140,7 +148,7 @@ struct ReportCommand: ParsableCommand {
                 sensitivity = try Loading.naming(model) {
                     try SensitivitySweep.run(sets: loaded.sets, request: SensitivityRequest(
                         levels: levels, model: model, modelHash: loaded.modelHash, data: sets[0].path,
-                        dataHash: loaded.dataHash, cache: cache), progress: progress)
+                        dataHash: loaded.dataHash, cache: cache, stopLoss: try stopLoss.loss()), progress: progress)
                 }
             }
         }

@@ -59,6 +59,8 @@ struct SensitivityCommand: ParsableCommand {
 
     @OptionGroup var activationCache: ActivationCacheOption
 
+    @OptionGroup var stopLoss: StopLossOption
+
     @Flag(name: .customLong("no-cache"), help: "Neither read nor write the results cache.")
     var noCache = false
 
@@ -127,6 +129,7 @@ struct SensitivityCommand: ParsableCommand {
             gptq: try EngineCommandSupport.integers(gptq, option: "--gptq") ?? [])
         try levels.validate()
         let shard = try shard.map { try SensitivityShard(parsing: $0) }
+        let stopLoss = try stopLoss.loss()
         let cache = CommandCache.sensitivity(disabled: noCache)
         let dataSets = try NamedDataFile.parse(data)
         guard !dataSets.isEmpty else {
@@ -154,7 +157,7 @@ struct SensitivityCommand: ParsableCommand {
         return try Loading.naming(model) {
             try SensitivitySweep.run(sets: loaded.sets, request: SensitivityRequest(
                 levels: levels, shard: shard, model: model, modelHash: loaded.modelHash, data: dataSets[0].path,
-                dataHash: loaded.dataHash, cache: cache), progress: { phase, done, total in
+                dataHash: loaded.dataHash, cache: cache, stopLoss: stopLoss), progress: { phase, done, total in
                     bar.update(phase, done: done, total: total)
                 })
         }
@@ -188,10 +191,12 @@ struct SensitivityCommand: ParsableCommand {
         for layer in report.layers {
             var row = [layer.name, TextFormatting.decimal(layer.score, digits: 3)]
             if !dataFree {
-                row += levels.bits.map { TextFormatting.metric(layer.bits[$0], metric) }
-                row += levels.prune.map { TextFormatting.metric(layer.prune[$0], metric) }
-                row += levels.clusters.map { TextFormatting.metric(layer.clusters[$0], metric) }
-                row += levels.gptq.map { layer.notApplicable.contains(.gptq($0)) ? "n/a" : TextFormatting.metric(layer.gptq[$0], metric) }
+                func cell(_ level: SensitivityLevel) -> String {
+                    if layer.notApplicable.contains(level) { return "n/a" }
+                    let text = TextFormatting.metric(layer.value(at: level), metric)
+                    return layer.partial[level] == nil ? text : "~" + text
+                }
+                row += levels.entries.map(cell)
             }
             row += levels.bits.map { bits in
                 guard let db = layer.sqnrDB[bits] else { return "-" }
@@ -209,6 +214,12 @@ struct SensitivityCommand: ParsableCommand {
         }
         if let shard = report.baseline.shard { lines.append("shard \(shard)") }
         lines.append(TextFormatting.table(rows, rightAligned: Set(1..<header.count)))
+        if let loss = report.baseline.stopLoss, let metric = report.baseline.metric,
+           report.layers.contains(where: { !$0.partial.isEmpty }) {
+            lines.append("~ stopped early: certain to lose at least \(TextFormatting.loss(loss, metric)) whatever the "
+                + "samples left hold; the value on the samples run (--json: how many, and the best the whole set "
+                + "could reach); --stop-at none runs every level on every sample")
+        }
         lines.append("score: " + SensitivityReport.scoreDefinition)
         return lines.joined(separator: "\n")
     }

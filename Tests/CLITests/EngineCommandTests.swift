@@ -13,6 +13,47 @@ final class EngineCommandTests: XCTestCase {
 
     private func keys(_ object: Any?) -> Set<String> { Set((object as? [String: Any])?.keys.map { $0 } ?? []) }
 
+    /// On the bundled MobileNet, 2-bit levels that lose far more than five points stop early: the table marks
+    /// them `~` and says why, `--json` lists them under `partial`; `--stop-at none` runs every level in full, and
+    /// the levels that did not stop are the same either way. A stop loss that is not a positive number is exit 2.
+    func testSensitivityStopsLevelsThatCertainlyFailAndSaysSo() throws {
+        let scratch = try ScratchDirectory()
+        let mobilenet = Samples.path("mobilenet", "model.onnx")
+        let args = ["sensitivity", mobilenet, "--data", Samples.path("mobilenet", "data.npz"), "--bits", "2,4",
+                    "--no-cache"]
+        let stopped = try parseJSON(try LatheBinary.run(args + ["--json"], environment: isolated(scratch)))
+        let full = try parseJSON(try LatheBinary.run(args + ["--json", "--stop-at", "none"],
+                                                     environment: isolated(scratch)))
+        XCTAssertEqual((stopped["baseline"] as? [String: Any])?["stop_loss"] as? Double, 0.05)
+        XCTAssertTrue((full["baseline"] as? [String: Any])?["stop_loss"] is NSNull)
+        let stoppedLayers = try XCTUnwrap(stopped["layers"] as? [[String: Any]])
+        let fullLayers = try XCTUnwrap(full["layers"] as? [[String: Any]])
+        var partials = 0
+        for (layer, exact) in zip(stoppedLayers, fullLayers) {
+            let partial = try XCTUnwrap(layer["partial"] as? [String: [String: Double]])
+            XCTAssertEqual((exact["partial"] as? [String: Any])?.isEmpty, true)
+            let bits = try XCTUnwrap(layer["bits"] as? [String: Double])
+            let exactBits = try XCTUnwrap(exact["bits"] as? [String: Double])
+            for level in ["2", "4"] {
+                if let entry = partial["bits \(level)"] {
+                    partials += 1
+                    XCTAssertLessThan(entry["samples"] ?? 2000, 2000)
+                    XCTAssertGreaterThanOrEqual(entry["bound"] ?? 0, exactBits[level] ?? 1)
+                } else {
+                    XCTAssertEqual(bits[level], exactBits[level], "\(layer["name"] ?? "") bits \(level)")
+                }
+            }
+        }
+        XCTAssertGreaterThan(partials, 0)
+        let text = try LatheBinary.run(args, environment: isolated(scratch))
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.contains("~") && text.stdout.contains("stopped early"), text.stdout)
+        for bad in ["0", "-0.1", "five", "inf"] {
+            assertBadInput(try LatheBinary.run(args + ["--stop-at=\(bad)"], environment: isolated(scratch)),
+                           mentions: ["--stop-at", bad])
+        }
+    }
+
     func testSensitivityJSONShapeCacheAndShards() throws {
         let scratch = try ScratchDirectory()
         let args = ["sensitivity", model, "--data", data, "--bits", "2,8", "--prune", "0.5", "--json"]
@@ -22,7 +63,7 @@ final class EngineCommandTests: XCTestCase {
         let layers = try XCTUnwrap(report["layers"] as? [[String: Any]])
         XCTAssertFalse(layers.isEmpty)
         for layer in layers {
-            XCTAssertEqual(Set(layer.keys), ["name", "bits", "prune", "clusters", "gptq", "sqnr_db", "score"])
+            XCTAssertEqual(Set(layer.keys), ["name", "bits", "prune", "clusters", "gptq", "sqnr_db", "partial", "score"])
             XCTAssertEqual(keys(layer["bits"]), ["2", "8"])
             XCTAssertEqual(keys(layer["prune"]), ["0.5"])
             XCTAssertEqual(keys(layer["sqnr_db"]), ["2", "8"])

@@ -23,7 +23,8 @@ public struct BenchResult: Sendable, Equatable {
     public var firstUpdateLastLayerMilliseconds: Double
     /// Activation cache held after these runs.
     public var cacheBytes: Int
-    /// A 3-level bits sweep (2, 4, 8) of every layer, cold, if measured.
+    /// A 3-level bits sweep (2, 4, 8) of every layer, cold, if measured: `lathe sensitivity`'s, levels stopping
+    /// early at the default stop loss.
     public var sweepSeconds: Double?
 
     /// reeval_last_layer / full_eval.
@@ -58,7 +59,7 @@ public enum Bench {
         var context = JobContext.direct(scorer: PlanScorer(evaluator: evaluator))
         func timed(_ plan: CompressionPlan) throws -> Double {
             let start = now()
-            _ = try context.evaluate(plan, .checkpoints)
+            _ = try context.evaluate(plan, .checkpoints, nil)
             return now() - start
         }
         var cold = Double.infinity
@@ -104,7 +105,8 @@ public enum Bench {
                 let fresh = try PlanEvaluator(session: session, dataset: dataset, options: options)
                 let start = now()
                 _ = try SensitivitySweep.run(evaluator: fresh, request: SensitivityRequest(
-                    levels: SensitivityLevels(bits: [2, 4, 8]), model: session.modelPath, modelHash: "bench"))
+                    levels: SensitivityLevels(bits: [2, 4, 8]), model: session.modelPath, modelHash: "bench",
+                    stopLoss: SensitivityRequest.defaultStopLoss))
                 sweep = min(sweep ?? .infinity, now() - start)
             }
         }

@@ -47,6 +47,17 @@ public enum Search {
         return try run(request, sets: sets, contexts: contexts)
     }
 
+    /// Where the search's sweep may stop a level early. A level certain to lose more than the constraint allows
+    /// can never be part of a plan that meets it (the predicted drops add up and none is negative), so past twice
+    /// the allowance (and at least the default, which `lathe sensitivity` shares the cache with) its exact loss
+    /// does not matter. A size target trades losses against each other, so its sweep runs every level in full.
+    static func sweepStopLoss(_ constraint: SearchConstraint, metric: ScoreMetric) -> Double? {
+        // The sweep's baseline is the uncompressed model: an SQNR of +∞.
+        let allowed = constraint.allowedDegradation(metric: metric, baseline: metric == .sqnr ? .infinity : 0)
+        guard allowed.isFinite else { return nil }
+        return max(SensitivityRequest.defaultStopLoss, 2 * allowed)
+    }
+
     /// One context per set, in order; the first set's context reports progress.
     static func run(_ request: SearchRequest, sets: [EvaluationSet], contexts: [JobContext],
                     onSweepUpdate: (SensitivitySets) -> Void = { _ in }) throws -> SearchOutcome {
@@ -68,7 +79,8 @@ public enum Search {
         }
         let sweeps = try SensitivitySweep.run(
             SensitivityRequest(levels: sweepLevels, model: request.model, modelHash: request.modelHash,
-                               data: request.data, dataHash: request.dataHash, cache: request.cache),
+                               data: request.data, dataHash: request.dataHash, cache: request.cache,
+                               stopLoss: sweepStopLoss(request.constraint, metric: metric)),
             sets: sets, contexts: sweepContexts, onUpdate: onSweepUpdate)
         let baselines = try sweeps.reports.map { report -> Double in
             guard let value = report.baseline.value else {
@@ -147,7 +159,7 @@ private struct SearchState {
         for context in contexts {
             try context.checkCancellation()
             contexts[0].report("evaluating \(label)", evaluations, request.maxEvaluations)
-            values.append(try context.evaluate(plan, .checkpoints).value ?? 0)
+            values.append(try context.evaluate(plan, .checkpoints, nil).value ?? 0)
         }
         evaluations += 1
         let point = SearchPoint(sizeBytes: evaluator.sizeReport(plan).totalBytes, value: values.first ?? 0,

@@ -8,8 +8,10 @@ import Foundation
 ///               "data": …, "data_hash": …, "method": …, "levels": {"bits": [2, 4, 8], "prune": [], "clusters": [], "gptq": []},
 ///               "score": "…definition…", "layer_order": [...], "shard": "1/2"},
 ///  "layers": [{"name": "conv1.weight", "bits": {"2": 0.41, …}, "prune": {"0.5": …}, "clusters": {…}, "gptq": {…},
-///              "sqnr_db": {"2": 9.8, …}, "score": 0.55}]}
+///              "sqnr_db": {"2": 9.8, …}, "partial": {"bits 2": {"samples": 256, "bound": 0.90}}, "score": 0.55}]}
 /// ```
+/// `baseline.stop_loss` is the loss past which a level's pass stopped (null: none did); `partial` lists the levels
+/// that stopped, with the samples they ran and the best value the whole set could have reached.
 /// Values are the metric's (`ScoreMetric`: a fraction for top-1, agreement and cosine,
 /// dB for SQNR, the output's units for mse and mae); an infinite SQNR is null.
 extension SensitivityReport {
@@ -42,6 +44,7 @@ extension SensitivityReport {
             ("layer_order", .array(baseline.layerOrder.map { .string($0) })),
         ]
         if let shard = baseline.shard { base.append(("shard", .string(shard))) }
+        base.append(("stop_loss", .number(baseline.stopLoss)))
         let entries: [JSONValue] = layers.map { layer in
             .object([
                 ("name", .string(layer.name)),
@@ -50,6 +53,12 @@ extension SensitivityReport {
                 ("clusters", levels(layer.clusters.sorted { $0.key < $1.key }.map { (String($0.key), $0.value) })),
                 ("gptq", levels(layer.gptq.sorted { $0.key < $1.key }.map { (String($0.key), $0.value) })),
                 ("sqnr_db", levels(layer.sqnrDB.sorted { $0.key < $1.key }.map { (String($0.key), $0.value) })),
+                ("partial", .object(baseline.levels.entries.compactMap { level in
+                    layer.partial[level].map { partial in
+                        (level.jsonKey, .object([("samples", .double(Double(partial.samples))),
+                                                 ("bound", .number(partial.bound))]))
+                    }
+                })),
                 ("score", .number(layer.score)),
             ])
         }
@@ -109,7 +118,8 @@ extension SensitivityReport {
             model: try string(base, "model"), modelHash: try string(base, "model_hash"),
             data: base["data"]?.string, dataHash: base["data_hash"]?.string,
             method: try string(base, "method"), levels: levels,
-            layerOrder: base["layer_order"]?.array?.compactMap(\.string) ?? [], shard: base["shard"]?.string)
+            layerOrder: base["layer_order"]?.array?.compactMap(\.string) ?? [], shard: base["shard"]?.string,
+            stopLoss: base["stop_loss"]?.number)
 
         func levelMap(_ object: [String: JSONDocument], _ key: String) throws -> [(String, Double)] {
             guard let map = object[key] else { return [] }
@@ -143,6 +153,24 @@ extension SensitivityReport {
             for (level, value) in try levelMap(entry, "sqnr_db") {
                 guard let b = Int(level) else { throw bad("sqnr_db level \"\(level)\" is not an integer") }
                 layer.sqnrDB[b] = value
+            }
+            if let partial = entry["partial"] {
+                // Absent from reports written before levels could stop early.
+                guard let stopped = partial.object else { throw bad("\"partial\" must be an object") }
+                for (key, item) in stopped {
+                    guard let level = levels.entries.first(where: { $0.jsonKey == key }) else {
+                        throw bad("\"partial\" names \"\(key)\", not one of the levels swept")
+                    }
+                    guard let samples = item.object?["samples"]?.number, samples >= 0, samples < 1e15,
+                          samples == samples.rounded(), let boundItem = item.object?["bound"] else {
+                        throw bad("\"partial\".\"\(key)\" must hold a sample count and a bound")
+                    }
+                    // An infinite bound (SQNR) is written as null.
+                    guard let bound = boundItem.isNull ? Double.infinity : boundItem.number else {
+                        throw bad("\"partial\".\"\(key)\".\"bound\" must be a number")
+                    }
+                    layer.partial[level] = Partial(samples: Int(samples), bound: bound)
+                }
             }
             layer.score = entry["score"]?.number
             layers.append(layer)

@@ -89,8 +89,9 @@ public enum SensitivityLevel: Hashable, Sendable {
 /// Score (larger = more sensitive): with data, the mean over the swept
 /// families (bits, prune, clusters) of the metric's degradation from the
 /// baseline (`ScoreMetric.degradation`) at that family's most aggressive level
-/// (fewest bits, highest prune ratio, fewest clusters). Data-free, the relative quantization noise power at the
-/// fewest bits swept, `10^(-SQNR/10)` (noise energy / weight energy).
+/// (fewest bits, highest prune ratio, fewest clusters); a level stopped early (`Partial`) counts with its value on
+/// the samples it ran, which loses at least the stop loss like the whole set would. Data-free, the relative
+/// quantization noise power at the fewest bits swept, `10^(-SQNR/10)` (noise energy / weight energy).
 public struct SensitivityReport: Sendable, Equatable {
     public struct Baseline: Sendable, Equatable {
         /// nil when data-free.
@@ -109,10 +110,14 @@ public struct SensitivityReport: Sendable, Equatable {
         public var layerOrder: [String]
         /// "i/n" for a shard's partial result.
         public var shard: String?
+        /// The loss past which a level's pass stopped early (`SensitivityRequest.stopLoss`); nil: every entry ran on
+        /// every sample.
+        public var stopLoss: Double?
 
         public init(metric: ScoreMetric?, value: Double?, samples: Int, model: String, modelHash: String,
                     data: String?, dataHash: String?, method: String, levels: SensitivityLevels,
-                    layerOrder: [String], shard: String? = nil) {
+                    layerOrder: [String], shard: String? = nil, stopLoss: Double? = nil) {
+            self.stopLoss = stopLoss
             self.metric = metric
             self.value = value
             self.samples = samples
@@ -127,6 +132,20 @@ public struct SensitivityReport: Sendable, Equatable {
         }
     }
 
+    /// An entry whose pass stopped once it certainly lost `Baseline.stopLoss`: its value is the metric on the first
+    /// `samples` samples in evaluation order (`EvaluationSchedule`: classes interleaved, so they hold every class),
+    /// and `bound` the best the whole set could still have reached (the most a full pass could
+    /// give for top-1, agreement, cosine and SQNR; the least for mse and mae).
+    public struct Partial: Sendable, Equatable {
+        public var samples: Int
+        public var bound: Double
+
+        public init(samples: Int, bound: Double) {
+            self.samples = samples
+            self.bound = bound
+        }
+    }
+
     public struct Layer: Sendable, Equatable {
         public var name: String
         public var bits: [Int: Double] = [:]
@@ -138,11 +157,13 @@ public struct SensitivityReport: Sendable, Equatable {
         public var notApplicable: Set<SensitivityLevel> = []
         /// Data-free: SQNR in dB of symmetric per-channel quantization per bit-width (+inf when exact).
         public var sqnrDB: [Int: Double] = [:]
+        /// Levels whose pass stopped early (see `Partial`); the others ran on every sample.
+        public var partial: [SensitivityLevel: Partial] = [:]
         public var score: Double?
 
         public init(name: String) { self.name = name }
 
-        func value(at level: SensitivityLevel) -> Double? {
+        public func value(at level: SensitivityLevel) -> Double? {
             switch level {
             case .bits(let b): return bits[b]
             case .prune(let p): return prune[p]
@@ -169,6 +190,7 @@ public struct SensitivityReport: Sendable, Equatable {
 
         /// Fills levels missing here from `other`.
         mutating func fill(from other: Layer) {
+            for (level, partial) in other.partial where value(at: level) == nil { self.partial[level] = partial }
             bits.merge(other.bits) { mine, _ in mine }
             prune.merge(other.prune) { mine, _ in mine }
             clusters.merge(other.clusters) { mine, _ in mine }

@@ -33,8 +33,16 @@ public struct SensitivitySets: Sendable, Equatable {
             layer.sqnrDB = result.layers[index].sqnrDB
             layer.notApplicable = result.layers[index].notApplicable
             for level in result.baseline.levels.entries {
-                guard let drop = worstDegradation(layer: name, at: level), let reference else { continue }
+                guard let (set, drop) = worstSet(layer: name, at: level), let reference else { continue }
                 layer.set(metric.value(degradation: drop, baseline: reference), at: level)
+                // A level stopped early on the set losing most: its bound, as the same loss from the first baseline.
+                let source = reports[set]
+                if let partial = source.layer(named: name)?.partial[level],
+                   let setReference = Self.reference(source.baseline) {
+                    let loss = metric.degradation(baseline: setReference, value: partial.bound)
+                    layer.partial[level] = .init(samples: partial.samples,
+                                                 bound: metric.value(degradation: loss, baseline: reference))
+                }
             }
             result.layers[index] = layer
         }

@@ -45,13 +45,23 @@ public struct SensitivityRequest: Sendable {
     public var cache: SensitivityCache?
     /// The evaluation set's name when there are several (part of the cache key); nil for one set.
     public var setName: String?
+    /// A level's pass stops once it is certain to lose at least this much against the baseline (`LossCutoff`); its
+    /// entry then holds the value on the samples run and the best the whole set could reach
+    /// (`SensitivityReport.Partial`). nil: every entry runs on every sample.
+    public var stopLoss: Double?
+
+    /// The command line's and the explorer's `stopLoss`: a level that certainly loses five points of top-1 (5% more
+    /// error, noise at 5% of the signal's power) is far past what a compression plan can afford, and past it the
+    /// heatmap and the search only need to know that it failed.
+    public static let defaultStopLoss = 0.05
 
     public init(levels: SensitivityLevels, base: CompressionPlan? = nil, shard: SensitivityShard? = nil,
                 model: String, modelHash: String, data: String? = nil, dataHash: String? = nil,
-                cache: SensitivityCache? = nil) {
+                cache: SensitivityCache? = nil, stopLoss: Double? = nil) {
         self.levels = levels
         self.base = base
         self.shard = shard
+        self.stopLoss = stopLoss
         self.model = model
         self.modelHash = modelHash
         self.data = data
@@ -64,13 +74,16 @@ public struct SensitivityRequest: Sendable {
 ///
 /// With data, each (layer, level) entry is the metric of the base plan with
 /// only that layer replaced by the level, evaluated exactly as `lathe eval
-/// --config` would. The base plan's activations at every layer input are
-/// computed once and cached, so an entry re-runs only what lies downstream of
-/// its layer's input. (In a live session whose baseline pass had kept only
-/// checkpoints, a layer's first entry recomputes its input from the checkpoint
-/// before it and keeps it for the levels and layers after it.) The entries' own
-/// activations are not kept (no later entry shares them), which leaves the
-/// cache to the base plan's.
+/// --config` would. The base plan's pass keeps its checkpoints; each layer's
+/// first entry computes the layer's input from the cached value before it and
+/// keeps it, dropping that value (`ActivationStore.advancing`), so an entry
+/// re-runs only what lies downstream of its layer's input while the cache holds
+/// about one layer's inputs at a time. The entries' own activations are not
+/// kept (no later entry shares them).
+///
+/// With a stop loss, an entry's pass stops at the first batches that make it
+/// certain to lose that much (`LossCutoff`, `SettledPrefix`); its value is then
+/// the metric on those samples (`SensitivityReport.Partial`).
 public enum SensitivitySweep {
     /// SQNR in dB of `weight` quantized symmetric per-channel to `bits`:
     /// 10·log10(Σw² / Σ(w − w')²); +inf when the quantization is exact.
@@ -98,10 +111,11 @@ public enum SensitivitySweep {
 
     /// Fingerprint of everything besides model and data that the numbers depend on.
     static func method(levels: SensitivityLevels, base: CompressionPlan?, evaluator: PlanEvaluator?,
-                       outputName: String, setName: String? = nil) -> String {
+                       outputName: String, setName: String? = nil, stopLoss: Double? = nil) -> String {
         var parts = ["lathe-sensitivity-1", "output=\(outputName)",
                      "bits=\(levels.bits)", "prune=\(levels.prune)", "clusters=\(levels.clusters)"]
         if let setName { parts.append("set=\(setName)") }
+        if let stopLoss, evaluator != nil { parts.append("stop-loss=\(stopLoss)") }
         if let evaluator {
             parts.append("metric=\(evaluator.scoring.metric.rawValue) class-axis=\(evaluator.scoring.classAxis ?? 0)")
             parts.append("batch=\(evaluator.schedule.batchSize)")
@@ -192,8 +206,11 @@ public enum SensitivitySweep {
         let layers = session.layers
         let base = request.base ?? CompressionPlan.identity(layers: layers)
         try base.validate(layers: layers)
+        if let loss = request.stopLoss, !(loss.isFinite && loss > 0) {
+            throw LatheError.badInput("the stop loss must be a positive number, got \(loss)")
+        }
         let method = self.method(levels: request.levels, base: request.base, evaluator: evaluator,
-                                 outputName: session.outputName, setName: request.setName)
+                                 outputName: session.outputName, setName: request.setName, stopLoss: request.stopLoss)
         var report = start(request, layers: layers, method: method, metric: context.scorer.metric,
                            samples: evaluator.schedule.sampleCount)
 
@@ -209,10 +226,15 @@ public enum SensitivitySweep {
         }
         let total = work.count + 1
         context.report("baseline", 0, total)
+        var cutoff: LossCutoff?
         if report.baseline.value == nil || !work.isEmpty {
-            // Also warms the activation cache that every entry starts from.
-            let tally = try context.evaluate(base, .everything)
+            // Also warms the activation cache's checkpoints, from which each layer's first entry computes that
+            // layer's input and keeps it for the entries after it (`ActivationStore.advancing`).
+            let tally = try context.evaluate(base, .checkpoints, nil)
             report.baseline.value = tally.value
+            if let loss = request.stopLoss, let reference = SensitivitySets.reference(report.baseline) {
+                cutoff = LossCutoff(metric: context.scorer.metric, loss: loss, baseline: reference, whole: tally.totals)
+            }
         }
         onUpdate(report)
         var done = 1
@@ -221,15 +243,20 @@ public enum SensitivitySweep {
             let name = report.layers[item.layer].name
             context.report("\(name) \(item.level.phaseLabel)", done, total)
             let settings = item.level.settings
-            let value: Double?
             if settings.canonical == base.settings(for: name).canonical {
-                value = report.baseline.value
+                if let value = report.baseline.value { report.layers[item.layer].set(value, at: item.level) }
             } else {
                 var plan = base
                 plan.set(settings, for: name)
-                value = try context.evaluate(plan, .sharedWith(base)).value
+                let position = layers.firstIndex { $0.name == name } ?? 0
+                let tally = try context.evaluate(plan, .advancing(base, layer: position), cutoff)
+                if let value = tally.value {
+                    report.layers[item.layer].set(value, at: item.level)
+                    if tally.samples < evaluator.schedule.sampleCount, let best = cutoff?.bestValue(after: tally.totals) {
+                        report.layers[item.layer].partial[item.level] = .init(samples: tally.samples, bound: best)
+                    }
+                }
             }
-            if let value { report.layers[item.layer].set(value, at: item.level) }
             done += 1
             let layerFinished = index + 1 == work.count || work[index + 1].layer != item.layer
             if layerFinished {
@@ -252,7 +279,7 @@ public enum SensitivitySweep {
         let baseline = SensitivityReport.Baseline(
             metric: metric, value: nil, samples: samples, model: request.model, modelHash: request.modelHash,
             data: request.data, dataHash: request.dataHash, method: method, levels: request.levels,
-            layerOrder: layers.map(\.name), shard: request.shard?.text)
+            layerOrder: layers.map(\.name), shard: request.shard?.text, stopLoss: metric == nil ? nil : request.stopLoss)
         var report = SensitivityReport(baseline: baseline, layers: selected.map { layer in
             var entry = SensitivityReport.Layer(name: layer.name)
             entry.notApplicable = Set(request.levels.entries.filter { $0.settings.problem(for: layer) != nil })

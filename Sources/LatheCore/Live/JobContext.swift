@@ -5,8 +5,10 @@
 struct JobContext: Sendable {
     let scorer: PlanScorer
     /// Scores a plan on every sample, keeping what `store` says of the activations it computes
-    /// for later plans. Throws `CancellationError` when the job is cancelled.
-    let evaluate: @Sendable (_ plan: CompressionPlan, _ store: ActivationStore) throws -> ScoreTally
+    /// for later plans; with a cutoff, only on the leading batches that settle it (`SettledPrefix`).
+    /// Throws `CancellationError` when the job is cancelled.
+    let evaluate: @Sendable (_ plan: CompressionPlan, _ store: ActivationStore, _ cutoff: LossCutoff?) throws
+        -> ScoreTally
     let report: @Sendable (_ phase: String, _ done: Int, _ total: Int) -> Void
     let isCancelled: @Sendable () -> Bool
 
@@ -15,13 +17,14 @@ struct JobContext: Sendable {
     /// Runs plans straight through on the calling thread (and the evaluator's workers).
     static func direct(scorer: PlanScorer, report: @escaping @Sendable (String, Int, Int) -> Void = { _, _, _ in },
                        isCancelled: @escaping @Sendable () -> Bool = { false }) -> JobContext {
-        JobContext(scorer: scorer, evaluate: { plan, store in
+        JobContext(scorer: scorer, evaluate: { plan, store, cutoff in
             let prepared = try scorer.evaluator.prepare(plan)
             let tally = LockedBox(ScoreTally(metric: scorer.metric))
-            guard try scorer.score(prepared, store: store, tally: tally, shouldStop: isCancelled) else {
+            guard let result = try scorer.score(prepared, store: store, tally: tally,
+                                                prefix: scorer.settledPrefix(cutoff), shouldStop: isCancelled) else {
                 throw CancellationError()
             }
-            return tally.withLock { $0 }
+            return result
         }, report: report, isCancelled: isCancelled)
     }
 

@@ -22,6 +22,8 @@ struct LayerAncestry: Sendable {
     let outputUpstream: [Int]
     /// Per layer: the layers upstream of the input its activation calibration observes.
     let calibrationUpstream: [[Int]]
+    /// Per layer: the cached index of its data input (nil for a graph input, never cached).
+    private let inputCachedIndex: [Int?]
 
     private let nodeInputs: [[Int]]
     private let nodeOutputs: [[Int]]
@@ -99,6 +101,10 @@ struct LayerAncestry: Sendable {
             guard let value = ids[session.layerInputName(layer)] else { return [] }
             return members(upstream[value])
         }
+        self.inputCachedIndex = session.layers.map { layer in
+            guard let value = ids[session.layerInputName(layer)], cachedIndexOfValue[value] >= 0 else { return nil }
+            return cachedIndexOfValue[value]
+        }
         self.nodeInputs = nodeInputs
         self.nodeOutputs = nodeOutputs
         self.valueCount = valueCount
@@ -163,6 +169,11 @@ struct LayerAncestry: Sendable {
             }
         }
         return isCheckpoint
+    }
+
+    /// The cached index of `layer`'s data input (nil when it is a graph input, or no such layer).
+    func cachedIndex(ofInputOf layer: Int) -> Int? {
+        inputCachedIndex.indices.contains(layer) ? inputCachedIndex[layer] : nil
     }
 
     /// What one batch needs, walking back from the output: a cached value that

@@ -307,13 +307,15 @@ public final class LiveSession: Sendable {
             control.withLock { $0.closed || $0.cancelledJobs.contains(id) || $0.pending != nil }
         }
         let mailbox = self.mailbox
-        return JobContext(scorer: scorer, evaluate: { [weak self] plan, store in
+        return JobContext(scorer: scorer, evaluate: { [weak self] plan, store, cutoff in
             let prepared = try scorer.evaluator.prepare(plan)
             let tally = LockedBox(ScoreTally(metric: scorer.metric))
+            let prefix = scorer.settledPrefix(cutoff)
             while true {
                 if isCancelled() { throw CancellationError() }
-                if try scorer.score(prepared, store: store, tally: tally, shouldStop: shouldPause) {
-                    return tally.withLock { $0 }
+                if let result = try scorer.score(prepared, store: store, tally: tally, prefix: prefix,
+                                                 shouldStop: shouldPause) {
+                    return result
                 }
                 // Paused for a plan the user applied: evaluate it first, then resume.
                 while let pending = self?.takePending() { self?.evaluate(pending) }

@@ -228,9 +228,7 @@ public final class PlanEvaluator: Sendable {
                 break
             case .checkpoints:
                 kept = computed.filter { ancestry.isCheckpoint[$0] }
-            case .everything:
-                kept = computed
-            case .sharedWith(let plan):
+            case .sharedWith(let plan), .advancing(let plan, _):
                 let shared = valueSignatures(of: plan)
                 kept = computed.filter { shared[$0] == prepared.valueSignatures[$0] }
             }
@@ -241,6 +239,11 @@ public final class PlanEvaluator: Sendable {
             options.capture = Set(kept.map { ancestry.cached[$0].name })
         }
         let result = try session.run(batchInputs(schedule.samples(ofBatch: b)), options: options)
+        if case .advancing(_, let layer) = store, let input = ancestry.cachedIndex(ofInputOf: layer) {
+            for index in 0..<input where !ancestry.isCheckpoint[index] {
+                activations.discard(ActivationCache.Position(value: index, batch: b))
+            }
+        }
         for index in kept {
             if let tensor = result.captured[ancestry.cached[index].name] {
                 activations.store(tensor, for: ActivationCache.Key(

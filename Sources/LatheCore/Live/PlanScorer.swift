@@ -54,6 +54,11 @@ final class PlanScorer: Sendable {
     var batchCount: Int { evaluator.schedule.batchCount }
     var sampleCount: Int { evaluator.schedule.sampleCount }
 
+    /// A fresh search for the batches that settle a plan under `cutoff` (nil: none, every batch is scored).
+    func settledPrefix(_ cutoff: LossCutoff?) -> LockedBox<SettledPrefix>? {
+        cutoff.map { LockedBox(SettledPrefix(cutoff: $0, batchCount: batchCount)) }
+    }
+
     func identity() throws -> CompressedModel {
         try evaluator.prepare(CompressionPlan.identity(layers: evaluator.layers))
     }
@@ -119,5 +124,20 @@ final class PlanScorer: Sendable {
             }
             onBatch(current)
         }
+    }
+
+    /// Scores like `score(_:store:tally:shouldStop:onBatch:)` and also stops once `prefix` (when given) settles.
+    /// Returns the tally to report: the settled run's, or `tally`'s when every batch was scored; nil when
+    /// `shouldStop` interrupted it first.
+    func score(_ prepared: CompressedModel, store: ActivationStore, tally: LockedBox<ScoreTally>,
+               prefix: LockedBox<SettledPrefix>?, shouldStop: @escaping @Sendable () -> Bool) throws -> ScoreTally? {
+        guard let prefix else {
+            return try score(prepared, store: store, tally: tally, shouldStop: shouldStop) ? tally.withLock { $0 } : nil
+        }
+        let isSettled: @Sendable () -> Bool = { prefix.withLock { $0.settled != nil } }
+        let finished = try score(prepared, store: store, tally: tally, shouldStop: { isSettled() || shouldStop() },
+                                 onBatch: { _ in prefix.withLock { $0.advance(tally.withLock { $0 }) } })
+        if let settled = prefix.withLock({ $0.settled }) { return settled }
+        return finished ? tally.withLock { $0 } : nil
     }
 }

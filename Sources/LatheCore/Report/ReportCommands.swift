@@ -6,18 +6,21 @@ public struct ReportCommands: Sendable {
     public var config: String?
     /// Options that change what is scored (--output, --metric, --labels, …), passed on to eval and sensitivity.
     public var scoringArguments: [String]
+    /// Options that change the sweep alone (--stop-at), passed on to sensitivity.
+    public var sweepArguments: [String]
     public var bits: [Int]
     /// Weights-only checkpoints have no graph: no eval, no export.
     public var checkpoint: Bool
     /// The report command itself.
     public var reportArguments: [String]
 
-    public init(model: String, data: [String], config: String?, scoringArguments: [String], bits: [Int],
-                checkpoint: Bool, reportArguments: [String]) {
+    public init(model: String, data: [String], config: String?, scoringArguments: [String],
+                sweepArguments: [String] = [], bits: [Int], checkpoint: Bool, reportArguments: [String]) {
         self.model = model
         self.data = data
         self.config = config
         self.scoringArguments = scoringArguments
+        self.sweepArguments = sweepArguments
         self.bits = bits
         self.checkpoint = checkpoint
         self.reportArguments = reportArguments
@@ -61,7 +64,7 @@ public struct ReportCommands: Sendable {
                     ? "The data-free SQNR per layer and bit-width (section 4):"
                     : "The metric per layer and bit-width (section 4; cached, so running it again is instant):",
                 command: Self.line(["lathe", "sensitivity", model] + dataArguments + scoringArguments
-                    + ["--bits", bitsText, "--json"])))
+                    + (data.isEmpty ? [] : sweepArguments) + ["--bits", bitsText, "--json"])))
             var uniform = UniformPlans.all.map { entry in
                 "printf " + Self.quote(entry.config.replacingOccurrences(of: "\n", with: "\\n")) + " > " + entry.file
             }

@@ -167,12 +167,25 @@ public struct ReportHeatmap: Sendable {
     public var layers: [String]
     /// `cells[layer][bit index]`; nil where not measured.
     public var cells: [[Double?]]
+    /// Like `cells`, the samples a level ran on where its pass stopped early (`SensitivityReport.Partial`), else
+    /// nil; empty when none did.
+    public var partialSamples: [[Int?]]
+    /// The loss past which those passes stopped.
+    public var stopLoss: Double?
 
-    public init(measure: Measure, bits: [Int], layers: [String], cells: [[Double?]]) {
+    public init(measure: Measure, bits: [Int], layers: [String], cells: [[Double?]], partialSamples: [[Int?]] = [],
+                stopLoss: Double? = nil) {
         self.measure = measure
         self.bits = bits
         self.layers = layers
         self.cells = cells
+        self.partialSamples = partialSamples
+        self.stopLoss = stopLoss
+    }
+
+    /// The samples the cell's level ran on when it stopped early, else nil.
+    func partialSamples(layer i: Int, column j: Int) -> Int? {
+        partialSamples.indices.contains(i) && partialSamples[i].indices.contains(j) ? partialSamples[i][j] : nil
     }
 }
 

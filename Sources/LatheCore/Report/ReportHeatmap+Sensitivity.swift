@@ -6,7 +6,10 @@ extension ReportHeatmap {
         let layers = report.baseline.layerOrder.isEmpty ? report.layers.map(\.name) : report.baseline.layerOrder
         if let metric = report.baseline.metric {
             let cells = layers.map { name in bits.map { report.degradation(layer: name, at: .bits($0)) } }
-            self.init(measure: .drop(metric), bits: bits, layers: layers, cells: cells)
+            let partial = layers.map { name in bits.map { report.layer(named: name)?.partial[.bits($0)]?.samples } }
+            self.init(measure: .drop(metric), bits: bits, layers: layers, cells: cells,
+                      partialSamples: partial.contains { $0.contains { $0 != nil } } ? partial : [],
+                      stopLoss: report.baseline.stopLoss)
         } else {
             let cells = layers.map { name in bits.map { report.layer(named: name)?.sqnrDB[$0] } }
             self.init(measure: .sqnrDB, bits: bits, layers: layers, cells: cells)

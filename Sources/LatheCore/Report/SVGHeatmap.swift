@@ -43,8 +43,13 @@ public enum SVGHeatmap {
                 let value = j < row.count ? row[j] : nil
                 let t = value.map { scale.position($0) }
                 let fill = t.map(ReportColours.ramp) ?? ReportColours.missing
-                let text = value.map { cellText($0, heatmap.measure) } ?? "–"
-                let tip = "\(layer) at \(bits) bits: " + (value.map { tooltip($0, heatmap.measure) } ?? "not measured")
+                let partial = heatmap.partialSamples(layer: i, column: j)
+                let text = value.map { (partial == nil ? "" : "~") + cellText($0, heatmap.measure) } ?? "–"
+                var tip = "\(layer) at \(bits) bits: " + (value.map { tooltip($0, heatmap.measure) } ?? "not measured")
+                if let partial, case .drop(let metric) = heatmap.measure, let loss = heatmap.stopLoss {
+                    tip += " on the first \(partial) samples, where the pass stopped: on every sample, "
+                        + ReportFormat.drop(loss, metric) + " or worse"
+                }
                 svg += "<g class=\"cell\" data-layer=\"\(HTMLEscaping.escape(layer))\" data-bits=\"\(bits)\" "
                     + "data-value=\"\(value.map(ReportFormat.exact) ?? "")\">"
                     + "<title>\(HTMLEscaping.escape(tip))</title>"

@@ -65,7 +65,8 @@ public final class EngineBridge: Sendable {
         case .startSweep:
             live.startSweep(SensitivityRequest(levels: Self.sweepLevels, model: source.session.modelPath,
                                                modelHash: source.modelHash, data: source.session.dataPath,
-                                               dataHash: source.dataHash, cache: source.cache))
+                                               dataHash: source.dataHash, cache: source.cache,
+                                               stopLoss: SensitivityRequest.defaultStopLoss))
         case .startSearch(let constraint):
             let request = SearchRequest(constraint: constraint, model: source.session.modelPath,
                                         modelHash: source.modelHash, data: source.session.dataPath,

@@ -32,9 +32,13 @@ public struct SensitivityData: Sendable, Equatable {
         public var value: Double
         /// How much worse than the baseline (`ScoreMetric.degradation`: 0 = as good, larger = worse).
         public var loss: Double
-        public init(value: Double, loss: Double) {
+        /// The samples the level ran on when its pass stopped early (certain to lose at least `stopLoss`, see
+        /// LatheCore's `SensitivityReport.Partial`); nil when it ran on every sample.
+        public var partialSamples: Int?
+        public init(value: Double, loss: Double, partialSamples: Int? = nil) {
             self.value = value
             self.loss = loss
+            self.partialSamples = partialSamples
         }
     }
 
@@ -53,6 +57,8 @@ public struct SensitivityData: Sendable, Equatable {
     /// The metric the cells hold, and the baseline value losses are measured from.
     public var metric: ScoreMetric
     public var baseline: Double?
+    /// The loss past which a level's pass stopped early (nil: none could).
+    public var stopLoss: Double?
     /// Heatmap columns, in sweep order.
     public var levels: [SensitivityLevel]
     public var layers: [String: Layer]
@@ -100,8 +106,16 @@ public struct SensitivityData: Sendable, Equatable {
         }
     }
 
-    /// A cell's text in the heatmap: the change in points or relative, the SQNR in dB.
+    /// A cell's text in the heatmap: the change in points or relative, the SQNR in dB; a level stopped early shows
+    /// "~" and whole units, to fit the cell.
     public func cellText(_ cell: Cell) -> String {
+        if cell.partialSamples != nil {
+            switch metric.loss {
+            case .points: return "~" + String(format: "%+.0f", -cell.loss * 100)
+            case .relative: return "~" + String(format: "%+.0f%%", cell.loss * 100)
+            case .decibels: return "~" + String(format: "%.0f", cell.value)
+            }
+        }
         switch metric.loss {
         case .points: return Format.signedPoints(-cell.loss)
         case .relative: return Format.metricChange(cell.loss, metric)
@@ -159,7 +173,8 @@ extension SensitivityData {
             var cells: [SensitivityLevel: Cell] = [:]
             func add(_ level: SensitivityLevel, _ value: Double?) {
                 guard let value else { return }
-                cells[level] = .init(value: value, loss: metric.degradation(baseline: baseline ?? value, value: value))
+                cells[level] = .init(value: value, loss: metric.degradation(baseline: baseline ?? value, value: value),
+                                     partialSamples: layer.partial[level]?.samples)
             }
             for b in levels.bits { add(.bits(b), layer.bits[b]) }
             for p in levels.prune { add(.prune(p), layer.prune[p]) }
@@ -169,5 +184,6 @@ extension SensitivityData {
         }
         self.init(metric: metric, baseline: baseline, levels: levels.entries, layers: result,
                   isComplete: report.isComplete(for: layers))
+        stopLoss = report.baseline.stopLoss
     }
 }

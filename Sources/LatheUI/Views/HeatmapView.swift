@@ -63,7 +63,13 @@ enum HeatmapView {
             let level = data.levels[column]
             var line = StyledLine(layer.name, Style.fg.bolded())
             line.add(" at \(level.label): ", .fg)
-            if let cell = data.layers[layer.name]?.cells[level] {
+            if let cell = data.layers[layer.name]?.cells[level], let samples = cell.partialSamples {
+                // Stopped early: say on which samples the value is, and what is certain of the whole set.
+                line.add("\(data.metric.label) \(Format.metric(cell.value, data.metric))", Style.fg.bolded())
+                line.add(" on the first \(samples) samples; stopped once certain to lose", .fg)
+                if let loss = data.stopLoss { line.add(" \(Format.loss(loss, data.metric))", .fg) }
+                line.add(" or more", .fg)
+            } else if let cell = data.layers[layer.name]?.cells[level] {
                 line.add("\(data.metric.label) \(Format.metric(cell.value, data.metric))", Style.fg.bolded())
                 if data.metric.loss != .decibels {
                     let unit = data.metric.loss == .points ? " pt" : ""

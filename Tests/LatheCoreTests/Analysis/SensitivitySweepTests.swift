@@ -21,10 +21,10 @@ final class SensitivitySweepTests: XCTestCase {
     private func countingContext(_ evaluator: PlanEvaluator, count: LockedBox<Int>,
                                  cancelAfter: Int = .max) -> JobContext {
         let direct = JobContext.direct(scorer: PlanScorer(evaluator: evaluator))
-        return JobContext(scorer: direct.scorer, evaluate: { plan, store in
+        return JobContext(scorer: direct.scorer, evaluate: { plan, store, cutoff in
             let n = count.withLock { $0 += 1; return $0 }
             if n > cancelAfter { throw CancellationError() }
-            return try direct.evaluate(plan, store)
+            return try direct.evaluate(plan, store, cutoff)
         }, report: { _, _, _ in }, isCancelled: { false })
     }
 
@@ -81,31 +81,33 @@ final class SensitivitySweepTests: XCTestCase {
         let evaluator = try PlanEvaluator(session: session, dataset: data, options: EvaluatorOptions(
             batchSize: 8, checkpointMACsPerElement: checkpointMACsPerElement))
         let context = JobContext.direct(scorer: PlanScorer(evaluator: evaluator))
-        if baselineFirst { _ = try context.evaluate(.identity(layers: session.layers), .checkpoints) }
+        if baselineFirst { _ = try context.evaluate(.identity(layers: session.layers), .checkpoints, nil) }
         _ = try SensitivitySweep.run(request(SensitivityLevels(bits: [2, 4])), context: context)
         return counts.withLock { $0 }
     }
 
-    /// The baseline keeps every layer input (whatever the checkpoints), so a layer's entries re-run only what lies
-    /// downstream of its input.
+    /// With every layer input a checkpoint, the baseline keeps them all, so a layer's entries re-run only what
+    /// lies downstream of its input.
     func testSweepReRunsOnlyFromTheLayersInput() throws {
         // 4 batches: the baseline runs each conv once per batch; then conv_a's two
         // levels re-run all three convs, conv_b's re-run b and c, conv_c's only c,
         // and the classifier's none. Plus one probe of a single sample choosing the scoring.
-        for cost in [0, 48] {
-            XCTAssertEqual(try convRunsOfASweep(checkpointMACsPerElement: cost),
-                           ["conv_a": 1 + 4 * 3, "conv_b": 1 + 4 * 5, "conv_c": 1 + 4 * 7], "cost \(cost)")
-        }
+        XCTAssertEqual(try convRunsOfASweep(checkpointMACsPerElement: 0),
+                       ["conv_a": 1 + 4 * 3, "conv_b": 1 + 4 * 5, "conv_c": 1 + 4 * 7])
     }
 
-    /// A baseline scored before the sweep kept only checkpoints, and no layer input of the DAG is one (its convs
-    /// are small): a layer's first entry recomputes its input from the nearest kept value and keeps it for the
-    /// level after it and for the next layer, so each layer's input is computed once more in all, not per entry.
+    /// The baseline keeps only checkpoints, and no layer input of the DAG is one (its convs are small): a layer's
+    /// first entry recomputes its input from the nearest kept value and keeps it for the level after it and for
+    /// the next layer, so each layer's input is computed once more in all, not per entry; whether the baseline
+    /// was scored by the sweep or before it (as a live session scores it).
     func testSweepEntriesKeepTheirLayersInputForTheNext() throws {
         // Beyond the above: conv_b's first level recomputes a (its input, kept since); conv_c's first level
         // recomputes b from the kept a (c's input, kept since).
-        XCTAssertEqual(try convRunsOfASweep(checkpointMACsPerElement: 48, baselineFirst: true),
-                       ["conv_a": 1 + 4 * 3 + 4, "conv_b": 1 + 4 * 5 + 4, "conv_c": 1 + 4 * 7])
+        for baselineFirst in [false, true] {
+            XCTAssertEqual(try convRunsOfASweep(checkpointMACsPerElement: 48, baselineFirst: baselineFirst),
+                           ["conv_a": 1 + 4 * 3 + 4, "conv_b": 1 + 4 * 5 + 4, "conv_c": 1 + 4 * 7],
+                           "baseline first: \(baselineFirst)")
+        }
         // With every layer input a checkpoint, the baseline kept them all.
         XCTAssertEqual(try convRunsOfASweep(checkpointMACsPerElement: 0, baselineFirst: true),
                        ["conv_a": 1 + 4 * 3, "conv_b": 1 + 4 * 5, "conv_c": 1 + 4 * 7])
@@ -154,18 +156,22 @@ final class SensitivitySweepTests: XCTestCase {
         layer.clusters = [4: 0.8]
         layer.gptq = [2: 0.6]
         layer.sqnrDB = [2: 9.5, 8: .infinity]
+        layer.partial = [.bits(2): .init(samples: 16, bound: 0.8), .prune(0.9): .init(samples: 32, bound: 0.85)]
         var report = SensitivityReport(
             baseline: .init(metric: .top1, value: 0.96, samples: 100, model: "m.onnx", modelHash: "mh",
                             data: "d.npz", dataHash: "dh", method: "me",
                             levels: SensitivityLevels(bits: [2, 8], prune: [0.5, 0.9], clusters: [4], gptq: [2]),
-                            layerOrder: ["conv1.weight"]),
+                            layerOrder: ["conv1.weight"], stopLoss: 0.05),
             layers: [layer])
         report.updateScores()
         let text = report.renderJSON()
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         XCTAssertEqual(Set(object.keys), ["baseline", "layers"])
         let entry = try XCTUnwrap((object["layers"] as? [[String: Any]])?.first)
-        XCTAssertEqual(Set(entry.keys), ["name", "bits", "prune", "clusters", "gptq", "sqnr_db", "score"])
+        XCTAssertEqual(Set(entry.keys), ["name", "bits", "prune", "clusters", "gptq", "sqnr_db", "partial", "score"])
+        XCTAssertEqual((object["baseline"] as? [String: Any])?["stop_loss"] as? Double, 0.05)
+        XCTAssertEqual(entry["partial"] as? [String: [String: Double]],
+                       ["bits 2": ["samples": 16, "bound": 0.8], "prune 0.9": ["samples": 32, "bound": 0.85]])
         XCTAssertEqual(entry["gptq"] as? [String: Double], ["2": 0.6])
         XCTAssertEqual(entry["bits"] as? [String: Double], ["2": 0.25, "8": 0.96])
         XCTAssertEqual(entry["prune"] as? [String: Double], ["0.5": 0.9, "0.9": 0.5])
@@ -174,6 +180,11 @@ final class SensitivitySweepTests: XCTestCase {
         XCTAssertEqual(try XCTUnwrap(entry["score"] as? Double), (0.71 + 0.46 + 0.16 + 0.36) / 4, accuracy: 1e-12)
         XCTAssertTrue(text.contains("\"bits\": {\"2\": 0.25, \"8\": 0.96}"), text)
         XCTAssertEqual(try SensitivityReport.parse(Data(text.utf8), path: "r.json"), report)
+        // A partial entry for a level that was not swept is a damaged report, named as such.
+        let damaged = text.replacingOccurrences(of: "\"prune 0.9\"", with: "\"prune 0.7\"")
+        XCTAssertThrowsError(try SensitivityReport.parse(Data(damaged.utf8), path: "r.json")) {
+            XCTAssertTrue("\($0)".contains("r.json") && "\($0)".contains("prune 0.7"), "\($0)")
+        }
     }
 
     func testDiskCacheReopensInstantlyAndResumesAnInterruptedSweep() throws {

@@ -305,6 +305,26 @@ import Testing
         #expect(data.layers["b"]?.cells[.bits(2)] == nil)
         #expect(!data.isComplete)
     }
+
+    /// A level whose pass stopped early keeps its samples, and its cell says so ("~", whole points, to fit).
+    @Test func aStoppedLevelIsMarkedInItsCell() {
+        let levels = SensitivityLevels(bits: [2, 8])
+        var a = SensitivityReport.Layer(name: "a")
+        a.bits = [2: 0.3375, 8: 0.955]
+        a.partial = [.bits(2): .init(samples: 320, bound: 0.894)]
+        let report = SensitivityReport(
+            baseline: .init(metric: .top1, value: 0.9615, samples: 2000, model: "m", modelHash: "h", data: "d",
+                            dataHash: "h", method: "x", levels: levels, layerOrder: ["a"], stopLoss: 0.05),
+            layers: [a])
+        let data = SensitivityData(report, layers: ["a"])
+        let stopped = data.layers["a"]?.cells[.bits(2)]
+        let full = data.layers["a"]?.cells[.bits(8)]
+        #expect(stopped?.partialSamples == 320)
+        #expect(full?.partialSamples == nil)
+        #expect(data.stopLoss == 0.05)
+        #expect(stopped.map(data.cellText) == "~-62")
+        #expect(full.map(data.cellText) == "-0.7")
+    }
 }
 
 /// Progress actions posted from the exporter's thread.
