@@ -116,6 +116,30 @@ final class RecurrentKernelTests: XCTestCase {
         print("ONNX backend node tests (lstm/gru/rnn): \(passed)/\(cases.count) pass")
     }
 
+    /// The two directions of a bidirectional layer run concurrently when the op may split (a batch alone on two
+    /// cores): the same bits as one after the other, for each op.
+    func testConcurrentDirectionsGiveTheSameBits() throws {
+        var random = SplitMix64(seed: 7)
+        func tensor(_ shape: [Int]) -> Tensor {
+            Tensor(shape: shape, floats: (0..<shape.reduce(1, *)).map { _ in
+                Float(Double(random.next() % 2001) / 1000 - 1) * 0.3
+            })
+        }
+        let (steps, batch, inputSize, hidden) = (24, 2, 16, 128)
+        for (op, gates) in [("LSTM", 4), ("GRU", 3), ("RNN", 1)] {
+            let inputs: [Tensor?] = [tensor([steps, batch, inputSize]), tensor([2, gates * hidden, inputSize]),
+                                     tensor([2, gates * hidden, hidden]), tensor([2, 2 * gates * hidden])]
+            let node = Node(name: "rec", opType: op, inputs: ["x", "w", "r", "b"], outputs: ["y", "y_h"],
+                            attributes: ["hidden_size": .int(hidden), "direction": .string("bidirectional")])
+            let kernel = try XCTUnwrap(OpRegistry.kernel(op))
+            XCTAssertGreaterThan(OpParallelism.partCount(2, work: steps * batch * gates * hidden * hidden), 1,
+                                 "\(op): too little work to split")
+            let alone = try OpParallelism.$width.withValue(1) { try kernel(node, inputs) }
+            let split = try OpParallelism.$width.withValue(2) { try kernel(node, inputs) }
+            XCTAssertEqual(alone.map(\.floats), split.map(\.floats), op)
+        }
+    }
+
     // MARK: bad input
 
     func node(_ op: String, _ attributes: [String: AttributeValue] = [:], inputs: Int = 3) -> Node {

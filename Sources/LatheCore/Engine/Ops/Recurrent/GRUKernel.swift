@@ -20,8 +20,9 @@ enum GRUKernel {
         let rt = problem.recurrenceOperand()
         var y = [Float](repeating: 0, count: problem.steps * d * n * h)
         let gh = problem.gateWidth
-        var gates = [Float](repeating: 0, count: max(n * gh, 1))
-        var reset = [Float](repeating: 0, count: max(n * h, 1))
+        // One gate and reset buffer per direction: directions run concurrently (`forEachDirection`).
+        var gates = [Float](repeating: 0, count: max(d * n * gh, 1))
+        var reset = [Float](repeating: 0, count: max(d * n * h, 1))
         // Bias per direction: z and r take Wb + Rb; the hidden gate Wbh (+ Rbh
         // when it is not inside r ⊙ (...)), and Rbh separately for linear_before_reset.
         var gateBias = [Float](repeating: 0, count: d * gh)
@@ -46,10 +47,11 @@ enum GRUKernel {
         gateBias.withUnsafeBufferPointer { biasBuffer in
         hiddenRecurrentBias.withUnsafeBufferPointer { rbhBuffer in
             guard let xw = xwBuffer.baseAddress, let rtAll = rtBuffer.baseAddress, let hAll = hBuffer.baseAddress,
-                  let yp = yBuffer.baseAddress, let g = gBuffer.baseAddress, let rh = resetBuffer.baseAddress,
+                  let yp = yBuffer.baseAddress, let gAll = gBuffer.baseAddress, let rhAll = resetBuffer.baseAddress,
                   let biasAll = biasBuffer.baseAddress, let rbhAll = rbhBuffer.baseAddress
             else { return }
-            for direction in 0..<d {
+            problem.forEachDirection { direction in
+                let g = gAll + direction * n * gh, rh = rhAll + direction * n * h
                 let f = activations[2 * direction], gAct = activations[2 * direction + 1]
                 let hs = hAll + direction * n * h
                 let rtd = rtAll + direction * h * gh

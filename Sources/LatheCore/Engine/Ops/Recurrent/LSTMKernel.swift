@@ -10,7 +10,8 @@
 ///
 /// `clip` bounds the inputs of f and g (not of h, as onnxruntime does).
 /// X·Wᵀ is one GEMM for all steps; each step is one GEMM H·Rᵀ over the batch
-/// and per-row gate loops (see `RecurrentProblem`).
+/// and per-row gate loops (see `RecurrentProblem`); the directions of a
+/// bidirectional layer run concurrently.
 enum LSTMKernel {
     static func run(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
         let problem = try RecurrentProblem(node: node, inputs: inputs, gates: 4)
@@ -32,7 +33,8 @@ enum LSTMKernel {
         let rt = problem.recurrenceOperand()
         var y = [Float](repeating: 0, count: problem.steps * d * n * h)
         let gh = problem.gateWidth
-        var gates = [Float](repeating: 0, count: max(n * gh, 1))
+        // One gate buffer per direction: directions run concurrently (`forEachDirection`).
+        var gates = [Float](repeating: 0, count: max(d * n * gh, 1))
         let bias = problem.combinedBias ?? [Float](repeating: 0, count: d * gh)
 
         projection.withUnsafeBufferPointer { xwBuffer in
@@ -44,10 +46,11 @@ enum LSTMKernel {
         bias.withUnsafeBufferPointer { biasBuffer in
         peepholes.withUnsafeBufferPointer { peepholeBuffer in
             guard let xw = xwBuffer.baseAddress, let rtAll = rtBuffer.baseAddress, let hAll = hBuffer.baseAddress,
-                  let cAll = cBuffer.baseAddress, let yp = yBuffer.baseAddress, let g = gBuffer.baseAddress,
+                  let cAll = cBuffer.baseAddress, let yp = yBuffer.baseAddress, let gAll = gBuffer.baseAddress,
                   let biasAll = biasBuffer.baseAddress, let peepholeAll = peepholeBuffer.baseAddress
             else { return }
-            for direction in 0..<d {
+            problem.forEachDirection { direction in
+                let g = gAll + direction * n * gh
                 let f = activations[3 * direction], gAct = activations[3 * direction + 1]
                 let hAct = activations[3 * direction + 2]
                 let hs = hAll + direction * n * h, cs = cAll + direction * n * h

@@ -13,7 +13,8 @@ enum RNNKernel {
         let projection = problem.inputProjection()
         let rt = problem.recurrenceOperand()
         var y = [Float](repeating: 0, count: problem.steps * d * n * h)
-        var gates = [Float](repeating: 0, count: max(n * h, 1))
+        // One gate buffer per direction: directions run concurrently (`forEachDirection`).
+        var gates = [Float](repeating: 0, count: max(d * n * h, 1))
         let bias = problem.combinedBias ?? [Float](repeating: 0, count: d * h)
 
         projection.withUnsafeBufferPointer { xwBuffer in
@@ -23,9 +24,10 @@ enum RNNKernel {
         gates.withUnsafeMutableBufferPointer { gBuffer in
         bias.withUnsafeBufferPointer { biasBuffer in
             guard let xw = xwBuffer.baseAddress, let rtAll = rtBuffer.baseAddress, let hAll = hBuffer.baseAddress,
-                  let yp = yBuffer.baseAddress, let g = gBuffer.baseAddress, let biasAll = biasBuffer.baseAddress
+                  let yp = yBuffer.baseAddress, let gAll = gBuffer.baseAddress, let biasAll = biasBuffer.baseAddress
             else { return }
-            for direction in 0..<d {
+            problem.forEachDirection { direction in
+                let g = gAll + direction * n * h
                 let f = activations[direction]
                 let hs = hAll + direction * n * h
                 let rtd = rtAll + direction * h * h

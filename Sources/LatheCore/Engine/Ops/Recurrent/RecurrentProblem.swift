@@ -250,6 +250,16 @@ struct RecurrentProblem {
         return result
     }
 
+    /// Runs `body` for each direction; the two of a bidirectional layer concurrently when the op may split
+    /// (`OpParallelism`): they share nothing but the read-only inputs, and each writes its own state, Y slots and
+    /// (in the kernels) gate buffer, so the results are the same bits either way. A fixed-batch-1 recognizer
+    /// otherwise leaves one core idle through its whole recurrence.
+    func forEachDirection(_ body: (Int) -> Void) {
+        OpParallelism.forEachPart(of: directions, work: steps * batch * gateWidth * hidden) { range in
+            for direction in range { body(direction) }
+        }
+    }
+
     /// `out[n, :] = hState[n, :] · R[column ..< column + width]ᵀ` over the whole batch, where
     /// `weights` is direction d's part of `recurrenceOperand()` and `out` rows have stride G·H.
     @inline(__always)
