@@ -2,7 +2,8 @@
 """Whole-process time of `lathe eval` versus onnxruntime on the bundled samples.
 
 Two parts, both timed as whole processes (start-up, loading and evaluation included),
-best of `--repeats` each, lathe / onnxruntime ratio per row:
+best of `--repeats` each (the two engines' runs taking turns, so a busy stretch of the
+machine slows both alike), lathe / onnxruntime ratio per row:
 
 1. The bundled samples (the CNNs on 2,000 MNIST images, and the digits MLP) at batch 32.
 2. Model shapes (issue 13) at batch 1, 8 and 64: the small classifier (mobilenet), a
@@ -105,12 +106,16 @@ def timed(cmd):
     return elapsed, proc.stdout
 
 
-def best_of(cmd, repeats):
-    runs, out = [], ""
+def best_of_alternating(first, second, repeats):
+    """Each command `repeats` times, taking turns (first, second, first, ...), so a stretch when the machine
+    is busier slows both about alike rather than all of one engine's runs; the fastest run of each counts
+    (a shared machine only ever adds time). Returns (best, runs, last stdout as JSON) per command."""
+    runs, outs = ([], []), ["", ""]
     for _ in range(repeats):
-        elapsed, out = timed(cmd)
-        runs.append(elapsed)
-    return min(runs), runs, json.loads(out)
+        for side, cmd in enumerate((first, second)):
+            elapsed, outs[side] = timed(cmd)
+            runs[side].append(elapsed)
+    return [(min(runs[side]), runs[side], json.loads(outs[side])) for side in (0, 1)]
 
 
 def fixed_batch(model_path):
@@ -136,9 +141,9 @@ def max_rel_diff(a, b):
 def run_row(lathe, name, model, data, batch, repeats, tmp):
     """Time lathe and onnxruntime on one model at one batch; compare their outputs."""
     lathe_out, ort_out = Path(tmp) / f"{name}_{batch}_lathe.npy", Path(tmp) / f"{name}_{batch}_ort.npy"
-    lathe_best, lathe_runs, lathe_js = best_of(
-        [lathe, "eval", model, "--data", data, "--batch", batch, "--json", "--save-outputs", lathe_out], repeats)
-    ort_best, ort_runs, ort_js = best_of([sys.executable, "-c", ORT_SCRIPT, model, data, batch, ort_out], repeats)
+    (lathe_best, lathe_runs, lathe_js), (ort_best, ort_runs, ort_js) = best_of_alternating(
+        [lathe, "eval", model, "--data", data, "--batch", batch, "--json", "--save-outputs", lathe_out],
+        [sys.executable, "-c", ORT_SCRIPT, model, data, batch, ort_out], repeats)
     diff = max_rel_diff(np.load(lathe_out), np.load(ort_out))
     classifier = "top1" in ort_js
     row = {"model": name, "samples": ort_js["samples"], "batch": batch, "threads": THREADS,
