@@ -216,7 +216,7 @@ struct SensitivityCommand: ParsableCommand {
         lines.append(TextFormatting.table(rows, rightAligned: Set(1..<header.count)))
         if let loss = report.baseline.stopLoss, let metric = report.baseline.metric,
            report.layers.contains(where: { !$0.partial.isEmpty }) {
-            lines.append("~ stopped early: certain to lose at least \(TextFormatting.loss(loss, metric)) whatever the "
+            lines.append("~ stopped early: certain to lose at least \(metric.describe(loss: loss)) whatever the "
                 + "samples left hold; the value on the samples run (--json: how many, and the best the whole set "
                 + "could reach); --stop-at none runs every level on every sample")
         }

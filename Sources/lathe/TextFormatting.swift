@@ -42,15 +42,6 @@ enum TextFormatting {
         }
     }
 
-    /// A loss in `ScoreMetric.degradation`'s units, as the metric's users read it.
-    static func loss(_ loss: Double, _ metric: ScoreMetric) -> String {
-        switch metric.loss {
-        case .points: return String(format: "%.3g points", loss * 100)
-        case .relative: return String(format: "%.3g%% more error", loss * 100)
-        case .decibels: return String(format: "noise at %.3g%% of the signal's power", loss * 100)
-        }
-    }
-
     static func percent(_ fraction: Double?) -> String {
         guard let fraction, fraction.isFinite else { return "-" }
         return String(format: "%.1f%%", fraction * 100)

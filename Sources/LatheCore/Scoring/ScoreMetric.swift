@@ -85,6 +85,16 @@ public enum ScoreMetric: String, Sendable, Equatable, Codable, CaseIterable {
         }
     }
 
+    /// A loss on `degradation`'s scale in this metric's words: "5 points", "5% more error", "noise at 5% of the
+    /// signal's power".
+    public func describe(loss: Double) -> String {
+        switch self.loss {
+        case .points: return String(format: "%.3g points", loss * 100)
+        case .relative: return String(format: "%.3g%% more error", loss * 100)
+        case .decibels: return String(format: "noise at %.3g%% of the signal's power", loss * 100)
+        }
+    }
+
     /// Noise power relative to signal power for an SQNR in dB (0 at +∞).
     static func noisePower(_ decibels: Double) -> Double {
         decibels == .infinity ? 0 : pow(10, -decibels / 10)

@@ -34,15 +34,6 @@ public enum Format {
 
     /// A change against the baseline on the metric's scale (`EngineStatus.change`):
     /// points for top-1, agreement and cosine ("-1.2"), relative for mse and mae ("+12.0%").
-    /// A loss on `ScoreMetric.degradation`'s scale in the metric's words: "5 pt", "5% more error", "noise 5%".
-    public static func loss(_ loss: Double, _ metric: ScoreMetric) -> String {
-        switch metric.loss {
-        case .points: return String(format: "%.3g pt", loss * 100)
-        case .relative: return String(format: "%.3g%% more error", loss * 100)
-        case .decibels: return String(format: "noise at %.3g%% of the signal", loss * 100)
-        }
-    }
-
     public static func metricChange(_ change: Double, _ metric: ScoreMetric) -> String {
         switch metric.loss {
         case .points, .decibels: return signedPoints(change)

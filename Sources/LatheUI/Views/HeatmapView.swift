@@ -67,7 +67,7 @@ enum HeatmapView {
                 // Stopped early: say on which samples the value is, and what is certain of the whole set.
                 line.add("\(data.metric.label) \(Format.metric(cell.value, data.metric))", Style.fg.bolded())
                 line.add(" on the first \(samples) samples; stopped once certain to lose", .fg)
-                if let loss = data.stopLoss { line.add(" \(Format.loss(loss, data.metric))", .fg) }
+                if let loss = data.stopLoss { line.add(" \(data.metric.describe(loss: loss))", .fg) }
                 line.add(" or more", .fg)
             } else if let cell = data.layers[layer.name]?.cells[level] {
                 line.add("\(data.metric.label) \(Format.metric(cell.value, data.metric))", Style.fg.bolded())
