@@ -136,7 +136,7 @@ final class PlanScorer: Sendable {
         }
         let isSettled: @Sendable () -> Bool = { prefix.withLock { $0.settled != nil } }
         let finished = try score(prepared, store: store, tally: tally, shouldStop: { isSettled() || shouldStop() },
-                                 onBatch: { _ in prefix.withLock { $0.advance(tally.withLock { $0 }) } })
+                                 onBatch: { current in prefix.withLock { $0.advance(current) } })
         if let settled = prefix.withLock({ $0.settled }) { return settled }
         return finished ? tally.withLock { $0 } : nil
     }

@@ -15,7 +15,9 @@ struct SettledPrefix: Sendable {
         self.batchCount = batchCount
     }
 
-    /// Extends the checked run with the batches `tally` holds next.
+    /// Extends the checked run with the batches `tally` holds next. `tally` may be an older snapshot than
+    /// one already seen (threads report out of order): it then adds nothing, and the newest snapshot, which
+    /// holds every batch scored before it, carries the run as far as it goes.
     mutating func advance(_ tally: ScoreTally) {
         guard settled == nil else { return }
         while checked < batchCount - 1, let next = tally.byBatch[checked] {
