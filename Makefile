@@ -81,7 +81,7 @@ test-ui: deps
 ## real third-party models (crosscheck_thirdparty's, fetched into .cache/thirdparty on first use).
 bench: build venv
 	$(PY) scripts/bench.py --lathe "$(BIN)"
-	$(BIN) bench samples/mobilenet/model.onnx --data samples/mobilenet/data.npz --sweep
+	$(BIN) bench samples/mobilenet/model.onnx --data samples/mobilenet/data.npz --sweep --repeat 5
 
 ## samples: retrain the bundled sample models and regenerate their references, then the recurrent,
 ## control-flow, fixed-batch and pre-quantized samples, then the task-shaped samples (segmenter,

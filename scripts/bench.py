@@ -2,8 +2,11 @@
 """Whole-process time of `lathe eval` versus onnxruntime on the bundled samples.
 
 Two parts, both timed as whole processes (start-up, loading and evaluation included),
-best of `--repeats` each (the two engines' runs taking turns, so a busy stretch of the
-machine slows both alike), lathe / onnxruntime ratio per row:
+best of `--repeats` each (default 5; the two engines' runs taking turns, so a busy stretch of the
+machine slows both alike), lathe / onnxruntime ratio per row. Five, not three: on a virtual machine
+a process that first touches memory the host has taken back can spend seconds in the kernel (1-8 s of
+system time on runs whose user time is 1 s, for either engine), and three turns were sometimes all
+hit for one engine.
 
 1. The bundled samples (the CNNs on 2,000 MNIST images, and the digits MLP) at batch 32.
 2. Model shapes (issue 13) at batch 1, 8 and 64: the small classifier (mobilenet), a
@@ -229,7 +232,7 @@ def repeated_data(path, model, tmp, name):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lathe", required=True, help="path to the lathe binary")
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--output", default="bench-results.json")
     parser.add_argument("--only", help="comma-separated model names (both parts)")
     parser.add_argument("--batches", default=",".join(map(str, SHAPE_BATCHES)), help="batches for the shapes part")

@@ -16,7 +16,8 @@ struct BenchCommand: ParsableCommand {
             --sweep adds a cold 3-level (2, 4, 8 bits) sensitivity sweep, levels stopping early as \
             lathe sensitivity's do by default (--stop-at 0.05), and its cost relative to \
             layers × 3 full passes. The full pass, the cache-filling pass, the two re-evaluations and the \
-            sweep are each timed --repeat times (default 3) and the fastest is reported.
+            sweep are each timed --repeat times (default 3; the first four in turn, so a busy stretch of the \
+            machine slows a ratio's two sides alike) and the fastest is reported.
             """
     )
 
@@ -94,6 +95,7 @@ struct BenchCommand: ParsableCommand {
             ("cache_bytes", .int(r.cacheBytes)),
             ("cold_engine_pass_s", .double(r.coldEnginePassSeconds)),
             ("reeval_last_layer_ratio", .double(r.reevalLastLayerRatio)),
+            ("reeval_first_layer_ratio", .double(r.reevalFirstLayerRatio)),
             // What the timings were taken with: the same model runs at a different speed on other kernels.
             ("blas_kernels", .string(Engine.blasKernels)),
             ("blas_threads", .int(Engine.blasThreads)),
@@ -113,7 +115,8 @@ struct BenchCommand: ParsableCommand {
                                  r.coldEnginePassSeconds)],
             ["last layer changed", String(format: "%.3f s (%.1f%% of a full pass)", r.reevalLastLayerSeconds,
                                           100 * r.reevalLastLayerRatio)],
-            ["first layer changed", String(format: "%.3f s", r.reevalFirstLayerSeconds)],
+            ["first layer changed", String(format: "%.3f s (%.2f× a full pass)", r.reevalFirstLayerSeconds,
+                                           r.reevalFirstLayerRatio)],
             ["first update", String(format: "%.1f ms (last layer changed: %.1f ms)", r.firstUpdateMilliseconds,
                                     r.firstUpdateLastLayerMilliseconds)],
             ["activation cache", TextFormatting.bytes(r.cacheBytes)],

@@ -208,6 +208,9 @@ final class EngineCommandTests: XCTestCase {
         }
         XCTAssertGreaterThan(result["full_eval_s"] as? Double ?? 0, 0)
         XCTAssertGreaterThan(result["cache_bytes"] as? Int ?? 0, 0)
+        let first = try XCTUnwrap(result["reeval_first_layer_s"] as? Double)
+        let full = try XCTUnwrap(result["full_eval_s"] as? Double)
+        XCTAssertEqual(try XCTUnwrap(result["reeval_first_layer_ratio"] as? Double), first / full, accuracy: 1e-9)
     }
 
     /// OpenBLAS is opened single-threaded whatever the environment asks, on its AVX-512 kernels

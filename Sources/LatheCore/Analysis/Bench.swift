@@ -10,7 +10,8 @@ public struct BenchResult: Sendable, Equatable {
     /// is kept).
     public var repeats: Int
     /// A full pass of the data: the uncompressed model through `PlanEvaluator.evaluate`
-    /// with no activation cache (what `lathe eval` costs), the reference of every ratio below.
+    /// with no activation cache (what `lathe eval` costs), the reference of every ratio below; the fastest of those
+    /// timed beside the other figures (and, with a sweep, beside each sweep).
     public var fullEvalSeconds: Double
     /// The live engine's first pass (uncompressed, cold cache, filling it).
     public var coldEnginePassSeconds: Double
@@ -29,6 +30,8 @@ public struct BenchResult: Sendable, Equatable {
 
     /// reeval_last_layer / full_eval.
     public var reevalLastLayerRatio: Double { reevalLastLayerSeconds / fullEvalSeconds }
+    /// reeval_first_layer / full_eval: what refilling the activation cache adds to a pass that recomputes everything.
+    public var reevalFirstLayerRatio: Double { reevalFirstLayerSeconds / fullEvalSeconds }
     /// Sweep time / (layers × 3 full evaluations).
     public var sweepCostRatio: Double? { sweepSeconds.map { $0 / (Double(layers) * 3 * fullEvalSeconds) } }
 }
@@ -36,8 +39,8 @@ public struct BenchResult: Sendable, Equatable {
 /// Measures the live engine in one process (see `BenchResult` for each figure).
 public enum Bench {
     /// - Parameter repeats: how many times the full pass, the cache-filling pass, the re-evaluations and the sweep
-    ///   are timed; each
-    ///   figure is the fastest (a shared machine only ever adds time), the cache emptied before each filling pass.
+    ///   are timed (the first four taking turns); each figure is the fastest (a shared machine only ever adds time),
+    ///   the cache emptied before each filling pass.
     public static func run(session: InferenceSession, dataset: Dataset, options: EvaluatorOptions = EvaluatorOptions(),
                            includeSweep: Bool = false, repeats: Int = 1) throws -> BenchResult {
         let layers = session.layers
@@ -47,43 +50,37 @@ public enum Bench {
         guard repeats >= 1 else { throw LatheError.badInput("--repeat must be at least 1, got \(repeats)") }
         var plainOptions = options
         plainOptions.cacheCapacityBytes = 0
-        var full = Double.infinity
-        for _ in 0..<repeats {
-            let plainStart = now()
-            _ = try PlanEvaluator(session: session, dataset: dataset, options: plainOptions)
-                .evaluate(.identity(layers: layers))
-            full = min(full, now() - plainStart)
-        }
-
         let evaluator = try PlanEvaluator(session: session, dataset: dataset, options: options)
-        var context = JobContext.direct(scorer: PlanScorer(evaluator: evaluator))
-        func timed(_ plan: CompressionPlan) throws -> Double {
-            let start = now()
-            _ = try context.evaluate(plan, .checkpoints, nil)
-            return now() - start
-        }
-        var cold = Double.infinity
-        for attempt in 0..<repeats {
-            if attempt > 0 {
-                // Cold again: no cached activations, and a scorer that knows no baseline outputs.
-                evaluator.activations.removeAll()
-                context = JobContext.direct(scorer: PlanScorer(evaluator: evaluator))
-            }
-            cold = min(cold, try timed(.identity(layers: layers)))
-        }
         let changeLast = CompressionPlan(layers: layers, settings: [last.name: LayerSettings(bits: .integer(4))])
         let changeFirst = CompressionPlan(layers: layers, settings: [first.name: LayerSettings(bits: .integer(4))])
         // Compress outside the timings: they measure evaluation, and weights are cached per settings anyway.
         _ = try evaluator.prepare(changeLast)
         _ = try evaluator.prepare(changeFirst)
+
+        // Each attempt times every figure once, in turn, so a busy stretch of a shared machine slows a plain pass
+        // and the cached passes compared with it alike (timed in separate blocks, a ratio could take its
+        // numerator from a quiet stretch and its denominator from a busy one, or the other way round).
+        var full = Double.infinity, cold = Double.infinity
         var reevalLast = Double.infinity, reevalFirst = Double.infinity
-        for attempt in 0..<repeats {
-            // Each attempt starts from the uncompressed plan's activations, as the first did. (Scoring the identity
-            // plan again would not run it: its outputs are the scorer's known baseline.)
-            if attempt > 0 {
-                _ = try evaluator.outputs(evaluator.prepare(.identity(layers: layers)), phase: "", progress: nil,
-                                          isCancelled: { false })
+        func plainPass() throws -> Double {
+            let start = now()
+            _ = try PlanEvaluator(session: session, dataset: dataset, options: plainOptions)
+                .evaluate(.identity(layers: layers))
+            return now() - start
+        }
+        for _ in 0..<repeats {
+            full = min(full, try plainPass())
+
+            // Cold: no cached activations, and a scorer that knows no baseline outputs. The pass leaves the
+            // uncompressed plan's checkpoints cached, which both re-evaluations start from.
+            evaluator.activations.removeAll()
+            let context = JobContext.direct(scorer: PlanScorer(evaluator: evaluator))
+            func timed(_ plan: CompressionPlan) throws -> Double {
+                let start = now()
+                _ = try context.evaluate(plan, .checkpoints, nil)
+                return now() - start
             }
+            cold = min(cold, try timed(.identity(layers: layers)))
             reevalLast = min(reevalLast, try timed(changeLast))
             reevalFirst = min(reevalFirst, try timed(changeFirst))
         }
@@ -102,6 +99,8 @@ public enum Bench {
         if includeSweep {
             evaluator.activations.removeAll()
             for _ in 0..<repeats {
+                // A plain pass beside each sweep too: the ratio's denominator is the fastest of all of them.
+                full = min(full, try plainPass())
                 let fresh = try PlanEvaluator(session: session, dataset: dataset, options: options)
                 let start = now()
                 _ = try SensitivitySweep.run(evaluator: fresh, request: SensitivityRequest(
