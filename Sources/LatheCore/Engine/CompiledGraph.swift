@@ -30,9 +30,11 @@ struct CompiledGraph: Sendable {
     /// Shapes the specialisation could infer (by value name).
     let shapes: [String: [Int]]
 
-    /// Compiles a specialised graph. `bindings` say which node input is which layer's data.
+    /// Compiles a specialised graph. `bindings` say which node input is which layer's data; an op in
+    /// `perStepKernels` gets a kernel of its own per step instead of its `kernels` entry.
     init(graph: Graph, batchSize: Int, inputNames: [String], outputName: String, shapes: [String: [Int]],
-         kernels: [String: Kernel], bindings: [LayerDiscovery.Binding]) throws {
+         kernels: [String: Kernel], perStepKernels: [String: @Sendable () -> Kernel] = [:],
+         bindings: [LayerDiscovery.Binding]) throws {
         var slotOfName: [String: Int] = [:]
         var constants: [Tensor?] = []
         func slot(_ name: String) -> Int {
@@ -54,7 +56,7 @@ struct CompiledGraph: Sendable {
         var steps: [Step] = []
         steps.reserveCapacity(graph.nodes.count)
         for node in graph.nodes {
-            guard let kernel = kernels[node.opType] else {
+            guard let kernel = perStepKernels[node.opType]?() ?? kernels[node.opType] else {
                 throw LatheError.internalFailure("no kernel for op '\(node.opType)' (node '\(node.displayName)')")
             }
             let inputs = node.inputs.map { $0.isEmpty ? -1 : slot($0) }

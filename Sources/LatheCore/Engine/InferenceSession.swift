@@ -26,6 +26,7 @@ public final class InferenceSession: Sendable {
 
     let graph: Graph
     let kernels: [String: Kernel]
+    let perStepKernels: [String: @Sendable () -> Kernel]
     let bindings: [LayerDiscovery.Binding]
     private let layerInputNames: [String: String]
     /// Floating-point initializers: never folded into per-batch constants, so weight overrides reach their readers.
@@ -49,7 +50,7 @@ public final class InferenceSession: Sendable {
     public convenience init(model: Model, data: DataLayout, output: String? = nil,
                             outputBatchAxis: Int? = nil) throws {
         try self.init(model: model, data: data, output: output, outputBatchAxis: outputBatchAxis,
-                      kernels: OpRegistry.kernels(opset: model.opset))
+                      kernels: OpRegistry.kernels(opset: model.opset), perStepKernels: OpRegistry.perStepKernels)
     }
 
     /// `kernels`: the op table resolved for the model's opset; tests pass
@@ -59,7 +60,10 @@ public final class InferenceSession: Sendable {
                       kernels: kernels)
     }
 
-    init(model: Model, data: DataLayout, output: String?, outputBatchAxis: Int?, kernels: [String: Kernel]) throws {
+    /// `perStepKernels`: makers of the compiled steps' own kernels for some ops (`OpRegistry.perStepKernels`), none
+    /// for a test's hand-made table.
+    init(model: Model, data: DataLayout, output: String?, outputBatchAxis: Int?, kernels: [String: Kernel],
+         perStepKernels: [String: @Sendable () -> Kernel] = [:]) throws {
         try Engine.prepare()
         let optimized = try GraphOptimizer.optimize(model, data: data, output: output, kernels: kernels)
         let graph = optimized.graph
@@ -71,6 +75,7 @@ public final class InferenceSession: Sendable {
         self.modelPath = model.path
         self.graph = graph
         self.kernels = kernels
+        self.perStepKernels = perStepKernels
         self.weights = StorageTypes.tagging(graph.initializers, with: optimized.storedTypes)
         let frozen = Set(graph.initializers.filter { $0.value.isFloat }.keys)
         self.frozen = frozen
@@ -191,7 +196,8 @@ public final class InferenceSession: Sendable {
         var reduced = specialised.graph
         DeadNodeElimination.apply(&reduced, keeping: [outputName])
         return try CompiledGraph(graph: reduced, batchSize: batchSize, inputNames: inputNames, outputName: outputName,
-                                 shapes: specialised.shapes, kernels: kernels, bindings: bindings)
+                                 shapes: specialised.shapes, kernels: kernels, perStepKernels: perStepKernels,
+                                 bindings: bindings)
     }
 
     /// Fallback for layers whose shapes static inference could not reach: run

@@ -36,6 +36,31 @@ final class ConvKernelTests: XCTestCase {
         }
     }
 
+    /// A compiled step's Conv kernel keeps its last setup (`ConvSetupMemo`): called with other shapes (batch,
+    /// image size), without its bias, and back again, it gives exactly what a fresh call gives each time.
+    func testARememberingConvFollowsItsInputsShapes() throws {
+        let node = Node(name: "conv", opType: "Conv", inputs: ["x", "w", "b"], outputs: ["y"],
+                        attributes: ["pads": .ints([1, 0, 1, 2]), "strides": .ints([2, 1]), "group": .int(1)])
+        func values(_ count: Int, _ scale: Float) -> [Float] { (0..<count).map { Float(($0 * 37) % 23) * scale - 1 } }
+        let w = Tensor(shape: [4, 3, 3, 2], floats: values(72, 0.07))
+        let b = Tensor(shape: [4], floats: [0.5, -0.25, 0, 1])
+        let calls: [(x: Tensor, bias: Tensor?)] = [
+            (Tensor(shape: [1, 3, 8, 8], floats: values(192, 0.1)), b),
+            (Tensor(shape: [2, 3, 5, 7], floats: values(210, 0.05)), b),
+            (Tensor(shape: [2, 3, 5, 7], floats: values(210, 0.05)), nil),
+            (Tensor(shape: [1, 3, 8, 8], floats: values(192, 0.1)), b),
+        ]
+        let remembering = ConvKernel.remembering()
+        for (index, call) in calls.enumerated() {
+            let got = try remembering(node, [call.x, w, call.bias])
+            let want = try ConvKernel.run(node, [call.x, w, call.bias])
+            XCTAssertEqual(got[0].shape, want[0].shape, "call \(index)")
+            XCTAssertEqual(got[0].floats, want[0].floats, "call \(index)")
+        }
+        XCTAssertNotEqual(try remembering(node, [calls[2].x, w, nil])[0].floats,
+                          try remembering(node, [calls[1].x, w, b])[0].floats, "the bias must still count")
+    }
+
     /// ConvTranspose from its definition (2-D): every input value times the kernel, added at
     /// `stride · position - pad + dilation · tap`.
     static func referenceConvTranspose(x: Tensor, w: Tensor, b: Tensor?, group: Int, strides: [Int], pads: [Int],

@@ -13,18 +13,25 @@
 /// pass over each output channel.
 enum ConvKernel {
     static func run(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
+        try run(node, inputs, memo: nil)
+    }
+
+    /// A kernel for one compiled step, remembering its setup between calls (see `ConvSetup`).
+    static func remembering() -> Kernel {
+        let memo = ConvSetupMemo()
+        return { node, inputs in try run(node, inputs, memo: memo) }
+    }
+
+    private static func run(_ node: Node, _ inputs: [Tensor?], memo: ConvSetupMemo?) throws -> [Tensor] {
         let x = try node.floatInput(inputs, 0, "X")
         let w = try node.floatInput(inputs, 1, "W")
         let b = node.optionalInput(inputs, 2)
-        let problem = try ConvProblem(node: node, x: x, w: w, bias: b)
-        let activation = try FusedActivation(node: node)
-        let g = problem.geometry.canonical()
-        let outShape = [problem.batch, problem.outChannels] + problem.geometry.outputShape
-        let outCount = outShape.reduce(1, *)
+        let setup = try memo?.setup(node: node, x: x, w: w, bias: b) ?? ConvSetup(node: node, x: x, w: w, bias: b)
+        let problem = setup.problem, g = setup.geometry, activation = setup.activation, plan = setup.plan
+        let outShape = setup.outShape, outCount = setup.outCount
 
         // Packed once per weight array (see `PackedWeightCache`), not per call or part.
-        let plan = GemmPlan(problem, g)
-        let packedWeights = takesPackedPath(problem, g, plan)
+        let packedWeights = setup.packedPath
             ? PackedWeightCache.shared.packed(w.floats, rows: plan.mg, reduction: plan.reduction, groups: problem.group)
             : nil
         let result = x.floats.withUnsafeBufferPointer { xBuf in
