@@ -2,7 +2,9 @@
 /// step has its kernel resolved and its inputs/outputs as slot indices, so a
 /// run does no name lookups per step.
 struct CompiledGraph: Sendable {
-    struct Step: Sendable {
+    /// A class, not a struct: the run reads every step of the graph for every batch, and copying a struct this
+    /// size (the node's strings, arrays and attributes) retained and released each of them, 6% of a batch-1 run.
+    final class Step: Sendable {
         let node: Node
         let kernel: Kernel
         /// Slot per node input; -1 for an omitted optional input.
@@ -11,6 +13,14 @@ struct CompiledGraph: Sendable {
         let outputs: [Int]
         /// Layers whose data enters this node: (input position, layer name).
         let layerInputs: [LayerInput]
+
+        init(node: Node, kernel: @escaping Kernel, inputs: [Int], outputs: [Int], layerInputs: [LayerInput]) {
+            self.node = node
+            self.kernel = kernel
+            self.inputs = inputs
+            self.outputs = outputs
+            self.layerInputs = layerInputs
+        }
     }
 
     struct LayerInput: Sendable {

@@ -5,10 +5,11 @@ import Foundation
 ///
 /// At batch 1 a small convolution's arithmetic takes a few microseconds, and working this out (attribute
 /// lookups, a dozen small arrays allocated and freed) took as long: 15% of a MobileNetV3's run. A compiled
-/// step calls its node with the same shapes every time, so `ConvSetupMemo` keeps the last setup.
-struct ConvSetup {
+/// step calls its node with the same shapes every time, so `ConvSetupMemo` keeps the last setup (a class, so
+/// handing it out is one retain rather than one per array inside).
+final class ConvSetup: Sendable {
     /// What the setup depends on besides the node, whose attributes a step never changes.
-    struct Key: Equatable {
+    struct Key: Equatable, Sendable {
         var x: [Int]
         var w: [Int]
         var biasCount: Int?
