@@ -80,16 +80,17 @@ extension CompiledGraph {
                 remaining[slot] -= 1
                 if remaining[slot] == 0 && !keep[slot] { values[slot] = nil }
             }
-            var node = step.node
+            // The node is copied only to change it (a copy retains each of its strings, arrays and attributes).
+            var gemmBetaOne = false
             var addedBias: (tensor: Tensor, weightOnLeft: Bool)?
             if !options.weights.isEmpty {
                 for layerInput in step.layerInputs {
                     guard let bias = options.weights[AddedBias.name(for: layerInput.layerName)] else { continue }
-                    if ["Conv", "ConvTranspose", "Gemm"].contains(node.opType) {
+                    if ["Conv", "ConvTranspose", "Gemm"].contains(step.node.opType) {
                         // The node's own (omitted) bias input takes it, before any fused activation.
                         while inputs.count < 3 { inputs.append(nil) }
                         if inputs[2] == nil { inputs[2] = bias }
-                        if node.opType == "Gemm" { node.attributes["beta"] = .float(1) }
+                        if step.node.opType == "Gemm" { gemmBetaOne = true }
                     } else {
                         // MatMul: added to its output, as the exported Add does.
                         addedBias = (bias, layerInput.position == 1)
@@ -97,7 +98,14 @@ extension CompiledGraph {
                 }
             }
             let started = profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
-            var results = try step.kernel(node, inputs)
+            var results: [Tensor]
+            if gemmBetaOne {
+                var node = step.node
+                node.attributes["beta"] = .float(1)
+                results = try step.kernel(node, inputs)
+            } else {
+                results = try step.kernel(step.node, inputs)
+            }
             if let profile {
                 profile.add(step.node.opType, seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
             }

@@ -12,6 +12,39 @@ final class BroadcastPlanTests: XCTestCase {
         XCTAssertNil(broadcastShape([[0], [2]]))
     }
 
+    /// A compiled step's Add, Sub, Mul and Div keep their last broadcast plan (`BroadcastPlanMemo`): called with
+    /// other shapes (either side changing, integers, a scalar) and back, each gives what a fresh kernel gives,
+    /// and a shape pair that cannot broadcast still fails.
+    func testRememberingArithmeticFollowsItsInputsShapes() throws {
+        func floats(_ shape: [Int], _ scale: Float) -> Tensor {
+            Tensor(shape: shape, floats: (0..<shape.reduce(1, *)).map { Float(($0 * 7) % 11) * scale + 0.5 })
+        }
+        let calls: [(Tensor, Tensor)] = [
+            (floats([2, 3, 4], 0.5), floats([3, 1], 0.25)),
+            (floats([2, 3, 4], 0.5), floats([4], 1.5)),
+            (floats([1, 3, 4], 0.5), floats([3, 1], 0.25)),
+            (Tensor(shape: [2, 2], ints: [7, -9, 4, 12]), Tensor(shape: [2], ints: [2, -3])),
+            (floats([5], 2), floats([], 3)),
+            (floats([2, 3, 4], 0.5), floats([3, 1], 0.25)),
+        ]
+        let ops: [(String, Kernel, Kernel)] = [
+            ("Add", Arithmetic.add(planMemo: BroadcastPlanMemo()), Arithmetic.add),
+            ("Sub", Arithmetic.sub(planMemo: BroadcastPlanMemo()), Arithmetic.sub),
+            ("Mul", Arithmetic.mul(planMemo: BroadcastPlanMemo()), Arithmetic.mul),
+            ("Div", Arithmetic.div(planMemo: BroadcastPlanMemo()), Arithmetic.div),
+        ]
+        for (op, remembering, fresh) in ops {
+            let node = Node(name: op.lowercased(), opType: op, inputs: ["a", "b"], outputs: ["y"])
+            for (index, (a, b)) in calls.enumerated() {
+                let got = try remembering(node, [a, b])[0], want = try fresh(node, [a, b])[0]
+                XCTAssertEqual(got.shape, want.shape, "\(op) call \(index)")
+                XCTAssertEqual(got.floats, want.floats, "\(op) call \(index)")
+                XCTAssertEqual(got.ints, want.ints, "\(op) call \(index)")
+            }
+            XCTAssertThrowsError(try remembering(node, [floats([2, 3], 1), floats([4], 1)]), op)
+        }
+    }
+
     /// [N,C,H,W] + [C,1,1] merges H and W into one inner axis where the
     /// bias is a scalar.
     func testChannelBroadcastMergesAxes() throws {

@@ -168,8 +168,14 @@ public enum OpRegistry {
 
     /// Ops whose kernel keeps state for the one node it runs: a compiled graph makes one per step, in place of the
     /// op's `kernels` entry. Conv remembers its last call's setup (`ConvSetup`), which at batch 1 cost as much as
-    /// a small convolution's arithmetic.
-    static let perStepKernels: [String: @Sendable () -> Kernel] = ["Conv": ConvKernel.remembering]
+    /// a small convolution's arithmetic, and binary arithmetic its broadcast plan (`BroadcastPlanMemo`).
+    static let perStepKernels: [String: @Sendable () -> Kernel] = [
+        "Conv": ConvKernel.remembering,
+        "Add": { Arithmetic.add(planMemo: BroadcastPlanMemo()) },
+        "Sub": { Arithmetic.sub(planMemo: BroadcastPlanMemo()) },
+        "Mul": { Arithmetic.mul(planMemo: BroadcastPlanMemo()) },
+        "Div": { Arithmetic.div(planMemo: BroadcastPlanMemo()) },
+    ]
 
     /// Every op's kernel for a model of default-domain `opset`, resolved once
     /// per session so passes and compiled graphs run the model's semantics.

@@ -23,38 +23,53 @@ enum Arithmetic {
         return plan
     }
 
-    /// A binary op with a float rule and an integer rule.
+    /// A binary op with a float rule and an integer rule; `memo`, a compiled step's, keeps its broadcast plan.
     @inline(__always)
-    static func binary(_ node: Node, _ a: Tensor, _ b: Tensor,
+    static func binary(_ node: Node, _ a: Tensor, _ b: Tensor, memo: BroadcastPlanMemo? = nil,
                        float: (Float, Float) -> Float, int: (Int64, Int64) -> Int64) throws -> Tensor {
         let dtype = try commonType(node, [a, b])
-        let plan = try plan(node, [a, b])
+        let plan = try memo?.plan(node, a, b) ?? plan(node, [a, b])
         if dtype.isFloatingPoint {
             return .floating(shape: plan.outputShape, Broadcasting.map(a.floats, b.floats, plan: plan, float), dtype: dtype)
         }
         return .integer(shape: plan.outputShape, Broadcasting.map(a.ints, b.ints, plan: plan, int), dtype: dtype)
     }
 
-    static let add: Kernel = { node, inputs in
-        let a = try node.input(0, of: inputs, "A"), b = try node.input(1, of: inputs, "B")
-        return [try binary(node, a, b, float: { $0 + $1 }, int: { $0 &+ $1 })]
+    static let add = add(planMemo: nil)
+    static let sub = sub(planMemo: nil)
+    static let mul = mul(planMemo: nil)
+    static let div = div(planMemo: nil)
+
+    /// The kernels of Add, Sub, Mul and Div for a step that keeps its broadcast plan in `memo`
+    /// (`OpRegistry.perStepKernels`), or for any node (nil).
+    static func add(planMemo memo: BroadcastPlanMemo?) -> Kernel {
+        { node, inputs in
+            let a = try node.input(0, of: inputs, "A"), b = try node.input(1, of: inputs, "B")
+            return [try binary(node, a, b, memo: memo, float: { $0 + $1 }, int: { $0 &+ $1 })]
+        }
     }
-    static let sub: Kernel = { node, inputs in
-        let a = try node.input(0, of: inputs, "A"), b = try node.input(1, of: inputs, "B")
-        return [try binary(node, a, b, float: { $0 - $1 }, int: { $0 &- $1 })]
+    static func sub(planMemo memo: BroadcastPlanMemo?) -> Kernel {
+        { node, inputs in
+            let a = try node.input(0, of: inputs, "A"), b = try node.input(1, of: inputs, "B")
+            return [try binary(node, a, b, memo: memo, float: { $0 - $1 }, int: { $0 &- $1 })]
+        }
     }
-    static let mul: Kernel = { node, inputs in
-        let a = try node.input(0, of: inputs, "A"), b = try node.input(1, of: inputs, "B")
-        return [try binary(node, a, b, float: { $0 * $1 }, int: { $0 &* $1 })]
+    static func mul(planMemo memo: BroadcastPlanMemo?) -> Kernel {
+        { node, inputs in
+            let a = try node.input(0, of: inputs, "A"), b = try node.input(1, of: inputs, "B")
+            return [try binary(node, a, b, memo: memo, float: { $0 * $1 }, int: { $0 &* $1 })]
+        }
     }
     /// Integer division truncates toward zero (C semantics, as onnxruntime).
-    static let div: Kernel = { node, inputs in
-        let a = try node.input(0, of: inputs, "A"), b = try node.input(1, of: inputs, "B")
-        if !b.isFloat, !a.isFloat, b.ints.contains(0), a.count > 0 {
-            throw node.kernelError("integer division by zero (divisor shape \(b.shape))")
+    static func div(planMemo memo: BroadcastPlanMemo?) -> Kernel {
+        { node, inputs in
+            let a = try node.input(0, of: inputs, "A"), b = try node.input(1, of: inputs, "B")
+            if !b.isFloat, !a.isFloat, b.ints.contains(0), a.count > 0 {
+                throw node.kernelError("integer division by zero (divisor shape \(b.shape))")
+            }
+            return [try binary(node, a, b, memo: memo, float: { $0 / $1 },
+                               int: { $0.dividedReportingOverflow(by: $1).partialValue })]
         }
-        return [try binary(node, a, b, float: { $0 / $1 },
-                           int: { $0.dividedReportingOverflow(by: $1).partialValue })]
     }
 
     /// Pow(T, T1): the exponent may have another type than the base; the
