@@ -12,7 +12,7 @@ final class BroadcastPlanTests: XCTestCase {
         XCTAssertNil(broadcastShape([[0], [2]]))
     }
 
-    /// A compiled step's Add, Sub, Mul and Div keep their last broadcast plan (`BroadcastPlanMemo`): called with
+    /// A compiled step's Add, Sub, Mul and Div keep their last broadcast plan (`ShapePairMemo`): called with
     /// other shapes (either side changing, integers, a scalar) and back, each gives what a fresh kernel gives,
     /// and a shape pair that cannot broadcast still fails.
     func testRememberingArithmeticFollowsItsInputsShapes() throws {
@@ -28,10 +28,10 @@ final class BroadcastPlanTests: XCTestCase {
             (floats([2, 3, 4], 0.5), floats([3, 1], 0.25)),
         ]
         let ops: [(String, Kernel, Kernel)] = [
-            ("Add", Arithmetic.add(planMemo: BroadcastPlanMemo()), Arithmetic.add),
-            ("Sub", Arithmetic.sub(planMemo: BroadcastPlanMemo()), Arithmetic.sub),
-            ("Mul", Arithmetic.mul(planMemo: BroadcastPlanMemo()), Arithmetic.mul),
-            ("Div", Arithmetic.div(planMemo: BroadcastPlanMemo()), Arithmetic.div),
+            ("Add", Arithmetic.add(planMemo: ShapePairMemo()), Arithmetic.add),
+            ("Sub", Arithmetic.sub(planMemo: ShapePairMemo()), Arithmetic.sub),
+            ("Mul", Arithmetic.mul(planMemo: ShapePairMemo()), Arithmetic.mul),
+            ("Div", Arithmetic.div(planMemo: ShapePairMemo()), Arithmetic.div),
         ]
         for (op, remembering, fresh) in ops {
             let node = Node(name: op.lowercased(), opType: op, inputs: ["a", "b"], outputs: ["y"])

@@ -168,13 +168,15 @@ public enum OpRegistry {
 
     /// Ops whose kernel keeps state for the one node it runs: a compiled graph makes one per step, in place of the
     /// op's `kernels` entry. Conv remembers its last call's setup (`ConvSetup`), which at batch 1 cost as much as
-    /// a small convolution's arithmetic, and binary arithmetic its broadcast plan (`BroadcastPlanMemo`).
+    /// a small convolution's arithmetic; binary arithmetic and MatMul what they work out from their operands' shapes
+    /// (`ShapePairMemo`).
     static let perStepKernels: [String: @Sendable () -> Kernel] = [
         "Conv": ConvKernel.remembering,
-        "Add": { Arithmetic.add(planMemo: BroadcastPlanMemo()) },
-        "Sub": { Arithmetic.sub(planMemo: BroadcastPlanMemo()) },
-        "Mul": { Arithmetic.mul(planMemo: BroadcastPlanMemo()) },
-        "Div": { Arithmetic.div(planMemo: BroadcastPlanMemo()) },
+        "Add": { Arithmetic.add(planMemo: ShapePairMemo()) },
+        "Sub": { Arithmetic.sub(planMemo: ShapePairMemo()) },
+        "Mul": { Arithmetic.mul(planMemo: ShapePairMemo()) },
+        "Div": { Arithmetic.div(planMemo: ShapePairMemo()) },
+        "MatMul": { MatMulKernel.kernel(geometryMemo: ShapePairMemo()) },
     ]
 
     /// Every op's kernel for a model of default-domain `opset`, resolved once

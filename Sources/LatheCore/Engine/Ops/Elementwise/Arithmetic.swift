@@ -25,10 +25,10 @@ enum Arithmetic {
 
     /// A binary op with a float rule and an integer rule; `memo`, a compiled step's, keeps its broadcast plan.
     @inline(__always)
-    static func binary(_ node: Node, _ a: Tensor, _ b: Tensor, memo: BroadcastPlanMemo? = nil,
+    static func binary(_ node: Node, _ a: Tensor, _ b: Tensor, memo: ShapePairMemo<BroadcastPlan>? = nil,
                        float: (Float, Float) -> Float, int: (Int64, Int64) -> Int64) throws -> Tensor {
         let dtype = try commonType(node, [a, b])
-        let plan = try memo?.plan(node, a, b) ?? plan(node, [a, b])
+        let plan = try memo?.value(a, b) { try Self.plan(node, [a, b]) } ?? Self.plan(node, [a, b])
         if dtype.isFloatingPoint {
             return .floating(shape: plan.outputShape, Broadcasting.map(a.floats, b.floats, plan: plan, float), dtype: dtype)
         }
@@ -42,26 +42,26 @@ enum Arithmetic {
 
     /// The kernels of Add, Sub, Mul and Div for a step that keeps its broadcast plan in `memo`
     /// (`OpRegistry.perStepKernels`), or for any node (nil).
-    static func add(planMemo memo: BroadcastPlanMemo?) -> Kernel {
+    static func add(planMemo memo: ShapePairMemo<BroadcastPlan>?) -> Kernel {
         { node, inputs in
             let a = try node.input(0, of: inputs, "A"), b = try node.input(1, of: inputs, "B")
             return [try binary(node, a, b, memo: memo, float: { $0 + $1 }, int: { $0 &+ $1 })]
         }
     }
-    static func sub(planMemo memo: BroadcastPlanMemo?) -> Kernel {
+    static func sub(planMemo memo: ShapePairMemo<BroadcastPlan>?) -> Kernel {
         { node, inputs in
             let a = try node.input(0, of: inputs, "A"), b = try node.input(1, of: inputs, "B")
             return [try binary(node, a, b, memo: memo, float: { $0 - $1 }, int: { $0 &- $1 })]
         }
     }
-    static func mul(planMemo memo: BroadcastPlanMemo?) -> Kernel {
+    static func mul(planMemo memo: ShapePairMemo<BroadcastPlan>?) -> Kernel {
         { node, inputs in
             let a = try node.input(0, of: inputs, "A"), b = try node.input(1, of: inputs, "B")
             return [try binary(node, a, b, memo: memo, float: { $0 * $1 }, int: { $0 &* $1 })]
         }
     }
     /// Integer division truncates toward zero (C semantics, as onnxruntime).
-    static func div(planMemo memo: BroadcastPlanMemo?) -> Kernel {
+    static func div(planMemo memo: ShapePairMemo<BroadcastPlan>?) -> Kernel {
         { node, inputs in
             let a = try node.input(0, of: inputs, "A"), b = try node.input(1, of: inputs, "B")
             if !b.isFloat, !a.isFloat, b.ints.contains(0), a.count > 0 {

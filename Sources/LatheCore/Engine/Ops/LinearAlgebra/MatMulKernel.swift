@@ -6,9 +6,19 @@
 /// arithmetic) use a plain loop in Int64.
 enum MatMulKernel {
     static func run(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
+        try run(node, inputs, memo: nil)
+    }
+
+    /// The kernel of a step that keeps its geometry in `memo` (`OpRegistry.perStepKernels`).
+    static func kernel(geometryMemo memo: ShapePairMemo<MatMulGeometry>) -> Kernel {
+        { node, inputs in try run(node, inputs, memo: memo) }
+    }
+
+    private static func run(_ node: Node, _ inputs: [Tensor?], memo: ShapePairMemo<MatMulGeometry>?) throws -> [Tensor] {
         let a = try node.input(0, of: inputs, "A")
         let b = try node.input(1, of: inputs, "B")
-        let geometry = try MatMulGeometry(node: node, a: a, b: b)
+        let geometry = try memo?.value(a, b) { try MatMulGeometry(node: node, a: a, b: b) }
+            ?? MatMulGeometry(node: node, a: a, b: b)
         guard a.isFloat == b.isFloat else {
             throw node.kernelError("operand types differ (\(a.dtype.rawValue) and \(b.dtype.rawValue))")
         }
