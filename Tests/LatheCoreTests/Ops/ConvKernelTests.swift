@@ -36,7 +36,7 @@ final class ConvKernelTests: XCTestCase {
         }
     }
 
-    /// A compiled step's Conv kernel keeps its last setup (`ConvSetupMemo`): called with other shapes (batch,
+    /// A compiled step's Conv kernel keeps its last setup (`LastValueMemo`): called with other shapes (batch,
     /// image size), without its bias, and back again, it gives exactly what a fresh call gives each time.
     func testARememberingConvFollowsItsInputsShapes() throws {
         let node = Node(name: "conv", opType: "Conv", inputs: ["x", "w", "b"], outputs: ["y"],

@@ -169,7 +169,7 @@ public enum OpRegistry {
     /// Ops whose kernel keeps state for the one node it runs: a compiled graph makes one per step, in place of the
     /// op's `kernels` entry. Conv remembers its last call's setup (`ConvSetup`), which at batch 1 cost as much as
     /// a small convolution's arithmetic; binary arithmetic and MatMul what they work out from their operands' shapes
-    /// (`ShapePairMemo`).
+    /// (`ShapePairMemo`). Each keeps it in a `LastValueMemo`.
     static let perStepKernels: [String: @Sendable () -> Kernel] = [
         "Conv": ConvKernel.remembering,
         "Add": { Arithmetic.add(planMemo: ShapePairMemo()) },

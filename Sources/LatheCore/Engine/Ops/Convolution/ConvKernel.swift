@@ -18,15 +18,18 @@ enum ConvKernel {
 
     /// A kernel for one compiled step, remembering its setup between calls (see `ConvSetup`).
     static func remembering() -> Kernel {
-        let memo = ConvSetupMemo()
+        let memo = LastValueMemo<ConvSetup.Key, ConvSetup>()
         return { node, inputs in try run(node, inputs, memo: memo) }
     }
 
-    private static func run(_ node: Node, _ inputs: [Tensor?], memo: ConvSetupMemo?) throws -> [Tensor] {
+    private static func run(_ node: Node, _ inputs: [Tensor?], memo: LastValueMemo<ConvSetup.Key, ConvSetup>?) throws
+        -> [Tensor] {
         let x = try node.floatInput(inputs, 0, "X")
         let w = try node.floatInput(inputs, 1, "W")
         let b = node.optionalInput(inputs, 2)
-        let setup = try memo?.setup(node: node, x: x, w: w, bias: b) ?? ConvSetup(node: node, x: x, w: w, bias: b)
+        let key = ConvSetup.Key(x: x.shape, w: w.shape, biasCount: b?.count)
+        let setup = try memo?.value(for: key) { try ConvSetup(node: node, x: x, w: w, bias: b) }
+            ?? ConvSetup(node: node, x: x, w: w, bias: b)
         let problem = setup.problem, g = setup.geometry, activation = setup.activation, plan = setup.plan
         let outShape = setup.outShape, outCount = setup.outCount
 

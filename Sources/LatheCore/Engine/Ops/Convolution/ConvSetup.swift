@@ -5,7 +5,7 @@ import Foundation
 ///
 /// At batch 1 a small convolution's arithmetic takes a few microseconds, and working this out (attribute
 /// lookups, a dozen small arrays allocated and freed) took as long: 15% of a MobileNetV3's run. A compiled
-/// step calls its node with the same shapes every time, so `ConvSetupMemo` keeps the last setup (a class, so
+/// step calls its node with the same shapes every time, so a `LastValueMemo` keeps the last setup (a class, so
 /// handing it out is one retain rather than one per array inside).
 final class ConvSetup: Sendable {
     /// What the setup depends on besides the node, whose attributes a step never changes.
@@ -34,20 +34,5 @@ final class ConvSetup: Sendable {
         outShape = [problem.batch, problem.outChannels] + problem.geometry.outputShape
         outCount = outShape.reduce(1, *)
         packedPath = ConvKernel.takesPackedPath(problem, geometry, plan)
-    }
-}
-
-/// The last `ConvSetup` of one compiled step (`OpRegistry.perStepKernels`). Steps run concurrently on the
-/// batches of a pass, hence the lock; a different shape (another batch size) replaces the entry.
-final class ConvSetupMemo: @unchecked Sendable {
-    private let lock = NSLock()
-    private var last: ConvSetup?
-
-    func setup(node: Node, x: Tensor, w: Tensor, bias: Tensor?) throws -> ConvSetup {
-        let key = ConvSetup.Key(x: x.shape, w: w.shape, biasCount: bias?.count)
-        if let known = lock.withLock({ last }), known.key == key { return known }
-        let fresh = try ConvSetup(node: node, x: x, w: w, bias: bias)
-        lock.withLock { last = fresh }
-        return fresh
     }
 }
