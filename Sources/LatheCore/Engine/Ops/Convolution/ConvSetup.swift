@@ -15,7 +15,6 @@ final class ConvSetup: Sendable {
         var biasCount: Int?
     }
 
-    let key: Key
     let problem: ConvProblem
     /// `problem.geometry.canonical()`.
     let geometry: SpatialGeometry
@@ -26,7 +25,6 @@ final class ConvSetup: Sendable {
     let packedPath: Bool
 
     init(node: Node, x: Tensor, w: Tensor, bias: Tensor?) throws {
-        key = Key(x: x.shape, w: w.shape, biasCount: bias?.count)
         problem = try ConvProblem(node: node, x: x, w: w, bias: bias)
         activation = try FusedActivation(node: node)
         geometry = problem.geometry.canonical()
