@@ -17,11 +17,19 @@ enum AtomicFile {
     /// Writes `data` to the new file `file` (a temporary one), checking every write and the close;
     /// errors name `path`, the file the user asked for.
     static func writeContents(_ data: Data, at file: String, naming path: String) throws {
+        try writeContents(at: file, naming: path) { sink in try data.withUnsafeBytes { try sink($0) } }
+    }
+
+    /// Lets `fill` write the new file `file` (a temporary one) a stretch of bytes at a time, so a large
+    /// array goes to disk from where it already lies instead of through a copy. Every write and the close
+    /// are checked; errors name `path`, the file the user asked for.
+    static func writeContents(at file: String, naming path: String,
+                              _ fill: (_ sink: (UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         let descriptor = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
         guard descriptor >= 0 else { throw failure(path, "cannot create a temporary file") }
         var closed = false
         defer { if !closed { close(descriptor) } }
-        try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+        try fill { bytes in
             var offset = 0
             while offset < bytes.count {
                 guard let base = bytes.baseAddress else { break }

@@ -85,6 +85,8 @@ final class NPYFormatTests: XCTestCase {
             let tensor = DTypeFixtures.expected(code)
             let path = folder.path("\(code).npy")
             try NPYFormat.write(tensor, to: path)
+            // The file streamed from the tensor and an .npz member's bytes (encoded in memory) are one format.
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: path)), try NPYFormat.encode(tensor), code)
             let back = try NPYFormat.read(path: path)
             XCTAssertEqual(back.dtype, tensor.dtype, code)
             XCTAssertEqual(back.shape, tensor.shape, code)

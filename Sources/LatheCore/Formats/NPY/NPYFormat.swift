@@ -13,7 +13,21 @@ public enum NPYFormat {
 
     /// Writes `tensor` to `path` atomically.
     public static func write(_ tensor: Tensor, to path: String) throws {
-        try AtomicFile.write(try encode(tensor), to: path)
+        let header = try encodedHeader(tensor)
+        try AtomicFile.write(to: path) { temporary in
+            try AtomicFile.writeContents(at: temporary, naming: path) { sink in
+                try header.withUnsafeBytes { try sink($0) }
+                // float32 is stored as it lies in memory on a little-endian machine: written straight from
+                // the tensor, an output of tens of MB needs no second copy in fresh pages.
+                #if _endian(little)
+                if tensor.dtype == .float32 {
+                    try tensor.floats.withUnsafeBytes { try sink($0) }
+                    return
+                }
+                #endif
+                try ElementCodec.encode(stored(tensor)).withUnsafeBytes { try sink($0) }
+            }
+        }
     }
 
     /// Decodes `.npy` bytes; `problem` turns a description of what is wrong into the error to throw.
@@ -114,13 +128,26 @@ public enum NPYFormat {
 
     /// The `.npy` bytes of `tensor`.
     static func encode(_ tensor: Tensor) throws -> Data {
-        guard tensor.count == (tensor.isFloat ? tensor.floats.count : tensor.ints.count) else {
-            throw LatheError.internalFailure("tensor of shape \(tensor.shape) holds the wrong number of elements")
-        }
+        var data = try encodedHeader(tensor)
+        data.append(ElementCodec.encode(stored(tensor)))
+        return data
+    }
+
+    /// `tensor` as numpy can hold it.
+    private static func stored(_ tensor: Tensor) -> Tensor {
         var stored = tensor
         if tensor.dtype == .bfloat16 { stored.dtype = .float32 } // numpy has no bfloat16; float32 holds it exactly
         if tensor.dtype == .int4 { stored.dtype = .int8 }         // nor 4-bit integers: widened to 8 bits
         if tensor.dtype == .uint4 { stored.dtype = .uint8 }
+        return stored
+    }
+
+    /// The file's bytes before the elements: magic, version, header length and the padded header.
+    private static func encodedHeader(_ tensor: Tensor) throws -> Data {
+        guard tensor.count == (tensor.isFloat ? tensor.floats.count : tensor.ints.count) else {
+            throw LatheError.internalFailure("tensor of shape \(tensor.shape) holds the wrong number of elements")
+        }
+        let stored = stored(tensor)
         let header = NPYHeader(dtype: stored.dtype, bigEndian: false, fortranOrder: false, shape: stored.shape)
         let dictionary = Array(header.dictionaryText.utf8)
         // numpy pads with spaces and ends with a newline so the data starts on a 64-byte boundary;
@@ -140,7 +167,6 @@ public enum NPYFormat {
             withUnsafeBytes(of: UInt32(text.count).littleEndian) { data.append(contentsOf: $0) }
         }
         data.append(contentsOf: text)
-        data.append(ElementCodec.encode(stored))
         return data
     }
 }
