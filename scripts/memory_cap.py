@@ -4,15 +4,15 @@ activations are many times the activation cache's cap: the cap must hold, so tha
 never takes more memory than the user allowed (README, "Memory").
 
 The set is samples/mobilenet's samples, replicated to --samples (default 2,000, the set itself):
-uncapped, the live engine's checkpoints would hold about 47 KB a sample (95 MB, 3 times the
---cache-mb 32 used here), and the sensitivity sweep that the capped run adds keeps its base plan's
+uncapped, the live engine's checkpoints would hold about 14 KB a sample (28 MB, 3.5 times the
+--cache-mb 8 used here), and the sensitivity sweep that the capped run adds keeps its base plan's
 checkpoints and, as it moves through the layers, each layer's input (all layer inputs together are
-about 0.29 MB a sample, 586 MB, 18 times the cap). Measured, each in a process of
+about 0.29 MB a sample, 586 MB, 73 times the cap). Measured, each in a process of
 its own (peak RSS of lathe alone, see crosscheck_weights.run_measured):
 
   * `lathe bench --cache-mb 0`: the engine without a cache: its overhead (model, data, outputs,
     a batch per thread, the compressed-weight cache);
-  * `lathe bench --cache-mb CAP --sweep` (default 32): the cache it reports holding (the live engine's)
+  * `lathe bench --cache-mb CAP --sweep` (default 8): the cache it reports holding (the live engine's)
     is at most CAP, and the peak RSS (the sweep's included) is at most overhead + CAP + 10% of CAP + SLACK MB (allocator rounding, a tensor
     being inserted before the least recently used one is evicted);
   * `lathe eval` (no cache): peak RSS at most the engine's overhead + SLACK MB.
@@ -53,7 +53,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lathe", help="the built lathe executable")
     parser.add_argument("--samples", type=int, default=2000)
-    parser.add_argument("--cache-mb", type=int, default=32)
+    parser.add_argument("--cache-mb", type=int, default=8)
     args = parser.parse_args()
     lathe = lathe_from_args(parser, args)
     report = Report()

@@ -207,7 +207,8 @@ final class EngineCommandTests: XCTestCase {
             XCTAssertNotNil(result[key], "missing \(key)")
         }
         XCTAssertGreaterThan(result["full_eval_s"] as? Double ?? 0, 0)
-        XCTAssertGreaterThan(result["cache_bytes"] as? Int ?? 0, 0)
+        // The MLP's layer inputs hold more floats than its MACs allow checkpoints (one per 256), so it keeps none.
+        XCTAssertEqual(result["cache_bytes"] as? Int, 0)
         let first = try XCTUnwrap(result["reeval_first_layer_s"] as? Double)
         let full = try XCTUnwrap(result["full_eval_s"] as? Double)
         XCTAssertEqual(try XCTUnwrap(result["reeval_first_layer_ratio"] as? Double), first / full, accuracy: 1e-9)

@@ -16,6 +16,13 @@ public struct EvaluatorOptions: Sendable, Equatable {
     /// their stored copy is written and read back, and short of a recurrent layer or a transformer's
     /// projections.
     public var checkpointMACsPerElement: Int
+    /// The checkpoints of a sample hold at most one float per this many of the model's MACs per sample: past
+    /// that, the threshold above rises until they fit (`LayerAncestry.checkpoints`); 0 sets no bound. Every
+    /// pass that recomputes a checkpoint writes it out to memory the allocator could not recycle while it was
+    /// hot, about 10 MACs' time a float on a 2-core VM (the bundled MobileNet: 0.17 ns a float stored, 0.016 ns
+    /// a MAC), so at 256 storing costs a pass at most about 4% of its arithmetic, however the model spreads its
+    /// MACs over its layers.
+    public var macsPerCheckpointFloat: Int
     /// Memory cap of the compressed-weight cache.
     public var weightCacheBytes: Int
     /// Samples (the first ones, in dataset order) calibrating `abits` ranges.
@@ -24,7 +31,7 @@ public struct EvaluatorOptions: Sendable, Equatable {
     public var scoring: ScoringRequest
 
     /// The activation cache's default cap: a quarter of physical memory, at most 2 GiB. The cache
-    /// grows with the evaluation set (for the bundled MobileNet, 47 KB a sample for the live engine's
+    /// grows with the evaluation set (for the bundled MobileNet, 14 KB a sample for the live engine's
     /// checkpoints, 0.29 MB for a sensitivity sweep's every layer input), so a
     /// quarter of a 16 GB laptop's memory could take 4 GB beside everything else it runs; 2 GiB
     /// holds the bundled set whole and keeps the engine's peak to the bound the README states.
@@ -35,7 +42,8 @@ public struct EvaluatorOptions: Sendable, Equatable {
     public init(batchSize: Int = 64, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
                 cacheCapacityBytes: Int = EvaluatorOptions.defaultCacheCapacityBytes,
                 weightCacheBytes: Int = 1 << 30, calibrationSamples: Int = 256,
-                scoring: ScoringRequest = ScoringRequest(), checkpointMACsPerElement: Int = 48) {
+                scoring: ScoringRequest = ScoringRequest(), checkpointMACsPerElement: Int = 48,
+                macsPerCheckpointFloat: Int = 256) {
         self.batchSize = batchSize
         self.threads = threads
         self.cacheCapacityBytes = cacheCapacityBytes
@@ -43,6 +51,7 @@ public struct EvaluatorOptions: Sendable, Equatable {
         self.calibrationSamples = calibrationSamples
         self.scoring = scoring
         self.checkpointMACsPerElement = checkpointMACsPerElement
+        self.macsPerCheckpointFloat = macsPerCheckpointFloat
     }
 }
 

@@ -34,7 +34,9 @@ struct LayerAncestry: Sendable {
 
     /// - Parameter checkpointMACsPerElement: a cached value is a checkpoint when recomputing it from the
     ///   checkpoints before it costs at least this many MACs per element (0: every cached value is one).
-    init(session: InferenceSession, checkpointMACsPerElement: Int = 0) {
+    /// - Parameter macsPerCheckpointFloat: the checkpoints hold at most one element per this many of the model's
+    ///   MACs, the threshold above rising until they do (0: no bound).
+    init(session: InferenceSession, checkpointMACsPerElement: Int = 0, macsPerCheckpointFloat: Int = 0) {
         let graph = session.graph
         var ids: [String: Int] = [:]
         func id(_ name: String) -> Int {
@@ -95,7 +97,7 @@ struct LayerAncestry: Sendable {
         self.cached = cached
         self.isCheckpoint = Self.checkpoints(
             cached, session: session, nodeInputs: nodeInputs, nodeOutputs: nodeOutputs, valueCount: valueCount,
-            macsPerElement: checkpointMACsPerElement)
+            macsPerElement: checkpointMACsPerElement, macsPerStoredElement: macsPerCheckpointFloat)
         self.outputUpstream = members(upstream[outputID])
         self.calibrationUpstream = session.layers.map { layer in
             guard let value = ids[session.layerInputName(layer)] else { return [] }
@@ -122,8 +124,16 @@ struct LayerAncestry: Sendable {
     /// by that low cost. The sum is of the weight layers' MACs on the way from the checkpoints (or the
     /// data) to the value, per element of the value; a value whose size shape inference did not find
     /// is a checkpoint.
+    ///
+    /// The values past that threshold can still be many: the bundled MobileNet's were 11,856 floats a
+    /// sample, and storing them made a first-layer change cost 1.1× a plain pass. So with
+    /// `macsPerStoredElement`, while the checkpoints hold more than one element per that many of the model's
+    /// MACs, the threshold rises past the cheapest of them to recompute (the choice after it can then take
+    /// a value further on, now dearer to recompute). A change of a layer between the remaining checkpoints
+    /// recomputes more, at most a pass.
     private static func checkpoints(_ cached: [CachedValue], session: InferenceSession, nodeInputs: [[Int]],
-                                    nodeOutputs: [[Int]], valueCount: Int, macsPerElement: Int) -> [Bool] {
+                                    nodeOutputs: [[Int]], valueCount: Int, macsPerElement: Int,
+                                    macsPerStoredElement: Int) -> [Bool] {
         guard macsPerElement > 0 else { return [Bool](repeating: true, count: cached.count) }
         var producer = [Int](repeating: -1, count: valueCount)
         for (node, outputs) in nodeOutputs.enumerated() {
@@ -143,32 +153,50 @@ struct LayerAncestry: Sendable {
             }
             if let count = binding.dataElements { elements[binding.dataName] = count }
         }
-
-        var isCheckpoint = [Bool](repeating: false, count: cached.count)
-        var isKept = [Bool](repeating: false, count: valueCount)
         // Ancestors first: a value's producer comes after its ancestors' in the (topological) node order.
         let order = cached.indices.sorted { producer[cached[$0].id] < producer[cached[$1].id] }
-        for index in order {
-            let value = cached[index]
-            guard let count = elements[value.name], count > 0 else {
-                isCheckpoint[index] = true
-                isKept[value.id] = true
-                continue
+
+        /// The checkpoints at `threshold`, their elements of known size, and the lowest MACs per element among
+        /// those (rounded down; nil when there are none).
+        func choose(threshold: Int) -> (isCheckpoint: [Bool], elements: Int, cheapest: Int?) {
+            var isCheckpoint = [Bool](repeating: false, count: cached.count)
+            var isKept = [Bool](repeating: false, count: valueCount)
+            var stored = 0
+            var cheapest: Int?
+            for index in order {
+                let value = cached[index]
+                guard let count = elements[value.name], count > 0 else {
+                    isCheckpoint[index] = true
+                    isKept[value.id] = true
+                    continue
+                }
+                var macs = 0
+                var visited = Set<Int>()
+                var stack = [producer[value.id]]
+                while let node = stack.popLast() {
+                    guard node >= 0, visited.insert(node).inserted else { continue }
+                    macs += nodeMACs[node]
+                    for input in nodeInputs[node] where !isKept[input] { stack.append(producer[input]) }
+                }
+                if macs >= threshold * count {
+                    isCheckpoint[index] = true
+                    isKept[value.id] = true
+                    stored += count
+                    cheapest = min(cheapest ?? .max, macs / count)
+                }
             }
-            var macs = 0
-            var visited = Set<Int>()
-            var stack = [producer[value.id]]
-            while let node = stack.popLast() {
-                guard node >= 0, visited.insert(node).inserted else { continue }
-                macs += nodeMACs[node]
-                for input in nodeInputs[node] where !isKept[input] { stack.append(producer[input]) }
-            }
-            if macs >= macsPerElement * count {
-                isCheckpoint[index] = true
-                isKept[value.id] = true
-            }
+            return (isCheckpoint, stored, cheapest)
         }
-        return isCheckpoint
+
+        let modelMACs = nodeMACs.reduce(0, +)
+        var threshold = macsPerElement
+        var choice = choose(threshold: threshold)
+        while macsPerStoredElement > 0, modelMACs > 0, choice.elements * macsPerStoredElement > modelMACs,
+              let cheapest = choice.cheapest {
+            threshold = cheapest + 1
+            choice = choose(threshold: threshold)
+        }
+        return choice.isCheckpoint
     }
 
     /// The cached index of `layer`'s data input (nil when it is a graph input, or no such layer).

@@ -69,7 +69,8 @@ public final class PlanEvaluator: Sendable {
         self.schedule = .interleaved(labels: dataset.labels, count: feedData.count, batchSize: batchSize)
         self.weightCache = CompressedWeightCache(capacityBytes: options.weightCacheBytes)
         self.baselineBytes = SizeModel.baselineBytes(of: session.weights, layers: session.layers)
-        self.ancestry = LayerAncestry(session: session, checkpointMACsPerElement: options.checkpointMACsPerElement)
+        self.ancestry = LayerAncestry(session: session, checkpointMACsPerElement: options.checkpointMACsPerElement,
+                                      macsPerCheckpointFloat: options.macsPerCheckpointFloat)
         self.activations = ActivationCache(capacityBytes: options.cacheCapacityBytes)
         self.scoring = try Self.scoring(session: session, feedData: feedData, labels: dataset.labelArray,
                                         request: options.scoring, path: dataset.path)

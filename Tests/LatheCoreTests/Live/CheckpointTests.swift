@@ -14,7 +14,7 @@ final class CheckpointTests: XCTestCase {
     /// features 1,120.
     func testCheckpointsOfTheBundledMobileNet() throws {
         let (session, _) = try F.sample("mobilenet", limit: 1)
-        let ancestry = LayerAncestry(session: session, checkpointMACsPerElement: 48)
+        let ancestry = LayerAncestry(session: session, checkpointMACsPerElement: 48, macsPerCheckpointFloat: 0)
         XCTAssertEqual(ancestry.cached.map(\.name), [
             "normalised", "stem.bn_relu6", "blocks.0.dw_bn_relu6", "blocks.0.pw_bn_relu6", "blocks.1.dw_bn_relu6",
             "blocks.1.pw_bn_hardswish", "blocks.2.dw_bn_relu6", "blocks.2.pw_bn_hardswish", "blocks.3.dw_bn_relu6",
@@ -24,11 +24,31 @@ final class CheckpointTests: XCTestCase {
         XCTAssertEqual(kept, ["blocks.1.dw_bn_relu6", "blocks.2.dw_bn_relu6", "blocks.2.pw_bn_hardswish", "flat"])
         // One MAC more per element and block 2's pointwise output (48) is no longer one; block 3's depthwise
         // output, recomputed from block 2's depthwise output, then costs 156 an element and is.
-        let stricter = LayerAncestry(session: session, checkpointMACsPerElement: 49)
+        let stricter = LayerAncestry(session: session, checkpointMACsPerElement: 49, macsPerCheckpointFloat: 0)
         XCTAssertEqual(zip(stricter.cached, stricter.isCheckpoint).filter(\.1).map(\.0.name),
                        ["blocks.1.dw_bn_relu6", "blocks.2.dw_bn_relu6", "blocks.3.dw_bn_relu6", "flat"])
         XCTAssertEqual(LayerAncestry(session: session, checkpointMACsPerElement: 0).isCheckpoint,
                        [Bool](repeating: true, count: ancestry.cached.count))
+    }
+
+    /// The model's MACs, 1,264,880 a sample, allow 4,940 floats at one per 256. The checkpoints at 48 hold 11,856
+    /// and at 49 still 9,744, with block 1's depthwise output (109 MACs an element) the cheapest to recompute; past
+    /// it, block 2's depthwise output costs 427 an element from the data, and the choice is that, block 3's
+    /// depthwise output and the pooled features: 3,472 floats.
+    func testCheckpointsFitTheirShareOfTheModelsMACs() throws {
+        let (session, _) = try F.sample("mobilenet", limit: 1)
+        XCTAssertEqual(session.layers.map(\.macs).reduce(0, +), 1_264_880)
+        func kept(_ budget: Int) -> [String] {
+            let ancestry = LayerAncestry(session: session, checkpointMACsPerElement: 48, macsPerCheckpointFloat: budget)
+            return zip(ancestry.cached, ancestry.isCheckpoint).filter(\.1).map(\.0.name)
+        }
+        XCTAssertEqual(kept(256), ["blocks.2.dw_bn_relu6", "blocks.3.dw_bn_relu6", "flat"])
+        XCTAssertEqual(kept(EvaluatorOptions().macsPerCheckpointFloat), kept(256))
+        // A looser bound (one float per 100 MACs: 12,648) holds the threshold's own choice.
+        XCTAssertEqual(kept(100), ["blocks.1.dw_bn_relu6", "blocks.2.dw_bn_relu6", "blocks.2.pw_bn_hardswish", "flat"])
+        // Room for 97 floats: only the pooled features (96, 1,120 MACs an element) remain; for 95, nothing.
+        XCTAssertEqual(kept(13_000), ["flat"])
+        XCTAssertEqual(kept(13_300), [])
     }
 
     /// Plans changing the first, a middle and the last layer, then back: every batch's output equals a
@@ -61,7 +81,7 @@ final class CheckpointTests: XCTestCase {
         let (session, data) = try F.sample("mobilenet", limit: 128)
         func cacheBytes(_ cost: Int) throws -> Int {
             let evaluator = try PlanEvaluator(session: session, dataset: data, options: EvaluatorOptions(
-                batchSize: 64, threads: 2, checkpointMACsPerElement: cost))
+                batchSize: 64, threads: 2, checkpointMACsPerElement: cost, macsPerCheckpointFloat: 0))
             _ = try evaluator.outputs(evaluator.prepare(.identity(layers: session.layers)), phase: "", progress: nil,
                                       isCancelled: { false })
             return evaluator.cacheBytes
