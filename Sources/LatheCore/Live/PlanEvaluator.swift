@@ -305,10 +305,13 @@ public final class PlanEvaluator: Sendable {
     /// batch's ops get the spare threads (`OpParallelism`). `shouldStop` is checked before each batch; the
     /// result says whether every batch ran. An error stops the other workers
     /// and is rethrown (the earliest batch's when several fail). Returns only
-    /// when every worker has finished, so no work outlives the call.
+    /// when every worker has finished, so no work outlives the call. Each call is a pass of the activation
+    /// cache (`ActivationCache.beginPass`).
     func forEachBatch(_ batches: [Int], threads: Int? = nil, shouldStop: @Sendable () -> Bool = { false },
                       body: @Sendable (Int) throws -> Void) throws -> Bool {
         guard !batches.isEmpty else { return true }
+        // Each call is a pass over the batches: the values its runs store or read stay cached before older ones.
+        activations.beginPass()
         let state = LockedBox(BatchQueue(batches: batches))
         let threads = max(1, threads ?? options.threads)
         let workers = min(threads, batches.count)

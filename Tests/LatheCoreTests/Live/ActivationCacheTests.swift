@@ -49,24 +49,64 @@ final class ActivationCacheTests: XCTestCase {
         XCTAssertEqual(cache.bytes, ActivationCache.bytes(of: tensor(4, 2), key: key(0, batch: 1)))
     }
 
-    func testEvictsLeastRecentlyUsedBeyondCapacity() {
+    func testEvictsWhatThisPassHasNotUsedLeastRecentlyUsedFirst() {
         let entry = ActivationCache.bytes(of: tensor(100, 0), key: key(0))
         let cache = ActivationCache(capacityBytes: 3 * entry)
         for value in 0..<3 { cache.store(tensor(100, Float(value)), for: key(value)) }
         XCTAssertEqual(cache.bytes, 3 * entry)
-        _ = cache.value(for: key(0))  // 1 is now the least recently used
+        // The same pass keeps what it stored: a fourth entry is not kept.
+        cache.store(tensor(100, 3), for: key(3))
+        XCTAssertNil(cache.value(for: key(3)))
+        XCTAssertEqual(cache.count, 3)
+
+        cache.beginPass()
+        _ = cache.value(for: key(0))  // read by this pass; 1 is the least recently used of the others
         cache.store(tensor(100, 3), for: key(3))
         XCTAssertNil(cache.value(for: key(1)))
-        XCTAssertNotNil(cache.value(for: key(0)))
-        XCTAssertNotNil(cache.value(for: key(2)))
-        XCTAssertNotNil(cache.value(for: key(3)))
+        XCTAssertEqual(cache.value(for: key(0))?.floats.first, 0)
+        XCTAssertEqual(cache.value(for: key(2))?.floats.first, 2)  // read now: this pass's too
+        XCTAssertEqual(cache.value(for: key(3))?.floats.first, 3)
         XCTAssertEqual(cache.bytes, 3 * entry)
-        // A bigger entry pushes out as many as needed, oldest first (0 was used before 2 and 3).
-        cache.store(tensor(250, 4), for: key(4))
+        // Every entry is this pass's: a bigger one finds no room and evicts nothing.
+        cache.store(tensor(150, 4), for: key(4))
+        XCTAssertNil(cache.value(for: key(4)))
+        XCTAssertEqual(cache.count, 3)
+
+        // In the next pass it pushes out as many as it needs, least recently used first (0, then 2).
+        cache.beginPass()
+        cache.store(tensor(150, 4), for: key(4))
+        XCTAssertEqual(cache.value(for: key(4))?.floats.first, 4)
         XCTAssertNil(cache.value(for: key(0)))
         XCTAssertNil(cache.value(for: key(2)))
-        XCTAssertNotNil(cache.value(for: key(4)))
+        XCTAssertEqual(cache.value(for: key(3))?.floats.first, 3)
         XCTAssertLessThanOrEqual(cache.bytes, cache.capacityBytes)
+    }
+
+    /// Passes over six batches with room for three: each pass finds the first three batches the pass before
+    /// kept, where least-recently-used eviction would have evicted each batch just before it was asked for.
+    /// A plan with other upstream settings then takes their places in its own pass.
+    func testPassesLongerThanTheCacheKeepHittingTheBatchesThatFit() {
+        let entry = ActivationCache.bytes(of: tensor(100, 0), key: key(0))
+        let cache = ActivationCache(capacityBytes: 3 * entry)
+        func pass(_ signature: [Int32]) -> [Int] {
+            cache.beginPass()
+            var hits: [Int] = []
+            for batch in 0..<6 {
+                if cache.value(for: key(0, batch: batch, signature: signature)) != nil {
+                    hits.append(batch)
+                } else {
+                    cache.store(tensor(100, Float(batch)), for: key(0, batch: batch, signature: signature))
+                }
+            }
+            return hits
+        }
+        XCTAssertEqual(pass([0]), [])
+        XCTAssertEqual(pass([0]), [0, 1, 2])
+        XCTAssertEqual(pass([0]), [0, 1, 2])
+        XCTAssertEqual(pass([1]), [])
+        XCTAssertEqual(pass([1]), [0, 1, 2])
+        XCTAssertEqual(cache.count, 3)
+        XCTAssertEqual(cache.bytes, 3 * entry)
     }
 
     func testEntryLargerThanTheCapacityIsNotKept() {

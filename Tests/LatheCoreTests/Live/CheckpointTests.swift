@@ -76,6 +76,32 @@ final class CheckpointTests: XCTestCase {
         XCTAssertGreaterThan(evaluator.activations.statistics.hits, 0)
     }
 
+    /// A cache with room for half of a pass's checkpoints: the next pass, changing only the last layer, starts the
+    /// batches that fit from their pooled features (least-recently-used eviction would have evicted each batch's
+    /// just before it was read: no hits), and its outputs are a cold run's.
+    func testACapBelowAPassesCheckpointsKeepsTheBatchesThatFit() throws {
+        let (session, data) = try F.sample("mobilenet", limit: 640)
+        let uncapped = try PlanEvaluator(session: session, dataset: data,
+                                         options: EvaluatorOptions(batchSize: 64, threads: 2))
+        let identity = CompressionPlan.identity(layers: session.layers)
+        _ = try uncapped.outputs(of: identity)
+        let evaluator = try PlanEvaluator(session: session, dataset: data, options: EvaluatorOptions(
+            batchSize: 64, threads: 2, cacheCapacityBytes: uncapped.cacheBytes / 2))
+        XCTAssertEqual(evaluator.schedule.batchCount, 10)
+        _ = try evaluator.outputs(of: identity)
+        XCTAssertLessThanOrEqual(evaluator.cacheBytes, uncapped.cacheBytes / 2)
+        let before = evaluator.activations.statistics.hits
+        let plan = F.plan(session, [session.layers[session.layers.count - 1].name: F.bits(4)])
+        let cached = try evaluator.outputs(of: plan)
+        // Every batch's checkpoints take the same room, so five of the ten batches fit (six hold some when the two
+        // threads' stores split the last one that fits).
+        let hits = evaluator.activations.statistics.hits - before
+        XCTAssertTrue((5...6).contains(hits), "\(hits) hits")
+        let cold = try PlanEvaluator(session: session, dataset: data, options: EvaluatorOptions(
+            batchSize: 64, threads: 2, cacheCapacityBytes: 0)).outputs(of: plan)
+        XCTAssertEqual(cached, cold)
+    }
+
     /// Kept values are a fraction of every layer input: what a first-layer change writes.
     func testCheckpointsHoldLessThanEveryInput() throws {
         let (session, data) = try F.sample("mobilenet", limit: 128)
