@@ -3,8 +3,8 @@ import Foundation
 extension CompiledGraph {
     /// Executes the compiled graph on one batch, `inputs` by graph input name.
     /// `options.weights` must already be validated against the session's
-    /// weights (names and shapes).
-    func run(inputs feeds: [String: Tensor], options: RunOptions) throws -> RunResult {
+    /// weights (names and shapes). The feeds are the run's, each released after its last reader.
+    func run(inputs feeds: consuming [String: Tensor], options: RunOptions) throws -> RunResult {
         var values = constants
         var available = [Bool](repeating: false, count: slotCount)
         for (slot, value) in values.enumerated() where value != nil { available[slot] = true }
@@ -47,6 +47,7 @@ extension CompiledGraph {
             values[slot] = value
             available[slot] = true
         }
+        feeds = [:]
 
         // Remaining reads per slot, so each value is released after its last reader.
         var remaining = [Int](repeating: 0, count: slotCount)

@@ -28,17 +28,19 @@ extension PlanEvaluator {
         let total = schedule.sampleCount
         let schedule = self.schedule
         let finished = try forEachBatch(Array(0..<schedule.batchCount), shouldStop: isCancelled) { batch in
-            let input = try self.batchInputs(schedule.samples(ofBatch: batch))
+            // The batch goes to the last run that reads it, which releases it after its last reader.
+            var input: [String: Tensor]? = try self.batchInputs(schedule.samples(ofBatch: batch))
             var options = identity.runOptions
             options.capture = prepared.isIdentity ? [] : Set(shared)
-            let reference = try self.session.run(input, options: options)
+            let reference = try self.session.run((prepared.isIdentity ? input.take() : input) ?? [:], options: options)
             let expected = schedule.positions(ofBatch: batch).count
             let baseline = try self.realRows(of: reference.output, rows: expected)
             var output = baseline
             if !prepared.isIdentity {
                 options = prepared.runOptions
                 options.seeds = reference.captured
-                output = try self.realRows(of: self.session.run(input, options: options).output, rows: expected)
+                output = try self.realRows(of: self.session.run(input.take() ?? [:], options: options).output,
+                                           rows: expected)
             }
             let axis = self.session.outputBatchAxis
             let score = try scorer.totals(output.batchFirst(axis: axis), reference: scorer.reference(baseline.batchFirst(axis: axis)),
