@@ -1,2 +1,2 @@
-HugePages.restartWithHugePagesIfUseful()
+HeapTunables.restartIfUseful()
 ExitStatus.run()
