@@ -91,6 +91,42 @@ size_t lathe_packed_gemm_scratch_count(int k);
 void lathe_packed_gemm(const float *packed_weights, int m, int k, const float *operand, int ld, int n, float *out,
                        size_t ldo, float *scratch);
 
+/// Whether `lathe_winograd_rows` runs here: with the 512-bit kernels, unless LATHE_NO_WINOGRAD is
+/// set (to something other than 0).
+int lathe_winograd_kernels(void);
+
+/// Floats of the F(2×2, 3×3) Winograd weights of an [m, c, 3, 3] convolution: the 16 transformed
+/// [m, c] matrices G g Gᵀ, each packed by `lathe_pack_weights`.
+size_t lathe_winograd_packed_count(int m, int c);
+
+/// Transforms and packs [m, c, 3, 3] weights for `lathe_winograd_rows`.
+void lathe_winograd_pack(const float *weights, int m, int c, float *packed);
+
+/// `window` with its output grown to whole 2×2 tiles (even height and width).
+void lathe_winograd_geometry(const lathe_conv2d_window *window, lathe_conv2d_window *padded);
+
+/// Floats of the prepared image `lathe_winograd_prepare` writes.
+size_t lathe_winograd_prepared_count(const lathe_conv2d_window *window);
+
+/// `lathe_conv2d_prepare` for the tiled geometry (`lathe_winograd_geometry`) of a 3×3 stride-1
+/// undilated window, with the slack the input transform reads.
+void lathe_winograd_prepare(const lathe_conv2d_window *window, const float *image, int first_channel, int channels,
+                            float *prepared);
+
+/// Floats of each of the two buffers `lathe_winograd_rows` needs for `tiles` tiles (tile rows × tiles a row).
+size_t lathe_winograd_buffer_count(int m, int c, int tiles);
+
+/// Output rows [2 first_tile_row, min(2 (first_tile_row + tile_rows), out_h)) of every channel
+/// r < m, into out + r * ldo, of a 3×3 stride-1 undilated convolution by Winograd's F(2×2, 3×3):
+/// the input tiles transformed, 16 GEMMs on `lathe_packed_gemm`, and the products transformed
+/// back (no bias). The values differ from the direct form's by rounding (the transforms add and
+/// subtract), and do not depend on how tile rows are split. `transformed` and `products` hold
+/// `lathe_winograd_buffer_count(m, c, tile_rows * tiles a row)` floats each; `scratch`
+/// `lathe_packed_gemm_scratch_count(c)`. Needs the 512-bit kernels (`lathe_wide_kernels`).
+void lathe_winograd_rows(const float *packed, int m, const lathe_conv2d_window *window, const float *prepared,
+                         int first_tile_row, int tile_rows, float *out, size_t ldo, float *transformed,
+                         float *products, float *scratch);
+
 /// Whether the 512-bit (AVX-512) convolution kernels run on this CPU (and
 /// LATHE_NO_AVX512 is not set): about twice the multiply-adds per cycle of the
 /// 256-bit ones, and of OpenBLAS's AVX2 kernels.

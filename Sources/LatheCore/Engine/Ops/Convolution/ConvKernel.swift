@@ -34,9 +34,10 @@ enum ConvKernel {
         let outShape = setup.outShape, outCount = setup.outCount
 
         // Packed once per weight array (see `PackedWeightCache`), not per call or part.
-        let packedWeights = setup.packedPath
-            ? PackedWeightCache.shared.packed(w.floats, rows: plan.mg, reduction: plan.reduction, groups: problem.group)
-            : nil
+        let packedWeights = setup.packedForm.map {
+            PackedWeightCache.shared.packed(w.floats, form: $0, rows: plan.mg, reduction: plan.reduction,
+                                            groups: problem.group)
+        }
         let result = x.floats.withUnsafeBufferPointer { xBuf in
             w.floats.withUnsafeBufferPointer { wBuf in
                 (b?.floats ?? []).withUnsafeBufferPointer { bBuf in

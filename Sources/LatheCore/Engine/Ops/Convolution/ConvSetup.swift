@@ -22,7 +22,8 @@ final class ConvSetup: Sendable {
     let plan: ConvKernel.GemmPlan
     let outShape: [Int]
     let outCount: Int
-    let packedPath: Bool
+    /// How the weights are packed when the C micro-kernel runs this convolution (`PackedConv2D`); nil otherwise.
+    let packedForm: PackedWeightCache.Form?
 
     init(node: Node, x: Tensor, w: Tensor, bias: Tensor?) throws {
         problem = try ConvProblem(node: node, x: x, w: w, bias: bias)
@@ -31,6 +32,7 @@ final class ConvSetup: Sendable {
         plan = ConvKernel.GemmPlan(problem, geometry)
         outShape = [problem.batch, problem.outChannels] + problem.geometry.outputShape
         outCount = outShape.reduce(1, *)
-        packedPath = ConvKernel.takesPackedPath(problem, geometry, plan)
+        packedForm = ConvKernel.takesPackedPath(problem, geometry, plan)
+            ? PackedWeightCache.Form(problem, geometry, plan) : nil
     }
 }

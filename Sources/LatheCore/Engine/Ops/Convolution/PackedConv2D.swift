@@ -51,12 +51,38 @@ enum PackedConv2D {
     static func compute(_ p: ConvProblem, _ g: SpatialGeometry, _ plan: ConvKernel.GemmPlan,
                         x: UnsafePointer<Float>, w: UnsafePointer<Float>, bias: UnsafePointer<Float>?,
                         activation: FusedActivation, y: UnsafeMutablePointer<Float>, packedWeights: [Float]? = nil) {
-        let perGroup = lathe_packed_weights_count(Int32(plan.mg), Int32(plan.reduction))
-        let weights = packedWeights.flatMap { $0.count == p.group * perGroup ? $0 : nil }
-            ?? PackedWeightCache.pack(w, rows: plan.mg, reduction: plan.reduction, groups: p.group)
+        let form = PackedWeightCache.Form(p, g, plan)
+        let weights = packedWeights.flatMap { $0.count == form.count(p, plan) ? $0 : nil }
+            ?? PackedWeightCache.pack(w, form: form, rows: plan.mg, reduction: plan.reduction, groups: p.group)
         weights.withUnsafeBufferPointer { packed in
             guard let packed = packed.baseAddress else { return }
-            compute(p, g, plan, x: x, packed: packed, bias: bias, activation: activation, y: y)
+            if form == .winograd {
+                WinogradConv2D.compute(p, g, plan, x: x, packed: packed, bias: bias, activation: activation, y: y)
+            } else {
+                compute(p, g, plan, x: x, packed: packed, bias: bias, activation: activation, y: y)
+            }
+        }
+    }
+
+    /// The window of one group's channels (depth, the first axis of a 2-D geometry, is 1).
+    static func window(_ g: SpatialGeometry, _ plan: ConvKernel.GemmPlan) -> lathe_conv2d_window {
+        lathe_conv2d_window(
+            channels: Int32(plan.cg), in_h: Int32(g.input[1]), in_w: Int32(g.input[2]),
+            out_h: Int32(g.output[1]), out_w: Int32(g.output[2]),
+            kernel_h: Int32(g.kernel[1]), kernel_w: Int32(g.kernel[2]),
+            stride_h: Int32(g.strides[1]), stride_w: Int32(g.strides[2]),
+            pad_top: Int32(g.padBegin[1]), pad_left: Int32(g.padBegin[2]),
+            dilation_h: Int32(g.dilations[1]), dilation_w: Int32(g.dilations[2]))
+    }
+
+    /// Bias and activation on positions [start, start + length) of the group's output channels (`out` is its first,
+    /// `bias` its first channel's bias), right after they are computed, while still in a core's cache (after a whole
+    /// part they would be read back from memory).
+    static func finish(_ out: UnsafeMutablePointer<Float>, _ plan: ConvKernel.GemmPlan, bias: UnsafePointer<Float>?,
+                       activation: FusedActivation, start: Int, length: Int) {
+        guard bias != nil || !activation.isIdentity else { return }
+        for r in 0..<plan.mg {
+            activation.addBiasAndApply(to: out + r * plan.spatial + start, count: length, bias: bias?[r] ?? 0)
         }
     }
 
@@ -66,13 +92,7 @@ enum PackedConv2D {
                                 activation: FusedActivation, y: UnsafeMutablePointer<Float>) {
         let m = Int32(plan.mg), k = Int32(plan.reduction)
         let packedCount = lathe_packed_weights_count(m, k)
-        let window = lathe_conv2d_window(
-            channels: Int32(plan.cg), in_h: Int32(g.input[1]), in_w: Int32(g.input[2]),
-            out_h: Int32(g.output[1]), out_w: Int32(g.output[2]),
-            kernel_h: Int32(g.kernel[1]), kernel_w: Int32(g.kernel[2]),
-            stride_h: Int32(g.strides[1]), stride_w: Int32(g.strides[2]),
-            pad_top: Int32(g.padBegin[1]), pad_left: Int32(g.padBegin[2]),
-            dilation_h: Int32(g.dilations[1]), dilation_w: Int32(g.dilations[2]))
+        let window = Self.window(g, plan)
         let (scratchCount, preparedCount) = withUnsafePointer(to: window) {
             (lathe_conv2d_scratch_count($0), lathe_conv2d_prepared_count($0))
         }
@@ -104,14 +124,9 @@ enum PackedConv2D {
                     let scratch = UnsafeMutableRawPointer.allocate(byteCount: scratchCount * 4, alignment: 64)
                         .bindMemory(to: Float.self, capacity: scratchCount)
                     defer { scratch.deallocate() }
-                    // Bias and activation run on each stretch of output right after it is computed, while
-                    // it is still in a core's cache (after a whole part it would be read back from memory).
                     func finish(_ start: Int, _ length: Int) {
-                        guard bias != nil || !activation.isIdentity else { return }
-                        for r in 0..<plan.mg {
-                            activation.addBiasAndApply(to: out + r * plan.spatial + start, count: length,
-                                                       bias: bias?[firstChannel + r] ?? 0)
-                        }
+                        Self.finish(out, plan, bias: bias.map { $0 + firstChannel }, activation: activation,
+                                    start: start, length: length)
                     }
                     withUnsafePointer(to: window) { window in
                         guard byRows else {

@@ -15,9 +15,32 @@ import Foundation
 final class PackedWeightCache: @unchecked Sendable {
     static let shared = PackedWeightCache(capacityBytes: 256 << 20)
 
+    /// Which kernel the weights are packed for.
+    enum Form: Hashable, Sendable {
+        /// `lathe_pack_weights` of each group's [rows, reduction] matrix (`PackedConv2D`).
+        case direct
+        /// `lathe_winograd_pack` of each group's [rows, channels, 3, 3] weights (`WinogradConv2D`).
+        case winograd
+
+        /// The form `PackedConv2D.compute` runs this convolution with.
+        init(_ p: ConvProblem, _ g: SpatialGeometry, _ plan: ConvKernel.GemmPlan) {
+            self = WinogradConv2D.applies(p, g, plan) ? .winograd : .direct
+        }
+
+        /// Floats of the packed weights of every group.
+        func count(_ p: ConvProblem, _ plan: ConvKernel.GemmPlan) -> Int {
+            let m = Int32(plan.mg)
+            switch self {
+            case .direct: return p.group * lathe_packed_weights_count(m, Int32(plan.reduction))
+            case .winograd: return p.group * lathe_winograd_packed_count(m, Int32(plan.cg))
+            }
+        }
+    }
+
     private struct Key: Hashable {
         var address: UInt
         var count: Int
+        var form: Form
         var rows: Int
         var reduction: Int
         var groups: Int
@@ -39,10 +62,11 @@ final class PackedWeightCache: @unchecked Sendable {
     init(capacityBytes: Int) { self.capacityBytes = capacityBytes }
 
     /// `weights` (groups × rows × reduction values, each group's rows × reduction block in turn)
-    /// packed group after group, `lathe_packed_weights_count(rows, reduction)` floats each.
-    func packed(_ weights: [Float], rows: Int, reduction: Int, groups: Int) -> [Float] {
+    /// packed group after group in `form`.
+    func packed(_ weights: [Float], form: Form = .direct, rows: Int, reduction: Int, groups: Int) -> [Float] {
         let address = weights.withUnsafeBufferPointer { UInt(bitPattern: $0.baseAddress) }
-        let key = Key(address: address, count: weights.count, rows: rows, reduction: reduction, groups: groups)
+        let key = Key(address: address, count: weights.count, form: form, rows: rows, reduction: reduction,
+                      groups: groups)
         if let hit = lock.withLock({ () -> [Float]? in
             guard var entry = entries[key] else { return nil }
             clock += 1
@@ -54,7 +78,7 @@ final class PackedWeightCache: @unchecked Sendable {
         }
         let packed = weights.withUnsafeBufferPointer { source -> [Float] in
             guard let from = source.baseAddress, source.count >= groups * rows * reduction else { return [] }
-            return Self.pack(from, rows: rows, reduction: reduction, groups: groups)
+            return Self.pack(from, form: form, rows: rows, reduction: reduction, groups: groups)
         }
         var entry = Entry(source: weights, packed: packed, lastUse: 0)
         guard entry.bytes <= capacityBytes else { return packed }
@@ -73,17 +97,23 @@ final class PackedWeightCache: @unchecked Sendable {
 
     var count: Int { lock.withLock { entries.count } }
 
-    /// `groups` blocks of rows × reduction values at `weights`, packed one after another.
-    static func pack(_ weights: UnsafePointer<Float>, rows: Int, reduction: Int, groups: Int) -> [Float] {
+    /// `groups` blocks of rows × reduction values at `weights`, packed one after another in `form`
+    /// (`Form.count` floats in all; for `.winograd`, reduction is channels × 9).
+    static func pack(_ weights: UnsafePointer<Float>, form: Form = .direct, rows: Int, reduction: Int,
+                     groups: Int) -> [Float] {
         let m = Int32(rows), k = Int32(reduction)
-        let perGroup = lathe_packed_weights_count(m, k)
+        let perGroup = form == .direct ? lathe_packed_weights_count(m, k) : lathe_winograd_packed_count(m, k / 9)
         return [Float](unsafeUninitializedCapacity: groups * perGroup) { buffer, initialized in
             guard let to = buffer.baseAddress else {
                 initialized = 0
                 return
             }
             for group in 0..<groups {
-                lathe_pack_weights(weights + group * rows * reduction, m, k, to + group * perGroup)
+                let from = weights + group * rows * reduction
+                switch form {
+                case .direct: lathe_pack_weights(from, m, k, to + group * perGroup)
+                case .winograd: lathe_winograd_pack(from, m, k / 9, to + group * perGroup)
+                }
             }
             initialized = groups * perGroup
         }
