@@ -66,9 +66,9 @@ static void run_panels(const float *packed_weights, int m, int k, grid gr, const
 
 /// Rows r onwards of the weights (one 6- or 4-row block, or two 6-row blocks at once) by panel b0
 /// (n0 lanes) and b1 (n1 lanes; 0: no second panel), into c (row r of the output); returns the
-/// rows done. `a` is block r of the packed weights.
+/// rows done. `a` is block r of the packed weights; with `stream` they are prefetched ahead of use.
 static int run_row_block(int m, int k, int r, const float *a, const lathe_panel *b0, int n0, const lathe_panel *b1,
-                         int n1, const int32_t *offsets, float *c, size_t ldo) {
+                         int n1, const int32_t *offsets, float *c, size_t ldo, int stream) {
     const int height = lathe_row_block(m - r);
     const int rows = m - r < height ? m - r : height;
     const int twelve = height == 6 && rows == 6 && r + 6 < m && lathe_row_block(m - r - 6) == 6;
@@ -76,13 +76,15 @@ static int run_row_block(int m, int k, int r, const float *a, const lathe_panel 
     const float *a2 = a + 6 * (size_t)k;
     const int plain = n1 && contiguous(b0) && contiguous(b1);
     if (!n1) {
-        lathe_segmented_single(height, k, a, b0, offsets, c, ldo, rows, lanes(n0));
-        if (twelve) lathe_segmented_single(6, k, a2, b0, offsets, c + 6 * ldo, ldo, rows2, lanes(n0));
+        if (twelve)
+            lathe_segmented_single12(k, a, a2, b0, offsets, c, ldo, rows2, lanes(n0), stream);
+        else
+            lathe_segmented_single(height, k, a, b0, offsets, c, ldo, rows, lanes(n0));
     } else if (twelve) {
-        if (plain)
+        if (plain && !stream)
             lathe_micro_kernel_pair12(k, a, a2, b0->base[0], b1->base[0], offsets, c, c + NR, ldo, rows2);
         else
-            lathe_segmented_pair12(k, a, a2, b0, b1, offsets, c, c + NR, ldo, rows2, lanes(n0), lanes(n1));
+            lathe_segmented_pair12(k, a, a2, b0, b1, offsets, c, c + NR, ldo, rows2, lanes(n0), lanes(n1), stream);
     } else if (plain) {
         lathe_micro_kernel_pair(height, k, a, b0->base[0], b1->base[0], offsets, c, c + NR, ldo, rows);
     } else {
@@ -114,7 +116,7 @@ static void run_panels_wide(const float *packed_weights, int m, int k, grid gr, 
         const float *a = packed_weights;
         for (int r = 0; r < m;) {
             const int done = run_row_block(m, k, r, a, &b0, n0, &b1, n1, offsets, out + (size_t)(p - start) + (size_t)r * ldo,
-                                           ldo);
+                                           ldo, 0);
             a += (size_t)done * (size_t)k;
             r += done;
         }
@@ -228,6 +230,9 @@ void lathe_packed_gemm(const float *packed_weights, int m, int k, const float *o
     // Positions p < n of one operand row: every panel is one run (rows apart by the tap offsets).
     const grid gr = {n, (size_t)n};
     if (n <= 0) return;
+    // Each row block of weights comes from memory or L3 for its first pair of panels (once in all
+    // for a layer over one or two panels): prefetched, that pass no longer waits on it.
+    const int stream = 1;
     const float *a = packed_weights;
     for (int r = 0; r < m;) {
         int done = 0;
@@ -237,7 +242,7 @@ void lathe_packed_gemm(const float *packed_weights, int m, int k, const float *o
             lathe_panel b0, b1;
             describe_panel(gr, operand, p, n0, &b0);
             if (n1) describe_panel(gr, operand, p + NR, n1, &b1);
-            done = run_row_block(m, k, r, a, &b0, n0, &b1, n1, offsets, out + (size_t)r * ldo + p, ldo);
+            done = run_row_block(m, k, r, a, &b0, n0, &b1, n1, offsets, out + (size_t)r * ldo + p, ldo, stream);
             p += n0 + n1;
         }
         a += (size_t)done * (size_t)k;

@@ -52,15 +52,21 @@ typedef struct {
 
 /// The values of `lathe_micro_kernel_pair12` for two panels read through their
 /// runs, storing only the lanes of `store0` and `store1` (AVX-512 code, where
-/// `lathe_has_pair_kernel`; portable C otherwise).
+/// `lathe_has_pair_kernel`; portable C otherwise). With `stream`, the weights are
+/// prefetched ahead of use (weights read once, from memory).
 void lathe_segmented_pair12(int k, const float *a, const float *a2, const lathe_panel *b0, const lathe_panel *b1,
                             const int32_t *offsets, float *first, float *second, size_t ldc, int rows2,
-                            uint16_t store0, uint16_t store1);
+                            uint16_t store0, uint16_t store1, int stream);
 
 /// The values of `lathe_micro_kernel_pair` for two panels read through their runs.
 void lathe_segmented_pair(int height, int k, const float *a, const lathe_panel *b0, const lathe_panel *b1,
                           const int32_t *offsets, float *first, float *second, size_t ldc, int rows, uint16_t store0,
                           uint16_t store1);
+
+/// Two full 6-row blocks (a, then a2 for rows 6 to 6 + rows2) by one panel read through its runs, the lanes of
+/// `store` stored.
+void lathe_segmented_single12(int k, const float *a, const float *a2, const lathe_panel *b, const int32_t *offsets,
+                              float *c, size_t ldc, int rows2, uint16_t store, int stream);
 
 /// One panel read through its runs, the lanes of `store` stored.
 void lathe_segmented_single(int height, int k, const float *a, const lathe_panel *b, const int32_t *offsets, float *c,

@@ -4,7 +4,9 @@
 /// Paths, chosen by shape:
 /// - depthwise (group == channels > 1, 1-D/2-D): `DepthwiseConv`, direct;
 /// - 2-D with small weights (`PackedConv2D.applies`): the C micro-kernel,
-///   reading a padded, stride-phased copy of each image in place;
+///   reading a padded, stride-phased copy of each image in place, or for
+///   3×3 stride-1 layers of 16 channels and more, Winograd's F(2×2, 3×3)
+///   on the same micro-kernel (`WinogradConv2D`);
 /// - pointwise (1×1, stride 1, no padding) with larger weights: the input
 ///   planes are the GEMM operand, no im2col;
 /// - otherwise: im2col, then GEMM (OpenBLAS).
