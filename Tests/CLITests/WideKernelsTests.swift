@@ -7,13 +7,20 @@ import XCTest
 /// (Layers past 128 K weight values, which none of these has, run on OpenBLAS under the 256-bit
 /// kernels, and on the 512-bit ones otherwise: those are checked against onnxruntime by
 /// scripts/crosscheck_thirdparty.py.) On a CPU without AVX-512 both runs take the same kernels.
+/// Winograd's 3×3 layers (512-bit only) are compared with the direct form they replace: to rounding.
 final class WideKernelsTests: XCTestCase {
-    private func outputs(_ sample: String, batch: String, scratch: ScratchDirectory) throws -> [Data] {
+    private static let convolutionSamples = [("fpn_detector", "1"), ("detector_b1", "1"), ("heatmap", "64"),
+                                             ("segmenter", "8"), ("crnn", "64")]
+
+    /// The sample's outputs with each environment in turn.
+    private func outputs(_ sample: String, batch: String, scratch: ScratchDirectory,
+                         environments: [[String: String]] = [["LATHE_NO_AVX512": ""], ["LATHE_NO_AVX512": "1"]])
+        throws -> [Data] {
         let model = Samples.path(sample, "model.onnx"), data = Samples.path(sample, "data.npz")
-        return try ["", "1"].map { narrow in
-            let out = scratch.path("\(sample)\(narrow).npy")
+        return try environments.enumerated().map { index, environment in
+            let out = scratch.path("\(sample)\(index).npy")
             let run = try LatheBinary.run(["eval", model, "--data", data, "--batch", batch, "--json",
-                                           "--save-outputs", out], environment: ["LATHE_NO_AVX512": narrow])
+                                           "--save-outputs", out], environment: environment)
             XCTAssertEqual(run.status, 0, "\(sample): \(run.stderr)")
             return try Data(contentsOf: URL(fileURLWithPath: out))
         }
@@ -21,11 +28,26 @@ final class WideKernelsTests: XCTestCase {
 
     func testWideAndNarrowKernelsGiveTheSameOutputs() throws {
         let scratch = try ScratchDirectory()
-        for (sample, batch) in [("fpn_detector", "1"), ("detector_b1", "1"), ("heatmap", "64"), ("segmenter", "8"),
-                                ("crnn", "64")] {
-            let outputs = try outputs(sample, batch: batch, scratch: scratch)
+        for (sample, batch) in Self.convolutionSamples {
+            let outputs = try outputs(sample, batch: batch, scratch: scratch, environments: [
+                ["LATHE_NO_AVX512": "", "LATHE_NO_WINOGRAD": "1"], ["LATHE_NO_AVX512": "1", "LATHE_NO_WINOGRAD": "1"],
+            ])
             XCTAssertGreaterThan(outputs[0].count, 128, sample)
             XCTAssertEqual(outputs[0], outputs[1], "\(sample): the 512-bit kernels changed the outputs")
+        }
+    }
+
+    /// Winograd's F(2×2, 3×3) against the direct form on the samples' 3×3 layers: to rounding.
+    func testWinogradAgreesWithTheDirectFormToRounding() throws {
+        let scratch = try ScratchDirectory()
+        for (sample, batch) in Self.convolutionSamples {
+            let outputs = try outputs(sample, batch: batch, scratch: scratch,
+                                      environments: [["LATHE_NO_WINOGRAD": ""], ["LATHE_NO_WINOGRAD": "1"]])
+            let winograd = try floats(outputs[0]), direct = try floats(outputs[1])
+            XCTAssertEqual(winograd.count, direct.count, sample)
+            let scale = direct.map(abs).max() ?? 1
+            let worst = zip(winograd, direct).map { abs($0 - $1) }.max() ?? .infinity
+            XCTAssertLessThanOrEqual(worst / scale, 1e-5, sample)
         }
     }
 

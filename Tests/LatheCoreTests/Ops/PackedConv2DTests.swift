@@ -61,6 +61,14 @@ final class PackedConv2DTests: XCTestCase {
         }
     }
 
+    /// Every output written, and within 1e-5 of the reference's range (at least 1) of it.
+    static func assertAgrees(_ got: [Float], _ want: [Float], _ label: String, line: UInt = #line) {
+        XCTAssertFalse(got.contains(where: \.isNaN), "left outputs unwritten: " + label, line: line)
+        let scale = want.map(abs).max() ?? 1
+        let error = zip(got, want).map { abs($0 - $1) }.max() ?? 0
+        XCTAssertLessThanOrEqual(error, 1e-5 * max(1, scale), label, line: line)
+    }
+
     /// Output rows narrower and wider than a panel, panels across row ends, every row-block tail
     /// (m mod 6), strides 1-3 (stride phases), dilations, asymmetric padding and groups.
     func testPackedPathAgreesWithIm2colAndOpenBLAS() throws {
@@ -84,10 +92,7 @@ final class PackedConv2DTests: XCTestCase {
             let got = conv.packed(activation: activation), want = conv.blas(activation: activation)
             let label = "case \(checked): x \(conv.x.shape) w \(conv.w.shape) group \(group) strides \(strides) "
                 + "dilations \(dilations) pads \(pads)"
-            XCTAssertFalse(got.contains(where: \.isNaN), "left outputs unwritten: " + label)
-            let scale = want.map(abs).max() ?? 1
-            let error = zip(got, want).map { abs($0 - $1) }.max() ?? 0
-            XCTAssertLessThanOrEqual(error, 1e-5 * max(1, scale), label)
+            Self.assertAgrees(got, want, label)
             checked += 1
         }
     }
@@ -101,10 +106,7 @@ final class PackedConv2DTests: XCTestCase {
         let rowFloats = 22 * (200 + 2)
         let parts = OpParallelism.partCount(300, work: 22 * 2 * 9 * 300 * 200)
         XCTAssertLessThan(PackedConv2D.wideFloats / rowFloats, 300 / parts, "a part must take several chunks")
-        let got = conv.packed(activation: .relu), want = conv.blas(activation: .relu)
-        XCTAssertFalse(got.contains(where: \.isNaN))
-        let error = zip(got, want).map { abs($0 - $1) }.max() ?? 0
-        XCTAssertLessThanOrEqual(error, 1e-5 * max(1, want.map(abs).max() ?? 1))
+        Self.assertAgrees(conv.packed(activation: .relu), conv.blas(activation: .relu), "300x200, 2 channels")
     }
 
     /// Split across workers, or image by image, the values are the same bits.
