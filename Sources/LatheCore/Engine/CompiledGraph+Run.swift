@@ -56,6 +56,9 @@ extension CompiledGraph {
         }
 
         let profile = OpProfile.shared.isRecording ? OpProfile.shared : nil
+        // Values a step of this run produced: no one outside the run holds them (feeds, weights and seeds
+        // may be shared), so once read for the last time their storage is the run's to write over.
+        var produced = [Bool](repeating: false, count: slotCount)
         var inputs: [Tensor?] = []
         for index in steps.indices where active[index] {
             let step = steps[index]
@@ -100,7 +103,12 @@ extension CompiledGraph {
             }
             let started = profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             var results: [Tensor]
-            if gemmBetaOne {
+            if let operation = step.elementwiseOperation, addedBias == nil,
+               let result = try ArithmeticInPlace.run(step.node, &inputs, free: step.inputs.map {
+                   $0 >= 0 && produced[$0] && values[$0] == nil
+               }, operation) {
+                results = [result]
+            } else if gemmBetaOne {
                 var node = step.node
                 node.attributes["beta"] = .float(1)
                 results = try step.kernel(node, inputs)
@@ -123,6 +131,7 @@ extension CompiledGraph {
                         + "node '\(step.node.displayName)' needs output \(position)")
                 }
                 values[slot] = results[position]
+                produced[slot] = true
                 available[slot] = true
             }
         }

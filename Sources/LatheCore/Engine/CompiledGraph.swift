@@ -13,10 +13,13 @@ struct CompiledGraph: Sendable {
         let outputs: [Int]
         /// Layers whose data enters this node: (input position, layer name).
         let layerInputs: [LayerInput]
+        /// Add, Sub, Mul or Div's element operation, which the run may apply in place (`ArithmeticInPlace`).
+        let elementwiseOperation: (@Sendable (Float, Float) -> Float)?
 
         init(node: Node, kernel: @escaping Kernel, inputs: [Int], outputs: [Int], layerInputs: [LayerInput]) {
             self.node = node
             self.kernel = kernel
+            elementwiseOperation = ArithmeticInPlace.operation(node.opType)
             self.inputs = inputs
             self.outputs = outputs
             self.layerInputs = layerInputs

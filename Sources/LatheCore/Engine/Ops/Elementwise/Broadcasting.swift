@@ -109,50 +109,59 @@ enum Broadcasting {
             a.withUnsafeBufferPointer { pa in
                 b.withUnsafeBufferPointer { pb in
                     guard let o = out.baseAddress, let a0 = pa.baseAddress, let b0 = pb.baseAddress else { return }
-                    // Each run works on base pointers, so the loops carry no index
-                    // arithmetic to overflow-check and vectorise.
-                    @inline(__always)
-                    func run(_ oa: Int, _ ob: Int, _ start: Int, _ count: Int, _ sa: Int, _ sb: Int) {
-                        let x = a0 + oa, y = b0 + ob, z = o + start
-                        if sa == 1 && sb == 1 {
-                            for j in 0..<count { (z + j).initialize(to: f(x[j], y[j])) }
-                        } else if sa == 1 {
-                            let v = y.pointee
-                            for j in 0..<count { (z + j).initialize(to: f(x[j], v)) }
-                        } else if sb == 1 {
-                            let u = x.pointee
-                            for j in 0..<count { (z + j).initialize(to: f(u, y[j])) }
-                        } else {
-                            let v = f(x.pointee, y.pointee)
-                            for j in 0..<count { (z + j).initialize(to: v) }
-                        }
-                    }
-                    if a.count == n && b.count == n {
-                        // Same shape: one flat loop (the common case for residual adds).
-                        OpParallelism.forEachPart(of: n, work: n) { part in
-                            run(part.lowerBound, part.lowerBound, part.lowerBound, part.count, 1, 1)
-                        }
-                    } else if plan.dims.count == 1 {
-                        // One operand a scalar.
-                        let sa = plan.strides[0][0], sb = plan.strides[1][0]
-                        OpParallelism.forEachPart(of: n, work: n) { part in
-                            run(part.lowerBound &* sa, part.lowerBound &* sb, part.lowerBound, part.count, sa, sb)
-                        }
-                    } else if plan.dims.count == 2 {
-                        // [rows, columns] (a bias over the last axis, a per-row scale): no odometer.
-                        let rows = plan.dims[0], columns = plan.dims[1]
-                        let sa = plan.strides[0], sb = plan.strides[1]
-                        OpParallelism.forEachPart(of: rows, work: n) { part in
-                            for r in part { run(r &* sa[0], r &* sb[0], r &* columns, columns, sa[1], sb[1]) }
-                        }
-                    } else {
-                        plan.forEachRun { offsets, start, count, inner in
-                            run(offsets[0], offsets[1], start, count, inner[0], inner[1])
-                        }
-                    }
+                    fill(o, a0, a.count, b0, b.count, plan: plan, f)
                 }
             }
             count = n
+        }
+    }
+
+    /// `map` into `o` (the plan's output count of elements). `o` may be the storage of an operand with the
+    /// output's shape: each element is read before the one value written in its place.
+    @inline(__always)
+    static func fill<A, B, R>(_ o: UnsafeMutablePointer<R>, _ a0: UnsafePointer<A>, _ aCount: Int,
+                              _ b0: UnsafePointer<B>, _ bCount: Int, plan: BroadcastPlan, _ f: (A, B) -> R) {
+        let n = plan.outputCount
+        // Each run works on base pointers, so the loops carry no index
+        // arithmetic to overflow-check and vectorise.
+        @inline(__always)
+        func run(_ oa: Int, _ ob: Int, _ start: Int, _ count: Int, _ sa: Int, _ sb: Int) {
+            let x = a0 + oa, y = b0 + ob, z = o + start
+            if sa == 1 && sb == 1 {
+                for j in 0..<count { (z + j).initialize(to: f(x[j], y[j])) }
+            } else if sa == 1 {
+                let v = y.pointee
+                for j in 0..<count { (z + j).initialize(to: f(x[j], v)) }
+            } else if sb == 1 {
+                let u = x.pointee
+                for j in 0..<count { (z + j).initialize(to: f(u, y[j])) }
+            } else {
+                let v = f(x.pointee, y.pointee)
+                for j in 0..<count { (z + j).initialize(to: v) }
+            }
+        }
+        if aCount == n && bCount == n {
+            // Same shape: one flat loop (the common case for residual adds).
+            OpParallelism.forEachPart(of: n, work: n) { part in
+                run(part.lowerBound, part.lowerBound, part.lowerBound, part.count, 1, 1)
+            }
+        } else if plan.dims.count == 1 {
+            // One operand a scalar.
+            let sa = plan.strides[0][0], sb = plan.strides[1][0]
+            OpParallelism.forEachPart(of: n, work: n) { part in
+                run(part.lowerBound &* sa, part.lowerBound &* sb, part.lowerBound, part.count, sa, sb)
+            }
+        } else if plan.dims.count == 2 {
+            // [rows, columns] (a bias over the last axis, a per-row scale): no odometer.
+            let rows = plan.dims[0], columns = plan.dims[1]
+            let sa = plan.strides[0], sb = plan.strides[1]
+            OpParallelism.forEachPart(of: rows, work: n) { part in
+                for r in part { run(r &* sa[0], r &* sb[0], r &* columns, columns, sa[1], sb[1]) }
+            }
+        } else {
+            plan.forEachRun { offsets, start, count, inner in
+                run(offsets[0], offsets[1], start, count, inner[0], inner[1])
+            }
         }
     }
 
