@@ -63,16 +63,7 @@ final class WinogradConv2DTests: XCTestCase {
         XCTAssertGreaterThan(parts, 1)
         XCTAssertLessThan(WinogradConv2D.tileRowsPerPass(m: 20, c: 16, tilesPerRow: tilesPerRow), tileRows / parts,
                           "a part must take several passes")
-        let serial = OpParallelism.$width.withValue(1) { conv.packed(activation: .relu) }
-        let split = OpParallelism.$width.withValue(2) { conv.packed(activation: .relu) }
-        XCTAssertEqual(serial, split)
-        let plane = 16 * 151 * 39
-        let perImage = try (0..<3).flatMap { image in
-            let x = Tensor(shape: [1, 16, 151, 39], floats: Array(conv.x.floats[(image * plane)..<((image + 1) * plane)]))
-            return try Case(x: x, w: conv.w, b: conv.b, group: 1, strides: [1, 1], dilations: [1, 1],
-                            pads: [1, 1, 1, 1]).packed(activation: .relu)
-        }
-        XCTAssertEqual(perImage, serial)
+        let serial = try conv.assertSameBitsWhateverTheSplit()
         PackedConv2DTests.assertAgrees(serial, conv.blas(activation: .relu), "three images of 151x39")
     }
 }
