@@ -104,8 +104,9 @@ extension CompiledGraph {
             let started = profile == nil ? 0 : DispatchTime.now().uptimeNanoseconds
             var results: [Tensor]
             if let operation = step.elementwiseOperation, addedBias == nil,
-               let result = try ArithmeticInPlace.run(step.node, &inputs, free: step.inputs.map {
-                   $0 >= 0 && produced[$0] && values[$0] == nil
+               let result = try ArithmeticInPlace.run(step.node, &inputs, isFree: { position in
+                   let slot = step.inputs[position]
+                   return slot >= 0 && produced[slot] && values[slot] == nil
                }, operation) {
                 results = [result]
             } else if gemmBetaOne {

@@ -44,7 +44,7 @@ final class ArithmeticInPlaceTests: XCTestCase {
                 let target = shapeA == plan.outputShape ? 0 : 1
                 let storage = address(inputs[target])
                 let label = "\(opType) \(shapeA) \(shapeB)"
-                let got = try XCTUnwrap(ArithmeticInPlace.run(node(opType), &inputs, free: [true, true], operation),
+                let got = try XCTUnwrap(ArithmeticInPlace.run(node(opType), &inputs, isFree: { _ in true }, operation),
                                         label)
                 XCTAssertEqual(got.floats, want, label)
                 XCTAssertEqual(got.shape, plan.outputShape, label)
@@ -60,13 +60,13 @@ final class ArithmeticInPlaceTests: XCTestCase {
         var inputs: [Tensor?] = [a, b]
         let operation = try XCTUnwrap(ArithmeticInPlace.operation("Add"))
         // Only the broadcast operand is free: it has not the output's shape, so nothing can be written over.
-        XCTAssertNil(try ArithmeticInPlace.run(node("Add"), &inputs, free: [false, true], operation))
+        XCTAssertNil(try ArithmeticInPlace.run(node("Add"), &inputs, isFree: { $0 == 1 }, operation))
         XCTAssertEqual(inputs[0]?.floats, a.floats)
         XCTAssertEqual(inputs[1]?.floats, b.floats)
         // Both free, but the output [2, 3, 9000] is larger than either.
         var neither: [Tensor?] = [Tensor(shape: [2, 1, 9000], floats: values(18_000, seed: 3)),
                                   Tensor(shape: [2, 3, 1], floats: values(6, seed: 4))]
-        XCTAssertNil(try ArithmeticInPlace.run(node("Add"), &neither, free: [true, true], operation))
+        XCTAssertNil(try ArithmeticInPlace.run(node("Add"), &neither, isFree: { _ in true }, operation))
         XCTAssertNotNil(neither[0])
         XCTAssertNil(ArithmeticInPlace.operation("Pow"))
     }
@@ -76,7 +76,7 @@ final class ArithmeticInPlaceTests: XCTestCase {
         let x = Tensor(shape: [3, 7000], floats: values(21_000, seed: 0))
         var inputs: [Tensor?] = [x, x]
         let operation = try XCTUnwrap(ArithmeticInPlace.operation("Mul"))
-        let got = try XCTUnwrap(ArithmeticInPlace.run(node("Mul"), &inputs, free: [true, true], operation))
+        let got = try XCTUnwrap(ArithmeticInPlace.run(node("Mul"), &inputs, isFree: { _ in true }, operation))
         XCTAssertEqual(got.floats, x.floats.map { $0 * $0 })
         XCTAssertEqual(x.floats, values(21_000, seed: 0), "the caller's tensor is unchanged")
     }

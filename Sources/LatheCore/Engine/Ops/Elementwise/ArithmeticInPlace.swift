@@ -18,18 +18,19 @@ enum ArithmeticInPlace {
         }
     }
 
-    /// The op's result written over operand 0 or 1, taken out of `inputs`, when `free` says the run holds no
+    /// The op's result written over operand 0 or 1, taken out of `inputs`, when `isFree` says the run holds no
     /// other reference to it (its last read), it is float32 with the output's shape and so is the other; nil
-    /// (inputs untouched) otherwise, for the kernel to run as usual.
-    static func run(_ node: Node, _ inputs: inout [Tensor?], free: [Bool],
+    /// (inputs untouched) otherwise, for the kernel to run as usual. `isFree` (by operand position) is asked
+    /// only about operands large enough to be worth it.
+    static func run(_ node: Node, _ inputs: inout [Tensor?], isFree: (Int) -> Bool,
                     _ operation: (Float, Float) -> Float) throws -> Tensor? {
         // No other binding of the operands may outlive this block: a second reference to the target's
         // storage would make writing to it copy it first.
         let candidate: (target: Int, plan: BroadcastPlan)? = try {
-            guard inputs.count == 2, free.count == 2, let a = inputs[0], let b = inputs[1],
+            guard inputs.count == 2, let a = inputs[0], let b = inputs[1],
                   a.dtype == .float32, b.dtype == .float32, max(a.count, b.count) >= minimumCount else { return nil }
             let plan = try Arithmetic.plan(node, [a, b])
-            guard let target = [0, 1].first(where: { free[$0] && (($0 == 0 ? a : b).shape == plan.outputShape) })
+            guard let target = [0, 1].first(where: { ($0 == 0 ? a : b).shape == plan.outputShape && isFree($0) })
             else { return nil }
             return (target, plan)
         }()
