@@ -25,6 +25,11 @@ public enum ONNXReader {
     static func parse(_ data: Data, path: String, keepUnknownFields: Bool = false) throws -> Onnx_ModelProto {
         var options = BinaryDecodingOptions()
         options.discardUnknownFields = !keepUnknownFields // fields outside the subset schema are never used
+        if let lifted = InitializerBytes.lift(data),
+           var proto = try? Onnx_ModelProto(serializedBytes: lifted.stripped, options: options),
+           InitializerBytes.restore(&proto, lifted, from: data) {
+            return proto
+        }
         do {
             return try Onnx_ModelProto(serializedBytes: data, options: options)
         } catch let error as BinaryDecodingError {
