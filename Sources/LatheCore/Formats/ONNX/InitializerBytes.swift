@@ -30,24 +30,25 @@ enum InitializerBytes {
     static func lift(_ data: Data) -> Lifted? {
         data.withUnsafeBytes { bytes -> Lifted? in
             var ranges: [Range<Int>?] = []
-            var out = Data()
+            var out = KeptBytes(bytes)
             var scanner = WireScanner(bytes: bytes, range: 0..<bytes.count)
             var sawGraph = false
             while !scanner.atEnd {
                 guard let field = scanner.next() else { return nil }
                 guard field.number == modelGraph else {
-                    out.append(bytes, range: field.whole)
+                    out.keep(field.whole)
                     continue
                 }
                 guard field.wireType == .lengthDelimited, !sawGraph,
                       let graph = strippedGraph(bytes, field.payload, ranges: &ranges) else { return nil }
                 sawGraph = true
-                WireScanner.appendLengthDelimited(field: modelGraph, graph, to: &out)
+                out.add(field: modelGraph, graph)
             }
+            let stripped = out.finished()
             // Worth it only past the copy of the rest that lifting costs.
             let lifted = ranges.reduce(0) { $0 + ($1?.count ?? 0) }
-            guard sawGraph, lifted > 2 * out.count else { return nil }
-            return Lifted(stripped: out, rawData: ranges)
+            guard sawGraph, lifted > 2 * stripped.count else { return nil }
+            return Lifted(stripped: stripped, rawData: ranges)
         }
     }
 
@@ -73,31 +74,31 @@ enum InitializerBytes {
     /// The graph message without its initializers' `raw_data`.
     private static func strippedGraph(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>,
                                       ranges: inout [Range<Int>?]) -> Data? {
-        var out = Data()
+        var out = KeptBytes(bytes)
         var scanner = WireScanner(bytes: bytes, range: range)
         while !scanner.atEnd {
             guard let field = scanner.next() else { return nil }
             guard field.number == graphInitializer else {
-                out.append(bytes, range: field.whole)
+                out.keep(field.whole)
                 continue
             }
             guard field.wireType == .lengthDelimited,
                   let tensor = strippedTensor(bytes, field.payload, ranges: &ranges) else { return nil }
-            WireScanner.appendLengthDelimited(field: graphInitializer, tensor, to: &out)
+            out.add(field: graphInitializer, tensor)
         }
-        return out
+        return out.finished()
     }
 
     /// The tensor message without its `raw_data`, whose range joins `ranges`.
     private static func strippedTensor(_ bytes: UnsafeRawBufferPointer, _ range: Range<Int>,
                                        ranges: inout [Range<Int>?]) -> Data? {
-        var out = Data()
+        var out = KeptBytes(bytes)
         var rawData: Range<Int>?
         var scanner = WireScanner(bytes: bytes, range: range)
         while !scanner.atEnd {
             guard let field = scanner.next() else { return nil }
             guard field.number == tensorRawData else {
-                out.append(bytes, range: field.whole)
+                out.keep(field.whole)
                 continue
             }
             // A repeated singular field is legal protobuf (the last wins); rare enough to leave to the decoder.
@@ -105,7 +106,7 @@ enum InitializerBytes {
             rawData = field.payload
         }
         ranges.append(rawData)
-        return out
+        return out.finished()
     }
 }
 
@@ -183,8 +184,37 @@ private struct WireScanner {
     }
 }
 
-private extension Data {
-    mutating func append(_ bytes: UnsafeRawBufferPointer, range: Range<Int>) {
-        append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[range]))
+/// A message's bytes rebuilt from the fields kept as they stand and fields re-encoded: consecutive kept
+/// fields are copied in one piece (field by field, the copy was most of the lifting's time).
+private struct KeptBytes {
+    let bytes: UnsafeRawBufferPointer
+    private var out = Data()
+    private var pending: Range<Int>?
+
+    init(_ bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+
+    mutating func keep(_ range: Range<Int>) {
+        if let run = pending, run.upperBound == range.lowerBound {
+            pending = run.lowerBound..<range.upperBound
+        } else {
+            flush()
+            pending = range
+        }
+    }
+
+    mutating func add(field: Int, _ payload: Data) {
+        flush()
+        WireScanner.appendLengthDelimited(field: field, payload, to: &out)
+    }
+
+    mutating func finished() -> Data {
+        flush()
+        return out
+    }
+
+    private mutating func flush() {
+        guard let run = pending else { return }
+        out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[run]))
+        pending = nil
     }
 }
