@@ -7,22 +7,24 @@ import Foundation
 enum BatchNormFolding {
     @discardableResult
     static func apply(_ graph: inout Graph) -> Int {
-        var folded = 0
-        var index = 0
-        while index < graph.nodes.count {
-            if graph.nodes[index].opType == "BatchNormalization", tryFold(at: index, in: &graph) {
-                folded += 1
-                continue  // the BN node at `index` is gone; look at what moved there
-            }
-            index += 1
+        // Folded nodes are only marked while the pass runs, so the indices in `uses` stay valid and a fold
+        // updates the entries it changes (`ActivationFusion` says why).
+        var uses = GraphUses(graph)
+        var removed = Set<Int>()
+        let graphOutputs = graph.outputNames
+        for index in graph.nodes.indices where graph.nodes[index].opType == "BatchNormalization" {
+            if tryFold(at: index, in: &graph, uses: &uses, graphOutputs: graphOutputs) { removed.insert(index) }
         }
-        return folded
+        guard !removed.isEmpty else { return 0 }
+        graph.nodes = graph.nodes.indices.filter { !removed.contains($0) }.map { graph.nodes[$0] }
+        graph.dropUnusedInitializers()
+        return removed.count
     }
 
     /// Folds the BN node at `bnIndex` into its producer when that is safe; returns whether it did.
-    private static func tryFold(at bnIndex: Int, in graph: inout Graph) -> Bool {
+    private static func tryFold(at bnIndex: Int, in graph: inout Graph, uses: inout GraphUses,
+                                graphOutputs: Set<String>) -> Bool {
         let bn = graph.nodes[bnIndex]
-        let uses = GraphUses(graph)
         guard bn.isDefaultDomain, let x = bn.input(0), let bnOutput = bn.outputs.first, !bnOutput.isEmpty,
               bn.outputs.dropFirst().allSatisfy({ $0.isEmpty || uses.uses(of: $0) == 0 }),
               bn.int("training_mode", default: 0) == 0,
@@ -31,13 +33,13 @@ enum BatchNormFolding {
               let gamma = graph.initializers[gammaName], let beta = graph.initializers[betaName],
               let mean = graph.initializers[meanName], let variance = graph.initializers[varName],
               let producerIndex = uses.producer[x], producerIndex < bnIndex,
-              uses.uses(of: x) == 1, !graph.outputNames.contains(x)
+              uses.uses(of: x) == 1, !graphOutputs.contains(x)
         else { return false }
         var producer = graph.nodes[producerIndex]
         guard producer.isDefaultDomain, producer.outputs.first == x, !FusedActivation.hasEpilogue(producer),
               ["Conv", "ConvTranspose", "Gemm"].contains(producer.opType),
               let weightName = producer.input(1), let weight = graph.initializers[weightName], weight.isFloat,
-              uses.uses(of: weightName) == 1, !graph.outputNames.contains(weightName),
+              uses.uses(of: weightName) == 1, !graphOutputs.contains(weightName),
               let layout = ChannelLayout(node: producer, weightShape: weight.shape)
         else { return false }
         let channels = layout.channels
@@ -72,7 +74,7 @@ enum BatchNormFolding {
 
         let biasTensor = Tensor(shape: [channels], floats: newBias, dtype: weight.dtype)
         let resultBiasName: String
-        if let biasName, uses.uses(of: biasName) == 1, !graph.outputNames.contains(biasName) {
+        if let biasName, uses.uses(of: biasName) == 1, !graphOutputs.contains(biasName) {
             resultBiasName = biasName
         } else {
             resultBiasName = uniqueName(weightName + "_bn_folded_bias", in: graph)
@@ -82,9 +84,10 @@ enum BatchNormFolding {
         producer.inputs[2] = resultBiasName
         if producer.opType == "Gemm" { producer.attributes["beta"] = .float(1) }
         producer.outputs[0] = bnOutput
+        uses.forget(bn, at: bnIndex)
+        uses.forget(graph.nodes[producerIndex], at: producerIndex)
         graph.nodes[producerIndex] = producer
-        graph.nodes.remove(at: bnIndex)
-        graph.dropUnusedInitializers()
+        uses.record(producer, at: producerIndex)
         return true
     }
 

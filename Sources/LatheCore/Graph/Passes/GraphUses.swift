@@ -19,6 +19,35 @@ struct GraphUses {
     }
 
     func uses(of name: String) -> Int { useCount[name] ?? 0 }
+
+    /// Forgets the node at `index`, for a pass that marks nodes removed and drops them at its end: its outputs
+    /// have no producer any more, and its inputs one reader fewer.
+    mutating func forget(_ node: Node, at index: Int) {
+        for output in node.outputs where !output.isEmpty && producer[output] == index { producer[output] = nil }
+        for input in node.inputs where !input.isEmpty {
+            useCount[input, default: 0] -= 1
+            consumers[input]?.removeAll { $0 == index }
+        }
+    }
+
+    /// Records the node now at `index` (a rewrite put it there): its outputs and its reads.
+    mutating func record(_ node: Node, at index: Int) {
+        for output in node.outputs where !output.isEmpty { producer[output] = index }
+        for input in node.inputs where !input.isEmpty {
+            useCount[input, default: 0] += 1
+            var readers = consumers[input] ?? []
+            if !readers.contains(index) {
+                readers.insert(index, at: readers.firstIndex { $0 > index } ?? readers.endIndex)
+            }
+            consumers[input] = readers
+        }
+    }
+
+    /// The node at `producer` now writes `new` instead of `old` (a fusion gave it its reader's output).
+    mutating func moveOutput(from old: String, to new: String, producer index: Int) {
+        producer[old] = nil
+        producer[new] = index
+    }
 }
 
 extension Graph {

@@ -7,29 +7,34 @@
 enum HardSwishRecognition {
     @discardableResult
     static func apply(_ graph: inout Graph) -> Int {
+        // Rewritten-away nodes are only marked while the pass runs, so the indices in `uses` stay valid and a
+        // rewrite updates the entries it changes (`ActivationFusion` says why).
+        var uses = GraphUses(graph)
+        var removed = Set<Int>()
         var rewritten = 0
-        var index = 0
-        while index < graph.nodes.count {
-            if let removed = tryRewrite(at: index, in: &graph) {
+        let graphOutputs = graph.outputNames
+        for index in graph.nodes.indices where !removed.contains(index) {
+            if tryRewrite(at: index, in: &graph, uses: &uses, removed: &removed, graphOutputs: graphOutputs) {
                 rewritten += 1
-                index -= removed.filter { $0 < index }.count
             }
-            index += 1
         }
-        if rewritten > 0 { graph.dropUnusedInitializers() }
+        guard rewritten > 0 else { return 0 }
+        graph.nodes = graph.nodes.indices.filter { !removed.contains($0) }.map { graph.nodes[$0] }
+        graph.dropUnusedInitializers()
         return rewritten
     }
 
-    /// Rewrites the pattern ending at node `index` (a Div or Mul); returns the indices of the removed nodes.
-    private static func tryRewrite(at index: Int, in graph: inout Graph) -> [Int]? {
+    /// Rewrites the pattern ending at node `index` (a Div or Mul); marks the nodes it replaces in `removed`.
+    private static func tryRewrite(at index: Int, in graph: inout Graph, uses: inout GraphUses,
+                                   removed: inout Set<Int>, graphOutputs: Set<String>) -> Bool {
         let last = graph.nodes[index]
-        guard last.isDefaultDomain, last.inputs.count == 2, let output = last.outputs.first, !output.isEmpty
-        else { return nil }
-        let uses = GraphUses(graph)
+        guard last.isDefaultDomain, last.opType == "Div" || last.opType == "Mul", last.inputs.count == 2,
+              let output = last.outputs.first, !output.isEmpty
+        else { return false }
         let constants = graph.initializers
         /// The producer of `name` when it is a default-domain `op` read only once and not a graph output.
         func single(_ name: String, _ op: String) -> (Int, Node)? {
-            guard let i = uses.producer[name], uses.uses(of: name) == 1, !graph.outputNames.contains(name),
+            guard let i = uses.producer[name], uses.uses(of: name) == 1, !graphOutputs.contains(name),
                   graph.nodes[i].isDefaultDomain, graph.nodes[i].opType == op else { return nil }
             return (i, graph.nodes[i])
         }
@@ -69,9 +74,14 @@ enum HardSwishRecognition {
                 break
             }
         }
-        guard let (x, removed) = match else { return nil }
+        guard let (x, replaced) = match else { return false }
+        for i in replaced {
+            uses.forget(graph.nodes[i], at: i)
+            removed.insert(i)
+        }
+        uses.forget(last, at: index)
         graph.nodes[index] = Node(name: last.name, opType: "HardSwish", inputs: [x], outputs: [output])
-        for i in removed.sorted(by: >) { graph.nodes.remove(at: i) }
-        return removed
+        uses.record(graph.nodes[index], at: index)
+        return true
     }
 }
