@@ -73,7 +73,8 @@ enum MetricChoice: String, ExpressibleByArgument, CaseIterable {
 
 /// `--batch` and `--threads`: how an evaluation is split over batches and workers.
 struct BatchOptions: ParsableArguments {
-    @Option(help: "Samples per batch (default: 64, or the batch a model input fixes).")
+    @Option(help: ArgumentHelp("Samples per batch at most (default: 64, or the batch a model input fixes); fewer "
+                + "when a batch's values would take more than 48 MiB, said on stderr."))
     var batch: Int?
 
     @Option(help: "Worker threads (default: the number of cores).")

@@ -98,12 +98,15 @@ enum EngineCommandSupport {
     /// The default batch when --batch is not given.
     static let defaultBatch = 64
 
-    /// Samples per batch: `requested` (--batch), else 64, never more than the samples. A batch an
+    /// Samples per batch: `requested` (--batch), else 64, never more than the samples nor than the activation
+    /// budget allows (`boundedByActivations`). A batch an
     /// input's declaration fixes is kept to: said once on stderr when it replaces the default, and
     /// a larger --batch is refused, naming the input.
     static func batchSize(requested: Int?, session: InferenceSession, dataset: Dataset) throws -> Int {
         let samples = max(1, dataset.count)
-        guard let fixed = session.fixedBatch else { return min(requested ?? defaultBatch, samples) }
+        guard let fixed = session.fixedBatch else {
+            return boundedByActivations(min(requested ?? defaultBatch, samples), session: session)
+        }
         if let requested, requested > fixed.size {
             throw LatheError.badInput(file: session.modelPath, "--batch \(requested) is larger than the model runs: "
                 + "\(fixed.description); pass --batch \(fixed.size) or less, or leave --batch out")
@@ -112,6 +115,25 @@ enum EngineCommandSupport {
             Loading.warn("\(session.modelPath): \(fixed.description), so Lathe runs batches of \(fixed.size)")
         }
         return min(requested ?? fixed.size, samples)
+    }
+
+    /// What a batch's values may take at their peak: beyond it, fewer samples per batch give the same numbers
+    /// with fewer fresh pages (`ActivationFootprint`).
+    static let batchActivationBudget = 48 << 20
+
+    /// `batch`, or fewer samples when that many would take more than `batchActivationBudget` (said on stderr).
+    static func boundedByActivations(_ batch: Int, session: InferenceSession) -> Int {
+        guard batch > 1, let perSample = session.activationBytesPerSample(), perSample > 0 else { return batch }
+        let most = max(1, batchActivationBudget / perSample)
+        guard most < batch else { return batch }
+        // As many batches as the bound needs, evened out: 8 samples at most 7 a batch run as 4 and 4, not 7 and 1.
+        let batches = (batch + most - 1) / most
+        let bound = (batch + batches - 1) / batches
+        let mebibytes = { (bytes: Int) in String(format: "%.1f MiB", Double(bytes) / Double(1 << 20)) }
+        Loading.note("\(session.modelPath): batches of \(bound), not \(batch): one sample's values take "
+            + "\(mebibytes(perSample)) at their peak, and a batch is kept under \(mebibytes(batchActivationBudget)) "
+            + "(larger batches compute the same, to rounding, more slowly: each fresh page is a page fault)")
+        return bound
     }
 
     static func validate(batch: Int?, threads: Int?, cacheMB: Int? = nil) throws {

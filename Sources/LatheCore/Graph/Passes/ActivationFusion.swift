@@ -27,8 +27,7 @@ enum ActivationFusion {
             }
         }
         guard fused > 0 else { return 0 }
-        graph.nodes = graph.nodes.indices.filter { !removed.contains($0) }.map { graph.nodes[$0] }
-        graph.dropUnusedInitializers()
+        graph.removeNodes(at: removed)
         return fused
     }
 

@@ -16,8 +16,7 @@ enum BatchNormFolding {
             if tryFold(at: index, in: &graph, uses: &uses, graphOutputs: graphOutputs) { removed.insert(index) }
         }
         guard !removed.isEmpty else { return 0 }
-        graph.nodes = graph.nodes.indices.filter { !removed.contains($0) }.map { graph.nodes[$0] }
-        graph.dropUnusedInitializers()
+        graph.removeNodes(at: removed)
         return removed.count
     }
 

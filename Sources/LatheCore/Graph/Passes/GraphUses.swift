@@ -54,6 +54,12 @@ extension Graph {
     /// Names of the graph's declared outputs.
     var outputNames: Set<String> { Set(outputs.map(\.name)) }
 
+    /// Drops the nodes a pass marked removed, then the initializers only they read.
+    mutating func removeNodes(at removed: Set<Int>) {
+        nodes = nodes.indices.filter { !removed.contains($0) }.map { nodes[$0] }
+        dropUnusedInitializers()
+    }
+
     /// Drops initializers no node reads and that are not graph outputs.
     mutating func dropUnusedInitializers() {
         var used = outputNames
