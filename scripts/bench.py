@@ -29,8 +29,9 @@ Commands:
   onnxruntime:  `python -c ...` that reads the same npz itself, runs the model in batches
                 of B with intra_op_num_threads=2 and saves its first output
 For lathe, B is an upper bound: where a batch's values would pass 48 MiB at their peak it runs
-fewer samples a batch and says so on stderr (README, "Batches"); of these rows only fpn_detector at
-batch 8 and 64 (batches of 6) and the third-party ppocr_det, ppocr_rec and orientation sets are cut.
+fewer samples a batch and says so on stderr (README, "Batches"). Of these rows that cuts fpn_detector
+at batch 8 (to batches of 4) and 64 (of 6), and the third-party ppocr_det (7), ppocr_rec (22) and
+orientation (16) sets.
 Both processes write their outputs (the same cost on both sides). Checks: for a
 classifier (integer labels `y` [N] and an output [N, C>=2]) lathe's and onnxruntime's
 top-1 must be equal; for every model the outputs must agree, max |lathe - ort| /
