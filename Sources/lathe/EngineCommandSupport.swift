@@ -99,9 +99,8 @@ enum EngineCommandSupport {
     static let defaultBatch = 64
 
     /// Samples per batch: `requested` (--batch), else 64, never more than the samples nor than the activation
-    /// budget allows (`boundedByActivations`). A batch an
-    /// input's declaration fixes is kept to: said once on stderr when it replaces the default, and
-    /// a larger --batch is refused, naming the input.
+    /// budget allows (`boundedByActivations`). A batch an input's declaration fixes is kept to: said once on
+    /// stderr when it replaces the default, and a larger --batch is refused, naming the input.
     static func batchSize(requested: Int?, session: InferenceSession, dataset: Dataset) throws -> Int {
         let samples = max(1, dataset.count)
         guard let fixed = session.fixedBatch else {
@@ -117,8 +116,8 @@ enum EngineCommandSupport {
         return min(requested ?? fixed.size, samples)
     }
 
-    /// What a batch's values may take at their peak: beyond it, fewer samples per batch give the same numbers
-    /// with fewer fresh pages (`ActivationFootprint`).
+    /// What a batch's values may take at their peak: beyond it, fewer samples per batch compute the same (to
+    /// rounding) with fewer fresh pages (`ActivationFootprint`).
     static let batchActivationBudget = 48 << 20
 
     /// `batch`, or fewer samples when that many would take more than `batchActivationBudget` (said on stderr).
