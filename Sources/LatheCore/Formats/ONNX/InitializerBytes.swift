@@ -62,9 +62,11 @@ enum InitializerBytes {
         // Out of the message first, so that writing each one does not copy the array.
         graph.initializer = []
         proto.graph = Onnx_GraphProto()
+        // The ranges count from the bytes' start, which need not be index 0 of a `Data` slice.
+        let base = original.startIndex
         for (index, range) in lifted.rawData.enumerated() {
             guard let range else { continue }
-            initializers[index].rawData = original[(original.startIndex + range.lowerBound)..<(original.startIndex + range.upperBound)]
+            initializers[index].rawData = original[(base + range.lowerBound)..<(base + range.upperBound)]
         }
         graph.initializer = initializers
         proto.graph = graph
