@@ -28,17 +28,31 @@ public struct ActivationRange: Sendable, Equatable {
 public struct ActivationQuantizer: Sendable, Equatable {
     public let bits: Int
     public let grid: QuantizationGrid
+    /// `grid.apply` in one vectorised loop: the grid's integers are 0…levels, so `q − zero point` is the
+    /// quotient clamped to [−zero point, levels − zero point] and rounded (NaN stays NaN, as in the grid).
+    private let loop: FakeQuantization
 
     public init(bits: Int, range: ActivationRange) {
         self.bits = bits
         let lo = range.isEmpty ? 0 : range.min, hi = range.isEmpty ? 0 : range.max
         grid = .asymmetric(bits: bits, lo: lo, hi: hi)
+        guard case let .asymmetric(levels, scale, zeroPoint) = grid else { preconditionFailure("an asymmetric grid") }
+        loop = FakeQuantization(scale: scale, low: -zeroPoint, high: levels - zeroPoint, nanResult: .nan)
+    }
+
+    /// Equal grids (the loop follows from the grid; its NaN result is never equal to itself).
+    public static func == (lhs: ActivationQuantizer, rhs: ActivationQuantizer) -> Bool {
+        lhs.bits == rhs.bits && lhs.grid == rhs.grid
     }
 
     public func quantize(_ tensor: Tensor) -> Tensor {
         guard tensor.isFloat else { return tensor }
         var result = tensor
-        for i in result.floats.indices { result.floats[i] = grid.apply(result.floats[i]) }
+        let count = result.floats.count
+        result.floats.withUnsafeMutableBufferPointer { values in
+            guard let start = values.baseAddress else { return }
+            loop.apply(start, start, count: count)
+        }
         return result
     }
 

@@ -10,7 +10,13 @@
 ///   `zero_point = round_half_even(clamp(−min / scale, 0, 255))`.
 /// Scales and zero points are per tensor, per axis or blocked
 /// (`QuantizationLayout`). Float8 and float4 types are refused.
+///
+/// A QuantizeLinear with `dequantizeKey` (`QuantizeDequantizeFusion` gives it the
+/// output of the DequantizeLinear that alone read it, with the same scale and zero
+/// point) returns that DequantizeLinear's Float32 result directly.
 enum LinearQuantization {
+    static let dequantizeKey = "lathe.dequantize"
+
     static func quantizeLinear(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
         let x = try node.floatInput(inputs, 0, "x")
         let scale = try node.floatInput(inputs, 1, "y_scale")
@@ -20,6 +26,11 @@ enum LinearQuantization {
         let layout = try QuantizationLayout(node: node, shape: x.shape, scale: scale, zeroPoint: zeroPoint)
         let scales = scale.floats
         let zeroPoints = zeroPoint?.ints ?? [Int64](repeating: 0, count: scales.count)
+        if node.int(dequantizeKey) == 1 {
+            let grids = zip(scales, zeroPoints).map { FakeQuantization(scale: $0, zeroPoint: $1, range: range) }
+            return [Tensor(shape: x.shape, floats: quantizeDequantize(x.floats, grids: grids, layout: layout),
+                           dtype: .float32)]
+        }
         var q = [Int64](repeating: 0, count: x.count)
         x.floats.withUnsafeBufferPointer { xs in
             layout.forEach { i, p in
@@ -27,6 +38,32 @@ enum LinearQuantization {
             }
         }
         return [Tensor(shape: x.shape, ints: q, dtype: dtype)]
+    }
+
+    /// `values` quantized and dequantized with `grids[p]` for the elements `layout` gives parameter p.
+    static func quantizeDequantize(_ values: [Float], grids: [FakeQuantization], layout: QuantizationLayout) -> [Float] {
+        let count = values.count
+        guard count > 0 else { return [] }
+        return [Float](unsafeUninitializedCapacity: count) { out, initialized in
+            values.withUnsafeBufferPointer { xs in
+                guard let source = xs.baseAddress, let target = out.baseAddress else { return }
+                switch layout.mode {
+                case .perTensor:
+                    grids[0].apply(source, target, count: count)
+                case .perAxis:
+                    var start = 0
+                    for _ in 0..<layout.outer {
+                        for grid in grids {
+                            grid.apply(source + start, target + start, count: layout.inner)
+                            start += layout.inner
+                        }
+                    }
+                case .blocked:
+                    layout.forEach { i, p in target[i] = grids[p].apply(source[i]) }
+                }
+            }
+            initialized = count
+        }
     }
 
     static func dequantizeLinear(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {

@@ -1,0 +1,67 @@
+/// Quantize then dequantize in one pass over Float values, without the integer
+/// tensor in between: `y = (q − zero_point) · scale` with
+/// `q = saturate(round_half_even(x / scale) + zero_point)`.
+///
+/// Because the integer range's ends minus the zero point are whole numbers,
+/// `q − zero_point` is `round_half_even(clamp(x / scale, low, high))` with
+/// `low = range.lower − zero_point`, `high = range.upper − zero_point`, all
+/// exact in Float for the 16-bit ranges and below; adding +0 turns the −0 that
+/// rounding gives small negatives into the +0 an integer difference converts
+/// to, so the result is bitwise what the two steps give. A NaN quotient gives
+/// `nanResult`: `0 · scale` for ONNX QuantizeLinear (a NaN quantizes to the
+/// zero point), NaN for Lathe's own activation grids.
+///
+/// One loop for ONNX's QuantizeLinear → DequantizeLinear pairs (QDQ models:
+/// eight bytes an element of Int64 written and read again, otherwise) and for
+/// the `abits` activation quantizers.
+struct FakeQuantization: Sendable {
+    let scale: Float
+    let low: Float
+    let high: Float
+    let nanResult: Float
+
+    /// The grid of ONNX QuantizeLinear with `scale` and `zeroPoint` into `range`, dequantized.
+    init(scale: Float, zeroPoint: Int64, range: ClosedRange<Int64>) {
+        self.scale = scale
+        low = Float(range.lowerBound - zeroPoint)
+        high = Float(range.upperBound - zeroPoint)
+        nanResult = Float(0) * scale
+    }
+
+    init(scale: Float, low: Float, high: Float, nanResult: Float) {
+        self.scale = scale
+        self.low = low
+        self.high = high
+        self.nanResult = nanResult
+    }
+
+    @inline(__always)
+    func apply(_ x: Float) -> Float {
+        let v = x / scale
+        guard !v.isNaN else { return nanResult }
+        let clamped = v < low ? low : (v > high ? high : v)
+        return (clamped.rounded(.toNearestOrEven) + 0) * scale
+    }
+
+    /// `apply` on `count` values from `source` into `target` (which may be `source`).
+    func apply(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, count: Int) {
+        typealias Lanes = SIMD16<Float>
+        let scales = Lanes(repeating: scale), lows = Lanes(repeating: low), highs = Lanes(repeating: high)
+        let nans = Lanes(repeating: nanResult), zeros = Lanes(repeating: 0)
+        var i = 0
+        while i + Lanes.scalarCount <= count {
+            var v = UnsafeRawPointer(source + i).loadUnaligned(as: Lanes.self) / scales
+            let isNaN = v .!= v
+            v.replace(with: lows, where: v .< lows)
+            v.replace(with: highs, where: v .> highs)
+            var y = (v.rounded(.toNearestOrEven) + zeros) * scales
+            y.replace(with: nans, where: isNaN)
+            UnsafeMutableRawPointer(target + i).storeBytes(of: y, as: Lanes.self)
+            i += Lanes.scalarCount
+        }
+        while i < count {
+            target[i] = apply(source[i])
+            i += 1
+        }
+    }
+}
