@@ -21,7 +21,8 @@ hit for one engine.
    scripts/crosscheck_thirdparty.py (fetched into .cache/thirdparty on first use), their inputs
    repeated to THIRDPARTY_SAMPLES samples, at Lathe's default batch (or the batch the model fixes):
    text detector and recognizers (PP-OCRv4, ddddocr's CNN+LSTM), a YOLO-style detector, a layout
-   detector, page orientation and a speech embedding.
+   detector, page orientation, the same classifier quantized by onnxruntime's quantize_static (QDQ)
+   and a speech embedding.
    `--no-thirdparty` leaves them out.
 
 Commands:
@@ -36,6 +37,11 @@ Both processes write their outputs (the same cost on both sides). Checks: for a
 classifier (integer labels `y` [N] and an output [N, C>=2]) lathe's and onnxruntime's
 top-1 must be equal; for every model the outputs must agree, max |lathe - ort| /
 max |ort| <= 1e-4 (Lathe's top-1 is an argmax, meaningless for maps and one-unit heads).
+A quantized (QDQ) model is timed against onnxruntime's default session, whose fused integer
+kernels round differently, and checked against the literal QDQ semantics (onnxruntime with
+graph optimisations off, run once untimed), as crosscheck_thirdparty.py checks it: every
+argmax equal and max |lathe - literal| within 4 steps of the output's last quantization grid
+(a float sum in another order can tip a value on a rounding boundary to the next step).
 Prints the rows and a ratio table, and writes bench-results.json in the current
 directory (`results`: one row per model and batch; `skipped`; `ratio_table`).
 """
@@ -62,7 +68,7 @@ FPN_SEED = 4242
 THREADS = 2
 MAX_REL_DIFF = 1e-4
 THIRDPARTY = ["ppocr_det", "ppocr_rec", "ppocr_cls", "ddddocr_ocr", "ddddocr_det", "layout_cdla", "orientation",
-              "oww_embedding"]
+              "orientation_qdq", "oww_embedding"]
 THIRDPARTY_SAMPLES = 64
 
 ORT_SCRIPT = f"""
@@ -70,7 +76,10 @@ import json, sys
 import numpy as np
 import onnxruntime as ort
 model, data, batch, out_path = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+literal = len(sys.argv) > 5 and sys.argv[5] == "literal"
 opts = ort.SessionOptions()
+if literal:  # the literal QDQ semantics (the reference of a quantized model's outputs)
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
 opts.intra_op_num_threads = {THREADS}
 opts.inter_op_num_threads = 1
 sess = ort.InferenceSession(model, sess_options=opts, providers=["CPUExecutionProvider"])
@@ -146,22 +155,49 @@ def max_rel_diff(a, b):
 
 
 def run_row(lathe, name, model, data, batch, repeats, tmp):
-    """Time lathe and onnxruntime on one model at one batch; compare their outputs."""
+    """Time lathe and onnxruntime on one model at one batch; compare their outputs (a quantized model's with
+    the literal QDQ semantics)."""
     lathe_out, ort_out = Path(tmp) / f"{name}_{batch}_lathe.npy", Path(tmp) / f"{name}_{batch}_ort.npy"
     (lathe_best, lathe_runs, lathe_js), (ort_best, ort_runs, ort_js) = best_of_alternating(
         [lathe, "eval", model, "--data", data, "--batch", batch, "--json", "--save-outputs", lathe_out],
         [sys.executable, "-c", ORT_SCRIPT, model, data, batch, ort_out], repeats)
-    diff = max_rel_diff(np.load(lathe_out), np.load(ort_out))
+    quantum = output_quantum(model)
+    reference = ort_out
+    if quantum is not None:
+        reference = Path(tmp) / f"{name}_{batch}_literal.npy"
+        timed([sys.executable, "-c", ORT_SCRIPT, model, data, batch, reference, "literal"])
+    got, want = np.load(lathe_out), np.load(reference)
+    diff = max_rel_diff(got, want)
+    if quantum is None:
+        outputs_ok = diff <= MAX_REL_DIFF
+    else:
+        outputs_ok = (got.shape == want.shape and float(np.abs(got.astype(np.float64) - want).max()) <= 4 * quantum
+                      and np.array_equal(got.argmax(-1), want.argmax(-1)))
     classifier = "top1" in ort_js
     row = {"model": name, "samples": ort_js["samples"], "batch": batch, "threads": THREADS,
            "lathe_seconds": lathe_best, "ort_seconds": ort_best, "ratio_lathe_over_ort": lathe_best / ort_best,
            "lathe_runs": lathe_runs, "ort_runs": ort_runs, "max_rel_diff": diff,
+           "reference": "literal QDQ" if quantum is not None else "onnxruntime",
            "lathe_top1": lathe_js.get("top1") if classifier else None, "ort_top1": ort_js.get("top1")}
-    ok = diff <= MAX_REL_DIFF
+    ok = outputs_ok
     if classifier:
         ok = ok and row["lathe_top1"] is not None and abs(row["lathe_top1"] - row["ort_top1"]) <= 1e-9
     row["ok"] = ok
     return row
+
+
+def output_quantum(model_path):
+    """For a quantized (QDQ) model, the step of its last (de)quantization in graph order, the grid its
+    output was last rounded to (as crosscheck_thirdparty.py reads it); None for a float model."""
+    import onnx
+    from onnx import numpy_helper
+    proto = onnx.load(str(model_path), load_external_data=False)
+    constants = {t.name: t for t in proto.graph.initializer}
+    for node in reversed(proto.graph.node):
+        if node.op_type in ("QuantizeLinear", "DequantizeLinear") and len(node.input) > 1 \
+                and node.input[1] in constants:
+            return float(np.max(numpy_helper.to_array(constants[node.input[1]])))
+    return None
 
 
 def print_row(row):
@@ -170,6 +206,8 @@ def print_row(row):
                 f"/{row['ort_top1']:.4f}"
     else:
         check = "no top-1 (not a classifier)"
+    if row.get("reference") == "literal QDQ":
+        check += "; outputs vs the literal QDQ semantics (within 4 output steps, argmax equal)"
     print(f"{row['model']:<13} {row['batch']:>5} {row['samples']:>7} {row['lathe_seconds']:>9.3f} "
           f"{row['ort_seconds']:>9.3f} {row['ratio_lathe_over_ort']:>9.2f} {row['max_rel_diff']:>10.1e}  {check}"
           f"{'' if row['ok'] else '  MISMATCH'}", flush=True)
