@@ -14,6 +14,9 @@
 /// images side by side (`GemmPlan`). Bias and activation are applied in one
 /// pass over each output channel.
 enum ConvKernel {
+    /// Set (to 1) on the Conv that `IntegerConv` runs its integer sums as: see `ConvProblem.exactSums`.
+    static let exactSumsKey = "lathe.exact_sums"
+
     static func run(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
         try run(node, inputs, memo: nil)
     }
@@ -269,23 +272,30 @@ struct ConvProblem {
     let outChannels: Int
     let group: Int
     let geometry: SpatialGeometry
+    /// Every sum must be a chain of multiply-adds of the products themselves (`ConvKernel.exactSumsKey`): no
+    /// Winograd, whose transforms round. Whole-number operands then give exact whole-number sums.
+    let exactSums: Bool
 
     var isDepthwise: Bool { group == inChannels && group > 1 }
 
     /// The same convolution over `count` images of the batch.
     func with(batch count: Int) -> ConvProblem {
-        ConvProblem(batch: count, inChannels: inChannels, outChannels: outChannels, group: group, geometry: geometry)
+        ConvProblem(batch: count, inChannels: inChannels, outChannels: outChannels, group: group, geometry: geometry,
+                    exactSums: exactSums)
     }
 
-    private init(batch: Int, inChannels: Int, outChannels: Int, group: Int, geometry: SpatialGeometry) {
+    private init(batch: Int, inChannels: Int, outChannels: Int, group: Int, geometry: SpatialGeometry,
+                 exactSums: Bool) {
         self.batch = batch
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.group = group
         self.geometry = geometry
+        self.exactSums = exactSums
     }
 
     init(node: Node, x: Tensor, w: Tensor, bias: Tensor?) throws {
+        exactSums = node.int(ConvKernel.exactSumsKey) == 1
         let group = try node.convolutionGroup(x: x, w: w)
         batch = x.shape[0]
         inChannels = x.shape[1]

@@ -22,7 +22,7 @@ enum WinogradConv2D {
     static let maximumBufferFloats = 1 << 20
 
     static func applies(_ p: ConvProblem, _ g: SpatialGeometry, _ plan: ConvKernel.GemmPlan) -> Bool {
-        lathe_winograd_kernels() != 0 && g.kernel == [1, 3, 3] && g.strides == [1, 1, 1]
+        !p.exactSums && lathe_winograd_kernels() != 0 && g.kernel == [1, 3, 3] && g.strides == [1, 1, 1]
             && g.dilations == [1, 1, 1] && g.output[1] >= 2 && g.output[2] >= 2
             && plan.cg >= minimumChannels && plan.mg >= minimumChannels
     }

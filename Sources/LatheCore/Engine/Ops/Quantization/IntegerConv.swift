@@ -7,14 +7,19 @@
 /// - QLinearConv adds the int32 bias B and requantizes per output channel m:
 ///   `y = saturate(round_half_even(Float(sum) · (x_scale · w_scale[m] / y_scale)) + y_zero_point)`,
 ///   the multiplier in Float.
-/// Runs as im2col of the shifted input and an integer GEMM per image and group.
+/// Runs on the float convolution where that is exact (`IntegerProductsInFloat`), else as im2col of the
+/// shifted input and an integer GEMM per image and group.
 enum IntegerConv {
     static func convInteger(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
         let x = try node.input(0, of: inputs, "x")
         let wZeroPoint = node.optionalInput(inputs, 3)
+        let weights = try node.input(1, of: inputs, "w")
+        if wZeroPoint == nil,
+           let sums = try IntegerProductsInFloat.conv(node, x: x, w: weights, xZeroPoint: node.optionalInput(inputs, 2)) {
+            return [sums]
+        }
         // An integer weight layer's w arrives as float32 whole numbers (IntegerWeightOperand).
-        let w = try IntegerWeightOperand.integers(try node.input(1, of: inputs, "w"), zeroPoint: wZeroPoint,
-                                                  node: node, role: "w")
+        let w = try IntegerWeightOperand.integers(weights, zeroPoint: wZeroPoint, node: node, role: "w")
         let conv = try Problem(node: node, x: x, w: w, xZeroPoint: node.optionalInput(inputs, 2),
                                wZeroPoint: wZeroPoint)
         return [Tensor(shape: conv.outputShape, ints: conv.sums().map { Int64($0) }, dtype: .int32)]

@@ -11,9 +11,14 @@ enum IntegerMatMul {
     static func matMulInteger(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
         let a = try node.input(0, of: inputs, "A")
         let bZeroPoint = node.optionalInput(inputs, 3)
+        let weights = try node.input(1, of: inputs, "B")
+        // On the float kernel where that is exact (`IntegerProductsInFloat`).
+        if bZeroPoint == nil,
+           let sums = try IntegerProductsInFloat.matMul(node, a: a, b: weights, aZeroPoint: node.optionalInput(inputs, 2)) {
+            return [sums]
+        }
         // An integer weight layer's B arrives as float32 whole numbers (IntegerWeightOperand).
-        let b = try IntegerWeightOperand.integers(try node.input(1, of: inputs, "B"), zeroPoint: bZeroPoint,
-                                                  node: node, role: "B")
+        let b = try IntegerWeightOperand.integers(weights, zeroPoint: bZeroPoint, node: node, role: "B")
         let product = try Product(node: node, a: a, b: b, aZeroPoint: node.optionalInput(inputs, 2),
                                   bZeroPoint: bZeroPoint)
         let sums = product.sums()

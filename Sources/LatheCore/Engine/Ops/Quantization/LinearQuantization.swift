@@ -26,15 +26,32 @@ enum LinearQuantization {
         let layout = try QuantizationLayout(node: node, shape: x.shape, scale: scale, zeroPoint: zeroPoint)
         let scales = scale.floats
         let zeroPoints = zeroPoint?.ints ?? [Int64](repeating: 0, count: scales.count)
+        let grids = zip(scales, zeroPoints).map { FakeQuantization(scale: $0, zeroPoint: $1, range: range) }
         if node.int(dequantizeKey) == 1 {
-            let grids = zip(scales, zeroPoints).map { FakeQuantization(scale: $0, zeroPoint: $1, range: range) }
             return [Tensor(shape: x.shape, floats: quantizeDequantize(x.floats, grids: grids, layout: layout),
                            dtype: .float32)]
         }
         var q = [Int64](repeating: 0, count: x.count)
         x.floats.withUnsafeBufferPointer { xs in
-            layout.forEach { i, p in
-                q[i] = QuantizedArithmetic.quantize(xs[i] / scales[p], zeroPoint: zeroPoints[p], range: range)
+            q.withUnsafeMutableBufferPointer { qs in
+                guard let source = xs.baseAddress, let target = qs.baseAddress else { return }
+                switch layout.mode {
+                case .perTensor:
+                    grids[0].quantize(source, into: target, count: xs.count, zeroPoint: zeroPoints[0])
+                case .perAxis:
+                    var start = 0
+                    for _ in 0..<layout.outer {
+                        for (grid, zeroPoint) in zip(grids, zeroPoints) {
+                            grid.quantize(source + start, into: target + start, count: layout.inner,
+                                          zeroPoint: zeroPoint)
+                            start += layout.inner
+                        }
+                    }
+                case .blocked:
+                    layout.forEach { i, p in
+                        qs[i] = QuantizedArithmetic.quantize(xs[i] / scales[p], zeroPoint: zeroPoints[p], range: range)
+                    }
+                }
             }
         }
         return [Tensor(shape: x.shape, ints: q, dtype: dtype)]
@@ -107,8 +124,14 @@ enum LinearQuantization {
     static func dynamicQuantizeLinear(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
         let x = try node.floatInput(inputs, 0, "x")
         let (scale, zeroPoint) = dynamicParameters(x.floats)
-        let range: ClosedRange<Int64> = 0...255
-        let q = x.floats.map { QuantizedArithmetic.quantize($0 / scale, zeroPoint: zeroPoint, range: range) }
+        let grid = FakeQuantization(scale: scale, zeroPoint: zeroPoint, range: 0...255)
+        var q = [Int64](repeating: 0, count: x.count)
+        x.floats.withUnsafeBufferPointer { xs in
+            q.withUnsafeMutableBufferPointer { qs in
+                guard let source = xs.baseAddress, let target = qs.baseAddress else { return }
+                grid.quantize(source, into: target, count: xs.count, zeroPoint: zeroPoint)
+            }
+        }
         return [
             Tensor(shape: x.shape, ints: q, dtype: .uint8),
             Tensor(shape: [], floats: [scale], dtype: x.dtype),
@@ -118,10 +141,28 @@ enum LinearQuantization {
 
     /// uint8 scale and zero point of DynamicQuantizeLinear for `values`.
     static func dynamicParameters(_ values: [Float]) -> (scale: Float, zeroPoint: Int64) {
+        // NaNs are passed over (they compare false), as Swift's min and max pass over them.
+        typealias Lanes = SIMD16<Float>
+        var lows = Lanes(repeating: 0), highs = Lanes(repeating: 0)
         var low: Float = 0, high: Float = 0
-        for v in values {
-            low = min(low, v)
-            high = max(high, v)
+        values.withUnsafeBufferPointer { xs in
+            guard let start = xs.baseAddress else { return }
+            var i = 0
+            while i + Lanes.scalarCount <= xs.count {
+                let v = UnsafeRawPointer(start + i).loadUnaligned(as: Lanes.self)
+                lows.replace(with: v, where: v .< lows)
+                highs.replace(with: v, where: v .> highs)
+                i += Lanes.scalarCount
+            }
+            for j in 0..<Lanes.scalarCount {
+                low = min(low, lows[j])
+                high = max(high, highs[j])
+            }
+            while i < xs.count {
+                low = min(low, xs[i])
+                high = max(high, xs[i])
+                i += 1
+            }
         }
         let scale: Float = high == low ? 1 : (high - low) / 255
         let initial = 0 - low / scale
