@@ -14,7 +14,7 @@ struct CompiledGraph: Sendable {
         /// Layers whose data enters this node: (input position, layer name).
         let layerInputs: [LayerInput]
         /// Add, Sub, Mul or Div's element operation, which the run may apply in place (`ArithmeticInPlace`).
-        let elementwiseOperation: (@Sendable (Float, Float) -> Float)?
+        let elementwiseOperation: ArithmeticInPlace.Operation?
 
         init(node: Node, kernel: @escaping Kernel, inputs: [Int], outputs: [Int], layerInputs: [LayerInput]) {
             self.node = node

@@ -106,3 +106,70 @@ final class IntegerProductsInFloatTests: XCTestCase {
                                                                                               range: 0...255) })
     }
 }
+
+/// `DynamicQuantizationFusion` on quantize_dynamic's pattern: the integers stay Float between the nodes, the
+/// Casts go, and the outputs are the unfused graph's bit for bit.
+final class DynamicQuantizationFusionTests: XCTestCase {
+    typealias M = ExecutorTestModels
+
+    private let production = OpRegistry.kernels(opset: OpRegistry.newestOpset)
+
+    /// x → DynamicQuantizeLinear → ConvInteger (3×3, 32 channels: Winograd-sized) → Cast → Mul(x scale · w scale)
+    /// → Relu → DynamicQuantizeLinear → MatMulInteger over the last axis → Cast → Mul.
+    private func model() -> Model {
+        var state: UInt64 = 99
+        func int8(_ count: Int) -> [Int64] {
+            (0..<count).map { _ in
+                state = state &* 6_364_136_223_846_793_005 &+ 1
+                return Int64((state >> 33) % 255) - 127
+            }
+        }
+        return M.model([
+            Node(opType: "DynamicQuantizeLinear", inputs: ["x"], outputs: ["xq", "xs", "xz"]),
+            Node(opType: "Mul", inputs: ["xs", "ws"], outputs: ["cs"]),
+            Node(opType: "ConvInteger", inputs: ["xq", "w", "xz", "wz"], outputs: ["ci"], attributes: ["pads": .ints([1, 1, 1, 1])]),
+            Node(opType: "Cast", inputs: ["ci"], outputs: ["cf"], attributes: ["to": .int(1)]),
+            Node(opType: "Mul", inputs: ["cf", "cs"], outputs: ["c"]),
+            Node(opType: "Relu", inputs: ["c"], outputs: ["r"]),
+            Node(opType: "DynamicQuantizeLinear", inputs: ["r"], outputs: ["rq", "rs", "rz"]),
+            Node(opType: "Mul", inputs: ["rs", "bs"], outputs: ["ms"]),
+            Node(opType: "MatMulInteger", inputs: ["rq", "b", "rz", "bz"], outputs: ["mi"]),
+            Node(opType: "Cast", inputs: ["mi"], outputs: ["mf"], attributes: ["to": .int(1)]),
+            Node(opType: "Mul", inputs: ["mf", "ms"], outputs: ["y"]),
+        ], initializers: [
+            "w": Tensor(shape: [32, 32, 3, 3], ints: int8(32 * 32 * 9), dtype: .int8),
+            "wz": Tensor(shape: [], ints: [0], dtype: .int8), "ws": .scalar(0.004),
+            "b": Tensor(shape: [6, 5], ints: int8(30), dtype: .int8),
+            "bz": Tensor(shape: [], ints: [0], dtype: .int8), "bs": .scalar(0.01),
+        ], opset: 13)
+    }
+
+    func testTheIntegersStayFloatWithTheUnfusedValues() throws {
+        let model = model()
+        let session = try M.session(model, sampleShape: [32, 7, 6], kernels: production)
+        XCTAssertEqual(session.graph.nodes.map(\.opType).filter { $0 != "Mul" && $0 != "Relu" },
+                       ["DynamicQuantizeLinear", "ConvInteger", "DynamicQuantizeLinear", "MatMulInteger"])
+        let conv = try XCTUnwrap(session.graph.nodes.first { $0.opType == "ConvInteger" })
+        XCTAssertEqual(conv.outputs, ["cf"])
+        XCTAssertEqual(conv.int(IntegerProductsInFloat.floatSumsKey), 1)
+        XCTAssertEqual(session.layers.map(\.name), ["w", "b"])
+        XCTAssertEqual(session.layerInputName(session.layers[1]), "rq")
+        var rng = ExecutorSeededFloats(seed: 4)
+        let x = rng.tensor([3, 32, 7, 6], scale: 3)
+        let reference = try XCTUnwrap(try ExecutorTestKernels.naiveRun(model.graph, input: ("x", x), kernels: production)["y"])
+        let got = try session.run(x).output
+        XCTAssertEqual(got.shape, reference.shape)
+        XCTAssertEqual(got.floats.map(\.bitPattern), reference.floats.map(\.bitPattern))
+    }
+
+    /// A quantized tensor another node reads too, or read with another zero point, keeps its integers.
+    func testOtherReadersKeepTheIntegers() throws {
+        var graph = model().graph
+        graph.nodes.append(Node(opType: "Cast", inputs: ["xq"], outputs: ["extra"], attributes: ["to": .int(1)]))
+        XCTAssertEqual(DynamicQuantizationFusion.apply(&graph), 1, "only the second DynamicQuantizeLinear")
+        XCTAssertNil(graph.nodes[0].int(LinearQuantization.stepsKey))
+        var other = model().graph
+        other.nodes[8].inputs[2] = "xz"
+        XCTAssertEqual(DynamicQuantizationFusion.apply(&other), 1, "only the first")
+    }
+}

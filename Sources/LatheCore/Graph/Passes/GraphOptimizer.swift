@@ -38,6 +38,8 @@ enum GraphOptimizer {
         try ConstantFolding.apply(&graph, kernels: kernels)
         // After folding, so the float weights it makes are not folded back into integer operands.
         quantizedWeights.merge(IntegerWeightLayers.apply(&graph)) { first, _ in first }
+        // After the integer weights became float layers, which the fused readers multiply on the float kernels.
+        DynamicQuantizationFusion.apply(&graph)
         // After folding, so scales a subgraph computes are constants it can compare.
         QuantizeDequantizeFusion.apply(&graph)
         BatchNormFolding.apply(&graph)

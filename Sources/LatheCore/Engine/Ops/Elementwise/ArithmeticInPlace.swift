@@ -7,13 +7,20 @@ enum ArithmeticInPlace {
     /// Fewest elements worth the check: below this a fresh array costs nothing measurable.
     static let minimumCount = 1 << 14
 
+    /// The element operation of an elementwise op. A case, not a closure: each gets its own loop, with the
+    /// operation inlined and vectorised (through a closure value it was an indirect call per element, 16% of a
+    /// dynamically quantized classifier's time in its Mul by the scales).
+    enum Operation: Sendable {
+        case add, sub, mul, div
+    }
+
     /// The element operation of an elementwise op, nil for the others.
-    static func operation(_ opType: String) -> (@Sendable (Float, Float) -> Float)? {
+    static func operation(_ opType: String) -> Operation? {
         switch opType {
-        case "Add": return { $0 + $1 }
-        case "Sub": return { $0 - $1 }
-        case "Mul": return { $0 * $1 }
-        case "Div": return { $0 / $1 }
+        case "Add": return .add
+        case "Sub": return .sub
+        case "Mul": return .mul
+        case "Div": return .div
         default: return nil
         }
     }
@@ -23,7 +30,7 @@ enum ArithmeticInPlace {
     /// (inputs untouched) otherwise, for the kernel to run as usual. `isFree` (by operand position) is asked
     /// only about operands large enough to be worth it.
     static func run(_ node: Node, _ inputs: inout [Tensor?], isFree: (Int) -> Bool,
-                    _ operation: (Float, Float) -> Float) throws -> Tensor? {
+                    _ operation: Operation) throws -> Tensor? {
         // No other binding of the operands may outlive this block: a second reference to the target's
         // storage would make writing to it copy it first.
         let candidate: (target: Int, plan: BroadcastPlan)? = try {
@@ -41,10 +48,19 @@ enum ArithmeticInPlace {
         result.floats.withUnsafeMutableBufferPointer { out in
             other.floats.withUnsafeBufferPointer { operand in
                 guard let o = out.baseAddress, let p = operand.baseAddress else { return }
-                if target == 0 {
-                    Broadcasting.fill(o, o, out.count, p, operand.count, plan: plan, operation)
-                } else {
-                    Broadcasting.fill(o, p, operand.count, o, out.count, plan: plan, operation)
+                @inline(__always)
+                func fill(_ f: (Float, Float) -> Float) {
+                    if target == 0 {
+                        Broadcasting.fill(o, o, out.count, p, operand.count, plan: plan, f)
+                    } else {
+                        Broadcasting.fill(o, p, operand.count, o, out.count, plan: plan, f)
+                    }
+                }
+                switch operation {
+                case .add: fill { $0 + $1 }
+                case .sub: fill { $0 - $1 }
+                case .mul: fill { $0 * $1 }
+                case .div: fill { $0 / $1 }
                 }
             }
         }

@@ -72,22 +72,39 @@ struct FakeQuantization: Sendable {
 
     /// `apply` on `count` values from `source` into `target` (which may be `source`).
     func apply(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, count: Int) {
+        run(source, target, count: count, scaled: true)
+    }
+
+    /// The grid steps `q − zero point` as Float for `count` values (NaN gives 0): QuantizeLinear's integers
+    /// shifted by the zero point, which the integer kernels multiply (`IntegerProductsInFloat`).
+    func steps(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, count: Int) {
+        run(source, target, count: count, scaled: false)
+    }
+
+    @inline(__always)
+    private func run(_ source: UnsafePointer<Float>, _ target: UnsafeMutablePointer<Float>, count: Int, scaled: Bool) {
         typealias Lanes = SIMD16<Float>
         let scales = Lanes(repeating: scale), lows = Lanes(repeating: low), highs = Lanes(repeating: high)
-        let nans = Lanes(repeating: nanResult), zeros = Lanes(repeating: 0)
+        let nans = Lanes(repeating: scaled ? nanResult : 0), zeros = Lanes(repeating: 0)
         var i = 0
         while i + Lanes.scalarCount <= count {
             var v = UnsafeRawPointer(source + i).loadUnaligned(as: Lanes.self) / scales
             let isNaN = v .!= v
             v.replace(with: lows, where: v .< lows)
             v.replace(with: highs, where: v .> highs)
-            var y = (v.rounded(.toNearestOrEven) + zeros) * scales
+            var y = v.rounded(.toNearestOrEven) + zeros
+            if scaled { y *= scales }
             y.replace(with: nans, where: isNaN)
             UnsafeMutableRawPointer(target + i).storeBytes(of: y, as: Lanes.self)
             i += Lanes.scalarCount
         }
         while i < count {
-            target[i] = apply(source[i])
+            if scaled {
+                target[i] = apply(source[i])
+            } else {
+                let v = source[i] / scale
+                target[i] = v.isNaN ? 0 : (v < low ? low : (v > high ? high : v)).rounded(.toNearestOrEven) + 0
+            }
             i += 1
         }
     }

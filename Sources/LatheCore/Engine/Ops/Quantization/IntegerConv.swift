@@ -16,13 +16,13 @@ enum IntegerConv {
         let weights = try node.input(1, of: inputs, "w")
         if wZeroPoint == nil,
            let sums = try IntegerProductsInFloat.conv(node, x: x, w: weights, xZeroPoint: node.optionalInput(inputs, 2)) {
-            return [sums]
+            return [IntegerProductsInFloat.result(sums, node: node)]
         }
         // An integer weight layer's w arrives as float32 whole numbers (IntegerWeightOperand).
         let w = try IntegerWeightOperand.integers(weights, zeroPoint: wZeroPoint, node: node, role: "w")
-        let conv = try Problem(node: node, x: x, w: w, xZeroPoint: node.optionalInput(inputs, 2),
-                               wZeroPoint: wZeroPoint)
-        return [Tensor(shape: conv.outputShape, ints: conv.sums().map { Int64($0) }, dtype: .int32)]
+        let conv = try Problem(node: node, x: try IntegerProductsInFloat.integerInput(x, node: node), w: w,
+                               xZeroPoint: node.optionalInput(inputs, 2), wZeroPoint: wZeroPoint)
+        return [IntegerProductsInFloat.result(conv.sums(), shape: conv.outputShape, node: node)]
     }
 
     static func qLinearConv(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
@@ -78,8 +78,10 @@ enum IntegerConv {
         let w: [Int32]
 
         init(node: Node, x: Tensor, w: Tensor, xZeroPoint: Tensor?, wZeroPoint: Tensor?) throws {
+            let shiftedInput = IntegerProductsInFloat.hasShiftedInput(node)
             for (tensor, role) in [(x, "x"), (w, "w")] {
-                guard IntegerWeightOperand.accepts(tensor.dtype, weight: role == "w" && wZeroPoint == nil) else {
+                guard IntegerWeightOperand.accepts(tensor.dtype, weight: role == "w" ? wZeroPoint == nil : shiftedInput)
+                else {
                     throw node.kernelError("input \(role) has type \(tensor.dtype.rawValue); int8 or uint8 is needed")
                 }
             }

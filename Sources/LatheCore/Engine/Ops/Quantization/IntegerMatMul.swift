@@ -15,14 +15,13 @@ enum IntegerMatMul {
         // On the float kernel where that is exact (`IntegerProductsInFloat`).
         if bZeroPoint == nil,
            let sums = try IntegerProductsInFloat.matMul(node, a: a, b: weights, aZeroPoint: node.optionalInput(inputs, 2)) {
-            return [sums]
+            return [IntegerProductsInFloat.result(sums, node: node)]
         }
         // An integer weight layer's B arrives as float32 whole numbers (IntegerWeightOperand).
         let b = try IntegerWeightOperand.integers(weights, zeroPoint: bZeroPoint, node: node, role: "B")
-        let product = try Product(node: node, a: a, b: b, aZeroPoint: node.optionalInput(inputs, 2),
-                                  bZeroPoint: bZeroPoint)
-        let sums = product.sums()
-        return [Tensor(shape: product.outputShape, ints: sums.map { Int64($0) }, dtype: .int32)]
+        let product = try Product(node: node, a: try IntegerProductsInFloat.integerInput(a, node: node), b: b,
+                                  aZeroPoint: node.optionalInput(inputs, 2), bZeroPoint: bZeroPoint)
+        return [IntegerProductsInFloat.result(product.sums(), shape: product.outputShape, node: node)]
     }
 
     static func qLinearMatMul(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
@@ -77,8 +76,10 @@ enum IntegerMatMul {
         let aOffsets, bOffsets: [Int]
 
         init(node: Node, a: Tensor, b: Tensor, aZeroPoint: Tensor?, bZeroPoint: Tensor?) throws {
+            let shiftedInput = IntegerProductsInFloat.hasShiftedInput(node)
             for (tensor, role) in [(a, "A"), (b, "B")] {
-                guard IntegerWeightOperand.accepts(tensor.dtype, weight: role == "B" && bZeroPoint == nil) else {
+                guard IntegerWeightOperand.accepts(tensor.dtype, weight: role == "B" ? bZeroPoint == nil : shiftedInput)
+                else {
                     throw node.kernelError("input \(role) has type \(tensor.dtype.rawValue); int8 or uint8 is needed")
                 }
             }

@@ -16,24 +16,49 @@
 /// anew on every call) and a per-tensor input zero point (DynamicQuantizeLinear's).
 /// The convolution forbids Winograd (`ConvKernel.exactSumsKey`), whose
 /// transforms round.
+///
+/// After `DynamicQuantizationFusion` the operands arrive shifted already and the sums leave as Float: the
+/// node's input 0 is DynamicQuantizeLinear's `q − zero point` as Float32 (`shiftedInputKey`, at most 255 in
+/// magnitude) and its output the Cast to float that alone read the sums (`floatSumsKey`).
 enum IntegerProductsInFloat {
     static let exactLimit: Float = 16_777_216
+    static let shiftedInputKey = "lathe.shifted_input"
+    static let floatSumsKey = "lathe.float_sums"
 
-    /// ConvInteger's int32 sums, or nil when the float kernel cannot give them exactly.
+    static func hasShiftedInput(_ node: Node) -> Bool { node.int(shiftedInputKey) == 1 }
+
+    /// The node's result from exact Float sums: those, or as the int32 tensor ONNX defines.
+    static func result(_ sums: Tensor, node: Node) -> Tensor {
+        node.int(floatSumsKey) == 1 ? sums : Tensor(shape: sums.shape, ints: integers(sums.floats), dtype: .int32)
+    }
+
+    /// The node's result from the integer kernels' sums: as int32, or converted to Float as the fused Cast does.
+    static func result(_ sums: [Int32], shape: [Int], node: Node) -> Tensor {
+        if node.int(floatSumsKey) == 1 { return Tensor(shape: shape, floats: sums.map { Float($0) }) }
+        return Tensor(shape: shape, ints: sums.map { Int64($0) }, dtype: .int32)
+    }
+
+    /// The data operand for the integer kernels: a shifted Float32 input as int32 whole numbers (its zero point is
+    /// applied already), any other unchanged.
+    static func integerInput(_ x: Tensor, node: Node) -> Tensor {
+        guard hasShiftedInput(node), x.isFloat else { return x }
+        return Tensor(shape: x.shape, ints: x.floats.map { Int64($0) }, dtype: .int32)
+    }
+
+    /// ConvInteger's sums as Float, or nil when the float kernel cannot give them exactly.
     static func conv(_ node: Node, x: Tensor, w: Tensor, xZeroPoint: Tensor?) throws -> Tensor? {
-        guard w.dtype == .float32, w.rank >= 3, let (input, largest) = shifted(x, zeroPoint: xZeroPoint),
+        guard w.dtype == .float32, w.rank >= 3, let (input, largest) = shifted(x, zeroPoint: xZeroPoint, node: node),
               let weightSum = largestRunSum(w.floats, runs: w.shape[0]), largest * weightSum < exactLimit
         else { return nil }
         var attributes = node.attributes
         attributes[ConvKernel.exactSumsKey] = .int(1)
         let conv = Node(name: node.name, opType: "Conv", inputs: [], outputs: [], attributes: attributes)
-        let sums = try ConvKernel.run(conv, [Tensor(shape: x.shape, floats: input), w])[0]
-        return Tensor(shape: sums.shape, ints: integers(sums.floats), dtype: .int32)
+        return try ConvKernel.run(conv, [input, w])[0]
     }
 
-    /// MatMulInteger's int32 sums for a 2-D B, or nil when the float kernel cannot give them exactly.
+    /// MatMulInteger's sums as Float for a 2-D B, or nil when the float kernel cannot give them exactly.
     static func matMul(_ node: Node, a: Tensor, b: Tensor, aZeroPoint: Tensor?) throws -> Tensor? {
-        guard b.dtype == .float32, b.rank == 2, let (input, largest) = shifted(a, zeroPoint: aZeroPoint) else {
+        guard b.dtype == .float32, b.rank == 2, let (input, largest) = shifted(a, zeroPoint: aZeroPoint, node: node) else {
             return nil
         }
         // Columns of B: sum each column's magnitudes.
@@ -50,9 +75,7 @@ enum IntegerProductsInFloat {
             }
         }
         guard whole, largest * (columns.max() ?? 0) < exactLimit else { return nil }
-        let product = try MatMulKernel.run(Node(name: node.name, opType: "MatMul", inputs: [], outputs: []),
-                                           [Tensor(shape: a.shape, floats: input), b])[0]
-        return Tensor(shape: product.shape, ints: integers(product.floats), dtype: .int32)
+        return try MatMulKernel.run(Node(name: node.name, opType: "MatMul", inputs: [], outputs: []), [input, b])[0]
     }
 
     /// Whole-number sums as the int32 tensor's values.
@@ -67,8 +90,9 @@ enum IntegerProductsInFloat {
     }
 
     /// `x − zero point` as Float for an int8/uint8 `x` with a per-tensor zero point of its type (or none), and
-    /// its largest magnitude; nil for any other operand.
-    static func shifted(_ x: Tensor, zeroPoint: Tensor?) -> (values: [Float], largest: Float)? {
+    /// its largest magnitude (a shifted input as it is, bounded by 255); nil for any other operand.
+    static func shifted(_ x: Tensor, zeroPoint: Tensor?, node: Node) -> (values: Tensor, largest: Float)? {
+        if x.dtype == .float32 { return zeroPoint == nil && hasShiftedInput(node) ? (x, 255) : nil }
         guard x.dtype == .uint8 || x.dtype == .int8 else { return nil }
         var zero: Int64 = 0
         if let zeroPoint {
@@ -87,7 +111,7 @@ enum IntegerProductsInFloat {
                 initialized = count
             }
         }
-        return (values, Float(largest))
+        return (Tensor(shape: x.shape, floats: values), Float(largest))
     }
 
     /// The largest sum of magnitudes over `runs` equal consecutive runs of `values`; nil when a value is not a

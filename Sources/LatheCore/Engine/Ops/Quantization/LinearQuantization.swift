@@ -16,6 +16,9 @@
 /// point) returns that DequantizeLinear's Float32 result directly.
 enum LinearQuantization {
     static let dequantizeKey = "lathe.dequantize"
+    /// On a DynamicQuantizeLinear whose integers only integer kernels read, shifted (`DynamicQuantizationFusion`):
+    /// output 0 is `q − zero point` as Float32.
+    static let stepsKey = "lathe.steps"
 
     static func quantizeLinear(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
         let x = try node.floatInput(inputs, 0, "x")
@@ -125,6 +128,17 @@ enum LinearQuantization {
         let x = try node.floatInput(inputs, 0, "x")
         let (scale, zeroPoint) = dynamicParameters(x.floats)
         let grid = FakeQuantization(scale: scale, zeroPoint: zeroPoint, range: 0...255)
+        let parameters = [Tensor(shape: [], floats: [scale], dtype: x.dtype), Tensor(shape: [], ints: [zeroPoint], dtype: .uint8)]
+        if node.int(stepsKey) == 1 {
+            var steps = [Float](repeating: 0, count: x.count)
+            x.floats.withUnsafeBufferPointer { xs in
+                steps.withUnsafeMutableBufferPointer { out in
+                    guard let source = xs.baseAddress, let target = out.baseAddress else { return }
+                    grid.steps(source, target, count: xs.count)
+                }
+            }
+            return [Tensor(shape: x.shape, floats: steps, dtype: .float32)] + parameters
+        }
         var q = [Int64](repeating: 0, count: x.count)
         x.floats.withUnsafeBufferPointer { xs in
             q.withUnsafeMutableBufferPointer { qs in
@@ -132,11 +146,7 @@ enum LinearQuantization {
                 grid.quantize(source, into: target, count: xs.count, zeroPoint: zeroPoint)
             }
         }
-        return [
-            Tensor(shape: x.shape, ints: q, dtype: .uint8),
-            Tensor(shape: [], floats: [scale], dtype: x.dtype),
-            Tensor(shape: [], ints: [zeroPoint], dtype: .uint8),
-        ]
+        return [Tensor(shape: x.shape, ints: q, dtype: .uint8)] + parameters
     }
 
     /// uint8 scale and zero point of DynamicQuantizeLinear for `values`.
