@@ -44,29 +44,20 @@ struct FakeQuantization: Sendable {
     }
 
     /// QuantizeLinear's integers for `count` values: the step `apply` rounds each to, plus `zeroPoint` (the
-    /// zero point this grid was made with; a NaN gives it).
+    /// zero point this grid was made with; a NaN gives it). The steps go through a small buffer, since
+    /// converting sixteen lanes to Int64 at once (`SIMD16<Int64>(v, rounding:)`) is a generic call per lane.
     func quantize(_ source: UnsafePointer<Float>, into target: UnsafeMutablePointer<Int64>, count: Int,
                   zeroPoint: Int64) {
-        typealias Lanes = SIMD16<Float>
-        let scales = Lanes(repeating: scale), lows = Lanes(repeating: low), highs = Lanes(repeating: high)
-        let zeros = Lanes(repeating: 0)
-        var i = 0
-        while i + Lanes.scalarCount <= count {
-            var v = UnsafeRawPointer(source + i).loadUnaligned(as: Lanes.self) / scales
-            let isNaN = v .!= v
-            v.replace(with: lows, where: v .< lows)
-            v.replace(with: highs, where: v .> highs)
-            v = v.rounded(.toNearestOrEven)
-            v.replace(with: zeros, where: isNaN)
-            // Lane by lane: SIMD16<Int64>(v, rounding:) is a generic conversion per lane, ten times slower.
-            for lane in 0..<Lanes.scalarCount { target[i + lane] = Int64(v[lane]) &+ zeroPoint }
-            i += Lanes.scalarCount
-        }
-        while i < count {
-            let v = source[i] / scale
-            target[i] = v.isNaN ? zeroPoint : Int64((v < low ? low : (v > high ? high : v)).rounded(.toNearestOrEven))
-                + zeroPoint
-            i += 1
+        let chunk = 256
+        withUnsafeTemporaryAllocation(of: Float.self, capacity: chunk) { buffer in
+            guard let steps = buffer.baseAddress else { return }
+            var start = 0
+            while start < count {
+                let n = min(chunk, count - start)
+                run(source + start, steps, count: n, scaled: false)
+                for j in 0..<n { target[start + j] = Int64(steps[j]) &+ zeroPoint }
+                start += n
+            }
         }
     }
 

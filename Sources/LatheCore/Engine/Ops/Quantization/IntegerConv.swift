@@ -20,7 +20,7 @@ enum IntegerConv {
         }
         // An integer weight layer's w arrives as float32 whole numbers (IntegerWeightOperand).
         let w = try IntegerWeightOperand.integers(weights, zeroPoint: wZeroPoint, node: node, role: "w")
-        let conv = try Problem(node: node, x: try IntegerProductsInFloat.integerInput(x, node: node), w: w,
+        let conv = try Problem(node: node, x: IntegerProductsInFloat.integerInput(x, node: node), w: w,
                                xZeroPoint: node.optionalInput(inputs, 2), wZeroPoint: wZeroPoint)
         return [IntegerProductsInFloat.result(conv.sums(), shape: conv.outputShape, node: node)]
     }

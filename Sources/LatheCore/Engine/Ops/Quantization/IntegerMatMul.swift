@@ -19,7 +19,7 @@ enum IntegerMatMul {
         }
         // An integer weight layer's B arrives as float32 whole numbers (IntegerWeightOperand).
         let b = try IntegerWeightOperand.integers(weights, zeroPoint: bZeroPoint, node: node, role: "B")
-        let product = try Product(node: node, a: try IntegerProductsInFloat.integerInput(a, node: node), b: b,
+        let product = try Product(node: node, a: IntegerProductsInFloat.integerInput(a, node: node), b: b,
                                   aZeroPoint: node.optionalInput(inputs, 2), bZeroPoint: bZeroPoint)
         return [IntegerProductsInFloat.result(product.sums(), shape: product.outputShape, node: node)]
     }
