@@ -121,8 +121,11 @@ enum EngineCommandSupport {
     static let batchActivationBudget = 48 << 20
 
     /// `batch`, or fewer samples when that many would take more than `batchActivationBudget` (said on stderr).
+    /// Not for a model whose samples share a batch's ranges (dynamic quantization): there a smaller batch would
+    /// change the numbers, not only the time.
     static func boundedByActivations(_ batch: Int, session: InferenceSession) -> Int {
-        guard batch > 1, let perSample = session.activationBytesPerSample(), perSample > 0 else { return batch }
+        guard batch > 1, !session.batchCouplesSamples, let perSample = session.activationBytesPerSample(),
+              perSample > 0 else { return batch }
         let most = max(1, batchActivationBudget / perSample)
         guard most < batch else { return batch }
         // As many batches as the bound needs, evened out: 8 samples at most 7 a batch run as 4 and 4, not 7 and 1.

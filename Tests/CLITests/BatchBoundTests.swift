@@ -54,4 +54,46 @@ final class BatchBoundTests: XCTestCase {
         XCTAssertGreaterThan(mse, 0)
         XCTAssertEqual(mse, try metric(within))
     }
+
+    /// A dynamically quantized model's samples share their batch's range, so a smaller batch would change its
+    /// numbers: it runs the batch asked for, whatever its values take (about 17 MB a sample here), and a batch
+    /// of one differs from it.
+    func testDynamicallyQuantizedModelsRunTheBatchAsked() throws {
+        let scratch = try ScratchDirectory()
+        var state: UInt64 = 5
+        func next() -> UInt64 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return state >> 33
+        }
+        let weights = (0..<(64 * 9)).map { _ in Int64(next() % 255) - 127 }
+        let graph = Graph(
+            nodes: [Node(opType: "DynamicQuantizeLinear", inputs: ["x"], outputs: ["xq", "xs", "xz"]),
+                    Node(opType: "ConvInteger", inputs: ["xq", "w", "xz"], outputs: ["c"],
+                         attributes: ["pads": .ints([1, 1, 1, 1])]),
+                    Node(opType: "Cast", inputs: ["c"], outputs: ["cf"], attributes: ["to": .int(1)]),
+                    Node(opType: "Mul", inputs: ["cf", "xs"], outputs: ["y"])],
+            initializers: ["w": Tensor(shape: [64, 1, 3, 3], ints: weights, dtype: .int8)],
+            inputs: [ValueInfo(name: "x", dtype: .float32, dims: [.symbolic("batch"), .fixed(1), .fixed(256), .fixed(256)])],
+            outputs: [ValueInfo(name: "y", dtype: .float32, dims: nil)])
+        let model = scratch.path("dynamic.onnx")
+        try ONNXWriter.write(Model(graph: graph, opset: 13), to: model)
+        // Each image with its own brightness, so the batch's range is not any one image's.
+        var images: [Float] = []
+        for k in 0..<16 {
+            let brightness = Float(k + 1) / 1000
+            for _ in 0..<(256 * 256) { images.append(Float(next() % 1000) * brightness) }
+        }
+        let data = scratch.path("images.npz")
+        try NPZFormat.write([(name: "x", tensor: Tensor(shape: [16, 1, 256, 256], floats: images))], to: data)
+
+        var outputs: [Tensor] = []
+        for batch in ["16", "1"] {
+            let run = try LatheBinary.run(["eval", model, "--data", data, "--batch", batch, "--metric", "sqnr",
+                                           "--save-outputs", scratch.path("out\(batch).npy")])
+            XCTAssertEqual(run.status, 0, run.stderr)
+            XCTAssertFalse(run.stderr.contains("batches of"), run.stderr)
+            outputs.append(try NPYFormat.read(path: scratch.path("out\(batch).npy")))
+        }
+        XCTAssertNotEqual(outputs[0], outputs[1], "one range per batch of 16 against one per image")
+    }
 }

@@ -34,6 +34,10 @@ enum ActivationFootprint {
 }
 
 extension InferenceSession {
+    /// Whether a sample's outputs depend on the other samples of its batch (`SampleIndependence.couplesSamples`):
+    /// then the batch size is part of what the numbers mean, and only the user chooses it.
+    public var batchCouplesSamples: Bool { SampleIndependence.couplesSamples(graph) }
+
     /// Bytes of one sample's values at the peak of a run (`ActivationFootprint`); nil for a model whose inputs
     /// fix the batch, or one that does not compile for a single sample.
     public func activationBytesPerSample() -> Int? {

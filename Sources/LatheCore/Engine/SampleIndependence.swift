@@ -23,4 +23,23 @@ enum SampleIndependence {
                 + "their own (e.g. a [N, T, ...] input)")
         }
     }
+
+    /// Ops whose result for a sample depends on the whole batch: DynamicQuantizeLinear takes one range over
+    /// its whole input (onnxruntime's `quantize_dynamic`). Lathe runs such a model as batched, so its numbers
+    /// depend on the batch size (every evaluation of one dataset uses the same batches, `EvaluationSchedule`).
+    static let batchWideOps: Set<String> = ["DynamicQuantizeLinear"]
+
+    /// Whether a node of `graph`, or of a subgraph inside it, is a `batchWideOps` op.
+    static func couplesSamples(_ graph: Graph) -> Bool {
+        graph.nodes.contains { node in
+            (node.isDefaultDomain && batchWideOps.contains(node.opType))
+                || node.attributes.values.contains { attribute in
+                    switch attribute {
+                    case .graph(let body): return couplesSamples(body)
+                    case .graphs(let bodies): return bodies.contains(where: couplesSamples)
+                    default: return false
+                    }
+                }
+        }
+    }
 }
