@@ -169,7 +169,8 @@ public enum OpRegistry {
     /// Ops whose kernel keeps state for the one node it runs: a compiled graph makes one per step, in place of the
     /// op's `kernels` entry. Conv remembers its last call's setup (`ConvSetup`), which at batch 1 cost as much as
     /// a small convolution's arithmetic; binary arithmetic and MatMul what they work out from their operands' shapes
-    /// (`ShapePairMemo`). Each keeps it in a `LastValueMemo`.
+    /// (`ShapePairMemo`); ConvInteger and MatMulInteger their weights' bound (`IntegerProductsInFloat`). Each keeps it
+    /// in a `LastValueMemo`.
     static let perStepKernels: [String: @Sendable () -> Kernel] = [
         "Conv": ConvKernel.remembering,
         "Add": { Arithmetic.add(planMemo: ShapePairMemo()) },
@@ -177,6 +178,8 @@ public enum OpRegistry {
         "Mul": { Arithmetic.mul(planMemo: ShapePairMemo()) },
         "Div": { Arithmetic.div(planMemo: ShapePairMemo()) },
         "MatMul": { MatMulKernel.kernel(geometryMemo: ShapePairMemo()) },
+        "ConvInteger": IntegerConv.remembering,
+        "MatMulInteger": IntegerMatMul.remembering,
     ]
 
     /// Every op's kernel for a model of default-domain `opset`, resolved once

@@ -11,11 +11,23 @@
 /// shifted input and an integer GEMM per image and group.
 enum IntegerConv {
     static func convInteger(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
+        try convInteger(node, inputs, memo: nil)
+    }
+
+    /// A kernel for one compiled step, remembering its weights' bound (`IntegerProductsInFloat.WeightBoundMemo`).
+    static func remembering() -> Kernel {
+        let memo = IntegerProductsInFloat.WeightBoundMemo()
+        return { node, inputs in try convInteger(node, inputs, memo: memo) }
+    }
+
+    private static func convInteger(_ node: Node, _ inputs: [Tensor?],
+                                    memo: IntegerProductsInFloat.WeightBoundMemo?) throws -> [Tensor] {
         let x = try node.input(0, of: inputs, "x")
         let wZeroPoint = node.optionalInput(inputs, 3)
         let weights = try node.input(1, of: inputs, "w")
         if wZeroPoint == nil,
-           let sums = try IntegerProductsInFloat.conv(node, x: x, w: weights, xZeroPoint: node.optionalInput(inputs, 2)) {
+           let sums = try IntegerProductsInFloat.conv(node, x: x, w: weights, xZeroPoint: node.optionalInput(inputs, 2),
+                                                      memo: memo) {
             return [IntegerProductsInFloat.result(sums, node: node)]
         }
         // An integer weight layer's w arrives as float32 whole numbers (IntegerWeightOperand).

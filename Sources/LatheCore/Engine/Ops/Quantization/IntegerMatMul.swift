@@ -9,12 +9,24 @@
 ///   the multiplier in Float; scales per tensor, per row of A, per column of B.
 enum IntegerMatMul {
     static func matMulInteger(_ node: Node, _ inputs: [Tensor?]) throws -> [Tensor] {
+        try matMulInteger(node, inputs, memo: nil)
+    }
+
+    /// A kernel for one compiled step, remembering its weights' bound (`IntegerProductsInFloat.WeightBoundMemo`).
+    static func remembering() -> Kernel {
+        let memo = IntegerProductsInFloat.WeightBoundMemo()
+        return { node, inputs in try matMulInteger(node, inputs, memo: memo) }
+    }
+
+    private static func matMulInteger(_ node: Node, _ inputs: [Tensor?],
+                                      memo: IntegerProductsInFloat.WeightBoundMemo?) throws -> [Tensor] {
         let a = try node.input(0, of: inputs, "A")
         let bZeroPoint = node.optionalInput(inputs, 3)
         let weights = try node.input(1, of: inputs, "B")
         // On the float kernel where that is exact (`IntegerProductsInFloat`).
         if bZeroPoint == nil,
-           let sums = try IntegerProductsInFloat.matMul(node, a: a, b: weights, aZeroPoint: node.optionalInput(inputs, 2)) {
+           let sums = try IntegerProductsInFloat.matMul(node, a: a, b: weights, aZeroPoint: node.optionalInput(inputs, 2),
+                                                        memo: memo) {
             return [IntegerProductsInFloat.result(sums, node: node)]
         }
         // An integer weight layer's B arrives as float32 whole numbers (IntegerWeightOperand).

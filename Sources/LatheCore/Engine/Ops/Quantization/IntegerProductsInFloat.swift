@@ -45,10 +45,35 @@ enum IntegerProductsInFloat {
         return Tensor(shape: x.shape, ints: x.floats.map { Int64($0) }, dtype: .int32)
     }
 
+    /// A weight array by identity: equal when both share storage. A memo keeps the array it compares with, so
+    /// that storage cannot be freed and its address reused meanwhile.
+    struct WeightIdentity: Equatable {
+        let values: [Float]
+
+        static func == (lhs: WeightIdentity, rhs: WeightIdentity) -> Bool {
+            lhs.values.withUnsafeBufferPointer { a in
+                rhs.values.withUnsafeBufferPointer { b in a.baseAddress == b.baseAddress && a.count == b.count }
+            }
+        }
+    }
+
+    /// The weights' bound (largest magnitude sum of one output's weights, nil when not whole numbers), kept per
+    /// compiled step (`OpRegistry.perStepKernels`): a step multiplies the same array on every call, and summing
+    /// it again cost as much as the product itself for a MatMulInteger of one row.
+    typealias WeightBoundMemo = LastValueMemo<WeightIdentity, Float?>
+
+    static func weightBound(_ weights: [Float], memo: WeightBoundMemo?, compute: ([Float]) -> Float?) -> Float? {
+        guard let memo else { return compute(weights) }
+        return memo.value(for: WeightIdentity(values: weights)) { compute(weights) }
+    }
+
     /// ConvInteger's sums as Float, or nil when the float kernel cannot give them exactly.
-    static func conv(_ node: Node, x: Tensor, w: Tensor, xZeroPoint: Tensor?) throws -> Tensor? {
+    static func conv(_ node: Node, x: Tensor, w: Tensor, xZeroPoint: Tensor?, memo: WeightBoundMemo? = nil) throws
+        -> Tensor? {
+        let runs = w.shape.first ?? 0
         guard w.dtype == .float32, w.rank >= 3, let (input, largest) = shifted(x, zeroPoint: xZeroPoint, node: node),
-              let weightSum = largestRunSum(w.floats, runs: w.shape[0]), largest * weightSum < exactLimit
+              let weightSum = weightBound(w.floats, memo: memo, compute: { largestRunSum($0, runs: runs) }),
+              largest * weightSum < exactLimit
         else { return nil }
         var attributes = node.attributes
         attributes[ConvKernel.exactSumsKey] = .int(1)
@@ -57,24 +82,12 @@ enum IntegerProductsInFloat {
     }
 
     /// MatMulInteger's sums as Float for a 2-D B, or nil when the float kernel cannot give them exactly.
-    static func matMul(_ node: Node, a: Tensor, b: Tensor, aZeroPoint: Tensor?) throws -> Tensor? {
-        guard b.dtype == .float32, b.rank == 2, let (input, largest) = shifted(a, zeroPoint: aZeroPoint, node: node) else {
-            return nil
-        }
-        // Columns of B: sum each column's magnitudes.
-        let (k, n) = (b.shape[0], b.shape[1])
-        var columns = [Float](repeating: 0, count: n)
-        var whole = true
-        b.floats.withUnsafeBufferPointer { values in
-            for row in 0..<k {
-                for column in 0..<n {
-                    let value = values[row * n + column]
-                    whole = whole && value.rounded() == value
-                    columns[column] += abs(value)
-                }
-            }
-        }
-        guard whole, largest * (columns.max() ?? 0) < exactLimit else { return nil }
+    static func matMul(_ node: Node, a: Tensor, b: Tensor, aZeroPoint: Tensor?, memo: WeightBoundMemo? = nil) throws
+        -> Tensor? {
+        guard b.dtype == .float32, b.rank == 2, let (input, largest) = shifted(a, zeroPoint: aZeroPoint, node: node),
+              let columnSum = weightBound(b.floats, memo: memo, compute: { largestColumnSum($0, columns: b.shape[1]) }),
+              largest * columnSum < exactLimit
+        else { return nil }
         return try MatMulKernel.run(Node(name: node.name, opType: "MatMul", inputs: [], outputs: []), [input, b])[0]
     }
 
@@ -112,6 +125,24 @@ enum IntegerProductsInFloat {
             }
         }
         return (Tensor(shape: x.shape, floats: values), Float(largest))
+    }
+
+    /// The largest sum of magnitudes over the columns of `values`, a row-major matrix of `columns` columns; nil
+    /// when a value is not a whole number.
+    static func largestColumnSum(_ values: [Float], columns: Int) -> Float? {
+        guard columns > 0, values.count % columns == 0 else { return nil }
+        var sums = [Float](repeating: 0, count: columns)
+        var whole = true
+        values.withUnsafeBufferPointer { w in
+            for row in 0..<(w.count / columns) {
+                for column in 0..<columns {
+                    let value = w[row * columns + column]
+                    whole = whole && value.rounded() == value
+                    sums[column] += abs(value)
+                }
+            }
+        }
+        return whole ? sums.max() ?? 0 : nil
     }
 
     /// The largest sum of magnitudes over `runs` equal consecutive runs of `values`; nil when a value is not a

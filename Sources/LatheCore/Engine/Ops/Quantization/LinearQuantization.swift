@@ -130,11 +130,12 @@ enum LinearQuantization {
         let grid = FakeQuantization(scale: scale, zeroPoint: zeroPoint, range: 0...255)
         let parameters = [Tensor(shape: [], floats: [scale], dtype: x.dtype), Tensor(shape: [], ints: [zeroPoint], dtype: .uint8)]
         if node.int(stepsKey) == 1 {
-            var steps = [Float](repeating: 0, count: x.count)
-            x.floats.withUnsafeBufferPointer { xs in
-                steps.withUnsafeMutableBufferPointer { out in
-                    guard let source = xs.baseAddress, let target = out.baseAddress else { return }
-                    grid.steps(source, target, count: xs.count)
+            let steps = x.floats.withUnsafeBufferPointer { xs in
+                [Float](unsafeUninitializedCapacity: xs.count) { out, initialized in
+                    if let source = xs.baseAddress, let target = out.baseAddress {
+                        grid.steps(source, target, count: xs.count)
+                    }
+                    initialized = xs.count
                 }
             }
             return [Tensor(shape: x.shape, floats: steps, dtype: .float32)] + parameters
