@@ -52,8 +52,7 @@ enum QuantizeDequantizeFusion {
         guard let scale = quantize.input(1), let dequantizeScale = dequantize.input(1),
               let scaleValue = constants[scale], scaleValue.dtype == .float32,
               same(scale, dequantizeScale, constants: constants),
-              dequantize.int("output_dtype", default: 0) == 0
-                || dequantize.int("output_dtype", default: 0) == Int(DType.float32.onnxCode),
+              [0, DType.float32.onnxCode].contains(dequantize.int("output_dtype", default: 0)),
               quantize.int("axis", default: 1) == dequantize.int("axis", default: 1),
               quantize.int("block_size", default: 0) == dequantize.int("block_size", default: 0)
         else { return false }

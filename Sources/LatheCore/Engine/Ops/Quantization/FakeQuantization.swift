@@ -12,8 +12,9 @@
 /// zero point), NaN for Lathe's own activation grids.
 ///
 /// One loop for ONNX's QuantizeLinear → DequantizeLinear pairs (QDQ models:
-/// eight bytes an element of Int64 written and read again, otherwise) and for
-/// the `abits` activation quantizers.
+/// eight bytes an element of Int64 written and read again, otherwise), the
+/// `abits` activation quantizers, QuantizeLinear's integers (`quantize`) and
+/// DynamicQuantizeLinear's shifted steps (`steps`).
 struct FakeQuantization: Sendable {
     let scale: Float
     let low: Float
