@@ -65,6 +65,7 @@ public enum OpRegistry {
         "Constant": .any(Generators.constant),
         "ConstantOfShape": .any(Generators.constantOfShape),
         "Range": .any(Generators.range),
+        "OneHot": .any(OneHot.oneHot),
         // Convolution/
         "Conv": .any(ConvKernel.run),
         "ConvTranspose": .any(ConvTransposeKernel.run),
@@ -150,6 +151,10 @@ public enum OpRegistry {
         "Split": .since([1: ConcatSplit.split(inputForm: false), 13: ConcatSplit.split(inputForm: true)]),
         "Slice": .since([1: Slice.slice(inputForm: false), 10: Slice.slice(inputForm: true)]),
         "Gather": .any(Gather.gather),
+        "GatherElements": .any(ElementIndexing.gatherElements),
+        "ScatterElements": .any(ElementIndexing.scatterElements),
+        "Scatter": .any(ElementIndexing.scatterElements),
+        "Tile": .any(Tile.tile),
         "Pad": .since([1: PadKernel.kernel(inputForm: false), 11: PadKernel.kernel(inputForm: true)]),
     ]
 

@@ -125,6 +125,16 @@ private struct Rule {
             guard let data = shape(0), let indices = shape(1),
                   let axis = normalized(node.int("axis", default: 0), rank: data.count) else { return nil }
             return [Array(data[..<axis]) + indices + Array(data[(axis &+ 1)...])]
+        case "GatherElements":
+            return shape(1).map { [$0] }
+        case "ScatterElements", "Scatter":
+            return shape(0).map { [$0] }
+        case "OneHot":
+            guard let indices = shape(0), let depth = ints(1), depth.count == 1, depth[0] >= 1,
+                  let axis = normalized(node.int("axis", default: -1), rank: indices.count &+ 1) else { return nil }
+            var result = indices
+            result.insert(depth[0], at: axis)
+            return [result]
         case "Slice":
             return slice()
         case "ArgMax", "ArgMin":

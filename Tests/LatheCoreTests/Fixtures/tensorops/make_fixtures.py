@@ -543,6 +543,75 @@ def comparison():
     case(fam, "where_empty", "Where", [np.zeros((0, 1), dtype=bool), f32(1, 3), f32(3)], opset=16)
     case(fam, "where_incompatible", "Where", [cond, f32(2, 2), f32(3)], opset=16, error=["[1, 3]", "[2, 2]"])
 
+# ---------------------------------------------------------------- indexing
+def indexing():
+    """Tile, OneHot, GatherElements, ScatterElements (and opset 9's Scatter), from a generator of their own so
+    the families above keep their draws."""
+    fam = "indexing"
+    rng = np.random.default_rng(20261204)
+
+    def g32(*shape):
+        return rng.uniform(-3, 3, size=shape).astype(np.float32)
+
+    x = g32(2, 3, 4)
+    case(fam, "tile_each_axis", "Tile", [x, i64(2, 1, 3)], opset=13)
+    case(fam, "tile_ones", "Tile", [x, i64(1, 1, 1)], opset=13)
+    case(fam, "tile_zero", "Tile", [x, i64(1, 0, 2)], opset=13)
+    case(fam, "tile_int64", "Tile", [i64(1, 2, 3), i64(3)], opset=6)
+    case(fam, "tile_rank1_float", "Tile", [g32(5), i64(4)], opset=13)
+    case(fam, "tile_4d", "Tile", [g32(1, 2, 1, 3), i64(2, 1, 3, 2)], opset=13)
+    case(fam, "tile_wrong_count", "Tile", [x, i64(2, 2)], opset=13, error=["repeats has 2 values", "rank 3"])
+    case(fam, "tile_negative", "Tile", [x, i64(1, -1, 1)], opset=13, error=["negative"])
+
+    on_off = np.array([0, 1], dtype=np.float32)
+    case(fam, "onehot_last_axis", "OneHot", [i64(0, 2, -1, 5, -3, -4), i64(3), on_off], opset=11)
+    case(fam, "onehot_axis0", "OneHot", [np.array([[0, 2], [1, -1]], dtype=np.int64), np.array(4, dtype=np.int64),
+                                         np.array([-1, 7], dtype=np.float32)], {"axis": 0}, opset=11)
+    case(fam, "onehot_axis1", "OneHot", [np.array([[0, 2, 1], [1, -1, 3]], dtype=np.int64), i64(3),
+                                         np.array([2, 5], dtype=np.float32)], {"axis": 1}, opset=11)
+    case(fam, "onehot_negative_axis", "OneHot", [np.array([[1], [0]], dtype=np.int64), i64(2), on_off],
+         {"axis": -2}, opset=11)
+    case(fam, "onehot_float_indices", "OneHot", [np.array([0.7, 2.2, -1.5, 1.0], dtype=np.float32),
+                                                 np.array(3.9, dtype=np.float32), on_off], opset=11)
+    case(fam, "onehot_int64_values", "OneHot", [i64(1, 0, 2), i64(3), i64(4, 9)], opset=11)
+    case(fam, "onehot_int32_indices", "OneHot", [np.array([1, 0, 2], dtype=np.int32), np.array(3, dtype=np.int32),
+                                                 on_off], opset=11)
+    case(fam, "onehot_opset9", "OneHot", [i64(1, 0), np.array([2.0], dtype=np.float32), on_off], opset=9)
+    case(fam, "onehot_depth_zero", "OneHot", [i64(0, 1), i64(0), on_off], opset=11, error=["depth"])
+
+    data = g32(3, 4, 5)
+    index = rng.integers(-4, 4, size=(3, 2, 5)).astype(np.int64)
+    case(fam, "gather_elements_axis1", "GatherElements", [data, index], {"axis": 1}, opset=13)
+    case(fam, "gather_elements_axis0_smaller", "GatherElements",
+         [data, rng.integers(0, 3, size=(2, 4, 1)).astype(np.int64)], opset=13)
+    case(fam, "gather_elements_longer_axis", "GatherElements",
+         [data, rng.integers(-5, 5, size=(2, 3, 7)).astype(np.int64)], {"axis": -1}, opset=11)
+    case(fam, "gather_elements_int32", "GatherElements",
+         [i64(10, 20, 30, 40).reshape(2, 2), np.array([[1, 0], [0, 0]], dtype=np.int32)], {"axis": 1}, opset=13)
+    case(fam, "gather_elements_out_of_range", "GatherElements", [data, np.full((1, 1, 1), 4, dtype=np.int64)],
+         {"axis": 1}, opset=13, error=["index 4", "[3, 4, 5]"])
+
+    updates = g32(3, 2, 5)
+    unique = np.stack([np.stack([rng.permutation(4)[:2] for _ in range(5)], axis=1) for _ in range(3)]).astype(np.int64)
+    case(fam, "scatter_elements_axis1", "ScatterElements", [data, unique, updates], {"axis": 1}, opset=13)
+    case(fam, "scatter_elements_negative", "ScatterElements", [data, unique - 4, updates], {"axis": -2}, opset=13)
+    repeated = np.zeros((3, 2, 5), dtype=np.int64)
+    for reduction in ("add", "mul"):
+        case(fam, f"scatter_elements_{reduction}", "ScatterElements", [data, repeated, updates],
+             {"axis": 1, "reduction": reduction}, opset=16)
+    for reduction in ("max", "min"):
+        case(fam, f"scatter_elements_{reduction}", "ScatterElements", [data, repeated, updates],
+             {"axis": 1, "reduction": reduction}, opset=18)
+    case(fam, "scatter_elements_int64", "ScatterElements",
+         [i64(1, 2, 3, 4, 5), i64(4, 0), i64(50, 10)], opset=11)
+    case(fam, "scatter_elements_add_int64", "ScatterElements",
+         [i64(1, 2, 3, 4, 5), i64(1, 1, 3), i64(5, 6, 7)], {"reduction": "add"}, opset=16)
+    case(fam, "scatter_opset9", "Scatter", [data, unique, updates], {"axis": 1}, opset=9)
+    case(fam, "scatter_elements_shape_mismatch", "ScatterElements", [data, unique, g32(3, 2, 4)], {"axis": 1},
+         opset=13, error=["updates have shape"])
+    case(fam, "scatter_elements_out_of_range", "ScatterElements", [data, unique + 4, updates], {"axis": 1},
+         opset=13, error=["out of range"])
+
 
 def main():
     arithmetic()
@@ -558,6 +627,7 @@ def main():
     generators()
     pass_through()
     comparison()
+    indexing()
     for family, cases in FAMILIES.items():
         path = os.path.join(HERE, f"{family}.json")
         with open(path, "w") as f:
