@@ -36,13 +36,20 @@ extension ControlFlow {
                 return value
             }
             let outer = try present(captures, node)
-            let program = try SubgraphProgram(body, owner: node, attribute: "body", kernels: bodies.table)
+            // Carried values the body returns as it got them (exporters thread weights through the loop this
+            // way) are fixed, like the captured ones.
+            let passedOn = (0..<carriedCount).filter { body.outputs[1 + $0].name == body.inputs[2 + $0].name }
+            var fixed = byPosition(outer, from: 2 + carriedCount)
+            for index in passedOn { fixed[2 + index] = carried[index] }
+            let varying = (0..<carriedCount).filter { !passedOn.contains($0) }
+            let program = try SubgraphProgram(body, owner: node, attribute: "body", kernels: bodies.table,
+                                              invariantInputs: Set(fixed.keys)).hoisting(fixed)
 
             var condition = conditionInput ?? true
             var scans = [[Tensor]](repeating: [], count: scanCount)
             var iteration: Int64 = 0
             while tripCount.map({ iteration < $0 }) ?? true, conditionInput == nil || condition {
-                let feed: [Tensor] = [Tensor.scalar(int: iteration), boolean(condition)] + carried + outer
+                let feed: [Tensor] = [Tensor.scalar(int: iteration), boolean(condition)] + varying.map { carried[$0] }
                 let outputs = try program.run(feed)
                 if conditionInput != nil {
                     condition = try truth(outputs[0], node, "the body's condition output")

@@ -18,9 +18,12 @@ extension ControlFlow {
             let outputDirections = try node.intsAttribute("scan_output_directions", count: scanOutputCount,
                                                           default: 0)
             let length = try sequenceLength(scanInputs, axes: inputAxes, node: node)
-            let program = try SubgraphProgram(body, owner: node, attribute: "body", kernels: bodies.table)
+            let outer = try present(captures, node)
+            let fixed = byPosition(outer, from: body.inputs.count - outer.count)
+            let program = try SubgraphProgram(body, owner: node, attribute: "body", kernels: bodies.table,
+                                              invariantInputs: Set(fixed.keys)).hoisting(fixed)
             let result = try scanSteps(program, node: node, states: states, scanInputs: scanInputs, axes: inputAxes,
-                                       directions: inputDirections, steps: length, captures: try present(captures, node))
+                                       directions: inputDirections, steps: length)
             var outputs = result.states
             for index in 0..<scanOutputCount {
                 var values = result.scanValues[index]
@@ -58,15 +61,17 @@ extension ControlFlow {
                 throw node.kernelError("input sequence_lens gives sequences shorter than \(length); only full-length "
                     + "sequences are supported")
             }
-            let program = try SubgraphProgram(body, owner: node, attribute: "body", kernels: bodies.table)
             let outer = try present(captures, node)
+            let fixed = byPosition(outer, from: body.inputs.count - outer.count)
+            let program = try SubgraphProgram(body, owner: node, attribute: "body", kernels: bodies.table,
+                                              invariantInputs: Set(fixed.keys)).hoisting(fixed)
             var finalStates = [[Tensor]](repeating: [], count: states.count)
             var stackedOutputs = [[Tensor]](repeating: [], count: scanOutputCount)
             for entry in 0..<batch {
                 let result = try scanSteps(
                     program, node: node, states: states.map { AxisStacking.slice($0, axis: 0, index: entry) },
                     scanInputs: scanInputs.map { AxisStacking.slice($0, axis: 0, index: entry) },
-                    axes: scanInputs.map { _ in 0 }, directions: directions, steps: length, captures: outer)
+                    axes: scanInputs.map { _ in 0 }, directions: directions, steps: length)
                 for (index, state) in result.states.enumerated() { finalStates[index].append(state) }
                 for index in 0..<scanOutputCount {
                     let values = result.scanValues[index]
@@ -116,10 +121,10 @@ extension ControlFlow {
         return first
     }
 
-    /// Runs the body once per step, threading the states; returns the final states and, per scan
-    /// output, the value of every step in step order.
-    private static func scanSteps(_ program: SubgraphProgram, node: Node, states: [Tensor], scanInputs: [Tensor],
-                                  axes: [Int], directions: [Int], steps: Int, captures: [Tensor]) throws
+    /// Runs the body (its captured values bound) once per step, threading the states; returns the final states
+    /// and, per scan output, the value of every step in step order.
+    private static func scanSteps(_ program: SubgraphProgram.Hoisted, node: Node, states: [Tensor],
+                                  scanInputs: [Tensor], axes: [Int], directions: [Int], steps: Int) throws
         -> (states: [Tensor], scanValues: [[Tensor]]) {
         var states = states
         var scanValues = [[Tensor]](repeating: [], count: program.outputCount - states.count)
@@ -127,7 +132,7 @@ extension ControlFlow {
             let slices = zip(scanInputs, zip(axes, directions)).map { input, placement in
                 AxisStacking.slice(input, axis: placement.0, index: placement.1 == 1 ? steps - 1 - step : step)
             }
-            let outputs = try program.run(states + slices + captures)
+            let outputs = try program.run(states + slices)
             states = Array(outputs[..<states.count])
             for index in scanValues.indices { scanValues[index].append(outputs[states.count + index]) }
         }

@@ -33,6 +33,12 @@ enum ControlFlow {
 
     /// The node's inputs split into those ONNX declares and the captured outer values
     /// (`SubgraphCaptures`), which every subgraph of the node takes as its last inputs.
+    /// `values` keyed by subgraph input position, the first at `first` (a body's captured values follow its
+    /// declared inputs), for `SubgraphProgram.hoisting`.
+    static func byPosition(_ values: [Tensor], from first: Int) -> [Int: Tensor] {
+        Dictionary(uniqueKeysWithValues: values.enumerated().map { (first + $0.offset, $0.element) })
+    }
+
     static func split(_ node: Node, _ inputs: [Tensor?]) throws -> (declared: [Tensor?], captures: [Tensor?]) {
         let count = SubgraphCaptures.count(of: node)
         guard count >= 0, count <= inputs.count else {

@@ -18,15 +18,25 @@ struct SubgraphProgram {
     private let constants: [Tensor?]
     private let inputSlots: [Int]
     private let outputSlots: [Int]
+    /// Steps whose inputs are the same in every run (see `init`), run once by `hoisting`, and the rest.
+    private let invariantSteps: [Step]
     private let steps: [Step]
-    /// Reads of each slot in one run (outputs count as a read that never happens, so they are kept).
+    /// Reads of each slot by `steps` in one run (outputs count as a read that never happens, so they are kept).
     private let reads: [Int]
+    /// Positions of the inputs that are the same in every run.
+    let invariantInputs: Set<Int>
 
     /// Number of inputs a run takes.
     var inputCount: Int { inputSlots.count }
     var outputCount: Int { outputSlots.count }
 
-    init(_ graph: Graph, owner: Node, attribute: String, kernels: [String: Kernel]) throws {
+    /// `invariantInputs`: positions of the subgraph's inputs that take the same value in every run (a Loop's
+    /// or Scan's captured outer values, a Loop's carried values the body passes on unchanged). The steps that
+    /// read only those, constants and each other's results run once, in `hoisting`, not once per iteration:
+    /// decoders transpose or reshape their weights inside the loop body (PaddleOCR's table decoder carries
+    /// its weights through the loop and transposes a 768×256 one in each of its ~200 steps).
+    init(_ graph: Graph, owner: Node, attribute: String, kernels: [String: Kernel],
+         invariantInputs: Set<Int> = []) throws {
         let place = "its \(attribute)"
         var slotOfName: [String: Int] = [:]
         var constants: [Tensor?] = []
@@ -38,8 +48,10 @@ struct SubgraphProgram {
         }
         let inputSlots = graph.inputs.map { slot($0.name) }
         for (name, tensor) in graph.initializers.sorted(by: { $0.key < $1.key }) { constants[slot(name)] = tensor }
+        var invariant = Set(constants.indices.filter { constants[$0] != nil })
+        invariant.formUnion(invariantInputs.filter(inputSlots.indices.contains).map { inputSlots[$0] })
+        var invariantSteps: [Step] = []
         var steps: [Step] = []
-        var reads: [Int] = []
         for node in graph.nodes {
             guard node.isDefaultDomain, let kernel = kernels[node.opType] else {
                 throw owner.kernelError("node '\(node.displayName)' in \(place) uses op '\(node.opType)', which "
@@ -54,7 +66,13 @@ struct SubgraphProgram {
                 return existing
             }
             let outputs = node.outputs.map { $0.isEmpty ? -1 : slot($0) }
-            steps.append(Step(node: node, kernel: kernel, inputs: inputs, outputs: outputs))
+            let step = Step(node: node, kernel: kernel, inputs: inputs, outputs: outputs)
+            if inputs.allSatisfy({ $0 < 0 || invariant.contains($0) }) {
+                invariantSteps.append(step)
+                invariant.formUnion(outputs.filter { $0 >= 0 })
+            } else {
+                steps.append(step)
+            }
         }
         let outputSlots = try graph.outputs.map { output -> Int in
             guard let existing = slotOfName[output.name] else {
@@ -62,7 +80,7 @@ struct SubgraphProgram {
             }
             return existing
         }
-        reads = [Int](repeating: 0, count: constants.count)
+        var reads = [Int](repeating: 0, count: constants.count)
         for step in steps { for slot in step.inputs where slot >= 0 { reads[slot] += 1 } }
         for slot in outputSlots { reads[slot] += 1 }
         self.owner = owner
@@ -70,8 +88,26 @@ struct SubgraphProgram {
         self.constants = constants
         self.inputSlots = inputSlots
         self.outputSlots = outputSlots
+        self.invariantSteps = invariantSteps
         self.steps = steps
         self.reads = reads
+        self.invariantInputs = invariantInputs.filter(inputSlots.indices.contains)
+    }
+
+    /// The subgraph with its invariant steps run on `invariant` (a value for each of `invariantInputs`, by
+    /// input position), ready to run once per iteration.
+    func hoisting(_ invariant: [Int: Tensor]) throws -> Hoisted {
+        guard Set(invariant.keys) == invariantInputs else {
+            throw owner.kernelError("\(place) has fixed inputs \(invariantInputs.sorted()); the node gives "
+                + "\(invariant.keys.sorted())")
+        }
+        var values = constants
+        for (position, value) in invariant { values[inputSlots[position]] = value }
+        var unused: [Int] = []
+        try execute(invariantSteps, &values, remaining: &unused, releasing: false)
+        // Only what the per-iteration steps and the outputs read stays held.
+        for slot in values.indices where reads[slot] == 0 { values[slot] = nil }
+        return Hoisted(program: self, values: values)
     }
 
     /// Runs the subgraph on `inputs` (one per subgraph input, in order) and returns its outputs in order.
@@ -79,9 +115,42 @@ struct SubgraphProgram {
         guard inputs.count == inputSlots.count else {
             throw owner.kernelError("\(place) takes \(inputSlots.count) inputs; the node gives it \(inputs.count)")
         }
-        var values = constants
-        for (slot, value) in zip(inputSlots, inputs) { values[slot] = value }
-        var remaining = reads
+        var invariant: [Int: Tensor] = [:]
+        for position in invariantInputs { invariant[position] = inputs[position] }
+        return try hoisting(invariant).run(inputs.indices.filter { !invariantInputs.contains($0) }.map { inputs[$0] })
+    }
+
+    /// A program whose invariant steps have run.
+    struct Hoisted {
+        fileprivate let program: SubgraphProgram
+        fileprivate let values: [Tensor?]
+
+        var outputCount: Int { program.outputCount }
+
+        /// Runs the remaining steps on `inputs`: the subgraph's inputs but the invariant ones, in order.
+        func run(_ inputs: [Tensor]) throws -> [Tensor] {
+            let p = program
+            let varyingSlots = p.inputSlots.indices.filter { !p.invariantInputs.contains($0) }.map { p.inputSlots[$0] }
+            guard inputs.count == varyingSlots.count else {
+                throw p.owner.kernelError("\(p.place) takes \(p.inputSlots.count) inputs; the node gives it "
+                    + "\(inputs.count + p.invariantInputs.count)")
+            }
+            var values = self.values
+            for (slot, value) in zip(varyingSlots, inputs) { values[slot] = value }
+            var remaining = p.reads
+            try p.execute(p.steps, &values, remaining: &remaining, releasing: true)
+            return try p.outputSlots.map { slot in
+                guard let value = values[slot] else {
+                    throw p.owner.kernelError("\(p.place) did not compute all of its outputs")
+                }
+                return value
+            }
+        }
+    }
+
+    /// Runs `steps` over `values`; `releasing`, counts down `remaining` (reads left per slot) and releases each
+    /// value after its last reader, so a long Loop does not hold every intermediate.
+    private func execute(_ steps: [Step], _ values: inout [Tensor?], remaining: inout [Int], releasing: Bool) throws {
         var arguments: [Tensor?] = []
         for step in steps {
             arguments.removeAll(keepingCapacity: true)
@@ -92,9 +161,10 @@ struct SubgraphProgram {
                         + "not computed")
                 }
                 arguments.append(value)
-                // Released after its last reader, so a long Loop does not hold every intermediate.
-                remaining[slot] -= 1
-                if remaining[slot] == 0 { values[slot] = nil }
+                if releasing {
+                    remaining[slot] -= 1
+                    if remaining[slot] == 0 { values[slot] = nil }
+                }
             }
             let results = try step.kernel(step.node, arguments)
             for (position, slot) in step.outputs.enumerated() where slot >= 0 {
@@ -104,12 +174,6 @@ struct SubgraphProgram {
                 }
                 values[slot] = results[position]
             }
-        }
-        return try outputSlots.map { slot in
-            guard let value = values[slot] else {
-                throw owner.kernelError("\(place) did not compute all of its outputs")
-            }
-            return value
         }
     }
 }
