@@ -86,6 +86,35 @@ final class BadInputTests: XCTestCase {
         XCTAssertEqual(eval["classes"] as? Int, 2)
     }
 
+    /// An output whose length follows the input's values (as a decoder's stops at its end token) cannot be
+    /// scored across batches of different lengths: exit 2 naming the model and saying why, not a crash.
+    func testOutputLengthThatFollowsTheValues() throws {
+        let scratch = try ScratchDirectory()
+        // y = x[:, :k] with k = the batch's largest value: 2 in the first sample's batch, 3 in the second's.
+        let graph = Graph(
+            nodes: [
+                Node(opType: "ReduceMax", inputs: ["x"], outputs: ["largest"], attributes: ["keepdims": .int(0)]),
+                Node(opType: "Cast", inputs: ["largest"], outputs: ["k"], attributes: ["to": .int(7)]),
+                Node(opType: "Unsqueeze", inputs: ["k", "zero"], outputs: ["end"]),
+                Node(opType: "Slice", inputs: ["x", "zero", "end", "one"], outputs: ["y"]),
+            ],
+            initializers: ["zero": Tensor(shape: [1], ints: [0]), "one": Tensor(shape: [1], ints: [1])],
+            inputs: [ValueInfo(name: "x", dtype: .float32, dims: [.symbolic("batch"), .fixed(4)])],
+            outputs: [ValueInfo(name: "y", dtype: .float32, dims: [.symbolic("batch"), .symbolic("length")])])
+        let path = scratch.path("decoder.onnx")
+        try ONNXWriter.write(Model(graph: graph, opset: 17), to: path)
+        let dataPath = scratch.path("x.npz")
+        try NPZFormat.write([(name: "x", tensor: Tensor(shape: [2, 4], floats: [2, 0, 1, 0, 3, 1, 0, 0]))],
+                            to: dataPath)
+        assertBadInput(try LatheBinary.run(["eval", path, "--data", dataPath, "--batch", "1", "--metric", "agree"]),
+                       mentions: [path, "shape changed", "[1, 3]", "[N, 2]", "end token"])
+        // Samples whose outputs have one length are scored.
+        try NPZFormat.write([(name: "x", tensor: Tensor(shape: [2, 4], floats: [2, 0, 1, 0, 2, 1, 0, 0]))],
+                            to: dataPath)
+        let eval = try parseJSON(LatheBinary.run(["eval", path, "--data", dataPath, "--batch", "1", "--json"]))
+        XCTAssertEqual(eval["agreement"] as? Double, 1.0)
+    }
+
     /// A model from an opset outside the supported range is refused by name and number, not run
     /// with semantics it does not have.
     func testOpsetOutsideTheSupportedRange() throws {

@@ -87,7 +87,8 @@ struct OutputScorer: Sendable {
     private func check(_ output: Tensor) throws {
         guard Array(output.shape.dropFirst()) == scoring.sampleShape else {
             throw LatheError.badInput("the output's shape changed: \(ModelBinding.describe(output.shape)), "
-                + "scored as \(Scoring.describe(scoring.sampleShape))")
+                + "scored as \(Scoring.describe(scoring.sampleShape)). Its size follows the input's values (a decoder "
+                + "that stops at an end token does this); Lathe scores outputs of one shape per sample")
         }
     }
 
