@@ -143,10 +143,10 @@ void lathe_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, con
                beta, c, ldc);
 }
 
-void lathe_sgemv(int m, int n, float alpha, const float *a, int lda, const float *x, int incx, float beta, float *y,
-                 int incy) {
+void lathe_sgemv(int trans, int m, int n, float alpha, const float *a, int lda, const float *x, int incx, float beta,
+                 float *y, int incy) {
     require((void *)blas.sgemv);
-    blas.sgemv(ROW_MAJOR, NO_TRANS, m, n, alpha, a, lda, x, incx, beta, y, incy);
+    blas.sgemv(ROW_MAJOR, trans ? TRANS : NO_TRANS, m, n, alpha, a, lda, x, incx, beta, y, incy);
 }
 
 void lathe_dgemm(int trans_a, int trans_b, int m, int n, int k, double alpha, const double *a, int lda,

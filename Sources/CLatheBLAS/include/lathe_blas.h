@@ -24,9 +24,9 @@ int lathe_blas_threads(void);
 void lathe_sgemm(int trans_a, int trans_b, int m, int n, int k, float alpha, const float *a, int lda,
                  const float *b, int ldb, float beta, float *c, int ldc);
 
-/// y = alpha * a * x + beta * y, a m x n.
-void lathe_sgemv(int m, int n, float alpha, const float *a, int lda, const float *x, int incx, float beta, float *y,
-                 int incy);
+/// y = alpha * op(a) * x + beta * y, a m x n (row-major), op(a) = a or its transpose.
+void lathe_sgemv(int trans, int m, int n, float alpha, const float *a, int lda, const float *x, int incx, float beta,
+                 float *y, int incy);
 
 /// The double-precision `lathe_sgemm`.
 void lathe_dgemm(int trans_a, int trans_b, int m, int n, int k, double alpha, const double *a, int lda,

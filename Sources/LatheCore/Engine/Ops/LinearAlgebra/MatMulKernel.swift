@@ -1,3 +1,5 @@
+import CLatheBLAS
+
 /// ONNX MatMul with numpy semantics: 1-D operands are promoted (a row vector
 /// on the left, a column vector on the right) and the added axis removed from
 /// the result; leading (batch) axes broadcast. When the right operand is a
@@ -43,7 +45,11 @@ enum MatMulKernel {
                     }
                     if geometry.bBatch.reduce(1, *) == 1 && geometry.aBatch.reduce(1, *) == batchCount {
                         // [..., M, K] × [K, N]: the batch is just more rows.
-                        sgemm(ap, bp, y, m: batchCount * m, k: k, n: n)
+                        if batchCount * m == 1 {
+                            rowTimesMatrix(ap, bp, y, k: k, n: n)
+                        } else {
+                            sgemm(ap, bp, y, m: batchCount * m, k: k, n: n)
+                        }
                     } else {
                         // Independent products: split them across workers before splitting any one.
                         OpParallelism.forEachPart(of: batchCount, work: batchCount * m * n * k) { products in
@@ -62,6 +68,14 @@ enum MatMulKernel {
     static func sgemm(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
                       m: Int, k: Int, n: Int) {
         ParallelGemm.sgemm(m: m, n: n, k: k, a: a, lda: k, b: b, ldb: n, c: y, ldc: n)
+    }
+
+    /// y [n] = x [k] · B [k, n] as one matrix-vector product. A decoder's step multiplies one state row by
+    /// each weight, where sgemm copied (packed) all of B on every call: a table recognizer's 256×768 product
+    /// took 65 µs a step. One call, not split across workers, so a value does not depend on the thread count.
+    static func rowTimesMatrix(_ x: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                               k: Int, n: Int) {
+        lathe_sgemv(1, Int32(k), Int32(n), 1, b, Int32(n), x, 1, 0, y, 1)
     }
 
     static func integerProduct(_ a: [Int64], _ b: [Int64], m: Int, k: Int, n: Int,

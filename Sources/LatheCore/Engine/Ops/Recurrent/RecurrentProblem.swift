@@ -267,7 +267,7 @@ struct RecurrentProblem {
                           column: Int = 0, width: Int, into out: UnsafeMutablePointer<Float>) {
         let gh = gateWidth
         if batch == 1 {
-            lathe_sgemv(Int32(width), Int32(hidden), 1, weights + column * hidden,
+            lathe_sgemv(0, Int32(width), Int32(hidden), 1, weights + column * hidden,
                         Int32(hidden), state, 1, 0, out, 1)
         } else {
             lathe_sgemm(0, 0, Int32(batch), Int32(width), Int32(hidden),
