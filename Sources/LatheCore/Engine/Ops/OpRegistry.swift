@@ -167,7 +167,8 @@ public enum OpRegistry {
         case .any(let kernel): return kernel
         case .since(let forms): return form(forms, opset: opset)
         case .withSubgraphs(let makers):
-            return form(makers, opset: opset)(SubgraphKernels(plain: plainKernels(opset: opset), opset: opset))
+            return form(makers, opset: opset)(SubgraphKernels(plain: plainKernels(opset: opset), opset: opset,
+                                                               perStep: perStepKernels))
         }
     }
 
@@ -190,14 +191,16 @@ public enum OpRegistry {
     /// Every op's kernel for a model of default-domain `opset`, resolved once
     /// per session so passes and compiled graphs run the model's semantics.
     public static func kernels(opset: Int) -> [String: Kernel] {
-        addingSubgraphOps(to: plainKernels(opset: opset), opset: opset)
+        addingSubgraphOps(to: plainKernels(opset: opset), opset: opset, perStep: perStepKernels)
     }
 
     /// `kernels` plus the ops running subgraphs, whose subgraphs run with `kernels` (and these ops, for
-    /// nested control flow). Tests use it to give a hand-made table control flow.
-    static func addingSubgraphOps(to kernels: [String: Kernel], opset: Int) -> [String: Kernel] {
+    /// nested control flow), each body step with its own kernel from `perStep` where it has one. Tests use
+    /// it to give a hand-made table control flow.
+    static func addingSubgraphOps(to kernels: [String: Kernel], opset: Int,
+                                  perStep: [String: @Sendable () -> Kernel] = [:]) -> [String: Kernel] {
         var result = kernels
-        let bodies = SubgraphKernels(plain: kernels, opset: opset)
+        let bodies = SubgraphKernels(plain: kernels, opset: opset, perStep: perStep)
         for (op, forms) in table {
             if case .withSubgraphs(let makers) = forms { result[op] = form(makers, opset: opset)(bodies) }
         }

@@ -43,7 +43,7 @@ extension ControlFlow {
             for index in passedOn { fixed[2 + index] = carried[index] }
             let varying = (0..<carriedCount).filter { !passedOn.contains($0) }
             let program = try SubgraphProgram(body, owner: node, attribute: "body", kernels: bodies.table,
-                                              invariantInputs: Set(fixed.keys)).hoisting(fixed)
+                                              perStepKernels: bodies.perStep, invariantInputs: Set(fixed.keys)).hoisting(fixed)
 
             var condition = conditionInput ?? true
             var scans = [[Tensor]](repeating: [], count: scanCount)

@@ -21,7 +21,7 @@ extension ControlFlow {
             let outer = try present(captures, node)
             let fixed = byPosition(outer, from: body.inputs.count - outer.count)
             let program = try SubgraphProgram(body, owner: node, attribute: "body", kernels: bodies.table,
-                                              invariantInputs: Set(fixed.keys)).hoisting(fixed)
+                                              perStepKernels: bodies.perStep, invariantInputs: Set(fixed.keys)).hoisting(fixed)
             let result = try scanSteps(program, node: node, states: states, scanInputs: scanInputs, axes: inputAxes,
                                        directions: inputDirections, steps: length)
             var outputs = result.states
@@ -64,7 +64,7 @@ extension ControlFlow {
             let outer = try present(captures, node)
             let fixed = byPosition(outer, from: body.inputs.count - outer.count)
             let program = try SubgraphProgram(body, owner: node, attribute: "body", kernels: bodies.table,
-                                              invariantInputs: Set(fixed.keys)).hoisting(fixed)
+                                              perStepKernels: bodies.perStep, invariantInputs: Set(fixed.keys)).hoisting(fixed)
             var finalStates = [[Tensor]](repeating: [], count: states.count)
             var stackedOutputs = [[Tensor]](repeating: [], count: scanOutputCount)
             for entry in 0..<batch {

@@ -7,10 +7,13 @@ struct SubgraphKernels: Sendable {
     /// Every op's kernel except those running subgraphs.
     let plain: [String: Kernel]
     let opset: Int
+    /// Makers of a step's own kernel for some ops (`OpRegistry.perStepKernels`): a Loop runs each body step
+    /// hundreds of times with the same shapes, what those kernels remember. Empty for a hand-made table.
+    var perStep: [String: @Sendable () -> Kernel] = [:]
 
     /// The full table, control flow included (nested `If` in a `Scan` body). Built when a subgraph runs
     /// rather than stored: a table holding kernels that hold the table would have to be a reference cycle.
-    var table: [String: Kernel] { OpRegistry.addingSubgraphOps(to: plain, opset: opset) }
+    var table: [String: Kernel] { OpRegistry.addingSubgraphOps(to: plain, opset: opset, perStep: perStep) }
 }
 
 /// `If`, `Loop` and `Scan`: the ops whose attributes are graphs.

@@ -35,8 +35,11 @@ struct SubgraphProgram {
     /// read only those, constants and each other's results run once, in `hoisting`, not once per iteration:
     /// decoders transpose or reshape their weights inside the loop body (PaddleOCR's table decoder carries
     /// its weights through the loop and transposes a 768×256 one in each of its ~200 steps).
+    ///
+    /// `perStepKernels`: makers of a step's own kernel (`OpRegistry.perStepKernels`), used in place of the
+    /// op's `kernels` entry: a body step runs once per iteration with the same shapes, which they remember.
     init(_ graph: Graph, owner: Node, attribute: String, kernels: [String: Kernel],
-         invariantInputs: Set<Int> = []) throws {
+         perStepKernels: [String: @Sendable () -> Kernel] = [:], invariantInputs: Set<Int> = []) throws {
         let place = "its \(attribute)"
         var slotOfName: [String: Int] = [:]
         var constants: [Tensor?] = []
@@ -53,7 +56,7 @@ struct SubgraphProgram {
         var invariantSteps: [Step] = []
         var steps: [Step] = []
         for node in graph.nodes {
-            guard node.isDefaultDomain, let kernel = kernels[node.opType] else {
+            guard node.isDefaultDomain, let kernel = perStepKernels[node.opType]?() ?? kernels[node.opType] else {
                 throw owner.kernelError("node '\(node.displayName)' in \(place) uses op '\(node.opType)', which "
                     + "Lathe does not support")
             }
