@@ -24,6 +24,7 @@ enum OpsetRaise {
         "Gelu": [], "PRelu": [7, 9], "LSTM": [7], "GRU": [7], "RNN": [7],
         "DequantizeLinear": [13], "QuantizeLinear": [13], "ArgMax": [12], "ArgMin": [12],
         "Resize": [11, 13, 18, 19], "Round": [], "Tile": [], "Einsum": [],
+        "TopK": [10, 11], "CumSum": [], "DepthToSpace": [11], "SpaceToDepth": [],
     ]
 
     /// Ops whose change at opset 18 is only the `axes` attribute becoming an input: converted by

@@ -17,14 +17,17 @@ final class TensorOpsFixtureTests: XCTestCase {
     func testGenerators() throws { try OpFixtures.check("generators") }
     func testPassThrough() throws { try OpFixtures.check("passthrough") }
     func testComparison() throws { try OpFixtures.check("comparison") }
-    func testIndexing() throws { try OpFixtures.check("indexing") }
+    func testTopK() throws { try OpFixtures.check("topk") }
+    func testCumSum() throws { try OpFixtures.check("cumsum") }
+    func testDepthSpace() throws { try OpFixtures.check("depth_space") }
 
     /// Every op the fixtures cover (these and the compute kernels' in
     /// Fixtures/kernels) has a kernel, and every kernel in the one op table
     /// is exercised by some fixture.
     func testTableMatchesFixtures() throws {
         let families = ["arithmetic", "unary", "activations", "softmax", "shape", "concat_split", "slice", "gather",
-                        "reduce", "cast", "generators", "passthrough", "comparison", "indexing"]
+                        "reduce", "cast", "generators", "passthrough", "comparison", "topk", "cumsum",
+                        "depth_space"]
         var covered = Set<String>()
         for family in families { for c in try OpFixtures.load(family) { covered.insert(c.node.opType) } }
         for file in ["conv", "conv_transpose", "gemm", "matmul", "normalization", "pad", "pool", "resize"] {

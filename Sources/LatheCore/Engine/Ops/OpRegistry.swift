@@ -136,6 +136,8 @@ public enum OpRegistry {
         "ReduceMin": .since([1: Reductions.reduce(.min, inputForm: false), 18: Reductions.reduce(.min, inputForm: true)]),
         "ArgMax": .any(Reductions.argMax),
         "ArgMin": .any(Reductions.argMin),
+        "TopK": .since([1: TopK.kernel(inputForm: false), 10: TopK.kernel(inputForm: true)]),
+        "CumSum": .any(CumSum.cumSum),
         // Resize/
         "Resize": .since([10: ResizeKernel.kernel(opset10: true), 11: ResizeKernel.kernel(opset10: false)]),
         // Shape/: shape and data movement
@@ -156,6 +158,8 @@ public enum OpRegistry {
         "Scatter": .any(ElementIndexing.scatterElements),
         "Tile": .any(Tile.tile),
         "Pad": .since([1: PadKernel.kernel(inputForm: false), 11: PadKernel.kernel(inputForm: true)]),
+        "DepthToSpace": .any(DepthSpace.depthToSpace),
+        "SpaceToDepth": .any(DepthSpace.spaceToDepth),
     ]
 
     /// The kernel of `op` for a model of default-domain `opset`: the form with

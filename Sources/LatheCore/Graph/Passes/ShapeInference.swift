@@ -137,6 +137,15 @@ private struct Rule {
             return [result]
         case "Slice":
             return slice()
+        case "TopK":
+            // Values and indices: the input's shape with k along the axis (k an attribute before opset 10, else input 1).
+            guard let x = shape(0), let axis = normalized(node.int("axis", default: -1), rank: x.count),
+                  let k = node.int("k") ?? ints(1).flatMap({ $0.count == 1 ? $0[0] : nil }), k >= 0, k <= x[axis] else {
+                return nil
+            }
+            var result = x
+            result[axis] = k
+            return [result, result]
         case "ArgMax", "ArgMin":
             guard let x = shape(0), let axis = normalized(node.int("axis", default: 0), rank: x.count) else {
                 return nil

@@ -613,6 +613,93 @@ def indexing():
          opset=13, error=["out of range"])
 
 
+# ---------------------------------------------------------------- topk
+# The families below were added after the others: they draw from RNG after
+# every earlier case, so the earlier fixtures stay as they were.
+def topk():
+    fam = "topk"
+    x = f32(3, 5)
+    y = f32(2, 6, 3)
+    case(fam, "opset1_attr_k", "TopK", [x], {"k": 2}, opset=1, outputs=2)
+    case(fam, "opset1_axis0", "TopK", [x], {"k": 3, "axis": 0}, opset=1, outputs=2)
+    case(fam, "opset1_no_opset", "TopK", [x], {"k": 1}, opset=1, outputs=2, omit_opset=True)
+    case(fam, "opset10_input_k", "TopK", [y, i64(4)], {"axis": 1}, opset=10, outputs=2)
+    case(fam, "opset10_no_opset", "TopK", [y, i64(2)], opset=10, outputs=2, omit_opset=True)
+    case(fam, "opset11_default", "TopK", [y, i64(2)], opset=11, outputs=2)
+    case(fam, "smallest", "TopK", [y, i64(3)], {"axis": -2, "largest": 0}, opset=11, outputs=2)
+    case(fam, "largest_sorted", "TopK", [y, i64(2)], {"axis": 0, "largest": 1, "sorted": 1}, opset=11, outputs=2)
+    case(fam, "unsorted_k1", "TopK", [y, i64(1)], {"axis": 1, "sorted": 0}, opset=11, outputs=2)
+    case(fam, "unsorted_smallest_k1", "TopK", [y, i64(1)], {"largest": 0, "sorted": 0}, opset=11, outputs=2)
+    ties = np.array([[1, 5, 5, 2, 5], [7, 7, 0, 7, 7], [3, 3, 3, 3, 3]], dtype=np.float32)
+    case(fam, "ties_largest", "TopK", [ties, i64(3)], opset=11, outputs=2)
+    case(fam, "ties_smallest", "TopK", [ties, i64(3)], {"largest": 0}, opset=11, outputs=2)
+    case(fam, "ties_axis0", "TopK", [ties, i64(2)], {"axis": 0}, opset=11, outputs=2)
+    nans = np.array([[3, 1, np.nan, 5, 5, -1, np.nan, 2, -np.inf, np.inf]], dtype=np.float32)
+    case(fam, "nan_largest", "TopK", [nans, i64(5)], opset=11, outputs=2)
+    case(fam, "nan_smallest", "TopK", [nans, i64(9)], {"largest": 0}, opset=11, outputs=2)
+    case(fam, "k_equals_length", "TopK", [x, i64(5)], opset=11, outputs=2)
+    case(fam, "k_zero", "TopK", [x, i64(0)], opset=11, outputs=2)
+    case(fam, "rank1", "TopK", [f32(40), i64(7)], opset=11, outputs=2)
+    case(fam, "long_axis", "TopK", [f32(2, 300), i64(20)], {"largest": 0}, opset=11, outputs=2)
+    ints = RNG.integers(-20, 20, size=(4, 7)).astype(np.int64)
+    case(fam, "int64", "TopK", [ints, i64(3)], opset=11, outputs=2)
+    case(fam, "int64_smallest_axis0", "TopK", [ints, i64(2)], {"axis": 0, "largest": 0}, opset=11, outputs=2)
+    case(fam, "int32", "TopK", [ints.astype(np.int32), i64(4)], opset=11, outputs=2)
+    case(fam, "k_too_large", "TopK", [x, i64(6)], opset=11, outputs=2, error=["k = 6", "[3, 5]"])
+    case(fam, "k_negative", "TopK", [x, i64(-1)], opset=11, outputs=2, error=["k = -1"])
+    case(fam, "axis_out_of_range", "TopK", [x, i64(1)], {"axis": 2}, opset=11, outputs=2, error=["axis 2"])
+
+
+# ---------------------------------------------------------------- cumsum
+def cumsum():
+    fam = "cumsum"
+    x = f32(2, 3, 4)
+    for axis in [0, 1, 2, -1, -3]:
+        case(fam, f"axis{axis}", "CumSum", [x, i64(axis)], opset=14)
+    for exclusive in [0, 1]:
+        for reverse in [0, 1]:
+            case(fam, f"exclusive{exclusive}_reverse{reverse}", "CumSum", [x, i64(1)],
+                 {"exclusive": exclusive, "reverse": reverse}, opset=14)
+    case(fam, "axis_scalar", "CumSum", [x, np.array(2, dtype=np.int64)], opset=14)
+    case(fam, "axis_int32", "CumSum", [x, np.array([-2], dtype=np.int32)], opset=14)
+    case(fam, "opset11", "CumSum", [x, i64(0)], {"reverse": 1}, opset=11)
+    case(fam, "rank1", "CumSum", [f32(50), i64(0)], {"exclusive": 1}, opset=14)
+    ints = RNG.integers(-100, 100, size=(3, 5)).astype(np.int64)
+    case(fam, "int64", "CumSum", [ints, i64(1)], opset=14)
+    case(fam, "int64_reverse_exclusive", "CumSum", [ints, i64(0)], {"exclusive": 1, "reverse": 1}, opset=14)
+    case(fam, "int32", "CumSum", [ints.astype(np.int32), i64(-1)], opset=14)
+    case(fam, "empty", "CumSum", [np.zeros((0, 3), dtype=np.float32), i64(0)], opset=14)
+    case(fam, "axis_out_of_range", "CumSum", [x, i64(3)], opset=14, error=["axis 3"])
+    case(fam, "axis_two_values", "CumSum", [x, i64(0, 1)], opset=14, error=["axis"])
+
+
+# ---------------------------------------------------------------- depth/space
+def depth_space():
+    fam = "depth_space"
+    x = f32(2, 8, 3, 2)
+    case(fam, "d2s_default", "DepthToSpace", [x], {"blocksize": 2}, opset=13)
+    case(fam, "d2s_dcr", "DepthToSpace", [x], {"blocksize": 2, "mode": "DCR"}, opset=11)
+    case(fam, "d2s_crd", "DepthToSpace", [x], {"blocksize": 2, "mode": "CRD"}, opset=13)
+    case(fam, "d2s_opset1", "DepthToSpace", [x], {"blocksize": 2}, opset=1)
+    z = f32(1, 18, 2, 3)
+    case(fam, "d2s_block3_crd", "DepthToSpace", [z], {"blocksize": 3, "mode": "CRD"}, opset=13)
+    case(fam, "d2s_block3_dcr", "DepthToSpace", [z], {"blocksize": 3}, opset=13)
+    case(fam, "d2s_block1", "DepthToSpace", [x], {"blocksize": 1}, opset=13)
+    case(fam, "d2s_uint8", "DepthToSpace", [np.arange(16, dtype=np.uint8).reshape(1, 4, 2, 2)], {"blocksize": 2},
+         opset=13)
+    case(fam, "d2s_channels_not_divisible", "DepthToSpace", [f32(1, 6, 2, 2)], {"blocksize": 2}, opset=13,
+         error=["6", "blocksize"])
+    case(fam, "d2s_rank3", "DepthToSpace", [f32(4, 2, 2)], {"blocksize": 2}, opset=13, error=["rank 4"])
+    y = f32(2, 3, 4, 6)
+    case(fam, "s2d_block2", "SpaceToDepth", [y], {"blocksize": 2}, opset=13)
+    case(fam, "s2d_opset1", "SpaceToDepth", [y], {"blocksize": 2}, opset=1)
+    case(fam, "s2d_block3", "SpaceToDepth", [f32(1, 2, 6, 3)], {"blocksize": 3}, opset=13)
+    case(fam, "s2d_uint8", "SpaceToDepth", [np.arange(32, dtype=np.uint8).reshape(1, 2, 4, 4)], {"blocksize": 2},
+         opset=13)
+    case(fam, "s2d_not_divisible", "SpaceToDepth", [y], {"blocksize": 3}, opset=13, error=["blocksize 3"])
+
+
+
 def main():
     arithmetic()
     unary()
@@ -627,6 +714,9 @@ def main():
     generators()
     pass_through()
     comparison()
+    topk()
+    cumsum()
+    depth_space()
     indexing()
     for family, cases in FAMILIES.items():
         path = os.path.join(HERE, f"{family}.json")
