@@ -25,6 +25,8 @@ enum OpsetRaise {
         "DequantizeLinear": [13], "QuantizeLinear": [13], "ArgMax": [12], "ArgMin": [12],
         "Resize": [11, 13, 18, 19], "Round": [], "Tile": [], "Einsum": [],
         "TopK": [10, 11], "CumSum": [], "DepthToSpace": [11], "SpaceToDepth": [],
+        "Softplus": [], "Softsign": [], "Elu": [], "Selu": [], "Celu": [], "ThresholdedRelu": [], "Mish": [],
+        "Sin": [], "Cos": [], "Sign": [], "InstanceNormalization": [],
     ]
 
     /// Ops whose change at opset 18 is only the `axes` attribute becoming an input: converted by

@@ -20,14 +20,17 @@ final class TensorOpsFixtureTests: XCTestCase {
     func testTopK() throws { try OpFixtures.check("topk") }
     func testCumSum() throws { try OpFixtures.check("cumsum") }
     func testDepthSpace() throws { try OpFixtures.check("depth_space") }
+    func testExpActivations() throws { try OpFixtures.check("exp_activations") }
+    func testTrigSign() throws { try OpFixtures.check("trig_sign") }
+    func testInstanceNormalization() throws { try OpFixtures.check("instance_norm") }
 
     /// Every op the fixtures cover (these and the compute kernels' in
     /// Fixtures/kernels) has a kernel, and every kernel in the one op table
     /// is exercised by some fixture.
     func testTableMatchesFixtures() throws {
         let families = ["arithmetic", "unary", "activations", "softmax", "shape", "concat_split", "slice", "gather",
-                        "reduce", "cast", "generators", "passthrough", "comparison", "topk", "cumsum",
-                        "depth_space"]
+                        "reduce", "cast", "generators", "passthrough", "comparison", "topk", "cumsum", "depth_space",
+                        "exp_activations", "trig_sign", "instance_norm"]
         var covered = Set<String>()
         for family in families { for c in try OpFixtures.load(family) { covered.insert(c.node.opType) } }
         for file in ["conv", "conv_transpose", "gemm", "matmul", "normalization", "pad", "pool", "resize"] {

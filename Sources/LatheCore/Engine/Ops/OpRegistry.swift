@@ -55,6 +55,13 @@ public enum OpRegistry {
         "HardSwish": .any(Activations.hardSwish),
         "Tanh": .any(Activations.tanh),
         "Gelu": .any(Activations.gelu),
+        "Softplus": .any(Activations.softplus),
+        "Softsign": .any(Activations.softsign),
+        "Elu": .any(Activations.elu),
+        "Selu": .any(Activations.selu),
+        "Celu": .any(Activations.celu),
+        "ThresholdedRelu": .any(Activations.thresholdedRelu),
+        "Mish": .any(Activations.mish),
         "Softmax": .since([1: Softmax.softmax(perAxis: false), 13: Softmax.softmax(perAxis: true)]),
         "LogSoftmax": .since([1: Softmax.logSoftmax(perAxis: false), 13: Softmax.logSoftmax(perAxis: true)]),
         // ControlFlow/
@@ -90,6 +97,9 @@ public enum OpRegistry {
         "Ceil": .any(UnaryMath.ceil),
         "Reciprocal": .any(UnaryMath.reciprocal),
         "Erf": .any(UnaryMath.erf),
+        "Sin": .any(UnaryMath.sin),
+        "Cos": .any(UnaryMath.cos),
+        "Sign": .any(UnaryMath.sign),
         // Elementwise/: comparison and logic
         "Equal": .any(Comparison.equal),
         "Less": .any(Comparison.less),
@@ -124,6 +134,7 @@ public enum OpRegistry {
         // Normalization/
         "BatchNormalization": .any(NormalizationKernels.batchNormalization),
         "LayerNormalization": .any(NormalizationKernels.layerNormalization),
+        "InstanceNormalization": .any(InstanceNormalization.kernel),
         // Pooling/
         "MaxPool": .any(PoolKernels.maxPool),
         "AveragePool": .any(PoolKernels.averagePool),

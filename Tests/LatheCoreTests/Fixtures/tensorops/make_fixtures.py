@@ -699,6 +699,59 @@ def depth_space():
     case(fam, "s2d_not_divisible", "SpaceToDepth", [y], {"blocksize": 3}, opset=13, error=["blocksize 3"])
 
 
+# ---------------------------------------------------------------- exp-based activations
+def exp_activations():
+    fam = "exp_activations"
+    x = np.concatenate([f32(30, low=-6, high=6), np.array([-100, -20, -1e-3, 0, 1e-3, 20, 100], dtype=np.float32)])
+    case(fam, "softplus", "Softplus", [x], opset=1)
+    case(fam, "softplus_rank3", "Softplus", [f32(2, 3, 4)], opset=1)
+    case(fam, "softsign", "Softsign", [x], opset=1)
+    case(fam, "elu_default", "Elu", [x], opset=6)
+    case(fam, "elu_alpha", "Elu", [x], {"alpha": 0.5}, opset=6)
+    case(fam, "selu_default", "Selu", [x], opset=6)
+    case(fam, "selu_custom", "Selu", [x], {"alpha": 2.0, "gamma": 3.0}, opset=6)
+    case(fam, "celu_default", "Celu", [x], opset=12)
+    case(fam, "celu_alpha", "Celu", [x], {"alpha": 2.5}, opset=12)
+    case(fam, "thresholdedrelu_default", "ThresholdedRelu", [x], opset=10)
+    case(fam, "thresholdedrelu_alpha", "ThresholdedRelu", [x], {"alpha": -0.5}, opset=10)
+    case(fam, "mish", "Mish", [x], opset=18)
+    case(fam, "mish_rank4", "Mish", [f32(1, 2, 3, 4)], opset=18)
+    case(fam, "softplus_empty", "Softplus", [np.zeros((0, 2), dtype=np.float32)], opset=1)
+    case(fam, "elu_int_refused", "Elu", [i64(1, -2)], opset=6, error=["int64"])
+
+
+# ---------------------------------------------------------------- sin, cos, sign
+def trig_sign():
+    fam = "trig_sign"
+    x = np.concatenate([f32(20, low=-10, high=10), np.array([0, -0.0, 3.1415927, 100], dtype=np.float32)])
+    case(fam, "sin", "Sin", [x], opset=7)
+    case(fam, "cos", "Cos", [x], opset=7)
+    case(fam, "sin_rank2", "Sin", [f32(3, 4)], opset=7)
+    case(fam, "sign_float", "Sign", [np.array([-2.5, -0.0, 0.0, 1e-30, 7, np.nan, np.inf, -np.inf], dtype=np.float32)],
+         opset=13)
+    case(fam, "sign_opset9", "Sign", [f32(2, 3)], opset=9)
+    case(fam, "sign_int64", "Sign", [i64(-5, 0, 3, INT64_MIN, INT64_MAX)], opset=13)
+    case(fam, "sign_int32", "Sign", [np.array([-5, 0, 3], dtype=np.int32)], opset=13)
+    case(fam, "sign_uint64", "Sign", [np.array([0, 3, 2**63 + 5], dtype=np.uint64)], opset=13)
+    case(fam, "sin_int_refused", "Sin", [i64(1)], opset=7, error=["int64"])
+
+
+# ---------------------------------------------------------------- instance normalization
+def instance_norm():
+    fam = "instance_norm"
+    x = f32(2, 3, 4, 5)
+    scale, bias = f32(3), f32(3)
+    case(fam, "rank4", "InstanceNormalization", [x, scale, bias], opset=6)
+    case(fam, "rank3", "InstanceNormalization", [f32(2, 3, 7), scale, bias], opset=6)
+    case(fam, "rank5", "InstanceNormalization", [f32(1, 3, 2, 3, 4), scale, bias], {"epsilon": 0.01}, opset=6)
+    case(fam, "epsilon", "InstanceNormalization", [x, scale, bias], {"epsilon": 0.5}, opset=6)
+    case(fam, "constant_plane", "InstanceNormalization",
+         [np.ones((1, 3, 2, 2), dtype=np.float32), scale, bias], opset=6)
+    # A moderate offset: at +1000 onnxruntime's Float mean is off by more than the fixtures' tolerance.
+    case(fam, "offset_values", "InstanceNormalization", [(x + 10).astype(np.float32), scale, bias], opset=6)
+    case(fam, "spatial_one", "InstanceNormalization", [f32(2, 3, 1), scale, bias], opset=6)
+    case(fam, "scale_wrong_size", "InstanceNormalization", [x, f32(4), f32(4)], opset=6, error=["scale", "[4]"])
+
 
 def main():
     arithmetic()
@@ -717,6 +770,9 @@ def main():
     topk()
     cumsum()
     depth_space()
+    exp_activations()
+    trig_sign()
+    instance_norm()
     indexing()
     for family, cases in FAMILIES.items():
         path = os.path.join(HERE, f"{family}.json")
