@@ -27,6 +27,7 @@ enum OpsetRaise {
         "TopK": [10, 11], "CumSum": [], "DepthToSpace": [11], "SpaceToDepth": [],
         "Softplus": [], "Softsign": [], "Elu": [], "Selu": [], "Celu": [], "ThresholdedRelu": [], "Mish": [],
         "Sin": [], "Cos": [], "Sign": [], "InstanceNormalization": [],
+        "Mod": [], "IsNaN": [], "IsInf": [],
     ]
 
     /// Ops whose change at opset 18 is only the `axes` attribute becoming an input: converted by

@@ -23,6 +23,7 @@ final class TensorOpsFixtureTests: XCTestCase {
     func testExpActivations() throws { try OpFixtures.check("exp_activations") }
     func testTrigSign() throws { try OpFixtures.check("trig_sign") }
     func testInstanceNormalization() throws { try OpFixtures.check("instance_norm") }
+    func testModAndFloatClasses() throws { try OpFixtures.check("mod_classes") }
 
     /// Every op the fixtures cover (these and the compute kernels' in
     /// Fixtures/kernels) has a kernel, and every kernel in the one op table
@@ -30,7 +31,7 @@ final class TensorOpsFixtureTests: XCTestCase {
     func testTableMatchesFixtures() throws {
         let families = ["arithmetic", "unary", "activations", "softmax", "shape", "concat_split", "slice", "gather",
                         "reduce", "cast", "generators", "passthrough", "comparison", "topk", "cumsum", "depth_space",
-                        "exp_activations", "trig_sign", "instance_norm"]
+                        "exp_activations", "trig_sign", "instance_norm", "mod_classes"]
         var covered = Set<String>()
         for family in families { for c in try OpFixtures.load(family) { covered.insert(c.node.opType) } }
         for file in ["conv", "conv_transpose", "gemm", "matmul", "normalization", "pad", "pool", "resize"] {

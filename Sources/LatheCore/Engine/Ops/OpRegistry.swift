@@ -100,6 +100,9 @@ public enum OpRegistry {
         "Sin": .any(UnaryMath.sin),
         "Cos": .any(UnaryMath.cos),
         "Sign": .any(UnaryMath.sign),
+        "Mod": .any(Mod.mod),
+        "IsNaN": .any(FloatClasses.isNaN),
+        "IsInf": .any(FloatClasses.isInf),
         // Elementwise/: comparison and logic
         "Equal": .any(Comparison.equal),
         "Less": .any(Comparison.less),
