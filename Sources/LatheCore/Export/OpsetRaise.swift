@@ -28,6 +28,7 @@ enum OpsetRaise {
         "Softplus": [], "Softsign": [], "Elu": [], "Selu": [], "Celu": [], "ThresholdedRelu": [], "Mish": [],
         "Sin": [], "Cos": [], "Sign": [], "InstanceNormalization": [],
         "Mod": [], "IsNaN": [], "IsInf": [],
+        "Trilu": [], "Hardmax": [13],
     ]
 
     /// Ops whose change at opset 18 is only the `axes` attribute becoming an input: converted by

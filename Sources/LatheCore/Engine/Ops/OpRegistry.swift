@@ -64,6 +64,7 @@ public enum OpRegistry {
         "Mish": .any(Activations.mish),
         "Softmax": .since([1: Softmax.softmax(perAxis: false), 13: Softmax.softmax(perAxis: true)]),
         "LogSoftmax": .since([1: Softmax.logSoftmax(perAxis: false), 13: Softmax.logSoftmax(perAxis: true)]),
+        "Hardmax": .since([1: Hardmax.kernel(perAxis: false), 13: Hardmax.kernel(perAxis: true)]),
         // ControlFlow/
         "If": .withSubgraphs([1: ControlFlow.ifKernel]),
         "Loop": .withSubgraphs([1: ControlFlow.loopKernel]),
@@ -148,6 +149,15 @@ public enum OpRegistry {
         "ReduceMean": .since([1: Reductions.reduce(.mean, inputForm: false), 18: Reductions.reduce(.mean, inputForm: true)]),
         "ReduceMax": .since([1: Reductions.reduce(.max, inputForm: false), 18: Reductions.reduce(.max, inputForm: true)]),
         "ReduceMin": .since([1: Reductions.reduce(.min, inputForm: false), 18: Reductions.reduce(.min, inputForm: true)]),
+        "ReduceProd": .since([1: Reductions.reduce(.prod, inputForm: false), 18: Reductions.reduce(.prod, inputForm: true)]),
+        "ReduceL1": .since([1: Reductions.reduce(.l1, inputForm: false), 18: Reductions.reduce(.l1, inputForm: true)]),
+        "ReduceL2": .since([1: Reductions.reduce(.l2, inputForm: false), 18: Reductions.reduce(.l2, inputForm: true)]),
+        "ReduceSumSquare": .since([1: Reductions.reduce(.sumSquare, inputForm: false),
+                                   18: Reductions.reduce(.sumSquare, inputForm: true)]),
+        "ReduceLogSum": .since([1: Reductions.reduce(.logSum, inputForm: false),
+                                18: Reductions.reduce(.logSum, inputForm: true)]),
+        "ReduceLogSumExp": .since([1: Reductions.reduce(.logSumExp, inputForm: false),
+                                   18: Reductions.reduce(.logSumExp, inputForm: true)]),
         "ArgMax": .any(Reductions.argMax),
         "ArgMin": .any(Reductions.argMin),
         "TopK": .since([1: TopK.kernel(inputForm: false), 10: TopK.kernel(inputForm: true)]),
@@ -174,6 +184,7 @@ public enum OpRegistry {
         "Pad": .since([1: PadKernel.kernel(inputForm: false), 11: PadKernel.kernel(inputForm: true)]),
         "DepthToSpace": .any(DepthSpace.depthToSpace),
         "SpaceToDepth": .any(DepthSpace.spaceToDepth),
+        "Trilu": .any(Trilu.trilu),
     ]
 
     /// The kernel of `op` for a model of default-domain `opset`: the form with

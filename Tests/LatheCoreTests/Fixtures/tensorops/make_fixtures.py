@@ -788,6 +788,66 @@ def mod_and_classes():
     case(fam, "isnan_float64", "IsNaN", [np.array([np.nan, 1.0], dtype=np.float64)], opset=13)
 
 
+# ---------------------------------------------------------------- more reductions
+def more_reductions():
+    fam = "reduce_more"
+    x = f32(2, 3, 4, 5)
+    positive = f32(2, 3, 4, low=0.1, high=2.0)
+    ints = RNG.integers(-9, 10, size=(3, 4)).astype(np.int64)
+    for op in ["ReduceProd", "ReduceL1", "ReduceL2", "ReduceSumSquare", "ReduceLogSum", "ReduceLogSumExp"]:
+        low = op.lower()
+        data = positive if op == "ReduceLogSum" else x
+        small = (positive if op == "ReduceLogSum" else f32(2, 3, 4, low=-1.5, high=1.5))
+        case(fam, f"{low}_attr_axes", op, [data], {"axes": [1, 2]}, opset=13)
+        case(fam, f"{low}_attr_negative", op, [data], {"axes": [-1], "keepdims": 0}, opset=13)
+        case(fam, f"{low}_attr_all", op, [small], opset=13)
+        case(fam, f"{low}_attr_all_nokeep", op, [small], {"keepdims": 0}, opset=11)
+        case(fam, f"{low}_input_axes", op, [data, i64(1)], opset=18)
+        case(fam, f"{low}_input_axes_nokeep", op, [data, i64(0, -1)], {"keepdims": 0}, opset=18)
+        case(fam, f"{low}_input_none", op, [small], opset=18)
+        case(fam, f"{low}_input_empty_axes", op, [small, np.zeros((0,), dtype=np.int64)], opset=18)
+        case(fam, f"{low}_noop_empty_axes", op, [data], {"noop_with_empty_axes": 1}, opset=18)
+        case(fam, f"{low}_input_no_opset", op, [data, i64(1, 2)], opset=18, omit_opset=True)
+        case(fam, f"{low}_attr_no_opset", op, [data], {"axes": [0]}, opset=13, omit_opset=True)
+        case(fam, f"{low}_empty_axis", op, [np.zeros((2, 0, 3), dtype=np.float32), i64(1)], opset=18)
+        case(fam, f"{low}_axis_out_of_range", op, [data, i64(4)], opset=18, error=["axis 4"])
+        if op in ("ReduceProd", "ReduceL1", "ReduceSumSquare"):
+            case(fam, f"{low}_int64", op, [ints, i64(1)], opset=18)
+            case(fam, f"{low}_int32", op, [ints.astype(np.int32)], {"axes": [0], "keepdims": 0}, opset=13)
+    big = np.array([[100, 101, 99], [-100, -101, -np.inf], [-np.inf, -np.inf, -np.inf]], dtype=np.float32)
+    case(fam, "reducelogsumexp_large", "ReduceLogSumExp", [big, i64(1)], opset=18)
+    case(fam, "reducelogsum_zero", "ReduceLogSum", [np.array([[0, 0], [1, 2]], dtype=np.float32), i64(1)], opset=18)
+
+
+# ---------------------------------------------------------------- trilu, hardmax
+def trilu_hardmax():
+    fam = "trilu_hardmax"
+    x = f32(2, 4, 5)
+    for upper in [1, 0]:
+        for k in [None, 0, 1, -1, 3, -3, 10, -10]:
+            inputs = [x] if k is None else [x, np.array(k, dtype=np.int64)]
+            label = "none" if k is None else (f"m{-k}" if k < 0 else str(k))
+            case(fam, f"trilu_upper{upper}_k{label}", "Trilu", inputs, {"upper": upper}, opset=14)
+    case(fam, "trilu_default", "Trilu", [f32(5, 3)], opset=14)
+    case(fam, "trilu_lower_tall", "Trilu", [f32(5, 3), np.array(-1, dtype=np.int64)], {"upper": 0}, opset=14)
+    case(fam, "trilu_int64", "Trilu", [np.arange(1, 13, dtype=np.int64).reshape(3, 4), np.array(1, dtype=np.int64)],
+         opset=14)
+    case(fam, "trilu_empty", "Trilu", [np.zeros((0, 3, 3), dtype=np.float32)], opset=14)
+    case(fam, "trilu_huge_k", "Trilu", [f32(3, 3), np.array(INT64_MAX, dtype=np.int64)], {"upper": 0}, opset=14)
+    case(fam, "trilu_rank1", "Trilu", [f32(4)], opset=14, error=["rank 2"])
+    y = f32(2, 3, 4)
+    ties = np.array([[1, 5, 5, 2], [7, 7, 0, 7], [3, 3, 3, 3]], dtype=np.float32)
+    case(fam, "hardmax_opset13_default", "Hardmax", [y], opset=13)
+    case(fam, "hardmax_opset13_axis0", "Hardmax", [y], {"axis": 0}, opset=13)
+    case(fam, "hardmax_opset13_axis_neg2", "Hardmax", [y], {"axis": -2}, opset=13)
+    case(fam, "hardmax_opset11_default", "Hardmax", [y], opset=11)
+    case(fam, "hardmax_opset11_axis2", "Hardmax", [y], {"axis": 2}, opset=11)
+    case(fam, "hardmax_opset11_axis0", "Hardmax", [y], {"axis": 0}, opset=11)
+    case(fam, "hardmax_ties", "Hardmax", [ties], opset=13)
+    case(fam, "hardmax_ties_opset1", "Hardmax", [ties], opset=1)
+    case(fam, "hardmax_axis_out_of_range", "Hardmax", [y], {"axis": 3}, opset=13, error=["axis 3"])
+
+
 def main():
     arithmetic()
     unary()
@@ -809,6 +869,8 @@ def main():
     trig_sign()
     instance_norm()
     mod_and_classes()
+    more_reductions()
+    trilu_hardmax()
     indexing()
     for family, cases in FAMILIES.items():
         path = os.path.join(HERE, f"{family}.json")

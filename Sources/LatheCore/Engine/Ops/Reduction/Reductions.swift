@@ -1,10 +1,13 @@
-/// ReduceSum, ReduceMean, ReduceMax, ReduceMin, ArgMax, ArgMin.
+import Foundation
+
+/// ReduceSum, ReduceMean, ReduceMax, ReduceMin, ReduceProd, ReduceL1,
+/// ReduceL2, ReduceSumSquare, ReduceLogSum, ReduceLogSumExp, ArgMax, ArgMin.
 ///
 /// `axes` is an attribute until the op's input form arrives (ReduceSum at
 /// opset 13, the others at 18; `inputForm`). With no axes every axis is reduced, unless
 /// `noop_with_empty_axes` asks for the input back unchanged.
 enum Reductions {
-    enum Kind { case sum, mean, max, min }
+    enum Kind { case sum, mean, max, min, prod, l1, l2, sumSquare, logSum, logSumExp }
 
     static func reduce(_ kind: Kind, inputForm: Bool) -> Kernel {
         { node, inputs in [try reduce(node, inputs, kind, inputForm: inputForm)] }
@@ -16,8 +19,14 @@ enum Reductions {
         if inputForm {
             if inputs.count > 1, let t = inputs[1] { requested = try node.integerList(t, "axes") }
             if requested?.isEmpty ?? true {
-                if node.int("noop_with_empty_axes", default: 0) == 1 { return x }
-                requested = nil
+                if node.int("noop_with_empty_axes", default: 0) == 1 {
+                    // No axis is reduced, but the op's elementwise part still runs (ReduceSumSquare
+                    // squares, ReduceL1 takes |x|, ...); it is the identity for the four plain reductions.
+                    if [.sum, .mean, .max, .min].contains(kind) { return x }
+                    requested = []
+                } else {
+                    requested = nil
+                }
             }
         } else if let attribute = node.ints("axes"), !attribute.isEmpty {
             requested = attribute
@@ -37,11 +46,28 @@ enum Reductions {
         if x.isFloat {
             var result: [Float]
             switch kind {
-            case .sum, .mean:
+            case .sum, .mean, .l1, .l2, .sumSquare, .logSum:
+                // Sums of the elements or of a transform of them, in Double, then the op's finishing step.
                 var acc = [Double](repeating: 0, count: outCount)
-                accumulate(x.floats, into: &acc, plan: plan) { $0 + Double($1) }
-                let scale = kind == .mean ? 1 / Double(reducedCount) : 1
-                result = acc.map { Float($0 * scale) }
+                switch kind {
+                case .l1: accumulate(x.floats, into: &acc, plan: plan) { $0 + Double(Swift.abs($1)) }
+                case .l2, .sumSquare: accumulate(x.floats, into: &acc, plan: plan) { $0 + Double($1) * Double($1) }
+                default: accumulate(x.floats, into: &acc, plan: plan) { $0 + Double($1) }
+                }
+                switch kind {
+                case .mean:
+                    let scale = 1 / Double(reducedCount)
+                    result = acc.map { Float($0 * scale) }
+                case .l2: result = acc.map { Float($0.squareRoot()) }
+                case .logSum: result = acc.map { Float(Foundation.log($0)) }
+                default: result = acc.map { Float($0) }
+                }
+            case .prod:
+                var acc = [Double](repeating: 1, count: outCount)
+                accumulate(x.floats, into: &acc, plan: plan) { $0 * Double($1) }
+                result = acc.map { Float($0) }
+            case .logSumExp:
+                result = logSumExp(x.floats, outCount: outCount, plan: plan)
             case .max:
                 result = [Float](repeating: -.infinity, count: outCount)
                 accumulate(x.floats, into: &result, plan: plan) { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) }
@@ -57,6 +83,19 @@ enum Reductions {
             result = [Int64](repeating: 0, count: outCount)
             accumulate(x.ints, into: &result, plan: plan) { $0 &+ $1 }
             if kind == .mean, reducedCount > 0 { result = result.map { $0 / Int64(reducedCount) } }
+        case .prod:
+            result = [Int64](repeating: 1, count: outCount)
+            accumulate(x.ints, into: &result, plan: plan) { $0 &* $1 }
+        case .l1:
+            result = [Int64](repeating: 0, count: outCount)
+            accumulate(x.ints, into: &result, plan: plan) { $0 &+ ($1 < 0 ? 0 &- $1 : $1) }
+        case .sumSquare:
+            result = [Int64](repeating: 0, count: outCount)
+            accumulate(x.ints, into: &result, plan: plan) { $0 &+ $1 &* $1 }
+        case .l2, .logSum, .logSumExp:
+            // Computed in Double and truncated toward zero, as onnxruntime casts its float result back.
+            let floats = logSumExpOrRoot(kind, x.ints.map { Double($0) }, outCount: outCount, plan: plan)
+            result = floats.map { Arithmetic.saturatingInt64($0) }
         case .max:
             // An empty reduction yields the type's least value (false for bool), not Int64.min cast to the type.
             result = [Int64](repeating: extremes(of: x.dtype).least, count: outCount)
@@ -74,6 +113,48 @@ enum Reductions {
             }
         }
         return .integer(shape: outShape, result, dtype: x.dtype)
+    }
+
+    /// log Σ exp(x) per output, shifted by each output's maximum so large
+    /// values do not overflow (as onnxruntime computes it); an infinite or
+    /// empty maximum is not subtracted, so ±inf comes out as exp and log give it.
+    static func logSumExp(_ values: [Float], outCount: Int, plan: BroadcastPlan) -> [Float] {
+        logSumExpOrRoot(.logSumExp, values.map { Double($0) }, outCount: outCount, plan: plan).map { Float($0) }
+    }
+
+    /// ReduceL2, ReduceLogSum or ReduceLogSumExp of values already in Double.
+    static func logSumExpOrRoot(_ kind: Kind, _ values: [Double], outCount: Int, plan: BroadcastPlan) -> [Double] {
+        var sums = [Double](repeating: 0, count: outCount)
+        switch kind {
+        case .l2:
+            accumulate(values, into: &sums, plan: plan) { $0 + $1 * $1 }
+            return sums.map { $0.squareRoot() }
+        case .logSum:
+            accumulate(values, into: &sums, plan: plan) { $0 + $1 }
+            return sums.map { Foundation.log($0) }
+        default:
+            var maxima = [Double](repeating: -.infinity, count: outCount)
+            accumulate(values, into: &maxima, plan: plan) { $0.isNaN || $1.isNaN ? .nan : Swift.max($0, $1) }
+            let shifts = maxima.map { $0.isFinite ? $0 : 0 }
+            accumulateIndexed(values, into: &sums, plan: plan) { sum, value, out in sum + Foundation.exp(value - shifts[out]) }
+            return zip(sums, shifts).map { Foundation.log($0) + $1 }
+        }
+    }
+
+    /// `accumulate` whose step also gets the output element's offset.
+    static func accumulateIndexed<T, A>(_ values: [T], into acc: inout [A], plan: BroadcastPlan, _ f: (A, T, Int) -> A) {
+        values.withUnsafeBufferPointer { src in
+            acc.withUnsafeMutableBufferPointer { dst in
+                plan.forEachRun { offsets, _, run, inner in
+                    let from = offsets[0], to = offsets[1]
+                    if inner[1] == 0 {
+                        for j in 0..<run { dst[to] = f(dst[to], src[from + j], to) }
+                    } else {
+                        for j in 0..<run { dst[to + j] = f(dst[to + j], src[from + j], to + j) }
+                    }
+                }
+            }
+        }
     }
 
     /// The least and greatest values of an integer or bool type, as stored in
