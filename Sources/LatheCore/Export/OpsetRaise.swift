@@ -29,6 +29,7 @@ enum OpsetRaise {
         "Sin": [], "Cos": [], "Sign": [], "InstanceNormalization": [],
         "Mod": [], "IsNaN": [], "IsInf": [],
         "Trilu": [], "Hardmax": [13],
+        "GatherND": [], "ScatterND": [],
     ]
 
     /// Ops whose change at opset 18 is only the `axes` attribute becoming an input: converted by

@@ -185,6 +185,8 @@ public enum OpRegistry {
         "DepthToSpace": .any(DepthSpace.depthToSpace),
         "SpaceToDepth": .any(DepthSpace.spaceToDepth),
         "Trilu": .any(Trilu.trilu),
+        "GatherND": .any(GatherND.gatherND),
+        "ScatterND": .any(ScatterND.scatterND),
     ]
 
     /// The kernel of `op` for a model of default-domain `opset`: the form with

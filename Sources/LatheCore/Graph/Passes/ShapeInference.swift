@@ -37,7 +37,7 @@ enum ShapeInference {
         "Ceil", "Round", "Sign", "Not", "Cast", "CastLike", "Identity", "Softmax", "LogSoftmax", "Hardmax",
         "LRN", "InstanceNormalization", "Sin", "Cos", "Tan", "Atan", "Asin", "Acos", "Sinh", "Cosh", "IsNaN",
         "IsInf", "Mish", "ThresholdedRelu", "Shrink", "PRelu", "CumSum", "Trilu", "QuantizeLinear",
-        "DequantizeLinear", "MeanVarianceNormalization", "BitwiseNot",
+        "DequantizeLinear", "MeanVarianceNormalization", "BitwiseNot", "ScatterND",
     ]
     static let broadcasting: Set<String> = [
         "Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean", "Equal", "Less", "Greater",
@@ -146,6 +146,12 @@ private struct Rule {
             var result = x
             result[axis] = k
             return [result, result]
+        case "GatherND":
+            // indices.shape[..<-1] + data.shape[batch_dims + m...], m the index tuples' length.
+            let batchDims = node.int("batch_dims", default: 0)
+            guard let data = shape(0), let indices = shape(1), let m = indices.last, batchDims >= 0, m >= 1,
+                  batchDims < indices.count, m <= data.count &- batchDims else { return nil }
+            return [Array(indices.dropLast()) + Array(data[(batchDims &+ m)...])]
         case "ArgMax", "ArgMin":
             guard let x = shape(0), let axis = normalized(node.int("axis", default: 0), rank: x.count) else {
                 return nil

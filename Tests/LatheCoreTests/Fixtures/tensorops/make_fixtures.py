@@ -848,6 +848,56 @@ def trilu_hardmax():
     case(fam, "hardmax_axis_out_of_range", "Hardmax", [y], {"axis": 3}, opset=13, error=["axis 3"])
 
 
+# ---------------------------------------------------------------- gathernd, scatternd
+def gather_scatter_nd():
+    fam = "gather_scatter_nd"
+    data = f32(3, 4, 5)
+    case(fam, "gathernd_full_tuples", "GatherND", [data, np.array([[0, 1, 2], [2, 3, 4], [1, 0, 0]], dtype=np.int64)],
+         opset=13)
+    case(fam, "gathernd_rows", "GatherND", [data, np.array([[0, 1], [2, -1]], dtype=np.int64)], opset=13)
+    case(fam, "gathernd_planes", "GatherND", [data, np.array([[[2]], [[0]]], dtype=np.int64)], opset=11)
+    case(fam, "gathernd_negative", "GatherND", [data, np.array([[-1, -4, -5]], dtype=np.int64)], opset=13)
+    case(fam, "gathernd_batch1", "GatherND", [data, np.array([[1], [3], [0]], dtype=np.int64)],
+         {"batch_dims": 1}, opset=12)
+    case(fam, "gathernd_batch1_pairs", "GatherND",
+         [data, np.array([[[1, 2], [0, 0]], [[3, 4], [2, 1]], [[0, 1], [1, 0]]], dtype=np.int64)],
+         {"batch_dims": 1}, opset=13)
+    case(fam, "gathernd_batch2", "GatherND", [data, RNG.integers(0, 5, size=(3, 4, 2, 1)).astype(np.int64)],
+         {"batch_dims": 2}, opset=13)
+    case(fam, "gathernd_int64_data", "GatherND", [np.arange(12, dtype=np.int64).reshape(3, 4),
+                                                  np.array([[2, 3], [0, 1]], dtype=np.int64)], opset=13)
+    case(fam, "gathernd_empty_indices", "GatherND", [data, np.zeros((0, 2), dtype=np.int64)], opset=13)
+    case(fam, "gathernd_out_of_range", "GatherND", [data, np.array([[3, 0]], dtype=np.int64)], opset=13,
+         error=["index 3"])
+    case(fam, "gathernd_tuple_too_long", "GatherND", [data, np.zeros((1, 4), dtype=np.int64)], opset=13,
+         error=["length 4"])
+    case(fam, "gathernd_batch_mismatch", "GatherND", [data, np.zeros((2, 1), dtype=np.int64)], {"batch_dims": 1},
+         opset=13, error=["batch_dims", "[3, 4, 5]"])
+    base = f32(4, 3, 2)
+    rows = np.array([[2], [0]], dtype=np.int64)
+    case(fam, "scatternd_rows", "ScatterND", [base, rows, f32(2, 3, 2)], opset=11)
+    case(fam, "scatternd_elements", "ScatterND",
+         [base, np.array([[0, 0, 0], [3, 2, 1], [1, 1, 0]], dtype=np.int64), f32(3)], opset=13)
+    case(fam, "scatternd_pairs", "ScatterND", [base, np.array([[[1, 2]], [[3, 0]]], dtype=np.int64), f32(2, 1, 2)],
+         opset=13)
+    case(fam, "scatternd_negative", "ScatterND", [base, np.array([[-1], [-4]], dtype=np.int64), f32(2, 3, 2)],
+         opset=13)
+    dup = np.array([[1], [1], [3]], dtype=np.int64)
+    for reduction in ["add", "mul"]:
+        case(fam, f"scatternd_{reduction}", "ScatterND", [base, dup, f32(3, 3, 2)], {"reduction": reduction}, opset=16)
+    for reduction in ["max", "min", "none"]:
+        case(fam, f"scatternd_{reduction}", "ScatterND", [base, dup[1:], f32(2, 3, 2)], {"reduction": reduction},
+             opset=18)
+    case(fam, "scatternd_int64", "ScatterND", [np.arange(8, dtype=np.int64), np.array([[4], [3], [1], [7]], dtype=np.int64),
+                                               i64(9, 10, 11, 12)], opset=13)
+    case(fam, "scatternd_int64_add", "ScatterND", [np.arange(8, dtype=np.int64), np.array([[4], [4]], dtype=np.int64),
+                                                   i64(9, 10)], {"reduction": "add"}, opset=16)
+    case(fam, "scatternd_empty_updates", "ScatterND", [base, np.zeros((0, 1), dtype=np.int64), f32(0, 3, 2)], opset=13)
+    case(fam, "scatternd_out_of_range", "ScatterND", [base, np.array([[4]], dtype=np.int64), f32(1, 3, 2)], opset=13,
+         error=["index 4"])
+    case(fam, "scatternd_bad_updates", "ScatterND", [base, rows, f32(2, 3)], opset=13, error=["[2, 3]", "[2, 3, 2]"])
+
+
 def main():
     arithmetic()
     unary()
@@ -871,6 +921,7 @@ def main():
     mod_and_classes()
     more_reductions()
     trilu_hardmax()
+    gather_scatter_nd()
     indexing()
     for family, cases in FAMILIES.items():
         path = os.path.join(HERE, f"{family}.json")
