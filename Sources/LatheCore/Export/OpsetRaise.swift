@@ -24,7 +24,7 @@ enum OpsetRaise {
         "Gelu": [], "PRelu": [7, 9], "LSTM": [7], "GRU": [7], "RNN": [7],
         "DequantizeLinear": [13], "QuantizeLinear": [13], "ArgMax": [12], "ArgMin": [12],
         "Resize": [11, 13, 18, 19], "Round": [], "Tile": [], "Einsum": [],
-        "TopK": [10, 11], "CumSum": [], "DepthToSpace": [11], "SpaceToDepth": [],
+        "TopK": [10, 11], "CumSum": [], "DepthToSpace": [11], "SpaceToDepth": [28],
         "Softplus": [], "Softsign": [], "Elu": [], "Selu": [], "Celu": [], "ThresholdedRelu": [], "Mish": [],
         "Sin": [], "Cos": [], "Sign": [], "InstanceNormalization": [],
         "Mod": [], "IsNaN": [], "IsInf": [],

@@ -1,5 +1,7 @@
 /// DepthToSpace and SpaceToDepth on NCHW tensors: blocks of `blocksize` ×
-/// `blocksize` pixels move between the channel axis and the spatial axes.
+/// `blocksize` pixels move between the channel axis and the spatial axes, in
+/// DCR or CRD channel order (`mode`: DepthToSpace from opset 11, SpaceToDepth
+/// from 28; DCR, the default, is the older opsets' only order).
 /// Both are a reshape to rank 6, a transpose, and a reshape back, done here
 /// as one strided copy (`ElementCopy.strided`) over the source's rank-6
 /// strides permuted into the output's order.
@@ -38,8 +40,14 @@ enum DepthSpace {
                                    + "blocksize \(block)")
         }
         let outShape = try node.checkedOutputShape([n, c * block * block, h / block, w / block])
-        return [permuted(x, sourceShape: [n, c, h / block, block, w / block, block], perm: [0, 3, 5, 1, 2, 4],
-                         outShape: outShape)]
+        // Source viewed as (N, C, H/b, row offset, W/b, column offset); `mode` (opset 28) orders the new channels.
+        let perm: [Int]
+        switch node.string("mode") ?? "DCR" {
+        case "DCR": perm = [0, 3, 5, 1, 2, 4]   // channel = (row offset, column offset, c)
+        case "CRD": perm = [0, 1, 3, 5, 2, 4]   // channel = (c, row offset, column offset)
+        case let other: throw node.kernelError("unsupported mode '\(other)' (expected DCR or CRD)")
+        }
+        return [permuted(x, sourceShape: [n, c, h / block, block, w / block, block], perm: perm, outShape: outShape)]
     }
 
     /// The input (rank 4) and a positive blocksize.
