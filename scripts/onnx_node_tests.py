@@ -16,12 +16,14 @@ A float32 first input becomes `x` in DATA.npz with a batch axis of 1 in front
 (a Squeeze node restores the case's shape); every further input, and a first
 input of another type, becomes an initializer holding the case's value (then
 `x` is a [1, 1] placeholder the outputs are tied to by an Expand to its
-shape). Each output gets a batch axis of 1 (an Unsqueeze) that is removed
-again before comparing.
+shape; an output computed from initializers alone is tied to `x` by an
+Expand to [1]). Each output gets a batch axis of 1 (an Unsqueeze) that is
+removed again before comparing.
 
 OUT.npy is compared with the expected output: shape, dtype, then values
-(rtol = atol = 1e-4; 2 float16 ulps for float16 outputs; NaNs must match;
-bfloat16 and int4 outputs, which .npy cannot hold, as lathe widens them).
+(rtol = atol = 1e-4; 2 float16 ulps for float16 outputs and 2 bfloat16 ulps
+for bfloat16 ones; NaNs must match; bfloat16 and int4 outputs, which .npy
+cannot hold, as lathe widens them).
 
 Statuses: PASS, FAIL; N/A for a case outside what Lathe claims to run (an
 opset outside `lathe ops`' range, float8/float4/int2 tensors, training mode,
@@ -284,6 +286,7 @@ def adapt(case, inputs):
         graph.node.insert(0, node)
     outputs = list(graph.output)
     del graph.output[:]
+    reachable = reachable_from(graph, data_name)
     for i, out in enumerate(outputs):
         rank = len(out.type.tensor_type.shape.dim) if out.type.tensor_type.HasField("shape") else None
         batched = f"__lathe_out{i}"
@@ -295,8 +298,30 @@ def adapt(case, inputs):
             graph.node.append(onnx.helper.make_node("Expand", [batched, f"__lathe_x_shape"], [tied],
                                                     name=f"__lathe_tie{i}"))
             batched = tied
+        elif out.name not in reachable and opset >= 10:
+            # An output computed from initializers alone (a cache built from past values) must read the data
+            # input too: expanding to [1], the data's batch dim as a shape, changes nothing.
+            tied, ones = f"__lathe_tied{i}", f"__lathe_x_batch{i}"
+            graph.initializer.extend([numpy_helper.from_array(np.array([v], dtype=np.int64), f"{ones}_{v}")
+                                      for v in (0, 1)])
+            graph.node.extend([
+                onnx.helper.make_node("Shape", [data_name], [f"{ones}_shape"], name=f"__lathe_batch_shape{i}"),
+                onnx.helper.make_node("Slice", [f"{ones}_shape", f"{ones}_0", f"{ones}_1"], [ones],
+                                      name=f"__lathe_batch{i}"),
+                onnx.helper.make_node("Expand", [batched, ones], [tied], name=f"__lathe_tie{i}"),
+            ])
+            batched = tied
         graph.output.append(onnx.helper.make_tensor_value_info(batched, out.type.tensor_type.elem_type, None))
     return model, data, data_name
+
+
+def reachable_from(graph, name):
+    """Names of the values of `graph` computed from the value `name` (its top-level nodes, in order)."""
+    found = {name}
+    for node in graph.node:
+        if any(i in found for i in node.input):
+            found.update(node.output)
+    return found
 
 
 def unbatch(got, expected):
@@ -376,8 +401,10 @@ def run_outputs(case, lathe, tmp):
 def compare(got, expected, defined=None):
     rtol, atol = RTOL, ATOL
     if expected.dtype.name == "bfloat16" and got.dtype == np.float32:
-        # .npy has no bfloat16: lathe writes those values widened to float32, exactly.
+        # .npy has no bfloat16: lathe writes those values widened to float32, exactly. As for float16
+        # below, each op rounds its float32 result to bfloat16 once, so 2 bfloat16 ulps (2^-6 relative) can differ.
         expected = expected.astype(np.float32)
+        rtol, atol = 2.0 ** -6, 2.0 ** -7
     if expected.dtype.name in ("int4", "uint4") and got.dtype == (np.int8 if expected.dtype.name == "int4" else np.uint8):
         # Nor 4-bit integers: lathe writes them one per int8 / uint8.
         expected = expected.astype(got.dtype)
