@@ -817,6 +817,12 @@ def more_reductions():
     big = np.array([[100, 101, 99], [-100, -101, -np.inf], [-np.inf, -np.inf, -np.inf]], dtype=np.float32)
     case(fam, "reducelogsumexp_large", "ReduceLogSumExp", [big, i64(1)], opset=18)
     case(fam, "reducelogsum_zero", "ReduceLogSum", [np.array([[0, 0], [1, 2]], dtype=np.float32), i64(1)], opset=18)
+    # Integer inputs of the float-valued reductions: computed in floating point, truncated toward zero, and
+    # log 0 = -inf saturated to the type's least value (deterministic data: later families' draws are unchanged).
+    sums = np.array([[3, 4, 1], [1, 1, 2], [0, 0, 0]], dtype=np.int64)
+    for op in ["ReduceL2", "ReduceLogSum", "ReduceLogSumExp"]:
+        case(fam, f"{op.lower()}_int64", op, [sums, i64(1)], opset=18)
+        case(fam, f"{op.lower()}_int32", op, [sums.astype(np.int32)], {"axes": [1], "keepdims": 0}, opset=13)
 
 
 # ---------------------------------------------------------------- trilu, hardmax

@@ -93,9 +93,11 @@ enum Reductions {
             result = [Int64](repeating: 0, count: outCount)
             accumulate(x.ints, into: &result, plan: plan) { $0 &+ $1 &* $1 }
         case .l2, .logSum, .logSumExp:
-            // Computed in Double and truncated toward zero, as onnxruntime casts its float result back.
+            // Computed in Double and truncated toward zero, as onnxruntime casts its float result back;
+            // out of range (log 0 = -inf) saturates to the type's own bounds, not Int64's wrapped.
             let floats = logSumExpOrRoot(kind, x.ints.map { Double($0) }, outCount: outCount, plan: plan)
-            result = floats.map { Arithmetic.saturatingInt64($0) }
+            let bounds = x.dtype.integerRange ?? Int64.min...Int64.max
+            result = floats.map { Swift.min(Swift.max(Arithmetic.saturatingInt64($0), bounds.lowerBound), bounds.upperBound) }
         case .max:
             // An empty reduction yields the type's least value (false for bool), not Int64.min cast to the type.
             result = [Int64](repeating: extremes(of: x.dtype).least, count: outCount)
