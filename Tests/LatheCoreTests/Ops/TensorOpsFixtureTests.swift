@@ -27,6 +27,7 @@ final class TensorOpsFixtureTests: XCTestCase {
     func testMoreReductions() throws { try OpFixtures.check("reduce_more") }
     func testTriluHardmax() throws { try OpFixtures.check("trilu_hardmax") }
     func testGatherScatterND() throws { try OpFixtures.check("gather_scatter_nd") }
+    func testIndexing() throws { try OpFixtures.check("indexing") }
 
     /// Every op the fixtures cover (these and the compute kernels' in
     /// Fixtures/kernels) has a kernel, and every kernel in the one op table
@@ -35,7 +36,7 @@ final class TensorOpsFixtureTests: XCTestCase {
         let families = ["arithmetic", "unary", "activations", "softmax", "shape", "concat_split", "slice", "gather",
                         "reduce", "cast", "generators", "passthrough", "comparison", "topk", "cumsum", "depth_space",
                         "exp_activations", "trig_sign", "instance_norm", "mod_classes", "reduce_more", "trilu_hardmax",
-                        "gather_scatter_nd"]
+                        "gather_scatter_nd", "indexing"]
         var covered = Set<String>()
         for family in families { for c in try OpFixtures.load(family) { covered.insert(c.node.opType) } }
         for file in ["conv", "conv_transpose", "gemm", "matmul", "normalization", "pad", "pool", "resize"] {
