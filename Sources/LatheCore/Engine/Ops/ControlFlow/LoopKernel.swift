@@ -42,8 +42,7 @@ extension ControlFlow {
             var fixed = byPosition(outer, from: 2 + carriedCount)
             for index in passedOn { fixed[2 + index] = carried[index] }
             let varying = (0..<carriedCount).filter { !passedOn.contains($0) }
-            let program = try SubgraphProgram(body, owner: node, attribute: "body", kernels: bodies.table,
-                                              perStepKernels: bodies.perStep, invariantInputs: Set(fixed.keys)).hoisting(fixed)
+            let program = try hoistedBody(body, of: node, bodies, fixed: fixed)
 
             var condition = conditionInput ?? true
             var scans = [[Tensor]](repeating: [], count: scanCount)

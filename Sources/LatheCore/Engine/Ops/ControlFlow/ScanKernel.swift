@@ -20,8 +20,7 @@ extension ControlFlow {
             let length = try sequenceLength(scanInputs, axes: inputAxes, node: node)
             let outer = try present(captures, node)
             let fixed = byPosition(outer, from: body.inputs.count - outer.count)
-            let program = try SubgraphProgram(body, owner: node, attribute: "body", kernels: bodies.table,
-                                              perStepKernels: bodies.perStep, invariantInputs: Set(fixed.keys)).hoisting(fixed)
+            let program = try hoistedBody(body, of: node, bodies, fixed: fixed)
             let result = try scanSteps(program, node: node, states: states, scanInputs: scanInputs, axes: inputAxes,
                                        directions: inputDirections, steps: length)
             var outputs = result.states
@@ -63,8 +62,7 @@ extension ControlFlow {
             }
             let outer = try present(captures, node)
             let fixed = byPosition(outer, from: body.inputs.count - outer.count)
-            let program = try SubgraphProgram(body, owner: node, attribute: "body", kernels: bodies.table,
-                                              perStepKernels: bodies.perStep, invariantInputs: Set(fixed.keys)).hoisting(fixed)
+            let program = try hoistedBody(body, of: node, bodies, fixed: fixed)
             var finalStates = [[Tensor]](repeating: [], count: states.count)
             var stackedOutputs = [[Tensor]](repeating: [], count: scanOutputCount)
             for entry in 0..<batch {

@@ -36,6 +36,14 @@ enum ControlFlow {
 
     /// The node's inputs split into those ONNX declares and the captured outer values
     /// (`SubgraphCaptures`), which every subgraph of the node takes as its last inputs.
+    /// `node`'s `body` compiled with the kernels of `bodies`, its steps that read only `fixed` values (by input
+    /// position), constants and each other's results already run (`SubgraphProgram.hoisting`).
+    static func hoistedBody(_ body: Graph, of node: Node, _ bodies: SubgraphKernels,
+                            fixed: [Int: Tensor]) throws -> SubgraphProgram.Hoisted {
+        try SubgraphProgram(body, owner: node, attribute: "body", kernels: bodies.table, perStepKernels: bodies.perStep,
+                            invariantInputs: Set(fixed.keys)).hoisting(fixed)
+    }
+
     /// `values` keyed by subgraph input position, the first at `first` (a body's captured values follow its
     /// declared inputs), for `SubgraphProgram.hoisting`.
     static func byPosition(_ values: [Tensor], from first: Int) -> [Int: Tensor] {

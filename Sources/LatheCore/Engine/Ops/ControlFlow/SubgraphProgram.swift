@@ -25,6 +25,8 @@ struct SubgraphProgram {
     private let reads: [Int]
     /// Positions of the inputs that are the same in every run.
     let invariantInputs: Set<Int>
+    /// The slots of the other inputs, in order: what `Hoisted.run` fills on each iteration.
+    private let varyingInputSlots: [Int]
 
     /// Number of inputs a run takes.
     var inputCount: Int { inputSlots.count }
@@ -95,6 +97,7 @@ struct SubgraphProgram {
         self.steps = steps
         self.reads = reads
         self.invariantInputs = invariantInputs.filter(inputSlots.indices.contains)
+        self.varyingInputSlots = inputSlots.indices.filter { !invariantInputs.contains($0) }.map { inputSlots[$0] }
     }
 
     /// The subgraph with its invariant steps run on `invariant` (a value for each of `invariantInputs`, by
@@ -133,13 +136,12 @@ struct SubgraphProgram {
         /// Runs the remaining steps on `inputs`: the subgraph's inputs but the invariant ones, in order.
         func run(_ inputs: [Tensor]) throws -> [Tensor] {
             let p = program
-            let varyingSlots = p.inputSlots.indices.filter { !p.invariantInputs.contains($0) }.map { p.inputSlots[$0] }
-            guard inputs.count == varyingSlots.count else {
+            guard inputs.count == p.varyingInputSlots.count else {
                 throw p.owner.kernelError("\(p.place) takes \(p.inputSlots.count) inputs; the node gives it "
                     + "\(inputs.count + p.invariantInputs.count)")
             }
             var values = self.values
-            for (slot, value) in zip(varyingSlots, inputs) { values[slot] = value }
+            for (slot, value) in zip(p.varyingInputSlots, inputs) { values[slot] = value }
             var remaining = p.reads
             try p.execute(p.steps, &values, remaining: &remaining, releasing: true)
             return try p.outputSlots.map { slot in
