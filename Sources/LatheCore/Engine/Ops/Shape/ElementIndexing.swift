@@ -29,37 +29,19 @@ enum ElementIndexing {
         }
         let axis = try node.normalizedAxis(node.int("axis", default: 0), rank: data.rank)
         let offsets = try offsets(node, indexTensor, into: data.shape, axis: axis)
-        let reduction = node.string("reduction") ?? "none"
         if data.isFloat {
-            let combine: (Float, Float) -> Float
-            switch reduction {
-            case "none": combine = { _, update in update }
-            case "add": combine = { $0 + $1 }
-            case "mul": combine = { $0 * $1 }
-            case "max": combine = { Swift.max($0, $1) }
-            case "min": combine = { Swift.min($0, $1) }
-            default: throw node.kernelError("reduction '\(reduction)' is not one of none, add, mul, max, min")
-            }
-            return [.floating(shape: data.shape, scatter(data.floats, updates.floats, offsets, combine),
-                              dtype: data.dtype)]
+            return [.floating(shape: data.shape, scatter(data.floats, updates.floats, offsets,
+                                                         try ScatterReduction.float(node)), dtype: data.dtype)]
         }
-        // uint64 is held as its bit pattern: compared unsigned; sums and products wrap to the type's width.
-        let unsigned = data.dtype == .uint64
-        let combine: (Int64, Int64) -> Int64
-        switch reduction {
-        case "none": combine = { _, update in update }
-        case "add": combine = { $0 &+ $1 }
-        case "mul": combine = { $0 &* $1 }
-        case "max": combine = unsigned ? { UInt64(bitPattern: $0) >= UInt64(bitPattern: $1) ? $0 : $1 } : { Swift.max($0, $1) }
-        case "min": combine = unsigned ? { UInt64(bitPattern: $0) <= UInt64(bitPattern: $1) ? $0 : $1 } : { Swift.min($0, $1) }
-        default: throw node.kernelError("reduction '\(reduction)' is not one of none, add, mul, max, min")
-        }
-        return [.integer(shape: data.shape, scatter(data.ints, updates.ints, offsets, combine), dtype: data.dtype)]
+        return [.integer(shape: data.shape, scatter(data.ints, updates.ints, offsets,
+                                                    try ScatterReduction.integer(node, dtype: data.dtype)),
+                         dtype: data.dtype)]
     }
 
-    static func scatter<T>(_ data: [T], _ updates: [T], _ offsets: [Int], _ combine: (T, T) -> T) -> [T] {
+    /// `data` with each update written at its offset, or combined with what is there (`ScatterReduction`).
+    static func scatter<T>(_ data: [T], _ updates: [T], _ offsets: [Int], _ combine: ((T, T) -> T)?) -> [T] {
         var out = data
-        for (update, offset) in zip(updates, offsets) { out[offset] = combine(out[offset], update) }
+        for (update, offset) in zip(updates, offsets) { out[offset] = combine.map { $0(out[offset], update) } ?? update }
         return out
     }
 

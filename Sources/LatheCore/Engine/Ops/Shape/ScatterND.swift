@@ -30,29 +30,12 @@ enum ScatterND {
             }
             return out
         }
-        let reduction = node.string("reduction") ?? "none"
         if data.isFloat {
-            let combine: ((Float, Float) -> Float)?
-            switch reduction {
-            case "none": combine = nil
-            case "add": combine = { $0 + $1 }
-            case "mul": combine = { $0 * $1 }
-            case "max": combine = { Swift.max($0, $1) }
-            case "min": combine = { Swift.min($0, $1) }
-            default: throw node.kernelError("unsupported reduction '\(reduction)' (expected none, add, mul, max or min)")
-            }
-            return [.floating(shape: data.shape, scatter(data.floats, updates.floats, combine), dtype: data.dtype)]
+            return [.floating(shape: data.shape, scatter(data.floats, updates.floats, try ScatterReduction.float(node)),
+                              dtype: data.dtype)]
         }
-        let unsigned = data.dtype == .uint64
-        let combine: ((Int64, Int64) -> Int64)?
-        switch reduction {
-        case "none": combine = nil
-        case "add": combine = { $0 &+ $1 }
-        case "mul": combine = { $0 &* $1 }
-        case "max": combine = unsigned ? { UInt64(bitPattern: $0) >= UInt64(bitPattern: $1) ? $0 : $1 } : { Swift.max($0, $1) }
-        case "min": combine = unsigned ? { UInt64(bitPattern: $0) <= UInt64(bitPattern: $1) ? $0 : $1 } : { Swift.min($0, $1) }
-        default: throw node.kernelError("unsupported reduction '\(reduction)' (expected none, add, mul, max or min)")
-        }
-        return [.integer(shape: data.shape, scatter(data.ints, updates.ints, combine), dtype: data.dtype)]
+        return [.integer(shape: data.shape, scatter(data.ints, updates.ints,
+                                                    try ScatterReduction.integer(node, dtype: data.dtype)),
+                         dtype: data.dtype)]
     }
 }
