@@ -4,13 +4,17 @@
 On the MobileNet sample (BatchNormalization folded in numpy as the engine
 deploys it, weights quantized by scripts/compression_reference.py, the model
 run by onnxruntime):
-  * sensitivity sweep entries (bits 2 and 4, every third layer) give the top-1
+  * sensitivity sweep entries (bits 2, 4 and 8, every third layer) give the top-1
     onnxruntime gives for the model with only that layer quantized, within
     one sample; a level that stopped early (it certainly loses the stop
     loss) loses at least that much on all samples by onnxruntime, its value
-    is onnxruntime's top-1 on the samples it ran (the first in lathe's
-    evaluation order, classes interleaved), and its bound is what those
-    samples leave reachable;
+    is onnxruntime's top-1 on the samples it ran (the first in the sweep's
+    order: ascending margin between the fp32 model's top two classes), and
+    its bound is what those samples leave reachable; levels that ran only the
+    least certain samples (every sample left keeps its prediction by the
+    margin stop) are among those checked against all samples, some level does
+    so, and each equals the value `--stop-at none` gives by running every
+    sample;
   * `lathe search --max-drop 0.01` chooses a configuration whose size is at most
     0.75x uniform int8 and whose onnxruntime top-1 is within one point of fp32
     and within one sample of lathe's own measurement;
@@ -88,14 +92,22 @@ class Reference:
         self.input = ce.data_input_names(self.proto)[0]
 
     def visited(self, count):
-        """The first `count` sample indices in lathe's evaluation order: round-robin over the classes
-        (each class's samples in dataset order), as EvaluationSchedule.interleaved orders them."""
+        """The first `count` sample indices in a sweep's order: lathe's evaluation order (round-robin over
+        the classes, each class's samples in dataset order, as EvaluationSchedule.interleaved orders them)
+        sorted stably by the fp32 model's margin between its two largest logits (MarginStop.order)."""
         queues = [np.flatnonzero(self.y == c) for c in sorted(set(self.y.tolist()))]
-        order = [int(q[r]) for r in range(max(len(q) for q in queues)) for q in queues if r < len(q)]
-        return np.array(order[:count])
+        order = np.array([int(q[r]) for r in range(max(len(q) for q in queues)) for q in queues if r < len(q)])
+        top2 = np.sort(self.logits({}).astype(np.float64), axis=1)[:, -2:]
+        margins = top2[:, 1] - top2[:, 0]
+        return order[np.argsort(margins[order], kind="stable")][:count]
 
     def top1(self, plan, samples=None):
-        """Top-1 of `plan` on the first `samples` samples in evaluation order (all by default)."""
+        """Top-1 of `plan` on the first `samples` samples in a sweep's order (all by default)."""
+        chosen = np.arange(len(self.x)) if samples is None else self.visited(samples)
+        return float((self.logits(plan)[chosen].argmax(1) == self.y[chosen]).mean())
+
+    def logits(self, plan):
+        """The model's outputs under `plan` on every sample, by onnxruntime."""
         model = onnx.ModelProto()
         model.CopyFrom(self.folded)
         by_name = {t.name: t for t in model.graph.initializer}
@@ -108,11 +120,8 @@ class Reference:
             by_name[stored].CopyFrom(numpy_helper.from_array(weight.astype(np.float32), stored))
         session = ce.ort_session(model.SerializeToString())
         name = session.get_outputs()[0].name
-        chosen = np.arange(len(self.x)) if samples is None else self.visited(samples)
-        x, y = self.x[chosen], self.y[chosen]
-        out = np.concatenate([session.run([name], {self.input: x[i:i + BATCH]})[0]
-                              for i in range(0, len(x), BATCH)])
-        return float((out.argmax(1) == y).mean())
+        return np.concatenate([session.run([name], {self.input: self.x[i:i + BATCH]})[0]
+                               for i in range(0, len(self.x), BATCH)])
 
 
 def lathe(binary, *args, env=None):
@@ -173,13 +182,23 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         env = dict(os.environ, XDG_CACHE_HOME=tmp)
 
-        sweep = json.loads(lathe(args.lathe, "sensitivity", model, "--data", data, "--bits", "2,4",
+        sweep = json.loads(lathe(args.lathe, "sensitivity", model, "--data", data, "--bits", "2,4,8",
                                  "--shard", "1/3", "--json", env=env))
         fp32_ort = reference.top1({})
         report.check(abs(sweep["baseline"]["value"] - fp32_ort) <= one_sample, "sensitivity baseline vs onnxruntime",
                      f"lathe {sweep['baseline']['value']:.4f}, onnxruntime {fp32_ort:.4f}")
         stop_loss = sweep["baseline"]["stop_loss"]
-        stopped = 0
+        exact = json.loads(lathe(args.lathe, "sensitivity", model, "--data", data, "--bits", "2,4,8",
+                                 "--shard", "1/3", "--stop-at", "none", "--json", env=env))
+        exact_values = {entry["name"]: entry["bits"] for entry in exact["layers"]}
+        stopped = settled = 0
+        for entry in sweep["layers"]:
+            for key, ran in entry.get("margin_settled", {}).items():
+                settled += 1
+                bits = key.split()[1]
+                report.check(0 < ran < samples and entry["bits"][bits] == exact_values[entry["name"]][bits],
+                             f"sweep {entry['name']} {key} ran its {ran} least certain samples",
+                             f"{entry['bits'][bits]:.4f}, every sample {exact_values[entry['name']][bits]:.4f}")
         for entry in sweep["layers"]:
             for bits, value in entry["bits"].items():
                 plan = {entry["name"]: {"bits": int(bits)}}
@@ -205,6 +224,7 @@ def main():
                              f"sweep {entry['name']} bits {bits} bound",
                              f"lathe {partial['bound']:.4f}, reachable {reachable:.4f}, all samples {ort_top1:.4f}")
         report.check(stopped > 0, "the sweep stops some 2-bit levels early (they lose far more than the stop loss)")
+        report.check(settled > 0, "the sweep runs some levels on their least certain samples only (margin stop)")
 
         out = Path(tmp) / "best.yaml"
         # Round-to-nearest candidates only: this reference quantizes by rtn (GPTQ candidates, and the

@@ -220,6 +220,16 @@ struct SensitivityCommand: ParsableCommand {
                 + "samples left hold; the value on the samples run (--json: how many, and the best the whole set "
                 + "could reach); --stop-at none runs every level on every sample")
         }
+        let settled = report.layers.reduce(0) { $0 + $1.settledByMargin.count }
+        if settled > 0 {
+            let entries = report.layers.reduce(0) { sum, layer in
+                sum + report.baseline.levels.entries.filter { layer.value(at: $0) != nil }.count
+            }
+            lines.append("\(settled) of \(entries) entries ran the least certain samples only: every sample left had a "
+                + "margin between its top two classes over \(String(format: "%g", 2 * SensitivityRequest.marginFactor))× the "
+                + "largest change seen on an output value, and counts as the uncompressed model scores it (--json: "
+                + "margin_settled); --stop-at none runs every sample")
+        }
         lines.append("score: " + SensitivityReport.scoreDefinition)
         return lines.joined(separator: "\n")
     }

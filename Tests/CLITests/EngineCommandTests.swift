@@ -63,7 +63,8 @@ final class EngineCommandTests: XCTestCase {
         let layers = try XCTUnwrap(report["layers"] as? [[String: Any]])
         XCTAssertFalse(layers.isEmpty)
         for layer in layers {
-            XCTAssertEqual(Set(layer.keys), ["name", "bits", "prune", "clusters", "gptq", "sqnr_db", "partial", "score"])
+            XCTAssertEqual(Set(layer.keys), ["name", "bits", "prune", "clusters", "gptq", "sqnr_db", "partial",
+                                             "margin_settled", "score"])
             XCTAssertEqual(keys(layer["bits"]), ["2", "8"])
             XCTAssertEqual(keys(layer["prune"]), ["0.5"])
             XCTAssertEqual(keys(layer["sqnr_db"]), ["2", "8"])

@@ -73,9 +73,7 @@ public enum Search {
                                             prune: Set(request.prune).sorted(), clusters: [],
                                             gptq: SearchCandidates.gptqBits(request))
         let sweepContexts = contexts.map { context in
-            JobContext(scorer: context.scorer, evaluate: context.evaluate,
-                       report: { phase, done, total in context.report("sweep: \(phase)", done, total) },
-                       isCancelled: context.isCancelled)
+            context.reporting { phase, done, total in context.report("sweep: \(phase)", done, total) }
         }
         let sweeps = try SensitivitySweep.run(
             SensitivityRequest(levels: sweepLevels, model: request.model, modelHash: request.modelHash,

@@ -8,10 +8,13 @@ import Foundation
 ///               "data": …, "data_hash": …, "method": …, "levels": {"bits": [2, 4, 8], "prune": [], "clusters": [], "gptq": []},
 ///               "score": "…definition…", "layer_order": [...], "shard": "1/2"},
 ///  "layers": [{"name": "conv1.weight", "bits": {"2": 0.41, …}, "prune": {"0.5": …}, "clusters": {…}, "gptq": {…},
-///              "sqnr_db": {"2": 9.8, …}, "partial": {"bits 2": {"samples": 256, "bound": 0.90}}, "score": 0.55}]}
+///              "sqnr_db": {"2": 9.8, …}, "partial": {"bits 2": {"samples": 256, "bound": 0.90}},
+///              "margin_settled": {"bits 8": 128}, "score": 0.55}]}
 /// ```
 /// `baseline.stop_loss` is the loss past which a level's pass stopped (null: none did); `partial` lists the levels
-/// that stopped, with the samples they ran and the best value the whole set could have reached.
+/// that stopped, with the samples they ran and the best value the whole set could have reached;
+/// `margin_settled` the levels whose pass stopped once the samples left kept their predictions
+/// (`MarginStop`), with the samples they ran.
 /// Values are the metric's (`ScoreMetric`: a fraction for top-1, agreement and cosine,
 /// dB for SQNR, the output's units for mse and mae); an infinite SQNR is null.
 extension SensitivityReport {
@@ -58,6 +61,9 @@ extension SensitivityReport {
                         (level.jsonKey, .object([("samples", .double(Double(partial.samples))),
                                                  ("bound", .number(partial.bound))]))
                     }
+                })),
+                ("margin_settled", .object(baseline.levels.entries.compactMap { level in
+                    layer.settledByMargin[level].map { (level.jsonKey, .double(Double($0))) }
                 })),
                 ("score", .number(layer.score)),
             ])
@@ -170,6 +176,19 @@ extension SensitivityReport {
                         throw bad("\"partial\".\"\(key)\".\"bound\" must be a number")
                     }
                     layer.partial[level] = Partial(samples: Int(samples), bound: bound)
+                }
+            }
+            if let settled = entry["margin_settled"] {
+                // Absent from reports written before passes stopped on margins.
+                guard let stopped = settled.object else { throw bad("\"margin_settled\" must be an object") }
+                for (key, item) in stopped {
+                    guard let level = levels.entries.first(where: { $0.jsonKey == key }) else {
+                        throw bad("\"margin_settled\" names \"\(key)\", not one of the levels swept")
+                    }
+                    guard let samples = item.number, samples >= 0, samples < 1e15, samples == samples.rounded() else {
+                        throw bad("\"margin_settled\".\"\(key)\" must be a sample count")
+                    }
+                    layer.settledByMargin[level] = Int(samples)
                 }
             }
             layer.score = entry["score"]?.number

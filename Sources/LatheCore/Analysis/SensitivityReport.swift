@@ -133,7 +133,8 @@ public struct SensitivityReport: Sendable, Equatable {
     }
 
     /// An entry whose pass stopped once it certainly lost `Baseline.stopLoss`: its value is the metric on the first
-    /// `samples` samples in evaluation order (`EvaluationSchedule`: classes interleaved, so they hold every class),
+    /// `samples` samples in the sweep's order (the least certain first, `MarginStop`, for argmax metrics; else
+    /// `EvaluationSchedule`'s, classes interleaved),
     /// and `bound` the best the whole set could still have reached (the most a full pass could
     /// give for top-1, agreement, cosine and SQNR; the least for mse and mae).
     public struct Partial: Sendable, Equatable {
@@ -159,6 +160,9 @@ public struct SensitivityReport: Sendable, Equatable {
         public var sqnrDB: [Int: Double] = [:]
         /// Levels whose pass stopped early (see `Partial`); the others ran on every sample.
         public var partial: [SensitivityLevel: Partial] = [:]
+        /// Levels whose pass stopped once every sample left kept its prediction (`MarginStop`): the samples run.
+        /// Their values count the samples left as the uncompressed model scores them.
+        public var settledByMargin: [SensitivityLevel: Int] = [:]
         public var score: Double?
 
         public init(name: String) { self.name = name }
@@ -191,6 +195,9 @@ public struct SensitivityReport: Sendable, Equatable {
         /// Fills levels missing here from `other`.
         mutating func fill(from other: Layer) {
             for (level, partial) in other.partial where value(at: level) == nil { self.partial[level] = partial }
+            for (level, samples) in other.settledByMargin where value(at: level) == nil {
+                settledByMargin[level] = samples
+            }
             bits.merge(other.bits) { mine, _ in mine }
             prune.merge(other.prune) { mine, _ in mine }
             clusters.merge(other.clusters) { mine, _ in mine }

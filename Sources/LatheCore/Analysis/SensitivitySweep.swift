@@ -55,6 +55,10 @@ public struct SensitivityRequest: Sendable {
     /// heatmap and the search only need to know that it failed.
     public static let defaultStopLoss = 0.05
 
+    /// With a stop loss, an entry scored by an argmax metric also stops once every sample left has a margin over
+    /// this many times twice the largest output change seen (`MarginStop`).
+    public static let marginFactor = MarginStop.defaultFactor
+
     public init(levels: SensitivityLevels, base: CompressionPlan? = nil, shard: SensitivityShard? = nil,
                 model: String, modelHash: String, data: String? = nil, dataHash: String? = nil,
                 cache: SensitivityCache? = nil, stopLoss: Double? = nil) {
@@ -116,6 +120,9 @@ public enum SensitivitySweep {
                      "bits=\(levels.bits)", "prune=\(levels.prune)", "clusters=\(levels.clusters)"]
         if let setName { parts.append("set=\(setName)") }
         if let stopLoss, evaluator != nil { parts.append("stop-loss=\(stopLoss)") }
+        if let evaluator, stopsOnMargins(evaluator: evaluator, base: base, stopLoss: stopLoss) {
+            parts.append("margin-order margin-factor=\(MarginStop.defaultFactor)")
+        }
         if let evaluator {
             parts.append("metric=\(evaluator.scoring.metric.rawValue) class-axis=\(evaluator.scoring.classAxis ?? 0)")
             parts.append("batch=\(evaluator.schedule.batchSize)")
@@ -135,6 +142,15 @@ public enum SensitivitySweep {
             parts.append("data-free")
         }
         return ContentHash.hex(of: parts.joined(separator: "\n"))
+    }
+
+    /// Whether entries visit the samples least certain first and stop once the rest keep their predictions
+    /// (`MarginStop`): with a stop loss (`--stop-at none` runs every sample), an argmax metric over class scores,
+    /// and the uncompressed model as the base (whose outputs the margins are taken from).
+    static func stopsOnMargins(evaluator: PlanEvaluator, base: CompressionPlan?, stopLoss: Double?) -> Bool {
+        let scoring = evaluator.scoring
+        return stopLoss != nil && (base?.isIdentity ?? true) && [.top1, .agree].contains(scoring.metric)
+            && scoring.classAxis != nil && !scoring.predictionsGiven
     }
 
     /// Data-free analysis: SQNR per bit-width for every selected layer.
@@ -183,10 +199,9 @@ public enum SensitivitySweep {
                 single.dataHash = set.dataHash
                 single.setName = set.name
             }
-            let named = sets.count == 1 ? context : JobContext(
-                scorer: context.scorer, evaluate: context.evaluate,
-                report: { phase, finished, total in context.report("\(set.name): \(phase)", finished, total) },
-                isCancelled: context.isCancelled)
+            let named = sets.count == 1 ? context : context.reporting { phase, finished, total in
+                context.report("\(set.name): \(phase)", finished, total)
+            }
             let previous = done
             let report = try run(single, context: named) { partial in
                 onUpdate(SensitivitySets(names: names, reports: previous + [partial]))
@@ -227,13 +242,25 @@ public enum SensitivitySweep {
         let total = work.count + 1
         context.report("baseline", 0, total)
         var cutoff: LossCutoff?
+        // Entries run on this context: the given one, or the same data least certain first (`MarginStop`).
+        var entries = context
         if report.baseline.value == nil || !work.isEmpty {
+            let marginOrder = !work.isEmpty
+                && stopsOnMargins(evaluator: evaluator, base: request.base, stopLoss: request.stopLoss)
             // Also warms the activation cache's checkpoints, from which each layer's first entry computes that
-            // layer's input and keeps it for the entries after it (`ActivationStore.advancing`).
-            let tally = try context.evaluate(base, .checkpoints, nil)
+            // layer's input and keeps it for the entries after it (`ActivationStore.advancing`); with the margin
+            // order, the reordered pass below does.
+            let tally = try context.evaluate(base, marginOrder ? .nothing : .checkpoints, nil)
             report.baseline.value = tally.value
             if let loss = request.stopLoss, let reference = SensitivitySets.reference(report.baseline) {
                 cutoff = LossCutoff(metric: context.scorer.metric, loss: loss, baseline: reference, whole: tally.totals)
+            }
+            if marginOrder, let margins = context.scorer.sampleMargins() {
+                let scorer = PlanScorer(evaluator: try evaluator.reordered(
+                    by: MarginStop.order(evaluator.schedule.order, margins: margins)))
+                entries = context.on(scorer)
+                _ = try entries.evaluate(base, .checkpoints, nil)
+                _ = try scorer.useMarginStop()
             }
         }
         onUpdate(report)
@@ -249,11 +276,14 @@ public enum SensitivitySweep {
                 var plan = base
                 plan.set(settings, for: name)
                 let position = layers.firstIndex { $0.name == name } ?? 0
-                let tally = try context.evaluate(plan, .advancing(base, layer: position), cutoff)
+                let tally = try entries.evaluate(plan, .advancing(base, layer: position), cutoff)
                 if let value = tally.value {
                     report.layers[item.layer].set(value, at: item.level)
                     if tally.samples < evaluator.schedule.sampleCount, let best = cutoff?.bestValue(after: tally.totals) {
                         report.layers[item.layer].partial[item.level] = .init(samples: tally.samples, bound: best)
+                    }
+                    if tally.unchangedByMargin > 0 {
+                        report.layers[item.layer].settledByMargin[item.level] = tally.samples - tally.unchangedByMargin
                     }
                 }
             }

@@ -307,18 +307,20 @@ public final class LiveSession: Sendable {
             control.withLock { $0.closed || $0.cancelledJobs.contains(id) || $0.pending != nil }
         }
         let mailbox = self.mailbox
-        return JobContext(scorer: scorer, evaluate: { [weak self] plan, store, cutoff in
-            let prepared = try scorer.evaluator.prepare(plan)
-            let tally = LockedBox(ScoreTally(metric: scorer.metric))
-            let prefix = scorer.settledPrefix(cutoff)
-            while true {
-                if isCancelled() { throw CancellationError() }
-                if let result = try scorer.score(prepared, store: store, tally: tally, prefix: prefix,
-                                                 shouldStop: shouldPause) {
-                    return result
+        return JobContext(scorer: scorer, evaluation: { [weak self] scorer in
+            { [weak self] plan, store, cutoff in
+                let prepared = try scorer.evaluator.prepare(plan)
+                let tally = LockedBox(ScoreTally(metric: scorer.metric))
+                let prefix = scorer.settledPrefix(cutoff)
+                while true {
+                    if isCancelled() { throw CancellationError() }
+                    if let result = try scorer.score(prepared, store: store, tally: tally, prefix: prefix,
+                                                     shouldStop: shouldPause) {
+                        return result
+                    }
+                    // Paused for a plan the user applied: evaluate it first, then resume.
+                    while let pending = self?.takePending() { self?.evaluate(pending) }
                 }
-                // Paused for a plan the user applied: evaluate it first, then resume.
-                while let pending = self?.takePending() { self?.evaluate(pending) }
             }
         }, report: { phase, done, total in
             mailbox.modify { snapshot in

@@ -25,13 +25,19 @@ public final class PlanEvaluator: Sendable {
     public let baselineBytes: Int
 
     let ancestry: LayerAncestry
-    let stateTable = LayerStateTable()
+    let stateTable: LayerStateTable
+    /// Shared with the evaluators `reordered(by:)` makes, under one memory cap; each keys its batches apart
+    /// (`cacheBatchOffset`).
     let activations: ActivationCache
-    private let calibrations = LockedBox<[CalibrationKey: ActivationRange]>([:])
+    /// Added to batch numbers in activation cache keys: 0 here, a range of its own for each reordering.
+    private let cacheBatchOffset: Int
+    /// How many reorderings share this evaluator's cache (each takes the next offset).
+    private let reorderings: LockedBox<Int>
+    private let calibrations: LockedBox<[CalibrationKey: ActivationRange]>
     /// GPTQ's and bias correction's statistics by layer name (`inputStatistics(for:)`).
-    let inputStatisticsTable = LockedBox<[String: LayerInputStatistics]>([:])
+    let inputStatisticsTable: LockedBox<[String: LayerInputStatistics]>
     private let running = LockedBox<Int>(0)
-    private let identityModel: LockedBox<CompressedModel?> = LockedBox(nil)
+    private let identityModel: LockedBox<CompressedModel?>
 
     /// Where GPTQ, bias correction and activation ranges (`abits`) calibrate (nil: the evaluated data).
     let calibrationFeeds: FeedData?
@@ -72,8 +78,51 @@ public final class PlanEvaluator: Sendable {
         self.ancestry = LayerAncestry(session: session, checkpointMACsPerElement: options.checkpointMACsPerElement,
                                       macsPerCheckpointFloat: options.macsPerCheckpointFloat)
         self.activations = ActivationCache(capacityBytes: options.cacheCapacityBytes)
+        self.stateTable = LayerStateTable()
+        self.cacheBatchOffset = 0
+        self.reorderings = LockedBox(0)
+        self.calibrations = LockedBox([:])
+        self.inputStatisticsTable = LockedBox([:])
+        self.identityModel = LockedBox(nil)
         self.scoring = try Self.scoring(session: session, feedData: feedData, labels: dataset.labelArray,
                                         request: options.scoring, path: dataset.path)
+    }
+
+    private init(reordering other: PlanEvaluator, schedule: EvaluationSchedule, cacheBatchOffset: Int) {
+        session = other.session
+        dataset = other.dataset
+        feedData = other.feedData
+        self.schedule = schedule
+        options = other.options
+        scoring = other.scoring
+        weightCache = other.weightCache
+        baselineBytes = other.baselineBytes
+        ancestry = other.ancestry
+        stateTable = other.stateTable
+        activations = other.activations
+        self.cacheBatchOffset = cacheBatchOffset
+        reorderings = other.reorderings
+        calibrations = other.calibrations
+        inputStatisticsTable = other.inputStatisticsTable
+        identityModel = other.identityModel
+        calibrationFeeds = other.calibrationFeeds
+        calibrationSource = other.calibrationSource
+    }
+
+    /// This evaluator visiting the samples in `order` (dataset indices, a permutation), in batches of the same
+    /// size: the same compressed weights, calibrations and activation cache (under the one memory cap, its
+    /// batches keyed apart), so a plan scores the same on it, sample for sample. A sensitivity sweep visits the
+    /// least certain samples first this way (`MarginStop`).
+    func reordered(by order: [Int]) throws -> PlanEvaluator {
+        guard order.count == schedule.sampleCount, Set(order) == Set(0..<schedule.sampleCount) else {
+            throw LatheError.internalFailure("a reordering must visit each of the \(schedule.sampleCount) samples once")
+        }
+        let space = reorderings.withLock { count -> Int in
+            count += 1
+            return count
+        }
+        return PlanEvaluator(reordering: self, schedule: EvaluationSchedule(order: order, batchSize: schedule.batchSize),
+                             cacheBatchOffset: space << 32)
     }
 
     /// Chooses the scoring from the output of one sample (its shape and dtype decide the metric).
@@ -218,7 +267,8 @@ public final class PlanEvaluator: Sendable {
         var kept: [Int] = []
         if cacheOn {
             let computed = ancestry.computedCachedValues { index in
-                let key = ActivationCache.Key(value: index, batch: b, signature: prepared.valueSignatures[index])
+                let key = ActivationCache.Key(value: index, batch: b + cacheBatchOffset,
+                                              signature: prepared.valueSignatures[index])
                 guard let tensor = activations.value(for: key) else { return false }
                 seeds[ancestry.cached[index].name] = tensor
                 return true
@@ -235,20 +285,20 @@ public final class PlanEvaluator: Sendable {
             }
             // The entries this run supersedes go first: their memory serves the kernels computing their
             // successors (fresh pages, zeroed on first touch, cost more than the pass itself).
-            for index in kept { activations.discard(ActivationCache.Position(value: index, batch: b)) }
+            for index in kept { activations.discard(ActivationCache.Position(value: index, batch: b + cacheBatchOffset)) }
             // Only what is kept is captured: a captured value outlives its last reader in the run.
             options.capture = Set(kept.map { ancestry.cached[$0].name })
         }
         let result = try session.run(batchInputs(schedule.samples(ofBatch: b)), options: options)
         if case .advancing(_, let layer) = store, let input = ancestry.cachedIndex(ofInputOf: layer) {
             for index in 0..<input where !ancestry.isCheckpoint[index] {
-                activations.discard(ActivationCache.Position(value: index, batch: b))
+                activations.discard(ActivationCache.Position(value: index, batch: b + cacheBatchOffset))
             }
         }
         for index in kept {
             if let tensor = result.captured[ancestry.cached[index].name] {
                 activations.store(tensor, for: ActivationCache.Key(
-                    value: index, batch: b, signature: prepared.valueSignatures[index]))
+                    value: index, batch: b + cacheBatchOffset, signature: prepared.valueSignatures[index]))
             }
         }
         return try realRows(of: result.output, rows: schedule.positions(ofBatch: b).count)

@@ -8,6 +8,8 @@ struct ScoreTally: Sendable, Equatable {
     let metric: ScoreMetric
     private(set) var byBatch: [Int: ScoreTotals] = [:]
     private(set) var totals = ScoreTotals()
+    /// Samples counted as the uncompressed model scores them, not run (`MarginStop`).
+    var unchangedByMargin = 0
     /// Sum of batches `0..<leading`, every one present.
     private var leadingSum = ScoreTotals()
     private var leading = 0
@@ -43,6 +45,7 @@ final class PlanScorer: Sendable {
     let evaluator: PlanEvaluator
     let scorer: OutputScorer
     private let baseline: LockedBox<[ReferenceBatch?]>
+    private let marginStop = LockedBox<MarginStop?>(nil)
 
     init(evaluator: PlanEvaluator) {
         self.evaluator = evaluator
@@ -54,9 +57,39 @@ final class PlanScorer: Sendable {
     var batchCount: Int { evaluator.schedule.batchCount }
     var sampleCount: Int { evaluator.schedule.sampleCount }
 
-    /// A fresh search for the batches that settle a plan under `cutoff` (nil: none, every batch is scored).
+    /// A fresh search for the batches that settle a plan under `cutoff` and, with a cutoff, the margin stop when
+    /// one is on (`useMarginStop`); nil: neither, every batch is scored.
     func settledPrefix(_ cutoff: LossCutoff?) -> LockedBox<SettledPrefix>? {
-        cutoff.map { LockedBox(SettledPrefix(cutoff: $0, batchCount: batchCount)) }
+        guard let cutoff else { return nil }
+        return LockedBox(SettledPrefix(cutoff: cutoff, marginStop: marginStop.withLock { $0 }, batchCount: batchCount))
+    }
+
+    /// Per dataset sample, its margin under the uncompressed model (`OutputScorer.margins`); nil until every
+    /// batch's baseline is known, or when the output holds no class scores.
+    func sampleMargins() -> [Double]? {
+        let references = baseline.withLock { $0 }
+        var margins = [Double](repeating: 0, count: sampleCount)
+        for (b, reference) in references.enumerated() {
+            guard let reference, let batch = scorer.margins(reference) else { return nil }
+            for (sample, margin) in zip(evaluator.schedule.samples(ofBatch: b), batch) { margins[sample] = margin }
+        }
+        return margins
+    }
+
+    /// Stops the passes that have a cutoff also once their samples left keep their predictions (`MarginStop`);
+    /// this scorer's evaluator must visit the samples in ascending margin order. Needs every batch's baseline;
+    /// false (and nothing changes) without it or without class scores.
+    func useMarginStop(factor: Double = MarginStop.defaultFactor) throws -> Bool {
+        let references = baseline.withLock { $0 }
+        var margins: [Double] = [], unchanged: [ScoreTotals] = []
+        for (b, reference) in references.enumerated() {
+            guard let reference, let batch = scorer.margins(reference) else { return false }
+            margins.append(batch.min() ?? .infinity)
+            unchanged.append(try scorer.totals(referenceTensor(reference), reference: reference,
+                                               labels: evaluator.labels(ofBatch: b)))
+        }
+        marginStop.withLock { $0 = MarginStop(factor: factor, batchMargins: margins, unchanged: unchanged) }
+        return true
     }
 
     func identity() throws -> CompressedModel {

@@ -51,9 +51,12 @@ struct OutputScorer: Sendable {
         }
         values.withUnsafeBufferPointer { out in
             reference.values.withUnsafeBufferPointer { ref in
-                var refEnergy = 0.0, errEnergy = 0.0, cross = 0.0, outEnergy = 0.0
+                var refEnergy = 0.0, errEnergy = 0.0, cross = 0.0, outEnergy = 0.0, largest = 0.0
                 for i in 0..<out.count {
                     let o = Double(out[i]), r = Double(ref[i])
+                    let change = abs(o - r)
+                    if change > largest { largest = change }
+                    else if change.isNaN, o.isNaN != r.isNaN { largest = .infinity }
                     refEnergy += r * r
                     errEnergy += (o - r) * (o - r)
                     cross += o * r
@@ -63,6 +66,7 @@ struct OutputScorer: Sendable {
                 totals.errorEnergy = errEnergy
                 totals.crossProduct = cross
                 totals.outputEnergy = outEnergy
+                totals.largestChange = largest
             }
         }
         if scoring.labelsMatchOutput, case .values(let targets)? = labels, targets.count == values.count {
@@ -82,6 +86,38 @@ struct OutputScorer: Sendable {
             totals.baselineAbsoluteError = baseAbsolute
         }
         return totals
+    }
+
+    /// Per sample of `reference`, the smallest gap between the largest and second-largest value along the class
+    /// axis over its positions: a change of every value by less than half of it keeps every prediction
+    /// (`MarginStop`). +∞ with one class; 0 where a value is NaN (any change may move it). Nil when the output
+    /// holds no class scores (no class axis, or predictions given as integers).
+    func margins(_ reference: ReferenceBatch) -> [Double]? {
+        guard let axis = scoring.classAxis, !scoring.predictionsGiven, reference.samples > 0 else { return nil }
+        let shape = [reference.samples] + scoring.sampleShape
+        let outer = shape[..<axis].reduce(1, *)
+        let classes = shape[axis]
+        let inner = shape[(axis + 1)...].reduce(1, *)
+        let perSample = outer / reference.samples
+        var margins = [Double](repeating: .infinity, count: reference.samples)
+        guard classes > 1, perSample > 0 else { return margins }
+        reference.values.withUnsafeBufferPointer { v in
+            for o in 0..<outer {
+                let sample = o / perSample
+                for i in 0..<inner {
+                    let base = o * classes * inner + i
+                    var first = -Double.infinity, second = -Double.infinity, sawNaN = false
+                    for c in 0..<classes {
+                        let x = Double(v[base + c * inner])
+                        if x.isNaN { sawNaN = true; break }
+                        if x > first { second = first; first = x } else if x > second { second = x }
+                    }
+                    let gap = sawNaN ? 0 : first - second
+                    margins[sample] = min(margins[sample], gap.isNaN ? 0 : gap)
+                }
+            }
+        }
+        return margins
     }
 
     private func check(_ output: Tensor) throws {

@@ -17,6 +17,9 @@ public struct ScoreTotals: Sendable, Equatable {
     public var errorEnergy = 0.0
     public var crossProduct = 0.0
     public var outputEnergy = 0.0
+    /// The largest change of any output value from the uncompressed output (+∞ when one is NaN and the other
+    /// not): how far any prediction could have moved (`MarginStop`). Totals combine it by maximum.
+    public var largestChange = 0.0
     /// Against float labels: elements, Σ(out−y)², Σ|out−y|, and the uncompressed model's.
     public var labelElements = 0
     public var squaredError = 0.0
@@ -37,6 +40,7 @@ public struct ScoreTotals: Sendable, Equatable {
         sum.errorEnergy += b.errorEnergy
         sum.crossProduct += b.crossProduct
         sum.outputEnergy += b.outputEnergy
+        sum.largestChange = max(a.largestChange, b.largestChange)
         sum.labelElements += b.labelElements
         sum.squaredError += b.squaredError
         sum.absoluteError += b.absoluteError

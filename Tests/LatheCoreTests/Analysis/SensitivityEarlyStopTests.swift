@@ -15,7 +15,7 @@ final class SensitivityEarlyStopTests: XCTestCase {
 
     /// On the MobileNet sample (640 images, 20 batches): a stopped level certainly loses the stop loss on the whole
     /// set (checked against the full pass), its value is the direct evaluation of the samples it ran (the first in
-    /// evaluation order, classes interleaved), its bound is
+    /// the sweep's order: least certain first, `MarginStop`), its bound is
     /// what those samples leave reachable, it stopped at the first batch that decided it, and the result does not
     /// depend on the threads. Levels that did not stop equal the full sweep's.
     func testStoppedLevelsCertainlyLoseTheStopLossAndHoldTheirSamplesValue() throws {
@@ -45,7 +45,7 @@ final class SensitivityEarlyStopTests: XCTestCase {
                 XCTAssertLessThan(partial.samples, data.count, label)
                 XCTAssertEqual(partial.samples % 32, 0, "\(label): stops at a batch boundary")
                 let plan = F.plan(session, [entry.name: level.settings])
-                XCTAssertEqual(value, try F.directMetric(session, try visited(data, partial.samples), plan,
+                XCTAssertEqual(value, try F.directMetric(session, try visited(session, data, partial.samples), plan,
                                                          batchSize: 32), label)
                 // Top-1 on one position per sample: the samples run as scored, every other one right.
                 let samples = Double(partial.samples)
@@ -55,7 +55,7 @@ final class SensitivityEarlyStopTests: XCTestCase {
                 // One batch fewer did not decide it.
                 if partial.samples > 32 {
                     let fewer = partial.samples - 32
-                    let before = try F.directMetric(session, try visited(data, fewer), plan, batchSize: 32)
+                    let before = try F.directMetric(session, try visited(session, data, fewer), plan, batchSize: 32)
                     let reachable = (before * Double(fewer) + total - Double(fewer)) / total
                     XCTAssertLessThan(baseline - reachable, loss, "\(label): could have stopped a batch earlier")
                 }
@@ -64,10 +64,14 @@ final class SensitivityEarlyStopTests: XCTestCase {
         XCTAssertGreaterThan(stops, 0, "2 bits loses far more than 5 points on several MobileNet layers")
     }
 
-    /// The first `count` samples in the order evaluation visits them (classes interleaved, `EvaluationSchedule`).
-    private func visited(_ data: Dataset, _ count: Int) throws -> Dataset {
-        let order = EvaluationSchedule.interleaved(labels: data.labels, count: data.count, batchSize: 32).order
-        let chosen = Array(order.prefix(count))
+    /// The first `count` samples in the order a sweep visits them: evaluation order (classes interleaved,
+    /// `EvaluationSchedule`) sorted by the uncompressed model's margin between its top two classes.
+    private func visited(_ session: InferenceSession, _ data: Dataset, _ count: Int) throws -> Dataset {
+        let evaluator = try PlanEvaluator(session: session, dataset: data, options: EvaluatorOptions(batchSize: 32))
+        let scorer = PlanScorer(evaluator: evaluator)
+        _ = try JobContext.direct(scorer: scorer).evaluate(.identity(layers: session.layers), .nothing, nil)
+        let margins = try XCTUnwrap(scorer.sampleMargins())
+        let chosen = Array(MarginStop.order(evaluator.schedule.order, margins: margins).prefix(count))
         let x = try XCTUnwrap(try data.primary?.tensor)
         let per = x.shape.dropFirst().reduce(1, *)
         let shape = [count] + Array(x.shape.dropFirst())

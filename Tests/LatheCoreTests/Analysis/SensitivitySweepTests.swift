@@ -21,10 +21,12 @@ final class SensitivitySweepTests: XCTestCase {
     private func countingContext(_ evaluator: PlanEvaluator, count: LockedBox<Int>,
                                  cancelAfter: Int = .max) -> JobContext {
         let direct = JobContext.direct(scorer: PlanScorer(evaluator: evaluator))
-        return JobContext(scorer: direct.scorer, evaluate: { plan, store, cutoff in
-            let n = count.withLock { $0 += 1; return $0 }
-            if n > cancelAfter { throw CancellationError() }
-            return try direct.evaluate(plan, store, cutoff)
+        return JobContext(scorer: direct.scorer, evaluation: { scorer in
+            { plan, store, cutoff in
+                let n = count.withLock { $0 += 1; return $0 }
+                if n > cancelAfter { throw CancellationError() }
+                return try direct.evaluation(scorer)(plan, store, cutoff)
+            }
         }, report: { _, _, _ in }, isCancelled: { false })
     }
 
@@ -157,6 +159,7 @@ final class SensitivitySweepTests: XCTestCase {
         layer.gptq = [2: 0.6]
         layer.sqnrDB = [2: 9.5, 8: .infinity]
         layer.partial = [.bits(2): .init(samples: 16, bound: 0.8), .prune(0.9): .init(samples: 32, bound: 0.85)]
+        layer.settledByMargin = [.bits(8): 48]
         var report = SensitivityReport(
             baseline: .init(metric: .top1, value: 0.96, samples: 100, model: "m.onnx", modelHash: "mh",
                             data: "d.npz", dataHash: "dh", method: "me",
@@ -168,7 +171,9 @@ final class SensitivitySweepTests: XCTestCase {
         let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
         XCTAssertEqual(Set(object.keys), ["baseline", "layers"])
         let entry = try XCTUnwrap((object["layers"] as? [[String: Any]])?.first)
-        XCTAssertEqual(Set(entry.keys), ["name", "bits", "prune", "clusters", "gptq", "sqnr_db", "partial", "score"])
+        XCTAssertEqual(Set(entry.keys), ["name", "bits", "prune", "clusters", "gptq", "sqnr_db", "partial",
+                                         "margin_settled", "score"])
+        XCTAssertEqual(entry["margin_settled"] as? [String: Double], ["bits 8": 48])
         XCTAssertEqual((object["baseline"] as? [String: Any])?["stop_loss"] as? Double, 0.05)
         XCTAssertEqual(entry["partial"] as? [String: [String: Double]],
                        ["bits 2": ["samples": 16, "bound": 0.8], "prune 0.9": ["samples": 32, "bound": 0.85]])
@@ -184,6 +189,10 @@ final class SensitivitySweepTests: XCTestCase {
         let damaged = text.replacingOccurrences(of: "\"prune 0.9\"", with: "\"prune 0.7\"")
         XCTAssertThrowsError(try SensitivityReport.parse(Data(damaged.utf8), path: "r.json")) {
             XCTAssertTrue("\($0)".contains("r.json") && "\($0)".contains("prune 0.7"), "\($0)")
+        }
+        let unswept = text.replacingOccurrences(of: "\"bits 8\": 48", with: "\"bits 3\": 48")
+        XCTAssertThrowsError(try SensitivityReport.parse(Data(unswept.utf8), path: "r.json")) {
+            XCTAssertTrue("\($0)".contains("r.json") && "\($0)".contains("bits 3"), "\($0)")
         }
     }
 
