@@ -112,7 +112,11 @@ struct StopLossOption: ParsableArguments {
             help: ArgumentHelp("Stop a level's pass once it is certain to lose at least LOSS against the baseline, "
                 + "whatever the samples left hold (0.05: five points of top-1, agreement or cosine, 5% more mse or "
                 + "mae, noise at 5% of the signal's power for SQNR); such an entry shows its value on the samples "
-                + "it ran, marked ~. `none` runs every level on every sample.", valueName: "LOSS"))
+                + "it ran, marked ~. With top-1 or agreement, samples run least certain first, and a pass also "
+                + "stops once every sample left has a margin between its top two classes over "
+                + "\(String(format: "%g", 2 * SensitivityRequest.marginFactor))× the largest "
+                + "output change seen (those count as the uncompressed model scores them). `none` runs every level "
+                + "on every sample.", valueName: "LOSS"))
     var stopAt: String = StopLossOption.defaultText
 
     static let defaultText = String(SensitivityRequest.defaultStopLoss)
