@@ -248,18 +248,17 @@ public enum SensitivitySweep {
             let marginOrder = !work.isEmpty
                 && stopsOnMargins(evaluator: evaluator, base: request.base, stopLoss: request.stopLoss)
             // Also warms the activation cache's checkpoints, from which each layer's first entry computes that
-            // layer's input and keeps it for the entries after it (`ActivationStore.advancing`); with the margin
-            // order, the reordered pass below does.
-            let tally = try context.evaluate(base, marginOrder ? .nothing : .checkpoints, nil)
+            // layer's input and keeps it for the entries after it (`ActivationStore.advancing`); in the margin
+            // order, from the checkpoints gathered into its batches.
+            let tally = try context.evaluate(base, .checkpoints, nil)
             report.baseline.value = tally.value
             if let loss = request.stopLoss, let reference = SensitivitySets.reference(report.baseline) {
                 cutoff = LossCutoff(metric: context.scorer.metric, loss: loss, baseline: reference, whole: tally.totals)
             }
             if marginOrder, let margins = context.scorer.sampleMargins() {
                 let scorer = PlanScorer(evaluator: try evaluator.reordered(
-                    by: MarginStop.order(evaluator.schedule.order, margins: margins)))
+                    by: MarginStop.order(evaluator.schedule.order, margins: margins)), reordering: context.scorer)
                 entries = context.on(scorer)
-                _ = try entries.evaluate(base, .checkpoints, nil)
                 _ = try scorer.useMarginStop()
             }
         }

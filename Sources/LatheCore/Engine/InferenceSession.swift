@@ -34,6 +34,18 @@ public final class InferenceSession: Sendable {
     private let compiledGraphs = LockedBox<[Int: CompiledGraph]>([:])
 
     /// The first input fed per sample (a single-input model's only input).
+    /// The batch axis of each of the values `names` whose axis the graph's shapes at batch sizes 2 and 3 single
+    /// out (`OutputBatchAxis.followingAxis`); a value whose shapes do not is left out.
+    func batchAxes(of names: Set<String>) -> [String: Int] {
+        guard let shapes = OutputBatchAxis.shapes(graph, feeds: feeds, kernels: kernels, frozen: frozen) else { return [:] }
+        var axes: [String: Int] = [:]
+        for name in names {
+            if let two = shapes.two[name], let three = shapes.three[name],
+               let axis = OutputBatchAxis.followingAxis(two, three) { axes[name] = axis }
+        }
+        return axes
+    }
+
     public var inputName: String { (feeds.first { !$0.isShared } ?? feeds.first)?.name ?? "" }
     /// That input's per-sample shape.
     public var sampleShape: [Int] { (feeds.first { !$0.isShared } ?? feeds.first)?.shape ?? [] }

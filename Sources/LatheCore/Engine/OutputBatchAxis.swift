@@ -6,7 +6,7 @@
 enum OutputBatchAxis {
     static func resolve(given: Int?, graph: Graph, binding: ModelBinding, declared: [Dimension]?,
                         kernels: [String: Kernel], frozen: Set<String>, path: String) throws -> Int {
-        let specialised = shapes(graph, binding: binding, kernels: kernels, frozen: frozen)
+        let specialised = shapes(graph, feeds: binding.feeds, kernels: kernels, frozen: frozen)
         if let specialised {
             try SampleIndependence.check(graph, two: specialised.two, three: specialised.three, path: path)
         }
@@ -27,11 +27,11 @@ enum OutputBatchAxis {
     }
 
     /// The shapes of the graph's values at batch sizes 2 and 3, when the graph specialises at both.
-    private static func shapes(_ graph: Graph, binding: ModelBinding, kernels: [String: Kernel],
-                               frozen: Set<String>) -> (two: [String: [Int]], three: [String: [Int]])? {
-        guard binding.feeds.contains(where: { !$0.isShared }) else { return nil }
+    static func shapes(_ graph: Graph, feeds: [InputFeed], kernels: [String: Kernel],
+                       frozen: Set<String>) -> (two: [String: [Int]], three: [String: [Int]])? {
+        guard feeds.contains(where: { !$0.isShared }) else { return nil }
         func shapes(batchSize: Int) -> [String: [Int]]? {
-            let inputs = Dictionary(uniqueKeysWithValues: binding.feeds.map { ($0.name, $0.shape(batchSize: batchSize)) })
+            let inputs = Dictionary(uniqueKeysWithValues: feeds.map { ($0.name, $0.shape(batchSize: batchSize)) })
             // A graph that hard-codes its batch may not specialise: then the other clues decide.
             let result = try? ShapeSpecialisation.apply(graph, inputShapes: inputs, kernels: kernels, frozen: frozen)
             return result?.shapes

@@ -33,6 +33,8 @@ public final class PlanEvaluator: Sendable {
     private let cacheBatchOffset: Int
     /// How many reorderings share this evaluator's cache (each takes the next offset).
     private let reorderings: LockedBox<Int>
+    /// For a reordering, where the evaluator it was made from keeps each sample's cached values (nil otherwise).
+    private let source: ReorderSource?
     private let calibrations: LockedBox<[CalibrationKey: ActivationRange]>
     /// GPTQ's and bias correction's statistics by layer name (`inputStatistics(for:)`).
     let inputStatisticsTable: LockedBox<[String: LayerInputStatistics]>
@@ -81,6 +83,7 @@ public final class PlanEvaluator: Sendable {
         self.stateTable = LayerStateTable()
         self.cacheBatchOffset = 0
         self.reorderings = LockedBox(0)
+        self.source = nil
         self.calibrations = LockedBox([:])
         self.inputStatisticsTable = LockedBox([:])
         self.identityModel = LockedBox(nil)
@@ -88,7 +91,8 @@ public final class PlanEvaluator: Sendable {
                                         request: options.scoring, path: dataset.path)
     }
 
-    private init(reordering other: PlanEvaluator, schedule: EvaluationSchedule, cacheBatchOffset: Int) {
+    private init(reordering other: PlanEvaluator, schedule: EvaluationSchedule, cacheBatchOffset: Int,
+                 source: ReorderSource) {
         session = other.session
         dataset = other.dataset
         feedData = other.feedData
@@ -101,6 +105,7 @@ public final class PlanEvaluator: Sendable {
         stateTable = other.stateTable
         activations = other.activations
         self.cacheBatchOffset = cacheBatchOffset
+        self.source = source
         reorderings = other.reorderings
         calibrations = other.calibrations
         inputStatisticsTable = other.inputStatisticsTable
@@ -112,7 +117,9 @@ public final class PlanEvaluator: Sendable {
     /// This evaluator visiting the samples in `order` (dataset indices, a permutation), in batches of the same
     /// size: the same compressed weights, calibrations and activation cache (under the one memory cap, its
     /// batches keyed apart), so a plan scores the same on it, sample for sample. A sensitivity sweep visits the
-    /// least certain samples first this way (`MarginStop`).
+    /// least certain samples first this way (`MarginStop`). A value it has not cached yet is gathered, row by
+    /// row, from this evaluator's batches when they all hold it under the same upstream settings (a copy, not a
+    /// pass: the sweep's base plan's checkpoints serve the reordered entries).
     func reordered(by order: [Int]) throws -> PlanEvaluator {
         guard order.count == schedule.sampleCount, Set(order) == Set(0..<schedule.sampleCount) else {
             throw LatheError.internalFailure("a reordering must visit each of the \(schedule.sampleCount) samples once")
@@ -121,8 +128,57 @@ public final class PlanEvaluator: Sendable {
             count += 1
             return count
         }
+        var batchOfSample = [Int](repeating: 0, count: order.count), rowOfSample = batchOfSample
+        for (position, sample) in schedule.order.enumerated() {
+            batchOfSample[sample] = position / schedule.batchSize
+            rowOfSample[sample] = position % schedule.batchSize
+        }
+        // A model with a fixed batch pads its batches, which a gather would have to repeat: it recomputes instead.
+        let byName = session.fixedBatch == nil ? session.batchAxes(of: Set(ancestry.cached.map(\.name))) : [:]
+        var axes: [Int: Int] = [:]
+        for (index, value) in ancestry.cached.enumerated() { axes[index] = byName[value.name] }
         return PlanEvaluator(reordering: self, schedule: EvaluationSchedule(order: order, batchSize: schedule.batchSize),
-                             cacheBatchOffset: space << 32)
+                             cacheBatchOffset: space << 32,
+                             source: ReorderSource(cacheBatchOffset: cacheBatchOffset, batchOfSample: batchOfSample,
+                                                   rowOfSample: rowOfSample, axes: axes))
+    }
+
+    /// Cached value `index` for batch `b`, gathered from the batches of the evaluator this one reorders (nil when
+    /// this is no reordering, the value has no known batch axis, or a batch it needs does not hold it).
+    private func gathered(value index: Int, batch b: Int, signature: [Int32]) -> Tensor? {
+        guard let source, let axis = source.axes[index] else { return nil }
+        let samples = schedule.samples(ofBatch: b)
+        var parts: [Int: Tensor] = [:]
+        for sample in samples where parts[source.batchOfSample[sample]] == nil {
+            let from = source.batchOfSample[sample]
+            guard let part = activations.value(for: ActivationCache.Key(
+                value: index, batch: from + source.cacheBatchOffset, signature: signature)), axis < part.rank else {
+                return nil
+            }
+            parts[from] = part
+        }
+        guard let first = parts.values.first else { return nil }
+        var shape = first.shape
+        shape[axis] = samples.count
+        for part in parts.values {
+            var rest = part.shape
+            rest[axis] = samples.count
+            guard rest == shape, part.isFloat == first.isFloat, part.dtype == first.dtype else { return nil }
+        }
+        func gather<T>(_ elements: (Tensor) -> [T], zero: T) -> [T]? {
+            var result = [T](repeating: zero, count: shape.reduce(1, *))
+            for (target, sample) in samples.enumerated() {
+                guard let part = parts[source.batchOfSample[sample]] else { return nil }
+                BatchAxisCopy(shape: part.shape, axis: axis).copy(
+                    row: source.rowOfSample[sample], of: elements(part), sourceRows: part.shape[axis],
+                    to: target, of: &result, targetRows: samples.count)
+            }
+            return result
+        }
+        if first.isFloat {
+            return gather(\.floats, zero: Float(0)).map { Tensor(shape: shape, floats: $0, dtype: first.dtype) }
+        }
+        return gather(\.ints, zero: Int64(0)).map { Tensor(shape: shape, ints: $0, dtype: first.dtype) }
     }
 
     /// Chooses the scoring from the output of one sample (its shape and dtype decide the metric).
@@ -269,7 +325,10 @@ public final class PlanEvaluator: Sendable {
             let computed = ancestry.computedCachedValues { index in
                 let key = ActivationCache.Key(value: index, batch: b + cacheBatchOffset,
                                               signature: prepared.valueSignatures[index])
-                guard let tensor = activations.value(for: key) else { return false }
+                guard let tensor = activations.value(for: key)
+                        ?? gathered(value: index, batch: b, signature: prepared.valueSignatures[index]) else {
+                    return false
+                }
                 seeds[ancestry.cached[index].name] = tensor
                 return true
             }
@@ -414,4 +473,14 @@ private struct BatchQueue {
         if let failure, failure.position <= position { return }
         failure = (position, error)
     }
+}
+
+/// Where the evaluator a reordering was made from keeps each sample's cached values (`PlanEvaluator.reordered`).
+private struct ReorderSource: Sendable {
+    let cacheBatchOffset: Int
+    /// By dataset sample: its batch there, and its row in that batch.
+    let batchOfSample: [Int]
+    let rowOfSample: [Int]
+    /// The batch axis of each cached value (by index into `LayerAncestry.cached`) whose axis is known.
+    let axes: [Int: Int]
 }

@@ -53,6 +53,33 @@ final class PlanScorer: Sendable {
         baseline = LockedBox([ReferenceBatch?](repeating: nil, count: evaluator.schedule.batchCount))
     }
 
+    /// A scorer for `evaluator`, a reordering of `source`'s evaluator (`PlanEvaluator.reordered(by:)`), starting
+    /// from `source`'s baseline outputs, regrouped into its batches (each batch it cannot fill is computed on first
+    /// need, as always).
+    init(evaluator: PlanEvaluator, reordering source: PlanScorer) {
+        self.evaluator = evaluator
+        scorer = source.scorer
+        let known = source.baseline.withLock { $0 }
+        var placeOf = [(batch: Int, row: Int)](repeating: (0, 0), count: source.sampleCount)
+        for b in known.indices {
+            for (row, sample) in source.evaluator.schedule.samples(ofBatch: b).enumerated() { placeOf[sample] = (b, row) }
+        }
+        let batches = (0..<evaluator.schedule.batchCount).map { b -> ReferenceBatch? in
+            var values: [Float] = [], predictions: [Int32] = []
+            let samples = evaluator.schedule.samples(ofBatch: b)
+            for sample in samples {
+                let (from, row) = placeOf[sample]
+                guard let reference = known[from], reference.samples > 0 else { return nil }
+                let width = reference.values.count / reference.samples
+                values += reference.values[(row * width)..<((row + 1) * width)]
+                let positions = reference.predictions.count / reference.samples
+                predictions += reference.predictions[(row * positions)..<((row + 1) * positions)]
+            }
+            return ReferenceBatch(values: values, predictions: predictions, samples: samples.count)
+        }
+        baseline = LockedBox(batches)
+    }
+
     var metric: ScoreMetric { evaluator.scoring.metric }
     var batchCount: Int { evaluator.schedule.batchCount }
     var sampleCount: Int { evaluator.schedule.sampleCount }

@@ -39,6 +39,36 @@ final class MarginStopTests: XCTestCase {
         XCTAssertEqual(parsed.layers.map(\.settledByMargin), stopped.layers.map(\.settledByMargin))
     }
 
+    /// A reordered evaluator scores a plan as the evaluator it reorders does, starting from that evaluator's
+    /// baseline outputs and gathering its cached checkpoints rather than recomputing them.
+    func testAReorderingScoresAlikeFromTheSourcesCache() throws {
+        let (session, dataset) = try LiveFixtures.sample("mobilenet", limit: 200)
+        let evaluator = try PlanEvaluator(session: session, dataset: dataset, options: EvaluatorOptions(batchSize: 64))
+        let source = PlanScorer(evaluator: evaluator)
+        let layers = session.layers
+        let last = try XCTUnwrap(layers.last)
+        let plan = CompressionPlan(layers: layers, settings: [last.name: LayerSettings(bits: .integer(2))])
+        let context = JobContext.direct(scorer: source)
+        _ = try context.evaluate(.identity(layers: layers), .checkpoints, nil)
+        let expected = try context.evaluate(plan, .nothing, nil)
+
+        let reordered = try evaluator.reordered(by: Array(evaluator.schedule.order.reversed()))
+        let scorer = PlanScorer(evaluator: reordered, reordering: source)
+        XCTAssertTrue(scorer.baselineComplete)
+        XCTAssertEqual(scorer.baselineValue, source.baselineValue)
+        let before = evaluator.activations.statistics
+        let tally = try context.on(scorer).evaluate(plan, .nothing, nil)
+        let after = evaluator.activations.statistics
+        XCTAssertEqual(tally.value, expected.value)
+        XCTAssertEqual(tally.totals.labelHits, expected.totals.labelHits)
+        XCTAssertEqual(tally.totals.agreements, expected.totals.agreements)
+        XCTAssertEqual(tally.totals.largestChange, expected.totals.largestChange)
+        // Every reordered batch (the last one of 8 samples included) gathered a value from the source's batches:
+        // it holds none of its own, so each hit is a gather.
+        XCTAssertGreaterThanOrEqual(after.hits - before.hits, reordered.schedule.batchCount)
+        XCTAssertThrowsError(try evaluator.reordered(by: Array(0..<199)))
+    }
+
     /// A plan that changes more than the margins allow is run on every sample; one that changes nothing stops
     /// after the first batch.
     func testStopsOnlyWhenTheChangeSeenIsFarBelowTheMarginsLeft() {
