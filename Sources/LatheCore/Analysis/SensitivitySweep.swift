@@ -259,7 +259,7 @@ public enum SensitivitySweep {
                 let scorer = PlanScorer(evaluator: try evaluator.reordered(
                     by: MarginStop.order(evaluator.schedule.order, margins: margins)), reordering: context.scorer)
                 entries = context.on(scorer)
-                _ = try scorer.useMarginStop()
+                _ = try scorer.useMarginStop(margins: margins)
             }
         }
         onUpdate(report)

@@ -104,18 +104,19 @@ final class PlanScorer: Sendable {
     }
 
     /// Stops the passes that have a cutoff also once their samples left keep their predictions (`MarginStop`);
-    /// this scorer's evaluator must visit the samples in ascending margin order. Needs every batch's baseline;
-    /// false (and nothing changes) without it or without class scores.
-    func useMarginStop(factor: Double = MarginStop.defaultFactor) throws -> Bool {
+    /// this scorer's evaluator must visit the samples in ascending order of `margins` (by dataset index, as
+    /// `sampleMargins` gives them). Needs every batch's baseline; false (and nothing changes) without it.
+    func useMarginStop(margins: [Double], factor: Double = MarginStop.defaultFactor) throws -> Bool {
         let references = baseline.withLock { $0 }
-        var margins: [Double] = [], unchanged: [ScoreTotals] = []
+        guard margins.count == sampleCount else { return false }
+        var batchMargins: [Double] = [], unchanged: [ScoreTotals] = []
         for (b, reference) in references.enumerated() {
-            guard let reference, let batch = scorer.margins(reference) else { return false }
-            margins.append(batch.min() ?? .infinity)
+            guard let reference else { return false }
+            batchMargins.append(evaluator.schedule.samples(ofBatch: b).map { margins[$0] }.min() ?? .infinity)
             unchanged.append(try scorer.totals(referenceTensor(reference), reference: reference,
                                                labels: evaluator.labels(ofBatch: b)))
         }
-        marginStop.withLock { $0 = MarginStop(factor: factor, batchMargins: margins, unchanged: unchanged) }
+        marginStop.withLock { $0 = MarginStop(factor: factor, batchMargins: batchMargins, unchanged: unchanged) }
         return true
     }
 
